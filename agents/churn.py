@@ -1,0 +1,63 @@
+"""Stage 6 of the day: members churn.
+
+Daily hazard of a member who was last active ``d`` days ago:
+
+    h = [hazard_active + (hazard_dormant - hazard_active)(1 - exp(-d / dormancy_days))]
+        * exp(-satisfaction (s - 0.5)) * exp(fatigue * f) * contagion ** c
+
+capped at 1, where ``c`` is the churn pressure from friends: every friend who
+churned adds 1, fading by ``exp(-1 / contagion_fade_days)`` a day. With the
+default ``contagion = 1.8`` each recently churned friend multiplies the hazard
+by about 1.8 (Nitzan & Libai 2011). Churned members are never active again.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.graph import neighbour_scatter_add
+from sim.params import param, prob
+from sim.population import Status
+
+
+@dataclass
+class ChurnParams:
+    enabled: bool = param(True, "switch churn off (e.g. to check the Bass limit)")
+    hazard_active: float = prob(0.0005, "daily churn hazard of a member active today (~1.5%/month)")
+    hazard_dormant: float = prob(0.006, "daily churn hazard of a long-inactive member (~17%/month)")
+    dormancy_days: float = param(14.0, "days of inactivity over which hazard moves from active to dormant", gt=0)
+    satisfaction: float = param(2.0, "hazard multiplier exp(-satisfaction (s - 0.5))", ge=0)
+    fatigue: float = param(0.7, "hazard multiplier exp(fatigue * f)", ge=0)
+    contagion: float = param(1.8, "hazard multiplier per recently churned friend (Nitzan & Libai 2011)", ge=1)
+    contagion_fade_days: float = param(21.0, "e-folding days over which a churned friend's pull fades", gt=0)
+
+
+def churn(model) -> None:
+    pop, par, day = model.population, model.params.churn, model.day
+    graph = model.graph
+    pop.churn_pressure *= np.float32(math.exp(-1.0 / par.contagion_fade_days))
+    if not par.enabled:
+        model.record["churned"] = 0
+        return
+    idx = np.flatnonzero(pop.status == Status.MEMBER)
+    since = day - np.maximum(pop.last_active_day[idx], pop.join_day[idx])
+    base = par.hazard_active + (par.hazard_dormant - par.hazard_active) * (-np.expm1(-since / par.dormancy_days))
+    hazard = (
+        base
+        * np.exp(-par.satisfaction * (pop.satisfaction[idx] - 0.5))
+        * np.exp(par.fatigue * pop.fatigue[idx])
+        * np.power(par.contagion, pop.churn_pressure[idx])
+    )
+    leaving = idx[model.streams.uniform_at("churn", day, idx) < hazard]
+    pop.status[leaving] = Status.CHURNED
+    pop.churn_day[leaving] = day
+    was_active = leaving[pop.active[leaving]]
+    pop.active[leaving] = False
+    # friends feel it from tomorrow on; an active leaver no longer pulls friends in
+    neighbour_scatter_add(graph.indptr, graph.indices, leaving, pop.churn_pressure, 1.0)
+    neighbour_scatter_add(graph.indptr, graph.indices, was_active, pop.active_friends, -1.0)
+    pop.interactions[leaving] = 0.0
+    model.record["churned"] = int(leaving.size)

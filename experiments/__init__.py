@@ -1,0 +1,1 @@
+"""Entry points: ``run`` (one scenario); outputs and figures of a run."""

@@ -1,0 +1,67 @@
+"""Write one run's outputs into its directory, atomically, with a DONE marker last.
+
+Layout of a finished run directory::
+
+    config.yaml          the validated config, every key with its value
+    timeseries.parquet   one row per day (columns in docs/metrics.md)
+    spend.parquet        money spent per strategy per day
+    retention.parquet    rolling retention by days since joining
+    summary.json         one flat record of KPIs
+    figures/*.png        members, DAU/WAU/MAU, joins vs churn, retention
+    DONE                 written last: the run finished and everything above is complete
+
+Every file is written to a temporary name and renamed into place, so a run
+interrupted at any point never leaves a file that looks complete, and never a
+DONE marker.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import yaml
+
+from sim.config import to_dict
+
+DONE = "DONE"
+
+
+def is_finished(out_dir: Path) -> bool:
+    return (Path(out_dir) / DONE).is_file()
+
+
+def _atomic(path: Path, write) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    write(tmp)
+    os.replace(tmp, path)
+
+
+def _clean(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN: "not defined for this run"
+    return value
+
+
+def write_run(result, out_dir: Path, seconds: float) -> None:
+    from experiments.figures import run_figures
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / DONE).unlink(missing_ok=True)
+    cfg = to_dict(result.config)
+    _atomic(out_dir / "config.yaml", lambda p: p.write_text(yaml.safe_dump(cfg, sort_keys=False)))
+    _atomic(out_dir / "timeseries.parquet", lambda p: result.timeseries.to_parquet(p, index=False))
+    _atomic(out_dir / "spend.parquet", lambda p: result.spend.to_parquet(p, index=False))
+    _atomic(out_dir / "retention.parquet", lambda p: result.retention.to_parquet(p, index=False))
+    summary = {k: _clean(v) for k, v in result.summary.items()}
+    summary.update(plan=result.config.plan.name, seed=result.config.seed, network=result.config.network.kind)
+    _atomic(out_dir / "summary.json", lambda p: p.write_text(json.dumps(summary, indent=2) + "\n"))
+    fig_dir = out_dir / "figures"
+    fig_dir.mkdir(exist_ok=True)
+    for name, fig in run_figures(result).items():
+        _atomic(fig_dir / f"{name}.png", lambda p, fig=fig: fig.savefig(p, dpi=110, format="png"))
+    marker = {"status": "finished", "wall_seconds": round(seconds, 3)}
+    _atomic(out_dir / DONE, lambda p: p.write_text(json.dumps(marker) + "\n"))

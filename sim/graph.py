@@ -1,0 +1,159 @@
+"""The social graph as compressed sparse rows (CSR).
+
+An undirected graph on ``n`` people is stored with both directions of every
+tie: the neighbours of person ``i`` are ``indices[indptr[i]:indptr[i+1]]``.
+``indptr`` is int64 (a million people with mean degree 10 already hold 10^7
+entries), ``indices`` int32. No self-loops, no duplicate ties.
+
+networkx is used only at the edges of the system: small graphs, algorithms,
+interchange (:meth:`CSRGraph.from_networkx`, :meth:`CSRGraph.to_networkx`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba as nb
+import numpy as np
+import scipy.sparse as sp
+
+
+@dataclass(frozen=True, eq=False)
+class CSRGraph:
+    """An undirected simple graph on nodes ``0 .. n-1`` in CSR form."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    labels: np.ndarray | None = None  # original node labels (file / networkx graphs)
+    groups: np.ndarray | None = None  # interest group per node, if the graph has them
+
+    def __post_init__(self):
+        if self.indptr.dtype != np.int64 or self.indices.dtype != np.int32:
+            raise TypeError("CSRGraph needs int64 indptr and int32 indices; use CSRGraph.from_edges")
+
+    @property
+    def n(self) -> int:
+        return self.indptr.size - 1
+
+    @property
+    def n_edges(self) -> int:
+        """Number of undirected ties."""
+        return self.indices.size // 2
+
+    @property
+    def degree(self) -> np.ndarray:
+        return np.diff(self.indptr).astype(np.int32)
+
+    @property
+    def nbytes(self) -> int:
+        return self.indptr.nbytes + self.indices.nbytes
+
+    def neighbours(self, i: int) -> np.ndarray:
+        return self.indices[self.indptr[i] : self.indptr[i + 1]]
+
+    def adjacency(self) -> sp.csr_matrix:
+        """The 0/1 adjacency as a SciPy CSR matrix (shares the index arrays)."""
+        data = np.ones(self.indices.size, dtype=np.float32)
+        return sp.csr_matrix((data, self.indices, self.indptr), shape=(self.n, self.n))
+
+    # ----------------------------------------------------------------- builders
+    @classmethod
+    def from_edges(cls, src, dst, n: int, labels=None, groups=None) -> "CSRGraph":
+        """Build from an undirected edge list; drops self-loops and duplicate ties."""
+        src = np.ascontiguousarray(src, dtype=np.int64)
+        dst = np.ascontiguousarray(dst, dtype=np.int64)
+        if src.shape != dst.shape:
+            raise ValueError("src and dst must have the same length")
+        if src.size and (min(src.min(), dst.min()) < 0 or max(src.max(), dst.max()) >= n):
+            raise ValueError(f"edge endpoints must lie in 0..{n - 1}")
+        indptr, indices = _build_csr(src, dst, n)
+        return cls(indptr, indices, labels, groups)
+
+    @classmethod
+    def from_networkx(cls, graph) -> "CSRGraph":
+        """Convert a networkx graph (directed graphs are made undirected)."""
+        nodes = list(graph.nodes())
+        position = {node: i for i, node in enumerate(nodes)}
+        if graph.number_of_edges():
+            src, dst = zip(*((position[u], position[v]) for u, v in graph.edges()))
+        else:
+            src, dst = (), ()
+        labels = None
+        if nodes != list(range(len(nodes))):
+            labels = np.asarray([str(node) for node in nodes], dtype=object)
+        return cls.from_edges(np.array(src), np.array(dst), len(nodes), labels)
+
+    def to_networkx(self):
+        import networkx as nx
+
+        graph = nx.Graph()
+        graph.add_nodes_from(range(self.n))
+        rows = np.repeat(np.arange(self.n), np.diff(self.indptr))
+        upper = rows < self.indices
+        graph.add_edges_from(zip(rows[upper].tolist(), self.indices[upper].tolist()))
+        return graph
+
+
+def as_csr(graph) -> CSRGraph:
+    """Accept a :class:`CSRGraph` or a networkx graph."""
+    if isinstance(graph, CSRGraph):
+        return graph
+    if hasattr(graph, "nodes") and hasattr(graph, "edges"):
+        if list(graph.nodes()) != list(range(graph.number_of_nodes())):
+            raise ValueError(
+                "a networkx graph passed here must have nodes 0..n-1 so that masks line up; "
+                "relabel it with networkx.convert_node_labels_to_integers(G)"
+            )
+        return CSRGraph.from_networkx(graph)
+    raise TypeError(f"expected a CSRGraph or a networkx graph, got {type(graph).__name__}")
+
+
+@nb.njit(cache=True)
+def _build_csr(src, dst, n):
+    # counting sort of both directions into rows, then sort + de-duplicate each row
+    counts = np.zeros(n + 1, np.int64)
+    for e in range(src.size):
+        if src[e] != dst[e]:
+            counts[src[e] + 1] += 1
+            counts[dst[e] + 1] += 1
+    start = np.cumsum(counts)
+    fill = start[:-1].copy()
+    raw = np.empty(start[-1], np.int32)
+    for e in range(src.size):
+        a, b = src[e], dst[e]
+        if a != b:
+            raw[fill[a]] = b
+            fill[a] += 1
+            raw[fill[b]] = a
+            fill[b] += 1
+    indptr = np.zeros(n + 1, np.int64)
+    w = 0
+    for i in range(n):
+        row = raw[start[i] : start[i + 1]]
+        row.sort()
+        last = -1
+        for v in row:
+            if v != last:
+                raw[w] = v
+                w += 1
+                last = v
+        indptr[i + 1] = w
+    return indptr, raw[:w].copy()
+
+
+@nb.njit(cache=True)
+def neighbour_sum(indptr, indices, values, out):
+    """``out[i] = sum of values[j] over neighbours j of i`` (a fused A @ x)."""
+    for i in range(indptr.size - 1):
+        acc = 0.0
+        for k in range(indptr[i], indptr[i + 1]):
+            acc += values[indices[k]]
+        out[i] = acc
+
+
+@nb.njit(cache=True)
+def neighbour_scatter_add(indptr, indices, sources, out, value):
+    """``out[j] += value`` for every neighbour ``j`` of every node in ``sources``."""
+    for s in sources:
+        for k in range(indptr[s], indptr[s + 1]):
+            out[indices[k]] += value

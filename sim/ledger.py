@@ -1,0 +1,42 @@
+"""The plan's money: what each strategy spent, day by day, under one budget.
+
+Strategies ask the ledger before spending; it grants at most what is left of
+the budget, so total spend can never exceed it. Spending is booked per
+strategy and per day; the engine reports the day's total as ``cost`` and each
+strategy's share as ``cost_<name>``.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+class Ledger:
+    def __init__(self, budget: float | None = None):
+        if budget is not None and (budget < 0 or math.isnan(budget)):
+            raise ValueError(f"budget must be >= 0 or None (unlimited), got {budget}")
+        self.budget = math.inf if budget is None else float(budget)
+        self.spent = 0.0
+        self.today: dict[str, float] = {}
+        self.revenue_today = 0.0
+
+    @property
+    def remaining(self) -> float:
+        return self.budget - self.spent
+
+    def can_afford(self, amount: float) -> bool:
+        return amount <= self.remaining + 1e-9
+
+    def spend(self, strategy: str, amount: float) -> float:
+        """Book up to ``amount`` for ``strategy``; returns what was granted (0 if broke)."""
+        if amount < 0 or math.isnan(amount):
+            raise ValueError(f"{strategy}: cannot spend {amount}")
+        granted = min(float(amount), max(0.0, self.remaining))
+        self.spent += granted
+        self.today[strategy] = self.today.get(strategy, 0.0) + granted
+        return granted
+
+    def close_day(self) -> dict[str, float]:
+        """The day's spending per strategy; starts a new day."""
+        day, self.today = self.today, {}
+        return day

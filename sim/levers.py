@@ -1,0 +1,57 @@
+"""The levers: everything an operating strategy may change on a given day.
+
+The engine resets the levers to neutral at the start of each day, strategies
+set them in ``before_day``, and the daily rules in :mod:`agents` read them.
+Strategies act *only* through these fields (and the :class:`~sim.ledger.Ledger`
+for money), never by editing population state or another strategy.
+
+==========================  ===========================================================
+lever                       read by
+==========================  ===========================================================
+``posts_all``               activity (content appeal) and state (fatigue): operator
+                            posts pushed to every member today
+``posts_by_topic``          same, but only for members of that topic (segmentation)
+``content_quality``         activity (appeal) and state (satisfaction), in [0, 1]
+``activity_uplift``         activity: extra log-odds of being active today, per person
+                            (events, rewards, KOL perks, win-back messages)
+``messages``                state: operator messages received today, per person
+                            (each adds fatigue: over-messaging annoys)
+``marketing_p``             joining: extra daily join probability for every prospect
+``invite_boost``            actions: relative increase of members' invite rate
+``referral_fit_penalty``    joining: referred joiners' fit is scaled by (1 - penalty)
+``points_per_action``       actions: points credited per active day, post, share, invite
+``post_boost``              actions: relative increase of posting today, per person
+``spam_removed``            state: share of spam the moderators remove, in [0, 1]
+==========================  ===========================================================
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Levers:
+    def __init__(self, n: int, n_topics: int):
+        self.activity_uplift = np.zeros(n, np.float32)
+        self.messages = np.zeros(n, np.float32)
+        self.post_boost = np.zeros(n, np.float32)
+        self.posts_by_topic = np.zeros(n_topics, np.float64)
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to neutral: no operator content, no uplift, no messages."""
+        self.posts_all = 0.0
+        self.posts_by_topic.fill(0.0)
+        self.content_quality = 0.5
+        self.activity_uplift.fill(0.0)
+        self.messages.fill(0.0)
+        self.post_boost.fill(0.0)
+        self.marketing_p = 0.0
+        self.invite_boost = 0.0
+        self.referral_fit_penalty = 0.0
+        self.points_per_action = 0.0
+        self.spam_removed = 0.0
+
+    def push_volume(self, topic: np.ndarray) -> np.ndarray:
+        """Operator posts each person receives today (all-member plus own-topic posts)."""
+        return self.posts_all + self.posts_by_topic[topic]

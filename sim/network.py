@@ -1,0 +1,31 @@
+"""Build the social graph a config asks for."""
+
+from __future__ import annotations
+
+from sim import generators
+from sim.graph import CSRGraph
+from sim.graph_io import load_graph
+from sim.random_streams import RandomStreams
+
+
+def build_graph(net, streams: RandomStreams) -> CSRGraph:
+    """The graph of a validated network config (see :mod:`sim.config`)."""
+    rng = streams.generator("network")
+    kind = net.kind
+    if kind == "barabasi_albert":
+        return generators.barabasi_albert(net.n, net.m, rng)
+    if kind == "erdos_renyi":
+        return generators.erdos_renyi(net.n, net.mean_degree, rng)
+    if kind == "watts_strogatz":
+        return generators.watts_strogatz(net.n, net.k, net.rewire_p, rng)
+    if kind == "powerlaw_cluster":
+        return generators.powerlaw_cluster(net.n, net.m, net.triangle_p, rng)
+    if kind == "stochastic_block":
+        return generators.stochastic_block(net.n, net.groups, net.mean_degree, net.within_share, rng)
+    if kind == "complete":
+        return generators.complete(net.n)
+    if kind == "karate":
+        return generators.karate()
+    if kind == "file":
+        return load_graph(net.path, net.format)
+    raise ValueError(f"unknown network kind {kind!r}")
