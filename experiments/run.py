@@ -27,7 +27,7 @@ register_configs()
 def run(cfg: DictConfig, out_dir: Path) -> dict | None:
     """Validate, simulate, write. Returns the summary (None if skipped)."""
     from experiments.outputs import is_finished, write_run
-    from sim.simulate import simulate
+    from sim.simulation import simulate
 
     config = validate(cfg)
     if is_finished(out_dir) and not config.overwrite:

@@ -4,11 +4,32 @@
 >>> result = simulate({"network": {"kind": "karate"}, "days": 30, "progress": "never"})
 >>> sorted(result.summary)[:3]
 ['churn_rate_30d', 'days', 'final_members']
+
+Names are imported lazily (PEP 562), so ``import sim.graph`` stays light and
+the engine and the member rules in :mod:`agents` can import each other's
+submodules in any order.
 """
 
-from sim.config import Config, ConfigError, validate
-from sim.graph import CSRGraph
-from sim.model import CommunityModel
-from sim.simulate import SimResult, simulate
+from importlib import import_module
 
-__all__ = ["CommunityModel", "Config", "ConfigError", "CSRGraph", "SimResult", "simulate", "validate"]
+_EXPORTS = {
+    "CommunityModel": "sim.model",
+    "Config": "sim.config",
+    "ConfigError": "sim.config",
+    "validate": "sim.config",
+    "CSRGraph": "sim.graph",
+    "SimResult": "sim.simulation",
+    "simulate": "sim.simulation",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

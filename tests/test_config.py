@@ -1,0 +1,82 @@
+import subprocess
+import sys
+
+import pytest
+
+from sim import ConfigError, CommunityModel, simulate, validate
+from sim.defaults import default_config
+
+
+def problems(overrides):
+    with pytest.raises(ConfigError) as err:
+        validate(default_config(overrides))
+    return str(err.value)
+
+
+def test_defaults_are_valid():
+    cfg = validate(default_config())
+    assert cfg.network.kind == "barabasi_albert" and cfg.days == 180
+
+
+@pytest.mark.parametrize("overrides, expected", [
+    ({"population": {"colour": 3}}, "population.colour: unknown key; allowed keys here: initial_members"),
+    ({"behaviour": {"churn": {"contagoin": 2}}}, "behaviour.churn.contagoin: unknown key"),
+    ({"bogus": 1}, "bogus: unknown key"),
+    ({"days": "many"}, "days: expected a whole number, got 'many'"),
+    ({"network": {"n": 2.5}}, "network.n: expected a whole number"),
+    ({"behaviour": {"churn": {"enabled": "yes"}}}, "behaviour.churn.enabled: expected true or false"),
+    ({"behaviour": {"joining": {"p_organic": 1.5}}}, "behaviour.joining.p_organic: 1.5 is out of range; allowed: [0.0, 1.0]"),
+    ({"behaviour": {"actions": {"share_prob": -0.1}}}, "behaviour.actions.share_prob: -0.1 is out of range"),
+    ({"network": {"n": -5}}, "network.n: -5 is out of range"),
+    ({"days": 0}, "days: 0 is out of range"),
+    ({"population": {"placement": "ring"}}, "population.placement: 'ring' is not allowed; choose one of random, cluster"),
+    ({"population": {"initial_members": 20000}}, "population.initial_members: 20000 is more than the 10000 people"),
+    ({"network": {"kind": "watts_strogatz", "k": 5}}, "network.k: 5 must be even"),
+    ({"network": {"kind": "hexagonal"}}, "network.kind: unknown network kind 'hexagonal'; allowed: barabasi_albert"),
+    ({"network": {"kind": "file"}}, "network.path: no value given"),
+    ({"plan": {"strategies": ["telepathy"]}}, "plan.strategies[0]: unknown strategy 'telepathy'; available: baseline"),
+    ({"plan": {"budget": -1}}, "plan.budget: -1.0 is out of range"),
+])
+def test_bad_values_name_the_key_and_what_is_allowed(overrides, expected):
+    assert expected in problems(overrides)
+
+
+def test_all_problems_are_reported_at_once():
+    msg = problems({"days": -1, "seed": -2, "population": {"x": 1}})
+    assert msg.startswith("3 problems in the configuration")
+    assert "days:" in msg and "seed:" in msg and "population.x" in msg
+
+
+def test_model_and_simulate_validate_before_work():
+    with pytest.raises(ConfigError, match="days"):
+        simulate({"days": -3})
+    with pytest.raises(ConfigError, match="network.m"):
+        CommunityModel({"network": {"n": 10, "m": 10}})
+
+
+def run_cli(tmp_path, *overrides):
+    out = tmp_path / "run"
+    res = subprocess.run([sys.executable, "-m", "experiments.run", *overrides, f"hydra.run.dir={out}"],
+                         capture_output=True, text=True)
+    return res, out
+
+
+@pytest.mark.parametrize("override, expected", [
+    ("+population.colour=3", "population.colour: unknown key"),
+    ("behaviour.joining.q_social=-1", "behaviour.joining.q_social: -1.0 is out of range"),
+    ("population.initial_members=999999", "more than the 10000 people"),
+    ("network=file", "network.path: no value given"),
+    ("+plan.strategies=[nope]", "unknown strategy 'nope'"),
+])
+def test_cli_config_errors_exit_nonzero_and_leave_nothing_finished(tmp_path, override, expected):
+    res, out = run_cli(tmp_path, override, "days=5")
+    assert res.returncode != 0
+    assert expected in res.stderr
+    assert not (out / "DONE").exists()
+    assert not (out / "summary.json").exists() and not (out / "timeseries.parquet").exists()
+
+
+def test_cli_type_error_is_caught_by_hydra_schema(tmp_path):
+    res, out = run_cli(tmp_path, "network.n=lots")
+    assert res.returncode != 0 and "network.n" in res.stderr
+    assert not (out / "DONE").exists()

@@ -1,0 +1,43 @@
+"""Docs that cannot drift: every parameter, column and summary key is documented."""
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from agents.behaviour import BehaviourConfig
+from sim.config import PopulationConfig
+from sim.metrics import SUMMARY_KEYS, TIMESERIES_COLUMNS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_behaviour_and_population_parameter_is_in_model_md():
+    text = (ROOT / "docs" / "model.md").read_text()
+    b = BehaviourConfig()
+    keys = [f"population.{f.name}" for f in dataclasses.fields(PopulationConfig)]
+    for group in dataclasses.fields(b):
+        keys += [f"behaviour.{group.name}.{f.name}" for f in dataclasses.fields(getattr(b, group.name))]
+    missing = [k for k in keys if f"`{k}`" not in text]
+    assert not missing, f"undocumented parameters in docs/model.md: {missing}"
+
+
+def test_model_md_defaults_match_the_code():
+    text = (ROOT / "docs" / "model.md").read_text()
+    b = BehaviourConfig()
+    for group in dataclasses.fields(b):
+        for f in dataclasses.fields(getattr(b, group.name)):
+            assert f"| `behaviour.{group.name}.{f.name}` | `{f.default}` |" in text, f.name
+
+
+@pytest.mark.parametrize("key", TIMESERIES_COLUMNS + SUMMARY_KEYS)
+def test_every_metric_is_defined_in_metrics_md(key):
+    assert f"`{key}`" in (ROOT / "docs" / "metrics.md").read_text()
+
+
+def test_readme_commands_are_the_makefile_targets():
+    readme = (ROOT / "README.md").read_text()
+    makefile = (ROOT / "Makefile").read_text()
+    assert "make run" in readme and "make test" in readme
+    assert "\nrun:" in makefile and "\ntest:" in makefile
+    assert "make test" in (ROOT / ".ci" / "run").read_text()

@@ -1,0 +1,82 @@
+import subprocess
+import sys
+
+import networkx as nx
+import pytest
+
+from sim.graph_io import GraphFileError, load_graph
+
+
+def test_csv_with_header_comments_and_string_labels(tmp_path):
+    path = tmp_path / "edges.csv"
+    path.write_text("source,target,weight\n# a comment\nalice,bob,1\nbob,carol,2\n\nalice,bob,3\ncarol,carol,1\n")
+    g = load_graph(path)
+    assert g.n == 3 and g.n_edges == 2
+    assert g.labels.tolist() == ["alice", "bob", "carol"]
+    assert sorted(g.neighbours(1).tolist()) == [0, 2]
+
+
+def test_tsv_and_whitespace_edge_lists(tmp_path):
+    path = tmp_path / "edges.tsv"
+    path.write_text("1\t2\n2\t3\n3 4\n")
+    g = load_graph(path)
+    assert (g.n, g.n_edges) == (4, 3)
+
+
+def test_graphml_round_trip(tmp_path):
+    path = tmp_path / "club.graphml"
+    nx.write_graphml(nx.karate_club_graph(), path)
+    g = load_graph(path)
+    assert (g.n, g.n_edges) == (34, 78)
+
+
+def test_wrong_column_count_names_file_and_line(tmp_path):
+    path = tmp_path / "edges.csv"
+    path.write_text("source,target\n1,2\n3\n")
+    with pytest.raises(GraphFileError, match=r"edges\.csv, line 3: expected 2 comma-separated columns.*found 1"):
+        load_graph(path)
+
+
+def test_empty_file_missing_file_and_unknown_suffix(tmp_path):
+    empty = tmp_path / "e.csv"
+    empty.write_text("# nothing\n")
+    with pytest.raises(GraphFileError, match="no ties"):
+        load_graph(empty)
+    with pytest.raises(GraphFileError, match="no such file"):
+        load_graph(tmp_path / "missing.csv")
+    odd = tmp_path / "g.xlsx"
+    odd.write_text("x")
+    with pytest.raises(GraphFileError, match="cannot tell the format"):
+        load_graph(odd)
+
+
+def test_broken_graphml_names_the_line(tmp_path):
+    path = tmp_path / "bad.graphml"
+    path.write_text('<?xml version="1.0"?>\n<graphml>\n<graph>\n<node id="a">\n</graphml>\n')
+    with pytest.raises(GraphFileError, match=r"bad\.graphml, line \d+: not valid GraphML"):
+        load_graph(path)
+
+
+def test_binary_file_is_reported(tmp_path):
+    path = tmp_path / "edges.csv"
+    path.write_bytes(b"\xff\xfe\x00\x01,2\n")
+    with pytest.raises(GraphFileError, match="not a UTF-8"):
+        load_graph(path)
+
+
+def test_cli_runs_on_a_user_file_and_reports_a_bad_one(tmp_path):
+    good = tmp_path / "club.csv"
+    good.write_text("".join(f"{u},{v}\n" for u, v in nx.karate_club_graph().edges()))
+    out = tmp_path / "run"
+    ok = subprocess.run([sys.executable, "-m", "experiments.run", "network=file", f"network.path={good}",
+                         "days=10", f"hydra.run.dir={out}"], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert (out / "DONE").exists()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("1,2\n2\n")
+    out2 = tmp_path / "run2"
+    res = subprocess.run([sys.executable, "-m", "experiments.run", "network=file", f"network.path={bad}",
+                          "days=10", f"hydra.run.dir={out2}"], capture_output=True, text=True)
+    assert res.returncode == 2
+    assert "bad.csv, line 2" in res.stderr
+    assert not (out2 / "DONE").exists() and not (out2 / "summary.json").exists()

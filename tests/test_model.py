@@ -1,0 +1,92 @@
+"""The Mesa face of the model: a mesa.Model stepping days, a DataCollector, Member views."""
+
+import mesa
+import numpy as np
+
+from agents import Member
+from sim import CommunityModel, simulate
+from sim.day import DAY_PLAN, describe
+from sim.metrics import TIMESERIES_COLUMNS
+from sim.population import Channel, Status
+
+from conftest import small
+
+
+def test_is_a_mesa_model_stepping_one_day_at_a_time():
+    model = CommunityModel(small())
+    assert isinstance(model, mesa.Model)
+    assert model.time == 0 and model.day == 0
+    model.step()
+    model.step()
+    assert model.time == 2.0 and model.day == 2
+    df = model.datacollector.get_model_vars_dataframe()
+    assert len(df) == 2 and set(TIMESERIES_COLUMNS) - {"day"} <= set(df.columns)
+
+
+def test_member_view_reads_the_arrays_live():
+    model = CommunityModel({"network": {"kind": "karate"}, "progress": "never",
+                            "population": {"initial_members": 10}})
+    view = model.member(0)
+    assert isinstance(view, Member) and view in model.agents
+    assert view is model.member(0)
+    assert view.friends == sorted(model.graph.neighbours(0).tolist())
+    model.population.habit[0] = 0.25
+    assert view.habit == 0.25
+    assert view.status in set(Status)
+    import pytest
+
+    with pytest.raises(IndexError):
+        model.member(34)
+
+
+def test_day_plan_is_the_documented_order():
+    names = [s.name for s in DAY_PLAN]
+    assert names == ["levers", "join", "activity", "act", "state", "churn", "observe"]
+    assert describe().splitlines()[1].startswith("2. join")
+
+
+def internal_tie_share(model):
+    """Share of members' ties that lead to another member."""
+    member = model.population.status == Status.MEMBER
+    rows = np.repeat(np.arange(model.population.n), model.graph.degree)
+    return np.mean(member[model.graph.indices[member[rows]]])
+
+
+def test_initial_population_respects_the_config():
+    cluster = CommunityModel(small(population={"initial_members": 123, "placement": "cluster"}))
+    scattered = CommunityModel(small(population={"initial_members": 123, "placement": "random"}))
+    pop = cluster.population
+    assert pop.count(Status.MEMBER) == 123 == scattered.population.count(Status.MEMBER)
+    assert np.all(pop.channel[pop.status == Status.MEMBER] == Channel.SEED)
+    assert internal_tie_share(cluster) > 2.5 * internal_tie_share(scattered)
+
+
+def test_interest_groups_become_topics():
+    model = CommunityModel(small(network={"kind": "stochastic_block", "n": 1000, "groups": 5}))
+    assert model.population.n_topics == 5
+    assert np.array_equal(model.population.topic, model.graph.groups)
+
+
+def test_people_join_through_every_channel_and_referrals_name_their_inviter():
+    result = simulate(small(days=120, behaviour={"actions": {"invite_prob": 0.2}}), keep_model=True)
+    pop = result.model.population
+    channels = set(np.unique(pop.channel[pop.status != Status.PROSPECT]).tolist())
+    assert {Channel.SEED, Channel.ORGANIC, Channel.SOCIAL, Channel.REFERRAL} <= channels
+    referred = pop.channel == Channel.REFERRAL
+    assert np.all(pop.referrer[referred] >= 0)
+    inviters = pop.referrer[referred]
+    # an inviter is a friend of the person they invited
+    for person, inviter in zip(np.flatnonzero(referred)[:50], inviters[:50]):
+        assert inviter in model_neighbours(result.model, person)
+    assert result.summary["k_factor"] > 0
+
+
+def model_neighbours(model, person):
+    return set(model.graph.neighbours(person).tolist())
+
+
+def test_public_names_survive_submodule_imports():
+    import sim.simulation  # noqa: F401  (a submodule must not shadow the function)
+    from sim import CommunityModel as CM, simulate as run
+
+    assert callable(run) and isinstance(CM, type)
