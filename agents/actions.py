@@ -80,7 +80,8 @@ def act(model) -> None:
     to_prospect = pop.status[targets] == Status.PROSPECT
     inviters, targets = inviters[to_prospect], targets[to_prospect]
     first = np.unique(targets, return_index=True)[1]  # one invitation per prospect: the first inviter's
-    pop.pending_inviter[targets[first]] = inviters[first]
+    inviters, targets = inviters[first], targets[first]
+    pop.pending_inviter[targets] = inviters
 
     # purchases
     p_buy = np.minimum(1.0, par.buy_prob * 2.0 * pop.fit[idx])

@@ -30,9 +30,9 @@ from sim.population import Status
 
 @dataclass
 class ActivityParams:
-    base: float = param(-3.0, "log-odds of activity with no habit, friends or content")
-    habit: float = param(3.0, "log-odds per unit of habit strength", ge=0)
-    social: float = param(2.0, "log-odds when all friends were active yesterday (social pull)", ge=0)
+    base: float = param(-4.0, "log-odds of activity with no habit, friends or content")
+    habit: float = param(4.5, "log-odds per unit of habit strength", ge=0)
+    social: float = param(2.5, "log-odds when all friends were active yesterday (social pull)", ge=0)
     content: float = param(0.8, "log-odds per log(1 + content units) matched to interest", ge=0)
     fit: float = param(2.0, "log-odds per unit of intrinsic fit above 0.5", ge=0)
     satisfaction: float = param(2.0, "log-odds per unit of satisfaction above 0.5", ge=0)
@@ -69,3 +69,5 @@ def decide_activity(model) -> None:
     u = model.streams.uniform("activity", model.day, pop.n)
     np.logical_and(member, u < p_active, out=pop.active)
     pop.last_active_day[pop.active] = model.day
+    pop.recent_activity <<= np.uint32(1)
+    pop.recent_activity |= pop.active

@@ -58,7 +58,8 @@ def join(model) -> None:
     else:
         joins_wom = np.zeros(pop.n, bool)
     invited = prospect & (pop.pending_inviter >= 0)
-    accept = invited & (model.streams.uniform("join.invite_accept", day, pop.n) < par.invite_accept)
+    p_accept = min(1.0, par.invite_accept * (1.0 + model.levers.accept_boost))
+    accept = invited & (model.streams.uniform("join.invite_accept", day, pop.n) < p_accept)
 
     organic = joins_bass & ~accept & (u < min(1.0, p))
     social = (joins_bass | joins_wom) & ~accept & ~organic

@@ -32,7 +32,7 @@ class StateParams:
     fatigue_tolerance: float = param(1.0, "operator posts per day a member takes without tiring", gt=0)
     fatigue_gain: float = param(0.3, "fatigue per tolerance-unit of content beyond tolerance", ge=0)
     fatigue_recovery: float = prob(0.15, "share of fatigue that wears off each day")
-    message_annoyance: float = param(0.3, "fatigue per operator message received", ge=0)
+    message_annoyance: float = param(0.1, "fatigue per operator message received", ge=0)
     satisfaction_rate: float = prob(0.1, "step toward today's experience on an active day")
     satisfaction_base: float = prob(0.5, "experience of an active day with no interactions")
     satisfaction_interaction: float = param(0.4, "experience added by plenty of interactions", ge=0)

@@ -17,6 +17,7 @@ DONE marker.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -29,14 +30,39 @@ from sim.config import to_dict
 DONE = "DONE"
 
 
-def is_finished(out_dir: Path) -> bool:
-    return (Path(out_dir) / DONE).is_file()
+def config_hash(config) -> str:
+    """A fingerprint of every validated key (progress and overwrite do not change results)."""
+    data = to_dict(config)
+    data.pop("progress", None)
+    data.pop("overwrite", None)
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def finished_hash(out_dir: Path) -> str | None:
+    """The config hash of the finished run in ``out_dir``, or None if there is none."""
+    marker = Path(out_dir) / DONE
+    if not marker.is_file():
+        return None
+    try:
+        return json.loads(marker.read_text()).get("config_hash", "")
+    except (json.JSONDecodeError, AttributeError):
+        return ""
 
 
 def _atomic(path: Path, write) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     write(tmp)
+    with open(tmp, "rb") as handle:  # on disk before it gets its real name
+        os.fsync(handle.fileno())
     os.replace(tmp, path)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _clean(value):
@@ -63,5 +89,8 @@ def write_run(result, out_dir: Path, seconds: float) -> None:
     fig_dir.mkdir(exist_ok=True)
     for name, fig in run_figures(result).items():
         _atomic(fig_dir / f"{name}.png", lambda p, fig=fig: fig.savefig(p, dpi=110, format="png"))
-    marker = {"status": "finished", "wall_seconds": round(seconds, 3)}
+    _fsync_dir(fig_dir)
+    _fsync_dir(out_dir)
+    marker = {"status": "finished", "config_hash": config_hash(result.config), "wall_seconds": round(seconds, 3)}
     _atomic(out_dir / DONE, lambda p: p.write_text(json.dumps(marker) + "\n"))
+    _fsync_dir(out_dir)

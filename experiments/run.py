@@ -21,17 +21,28 @@ from sim.config import ConfigError, register_configs, validate
 from sim.graph_io import GraphFileError
 
 log = logging.getLogger("commsim")
+
+
+class RunDirError(RuntimeError):
+    """The output directory holds a finished run of another configuration."""
 register_configs()
 
 
 def run(cfg: DictConfig, out_dir: Path) -> dict | None:
     """Validate, simulate, write. Returns the summary (None if skipped)."""
-    from experiments.outputs import is_finished, write_run
+    from experiments.outputs import config_hash, finished_hash, write_run
     from sim.simulation import simulate
 
     config = validate(cfg)
-    if is_finished(out_dir) and not config.overwrite:
-        log.info("skipping %s: it already holds a finished run (overwrite=true to redo it)", out_dir)
+    done = finished_hash(out_dir)
+    if done is not None and not config.overwrite:
+        if done != config_hash(config):
+            raise RunDirError(
+                f"{out_dir} holds a finished run of a different configuration; choose another "
+                f"hydra.run.dir, or pass overwrite=true to replace it"
+            )
+        log.info("skipping %s: it already holds a finished run of this configuration "
+                 "(overwrite=true to redo it)", out_dir)
         return None
     start = time.perf_counter()
     result = simulate(config)
@@ -50,7 +61,7 @@ def main(cfg: DictConfig) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         run(cfg, out_dir)
-    except (ConfigError, GraphFileError) as err:
+    except (ConfigError, GraphFileError, RunDirError) as err:
         print(f"commsim: {err}", file=sys.stderr)
         sys.exit(2)
 

@@ -37,6 +37,8 @@ class ConfigError(ValueError):
 
 
 # --------------------------------------------------------------------- network
+MAX_PEOPLE = 50_000_000  # ~10 GiB of graph and state at mean degree 10; this machine has 24 GiB
+
 @dataclass
 class NetworkConfig:
     kind: str = MISSING
@@ -45,21 +47,21 @@ class NetworkConfig:
 @dataclass
 class BarabasiAlbertConfig(NetworkConfig):
     kind: str = "barabasi_albert"
-    n: int = param(10_000, "people in the audience (members and prospects)", ge=2)
+    n: int = param(10_000, "people in the audience (members and prospects)", ge=2, le=MAX_PEOPLE)
     m: int = param(5, "ties each newcomer makes (mean degree is about 2m)", ge=1)
 
 
 @dataclass
 class ErdosRenyiConfig(NetworkConfig):
     kind: str = "erdos_renyi"
-    n: int = param(10_000, "people in the audience", ge=1)
+    n: int = param(10_000, "people in the audience", ge=1, le=MAX_PEOPLE)
     mean_degree: float = param(10.0, "expected ties per person", ge=0)
 
 
 @dataclass
 class WattsStrogatzConfig(NetworkConfig):
     kind: str = "watts_strogatz"
-    n: int = param(10_000, "people in the audience", ge=3)
+    n: int = param(10_000, "people in the audience", ge=3, le=MAX_PEOPLE)
     k: int = param(10, "ties per person in the ring lattice (even)", ge=2)
     rewire_p: float = param(0.1, "probability a lattice tie is rewired at random", ge=0, le=1)
 
@@ -67,7 +69,7 @@ class WattsStrogatzConfig(NetworkConfig):
 @dataclass
 class PowerlawClusterConfig(NetworkConfig):
     kind: str = "powerlaw_cluster"
-    n: int = param(10_000, "people in the audience", ge=2)
+    n: int = param(10_000, "people in the audience", ge=2, le=MAX_PEOPLE)
     m: int = param(5, "ties each newcomer makes", ge=1)
     triangle_p: float = param(0.5, "probability of closing a triangle after each tie", ge=0, le=1)
 
@@ -75,7 +77,7 @@ class PowerlawClusterConfig(NetworkConfig):
 @dataclass
 class StochasticBlockConfig(NetworkConfig):
     kind: str = "stochastic_block"
-    n: int = param(10_000, "people in the audience", ge=1)
+    n: int = param(10_000, "people in the audience", ge=1, le=MAX_PEOPLE)
     groups: int = param(8, "interest groups (blocks); also the number of topics", ge=1)
     mean_degree: float = param(10.0, "expected ties per person", ge=0)
     within_share: float = param(0.8, "share of ties inside one's own interest group", ge=0, le=1)
@@ -84,7 +86,7 @@ class StochasticBlockConfig(NetworkConfig):
 @dataclass
 class CompleteConfig(NetworkConfig):
     kind: str = "complete"
-    n: int = param(1_000, "people; everyone knows everyone", ge=1, le=20_000)
+    n: int = param(1_000, "people; everyone knows everyone (n^2 ties: at most 10 000)", ge=1, le=10_000)
 
 
 @dataclass
@@ -150,6 +152,16 @@ class Config:
     population: PopulationConfig = field(default_factory=PopulationConfig)
     behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
     plan: PlanConfig = field(default_factory=PlanConfig)
+    strategies: dict[str, Any] = field(
+        default_factory=lambda: _strategy_defaults(),
+        metadata={"doc": "parameters of every strategy, strategies.<name>.<key> (docs/strategies.md)"},
+    )
+
+
+def _strategy_defaults() -> dict:
+    from strategies import registry
+
+    return registry.default_params()
 
 
 def register_configs() -> None:
@@ -162,7 +174,6 @@ def register_configs() -> None:
         cs.store(group="network", name=f"schema_{kind}", node=cls)
     cs.store(group="population", name="schema", node=PopulationConfig)
     cs.store(group="behaviour", name="schema", node=BehaviourConfig)
-    cs.store(group="plan", name="schema", node=PlanConfig)
 
 
 # ------------------------------------------------------------------ validation
@@ -227,11 +238,30 @@ def _build(cls, data, path: str, problems: list[str]):
         if isinstance(raw, str) and raw == MISSING:
             problems.append(f"{key}: no value given (it is required; set it as {key}=...)")
             continue
+        if cls is Config and name == "strategies":
+            values[name] = _build_strategies(raw, key, problems)
+            continue
         values[name] = _coerce(hints[name], raw, key, f.metadata, problems)
     try:
         return cls(**values)
     except TypeError:
         return None  # a field failed; its problem is already recorded
+
+
+def _build_strategies(raw, path: str, problems: list[str]) -> dict:
+    from strategies import registry
+
+    if not isinstance(raw, dict):
+        problems.append(f"{path}: expected a group of strategies, got {raw!r}")
+        return {}
+    built = {}
+    given = dict(raw)
+    for name in registry.available():
+        params_cls = registry.get(name).Params
+        built[name] = _build(params_cls, given.pop(name, {}) or {}, f"{path}.{name}", problems)
+    for name in given:
+        problems.append(f"{path}.{name}: unknown strategy; available: {', '.join(registry.available())}")
+    return built
 
 
 def _coerce(tp, raw, key: str, meta, problems: list[str]):
@@ -267,7 +297,7 @@ def _coerce(tp, raw, key: str, meta, problems: list[str]):
             problems.append(f"{key}: expected a number, got {raw!r}")
             return raw
         raw = float(raw)
-        if not math.isfinite(raw) and meta.get("le") is not None:
+        if not math.isfinite(raw):
             problems.append(f"{key}: expected a finite number, got {raw!r}")
             return raw
     elif tp is str:
@@ -305,6 +335,9 @@ def _check_cross_keys(cfg: Config, problems: list[str]) -> None:
             problems.append(f"network.k: {net.k} must be even (k/2 neighbours on each side of the ring)")
         if net.k >= net.n:
             problems.append(f"network.k: {net.k} must be smaller than network.n ({net.n})")
+    if isinstance(net, (ErdosRenyiConfig, StochasticBlockConfig)) and net.mean_degree > net.n - 1:
+        problems.append(f"network.mean_degree: {net.mean_degree} is more than the n - 1 = {net.n - 1} "
+                        f"others each person could know; use network=complete for everyone-knows-everyone")
     if isinstance(net, StochasticBlockConfig) and net.groups > net.n:
         problems.append(f"network.groups: {net.groups} must not exceed network.n ({net.n})")
     pop = cfg.population
@@ -315,6 +348,7 @@ def _check_cross_keys(cfg: Config, problems: list[str]) -> None:
         )
     if isinstance(net, KarateConfig) and pop.initial_members is not None and pop.initial_members > 34:
         problems.append(f"population.initial_members: {pop.initial_members} is more than the 34 people of the karate club")
+    # a file graph's size is known only once it is read: checked in Population.create
     from strategies import registry
 
     for i, name in enumerate(cfg.plan.strategies):
@@ -322,6 +356,12 @@ def _check_cross_keys(cfg: Config, problems: list[str]) -> None:
             problems.append(
                 f"plan.strategies[{i}]: unknown strategy {name!r}; available: {', '.join(registry.available())}"
             )
+    if len(set(cfg.plan.strategies)) != len(cfg.plan.strategies):
+        problems.append(f"plan.strategies: {cfg.plan.strategies} names a strategy twice")
+    for name, params in cfg.strategies.items():
+        check = getattr(params, "check", None)
+        if check is not None:
+            problems += [f"strategies.{name}.{msg}" for msg in check()]
 
 
 def _join(path: str, key: str) -> str:

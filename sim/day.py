@@ -29,6 +29,7 @@ def strategies_before(model) -> None:
     model.levers.reset()
     for strategy in model.strategies:
         strategy.before_day(model)
+    model.apply_role_changes()
 
 
 def strategies_after(model) -> None:

@@ -10,10 +10,11 @@ gets one chance to reach each neighbour, succeeding with probability ``p``.
 Linear threshold (Granovetter 1978; Kempe et al. 2003): a node is reached once
 the share of its neighbours already reached is at least its threshold.
 
-Coins are counter-based (see :mod:`sim.random_streams`): the coin of tie ``k``
-(its position in ``graph.indices``) is a fixed function of one key drawn from
-``rng``, so two calls with equal generators give the same cascade whatever the
-order of exploration.
+Coins are counter-based (see :mod:`sim.random_streams`): the coin of the tie
+from ``u`` to ``v`` is a fixed function of one key drawn from ``rng`` and the
+pair ``(u, v)``, so two calls with equal generators give the same cascade
+whatever the order of exploration, and adding a tie elsewhere in the graph
+changes no other coin.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ def _per_item(value, size: int, name: str, what: str) -> np.ndarray:
 
 @nb.njit(cache=True)
 def _ic_kernel(indptr, indices, seeds, p_edge, key, reached):
+    n = np.uint64(indptr.size - 1)
     queue = np.empty(indptr.size - 1, np.int64)
     head = 0
     tail = 0
@@ -65,7 +67,7 @@ def _ic_kernel(indptr, indices, seeds, p_edge, key, reached):
         head += 1
         for k in range(indptr[u], indptr[u + 1]):
             v = indices[k]
-            if not reached[v] and hash_uniform(key, np.uint64(k)) < p_edge[k]:
+            if not reached[v] and hash_uniform(key, np.uint64(u) * n + np.uint64(v)) < p_edge[k]:
                 reached[v] = True
                 queue[tail] = v
                 tail += 1
@@ -148,7 +150,7 @@ def linear_threshold(graph, seeds, threshold=None, rng: np.random.Generator | No
 def _sharer_cascades(indptr, indices, sharers, p, sender_boost, key, stamp, exposures, sizes):
     # One independent cascade per sharer; ``stamp`` marks who a cascade reached
     # (stamp value = cascade number + 1), so no array is cleared between cascades.
-    nnz = np.uint64(indices.size)
+    n = np.uint64(indptr.size - 1)
     queue = np.empty(indptr.size - 1, np.int64)
     for c in range(sharers.size):
         s = sharers[c]
@@ -157,14 +159,14 @@ def _sharer_cascades(indptr, indices, sharers, p, sender_boost, key, stamp, expo
         head = 0
         tail = 1
         queue[0] = s
-        base = np.uint64(s) * nnz
         while head < tail:
             u = queue[head]
             head += 1
             pu = p * sender_boost[u]
+            base = (np.uint64(s) * n + np.uint64(u)) * n  # wraps mod 2**64: fine for a hash
             for k in range(indptr[u], indptr[u + 1]):
                 v = indices[k]
-                if stamp[v] != mark and hash_uniform(key, base + np.uint64(k)) < pu:
+                if stamp[v] != mark and hash_uniform(key, base + np.uint64(v)) < pu:
                     stamp[v] = mark
                     exposures[v] += 1
                     queue[tail] = v
@@ -177,8 +179,9 @@ def cascades_from_sharers(graph, sharers, p: float, sender_boost, key: np.uint64
 
     Returns ``(exposures, sizes)``: how many cascades reached each node (the
     sharer itself excluded) and the number of people each cascade reached.
-    The coin of tie ``k`` in the cascade of sharer ``s`` is
-    ``hash(key, s * n_ties + k)``: it does not depend on who else shared.
+    The coin of the tie ``u -> v`` in the cascade of sharer ``s`` is
+    ``hash(key, (s n + u) n + v)``: it does not depend on who else shared, nor
+    on ties added elsewhere (events, interest groups).
     Stamps live in an int32 array, so at most 2**31 - 1 sharers per call.
     """
     sharers = np.ascontiguousarray(sharers, dtype=np.int64)

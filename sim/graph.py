@@ -69,6 +69,14 @@ class CSRGraph:
         indptr, indices = _build_csr(src, dst, n)
         return cls(indptr, indices, labels, groups)
 
+    def with_ties(self, src, dst) -> "CSRGraph":
+        """A new graph with the extra ties ``src[i] -- dst[i]`` (duplicates ignored)."""
+        rows = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(self.indptr))
+        upper = rows < self.indices
+        all_src = np.concatenate([rows[upper], np.asarray(src, np.int64)])
+        all_dst = np.concatenate([self.indices[upper].astype(np.int64), np.asarray(dst, np.int64)])
+        return CSRGraph.from_edges(all_src, all_dst, self.n, self.labels, self.groups)
+
     @classmethod
     def from_networkx(cls, graph) -> "CSRGraph":
         """Convert a networkx graph (directed graphs are made undirected)."""

@@ -36,6 +36,24 @@ class Ledger:
         self.today[strategy] = self.today.get(strategy, 0.0) + granted
         return granted
 
+    def spend_all_or_nothing(self, strategy: str, amount: float) -> bool:
+        """Book ``amount`` only if the budget covers all of it; True if booked."""
+        if not self.can_afford(amount):
+            return False
+        self.spend(strategy, amount)
+        return True
+
+    def spend_units(self, strategy: str, unit_cost: float, units: int) -> int:
+        """Book as many of ``units`` (each ``unit_cost``) as the budget covers; returns how many."""
+        if unit_cost <= 0 or math.isinf(self.remaining):
+            if unit_cost > 0:
+                self.spend(strategy, units * unit_cost)
+            return int(units)
+        affordable = int(min(units, max(0.0, self.remaining) // unit_cost + 1e-9))
+        if affordable:
+            self.spend(strategy, affordable * unit_cost)
+        return affordable
+
     def close_day(self) -> dict[str, float]:
         """The day's spending per strategy; starts a new day."""
         day, self.today = self.today, {}

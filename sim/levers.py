@@ -18,11 +18,17 @@ lever                       read by
                             (each adds fatigue: over-messaging annoys)
 ``marketing_p``             joining: extra daily join probability for every prospect
 ``invite_boost``            actions: relative increase of members' invite rate
+``accept_boost``            joining: relative increase of invitees' acceptance
 ``referral_fit_penalty``    joining: referred joiners' fit is scaled by (1 - penalty)
 ``points_per_action``       actions: points credited per active day, post, share, invite
 ``post_boost``              actions: relative increase of posting today, per person
 ``spam_removed``            state: share of spam the moderators remove, in [0, 1]
 ==========================  ===========================================================
+
+Two levers change lasting state and are queued, then applied by the engine:
+:meth:`Levers.set_role` (applied right after ``setup`` and after each morning's
+``before_day``: KOLs, admins) and :meth:`Levers.add_ties` (applied at the end
+of the day: friendships made at events and in interest groups).
 """
 
 from __future__ import annotations
@@ -36,6 +42,8 @@ class Levers:
         self.messages = np.zeros(n, np.float32)
         self.post_boost = np.zeros(n, np.float32)
         self.posts_by_topic = np.zeros(n_topics, np.float64)
+        self.role_changes: list[tuple[np.ndarray, int]] = []
+        self.new_ties: list[tuple[np.ndarray, np.ndarray]] = []
         self.reset()
 
     def reset(self) -> None:
@@ -48,9 +56,22 @@ class Levers:
         self.post_boost.fill(0.0)
         self.marketing_p = 0.0
         self.invite_boost = 0.0
+        self.accept_boost = 0.0
         self.referral_fit_penalty = 0.0
         self.points_per_action = 0.0
         self.spam_removed = 0.0
+
+    def set_role(self, people, role: int) -> None:
+        """Give ``people`` a role (``sim.population.Role``) from today on."""
+        self.role_changes.append((np.asarray(people, dtype=np.int64), int(role)))
+
+    def add_ties(self, src, dst) -> None:
+        """New friendships between ``src[i]`` and ``dst[i]``, effective tomorrow."""
+        src, dst = np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64)
+        if src.shape != dst.shape:
+            raise ValueError("add_ties needs two arrays of equal length")
+        if src.size:
+            self.new_ties.append((src, dst))
 
     def push_volume(self, topic: np.ndarray) -> np.ndarray:
         """Operator posts each person receives today (all-member plus own-topic posts)."""

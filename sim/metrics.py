@@ -13,11 +13,12 @@ import numpy as np
 import pandas as pd
 
 from sim.population import Channel, Population, Status
+from sim.segments import SEGMENT_NAMES, segments
 
 TIMESERIES_COLUMNS = [
     "day", "members", "prospects", "churned_total", "joined", "churned", "dau", "wau", "mau",
     "posts", "interactions", "shares", "reached", "max_cascade", "invites", "referral_joins",
-    "purchases", "cost", "revenue",
+    "purchases", "cost", "revenue", "seg_core", "seg_active", "seg_casual", "seg_dormant", "new_ties",
 ]
 
 SUMMARY_KEYS = [
@@ -27,8 +28,12 @@ SUMMARY_KEYS = [
 ]
 
 
-def daily_record(pop: Population, day: int, events: dict, cost: float) -> dict:
-    """One row of the time series, measured at the end of ``day``."""
+def daily_record(pop: Population, day: int, events: dict, spend: dict[str, float]) -> dict:
+    """One row of the time series, measured at the end of ``day``.
+
+    ``spend`` is the day's money per strategy (the breakdown goes to
+    ``spend.parquet``; the time series carries the total as ``cost``).
+    """
     member = pop.status == Status.MEMBER
     since = day - pop.last_active_day
     row = {
@@ -39,8 +44,11 @@ def daily_record(pop: Population, day: int, events: dict, cost: float) -> dict:
         "dau": int(np.count_nonzero(pop.active)),
         "wau": int(np.count_nonzero(member & (since < 7))),
         "mau": int(np.count_nonzero(member & (since < 30))),
-        "cost": float(cost),
+        "cost": float(sum(spend.values())),
     }
+    counts = np.bincount(segments(pop, day) + 1, minlength=len(SEGMENT_NAMES) + 1)[1:]
+    for name, count in zip(SEGMENT_NAMES, counts):
+        row[f"seg_{name}"] = int(count)
     for key in TIMESERIES_COLUMNS:
         if key not in row:
             row[key] = events.get(key, 0)

@@ -51,7 +51,7 @@ class CommunityModel(mesa.Model):
         if strategies is None:
             from strategies import registry
 
-            strategies = [registry.create(name) for name in cfg.plan.strategies]
+            strategies = [registry.create(name, cfg.strategies[name]) for name in cfg.plan.strategies]
         self.strategies = list(strategies)
         self.day_plan = DAY_PLAN
         self.initial_members = int(self.population.is_member.sum())
@@ -67,6 +67,7 @@ class CommunityModel(mesa.Model):
         self.datacollector = mesa.DataCollector(model_reporters=reporters)
         for strategy in self.strategies:
             strategy.setup(self)
+        self.apply_role_changes()
 
     # ------------------------------------------------------------------ the day
     @property
@@ -86,16 +87,36 @@ class CommunityModel(mesa.Model):
             stage.run(self)
         self._end_of_day()
 
+    def apply_role_changes(self) -> None:
+        """Apply the roles strategies queued through ``levers.set_role``."""
+        for people, role in self.levers.role_changes:
+            self.population.role[people] = role
+        self.levers.role_changes.clear()
+
+    def apply_new_ties(self) -> None:
+        """Add the friendships strategies queued through ``levers.add_ties``."""
+        if not self.levers.new_ties:
+            return
+        src = np.concatenate([s for s, _ in self.levers.new_ties])
+        dst = np.concatenate([d for _, d in self.levers.new_ties])
+        self.levers.new_ties.clear()
+        before = self.graph.n_edges
+        self.graph = self.graph.with_ties(src, dst)
+        self.graph_degree = self.graph.degree.astype(np.float32)
+        self.record["new_ties"] = self.record.get("new_ties", 0) + self.graph.n_edges - before
+        self._prime_social_state()
+
     def _end_of_day(self) -> None:
+        self.apply_new_ties()
         pop = self.population
         member = pop.status == Status.MEMBER
         members_by_topic = np.bincount(pop.topic[member], minlength=pop.n_topics)
         self.ugc_per_member = np.divide(self.ugc_by_topic, members_by_topic,
                                         out=np.zeros(pop.n_topics), where=members_by_topic > 0)
         spend = self.ledger.close_day()
-        self.spend_by_strategy.append(spend)
+        self.spend_by_strategy.append({s.name: spend.get(s.name, 0.0) for s in self.strategies})
         self.record["revenue"] = self.record.get("revenue", 0.0)
-        self.today = daily_record(pop, self.day, self.record, sum(spend.values()))
+        self.today = daily_record(pop, self.day, self.record, self.spend_by_strategy[-1])
         self.datacollector.collect(self)
 
     def _prime_social_state(self) -> None:

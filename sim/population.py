@@ -48,7 +48,7 @@ class Population:
     satisfaction: np.ndarray  # float32 in [0, 1]
     fatigue: np.ndarray  # float32 >= 0: tiredness from operator content and messages
     points: np.ndarray  # float32 >= 0: incentive points held
-    topic: np.ndarray  # int16: main interest topic
+    topic: np.ndarray  # int32: main interest topic
     fit: np.ndarray  # float32 in (0, 1): intrinsic fit with the community
     role: np.ndarray  # int8 Role
     join_day: np.ndarray  # int32, NEVER if never joined
@@ -62,6 +62,7 @@ class Population:
     active_friends: np.ndarray  # float32: neighbours active at the end of yesterday
     churn_pressure: np.ndarray  # float32: churned friends, each fading exponentially
     interactions: np.ndarray  # float32: interactions received today
+    recent_activity: np.ndarray  # uint32: activity history, bit 0 = today, bit k = k days ago
     n_topics: int = 1
 
     @property
@@ -84,11 +85,11 @@ class Population:
         """Day-0 population for ``graph`` under the population config ``cfg``."""
         n = graph.n
         if graph.groups is not None:
-            topic = graph.groups.astype(np.int16)
+            topic = graph.groups.astype(np.int32)
             n_topics = int(topic.max()) + 1 if n else 1
         else:
             n_topics = cfg.topics
-            topic = streams.generator("init.topic").integers(0, n_topics, size=n).astype(np.int16)
+            topic = streams.generator("init.topic").integers(0, n_topics, size=n).astype(np.int32)
         a = cfg.fit_mean * cfg.fit_concentration
         b = (1 - cfg.fit_mean) * cfg.fit_concentration
         fit = streams.generator("init.fit").beta(a, b, size=n).astype(np.float32)
@@ -112,10 +113,15 @@ class Population:
             active_friends=np.zeros(n, np.float32),
             churn_pressure=np.zeros(n, np.float32),
             interactions=np.zeros(n, np.float32),
+            recent_activity=np.zeros(n, np.uint32),
             n_topics=n_topics,
         )
         k = cfg.initial_members if cfg.initial_members is not None else int(round(cfg.initial_member_share * n))
-        seeds = _place_members(graph, min(k, n), cfg.placement, streams.generator("init.placement"))
+        if k > n:
+            from sim.config import ConfigError
+
+            raise ConfigError([f"population.initial_members: {k} is more than the {n} people in the network"])
+        seeds = _place_members(graph, k, cfg.placement, streams.generator("init.placement"))
         pop.status[seeds] = Status.MEMBER
         pop.channel[seeds] = Channel.SEED
         pop.join_day[seeds] = 0
@@ -125,6 +131,7 @@ class Population:
         # who was active "yesterday" (day 0): habitual members more likely
         was_active = g.random(seeds.size) < pop.habit[seeds]
         pop.active[seeds[was_active]] = True
+        pop.recent_activity[seeds[was_active]] = 1
         pop.last_active_day[seeds] = np.where(was_active, 0, -g.integers(1, 30, size=seeds.size))
         return pop
 

@@ -34,6 +34,7 @@ _S31 = np.uint64(31)
 _S11 = np.uint64(11)
 _ONE = np.uint64(1)
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
+_SETUP, _DAILY = 0, 1  # domain tags: set-up generators and daily keys never share entropy
 
 
 @nb.njit(cache=True, inline="always")
@@ -79,7 +80,7 @@ class RandomStreams:
 
     def key(self, name: str, day: int) -> np.uint64:
         """The 64-bit key of stream ``name`` on ``day``."""
-        seq = np.random.SeedSequence([self.seed, stream_id(name), int(day)])
+        seq = np.random.SeedSequence([self.seed, stream_id(name), _DAILY, int(day)])
         return seq.generate_state(1, dtype=np.uint64)[0]
 
     def uniform(self, name: str, day: int, n: int) -> np.ndarray:
@@ -97,4 +98,4 @@ class RandomStreams:
 
     def generator(self, name: str) -> np.random.Generator:
         """A NumPy generator for set-up draws of stream ``name`` (not per-day)."""
-        return np.random.default_rng(np.random.SeedSequence([self.seed, stream_id(name)]))
+        return np.random.default_rng(np.random.SeedSequence([self.seed, stream_id(name), _SETUP]))

@@ -39,7 +39,8 @@ def simulate(cfg=None, *, graph=None, keep_model: bool = False, progress: str | 
         bar.update(model.day, model.today["members"], model.today["dau"])
     bar.close(model.day, model.today["members"], model.today["dau"])
     ts = model.timeseries()
-    spend = pd.DataFrame(model.spend_by_strategy).fillna(0.0)
+    names = [s.name for s in model.strategies]
+    spend = pd.DataFrame(model.spend_by_strategy, columns=names, dtype=float)
     spend.insert(0, "day", ts["day"].to_numpy())
     summary = summarise(ts, model.population, model.initial_members)
     result = SimResult(

@@ -36,6 +36,11 @@ def test_defaults_are_valid():
     ({"network": {"kind": "file"}}, "network.path: no value given"),
     ({"plan": {"strategies": ["telepathy"]}}, "plan.strategies[0]: unknown strategy 'telepathy'; available: baseline"),
     ({"plan": {"budget": -1}}, "plan.budget: -1.0 is out of range"),
+    ({"behaviour": {"activity": {"base": float("nan")}}}, "behaviour.activity.base: expected a finite number"),
+    ({"plan": {"budget": float("inf")}}, "plan.budget: expected a finite number"),
+    ({"network": {"kind": "erdos_renyi", "n": 100, "mean_degree": 500}}, "network.mean_degree: 500.0 is more than"),
+    ({"network": {"kind": "complete", "n": 50_000}}, "network.n: 50000 is out of range"),
+    ({"network": {"n": 10**9}}, "network.n: 1000000000 is out of range"),
 ])
 def test_bad_values_name_the_key_and_what_is_allowed(overrides, expected):
     assert expected in problems(overrides)
@@ -45,6 +50,13 @@ def test_all_problems_are_reported_at_once():
     msg = problems({"days": -1, "seed": -2, "population": {"x": 1}})
     assert msg.startswith("3 problems in the configuration")
     assert "days:" in msg and "seed:" in msg and "population.x" in msg
+
+
+def test_initial_members_beyond_a_file_graph_is_a_config_error(tmp_path):
+    path = tmp_path / "tiny.csv"
+    path.write_text("a,b\nb,c\n")
+    with pytest.raises(ConfigError, match="population.initial_members: 5 is more than the 3 people"):
+        CommunityModel({"network": {"kind": "file", "path": str(path)}, "population": {"initial_members": 5}})
 
 
 def test_model_and_simulate_validate_before_work():

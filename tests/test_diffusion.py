@@ -92,6 +92,18 @@ def test_linear_threshold_random_thresholds_need_rng():
     assert np.array_equal(a, linear_threshold(csr, [0], None, rng(1)))
 
 
+def test_adding_a_tie_elsewhere_changes_no_other_coin():
+    """CRN: coins are keyed by (sharer, u, v), not by positions in the CSR arrays."""
+    g = generators.barabasi_albert(3000, 3, rng())
+    sharers = np.arange(0, 3000, 30)
+    key = np.uint64(99)
+    exposures, sizes = cascades_from_sharers(g, sharers, 0.1, np.ones(g.n), key)
+    untouched = np.flatnonzero(exposures == 0)[-2:]
+    g2 = g.with_ties(untouched[:1], untouched[1:])
+    exposures2, sizes2 = cascades_from_sharers(g2, sharers, 0.1, np.ones(g.n), key)
+    assert np.array_equal(sizes, sizes2) and np.array_equal(exposures, exposures2)
+
+
 def test_sharer_cascades_are_independent_of_other_sharers():
     g = generators.barabasi_albert(2000, 3, rng())
     key = np.uint64(12345)

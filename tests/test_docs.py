@@ -22,12 +22,27 @@ def test_every_behaviour_and_population_parameter_is_in_model_md():
     assert not missing, f"undocumented parameters in docs/model.md: {missing}"
 
 
-def test_model_md_defaults_match_the_code():
-    text = (ROOT / "docs" / "model.md").read_text()
-    b = BehaviourConfig()
-    for group in dataclasses.fields(b):
-        for f in dataclasses.fields(getattr(b, group.name)):
-            assert f"| `behaviour.{group.name}.{f.name}` | `{f.default}` |" in text, f.name
+def test_parameter_tables_are_up_to_date():
+    """docs/model.md and docs/strategies.md tables equal what the schemas generate."""
+    from experiments.make_docs import main
+
+    assert main(["--check"]) == 0, "run: python -m experiments.make_docs"
+
+
+def test_every_strategy_and_its_parameters_are_in_strategies_md():
+    from strategies import registry
+
+    text = (ROOT / "docs" / "strategies.md").read_text()
+    for name in registry.available():
+        assert f"### `{name}`" in text
+        for f in dataclasses.fields(registry.get(name).Params):
+            assert f"`strategies.{name}.{f.name}`" in text
+
+
+def test_every_segment_is_defined_in_metrics_md():
+    text = (ROOT / "docs" / "metrics.md").read_text()
+    for name in ("core", "active", "casual", "dormant"):
+        assert f"**{name}**" in text
 
 
 @pytest.mark.parametrize("key", TIMESERIES_COLUMNS + SUMMARY_KEYS)

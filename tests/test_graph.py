@@ -77,12 +77,14 @@ def test_clustering_ordering_matches_the_models():
     assert ws > 0.4 and hk > 2 * ba
 
 
-def test_stochastic_block_keeps_most_ties_inside_groups():
-    g = generators.stochastic_block(4000, 8, 10, 0.8, rng())
+@pytest.mark.parametrize("groups, within", [(2, 0.8), (2, 0.0), (8, 0.8), (20, 0.8)])
+def test_stochastic_block_hits_its_mean_degree_and_within_share(groups, within):
+    g = generators.stochastic_block(10_000, groups, 10, within, rng())
     rows = np.repeat(np.arange(g.n), g.degree)
     inside = np.mean(g.groups[rows] == g.groups[g.indices])
-    assert 0.75 < inside < 0.9
-    assert set(np.unique(g.groups)) == set(range(8))
+    assert inside == pytest.approx(within, abs=0.02)
+    assert g.degree.mean() == pytest.approx(10, rel=0.05)
+    assert set(np.unique(g.groups)) == set(range(groups))
 
 
 def test_complete_and_karate():

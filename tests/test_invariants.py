@@ -48,6 +48,8 @@ def test_daily_invariants(network, seed, share, placement, q, hazard, invite):
         assert np.all(status[ever_churned] == Status.CHURNED), "churn is final"
         ever_churned |= status == Status.CHURNED
         assert row["referral_joins"] <= row["joined"]
+        segs = row["seg_core"] + row["seg_active"] + row["seg_casual"] + row["seg_dormant"]
+        assert segs == row["members"]
         assert np.all((pop.habit >= 0) & (pop.habit <= 1))
         assert np.all((pop.satisfaction >= 0) & (pop.satisfaction <= 1))
         assert np.all(pop.fatigue >= 0) and np.all(pop.churn_pressure >= 0)

@@ -16,12 +16,13 @@ def tiny_population(join_day, last_active_day, channel):
     return Population(
         status=np.ones(n, np.int8), active=np.zeros(n, bool), habit=z.astype(np.float32),
         satisfaction=z.astype(np.float32), fatigue=z.astype(np.float32), points=z.astype(np.float32),
-        topic=np.zeros(n, np.int16), fit=z.astype(np.float32), role=np.zeros(n, np.int8),
+        topic=np.zeros(n, np.int32), fit=z.astype(np.float32), role=np.zeros(n, np.int8),
         join_day=np.array(join_day, np.int32), last_active_day=np.array(last_active_day, np.int32),
         churn_day=np.full(n, NEVER, np.int32), referrer=np.full(n, -1, np.int32),
         channel=np.array(channel, np.int8), pending_inviter=np.full(n, -1, np.int32),
         exposures=np.zeros(n, np.int32), active_friends=z.astype(np.float32),
         churn_pressure=z.astype(np.float32), interactions=z.astype(np.float32),
+        recent_activity=np.zeros(n, np.uint32),
     )
 
 

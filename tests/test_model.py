@@ -85,6 +85,15 @@ def model_neighbours(model, person):
     return set(model.graph.neighbours(person).tolist())
 
 
+def test_each_prospect_gets_at_most_one_invitation_a_day():
+    model = CommunityModel({"network": {"kind": "complete", "n": 300}, "progress": "never",
+                            "population": {"initial_members": 290},
+                            "behaviour": {"actions": {"invite_prob": 1.0}, "joining": {"invite_accept": 0.0}}})
+    model.step()
+    pending = model.population.pending_inviter
+    assert model.today["invites"] == np.count_nonzero(pending >= 0) <= 10
+
+
 def test_public_names_survive_submodule_imports():
     import sim.simulation  # noqa: F401  (a submodule must not shadow the function)
     from sim import CommunityModel as CM, simulate as run

@@ -28,7 +28,8 @@ def test_run_writes_every_output_and_done_last(tmp_path):
         assert (out / "figures" / f"{fig}.png").stat().st_size > 10_000
     assert "kind: watts_strogatz" in (out / "config.yaml").read_text()
     done = (out / "DONE").stat().st_mtime_ns
-    assert all(p.stat().st_mtime_ns <= done for p in out.rglob("*") if p.is_file() and p.parent.name != ".hydra")
+    ours = [p for p in out.rglob("*") if p.is_file() and p.parent.name != ".hydra" and p.name != "run.log"]
+    assert all(p.stat().st_mtime_ns <= done for p in ours)
     assert not list(out.rglob(".*.tmp"))
     assert "Step 1 at time" not in res.stderr, "Mesa's per-step logging is silenced"
 
@@ -37,12 +38,22 @@ def test_finished_run_is_not_overwritten(tmp_path):
     out = tmp_path / "run"
     assert run(out, "days=10").returncode == 0
     before = (out / "summary.json").read_text()
-    res = run(out, "days=12")
+    res = run(out, "days=10", "progress=never")  # same results-relevant config: skipped
     assert res.returncode == 0
     assert "already holds a finished run" in res.stdout + res.stderr
     assert (out / "summary.json").read_text() == before
     assert run(out, "days=12", "overwrite=true").returncode == 0
     assert json.loads((out / "summary.json").read_text())["days"] == 12
+
+
+def test_finished_run_of_another_config_is_refused(tmp_path):
+    out = tmp_path / "run"
+    assert run(out, "days=10").returncode == 0
+    before = (out / "summary.json").read_text()
+    res = run(out, "days=10", "network=karate")
+    assert res.returncode == 2
+    assert "holds a finished run of a different configuration" in res.stderr
+    assert (out / "summary.json").read_text() == before
 
 
 def test_progress_is_quiet_for_short_runs_and_shown_on_request(tmp_path):
