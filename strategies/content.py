@@ -1,0 +1,55 @@
+"""Content calendar (内容): the operator posts to every member on a fixed weekly cadence.
+
+Lever: ``posts_all`` and ``content_quality``. Posts are spread evenly over the
+week (day t gets ``floor(t r) - floor((t - 1) r)`` posts, r = posts_per_week / 7).
+
+Trade-off: content lifts activity with diminishing returns (log appeal in
+agents/activity.py), but pushes beyond members' tolerance build fatigue, which
+lowers activity and raises churn -- the inverted U. Sameness: a team can make
+``team_capacity`` posts a week at the chosen quality; beyond that quality
+drops as ``quality / (1 + excess / team_capacity)``.
+
+Cost: ``cost_per_post`` per post.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from sim.params import param, prob
+from strategies.base import Strategy
+from strategies.registry import register
+
+
+@dataclass
+class ContentParams:
+    posts_per_week: float = param(7.0, "operator posts per week, pushed to all members", ge=0)
+    quality: float = prob(0.6, "content quality at or below team capacity (0.5 = average)")
+    team_capacity: float = param(14.0, "posts per week the team makes at full quality", gt=0)
+    cost_per_post: float = param(50.0, "money per post", ge=0)
+
+
+def posts_on_day(day: int, per_week: float) -> int:
+    rate = per_week / 7.0
+    return int(math.floor(day * rate + 1e-9) - math.floor((day - 1) * rate + 1e-9))
+
+
+@register
+class ContentCalendar(Strategy):
+    name = "content"
+    Params = ContentParams
+
+    def effective_quality(self) -> float:
+        p = self.params
+        excess = max(0.0, p.posts_per_week - p.team_capacity)
+        return p.quality / (1.0 + excess / p.team_capacity)
+
+    def before_day(self, model) -> None:
+        wanted = posts_on_day(model.day, self.params.posts_per_week)
+        if wanted == 0:
+            return
+        posts = model.ledger.spend_units(self.name, self.params.cost_per_post, wanted)
+        if posts:
+            model.levers.posts_all += posts
+            model.levers.content_quality = self.effective_quality()

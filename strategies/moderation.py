@@ -1,0 +1,74 @@
+"""Moderation and member admins (社群规范 / 用户管理用户).
+
+Paid moderators remove a share ``intensity`` of spam; on top, ``admins``
+members promoted from the most active members -- the core segment, then the
+active one (on ``promote_day``, and refilled weekly when admins leave) each remove ``admin_removal`` of it for a small perk
+and are themselves more active (``admin_uplift``): members managing members.
+Lever: ``spam_removed = min(1, intensity + admin_removal * admins)``. Spam
+lowers every active member's satisfaction (agents/state.py), which lowers
+activity and raises churn.
+
+Trade-off: moderation cost ``cost_per_1000_members`` x intensity per day, plus
+``admin_perk_cost`` per admin per day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.params import param, prob
+from sim.population import Role, Status
+from strategies.base import Strategy
+from strategies.registry import register
+from strategies.targeting import targets
+
+
+@dataclass
+class ModerationParams:
+    intensity: float = prob(0.7, "share of spam paid moderators remove")
+    cost_per_1000_members: float = param(10.0, "money per day per 1000 members at full intensity", ge=0)
+    admins: int = param(10, "members promoted to admin", ge=0)
+    promote_day: int = param(14, "day admins are first promoted (core members first, then active)", ge=1)
+    admin_removal: float = prob(0.03, "share of spam each admin removes")
+    admin_perk_cost: float = param(2.0, "money per admin per day", ge=0)
+    admin_uplift: float = param(0.5, "activity log-odds of being an admin", ge=0)
+
+
+@register
+class Moderation(Strategy):
+    name = "moderation"
+    Params = ModerationParams
+
+    def setup(self, model) -> None:
+        self.admin_ids = np.empty(0, np.int64)
+
+    def before_day(self, model) -> None:
+        p, pop, day = self.params, model.population, model.day
+        if day >= p.promote_day and (day - p.promote_day) % 7 == 0:
+            self._refill_admins(model)
+        members = int(np.count_nonzero(pop.status == Status.MEMBER))
+        paid_mods = model.ledger.spend_all_or_nothing(self.name, p.intensity * p.cost_per_1000_members * members / 1000)
+        staying = self.admin_ids[pop.status[self.admin_ids] == Status.MEMBER]
+        paid_admins = model.ledger.spend_units(self.name, p.admin_perk_cost, staying.size)
+        staying = staying[:paid_admins]
+        removed = (p.intensity if paid_mods else 0.0) + p.admin_removal * staying.size
+        model.levers.spam_removed = max(model.levers.spam_removed, min(1.0, removed))
+        model.levers.activity_uplift[staying] += p.admin_uplift
+
+    def _refill_admins(self, model) -> None:
+        pop = model.population
+        self.admin_ids = self.admin_ids[pop.status[self.admin_ids] == Status.MEMBER]
+        need = self.params.admins - self.admin_ids.size
+        if need <= 0:
+            return
+        new = np.empty(0, np.int64)
+        for segment in ("core", "active"):
+            pool = targets(model, segment)
+            pool = pool[pop.role[pool] == Role.MEMBER]
+            new = np.concatenate([new, self.pick(model, f"promote.{segment}", pool, need - new.size)])
+            if new.size >= need:
+                break
+        model.levers.set_role(new, Role.ADMIN)
+        self.admin_ids = np.concatenate([self.admin_ids, new])

@@ -1,0 +1,56 @@
+"""Referral / fission (裂变): pay members for invitations that are accepted.
+
+Levers: ``invite_boost = invite_sensitivity * inviter_reward`` (members invite
+more), ``accept_boost = accept_sensitivity * invitee_reward`` (invitees accept
+more), and ``referral_fit_penalty = min(0.8, fit_penalty * invitee_reward)``:
+people who join *for the reward* fit the community worse, so they are less
+active and churn faster (the reward-driven-joiner trade-off).
+
+Cost: ``inviter_reward + invitee_reward`` per accepted invitation, paid the day
+it is accepted. When the budget cannot pay, the programme stops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.params import param
+from strategies.base import Strategy
+from strategies.registry import register
+
+
+@dataclass
+class ReferralParams:
+    inviter_reward: float = param(5.0, "money to the member whose invitation is accepted", ge=0)
+    invitee_reward: float = param(5.0, "money to the invited person on joining", ge=0)
+    invite_sensitivity: float = param(0.4, "relative rise in invitations per unit of inviter reward", ge=0)
+    accept_sensitivity: float = param(0.2, "relative rise in acceptance per unit of invitee reward", ge=0)
+    fit_penalty: float = param(0.06, "fit lost by reward-driven joiners per unit of invitee reward", ge=0)
+
+
+@register
+class Referral(Strategy):
+    name = "referral"
+    Params = ReferralParams
+
+    def setup(self, model) -> None:
+        self.running = True
+        self.paid_joins = 0
+
+    def before_day(self, model) -> None:
+        if not self.running:
+            return
+        p, lev = self.params, model.levers
+        lev.invite_boost += p.invite_sensitivity * p.inviter_reward
+        lev.accept_boost += p.accept_sensitivity * p.invitee_reward
+        lev.referral_fit_penalty = max(lev.referral_fit_penalty, min(0.8, p.fit_penalty * p.invitee_reward))
+
+    def after_day(self, model) -> None:
+        if not self.running:
+            return
+        joins = int(model.record.get("referral_joins", 0))
+        reward = self.params.inviter_reward + self.params.invitee_reward
+        paid = model.ledger.spend_units(self.name, reward, joins)
+        self.paid_joins += paid
+        if paid < joins:
+            self.running = False  # out of money: no more rewards from tomorrow

@@ -1,0 +1,209 @@
+"""Each strategy moves outcomes through its lever in the documented direction (paired seeds)."""
+
+import numpy as np
+import pytest
+
+from sim import CommunityModel, ConfigError, simulate, validate
+from sim.defaults import default_config
+from sim.population import Channel, Role, Status
+
+SEEDS = (0, 1, 2)
+
+
+def scenario(plan=(), seed=0, days=120, n=4000, params=None, **extra):
+    """A small scenario running the strategies in ``plan``, with strategy ``params``."""
+    cfg = {"days": days, "seed": seed, "progress": "never", "network": {"kind": "barabasi_albert", "n": n},
+           "plan": {"strategies": list(plan)}, "strategies": params or {}}
+    cfg.update(extra)
+    return cfg
+
+
+def paired(metric, strategies, seeds=SEEDS, **kw):
+    """metric(plan result) - metric(baseline result), per seed."""
+    return np.array([metric(simulate(scenario(strategies, seed=s, **kw)))
+                     - metric(simulate(scenario((), seed=s, **kw))) for s in seeds])
+
+
+def mau_at_90(result):
+    return result.timeseries["mau"].iloc[89]
+
+
+def test_content_frequency_has_an_inverted_u_effect():
+    def at(per_week):
+        return np.mean([mau_at_90(simulate(scenario(["content"], seed=s, days=90,
+                                                    params={"content": {"posts_per_week": per_week}})))
+                        for s in SEEDS])
+    none, weekly_7, flood = at(0), at(7), at(42)
+    assert weekly_7 > 1.1 * none, "too little content starves activity"
+    assert weekly_7 > 1.5 * flood, "too much breeds fatigue and churn"
+
+
+def activity_rate(result):
+    ts = result.timeseries
+    return (ts["dau"] / ts["members"]).to_numpy()
+
+
+def test_rewards_habituate_and_withdrawal_leaves_activity_below_baseline():
+    kw = dict(days=170, params={"incentive": {"end_day": 100}})
+    lift = np.mean([activity_rate(simulate(scenario(["incentive"], seed=s, **kw)))
+                    - activity_rate(simulate(scenario((), seed=s, **kw))) for s in SEEDS], axis=0)
+    early, late = lift[0:20].mean(), lift[60:99].mean()
+    assert early > late > 0, "rewards lift activity while they run, less and less"
+    assert early > 1.15 * late
+    assert lift[110:170].mean() < 0, "after withdrawal activity stays below the no-reward path"
+
+
+def test_kempe_central_seeds_beat_random_seeds_on_a_scale_free_graph():
+    """The diffusion-level fact: 30 seeds by degree or PageRank reach more than 30 random ones."""
+    from sim import generators
+    from sim.centrality import pagerank
+    from sim.diffusion import independent_cascade
+
+    g = generators.barabasi_albert(20_000, 3, np.random.default_rng(0))
+
+    def reach(seeds):
+        return np.mean([independent_cascade(g, seeds, 0.05, np.random.default_rng(s)).sum() for s in range(30)])
+    by_degree = reach(np.argsort(-g.degree)[:30])
+    by_pagerank = reach(np.argsort(-pagerank(g))[:30])
+    at_random = np.mean([reach(np.random.default_rng(s).choice(g.n, 30, replace=False)) for s in range(5)])
+    assert by_degree > 3 * at_random and by_pagerank > 3 * at_random
+
+
+@pytest.mark.parametrize("method", ["degree", "pagerank"])
+def test_central_kols_beat_random_kols_on_reach(method):
+    """In the model: shares reach more people when the KOLs are central (more sharing for power)."""
+    sharing = {"behaviour": {"actions": {"share_prob": 0.1}}}
+
+    def reach(m):
+        return np.array([simulate(scenario(["kol"], seed=s, days=60, params={"kol": {"k": 30, "method": m}},
+                                           **sharing)).timeseries["reached"].sum() for s in SEEDS])
+    central, random = reach(method), reach("random")
+    assert np.all(central > random) and central.sum() > 1.2 * random.sum()
+
+
+def test_greedy_and_kcore_kols_are_valid_members():
+    model = CommunityModel(scenario(["kol"], n=1500, params={"kol": {"k": 5, "method": "greedy",
+                                                                       "greedy_pool": 20, "greedy_samples": 5}}))
+    kols = np.flatnonzero(model.population.role == Role.KOL)
+    assert kols.size == 5 and np.all(model.population.status[kols] == Status.MEMBER)
+    model = CommunityModel(scenario(["kol"], n=1500, params={"kol": {"k": 7, "method": "kcore"}}))
+    assert np.count_nonzero(model.population.role == Role.KOL) == 7
+
+
+def reactivation_30d(plan, seed):
+    """Share of members dormant (>= 14 idle days) on day 60 who are active again by day 90.
+
+    The campaign launches on day 61, so both arms have the same dormant cohort (CRN)."""
+    model = CommunityModel(scenario(plan, seed=seed, days=90, n=10_000, params={"winback": {"start_day": 61}}))
+    for _ in range(60):
+        model.step()
+    pop = model.population
+    dormant = np.flatnonzero((pop.status == Status.MEMBER) & (model.day - pop.last_active_day >= 14))
+    for _ in range(30):
+        model.step()
+    return np.mean(pop.last_active_day[dormant] > 60)
+
+
+def test_winback_raises_30_day_reactivation():
+    diffs = [reactivation_30d(["winback"], s) - reactivation_30d([], s) for s in SEEDS]
+    assert min(diffs) > 0 and np.mean(diffs) > 0.02
+
+
+def test_over_messaging_raises_churn():
+    spam = {"winback": {"every_days": 1, "max_messages": 90, "dormant_days": 3}}
+    gentle = {"winback": {"every_days": 7, "max_messages": 3, "dormant_days": 14}}
+    churned = {name: np.array([simulate(scenario(["winback"], seed=s, params=st)).summary["total_churned"]
+                               for s in SEEDS]) for name, st in (("spam", spam), ("gentle", gentle))}
+    assert np.all(churned["spam"] > churned["gentle"])
+    assert churned["spam"].sum() > 1.05 * churned["gentle"].sum()
+
+
+def referral_outcome(seed, invitee_reward):
+    """Share of people referred in days 1-100 who churned by day 150 (many invitations for power)."""
+    result = simulate(scenario(["referral"], seed=seed, days=150, n=10_000,
+                               params={"referral": {"invitee_reward": invitee_reward}},
+                               behaviour={"actions": {"invite_prob": 0.05}}), keep_model=True)
+    pop = result.model.population
+    referred = (pop.channel == Channel.REFERRAL) & (pop.join_day <= 100)
+    assert referred.sum() > 100
+    return result.summary["total_joined"], np.mean(pop.status[referred] == Status.CHURNED)
+
+
+def test_referral_raises_joins_but_reward_driven_joiners_churn_more():
+    joins_gain = paired(lambda r: r.timeseries["referral_joins"].sum(), ["referral"], days=150)
+    assert np.all(joins_gain > 0)
+    rewarded = [referral_outcome(s, 10.0)[1] for s in SEEDS]
+    unrewarded = [referral_outcome(s, 0.0)[1] for s in SEEDS]
+    assert np.mean(rewarded) > 1.15 * np.mean(unrewarded)
+
+
+def test_events_create_ties_and_lift_activity():
+    model = CommunityModel(scenario(["events"], days=40))
+    edges = model.graph.n_edges
+    for _ in range(40):
+        model.step()
+    assert model.graph.n_edges > edges
+    assert model.timeseries()["new_ties"].sum() == model.graph.n_edges - edges
+    assert np.all(paired(lambda r: r.timeseries["dau"].iloc[7:30].sum(), ["events"], days=40) > 0)
+
+
+def test_segmentation_targets_topics_and_lifts_activity():
+    gain = paired(lambda r: r.summary["mean_dau_last30"], ["segmentation"], days=90)
+    assert np.all(gain > 0)
+
+
+def test_moderation_protects_satisfaction_from_spam():
+    spammy = {"behaviour": {"state": {"spam_share": 0.3}}}
+
+    def mean_satisfaction(strategies, seed):
+        r = simulate(scenario(strategies, seed=seed, days=90, **spammy), keep_model=True)
+        pop = r.model.population
+        return pop.satisfaction[pop.status == Status.MEMBER].mean(), r.summary["mean_dau_last30"]
+    for s in SEEDS:
+        (sat_m, dau_m), (sat_b, dau_b) = mean_satisfaction(["moderation"], s), mean_satisfaction([], s)
+        assert sat_m > sat_b and dau_m > dau_b
+
+
+def test_admins_are_promoted_from_core_members():
+    model = CommunityModel(scenario(["moderation"], days=30))
+    for _ in range(21):
+        model.step()
+    pop = model.population
+    admins = np.flatnonzero((pop.role == Role.ADMIN) & (pop.status == Status.MEMBER))
+    assert admins.size == 10, "admins who leave are replaced"
+    assert set(admins) <= set(model.strategies[0].admin_ids)
+
+
+ALL = ["content", "events", "incentive", "kol", "referral", "winback", "segmentation", "moderation"]
+
+
+@pytest.mark.parametrize("budget", [0.0, 1500.0, 20_000.0])
+def test_spending_never_exceeds_the_budget_and_stops_when_it_is_gone(budget):
+    cfg = scenario(ALL, days=90)
+    cfg["plan"]["budget"] = budget
+    result = simulate(cfg)
+    spent = result.timeseries["cost"].cumsum()
+    assert spent.iloc[-1] <= budget + 1e-6
+    by_strategy = result.spend.drop(columns="day").sum()
+    assert by_strategy.sum() == pytest.approx(result.timeseries["cost"].sum())
+    if budget == 1500.0:
+        assert spent.iloc[-1] > 0.9 * budget, "strategies do spend up to the budget"
+        assert (result.timeseries["cost"].iloc[-10:] < 1e-9).all() or spent.iloc[-1] == pytest.approx(budget, abs=50)
+
+
+def test_unknown_strategy_and_bad_parameters_get_clear_errors():
+    def problems(overrides):
+        with pytest.raises(ConfigError) as err:
+            validate(default_config(overrides))
+        return str(err.value)
+    assert "plan.strategies[0]: unknown strategy 'kols'; available: baseline, content" in problems(
+        {"plan": {"strategies": ["kols"]}})
+    assert "strategies.kol.method: 'magic' is not allowed; choose one of random, degree" in problems(
+        {"strategies": {"kol": {"method": "magic"}}})
+    assert "strategies.content.posts_per_week: -1.0 is out of range" in problems(
+        {"strategies": {"content": {"posts_per_week": -1}}})
+    assert "strategies.winback.colour: unknown key" in problems({"strategies": {"winback": {"colour": 1}}})
+    assert "strategies.teleport: unknown strategy" in problems({"strategies": {"teleport": {}}})
+    assert "strategies.events.target: 'vips' names unknown segments" in problems(
+        {"strategies": {"events": {"target": "vips"}}})
+    assert "names a strategy twice" in problems({"plan": {"strategies": ["content", "content"]}})
