@@ -40,3 +40,46 @@ def test_yaml_defaults_equal_dataclass_defaults():
     data = OmegaConf.to_container(compose_with(), resolve=True)
     data.pop("hydra", None)
     assert data == dataclasses.asdict(Config(network=NETWORK_KINDS["barabasi_albert"]()))
+
+
+PLANS = sorted(p.stem for p in (CONFIGS / "plan").glob("*.yaml"))
+EXPERIMENTS = sorted(p.stem for p in (CONFIGS / "experiment").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_every_plan_composes_and_validates(plan):
+    cfg = validate(compose_with(f"plan={plan}"))
+    assert cfg.plan.name == plan
+    assert cfg.plan.strategies or plan == "baseline"
+
+
+def sweep_points(experiment):
+    """Every combination of an experiment's sweeper params, as override lists."""
+    import itertools
+
+    with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
+        cfg = compose(config_name="config", overrides=[f"experiment={experiment}"], return_hydra_config=True)
+    params = OmegaConf.to_container(cfg.hydra.sweeper.params)
+    keys = list(params)
+    values = [str(params[k]).split(",") for k in keys]
+    return [[f"{k}={v}" for k, v in zip(keys, combo)] for combo in itertools.product(*values)]
+
+
+@pytest.mark.parametrize("experiment", EXPERIMENTS)
+def test_every_experiment_sweep_point_composes_and_validates(experiment):
+    points = sweep_points(experiment)
+    assert len(points) >= 2, "an experiment compares at least two scenarios"
+    for overrides in points:
+        validate(compose_with(f"experiment={experiment}", *overrides))
+
+
+def test_an_experiment_runs_as_a_multirun(tmp_path):
+    import subprocess
+    import sys
+
+    res = subprocess.run([sys.executable, "-m", "experiments.run", "-m", "experiment=referral_reward",
+                          "days=15", "network.n=1500", "seed=0", f"hydra.sweep.dir={tmp_path}"],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    done = sorted(p.parent.name for p in tmp_path.glob("*/DONE"))
+    assert len(done) == 2 and any("invitee_reward=0" in d for d in done)
