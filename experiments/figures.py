@@ -48,6 +48,17 @@ def run_figures(result) -> dict:
     ax.set_ylim(0, 1.02)
     figs["retention"] = fig
 
+    spend = result.spend.drop(columns="day")
+    if spend.shape[1] and spend.to_numpy().sum() > 0:
+        fig, ax = _axes(f"Money spent, cumulative, by strategy ({plan})", "money spent")
+        for name in spend.columns:
+            ax.plot(result.spend["day"], spend[name].cumsum(), label=name)
+        budget = result.config.plan.budget
+        if budget is not None:
+            ax.axhline(budget, color="grey", ls="--", lw=1, label="budget")
+        ax.legend()
+        figs["spend"] = fig
+
     for f in figs.values():
         plt.close(f)
     return figs

@@ -7,7 +7,7 @@ Layout of a finished run directory::
     spend.parquet        money spent per strategy per day
     retention.parquet    rolling retention by days since joining
     summary.json         one flat record of KPIs
-    figures/*.png        members, DAU/WAU/MAU, joins vs churn, retention
+    figures/*.png        members, DAU/WAU/MAU, joins vs churn, retention, spend by strategy
     DONE                 written last: the run finished and everything above is complete
 
 Every file is written to a temporary name and renamed into place, so a run

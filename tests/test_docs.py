@@ -56,3 +56,25 @@ def test_readme_commands_are_the_makefile_targets():
     assert "make run" in readme and "make test" in readme
     assert "\nrun:" in makefile and "\ntest:" in makefile
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_worked_strategy_example_in_strategies_md_runs():
+    """The 'Writing a new strategy' example, executed as written, in a fresh process."""
+    import re
+    import subprocess
+    import sys
+
+    text = (ROOT / "docs" / "strategies.md").read_text()
+    code = re.search(r"```python\n(# strategies/welcome.py\n.*?)```", text, re.S).group(1)
+    script = code + '''
+from sim import simulate
+result = simulate({"days": 30, "seed": 1, "progress": "never", "network": {"n": 2000},
+                   "plan": {"name": "welcome", "budget": 1000, "strategies": ["welcome"]},
+                   "strategies": {"welcome": {"uplift": 2.0}}})
+spent = result.spend["welcome"].sum()
+assert 0 < spent <= 1000, spent
+print("ok", spent)
+'''
+    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.startswith("ok")

@@ -207,3 +207,19 @@ def test_unknown_strategy_and_bad_parameters_get_clear_errors():
     assert "strategies.events.target: 'vips' names unknown segments" in problems(
         {"strategies": {"events": {"target": "vips"}}})
     assert "names a strategy twice" in problems({"plan": {"strategies": ["content", "content"]}})
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(budget=st.floats(0, 5000), seed=st.integers(0, 1000), subset=st.sets(st.sampled_from(ALL), min_size=1))
+def test_cumulative_spend_never_exceeds_budget_on_any_day(budget, seed, subset):
+    plan = [name for name in ALL if name in subset]
+    cfg = scenario(plan, seed=seed, days=40, n=1500)
+    cfg["plan"]["budget"] = budget
+    result = simulate(cfg)
+    spent = result.timeseries["cost"].cumsum().to_numpy()
+    assert np.all(spent <= budget + 1e-6)
+    assert np.all(result.spend.drop(columns="day").to_numpy() >= 0)
