@@ -1,5 +1,5 @@
 # commsim: the two commands of the README, plus helpers.
-#   make run    set up (first time) and run the default experiment -> results/
+#   make run    set up (first time) and run the default comparison -> results/reports/
 #   make test   set up (first time) and run the fast test suite
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -20,7 +20,7 @@ export FIND_PYTHON
 .PHONY: help setup run test test-full clean
 
 help:
-	@echo "make run        set up and run the default experiment (outputs in results/)"
+	@echo "make run        set up and run the default comparison (report in results/reports/default_comparison/)"
 	@echo "make test       set up and run the fast test suite"
 	@echo "make test-full  also run the slow tests"
 	@echo "make clean      remove the virtual environment and caches (keeps results/)"
@@ -39,7 +39,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m experiments.run $(ARGS)
+	$(PY) -m experiments.compare experiment=default_comparison compare.jobs=2 $(ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

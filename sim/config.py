@@ -140,6 +140,26 @@ class PlanConfig:
     strategies: list[str] = field(default_factory=list, metadata={"doc": "strategy names, in order"})
 
 
+# -------------------------------------------------------------------- compare
+DEFAULT_KPIS = ["mean_dau_last30", "final_members", "stickiness_last30", "churn_rate_30d",
+                "retention_d30", "k_factor", "total_cost", "total_revenue"]
+
+
+@dataclass
+class CompareConfig:
+    name: str = param("comparison", "name of the comparison; its report lands in results/reports/<name>/")
+    baseline: str = param("baseline", "the scenario every other one is compared against")
+    scenarios: dict[str, list[str]] = field(
+        default_factory=dict,
+        metadata={"doc": "scenario name -> Hydra overrides, e.g. {kol: [plan=kol_seeding]}"},
+    )
+    replicates: int = param(5, "replicate seeds per scenario, shared by all scenarios (at least 2)", ge=1)
+    first_seed: int = param(0, "replicate seeds are first_seed, first_seed + 1, ...", ge=0)
+    jobs: int = param(1, "runs in parallel (processes)", ge=1)
+    kpis: list[str] = field(default_factory=lambda: list(DEFAULT_KPIS),
+                            metadata={"doc": "summary KPIs in the report (docs/metrics.md)"})
+
+
 # ------------------------------------------------------------------------- run
 @dataclass
 class Config:
@@ -152,6 +172,9 @@ class Config:
     population: PopulationConfig = field(default_factory=PopulationConfig)
     behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
     plan: PlanConfig = field(default_factory=PlanConfig)
+    compare: CompareConfig = field(default_factory=CompareConfig)
+    sweep_name: str = param("sweep", "multirun jobs land in results/sweeps/<sweep_name>/<overrides>/; "
+                            "re-running a sweep with the same name resumes it")
     strategies: dict[str, Any] = field(
         default_factory=lambda: _strategy_defaults(),
         metadata={"doc": "parameters of every strategy, strategies.<name>.<key> (docs/strategies.md)"},
@@ -275,6 +298,12 @@ def _coerce(tp, raw, key: str, meta, problems: list[str]):
         if dataclasses.is_dataclass(raw):
             raw = dataclasses.asdict(raw)
         return _build(tp, raw, key, problems)
+    if origin is dict:
+        if not isinstance(raw, dict):
+            problems.append(f"{key}: expected a group of named entries, got {raw!r}")
+            return {}
+        _, value_type = typing.get_args(tp)
+        return {str(k): _coerce(value_type, v, f"{key}.{k}", {}, problems) for k, v in raw.items()}
     if origin is list:
         if not isinstance(raw, (list, tuple)):
             problems.append(f"{key}: expected a list, got {raw!r}")
@@ -356,6 +385,18 @@ def _check_cross_keys(cfg: Config, problems: list[str]) -> None:
             problems.append(
                 f"plan.strategies[{i}]: unknown strategy {name!r}; available: {', '.join(registry.available())}"
             )
+    cmp = cfg.compare
+    if cmp.replicates < 2:
+        problems.append(f"compare.replicates: {cmp.replicates} is too few; confidence intervals need at "
+                        f"least 2 replicates per scenario (5-20 is typical)")
+    if cmp.scenarios and cmp.baseline not in cmp.scenarios:
+        problems.append(f"compare.baseline: {cmp.baseline!r} is not one of the scenarios "
+                        f"({', '.join(cmp.scenarios)})")
+    from sim.metrics import SUMMARY_KEYS
+
+    for i, kpi in enumerate(cmp.kpis):
+        if kpi not in SUMMARY_KEYS:
+            problems.append(f"compare.kpis[{i}]: unknown KPI {kpi!r}; available: {', '.join(SUMMARY_KEYS)}")
     if len(set(cfg.plan.strategies)) != len(cfg.plan.strategies):
         problems.append(f"plan.strategies: {cfg.plan.strategies} names a strategy twice")
     for name, params in cfg.strategies.items():

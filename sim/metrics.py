@@ -81,6 +81,7 @@ def summarise(ts: pd.DataFrame, pop: Population, initial_members: int) -> dict:
     ratio = np.divide(window["dau"].to_numpy(float), mau, out=np.full(mau.size, np.nan), where=mau > 0)
     start_members = initial_members if len(ts) <= 30 else int(ts["members"].iloc[-31])
     churned_30 = int(window["churned"].sum())
+    joined_30 = int(window["joined"].sum())
     total_joined = int(ts["joined"].sum())
     ever = initial_members + total_joined
     cost = float(ts["cost"].sum())
@@ -89,7 +90,8 @@ def summarise(ts: pd.DataFrame, pop: Population, initial_members: int) -> dict:
         "final_members": int(last["members"]),
         "mean_dau_last30": float(window["dau"].mean()),
         "stickiness_last30": float(np.nanmean(ratio)) if np.isfinite(ratio).any() else math.nan,
-        "churn_rate_30d": churned_30 / start_members if start_members else math.nan,
+        "churn_rate_30d": (churned_30 / (start_members + joined_30)
+                           if start_members + joined_30 else math.nan),
         "retention_d7": rolling_retention(pop, T, 7),
         "retention_d30": rolling_retention(pop, T, 30),
         "k_factor": float(ts["referral_joins"].sum()) / ever if ever else math.nan,

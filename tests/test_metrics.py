@@ -61,7 +61,7 @@ def test_summary_formulas_by_hand():
     assert s["final_members"] == 100
     assert s["mean_dau_last30"] == 20
     assert s["stickiness_last30"] == pytest.approx(0.4)
-    assert s["churn_rate_30d"] == pytest.approx(30 / 80)
+    assert s["churn_rate_30d"] == pytest.approx(30 / (80 + 60))  # 30 left of 80 at the start + 60 joiners
     assert s["k_factor"] == pytest.approx(40 / (60 + 80))  # referral joins / members ever
     assert s["max_cascade"] == 12
     assert s["total_cost"] == 200 and s["total_revenue"] == 300

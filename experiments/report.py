@@ -1,0 +1,287 @@
+"""The comparison report: a Markdown page a strategist can read without the code.
+
+``report.md`` holds the setup, a KPI table per scenario (mean and 95% CI over
+replicates), the paired difference of every scenario against the baseline
+(95% CI, and whether it is distinguishable from zero), a "what this means"
+line per scenario, and figures: DAU and members over time with 95% bands,
+retention curves, churn, cascade sizes, and cost against outcome.
+``kpis.csv`` and ``differences.csv`` hold the same numbers for spreadsheets.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from experiments.stats import mean_ci, paired_difference, t_quantile  # noqa: E402
+
+# name shown to people, unit, and which direction is good (+1 up, -1 down, 0 neither)
+KPI_INFO = {
+    "mean_dau_last30": ("Daily active members (mean of last 30 days)", "members", +1),
+    "final_members": ("Members at the end", "members", +1),
+    "stickiness_last30": ("Stickiness, DAU / MAU (last 30 days)", "ratio", +1),
+    "churn_rate_30d": ("Churn in the last 30 days", "share of members", -1),
+    "retention_d7": ("New members back after 7 days", "share", +1),
+    "retention_d30": ("New members back after 30 days", "share", +1),
+    "k_factor": ("Viral k-factor", "referred joiners per member", +1),
+    "max_cascade": ("Largest share cascade", "people reached", +1),
+    "total_cost": ("Money spent", "currency", 0),
+    "total_revenue": ("Revenue", "currency", +1),
+    "roi": ("Return on spend", "(revenue - cost) / cost", +1),
+    "total_joined": ("People who joined", "people", +1),
+    "total_churned": ("People who left", "people", -1),
+    "peak_dau": ("Peak daily active members", "members", +1),
+    "days": ("Days simulated", "days", 0),
+    "people": ("People in the audience", "people", 0),
+}
+
+
+PER_UNIT = {  # "it cost X per ..." phrasing of each KPI's unit
+    "mean_dau_last30": "extra daily active member",
+    "final_members": "extra member",
+    "peak_dau": "extra daily active member at the peak",
+    "total_joined": "extra joiner",
+    "total_revenue": "unit of extra revenue",
+}
+NON_NEGATIVE = set(KPI_INFO) - {"roi"}  # intervals of these are shown clipped at 0
+
+
+def _label(kpi: str) -> str:
+    name, unit, _ = KPI_INFO.get(kpi, (kpi, "", 0))
+    return f"{name} ({unit})" if unit else name
+
+
+def _atomic_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _savefig(fig, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    fig.savefig(tmp, dpi=110, format="png")
+    plt.close(fig)
+    os.replace(tmp, path)
+
+
+def kpi_table(summaries: pd.DataFrame, scenarios: list[str], kpis: list[str]) -> pd.DataFrame:
+    rows = []
+    for scenario in scenarios:
+        sub = summaries[summaries.scenario == scenario]
+        for kpi in kpis:
+            ci = mean_ci(sub[kpi].astype(float))
+            rows.append({"scenario": scenario, "kpi": kpi, "mean": ci.mean, "low": ci.low, "high": ci.high,
+                         "replicates": ci.n})
+    return pd.DataFrame(rows)
+
+
+def difference_table(summaries: pd.DataFrame, baseline: str, scenarios: list[str], kpis: list[str]) -> pd.DataFrame:
+    base = summaries[summaries.scenario == baseline].set_index("seed").sort_index()
+    rows = []
+    for scenario in scenarios:
+        if scenario == baseline:
+            continue
+        plan = summaries[summaries.scenario == scenario].set_index("seed").sort_index()
+        for kpi in kpis:
+            a, b = plan[kpi].astype(float), base[kpi].astype(float)
+            ok = np.isfinite(a.to_numpy()) & np.isfinite(b.to_numpy())
+            ci = paired_difference(a[ok], b[ok]) if ok.sum() >= 2 else None
+            base_mean = float(b[ok].mean()) if ok.any() else math.nan
+            rows.append({
+                "scenario": scenario, "kpi": kpi,
+                "difference": ci.mean if ci else math.nan, "low": ci.low if ci else math.nan,
+                "high": ci.high if ci else math.nan,
+                "relative": (ci.mean / base_mean) if ci and base_mean else math.nan,
+                "distinguishable": bool(ci and ci.excludes_zero),
+            })
+    return pd.DataFrame(rows)
+
+
+def _fmt(x: float, kpi: str) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    unit = KPI_INFO.get(kpi, ("", "", 0))[1]
+    if unit in ("share", "share of members", "ratio"):
+        return f"{x:.3f}"
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    return f"{x:.3g}"
+
+
+def meaning(scenario: str, diffs: pd.DataFrame, primary: str, cost_mean: float) -> str:
+    row = diffs[(diffs.scenario == scenario) & (diffs.kpi == primary)].iloc[0]
+    name = KPI_INFO.get(primary, (primary,))[0].lower()
+    if not math.isfinite(row.difference):
+        return f"**{scenario}**: {name} could not be compared (undefined in some runs)."
+    verb = "raised" if row.difference > 0 else "lowered"
+    rel = f" ({row.relative:+.0%})" if math.isfinite(row.relative) else ""
+    text = (f"**{scenario}** {verb} {name} by {_fmt(abs(row.difference), primary)}{rel} against the baseline "
+            f"(95% CI {_fmt(row.low, primary)} to {_fmt(row.high, primary)}). ")
+    if row.distinguishable:
+        text += "The difference is clear: the interval excludes zero."
+    else:
+        text += "This is **not distinguishable from zero** with these replicates; more replicates may tell."
+    if cost_mean > 0 and row.difference > 0 and row.distinguishable:
+        text += (f" It cost {cost_mean:,.0f} in total, about {cost_mean / row.difference:,.0f} "
+                 f"per {PER_UNIT.get(primary, 'unit of ' + name)}.")
+    elif cost_mean > 0:
+        text += f" It cost {cost_mean:,.0f} in total."
+    return text
+
+
+def _band(ax, ts: pd.DataFrame, column: str, scenarios: list[str]) -> None:
+    """Mean over replicates of the 7-day average, with its 95% band (clipped at 0)."""
+    for scenario in scenarios:
+        sub = ts[ts.scenario == scenario].pivot(index="day", columns="seed", values=column)
+        sub = sub.rolling(7, min_periods=1).mean()
+        mean = sub.mean(axis=1)
+        n = sub.shape[1]
+        half = t_quantile(n - 1) * sub.std(axis=1, ddof=1) / math.sqrt(n) if n > 1 else 0 * mean
+        line, = ax.plot(mean.index, mean, label=scenario, lw=1.4)
+        ax.fill_between(mean.index, (mean - half).clip(lower=0), mean + half, color=line.get_color(),
+                        alpha=0.12, lw=0)
+
+
+def _axes(title, xlabel, ylabel):
+    fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    return fig, ax
+
+
+def figures(data, scenarios: list[str], diffs: pd.DataFrame, primary: str, fig_dir: Path) -> dict[str, str]:
+    fig_dir.mkdir(parents=True, exist_ok=True)
+    ts, out = data.timeseries, {}
+
+    for column, title, ylabel in (("dau", "Daily active members over time", "daily active members"),
+                                  ("members", "Members over time", "members")):
+        fig, ax = _axes(f"{title} (7-day average; mean and 95% band over replicates)", "day", ylabel)
+        _band(ax, ts, column, scenarios)
+        ax.legend(fontsize=8, ncol=2)
+        _savefig(fig, fig_dir / f"{column}_over_time.png")
+        out[column] = f"figures/{column}_over_time.png"
+
+    fig, ax = _axes("Rolling retention of new members", "days since joining", "share active again on or after day N")
+    ret = data.retention.groupby(["scenario", "days_since_join"])["retention"].mean().reset_index()
+    for scenario in scenarios:
+        sub = ret[ret.scenario == scenario]
+        ax.plot(sub.days_since_join, sub.retention, label=scenario)
+    ax.set_ylim(0, 1.02)
+    ax.legend(fontsize=8, ncol=2)
+    _savefig(fig, fig_dir / "retention.png")
+    out["retention"] = "figures/retention.png"
+
+    fig, ax = _axes("Members leaving per day (7-day average)", "day", "members churned per day")
+    for scenario in scenarios:
+        sub = ts[ts.scenario == scenario].groupby("day")["churned"].mean().rolling(7, min_periods=1).mean()
+        ax.plot(sub.index, sub, label=scenario)
+    ax.legend(fontsize=8, ncol=2)
+    _savefig(fig, fig_dir / "churn.png")
+    out["churn"] = "figures/churn.png"
+
+    fig, ax = _axes("Word of mouth: people reached per share", "scenario", "people reached per share (per day)")
+    per_share = [(ts[ts.scenario == s].reached / ts[ts.scenario == s].shares.where(lambda x: x > 0)).dropna()
+                 for s in scenarios]
+    ax.boxplot([p.to_numpy() if len(p) else np.zeros(1) for p in per_share], showfliers=False)
+    ax.set_xticks(range(1, len(scenarios) + 1), scenarios, rotation=30, ha="right", fontsize=8)
+    _savefig(fig, fig_dir / "cascades.png")
+    out["cascades"] = "figures/cascades.png"
+
+    cost = data.summaries.groupby("scenario")["total_cost"].mean()
+    d = diffs[diffs.kpi == primary]
+    if len(d):
+        fig, ax = _axes(f"What the money buys: change in {KPI_INFO.get(primary, (primary,))[0].lower()}",
+                        "money spent (mean over replicates)",
+                        f"change vs baseline ({KPI_INFO.get(primary, ('', 'units'))[1]})")
+        for _, row in d.iterrows():
+            x = cost.get(row.scenario, 0.0)
+            ax.errorbar([x], [row.difference], yerr=[[row.difference - row.low], [row.high - row.difference]],
+                        fmt="o", capsize=4, label=row.scenario)
+            ax.annotate(row.scenario, (x, row.difference), textcoords="offset points", xytext=(5, 5), fontsize=8)
+        ax.axhline(0, color="grey", lw=0.8)
+        ax.legend(fontsize=8, ncol=2)
+        _savefig(fig, fig_dir / "cost_vs_outcome.png")
+        out["cost_vs_outcome"] = "figures/cost_vs_outcome.png"
+    return out
+
+
+def write_report(config, data, report_dir: Path) -> Path:
+    spec = config.compare
+    scenarios = list(spec.scenarios)
+    kpis = list(spec.kpis)
+    primary = kpis[0]
+    table = kpi_table(data.summaries, scenarios, kpis)
+    diffs = difference_table(data.summaries, spec.baseline, scenarios, kpis)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    figs = figures(data, scenarios, diffs, primary, report_dir / "figures")
+    table.to_csv(report_dir / "kpis.csv", index=False)
+    diffs.to_csv(report_dir / "differences.csv", index=False)
+    data.summaries.to_csv(report_dir / "runs.csv", index=False)
+
+    net = config.network
+    seeds = f"{spec.first_seed}..{spec.first_seed + spec.replicates - 1}"
+    lines = [
+        f"# {spec.name}: what each plan changes",
+        "",
+        f"Scenarios: {', '.join(f'`{s}`' for s in scenarios)}; baseline: `{spec.baseline}`.  ",
+        f"Each scenario ran {spec.replicates} times (replicate seeds {seeds}), the same seeds for every "
+        f"scenario, so each plan is compared with the baseline on identical simulated communities "
+        f"(paired comparison with common random numbers).  ",
+        f"Community: {net.kind.replace('_', ' ')} network of {getattr(net, 'n', 'the given')} people, "
+        f"{config.days} days.",
+        "",
+        "How to read this: numbers are means over replicates; brackets are 95% confidence intervals "
+        "(shown clipped to values that are possible, e.g. no negative counts). "
+        "A difference whose interval excludes zero is distinguishable from noise at this number of "
+        "replicates; one that includes zero is not.",
+        "",
+        "## What this means",
+        "",
+    ]
+    cost = data.summaries.groupby("scenario")["total_cost"].mean()
+    for scenario in scenarios:
+        if scenario != spec.baseline:
+            lines += [f"- {meaning(scenario, diffs, primary, float(cost.get(scenario, 0.0)))}"]
+    lines += ["", "## Key numbers per scenario", "",
+              "| KPI | " + " | ".join(f"`{s}`" for s in scenarios) + " |",
+              "|---|" + "---|" * len(scenarios)]
+    for kpi in kpis:
+        cells = []
+        for scenario in scenarios:
+            r = table[(table.scenario == scenario) & (table.kpi == kpi)].iloc[0]
+            low = max(r["low"], 0.0) if kpi in NON_NEGATIVE and math.isfinite(r["low"]) else r["low"]
+            cells.append(f"{_fmt(r['mean'], kpi)} [{_fmt(low, kpi)}, {_fmt(r['high'], kpi)}]")
+        lines.append(f"| {_label(kpi)} | " + " | ".join(cells) + " |")
+    lines += ["", f"## Difference from `{spec.baseline}` (paired, 95% CI)", "",
+              "| scenario | KPI | difference | relative | distinguishable from zero? |", "|---|---|---|---|---|"]
+    for _, r in diffs.iterrows():
+        rel = f"{r.relative:+.1%}" if math.isfinite(r.relative) else "n/a"
+        verdict = "yes" if r.distinguishable else "**no**"
+        lines.append(f"| `{r.scenario}` | {_label(r.kpi)} | {_fmt(r.difference, r.kpi)} "
+                     f"[{_fmt(r.low, r.kpi)}, {_fmt(r.high, r.kpi)}] | {rel} | {verdict} |")
+    lines += ["", "## Figures", ""]
+    captions = {
+        "dau": "Daily active members over time; bands are 95% intervals over replicates.",
+        "members": "Members over time.",
+        "retention": "Share of new members active again on or after N days after joining.",
+        "churn": "Members leaving per day, 7-day average.",
+        "cascades": "People reached per shared post, per day (word of mouth).",
+        "cost_vs_outcome": "Money spent against the change in the headline KPI (with 95% CI): what each plan buys.",
+    }
+    for key, path in figs.items():
+        lines += [f"![{captions[key]}]({path})", "", f"*{captions[key]}*", ""]
+    lines += ["Definitions of every KPI: docs/metrics.md. Per-run outputs: `runs/<scenario>/seed<k>_<hash>/`. "
+              "Tables for spreadsheets: `kpis.csv`, `differences.csv`, `runs.csv`.", ""]
+    path = report_dir / "report.md"
+    _atomic_text(path, "\n".join(lines))
+    return path

@@ -1,0 +1,159 @@
+"""Collect a multirun sweep into one tidy table, with response curves and a heatmap.
+
+``python -m experiments.run -m strategies.content.posts_per_week=0,7,14 seed='range(5)'``
+runs one job per combination into ``results/sweeps/<sweep_name>/<overrides>/``;
+at the end of the sweep the :class:`CollectSweep` Hydra callback (registered
+in configs/config.yaml) writes, into the sweep directory:
+
+* ``sweep.parquet``: one row per finished run -- the swept parameters (from
+  each job's ``.hydra/overrides.yaml``), every summary KPI, and the run dir;
+* ``figures/response_<param>.png``: each KPI against each swept parameter
+  (mean over seeds and the other parameters, 95% CI);
+* ``figures/heatmap.png`` when exactly two parameters besides the seed were swept.
+
+``python -m experiments.sweeps <sweep dir>`` does the same for any sweep
+directory, e.g. one whose sweep was interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+from pathlib import Path
+
+import pandas as pd
+import yaml
+from hydra.experimental.callback import Callback
+
+RESPONSE_KPIS = ["mean_dau_last30", "final_members", "churn_rate_30d", "total_cost"]
+
+
+class EmptySweepError(RuntimeError):
+    pass
+
+
+def finished_runs(sweep_dir: Path) -> list[Path]:
+    return sorted(p.parent for p in Path(sweep_dir).glob("*/DONE"))
+
+
+def _value(text: str):
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def collect(sweep_dir: Path) -> pd.DataFrame:
+    """One row per finished run under ``sweep_dir``; writes sweep.parquet and figures."""
+    sweep_dir = Path(sweep_dir)
+    runs = finished_runs(sweep_dir)
+    if not runs:
+        raise EmptySweepError(
+            f"{sweep_dir}: the sweep has no finished runs -- it launched no jobs (an empty sweep, "
+            f"e.g. seed='range(0)'?) or every job failed"
+        )
+    rows, param_names = [], {}
+    for run in runs:
+        overrides = yaml.safe_load((run / ".hydra" / "overrides.yaml").read_text()) or []
+        params = {}
+        for item in overrides:
+            key, _, value = item.lstrip("+~").partition("=")
+            if key not in ("progress", "overwrite", "sweep_name") and not key.startswith("hydra."):
+                params[key] = _value(value)
+                param_names[key] = None
+        summary = json.loads((run / "summary.json").read_text())
+        rows.append({**params, **{k: v for k, v in summary.items() if k not in params}, "run_dir": str(run)})
+    table = pd.DataFrame(rows)
+    for column in table.columns:  # keep parquet happy with mixed types in swept columns
+        if table[column].map(type).nunique() > 1:
+            table[column] = table[column].astype(str)
+    tmp = sweep_dir / ".sweep.parquet.tmp"
+    table.to_parquet(tmp, index=False)
+    os.replace(tmp, sweep_dir / "sweep.parquet")
+    swept = [c for c in param_names if c != "seed" and table[c].nunique(dropna=False) > 1]
+    if swept:
+        sweep_figures(table, swept, sweep_dir / "figures")
+    return table
+
+
+def sweep_figures(table: pd.DataFrame, swept: list[str], fig_dir: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from experiments.report import KPI_INFO
+    from experiments.stats import mean_ci
+
+    fig_dir.mkdir(parents=True, exist_ok=True)
+    kpis = [k for k in RESPONSE_KPIS if k in table.columns]
+    for param in swept:
+        fig, axes = plt.subplots(1, len(kpis), figsize=(4 * len(kpis), 3.6), layout="constrained")
+        groups = list(table.groupby(param, sort=True))
+        numeric = all(isinstance(v, (int, float)) for v, _ in groups)
+        for ax, kpi in zip(axes, kpis):
+            xs, means, lows, highs = [], [], [], []
+            for value, sub in groups:
+                vals = sub[kpi].astype(float)
+                ci = mean_ci(vals) if vals.notna().sum() >= 2 else None
+                xs.append(value if numeric else str(value))
+                means.append(ci.mean if ci else vals.mean())
+                lows.append(ci.low if ci else math.nan)
+                highs.append(ci.high if ci else math.nan)
+            ax.plot(xs, means, marker="o")
+            ax.fill_between(xs, lows, highs, alpha=0.2)
+            ax.set_xlabel(param)
+            ax.set_ylabel(KPI_INFO.get(kpi, (kpi,))[0])
+            ax.grid(alpha=0.3)
+            if not numeric:
+                ax.tick_params(axis="x", rotation=30)
+        fig.suptitle(f"Response to {param} (mean and 95% CI over replicates)")
+        fig.savefig(fig_dir / f"response_{param.replace('/', '_')}.png", dpi=100)
+        plt.close(fig)
+    if len(swept) == 2:
+        a, b = swept
+        kpi = "mean_dau_last30"
+        grid = table.pivot_table(index=a, columns=b, values=kpi, aggfunc="mean")
+        fig, ax = plt.subplots(figsize=(6, 4.5), layout="constrained")
+        image = ax.imshow(grid.to_numpy(), aspect="auto", origin="lower", cmap="viridis")
+        ax.set_xticks(range(grid.shape[1]), [str(c) for c in grid.columns])
+        ax.set_yticks(range(grid.shape[0]), [str(i) for i in grid.index])
+        ax.set_xlabel(b)
+        ax.set_ylabel(a)
+        fig.colorbar(image, label=KPI_INFO[kpi][0])
+        ax.set_title(f"{KPI_INFO[kpi][0]} (mean over replicates)")
+        fig.savefig(fig_dir / "heatmap.png", dpi=100)
+        plt.close(fig)
+
+
+class CollectSweep(Callback):
+    """Hydra callback: collect the sweep when the multirun ends."""
+
+    def on_multirun_end(self, config, **kwargs) -> None:
+        sweep_dir = Path(config.hydra.sweep.dir)
+        try:
+            table = collect(sweep_dir)
+        except EmptySweepError as err:  # Hydra turns callback exceptions into warnings: exit ourselves
+            print(f"commsim: {err}", file=sys.stderr)
+            sys.exit(2)
+        print(f"[commsim] collected {len(table)} runs into {sweep_dir / 'sweep.parquet'}", file=sys.stderr)
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1:
+        print("usage: python -m experiments.sweeps <sweep dir>", file=sys.stderr)
+        return 2
+    try:
+        table = collect(Path(argv[0]))
+    except EmptySweepError as err:
+        print(f"commsim: {err}", file=sys.stderr)
+        return 2
+    print(f"{len(table)} runs -> {Path(argv[0]) / 'sweep.parquet'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

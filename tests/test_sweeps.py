@@ -1,0 +1,55 @@
+"""Multirun sweeps: collection into sweep.parquet, resume, parallel launcher, clear errors."""
+
+import subprocess
+import sys
+
+import pandas as pd
+
+SWEEP = ["-m", "strategies.content.posts_per_week=0,14", "seed=0,1", "plan=content", "days=20", "network.n=800"]
+
+
+def sweep(sweep_dir, *args):
+    return subprocess.run([sys.executable, "-m", "experiments.run", *args, f"hydra.sweep.dir={sweep_dir}"],
+                          capture_output=True, text=True)
+
+
+def test_sweep_is_collected_one_row_per_run_and_resumes_after_interruption(tmp_path):
+    res = sweep(tmp_path, *SWEEP)
+    assert res.returncode == 0, res.stderr
+    table = pd.read_parquet(tmp_path / "sweep.parquet")
+    assert len(table) == 4
+    assert set(table["strategies.content.posts_per_week"]) == {0, 14} and set(table["seed"]) == {0, 1}
+    assert {"mean_dau_last30", "final_members", "run_dir"} <= set(table.columns)
+    assert (tmp_path / "figures" / "response_strategies.content.posts_per_week.png").exists()
+    # simulate an interruption: one job lost its outputs before DONE was written
+    victim = sorted(p.parent for p in tmp_path.glob("*/DONE"))[0]
+    (victim / "DONE").unlink()
+    (victim / "summary.json").unlink()
+    others = {p: p.stat().st_mtime_ns for p in tmp_path.glob("*/summary.json")}
+    again = sweep(tmp_path, *SWEEP)
+    assert again.returncode == 0, again.stderr
+    log = again.stdout + again.stderr
+    assert log.count("skipping") == 3, "only the missing job runs again"
+    assert all(p.stat().st_mtime_ns == t for p, t in others.items()), "finished runs are never overwritten"
+    assert (victim / "DONE").exists()
+    assert len(pd.read_parquet(tmp_path / "sweep.parquet")) == 4
+
+
+def test_joblib_launcher_gives_identical_results(tmp_path):
+    basic, parallel = tmp_path / "basic", tmp_path / "joblib"
+    assert sweep(basic, *SWEEP).returncode == 0
+    res = sweep(parallel, *SWEEP, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2")
+    assert res.returncode == 0, res.stderr
+    key = ["strategies.content.posts_per_week", "seed"]
+    a = pd.read_parquet(basic / "sweep.parquet").drop(columns="run_dir").sort_values(key).reset_index(drop=True)
+    b = pd.read_parquet(parallel / "sweep.parquet").drop(columns="run_dir").sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+def test_sweep_errors(tmp_path):
+    empty = sweep(tmp_path / "empty", "-m", "seed=range(0)", "days=5")
+    assert empty.returncode == 2 and "no finished runs" in empty.stderr
+    unknown = sweep(tmp_path / "unknown", "-m", "+nonsense=1,2", "days=5", "network.n=300")
+    assert unknown.returncode == 2 and "nonsense: unknown key" in unknown.stderr
+    typo = sweep(tmp_path / "typo", "-m", "behaviour.churn.contagoin=1,2", "days=5")
+    assert typo.returncode != 0 and "contagoin" in typo.stderr
