@@ -22,10 +22,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import math
+
+import numba as nb
 import numpy as np
 
 from sim.params import param
 from sim.population import Status
+from sim.random_streams import hash_uniform
 
 
 @dataclass
@@ -48,26 +52,40 @@ UGC_SCALE = 20.0  # 0.05 posts per member per day in a topic counts as one conte
 
 def decide_activity(model) -> None:
     pop, par, lev = model.population, model.params.activity, model.levers
-    member = pop.status == Status.MEMBER
-    degree = model.graph_degree
-    friends_share = np.divide(pop.active_friends, degree, out=np.zeros(pop.n, np.float32), where=degree > 0)
     quality = lev.content_quality / 0.5
-    operator = quality * (lev.posts_by_topic[pop.topic] + par.relevance_general * lev.posts_all)
-    content = operator + par.ugc_weight * UGC_SCALE * model.ugc_per_member[pop.topic]
-    logit = (
-        par.base
-        + par.habit * pop.habit
-        + par.social * friends_share
-        + par.content * np.log1p(content)
-        + par.fit * (pop.fit - 0.5)
-        + par.satisfaction * (pop.satisfaction - 0.5)
-        - par.fatigue * pop.fatigue
-        + par.exposure * np.minimum(pop.exposures, 3)
-        + lev.activity_uplift
-    )
-    p_active = 1.0 / (1.0 + np.exp(-logit))
-    u = model.streams.uniform("activity", model.day, pop.n)
-    np.logical_and(member, u < p_active, out=pop.active)
-    pop.last_active_day[pop.active] = model.day
-    pop.recent_activity <<= np.uint32(1)
-    pop.recent_activity |= pop.active
+    operator = quality * (lev.posts_by_topic + par.relevance_general * lev.posts_all)
+    content = operator + par.ugc_weight * UGC_SCALE * model.ugc_per_member
+    content_term = par.content * np.log1p(content)  # per topic: the same for everyone in it
+    coef = np.array([par.base, par.habit, par.social, par.fit, par.satisfaction, par.fatigue, par.exposure])
+    _activity_kernel(pop.status, pop.habit, pop.fit, pop.satisfaction, pop.fatigue, pop.exposures,
+                     pop.active_friends, model.graph_degree, pop.topic, lev.activity_uplift, content_term,
+                     coef, model.streams.key("activity", model.day), model.day,
+                     pop.active, pop.last_active_day, pop.recent_activity)
+
+
+@nb.njit(cache=True)
+def _activity_kernel(status, habit, fit, satisfaction, fatigue, exposures, active_friends, degree, topic,
+                     uplift, content_term, coef, key, day, active, last_active_day, recent_activity):
+    # One fused pass over everyone: the logistic choice of the module docstring, with the
+    # draw u = hash(key, i) -- the same number streams.uniform("activity", day, n)[i] gives.
+    base, w_habit, w_social, w_fit, w_sat, w_fatigue, w_exposure = (
+        coef[0], coef[1], coef[2], coef[3], coef[4], coef[5], coef[6])
+    member = np.int8(1)
+    for i in range(status.size):
+        history = recent_activity[i] << np.uint32(1)
+        if status[i] != member:
+            active[i] = False
+            recent_activity[i] = history
+            continue
+        share = active_friends[i] / degree[i] if degree[i] > 0 else 0.0
+        logit = (base + w_habit * habit[i] + w_social * share + content_term[topic[i]]
+                 + w_fit * (fit[i] - 0.5) + w_sat * (satisfaction[i] - 0.5) - w_fatigue * fatigue[i]
+                 + w_exposure * min(exposures[i], 3) + uplift[i])
+        p = 1.0 / (1.0 + math.exp(-logit))
+        if hash_uniform(key, np.uint64(i)) < p:
+            active[i] = True
+            last_active_day[i] = day
+            history |= np.uint32(1)
+        else:
+            active[i] = False
+        recent_activity[i] = history

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba as nb
 import numpy as np
 
 from sim.graph import neighbour_sum
 from sim.params import param, prob
 from sim.population import Channel, Status
+from sim.random_streams import hash_uniform
 
 
 @dataclass
@@ -37,44 +39,52 @@ class JoiningParams:
 
 
 def join(model) -> None:
-    pop, par, day = model.population, model.params.joining, model.day
-    prospect = pop.status == Status.PROSPECT
-    degree = model.graph_degree
+    pop, par, day, streams = model.population, model.params.joining, model.day, model.streams
     if par.signal == "active":
         friends = pop.active_friends
     else:
-        friends = np.empty(pop.n, np.float64)
-        neighbour_sum(model.graph.indptr, model.graph.indices, pop.is_member.astype(np.float64), friends)
-    share = np.divide(friends, degree, out=np.zeros(pop.n, np.float64), where=degree > 0)
-    p = par.p_organic + model.levers.marketing_p
-    hazard = np.minimum(1.0, p + par.q_social * share)
-    u = model.streams.uniform("join", day, pop.n)
-    joins_bass = prospect & (u < hazard)
-    # word of mouth: independent extra chances, one per cascade that reached the prospect
-    if par.exposure_p > 0:
-        miss = (1.0 - par.exposure_p) ** pop.exposures
-        u_wom = model.streams.uniform("join.word_of_mouth", day, pop.n)
-        joins_wom = prospect & ~joins_bass & (u_wom >= miss)
-    else:
-        joins_wom = np.zeros(pop.n, bool)
-    invited = prospect & (pop.pending_inviter >= 0)
+        friends = np.empty(pop.n, np.float32)
+        neighbour_sum(model.graph.indptr, model.graph.indices, pop.is_member.view(np.uint8), friends)
+    p = min(1.0, par.p_organic + model.levers.marketing_p)
     p_accept = min(1.0, par.invite_accept * (1.0 + model.levers.accept_boost))
-    accept = invited & (model.streams.uniform("join.invite_accept", day, pop.n) < p_accept)
-
-    organic = joins_bass & ~accept & (u < min(1.0, p))
-    social = (joins_bass | joins_wom) & ~accept & ~organic
-    for mask, channel in ((organic, Channel.ORGANIC), (social, Channel.SOCIAL), (accept, Channel.REFERRAL)):
-        idx = np.flatnonzero(mask)
-        pop.status[idx] = Status.MEMBER
-        pop.channel[idx] = channel
-        pop.join_day[idx] = day
-        pop.habit[idx] = model.initial_habit
-        pop.satisfaction[idx] = 0.5
-        pop.fatigue[idx] = 0.0
-    referred = np.flatnonzero(accept)
+    channel = np.zeros(pop.n, np.int8)
+    _join_kernel(pop.status, friends, model.graph_degree, pop.exposures, pop.pending_inviter,
+                 p, par.q_social, par.exposure_p, p_accept,
+                 streams.key("join", day), streams.key("join.word_of_mouth", day),
+                 streams.key("join.invite_accept", day), channel)
+    referred = np.flatnonzero(channel == Channel.REFERRAL)
+    joiners = np.flatnonzero(channel)
+    pop.status[joiners] = Status.MEMBER
+    pop.channel[joiners] = channel[joiners]
+    pop.join_day[joiners] = day
+    pop.habit[joiners] = model.initial_habit
+    pop.satisfaction[joiners] = 0.5
+    pop.fatigue[joiners] = 0.0
     pop.referrer[referred] = pop.pending_inviter[referred]
     if model.levers.referral_fit_penalty > 0:
         pop.fit[referred] *= np.float32(1.0 - model.levers.referral_fit_penalty)
     pop.pending_inviter.fill(-1)
-    model.record["joined"] = int(organic.sum() + social.sum() + referred.size)
+    model.record["joined"] = int(joiners.size)
     model.record["referral_joins"] = int(referred.size)
+
+
+@nb.njit(cache=True)
+def _join_kernel(status, friends, degree, exposures, pending_inviter, p, q, exposure_p, p_accept,
+                 key_bass, key_wom, key_accept, channel):
+    # One pass over prospects. Draws are hash(key, i): the numbers streams.uniform gives.
+    prospect = np.int8(0)
+    for i in range(status.size):
+        if status[i] != prospect:
+            continue
+        if pending_inviter[i] >= 0 and hash_uniform(key_accept, np.uint64(i)) < p_accept:
+            channel[i] = 4  # Channel.REFERRAL
+            continue
+        share = friends[i] / degree[i] if degree[i] > 0 else 0.0
+        hazard = min(1.0, p + q * share)
+        u = hash_uniform(key_bass, np.uint64(i))
+        if u < hazard:
+            channel[i] = 2 if u < p else 3  # ORGANIC if the p term alone would do, else SOCIAL
+        elif exposure_p > 0 and exposures[i] > 0:
+            miss = (1.0 - exposure_p) ** exposures[i]
+            if hash_uniform(key_wom, np.uint64(i)) >= miss:
+                channel[i] = 3  # SOCIAL: word of mouth

@@ -17,12 +17,13 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import numba as nb
 import numpy as np
 
 from sim.params import param, prob
-from sim.population import Status
 
 
 @dataclass
@@ -44,27 +45,35 @@ class StateParams:
 
 def update_state(model) -> None:
     pop, par, lev = model.population, model.params.state, model.levers
-    member = pop.status == Status.MEMBER
-    active = pop.active
-    idle = member & ~active
-
-    pop.habit[active] += par.habit_gain * (1.0 - pop.habit[active])
-    pop.habit[idle] *= 1.0 - par.habit_decay
-
-    volume = lev.push_volume(pop.topic)
-    excess = np.maximum(0.0, volume - par.fatigue_tolerance) / par.fatigue_tolerance
-    fatigue = pop.fatigue * (1.0 - par.fatigue_recovery) + par.fatigue_gain * excess
-    fatigue += par.message_annoyance * lev.messages
-    pop.fatigue[:] = np.where(member, fatigue, pop.fatigue)
-
     spam = par.spam_share * (1.0 - lev.spam_removed)
-    idx = np.flatnonzero(active)
-    got_content = volume[idx] > 0 if np.ndim(volume) else np.full(idx.size, volume > 0)
-    experience = (
-        par.satisfaction_base
-        + par.satisfaction_interaction * (1.0 - np.exp2(-pop.interactions[idx] / par.interaction_half))
-        + par.quality_weight * (lev.content_quality - 0.5) * got_content
-        - par.spam_penalty * spam
-    )
-    s = pop.satisfaction[idx]
-    pop.satisfaction[idx] = np.clip(s + par.satisfaction_rate * (experience - s), 0.0, 1.0)
+    quality_term = par.quality_weight * (lev.content_quality - 0.5)
+    base = par.satisfaction_base - par.spam_penalty * spam
+    volume_by_topic = lev.posts_all + lev.posts_by_topic  # operator posts pushed to each topic today
+    coef = np.array([par.habit_gain, par.habit_decay, par.fatigue_tolerance, par.fatigue_gain,
+                     par.fatigue_recovery, par.message_annoyance, par.satisfaction_rate, base,
+                     par.satisfaction_interaction, par.interaction_half, quality_term])
+    _state_kernel(pop.status, pop.active, pop.topic, pop.interactions, lev.messages, volume_by_topic, coef,
+                  pop.habit, pop.fatigue, pop.satisfaction)
+
+
+@nb.njit(cache=True)
+def _state_kernel(status, active, topic, interactions, messages, volume_by_topic, coef,
+                  habit, fatigue, satisfaction):
+    gain, decay, tolerance, fatigue_gain, recovery, annoyance, rate, base, w_inter, half, quality = (
+        coef[0], coef[1], coef[2], coef[3], coef[4], coef[5], coef[6], coef[7], coef[8], coef[9], coef[10])
+    member = np.int8(1)
+    for i in range(status.size):
+        if status[i] != member:
+            continue
+        volume = volume_by_topic[topic[i]]
+        excess = max(0.0, volume - tolerance) / tolerance
+        fatigue[i] = fatigue[i] * (1.0 - recovery) + fatigue_gain * excess + annoyance * messages[i]
+        if active[i]:
+            habit[i] += gain * (1.0 - habit[i])
+            experience = base + w_inter * (1.0 - math.exp2(-interactions[i] / half))
+            if volume > 0:
+                experience += quality
+            s = satisfaction[i] + rate * (experience - satisfaction[i])
+            satisfaction[i] = min(1.0, max(0.0, s))
+        else:
+            habit[i] *= 1.0 - decay

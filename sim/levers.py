@@ -73,6 +73,3 @@ class Levers:
         if src.size:
             self.new_ties.append((src, dst))
 
-    def push_volume(self, topic: np.ndarray) -> np.ndarray:
-        """Operator posts each person receives today (all-member plus own-topic posts)."""
-        return self.posts_all + self.posts_by_topic[topic]

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import math
 
+import numba as nb
 import numpy as np
 import pandas as pd
 
-from sim.population import Channel, Population, Status
-from sim.segments import SEGMENT_NAMES, segments
+from sim.population import Channel, Population
+from sim.segments import ACTIVE_MIN_DAYS, CORE_MIN_DAYS, DORMANT_AFTER, SEGMENT_NAMES, WINDOW_MASK
 
 TIMESERIES_COLUMNS = [
     "day", "members", "prospects", "churned_total", "joined", "churned", "dau", "wau", "mau",
@@ -34,25 +35,59 @@ def daily_record(pop: Population, day: int, events: dict, spend: dict[str, float
     ``spend`` is the day's money per strategy (the breakdown goes to
     ``spend.parquet``; the time series carries the total as ``cost``).
     """
-    member = pop.status == Status.MEMBER
-    since = day - pop.last_active_day
+    c = _census(pop.status, pop.active, pop.last_active_day, pop.join_day, pop.recent_activity, day)
     row = {
         "day": day,
-        "members": int(member.sum()),
-        "prospects": pop.count(Status.PROSPECT),
-        "churned_total": pop.count(Status.CHURNED),
-        "dau": int(np.count_nonzero(pop.active)),
-        "wau": int(np.count_nonzero(member & (since < 7))),
-        "mau": int(np.count_nonzero(member & (since < 30))),
+        "members": int(c[1]),
+        "prospects": int(c[0]),
+        "churned_total": int(c[2]),
+        "dau": int(c[3]),
+        "wau": int(c[4]),
+        "mau": int(c[5]),
         "cost": float(sum(spend.values())),
     }
-    counts = np.bincount(segments(pop, day) + 1, minlength=len(SEGMENT_NAMES) + 1)[1:]
-    for name, count in zip(SEGMENT_NAMES, counts):
-        row[f"seg_{name}"] = int(count)
+    for k, name in enumerate(SEGMENT_NAMES):
+        row[f"seg_{name}"] = int(c[6 + k])
     for key in TIMESERIES_COLUMNS:
         if key not in row:
             row[key] = events.get(key, 0)
     return row
+
+
+@nb.njit(cache=True)
+def _census(status, active, last_active_day, join_day, recent_activity, day):
+    """One pass: prospects, members, churned, dau, wau, mau, then core/active/casual/dormant
+    (the definitions of sim/segments.py)."""
+    out = np.zeros(10, np.int64)
+    window = np.uint32(WINDOW_MASK)
+    for i in range(status.size):
+        s = status[i]
+        out[s] += 1
+        if s != 1:
+            continue
+        if active[i]:
+            out[3] += 1
+        since = day - last_active_day[i]
+        if since < 7:
+            out[4] += 1
+        if since < 30:
+            out[5] += 1
+        seen = max(last_active_day[i], join_day[i])
+        if day - seen >= DORMANT_AFTER:
+            out[9] += 1
+            continue
+        bits = recent_activity[i] & window
+        days = 0
+        while bits:
+            bits &= bits - np.uint32(1)
+            days += 1
+        if days >= CORE_MIN_DAYS:
+            out[6] += 1
+        elif days >= ACTIVE_MIN_DAYS:
+            out[7] += 1
+        else:
+            out[8] += 1
+    return out
 
 
 def rolling_retention(pop: Population, last_day: int, horizon: int) -> float:

@@ -73,3 +73,21 @@ def test_roi_is_undefined_without_spending():
     ts["day"] = np.arange(1, 6)
     s = summarise(ts, tiny_population([0], [0], [Channel.SEED]), initial_members=0)
     assert math.isnan(s["roi"]) and math.isnan(s["churn_rate_30d"])
+
+
+def test_fused_census_matches_the_segment_definitions():
+    from sim import CommunityModel
+    from sim.population import Status
+    from sim.segments import SEGMENT_NAMES, segments
+
+    model = CommunityModel({"days": 40, "progress": "never", "network": {"n": 3000},
+                            "population": {"initial_member_share": 0.3}})
+    for _ in range(40):
+        model.step()
+    pop, row = model.population, model.today
+    seg = segments(pop, model.day)
+    for k, name in enumerate(SEGMENT_NAMES):
+        assert row[f"seg_{name}"] == np.count_nonzero(seg == k)
+    member = pop.status == Status.MEMBER
+    assert row["mau"] == np.count_nonzero(member & (model.day - pop.last_active_day < 30))
+    assert row["members"] == member.sum() and row["dau"] == pop.active.sum()
