@@ -46,7 +46,8 @@ def variance_ratio(plan: str, n: int, days: int, replicates: int, kpis=KPIS) -> 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--plan", default="content", help="strategy compared with the baseline")
+    ap.add_argument("--plan", default="content",
+                    help="strategy name (not a plan file) compared with the baseline, e.g. content, kol")
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--days", type=int, default=180)
     ap.add_argument("--replicates", type=int, default=10)

@@ -33,8 +33,11 @@ DONE = "DONE"
 def config_hash(config) -> str:
     """A fingerprint of every validated key (progress and overwrite do not change results)."""
     data = to_dict(config)
-    data.pop("progress", None)
-    data.pop("overwrite", None)
+    for key in ("progress", "overwrite", "sweep_name", "compare"):  # these do not change a run's results
+        data.pop(key, None)
+    if data["network"]["kind"] == "file":  # the graph is the file's content, not its name
+        path = Path(data["network"]["path"])
+        data["network"]["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 

@@ -77,9 +77,12 @@ def kpi_table(summaries: pd.DataFrame, scenarios: list[str], kpis: list[str]) ->
     for scenario in scenarios:
         sub = summaries[summaries.scenario == scenario]
         for kpi in kpis:
-            ci = mean_ci(sub[kpi].astype(float))
-            rows.append({"scenario": scenario, "kpi": kpi, "mean": ci.mean, "low": ci.low, "high": ci.high,
-                         "replicates": ci.n})
+            values = sub[kpi].astype(float)
+            finite = values[np.isfinite(values)]
+            ci = mean_ci(finite) if finite.size >= 2 else None
+            mean = float(finite.mean()) if finite.size else math.nan
+            rows.append({"scenario": scenario, "kpi": kpi, "mean": mean, "low": ci.low if ci else math.nan,
+                         "high": ci.high if ci else math.nan, "replicates": int(finite.size)})
     return pd.DataFrame(rows)
 
 
@@ -101,6 +104,7 @@ def difference_table(summaries: pd.DataFrame, baseline: str, scenarios: list[str
                 "high": ci.high if ci else math.nan,
                 "relative": (ci.mean / base_mean) if ci and base_mean else math.nan,
                 "distinguishable": bool(ci and ci.excludes_zero),
+                "pairs": int(ok.sum()),
             })
     return pd.DataFrame(rows)
 
@@ -117,8 +121,11 @@ def _fmt(x: float, kpi: str) -> str:
 
 
 def meaning(scenario: str, diffs: pd.DataFrame, primary: str, cost_mean: float) -> str:
+    """One plain sentence on the headline KPI. ``cost_mean`` is the plan's extra spending over the
+    baseline (mean paired difference of total cost)."""
     row = diffs[(diffs.scenario == scenario) & (diffs.kpi == primary)].iloc[0]
     name = KPI_INFO.get(primary, (primary,))[0].lower()
+    good = KPI_INFO.get(primary, ("", "", 0))[2]
     if not math.isfinite(row.difference):
         return f"**{scenario}**: {name} could not be compared (undefined in some runs)."
     verb = "raised" if row.difference > 0 else "lowered"
@@ -129,11 +136,14 @@ def meaning(scenario: str, diffs: pd.DataFrame, primary: str, cost_mean: float) 
         text += "The difference is clear: the interval excludes zero."
     else:
         text += "This is **not distinguishable from zero** with these replicates; more replicates may tell."
-    if cost_mean > 0 and row.difference > 0 and row.distinguishable:
-        text += (f" It cost {cost_mean:,.0f} in total, about {cost_mean / row.difference:,.0f} "
-                 f"per {PER_UNIT.get(primary, 'unit of ' + name)}.")
+    improved = good != 0 and row.difference * good > 0
+    if cost_mean > 0 and improved and row.distinguishable:
+        text += (f" It cost {cost_mean:,.0f} more than the baseline, about {cost_mean / abs(row.difference):,.0f} "
+                 f"per {PER_UNIT.get(primary, 'unit of change in ' + name)}.")
     elif cost_mean > 0:
-        text += f" It cost {cost_mean:,.0f} in total."
+        text += f" It cost {cost_mean:,.0f} more than the baseline."
+    if good != 0 and row.distinguishable and not improved:
+        text += " That is a change for the worse."
     return text
 
 
@@ -243,15 +253,19 @@ def write_report(config, data, report_dir: Path) -> Path:
         "How to read this: numbers are means over replicates; brackets are 95% confidence intervals "
         "(shown clipped to values that are possible, e.g. no negative counts). "
         "A difference whose interval excludes zero is distinguishable from noise at this number of "
-        "replicates; one that includes zero is not.",
+        "replicates; one that includes zero is not. The tables test many scenario-KPI pairs at once, "
+        "so about 1 in 20 \"yes\" verdicts can arise by chance: trust a pattern across KPIs and "
+        "replicate counts more than any single verdict.",
         "",
         "## What this means",
         "",
     ]
-    cost = data.summaries.groupby("scenario")["total_cost"].mean()
+    extra_cost = diffs[diffs.kpi == "total_cost"].set_index("scenario")["difference"] if "total_cost" in kpis \
+        else data.summaries.groupby("scenario")["total_cost"].mean() - \
+        data.summaries[data.summaries.scenario == spec.baseline]["total_cost"].mean()
     for scenario in scenarios:
         if scenario != spec.baseline:
-            lines += [f"- {meaning(scenario, diffs, primary, float(cost.get(scenario, 0.0)))}"]
+            lines += [f"- {meaning(scenario, diffs, primary, float(extra_cost.get(scenario, 0.0)))}"]
     lines += ["", "## Key numbers per scenario", "",
               "| KPI | " + " | ".join(f"`{s}`" for s in scenarios) + " |",
               "|---|" + "---|" * len(scenarios)]
@@ -263,12 +277,13 @@ def write_report(config, data, report_dir: Path) -> Path:
             cells.append(f"{_fmt(r['mean'], kpi)} [{_fmt(low, kpi)}, {_fmt(r['high'], kpi)}]")
         lines.append(f"| {_label(kpi)} | " + " | ".join(cells) + " |")
     lines += ["", f"## Difference from `{spec.baseline}` (paired, 95% CI)", "",
-              "| scenario | KPI | difference | relative | distinguishable from zero? |", "|---|---|---|---|---|"]
+              "| scenario | KPI | difference | relative | distinguishable from zero? | pairs |",
+              "|---|---|---|---|---|---|"]
     for _, r in diffs.iterrows():
         rel = f"{r.relative:+.1%}" if math.isfinite(r.relative) else "n/a"
         verdict = "yes" if r.distinguishable else "**no**"
         lines.append(f"| `{r.scenario}` | {_label(r.kpi)} | {_fmt(r.difference, r.kpi)} "
-                     f"[{_fmt(r.low, r.kpi)}, {_fmt(r.high, r.kpi)}] | {rel} | {verdict} |")
+                     f"[{_fmt(r.low, r.kpi)}, {_fmt(r.high, r.kpi)}] | {rel} | {verdict} | {r.pairs} |")
     lines += ["", "## Figures", ""]
     captions = {
         "dau": "Daily active members over time; bands are 95% intervals over replicates.",

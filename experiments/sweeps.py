@@ -35,20 +35,56 @@ class EmptySweepError(RuntimeError):
 
 
 def finished_runs(sweep_dir: Path) -> list[Path]:
-    return sorted(p.parent for p in Path(sweep_dir).glob("*/DONE"))
+    return sorted(p.parent for p in Path(sweep_dir).rglob("DONE"))  # override values may hold "/"
 
 
 def _value(text: str):
     try:
-        return yaml.safe_load(text)
+        value = yaml.safe_load(text)
     except yaml.YAMLError:
         return text
+    return text if isinstance(value, (list, dict)) else value  # lists stay as written: hashable columns
 
 
-def collect(sweep_dir: Path) -> pd.DataFrame:
-    """One row per finished run under ``sweep_dir``; writes sweep.parquet and figures."""
+def _override_pairs(overrides: list[str]) -> dict[str, set[str]]:
+    """key -> the values an override list allows (a sweep expands to all of its values)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    allowed = {}
+    for o in OverridesParser.create().parse_overrides(overrides):
+        key = o.get_key_element()
+        if key.startswith("hydra"):
+            continue
+        values = set(o.sweep_string_iterator()) if o.is_sweep_override() else {o.get_value_element_as_str()}
+        allowed[key] = values
+    return allowed
+
+
+def current_jobs(sweep_dir: Path, runs: list[Path]) -> list[Path]:
+    """The runs that belong to the last multirun launched into ``sweep_dir`` (its
+    multirun.yaml): a sweep dir reused with other overrides also holds older runs."""
+    spec = Path(sweep_dir) / "multirun.yaml"
+    if not spec.is_file():
+        return runs
+    hydra_cfg = (yaml.safe_load(spec.read_text()) or {}).get("hydra", {})
+    task = hydra_cfg.get("overrides", {}).get("task", [])
+    params = (hydra_cfg.get("sweeper", {}) or {}).get("params", {}) or {}
+    allowed = _override_pairs([f"{k}={v}" for k, v in params.items()])  # an experiment's sweep ...
+    allowed.update(_override_pairs(task))  # ... which the command line overrides
+    keep = []
+    for run in runs:
+        job = _override_pairs(yaml.safe_load((run / ".hydra" / "overrides.yaml").read_text()) or [])
+        if job.keys() == allowed.keys() and all(v <= allowed[k] for k, v in job.items()):
+            keep.append(run)
+    return keep
+
+
+def collect(sweep_dir: Path, only_current: bool = True) -> pd.DataFrame:
+    """One row per finished run of the sweep in ``sweep_dir``; writes sweep.parquet and figures."""
     sweep_dir = Path(sweep_dir)
     runs = finished_runs(sweep_dir)
+    if only_current:
+        runs = current_jobs(sweep_dir, runs)
     if not runs:
         raise EmptySweepError(
             f"{sweep_dir}: the sweep has no finished runs -- it launched no jobs (an empty sweep, "

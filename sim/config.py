@@ -394,6 +394,13 @@ def _check_cross_keys(cfg: Config, problems: list[str]) -> None:
                         f"({', '.join(cmp.scenarios)})")
     from sim.metrics import SUMMARY_KEYS
 
+    if not cmp.kpis:
+        problems.append("compare.kpis: empty; list at least one KPI (the first is the headline)")
+    import re
+
+    for label, name in [("compare.name", cmp.name)] + [(f"compare.scenarios.{s}", s) for s in cmp.scenarios]:
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+", name) or name in (".", ".."):
+            problems.append(f"{label}: {name!r} must be a plain name (letters, digits, _ . -): it names a folder")
     for i, kpi in enumerate(cmp.kpis):
         if kpi not in SUMMARY_KEYS:
             problems.append(f"compare.kpis[{i}]: unknown KPI {kpi!r}; available: {', '.join(SUMMARY_KEYS)}")

@@ -49,7 +49,7 @@ class Ledger:
             if unit_cost > 0:
                 self.spend(strategy, units * unit_cost)
             return int(units)
-        affordable = int(min(units, max(0.0, self.remaining) // unit_cost + 1e-9))
+        affordable = int(min(units, math.floor(max(0.0, self.remaining) / unit_cost + 1e-9)))
         if affordable:
             self.spend(strategy, affordable * unit_cost)
         return affordable

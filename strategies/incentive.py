@@ -56,6 +56,16 @@ class IncentiveParams:
     end_day: Optional[int] = param(None, "day the programme is withdrawn (null = never)", ge=1)
 
 
+def _check_window(params) -> list[str]:
+    if params.end_day is not None and params.end_day <= params.start_day:
+        return [f"end_day: {params.end_day} must be after start_day ({params.start_day}): "
+                f"the programme would never run"]
+    return []
+
+
+IncentiveParams.check = _check_window
+
+
 @register
 class Incentives(Strategy):
     name = "incentive"

@@ -44,6 +44,12 @@ class KOLParams:
     greedy_pool: int = param(200, "candidates (highest degree) the greedy method considers", ge=1)
     greedy_samples: int = param(20, "Monte-Carlo cascades per influence estimate", ge=1)
 
+    def check(self) -> list[str]:
+        if self.method == "greedy" and self.greedy_pool < self.k:
+            return [f"greedy_pool: {self.greedy_pool} candidates cannot yield k = {self.k} KOLs; "
+                    f"raise greedy_pool to at least k"]
+        return []
+
 
 @register
 class KOLSeeding(Strategy):
@@ -108,8 +114,8 @@ class KOLSeeding(Strategy):
             return
         pop = model.population
         current = self.kols[(pop.status[self.kols] == Status.MEMBER) & (pop.role[self.kols] == Role.KOL)]
-        paid = model.ledger.spend_units(self.name, self.params.perk_cost, current.size)
-        if paid < current.size:  # budget gone: perks stop and the KOLs step down
+        if not model.ledger.spend_all_or_nothing(self.name, self.params.perk_cost * current.size):
+            # budget gone: perks stop (nothing is paid) and the KOLs step down
             model.levers.set_role(self.kols, Role.MEMBER)
             self.active_kols = False
             return

@@ -6,8 +6,8 @@ post appeals fully, where an untargeted one appeals only
 ``behaviour.activity.relevance_general`` as much, and members receive fewer
 posts they do not care about (less fatigue for the same appeal).
 
-Interest sub-groups: every ``group_every_days`` days, members active that day
-make ``group_ties_per_member`` new friendships on average with other active
+Interest sub-groups: every ``group_every_days`` days, members active the day
+before make ``group_ties_per_member`` new friendships on average with other active
 members of their topic (lever ``add_ties``).
 
 Trade-off: operator effort per segment -- ``cost_per_topic_per_week`` for each

@@ -39,9 +39,13 @@ class WinBackParams:
     end_day: Optional[int] = param(None, "day the campaign stops (null = never)", ge=1)
 
     def check(self) -> list[str]:
+        problems = []
         if self.max_dormant_days is not None and self.max_dormant_days < self.dormant_days:
-            return [f"max_dormant_days: {self.max_dormant_days} is below dormant_days ({self.dormant_days})"]
-        return []
+            problems.append(f"max_dormant_days: {self.max_dormant_days} is below dormant_days ({self.dormant_days})")
+        if self.end_day is not None and self.end_day <= self.start_day:
+            problems.append(f"end_day: {self.end_day} must be after start_day ({self.start_day}): "
+                            f"the campaign would never run")
+        return problems
 
 
 @register
@@ -59,9 +63,11 @@ class WinBack(Strategy):
         p, pop, day = self.params, model.population, model.day
         if day < p.start_day or (p.end_day is not None and day >= p.end_day):
             return
-        came_back = pop.last_active_day > self.last_message
-        self.spell_messages[came_back] = 0
-        since = day - pop.last_active_day
+        came_back = pop.last_active_day >= self.last_message  # answered (even on the message day)
+        self.spell_messages[came_back & (self.spell_messages > 0)] = 0
+        # idle days as of the end of yesterday (today's activity is not known yet); a newcomer
+        # who was never active counts from joining, as in sim/segments.py
+        since = (day - 1) - np.maximum(pop.last_active_day, pop.join_day)
         eligible = (
             (pop.status == Status.MEMBER)
             & (since >= p.dormant_days)

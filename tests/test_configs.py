@@ -65,9 +65,14 @@ def sweep_points(experiment):
     return [[f"{k}={v}" for k, v in zip(keys, combo)] for combo in itertools.product(*values)]
 
 
+def compare_points(experiment):
+    cfg = compose_with(f"experiment={experiment}")
+    return [list(overrides) for overrides in cfg.compare.scenarios.values()]
+
+
 @pytest.mark.parametrize("experiment", EXPERIMENTS)
 def test_every_experiment_sweep_point_composes_and_validates(experiment):
-    points = sweep_points(experiment)
+    points = compare_points(experiment) or sweep_points(experiment)
     assert len(points) >= 2, "an experiment compares at least two scenarios"
     for overrides in points:
         validate(compose_with(f"experiment={experiment}", *overrides))

@@ -223,3 +223,47 @@ def test_cumulative_spend_never_exceeds_budget_on_any_day(budget, seed, subset):
     spent = result.timeseries["cost"].cumsum().to_numpy()
     assert np.all(spent <= budget + 1e-6)
     assert np.all(result.spend.drop(columns="day").to_numpy() >= 0)
+
+
+def test_winback_counts_a_member_who_answers_on_the_message_day_as_back():
+    from strategies.winback import WinBack
+
+    model = CommunityModel(scenario(["winback"], n=3000, days=200, seed=1))
+    wb = next(s for s in model.strategies if isinstance(s, WinBack))
+    pop = model.population
+    repeats_after_return = 0
+    for _ in range(200):
+        answered = (pop.last_active_day >= wb.last_message) & (wb.last_message == model.day)
+        model.step()
+        # anyone active on the day they were messaged starts the next spell from scratch
+        repeats_after_return += int(np.count_nonzero(answered & (wb.spell_messages > 1)))
+    assert wb.sent > 0 and repeats_after_return == 0
+
+
+def test_newcomers_who_never_showed_up_are_dormant_from_joining():
+    model = CommunityModel(scenario(["winback"], n=3000, days=40, params={"winback": {"max_dormant_days": None}}))
+    for _ in range(40):
+        model.step()
+    wb, pop = model.strategies[0], model.population
+    messaged = wb.last_message > -(2**29)
+    never_active = pop.last_active_day < -(2**29)
+    # a never-active newcomer is messaged no sooner than dormant_days after joining
+    assert np.all(wb.last_message[messaged & never_active] - pop.join_day[messaged & never_active] > 14)
+
+
+def test_kol_perks_are_all_or_nothing_and_greedy_pool_must_cover_k():
+    cfg = scenario(["kol"], n=3000, days=10, params={"kol": {"k": 20, "perk_cost": 10.0}})
+    cfg["plan"]["budget"] = 450.0
+    model = CommunityModel(cfg)
+    for _ in range(10):
+        model.step()
+    spent = model.timeseries()["cost"].to_numpy()
+    assert np.all((spent == 0) | (spent == 200.0)), "never a part-payment for nothing"
+    with pytest.raises(ConfigError, match="greedy_pool: 10 candidates cannot yield k = 30"):
+        validate(default_config({"strategies": {"kol": {"method": "greedy", "k": 30, "greedy_pool": 10}}}))
+
+
+def test_ledger_counts_whole_units_exactly():
+    from sim.ledger import Ledger
+
+    assert Ledger(0.6).spend_units("w", 0.2, 5) == 3

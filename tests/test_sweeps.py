@@ -53,3 +53,14 @@ def test_sweep_errors(tmp_path):
     assert unknown.returncode == 2 and "nonsense: unknown key" in unknown.stderr
     typo = sweep(tmp_path / "typo", "-m", "behaviour.churn.contagoin=1,2", "days=5")
     assert typo.returncode != 0 and "contagoin" in typo.stderr
+
+
+def test_a_reused_sweep_dir_collects_only_the_current_sweep(tmp_path):
+    first = ["-m", "seed=0,1", "days=5", "network.n=400"]
+    assert sweep(tmp_path, *first).returncode == 0
+    second = ["-m", "seed=0,1", "days=6", "network.n=400", "'plan.strategies=[content]'".strip("'")]
+    res = sweep(tmp_path, *second)
+    assert res.returncode == 0, res.stderr
+    table = pd.read_parquet(tmp_path / "sweep.parquet")
+    assert len(table) == 2 and set(table["days"]) == {6}
+    assert len(list(tmp_path.rglob("DONE"))) == 4, "the older runs are kept, just not collected"
