@@ -28,6 +28,7 @@ from omegaconf import DictConfig
 
 from sim.config import Config, ConfigError, register_configs, validate
 from sim.graph_io import GraphFileError
+from sim.memory import MemoryGuardError
 
 log = logging.getLogger("commsim")
 register_configs()
@@ -165,7 +166,7 @@ def main(cfg: DictConfig) -> None:
 
     try:
         report = compare(cfg, report_dir, _base_overrides(), compose)
-    except (ConfigError, GraphFileError) as err:
+    except (ConfigError, GraphFileError, MemoryGuardError) as err:
         print(f"commsim: {err}", file=sys.stderr)
         sys.exit(2)
     print(f"report: {report}")

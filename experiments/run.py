@@ -19,6 +19,7 @@ from omegaconf import DictConfig
 
 from sim.config import ConfigError, register_configs, validate
 from sim.graph_io import GraphFileError
+from sim.memory import MemoryGuardError
 
 log = logging.getLogger("commsim")
 
@@ -61,7 +62,7 @@ def main(cfg: DictConfig) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         run(cfg, out_dir)
-    except (ConfigError, GraphFileError, RunDirError) as err:
+    except (ConfigError, GraphFileError, RunDirError, MemoryGuardError) as err:
         print(f"commsim: {err}", file=sys.stderr)
         sys.exit(2)
 

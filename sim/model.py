@@ -41,6 +41,10 @@ class CommunityModel(mesa.Model):
         super().__init__(rng=cfg.seed)
         self.cfg = cfg
         self.streams = RandomStreams(cfg.seed)
+        if graph is None:
+            from sim.memory import check
+
+            check(cfg.network)  # before allocating anything large
         self.graph = graph if graph is not None else build_graph(cfg.network, self.streams)
         self.graph_degree = self.graph.degree.astype(np.float32)
         self.population = Population.create(cfg.population, self.graph, self.streams)
