@@ -52,7 +52,8 @@ def _per_item(value, size: int, name: str, what: str) -> np.ndarray:
 
 
 @nb.njit(cache=True)
-def _ic_kernel(indptr, indices, seeds, p_edge, key, reached):
+def _ic_kernel(indptr, indices, seeds, p_edge, p_scalar, key, reached):
+    # p_edge is empty when one probability p_scalar holds for every tie
     n = np.uint64(indptr.size - 1)
     queue = np.empty(indptr.size - 1, np.int64)
     head = 0
@@ -67,7 +68,8 @@ def _ic_kernel(indptr, indices, seeds, p_edge, key, reached):
         head += 1
         for k in range(indptr[u], indptr[u + 1]):
             v = indices[k]
-            if not reached[v] and hash_uniform(key, np.uint64(u) * n + np.uint64(v)) < p_edge[k]:
+            p = p_scalar if p_edge.size == 0 else p_edge[k]
+            if not reached[v] and hash_uniform(key, np.uint64(u) * n + np.uint64(v)) < p:
                 reached[v] = True
                 queue[tail] = v
                 tail += 1
@@ -90,10 +92,16 @@ def independent_cascade(graph, seeds, p, rng: np.random.Generator) -> np.ndarray
     """
     csr = as_csr(graph)
     seed_ids = _seed_array(seeds, csr.n)
-    p_edge = _per_item(p, csr.indices.size, "p", "directed tie")
+    if np.ndim(p) == 0:
+        p_scalar = float(p)
+        if not 0.0 <= p_scalar <= 1.0:  # also rejects NaN
+            raise ValueError("p must lie in [0, 1]")
+        p_edge = np.empty(0, np.float64)  # no per-tie array for a single probability
+    else:
+        p_scalar, p_edge = 0.0, _per_item(p, csr.indices.size, "p", "directed tie")
     key = np.uint64(rng.integers(0, 2**63, dtype=np.int64))
     reached = np.zeros(csr.n, dtype=np.bool_)
-    _ic_kernel(csr.indptr, csr.indices, seed_ids, p_edge, key, reached)
+    _ic_kernel(csr.indptr, csr.indices, seed_ids, p_edge, p_scalar, key, reached)
     return reached
 
 

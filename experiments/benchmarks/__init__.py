@@ -1,0 +1,1 @@
+"""Benchmarks: python -m experiments.benchmarks (see __main__.py)."""

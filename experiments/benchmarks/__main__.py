@@ -1,0 +1,7 @@
+"""``python -m experiments.benchmarks``: see :mod:`experiments.benchmarks.suite`."""
+
+import sys
+
+from experiments.benchmarks.suite import main
+
+sys.exit(main())

@@ -1,0 +1,23 @@
+"""The benchmark suite runs and reports what it promises (tiny sizes; the real run is by hand)."""
+
+import json
+
+from experiments.benchmarks.suite import main
+
+
+def test_smoke_benchmark_reports_every_section(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    assert main(["--smoke", "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["mode"] == "smoke"
+    model = result["model"]
+    assert {r["plan"] for r in model} == {"baseline", "all_strategies"}
+    for row in model:
+        assert row["person_days_per_s"] > 0 and row["peak_mib"] > 0 and row["wall_s"] >= row["step_s"]
+    mesa = result["mesa"][0]
+    assert mesa["speedup"] == mesa["mesa_reference_s"] / mesa["commsim_s"]
+    assert result["diffusion"]["commsim_reached"] >= result["diffusion"]["seeds"]
+    assert result["graph"]["networkx_vs_commsim"] > 0
+    assert result["bandwidth"]["distance_from_floor"] > 1, "nothing beats the memory-bandwidth floor"
+    printed = capsys.readouterr().out
+    assert "== whole model" in printed and "written:" in printed
