@@ -70,12 +70,19 @@ class CSRGraph:
         return cls(indptr, indices, labels, groups)
 
     def with_ties(self, src, dst) -> "CSRGraph":
-        """A new graph with the extra ties ``src[i] -- dst[i]`` (duplicates ignored)."""
-        rows = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(self.indptr))
-        upper = rows < self.indices
-        all_src = np.concatenate([rows[upper], np.asarray(src, np.int64)])
-        all_dst = np.concatenate([self.indices[upper].astype(np.int64), np.asarray(dst, np.int64)])
-        return CSRGraph.from_edges(all_src, all_dst, self.n, self.labels, self.groups)
+        """A new graph with the extra ties ``src[i] -- dst[i]`` (duplicates and self-ties ignored).
+
+        The few new ties are sorted into a small CSR and merged row by row into the
+        existing sorted rows: one pass over the graph, not a full rebuild."""
+        src = np.asarray(src, np.int64)
+        dst = np.asarray(dst, np.int64)
+        if src.size and (min(src.min(), dst.min()) < 0 or max(src.max(), dst.max()) >= self.n):
+            raise ValueError(f"tie endpoints must lie in 0..{self.n - 1}")
+        extra = CSRGraph.from_edges(src, dst, self.n) if src.size else None
+        if extra is None or extra.indices.size == 0:
+            return self
+        indptr, indices = _merge_rows(self.indptr, self.indices, extra.indptr, extra.indices)
+        return CSRGraph(indptr, indices, self.labels, self.groups)
 
     @classmethod
     def from_networkx(cls, graph) -> "CSRGraph":
@@ -147,6 +154,32 @@ def _build_csr(src, dst, n):
                 last = v
         indptr[i + 1] = w
     return indptr, raw[:w].copy()
+
+
+@nb.njit(cache=True)
+def _merge_rows(a_ptr, a_idx, b_ptr, b_idx):
+    # union of two CSR graphs with sorted, duplicate-free rows
+    n = a_ptr.size - 1
+    out = np.empty(a_idx.size + b_idx.size, np.int32)
+    ptr = np.zeros(n + 1, np.int64)
+    w = 0
+    for i in range(n):
+        p, pe = a_ptr[i], a_ptr[i + 1]
+        q, qe = b_ptr[i], b_ptr[i + 1]
+        while p < pe or q < qe:
+            if q >= qe or (p < pe and a_idx[p] < b_idx[q]):
+                out[w] = a_idx[p]
+                p += 1
+            elif p >= pe or b_idx[q] < a_idx[p]:
+                out[w] = b_idx[q]
+                q += 1
+            else:  # the tie exists already
+                out[w] = a_idx[p]
+                p += 1
+                q += 1
+            w += 1
+        ptr[i + 1] = w
+    return ptr, out[:w].copy()
 
 
 @nb.njit(cache=True)

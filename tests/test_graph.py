@@ -109,3 +109,15 @@ def test_generator_argument_errors():
         generators.watts_strogatz(10, 3, 0.1, rng())
     with pytest.raises(ValueError, match="m < n"):
         generators.barabasi_albert(5, 5, rng())
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(2, 30), base=st.lists(st.tuples(st.integers(0, 29), st.integers(0, 29)), max_size=80),
+       extra=st.lists(st.tuples(st.integers(0, 29), st.integers(0, 29)), max_size=20))
+def test_with_ties_equals_building_from_all_edges(n, base, extra):
+    def arrays(edges):
+        return (np.array([u % n for u, _ in edges], np.int64), np.array([v % n for _, v in edges], np.int64))
+    g = CSRGraph.from_edges(*arrays(base), n)
+    merged = g.with_ties(*arrays(extra))
+    direct = CSRGraph.from_edges(*arrays(base + extra), n)
+    assert np.array_equal(merged.indptr, direct.indptr) and np.array_equal(merged.indices, direct.indices)
