@@ -8,8 +8,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 
-def _axes(title: str, ylabel: str, xlabel: str = "day"):
-    fig, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+def axes(title: str, ylabel: str, xlabel: str = "day", size=(7, 4)):
+    """A titled, labelled, gridded figure (shared by run figures and reports)."""
+    fig, ax = plt.subplots(figsize=size, layout="constrained")
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
@@ -22,19 +23,19 @@ def run_figures(result) -> dict:
     plan = result.config.plan.name
     figs = {}
 
-    fig, ax = _axes(f"Members ({plan})", "people")
+    fig, ax = axes(f"Members ({plan})", "people")
     ax.plot(ts["day"], ts["members"], label="members")
     ax.plot(ts["day"], ts["churned_total"], label="churned (cumulative)", color="tab:red")
     ax.legend()
     figs["members"] = fig
 
-    fig, ax = _axes(f"Daily, weekly, monthly active members ({plan})", "active members")
+    fig, ax = axes(f"Daily, weekly, monthly active members ({plan})", "active members")
     for col, label in (("mau", "MAU (active in last 30 days)"), ("wau", "WAU (last 7 days)"), ("dau", "DAU (today)")):
         ax.plot(ts["day"], ts[col], label=label)
     ax.legend()
     figs["active"] = fig
 
-    fig, ax = _axes(f"Joins vs churn per day ({plan})", "people per day")
+    fig, ax = axes(f"Joins vs churn per day ({plan})", "people per day")
     ax.plot(ts["day"], ts["joined"], label="joined", color="tab:green")
     ax.plot(ts["day"], ts["churned"], label="churned", color="tab:red")
     ax.plot(ts["day"], ts["referral_joins"], label="of which by referral", color="tab:olive", lw=0.8)
@@ -42,7 +43,7 @@ def run_figures(result) -> dict:
     figs["joins_vs_churn"] = fig
 
     ret = result.retention
-    fig, ax = _axes(f"Rolling retention of new members ({plan})", "share active again on or after day N",
+    fig, ax = axes(f"Rolling retention of new members ({plan})", "share active again on or after day N",
                     "days since joining (N)")
     ax.plot(ret["days_since_join"], ret["retention"], marker=".", ms=3)
     ax.set_ylim(0, 1.02)
@@ -50,7 +51,7 @@ def run_figures(result) -> dict:
 
     spend = result.spend.drop(columns="day")
     if spend.shape[1] and spend.to_numpy().sum() > 0:
-        fig, ax = _axes(f"Money spent, cumulative, by strategy ({plan})", "money spent")
+        fig, ax = axes(f"Money spent, cumulative, by strategy ({plan})", "money spent")
         for name in spend.columns:
             ax.plot(result.spend["day"], spend[name].cumsum(), label=name)
         budget = result.config.plan.budget

@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from experiments.figures import axes  # noqa: E402
 from experiments.stats import mean_ci, paired_difference, t_quantile  # noqa: E402
 
 # name shown to people, unit, and which direction is good (+1 up, -1 down, 0 neither)
@@ -161,12 +162,7 @@ def _band(ax, ts: pd.DataFrame, column: str, scenarios: list[str]) -> None:
 
 
 def _axes(title, xlabel, ylabel):
-    fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.grid(alpha=0.3)
-    return fig, ax
+    return axes(title, ylabel, xlabel, size=(8, 4.5))
 
 
 def figures(data, scenarios: list[str], diffs: pd.DataFrame, primary: str, fig_dir: Path) -> dict[str, str]:

@@ -52,17 +52,24 @@ def _per_item(value, size: int, name: str, what: str) -> np.ndarray:
 
 
 @nb.njit(cache=True)
-def _ic_kernel(indptr, indices, seeds, p_edge, p_scalar, key, reached):
-    # p_edge is empty when one probability p_scalar holds for every tie
-    n = np.uint64(indptr.size - 1)
-    queue = np.empty(indptr.size - 1, np.int64)
-    head = 0
+def _start_queue(seeds, reached):
+    """Mark the seeds reached and queue them (each once); returns (queue, tail)."""
+    queue = np.empty(reached.size, np.int64)
     tail = 0
     for s in seeds:
         if not reached[s]:
             reached[s] = True
             queue[tail] = s
             tail += 1
+    return queue, tail
+
+
+@nb.njit(cache=True)
+def _ic_kernel(indptr, indices, seeds, p_edge, p_scalar, key, reached):
+    # p_edge is empty when one probability p_scalar holds for every tie
+    n = np.uint64(indptr.size - 1)
+    queue, tail = _start_queue(seeds, reached)
+    head = 0
     while head < tail:
         u = queue[head]
         head += 1
@@ -107,16 +114,9 @@ def independent_cascade(graph, seeds, p, rng: np.random.Generator) -> np.ndarray
 
 @nb.njit(cache=True)
 def _lt_kernel(indptr, indices, seeds, threshold, reached):
-    n = indptr.size - 1
-    hits = np.zeros(n, np.int64)
-    queue = np.empty(n, np.int64)
+    hits = np.zeros(indptr.size - 1, np.int64)
+    queue, tail = _start_queue(seeds, reached)
     head = 0
-    tail = 0
-    for s in seeds:
-        if not reached[s]:
-            reached[s] = True
-            queue[tail] = s
-            tail += 1
     while head < tail:
         u = queue[head]
         head += 1
