@@ -26,9 +26,8 @@ import pandas as pd
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
+from experiments.run import USER_ERRORS, quiet_libraries
 from sim.config import Config, ConfigError, register_configs, validate
-from sim.graph_io import GraphFileError
-from sim.memory import MemoryGuardError
 
 log = logging.getLogger("commsim")
 register_configs()
@@ -157,8 +156,7 @@ def _base_overrides() -> list[str]:
 
 @hydra.main(version_base="1.3", config_path="../configs", config_name="compare")
 def main(cfg: DictConfig) -> None:
-    for noisy in ("MESA", "matplotlib"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    quiet_libraries()
     report_dir = Path(HydraConfig.get().runtime.output_dir)
 
     def compose(overrides):
@@ -166,7 +164,7 @@ def main(cfg: DictConfig) -> None:
 
     try:
         report = compare(cfg, report_dir, _base_overrides(), compose)
-    except (ConfigError, GraphFileError, MemoryGuardError) as err:
+    except USER_ERRORS as err:
         print(f"commsim: {err}", file=sys.stderr)
         sys.exit(2)
     print(f"report: {report}")

@@ -52,7 +52,8 @@ def finished_hash(out_dir: Path) -> str | None:
         return ""
 
 
-def _atomic(path: Path, write) -> None:
+def atomic_write(path: Path, write) -> None:
+    """``write(tmp)`` to a hidden temporary beside ``path``, fsync it, then rename it into place."""
     tmp = path.with_name(f".{path.name}.tmp")
     write(tmp)
     with open(tmp, "rb") as handle:  # on disk before it gets its real name
@@ -81,19 +82,19 @@ def write_run(result, out_dir: Path, seconds: float) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / DONE).unlink(missing_ok=True)
     cfg = to_dict(result.config)
-    _atomic(out_dir / "config.yaml", lambda p: p.write_text(yaml.safe_dump(cfg, sort_keys=False)))
-    _atomic(out_dir / "timeseries.parquet", lambda p: result.timeseries.to_parquet(p, index=False))
-    _atomic(out_dir / "spend.parquet", lambda p: result.spend.to_parquet(p, index=False))
-    _atomic(out_dir / "retention.parquet", lambda p: result.retention.to_parquet(p, index=False))
+    atomic_write(out_dir / "config.yaml", lambda p: p.write_text(yaml.safe_dump(cfg, sort_keys=False)))
+    atomic_write(out_dir / "timeseries.parquet", lambda p: result.timeseries.to_parquet(p, index=False))
+    atomic_write(out_dir / "spend.parquet", lambda p: result.spend.to_parquet(p, index=False))
+    atomic_write(out_dir / "retention.parquet", lambda p: result.retention.to_parquet(p, index=False))
     summary = {k: _clean(v) for k, v in result.summary.items()}
     summary.update(plan=result.config.plan.name, seed=result.config.seed, network=result.config.network.kind)
-    _atomic(out_dir / "summary.json", lambda p: p.write_text(json.dumps(summary, indent=2) + "\n"))
+    atomic_write(out_dir / "summary.json", lambda p: p.write_text(json.dumps(summary, indent=2) + "\n"))
     fig_dir = out_dir / "figures"
     fig_dir.mkdir(exist_ok=True)
     for name, fig in run_figures(result).items():
-        _atomic(fig_dir / f"{name}.png", lambda p, fig=fig: fig.savefig(p, dpi=110, format="png"))
+        atomic_write(fig_dir / f"{name}.png", lambda p, fig=fig: fig.savefig(p, dpi=110, format="png"))
     _fsync_dir(fig_dir)
     _fsync_dir(out_dir)
     marker = {"status": "finished", "config_hash": config_hash(result.config), "wall_seconds": round(seconds, 3)}
-    _atomic(out_dir / DONE, lambda p: p.write_text(json.dumps(marker) + "\n"))
+    atomic_write(out_dir / DONE, lambda p: p.write_text(json.dumps(marker) + "\n"))
     _fsync_dir(out_dir)

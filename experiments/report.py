@@ -11,7 +11,6 @@ retention curves, churn, cascade sizes, and cost against outcome.
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 
 import matplotlib
@@ -22,6 +21,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from experiments.figures import axes  # noqa: E402
+from experiments.outputs import atomic_write  # noqa: E402
 from experiments.stats import mean_ci, paired_difference, t_quantile  # noqa: E402
 
 # name shown to people, unit, and which direction is good (+1 up, -1 down, 0 neither)
@@ -60,17 +60,9 @@ def _label(kpi: str) -> str:
     return f"{name} ({unit})" if unit else name
 
 
-def _atomic_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def _savefig(fig, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    fig.savefig(tmp, dpi=110, format="png")
+    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
     plt.close(fig)
-    os.replace(tmp, path)
 
 
 def kpi_table(summaries: pd.DataFrame, scenarios: list[str], kpis: list[str]) -> pd.DataFrame:
@@ -294,5 +286,5 @@ def write_report(config, data, report_dir: Path) -> Path:
     lines += ["Definitions of every KPI: docs/metrics.md. Per-run outputs: `runs/<scenario>/seed<k>_<hash>/`. "
               "Tables for spreadsheets: `kpis.csv`, `differences.csv`, `runs.csv`.", ""]
     path = report_dir / "report.md"
-    _atomic_text(path, "\n".join(lines))
+    atomic_write(path, lambda tmp: tmp.write_text("\n".join(lines)))
     return path

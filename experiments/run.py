@@ -26,6 +26,15 @@ log = logging.getLogger("commsim")
 
 class RunDirError(RuntimeError):
     """The output directory holds a finished run of another configuration."""
+
+
+# problems with what the user asked for: reported in one message, exit status 2
+USER_ERRORS = (ConfigError, GraphFileError, RunDirError, MemoryGuardError)
+
+
+def quiet_libraries() -> None:
+    for noisy in ("MESA", "matplotlib"):  # Mesa logs every step at INFO
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 register_configs()
 
 
@@ -58,11 +67,10 @@ def run(cfg: DictConfig, out_dir: Path) -> dict | None:
 @hydra.main(version_base="1.3", config_path="../configs", config_name="config")
 def main(cfg: DictConfig) -> None:
     out_dir = Path(HydraConfig.get().runtime.output_dir)
-    for noisy in ("MESA", "matplotlib"):  # Mesa logs every step at INFO
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    quiet_libraries()
     try:
         run(cfg, out_dir)
-    except (ConfigError, GraphFileError, RunDirError, MemoryGuardError) as err:
+    except USER_ERRORS as err:
         print(f"commsim: {err}", file=sys.stderr)
         sys.exit(2)
 

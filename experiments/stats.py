@@ -26,19 +26,6 @@ class Interval:
     def excludes_zero(self) -> bool:
         return self.low > 0 or self.high < 0
 
-    def fmt(self, digits: int = 3) -> str:
-        if math.isnan(self.mean):
-            return "n/a"
-        return f"{_num(self.mean, digits)} [{_num(self.low, digits)}, {_num(self.high, digits)}]"
-
-
-def _num(x: float, digits: int) -> str:
-    if math.isnan(x):
-        return "n/a"
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    return f"{x:.{digits}g}"
-
 
 def t_quantile(df: int, level: float = 0.95) -> float:
     from scipy import stats  # imported when used: keeps `import experiments` light

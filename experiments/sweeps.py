@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
 from pathlib import Path
 
 import pandas as pd
 import yaml
 from hydra.experimental.callback import Callback
+
+from experiments.outputs import atomic_write
 
 RESPONSE_KPIS = ["mean_dau_last30", "final_members", "churn_rate_30d", "total_cost"]
 
@@ -105,9 +106,7 @@ def collect(sweep_dir: Path, only_current: bool = True) -> pd.DataFrame:
     for column in table.columns:  # keep parquet happy with mixed types in swept columns
         if table[column].map(type).nunique() > 1:
             table[column] = table[column].astype(str)
-    tmp = sweep_dir / ".sweep.parquet.tmp"
-    table.to_parquet(tmp, index=False)
-    os.replace(tmp, sweep_dir / "sweep.parquet")
+    atomic_write(sweep_dir / "sweep.parquet", lambda tmp: table.to_parquet(tmp, index=False))
     swept = [c for c in param_names if c != "seed" and table[c].nunique(dropna=False) > 1]
     if swept:
         sweep_figures(table, swept, sweep_dir / "figures")

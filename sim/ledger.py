@@ -18,7 +18,6 @@ class Ledger:
         self.budget = math.inf if budget is None else float(budget)
         self.spent = 0.0
         self.today: dict[str, float] = {}
-        self.revenue_today = 0.0
 
     @property
     def remaining(self) -> float:

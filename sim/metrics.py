@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sim.population import Channel, Population
-from sim.segments import ACTIVE_MIN_DAYS, CORE_MIN_DAYS, DORMANT_AFTER, SEGMENT_NAMES, WINDOW_MASK
+from sim.segments import SEGMENT_NAMES, segment_of
 
 TIMESERIES_COLUMNS = [
     "day", "members", "prospects", "churned_total", "joined", "churned", "dau", "wau", "mau",
@@ -59,7 +59,6 @@ def _census(status, active, last_active_day, join_day, recent_activity, day):
     """One pass: prospects, members, churned, dau, wau, mau, then core/active/casual/dormant
     (the definitions of sim/segments.py)."""
     out = np.zeros(10, np.int64)
-    window = np.uint32(WINDOW_MASK)
     for i in range(status.size):
         s = status[i]
         out[s] += 1
@@ -72,21 +71,7 @@ def _census(status, active, last_active_day, join_day, recent_activity, day):
             out[4] += 1
         if since < 30:
             out[5] += 1
-        seen = max(last_active_day[i], join_day[i])
-        if day - seen >= DORMANT_AFTER:
-            out[9] += 1
-            continue
-        bits = recent_activity[i] & window
-        days = 0
-        while bits:
-            bits &= bits - np.uint32(1)
-            days += 1
-        if days >= CORE_MIN_DAYS:
-            out[6] += 1
-        elif days >= ACTIVE_MIN_DAYS:
-            out[7] += 1
-        else:
-            out[8] += 1
+        out[6 + segment_of(last_active_day[i], join_day[i], recent_activity[i], day)] += 1
     return out
 
 

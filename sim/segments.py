@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+import numba as nb
 import numpy as np
 
 from sim.population import Population, Status
@@ -38,20 +39,34 @@ class Segment(IntEnum):
 SEGMENT_NAMES = ("core", "active", "casual", "dormant")
 
 
-def active_days_30(pop: Population) -> np.ndarray:
-    return np.bitwise_count(pop.recent_activity & WINDOW_MASK)
+@nb.njit(cache=True, inline="always")
+def segment_of(last_active_day, join_day, history, day):
+    """Segment code (``Segment``) of one member at the end of ``day``: the rules above."""
+    if day - max(last_active_day, join_day) >= DORMANT_AFTER:
+        return 3  # DORMANT
+    bits = history & np.uint32(WINDOW_MASK)
+    active_days = 0
+    while bits:
+        bits &= bits - np.uint32(1)
+        active_days += 1
+    if active_days >= CORE_MIN_DAYS:
+        return 0  # CORE
+    if active_days >= ACTIVE_MIN_DAYS:
+        return 1  # ACTIVE
+    return 2  # CASUAL
+
+
+@nb.njit(cache=True)
+def _segments_kernel(status, last_active_day, join_day, recent_activity, day, out):
+    for i in range(status.size):
+        out[i] = -1 if status[i] != 1 else segment_of(last_active_day[i], join_day[i], recent_activity[i], day)
 
 
 def segments(pop: Population, day: int) -> np.ndarray:
-    """Segment of every person (int8, ``Segment``) at the end of ``day``."""
-    days = active_days_30(pop)
-    seg = np.full(pop.n, Segment.CASUAL, np.int8)
-    seg[days >= ACTIVE_MIN_DAYS] = Segment.ACTIVE
-    seg[days >= CORE_MIN_DAYS] = Segment.CORE
-    seen = np.maximum(pop.last_active_day, pop.join_day)
-    seg[day - seen >= DORMANT_AFTER] = Segment.DORMANT
-    seg[pop.status != Status.MEMBER] = Segment.NONE
-    return seg
+    """Segment of every person (int8, ``Segment``; ``NONE`` for non-members) at the end of ``day``."""
+    out = np.empty(pop.n, np.int8)
+    _segments_kernel(pop.status, pop.last_active_day, pop.join_day, pop.recent_activity, day, out)
+    return out
 
 
 def segment_mask(pop: Population, day: int, names) -> np.ndarray:

@@ -30,6 +30,13 @@ class NoParams:
     pass
 
 
+def window_problems(start_day: int, end_day: int | None, what: str) -> list[str]:
+    """Problems of a ``start_day``/``end_day`` window (for a Params ``check()``)."""
+    if end_day is not None and end_day <= start_day:
+        return [f"end_day: {end_day} must be after start_day ({start_day}): the {what} would never run"]
+    return []
+
+
 class Strategy:
     name: ClassVar[str] = "strategy"
     Params: ClassVar[type] = NoParams

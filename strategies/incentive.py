@@ -34,7 +34,7 @@ import numpy as np
 
 from sim.params import param
 from sim.population import Status
-from strategies.base import Strategy
+from strategies.base import Strategy, window_problems
 from strategies.registry import register
 
 
@@ -55,15 +55,8 @@ class IncentiveParams:
     start_day: int = param(1, "first day of the programme", ge=1)
     end_day: Optional[int] = param(None, "day the programme is withdrawn (null = never)", ge=1)
 
-
-def _check_window(params) -> list[str]:
-    if params.end_day is not None and params.end_day <= params.start_day:
-        return [f"end_day: {params.end_day} must be after start_day ({params.start_day}): "
-                f"the programme would never run"]
-    return []
-
-
-IncentiveParams.check = _check_window
+    def check(self) -> list[str]:
+        return window_problems(self.start_day, self.end_day, "programme")
 
 
 @register

@@ -22,7 +22,7 @@ import numpy as np
 
 from sim.params import param, prob
 from sim.population import NEVER, Status
-from strategies.base import Strategy
+from strategies.base import Strategy, window_problems
 from strategies.registry import register
 
 
@@ -42,10 +42,7 @@ class WinBackParams:
         problems = []
         if self.max_dormant_days is not None and self.max_dormant_days < self.dormant_days:
             problems.append(f"max_dormant_days: {self.max_dormant_days} is below dormant_days ({self.dormant_days})")
-        if self.end_day is not None and self.end_day <= self.start_day:
-            problems.append(f"end_day: {self.end_day} must be after start_day ({self.start_day}): "
-                            f"the campaign would never run")
-        return problems
+        return problems + window_problems(self.start_day, self.end_day, "campaign")
 
 
 @register
