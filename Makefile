@@ -1,6 +1,6 @@
 # commsim: the two commands of the README, plus helpers.
 #   make run    set up (first time) and run the default comparison -> results/reports/
-#   make test   set up (first time) and run the fast test suite
+#   make test   set up (first time) and run the fast test suite (installs Chromium for the browser test)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 VENV ?= .venv
@@ -17,12 +17,16 @@ done; exit 1
 endef
 export FIND_PYTHON
 
-.PHONY: help setup run test test-full clean
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: help setup run test test-full demo-ui browser-deps clean
 
 help:
 	@echo "make run        set up and run the default comparison (report in results/reports/default_comparison/)"
 	@echo "make test       set up and run the fast test suite"
 	@echo "make test-full  also run the slow tests"
+	@echo "make demo-ui    serve the classroom page at http://localhost:8521/ (works offline)"
+	@echo "make browser-deps  install Debian's chromium for the browser test (apt-get; needs root or sudo)"
 	@echo "make clean      remove the virtual environment and caches (keeps results/)"
 
 $(STAMP): pyproject.toml
@@ -41,11 +45,24 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(PY) -m experiments.compare experiment=default_comparison compare.jobs=2 $(ARGS)
 
-test: $(STAMP)
+test: $(STAMP) browser-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-test-full: $(STAMP)
+test-full: $(STAMP) browser-deps
 	$(PY) -m pytest -m "slow or not slow" $(PYTEST_ARGS)
+
+demo-ui: $(STAMP)
+	$(PY) -m experiments.demo $(ARGS)
+
+# The browser test drives Debian's chromium (never a downloaded browser). Without root or sudo
+# this only warns: the test is then skipped, or fails where COMMSIM_REQUIRE_BROWSER=1 / CI is set.
+browser-deps:
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+	else echo "commsim: no $(CHROMIUM) and no root: the browser test will be skipped (apt-get install chromium)" >&2; exit 0; fi; \
+	echo "commsim: installing Debian's chromium for the browser test"; \
+	$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium >/dev/null \
+	  || { echo "commsim: apt-get install chromium failed" >&2; exit 1; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

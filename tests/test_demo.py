@@ -1,0 +1,227 @@
+"""The classroom demo at the Python level: levers -> configs, the model, the views, the page.
+
+The real-browser test is tests/test_demo_browser.py.
+"""
+
+import inspect
+
+import ipyvuetify as v
+import ipywidgets
+import numpy as np
+import pandas as pd
+import pytest
+import solara
+
+from experiments.demo import offline
+from experiments.demo.__main__ import main as demo_main
+from experiments.demo.app import Demo
+from experiments.demo.levers import LEVERS, MAX_PEOPLE, NETWORKS, model_params, overrides
+from experiments.demo.model import DemoModel, classroom_config
+from experiments.demo.views import ACTIVE, CHURNED, DORMANT, PROSPECT, draw_network, status_codes
+from sim.config import ConfigError, validate
+from sim.model import CommunityModel
+from sim.population import Role, Status
+from sim.segments import Segment, segments
+from sim.simulation import simulate
+
+# ---------------------------------------------------------------- levers -> configs
+
+
+def test_every_lever_is_a_model_keyword_and_an_input():
+    keywords = [p for p in inspect.signature(DemoModel.__init__).parameters if p != "self"]
+    assert keywords == [lever.name for lever in LEVERS]
+    params = model_params()
+    for lever in LEVERS:
+        assert params[lever.name]["label"] == lever.label
+        assert params[lever.name]["value"] == lever.default
+
+
+def test_levers_set_the_config_keys_and_zero_switches_a_strategy_off():
+    cfg = validate(classroom_config(posts_per_week=14, kols=3, kol_method="pagerank", referral_reward=8,
+                                    winback_after_days=21, event_every_days=10, points_per_action=20,
+                                    contagion=2.5, network="watts_strogatz", people=120, seed=4))
+    assert cfg.plan.strategies == ["content", "events", "incentive", "kol", "referral", "winback"]
+    s = cfg.strategies
+    assert s["content"].posts_per_week == 14 and s["events"].every_days == 10
+    assert s["incentive"].points_per_action == 20
+    assert s["kol"].k == 3 and s["kol"].method == "pagerank"
+    assert s["referral"].inviter_reward == s["referral"].invitee_reward == 8
+    assert s["winback"].dormant_days == 21
+    assert cfg.behaviour.churn.contagion == 2.5
+    assert cfg.network.kind == "watts_strogatz" and cfg.network.n == 120 and cfg.seed == 4
+
+    off = validate(classroom_config(posts_per_week=0))
+    assert off.plan.strategies == []
+    assert off.network.kind == "karate"  # the default; the people slider does not apply to it
+
+
+def test_bad_lever_values_are_refused_with_the_key():
+    with pytest.raises(ValueError, match="unknown demo lever"):
+        overrides({"post_per_week": 3})
+    with pytest.raises(ValueError, match="network must be one of"):
+        overrides({"network": "facebook"})
+    with pytest.raises(ConfigError, match="strategies.kol.method"):
+        DemoModel(kols=2, kol_method="loudest")
+
+
+def test_slider_ranges_are_valid_configs_at_both_ends():
+    for lever in LEVERS:
+        ends = lever.values or (lever.min, lever.max)
+        for value in ends:
+            values = {lever.name: value}
+            if lever.name == "people":
+                values["network"] = "erdos_renyi"
+            validate(classroom_config(**values))  # raises on a slider end the model refuses
+    assert MAX_PEOPLE <= 500
+
+
+# ---------------------------------------------------------------- the model
+
+
+def test_demo_model_is_the_community_model_of_the_same_config():
+    values = dict(posts_per_week=3, kols=2, event_every_days=20, seed=3)
+    model = DemoModel(**values)
+    assert isinstance(model, CommunityModel)
+    for _ in range(model.cfg.days):
+        model.step()
+    assert not model.running  # stops at the configured last day
+    direct = simulate(classroom_config(**values)).timeseries
+    pd.testing.assert_frame_equal(model.timeseries(), direct, check_exact=True)
+
+
+@pytest.mark.parametrize("network", NETWORKS)
+def test_every_network_builds_with_a_fixed_layout(network):
+    model = DemoModel(network=network, people=80, event_every_days=3)
+    n = model.graph.n
+    assert n == (34 if network == "karate" else 80)
+    pos = model.positions.copy()
+    assert pos.shape == (n, 2) and np.isfinite(pos).all()
+    edges_before = model.graph.n_edges
+    for _ in range(10):
+        model.step()
+    assert model.graph.n_edges >= edges_before  # events may add ties...
+    np.testing.assert_array_equal(model.positions, pos)  # ...but nobody moves
+    again = DemoModel(network=network, people=80)  # Reset with the same network and seed
+    np.testing.assert_array_equal(again.positions, pos)
+
+
+def test_status_codes_partition_people_by_status_and_segment():
+    model = DemoModel(network="barabasi_albert", people=300, kols=4, seed=2)
+    for _ in range(60):
+        model.step()
+        codes = status_codes(model)
+        pop = model.population
+        assert np.bincount(codes, minlength=4).sum() == pop.n
+        assert ((codes == PROSPECT) == (pop.status == Status.PROSPECT)).all()
+        assert ((codes == CHURNED) == (pop.status == Status.CHURNED)).all()
+        dormant = segments(pop, model.day) == Segment.DORMANT
+        assert ((codes == DORMANT) == ((pop.status == Status.MEMBER) & dormant)).all()
+        assert not (pop.active & (codes == CHURNED)).any()
+    assert (codes == ACTIVE).sum() == model.today["members"] - model.today["seg_dormant"]
+    assert (model.population.role == Role.KOL).sum() == 4
+
+
+def test_network_view_draws_every_person_once():
+    from matplotlib.figure import Figure
+
+    model = DemoModel(kols=2)
+    model.step()
+    fig = Figure()
+    ax, side = fig.subplots(1, 2)
+    draw_network(model, ax, side)
+    drawn = sum(len(c.get_offsets()) for c in ax.collections[1:])  # [0] is the ties
+    assert drawn == model.graph.n
+    labels = [t.get_text() for t in side.get_legend().get_texts()]
+    assert labels[-1] == "KOL (2)"
+
+
+# ---------------------------------------------------------------- the page
+
+
+@solara.component
+def _InLayout(model):
+    with solara.AppLayout():  # the server wraps pages in this; the sidebar needs it
+        Demo(model)
+
+
+def _images(rc) -> dict[str, bytes]:
+    out = {}
+    for name in ("network", "members", "flows", "cost"):
+        sheet = rc.find(v.Sheet, class_=f"d-flex ma-0 commsim-{name}")
+        out[name] = bytes(sheet.find(ipywidgets.Image).widget.value)
+    return out
+
+
+def _time_shown(rc) -> str:
+    return next(w.children[0] for w in rc.find(v.Html, tag="span").widgets
+                if w.children and str(w.children[0]).startswith("Time:"))
+
+
+@pytest.fixture
+def page():
+    model = solara.reactive(DemoModel())
+    box, rc = solara.render(_InLayout(model), handle_error=False)
+    yield model, rc
+    rc.close()
+
+
+def test_page_has_a_control_for_every_lever(page):
+    _, rc = page
+    sliders = {w.label for w in rc.find(v.Slider).widgets}
+    selects = {w.label for w in rc.find(v.Select).widgets}
+    for lever in LEVERS:
+        assert lever.label in (selects if lever.values else sliders)
+    for name in ("Reset", "▶", "Step"):
+        rc.find(v.Btn, children=[name]).assert_single()
+
+
+def test_step_advances_time_and_redraws_the_views(page):
+    model, rc = page
+    before = _images(rc)
+    step = rc.find(v.Btn, children=["Step"]).widget
+    for _ in range(3):
+        step.click()
+    assert model.value.day == 3
+    assert _time_shown(rc) == "Time: 3.0"
+    after = _images(rc)
+    for name in ("network", "members", "flows", "cost"):
+        assert after[name] != before[name], f"{name} did not change after 3 steps"
+
+
+def test_reset_builds_a_new_model_from_the_slider_values(page):
+    model, rc = page
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    first, first_network = model.value, _images(rc)["network"]
+    rc.find(v.Slider, label="Posts per week").widget.v_model = 21
+    rc.find(v.Slider, label="Number of KOLs").widget.v_model = 3
+    rc.find(v.Select, label="Network").widget.v_model = "watts_strogatz"
+    rc.find(v.Slider, label="People (generated networks)").widget.v_model = 150
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    new = model.value
+    assert new is not first and isinstance(new, DemoModel)
+    assert new.day == 0 and _time_shown(rc) == "Time: 0.0"
+    assert new.cfg.strategies["content"].posts_per_week == 21
+    assert new.cfg.network.kind == "watts_strogatz" and new.graph.n == 150
+    assert (new.population.role == Role.KOL).sum() == 3
+    assert _images(rc)["network"] != first_network  # the view shows the new community
+
+
+# ---------------------------------------------------------------- serving offline
+
+
+def test_installed_environment_serves_the_page_offline():
+    assert offline.problems() == []
+
+
+def test_missing_assets_are_named_before_the_server_starts(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(offline, "cache_dir", lambda: tmp_path)
+    found = offline.problems()
+    assert len(found) == 1 and "vue-grid-layout" in found[0] and "make setup" in found[0]
+    assert demo_main(["--port", "8599"]) == 2
+    assert "front-end assets missing" in capsys.readouterr().err
+
+
+def test_bad_port_is_refused():
+    with pytest.raises(SystemExit) as err:
+        demo_main(["--port", "70000"])
+    assert err.value.code == 2
