@@ -1,4 +1,4 @@
-"""Regenerate the parameter tables in docs/model.md and docs/strategies.md from the schemas.
+"""Regenerate the parameter tables in docs/ (model, strategies, classroom) from the code.
 
     python -m experiments.make_docs           # rewrite the tables in place
     python -m experiments.make_docs --check   # exit 1 if the docs are out of date (tests do this)
@@ -111,7 +111,26 @@ def tables() -> dict[str, str]:
         params = registry.get(name).Params
         if dataclasses.fields(params):
             out[f"strategy:{name}"] = table(params, f"strategies.{name}")
+    out["demo:levers"] = levers_table()
     return out
+
+
+def levers_table() -> str:
+    """The classroom page's sliders and the config keys each one sets (experiments/demo/levers.py)."""
+    from experiments.demo.levers import BASE_OVERRIDES, DEFAULTS, LEVERS
+
+    lines = ["| control | range | default | sets |", "|---|---|---|---|"]
+    for lever in LEVERS:
+        span = " / ".join(lever.values) if lever.values else f"{lever.min:g} to {lever.max:g} by {lever.step:g}"
+        sample = lever.values[-1] if lever.values else lever.max
+        keys = [o.split("=")[0] for o in lever.to_overrides(sample, {**DEFAULTS, "network": "erdos_renyi"})]
+        sets = ", ".join(f"`{k}`" for k in keys)
+        if lever.strategy:
+            sets += f"; 0 leaves `{lever.strategy}` out of the plan"
+        lines.append(f"| {lever.label} | {span} | `{lever.default}` | {sets} |")
+    lines.append("")
+    lines.append("Fixed for every classroom run: " + ", ".join(f"`{o}`" for o in BASE_OVERRIDES) + ".")
+    return "\n".join(lines)
 
 
 MARKER = re.compile(r"(?P<open><!-- params:(?P<name>[\w:]+) -->)(?P<body>(?:(?!<!-- params:).)*?)<!-- /params -->", re.S)
@@ -130,7 +149,7 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     generated = tables()
     stale = []
-    for doc in ("docs/model.md", "docs/strategies.md"):
+    for doc in ("docs/model.md", "docs/strategies.md", "docs/classroom.md"):
         path = ROOT / doc
         text = path.read_text()
         new = render(text, generated)

@@ -1,8 +1,10 @@
 """The classroom page in a real headless Chromium, with everything but localhost cut off.
 
-The server runs as a teacher starts it (``python -m experiments.demo``), with its
-outgoing HTTP pointed at a dead proxy, so a CDN fetch would fail rather than
-quietly succeed; the browser aborts (and records) every request that is not for
+Where it can (root, ``unshare`` and ``ip``), the test re-runs itself inside a new
+network namespace that has nothing but a loopback interface, so server and
+browser have no network at all. In every case the server runs as a teacher
+starts it (``python -m experiments.demo``) with its outgoing HTTP pointed at a
+dead proxy, and the browser aborts (and records) every request that is not for
 localhost. The test clicks Step, Play and Reset and checks that the network view
 and a chart drew and changed. The screenshot goes to results/test-artifacts/.
 
@@ -13,7 +15,10 @@ missing browser fails it.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -32,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("COMMSIM_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "results" / "test-artifacts"
 REQUIRED = os.environ.get("COMMSIM_REQUIRE_BROWSER") == "1" or bool(os.environ.get("CI"))
+IN_NETNS = os.environ.get("COMMSIM_IN_NETNS") == "1"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 DEAD_PROXY = "http://127.0.0.1:9"  # discard port: nothing listens, so any outside fetch fails fast
@@ -64,13 +70,10 @@ def _wait_until_served(url: str, proc: subprocess.Popen, log: Path, timeout: flo
     pytest.fail(f"demo server did not answer within {timeout} s:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    _need(Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}: run `make browser-deps` "
-                                   "(apt-get install chromium) or set COMMSIM_CHROMIUM")
+@contextlib.contextmanager
+def _server(log: Path):
     port = _free_port()
     url = f"http://127.0.0.1:{port}/"
-    log = tmp_path_factory.mktemp("demo") / "server.log"
     offline_env = {key: DEAD_PROXY for key in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")}
     offline_env |= {"NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
     with open(log, "w") as out:
@@ -78,7 +81,7 @@ def server(tmp_path_factory):
                                 env={**os.environ, **offline_env}, stdout=out, stderr=subprocess.STDOUT)
     try:
         _wait_until_served(url, proc, log)
-        yield url, log
+        yield url
     finally:
         proc.terminate()
         try:
@@ -99,9 +102,36 @@ def _drawn(page, name: str) -> bool:
     return page.locator(f".commsim-{name} img").evaluate("img => img.complete && img.naturalWidth > 200")
 
 
-def test_page_works_offline_in_a_real_browser(server):
-    url, log = server
+def _isolation() -> list[str] | None:
+    """The command prefix that runs a command with only a loopback network, if this machine allows it."""
+    if IN_NETNS or os.geteuid() != 0 or not (shutil.which("unshare") and shutil.which("ip")):
+        return None
+    probe = subprocess.run(["unshare", "--net", "--", "ip", "link", "set", "lo", "up"], capture_output=True)
+    if probe.returncode != 0:
+        return None
+    return ["unshare", "--net", "--", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"]
+
+
+def test_page_works_offline_in_a_real_browser(tmp_path):
+    _need(Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}: run `make browser-deps` "
+                                   "(apt-get install chromium) or set COMMSIM_CHROMIUM")
     _need(sync_playwright is not None, "playwright is not installed: make setup")
+    isolate = _isolation()
+    if isolate is None:
+        _check_page(tmp_path / "server.log")
+        return
+    # the same test again, inside a network namespace with nothing but loopback
+    inner = isolate + [sys.executable, "-m", "pytest", f"{__file__}::test_page_works_offline_in_a_real_browser",
+                       "-q", "-p", "no:cacheprovider", "--basetemp", str(tmp_path / "inner")]
+    env = {**os.environ, "COMMSIM_IN_NETNS": "1", "COMMSIM_REQUIRE_BROWSER": "1"}
+    done = subprocess.run(inner, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0 and re.search(r"(?m)^1 passed", done.stdout), done.stdout + done.stderr
+
+
+def _check_page(log: Path) -> None:
+    if IN_NETNS:  # no route anywhere but loopback
+        with pytest.raises(OSError):
+            socket.create_connection(("1.1.1.1", 443), timeout=3)
     outside, failed, errors = [], [], []
 
     def route(r):
@@ -110,7 +140,7 @@ def test_page_works_offline_in_a_real_browser(server):
         outside.append(r.request.url)
         return r.abort()
 
-    with sync_playwright() as p:
+    with _server(log) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
