@@ -225,3 +225,30 @@ def test_bad_port_is_refused():
     with pytest.raises(SystemExit) as err:
         demo_main(["--port", "70000"])
     assert err.value.code == 2
+
+
+# ---------------------------------------------------------------- layout and lessons
+
+
+def test_force_directed_layout_is_deterministic_and_pulls_friends_together():
+    from experiments.demo.layout import force_directed
+    from sim.generators import watts_strogatz
+
+    graph = watts_strogatz(400, 6, 0.05, np.random.default_rng(0))
+    pos = force_directed(graph, seed=3)
+    np.testing.assert_array_equal(pos, force_directed(graph, seed=3))
+    assert pos.shape == (400, 2) and np.abs(pos).max() == pytest.approx(1.0)
+    src = np.repeat(np.arange(graph.n), np.diff(graph.indptr))
+    tie_length = np.linalg.norm(pos[src] - pos[graph.indices], axis=1).mean()
+    rng = np.random.default_rng(0)
+    a, b = rng.integers(0, graph.n, (2, 5000))
+    assert tie_length < 0.3 * np.linalg.norm(pos[a] - pos[b], axis=1).mean()
+
+
+def test_lessons_script_runs_and_prints_every_setting(capsys):
+    from experiments.demo.lessons import LESSONS, main
+
+    assert main(["--seeds", "1", "--days", "20", "--only", "KOL reach"]) == 0
+    out = capsys.readouterr().out
+    for setting in LESSONS["KOL reach"][2]:
+        assert ", ".join(f"{k}={v}" for k, v in setting.items()) in out

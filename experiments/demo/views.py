@@ -48,7 +48,8 @@ def draw_network(model, ax, side=None) -> None:
     upper = src < graph.indices
     segs = np.stack([pos[src[upper]], pos[graph.indices[upper]]], axis=1)
     ax.add_collection(LineCollection(segs, colors="#9aa0a6", linewidths=0.5, alpha=0.5, zorder=1))
-    size = 30 + 220 * np.sqrt(graph.degree / max(1, graph.degree.max()))
+    crowd = min(1.0, np.sqrt(100 / graph.n))  # smaller dots when there are many people
+    size = crowd * (30 + 220 * np.sqrt(graph.degree / max(1, graph.degree.max())))
     kol = model.population.role == Role.KOL
     for code in range(4):
         ordinary = (codes == code) & ~kol
