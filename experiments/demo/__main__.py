@@ -32,7 +32,11 @@ def main(argv: list[str] | None = None) -> int:
 
     shown = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
     print(f"commsim demo: open http://{shown}:{args.port}/ in a browser (Ctrl-C stops the server)", flush=True)
-    cmd = [sys.executable, "-m", "solara", "run", "experiments.demo.app", "--host", args.host,
+    if args.host == "0.0.0.0":
+        print("commsim demo: other machines use this machine's network address instead of localhost", flush=True)
+    # Solara warns on every start that plain-http cookies fall back to SameSite=lax: expected here
+    quiet = "ignore:Cookies with samesite=none require https:UserWarning"
+    cmd = [sys.executable, "-W", quiet, "-m", "solara", "run", "experiments.demo.app", "--host", args.host,
            "--port", str(args.port), "--production", "--no-open", "--log-level", "warning"]
     try:
         return subprocess.call(cmd, env={**os.environ, **offline.ENV})
