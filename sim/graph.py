@@ -51,6 +51,16 @@ class CSRGraph:
     def neighbours(self, i: int) -> np.ndarray:
         return self.indices[self.indptr[i] : self.indptr[i + 1]]
 
+    def rows(self) -> np.ndarray:
+        """The person each entry of ``indices`` belongs to (tie ``k`` runs rows[k] -> indices[k])."""
+        return np.repeat(np.arange(self.n), np.diff(self.indptr))
+
+    def ties(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every undirected tie once, as (src, dst) with src < dst."""
+        rows = self.rows()
+        upper = rows < self.indices
+        return rows[upper], self.indices[upper]
+
     def adjacency(self) -> sp.csr_matrix:
         """The 0/1 adjacency as a SciPy CSR matrix (shares the index arrays)."""
         data = np.ones(self.indices.size, dtype=np.float32)
@@ -103,9 +113,8 @@ class CSRGraph:
 
         graph = nx.Graph()
         graph.add_nodes_from(range(self.n))
-        rows = np.repeat(np.arange(self.n), np.diff(self.indptr))
-        upper = rows < self.indices
-        graph.add_edges_from(zip(rows[upper].tolist(), self.indices[upper].tolist()))
+        src, dst = self.ties()
+        graph.add_edges_from(zip(src.tolist(), dst.tolist()))
         return graph
 
 

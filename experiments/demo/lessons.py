@@ -41,8 +41,7 @@ def run(levers: dict, days: int) -> dict:
     churned = model.population.status == Status.CHURNED
     g = model.graph
     # share of churned people's friends who churned too (contagion clusters churn)
-    src = np.repeat(np.arange(g.n), np.diff(g.indptr))
-    pairs = churned[src]
+    pairs = churned[g.rows()]
     friends_churned = churned[g.indices[pairs]].mean() if pairs.any() else np.nan
     shares = ts["shares"].sum()
     return {

@@ -51,12 +51,8 @@ class DemoModel(CommunityModel):
         winback_after_days: int = DEFAULTS["winback_after_days"],
         contagion: float = DEFAULTS["contagion"],
     ):
-        self.levers_set = {
-            "network": network, "people": people, "seed": seed, "posts_per_week": posts_per_week,
-            "event_every_days": event_every_days, "points_per_action": points_per_action,
-            "kols": kols, "kol_method": kol_method, "referral_reward": referral_reward,
-            "winback_after_days": winback_after_days, "contagion": contagion,
-        }
+        # the keywords above are the levers (Mesa reads them off this signature)
+        self.levers_set = {name: value for name, value in locals().items() if name in DEFAULTS}
         super().__init__(classroom_config(**self.levers_set))
         self.positions = layout(self.graph, seed)
 

@@ -44,9 +44,8 @@ def draw_network(model, ax, side=None) -> None:
     the legend and the run's lever values go on ``side`` (an Axes) if given."""
     pos, graph = model.positions, model.graph
     codes = status_codes(model)
-    src = np.repeat(np.arange(graph.n), np.diff(graph.indptr))
-    upper = src < graph.indices
-    segs = np.stack([pos[src[upper]], pos[graph.indices[upper]]], axis=1)
+    src, dst = graph.ties()
+    segs = np.stack([pos[src], pos[dst]], axis=1)
     ax.add_collection(LineCollection(segs, colors="#9aa0a6", linewidths=0.5, alpha=0.5, zorder=1))
     crowd = min(1.0, np.sqrt(100 / graph.n))  # smaller dots when there are many people
     size = crowd * (30 + 220 * np.sqrt(graph.degree / max(1, graph.degree.max())))
