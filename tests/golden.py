@@ -1,0 +1,158 @@
+"""Golden baseline: exact outputs of a few fixed scenarios, compared bit for bit.
+
+``tests/test_baseline.py`` re-runs every scenario below and compares its time
+series, summary, spend and retention with the files in ``tests/baseline/``,
+exactly. Any change to a simulated number fails it. When numbers move *on
+purpose* (a behaviour change), regenerate them in a commit of their own that
+says why, and bump ``sim.version.MODEL_VERSION`` so that finished runs of the
+old engine are not reused::
+
+    python tests/golden.py --regenerate "why the numbers moved"
+
+The script refuses to write new numbers under an unchanged model version.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "baseline"
+ALL_STRATEGIES = ["content", "events", "incentive", "kol", "referral", "winback", "segmentation", "moderation"]
+
+SCENARIOS: dict[str, dict] = {
+    "baseline": {"seed": 1, "days": 150, "network": {"kind": "barabasi_albert", "n": 2000, "m": 4},
+                 "population": {"initial_member_share": 0.1}},
+    "all_strategies": {"seed": 2, "days": 150, "network": {"kind": "barabasi_albert", "n": 3000, "m": 5},
+                       "plan": {"name": "all", "budget": 15000, "strategies": ALL_STRATEGIES}},
+    "file_network": {"seed": 3, "days": 120, "network": {"kind": "file", "path": str(DATA / "edges.csv")},
+                     "population": {"initial_members": 40},
+                     "plan": {"name": "content_winback", "strategies": ["content", "winback"]}},
+    "karate": {"seed": 4, "days": 365, "network": {"kind": "karate"}, "population": {"initial_members": 5},
+               "plan": {"name": "kol_content", "strategies": ["content", "kol"]},
+               "strategies": {"kol": {"k": 2}, "content": {"posts_per_week": 3}}},
+}
+FRAMES = ("timeseries", "spend", "retention")
+
+
+def produce(name: str) -> dict:
+    """Run scenario ``name``; its frames and summary."""
+    from sim import simulate
+
+    result = simulate(SCENARIOS[name], progress="never")
+    out = {frame: getattr(result, frame) for frame in FRAMES}
+    extra = getattr(result, "strategy_results", None)
+    if extra is not None and len(extra.columns) > 1:
+        out["strategy_results"] = extra
+    out["summary"] = dict(result.summary)
+    return out
+
+
+def load_manifest() -> dict:
+    return json.loads((DATA / "manifest.json").read_text())
+
+
+def load(name: str) -> dict:
+    """The stored golden outputs of scenario ``name``, with their original dtypes."""
+    meta = load_manifest()["scenarios"][name]
+    out = {}
+    for frame, dtypes in meta["dtypes"].items():
+        df = pd.read_csv(DATA / name / f"{frame}.csv", keep_default_na=False, na_values=["nan"])
+        out[frame] = df.astype(dtypes)[list(dtypes)]
+    out["summary"] = json.loads((DATA / name / "summary.json").read_text())
+    return out
+
+
+def write(name: str, produced: dict) -> dict:
+    folder = DATA / name
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.csv"):
+        old.unlink()
+    dtypes = {}
+    for frame, df in produced.items():
+        if frame == "summary":
+            continue
+        df.to_csv(folder / f"{frame}.csv", index=False, float_format="%.17g", na_rep="nan")
+        dtypes[frame] = {c: str(t) for c, t in df.dtypes.items()}
+    (folder / "summary.json").write_text(json.dumps(produced["summary"], indent=1, sort_keys=True) + "\n")
+    return {"dtypes": dtypes}
+
+
+def differences(name: str) -> list[str]:
+    """What differs between a fresh run of ``name`` and its golden outputs (empty: identical)."""
+    got, want = produce(name), load(name)
+    problems = []
+    if set(got) != set(want):
+        problems.append(f"{name}: outputs {sorted(got)} but the baseline has {sorted(want)}")
+    for frame in sorted(set(got) & set(want) - {"summary"}):
+        a, b = got[frame], want[frame]
+        if list(a.columns) != list(b.columns):
+            problems.append(f"{name}/{frame}: columns {list(a.columns)} != baseline {list(b.columns)}")
+            continue
+        if len(a) != len(b):
+            problems.append(f"{name}/{frame}: {len(a)} rows != baseline {len(b)}")
+            continue
+        for col in a.columns:
+            x, y = a[col], b[col]
+            if str(x.dtype) != str(y.dtype):
+                problems.append(f"{name}/{frame}.{col}: dtype {x.dtype} != baseline {y.dtype}")
+                continue
+            same = (x.to_numpy() == y.to_numpy()) | (x.isna().to_numpy() & y.isna().to_numpy())
+            if not same.all():
+                row = int((~same).argmax())
+                problems.append(f"{name}/{frame}.{col}: first differs at row {row}: {x.iloc[row]!r} "
+                                f"!= baseline {y.iloc[row]!r} ({int((~same).sum())} rows differ)")
+    s, t = got.get("summary", {}), want.get("summary", {})
+    for key in sorted(set(s) | set(t)):
+        a, b = s.get(key, "<missing>"), t.get(key, "<missing>")
+        if a != b and not (a != a and b != b):  # NaN == NaN here
+            problems.append(f"{name}/summary.{key}: {a!r} != baseline {b!r}")
+    return problems
+
+
+def regenerate(reason: str) -> int:
+    from sim.version import MODEL_VERSION
+
+    manifest_path = DATA / "manifest.json"
+    old = json.loads(manifest_path.read_text()) if manifest_path.is_file() else None
+    if old is not None:
+        moved = [p for name in SCENARIOS if name in old["scenarios"] for p in differences(name)]
+        moved += [f"{name}: new scenario" for name in SCENARIOS if name not in old["scenarios"]]
+        if not moved:
+            print("golden baseline: nothing moved; no files written")
+            return 0
+        if old["model_version"] == MODEL_VERSION:
+            print("golden baseline: numbers moved but sim/version.py MODEL_VERSION is still "
+                  f"{MODEL_VERSION!r}; bump it (finished runs of the old engine must not be reused):",
+                  file=sys.stderr)
+            print("\n".join(f"  {p}" for p in moved[:20]), file=sys.stderr)
+            return 1
+    manifest = {"model_version": MODEL_VERSION, "reason": reason, "scenarios": {}}
+    for name in SCENARIOS:
+        manifest["scenarios"][name] = {"config": SCENARIOS[name], **write(name, produce(name))}
+    # paths inside the repo are stored relative, so the manifest reads the same on every machine
+    text = json.dumps(manifest, indent=1).replace(str(DATA), "tests/baseline")
+    manifest_path.write_text(text + "\n")
+    print(f"golden baseline regenerated for model version {MODEL_VERSION}: {', '.join(SCENARIOS)}")
+    return 0
+
+
+def main(argv=None) -> int:
+    sys.path.insert(0, str(HERE.parent))
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--regenerate", metavar="REASON", help="write new golden outputs, saying why")
+    args = ap.parse_args(argv)
+    if args.regenerate:
+        return regenerate(args.regenerate)
+    problems = [p for name in SCENARIOS for p in differences(name)]
+    print("\n".join(problems) if problems else "golden baseline: identical")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
