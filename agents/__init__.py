@@ -1,7 +1,7 @@
 """Member behaviour: the daily decision rules, one module per stage of the day.
 
 =================  ==========================================================
-module             stage
+module             stage (each declares ``STAGE``: its parameters and outputs)
 =================  ==========================================================
 ``joining``        prospects join (network Bass, invites)
 ``activity``       members decide to be active (logistic)
@@ -9,11 +9,11 @@ module             stage
 ``state``          habit, fatigue, satisfaction update
 ``churn``          contagious churn
 ``member``         ``Member``: a mesa.Agent view of one person
-``behaviour``      ``BehaviourConfig``: all parameter groups together
 =================  ==========================================================
+
+The stages are put in order by the day plan, :mod:`sim.day`.
 """
 
-from agents.behaviour import BehaviourConfig
 from agents.member import Member
 
-__all__ = ["BehaviourConfig", "Member"]
+__all__ = ["Member"]

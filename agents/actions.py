@@ -27,25 +27,40 @@ import numpy as np
 
 from sim.diffusion import cascades_from_sharers
 from sim.graph import neighbour_sum
-from sim.params import param, prob
+from sim.params import Source, param, prob
 from sim.population import Role, Status
+from sim.stages import Stage
 
 
 @dataclass
 class ActionParams:
-    post_prob: float = prob(0.05, "chance an active member posts")
-    interact_prob: float = prob(0.1, "chance an active member interacts with a given active friend")
-    share_prob: float = prob(0.01, "chance an active member shares content outward")
-    share_reach_p: float = prob(0.02, "chance a reached person passes a share on to a given friend")
-    invite_prob: float = prob(0.003, "chance an active member invites a random friend")
-    buy_prob: float = prob(0.002, "chance an active member with fit 0.5 buys")
-    price: float = param(20.0, "revenue per purchase (currency units)", ge=0)
-    kol_post_mult: float = param(4.0, "how many times more often KOLs post", ge=0)
-    kol_reach_mult: float = param(2.0, "how much likelier a KOL's pass-on reaches a friend", ge=0)
+    post_prob: float = prob(
+        0.05, "chance an active member posts", plausible=(0.01, 0.2),
+        why="The 90-9-1 rule (Nielsen 2006): few members create; 5% of active days with a post.")
+    interact_prob: float = prob(
+        0.1, "chance an active member interacts with a given active friend", plausible=(0.02, 0.3),
+        why="Likes/replies between active friends; 10% per friend pair per day.")
+    share_prob: float = prob(0.01, "chance an active member shares content outward", plausible=(0.002, 0.05),
+                             why="Outward sharing is rare; 1% of active days.")
+    share_reach_p: float = prob(
+        0.02, "chance a reached person passes a share on to a given friend", plausible=(0.005, 0.05),
+        why="Keeps cascades subcritical on mean-degree-10 graphs: most end within one hop (Goel, Watts & "
+            "Goldstein 2012).")
+    invite_prob: float = prob(0.003, "chance an active member invites a random friend", plausible=(0.001, 0.01),
+                              why="Unprompted invitations are rare: ~1 per member per year of active days.")
+    buy_prob: float = prob(0.002, "chance an active member with fit 0.5 buys", plausible=(0.0005, 0.01),
+                           why="Conversion of active community members to a purchase: 0.2% per active day.")
+    price: float = param(20.0, "revenue per purchase (currency units)", ge=0, unit="currency", source=Source("user"),
+                         why="Average order value, in the operator's currency units (set it for your business).")
+    kol_post_mult: float = param(4.0, "how many times more often KOLs post", ge=0, unit="×", plausible=(2.0, 8.0),
+                                 why="KOLs post several times more than ordinary members.")
+    kol_reach_mult: float = param(2.0, "how much likelier a KOL's pass-on reaches a friend", ge=0, unit="×",
+                                  plausible=(1.2, 3.0),
+                                  why="KOLs' posts are passed on more readily (trust and audience).")
 
 
-def act(model) -> None:
-    pop, par, lev, day, streams = model.population, model.params.actions, model.levers, model.day, model.streams
+def act(model, par: ActionParams) -> dict:
+    pop, lev, day, streams = model.population, model.levers, model.day, model.streams
     active = pop.active
     idx = np.flatnonzero(active)
     kol = pop.role[idx] == Role.KOL
@@ -62,7 +77,7 @@ def act(model) -> None:
 
     # outward sharing: one independent cascade per share
     sharers = idx[streams.uniform_at("share", day, idx) < par.share_prob]
-    boost = model.reach_boost
+    boost = np.where(pop.role == Role.KOL, par.kol_reach_mult, 1.0)
     exposures, sizes = cascades_from_sharers(
         model.graph, sharers, par.share_reach_p, boost, streams.key("share.cascade", day)
     )
@@ -95,12 +110,19 @@ def act(model) -> None:
         np.add.at(actions, inviters, 1.0)
         pop.points += lev.points_per_action * actions
 
-    rec = model.record
-    rec["posts"] = int(posted.size)
-    rec["interactions"] = float(pop.interactions.sum())
-    rec["shares"] = int(sharers.size)
-    rec["reached"] = int(sizes.sum())
-    rec["max_cascade"] = int(sizes.max()) if sizes.size else 0
-    rec["invites"] = int(inviters.size)
-    rec["purchases"] = buyers
-    rec["revenue"] = buyers * par.price
+    return {
+        "posts": int(posted.size),
+        "interactions": float(pop.interactions.sum()),
+        "shares": int(sharers.size),
+        "reached": int(sizes.sum()),
+        "max_cascade": int(sizes.max()) if sizes.size else 0,
+        "invites": int(inviters.size),
+        "purchases": buyers,
+        "revenue": buyers * par.price,
+    }
+
+
+STAGE = Stage("act", act, "active members post, interact, share (cascades), invite, buy",
+              group="actions", params=ActionParams,
+              outputs=("posts", "interactions", "shares", "reached", "max_cascade", "invites", "purchases",
+                       "revenue"))

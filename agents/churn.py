@@ -19,29 +19,44 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.graph import neighbour_scatter_add
-from sim.params import param, prob
+from sim.params import literature, param, prob
 from sim.population import Status
+from sim.stages import Stage
 
 
 @dataclass
 class ChurnParams:
-    enabled: bool = param(True, "switch churn off (e.g. to check the Bass limit)")
-    hazard_active: float = prob(0.0005, "daily churn hazard of a member active today (~1.5%/month)")
-    hazard_dormant: float = prob(0.006, "daily churn hazard of a long-inactive member (~17%/month)")
-    dormancy_days: float = param(14.0, "days of inactivity over which hazard moves from active to dormant", gt=0)
-    satisfaction: float = param(2.0, "hazard multiplier exp(-satisfaction (s - 0.5))", ge=0)
-    fatigue: float = param(0.7, "hazard multiplier exp(fatigue * f)", ge=0)
-    contagion: float = param(1.8, "hazard multiplier per recently churned friend (Nitzan & Libai 2011)", ge=1)
-    contagion_fade_days: float = param(21.0, "e-folding days over which a churned friend's pull fades", gt=0)
+    enabled: bool = param(True, "switch churn off (e.g. to check the Bass limit)",
+                          why="Off isolates adoption, e.g. for the Bass-limit check.")
+    hazard_active: float = prob(0.0005, "daily churn hazard of a member active today (~1.5%/month)",
+                                unit="per day", plausible=(0.0001, 0.002),
+                                why="Members active today rarely leave: ~1.5% a month.")
+    hazard_dormant: float = prob(0.006, "daily churn hazard of a long-inactive member (~17%/month)",
+                                 unit="per day", plausible=(0.002, 0.015),
+                                 why="Long-inactive members leave at ~17% a month (a 5–20% range is typical).")
+    dormancy_days: float = param(14.0, "days of inactivity over which hazard moves from active to dormant", gt=0,
+                                 unit="days", plausible=(7.0, 30.0),
+                                 why="About two weeks of silence turn an active member into a dormant one.")
+    satisfaction: float = param(2.0, "hazard multiplier exp(-satisfaction (s - 0.5))", ge=0, unit="per unit",
+                                plausible=(0.5, 3.0),
+                                why="Dissatisfied members leave (±1 in s moves the hazard by e^2 ≈ ×7.4 across "
+                                    "the range).")
+    fatigue: float = param(0.7, "hazard multiplier exp(fatigue * f)", ge=0, unit="per unit", plausible=(0.2, 1.5),
+                           why="Fatigue drives churn as well as inactivity (e^0.7 ≈ ×2 per unit).")
+    contagion: float = param(1.8, "hazard multiplier per recently churned friend (Nitzan & Libai 2011)", ge=1,
+                             unit="×", plausible=(1.0, 2.5), source=literature("Nitzan & Libai 2011, J. Marketing 75(6)"),
+                             why="Each defecting neighbour raises the hazard ~×1.8 (Nitzan & Libai 2011).")
+    contagion_fade_days: float = param(21.0, "e-folding days over which a churned friend's pull fades", gt=0,
+                                       unit="days", plausible=(7.0, 60.0),
+                                       why="A churned friend's pull fades over ~3 weeks.")
 
 
-def churn(model) -> None:
-    pop, par, day = model.population, model.params.churn, model.day
+def churn(model, par: ChurnParams) -> dict:
+    pop, day = model.population, model.day
     graph = model.graph
     pop.churn_pressure *= np.float32(math.exp(-1.0 / par.contagion_fade_days))
     if not par.enabled:
-        model.record["churned"] = 0
-        return
+        return {"churned": 0}
     idx = np.flatnonzero(pop.status == Status.MEMBER)
     since = day - np.maximum(pop.last_active_day[idx], pop.join_day[idx])
     base = par.hazard_active + (par.hazard_dormant - par.hazard_active) * (-np.expm1(-since / par.dormancy_days))
@@ -60,4 +75,8 @@ def churn(model) -> None:
     neighbour_scatter_add(graph.indptr, graph.indices, leaving, pop.churn_pressure, 1.0)
     neighbour_scatter_add(graph.indptr, graph.indices, was_active, pop.active_friends, -1.0)
     pop.interactions[leaving] = 0.0
-    model.record["churned"] = int(leaving.size)
+    return {"churned": int(leaving.size)}
+
+
+STAGE = Stage("churn", churn, "members churn: hazard from inactivity, satisfaction, fatigue, churned friends",
+              group="churn", params=ChurnParams, outputs=("churned",))

@@ -23,57 +23,87 @@ from dataclasses import dataclass
 import numba as nb
 import numpy as np
 
-from sim.params import param, prob
+from sim.params import coefficient_type, coefficients, param, prob
+from sim.stages import Stage
 
 
 @dataclass
 class StateParams:
-    habit_gain: float = prob(0.08, "share of the gap to full habit closed by an active day")
-    habit_decay: float = prob(0.03, "share of habit lost on an inactive day")
-    fatigue_tolerance: float = param(1.0, "operator posts per day a member takes without tiring", gt=0)
-    fatigue_gain: float = param(0.3, "fatigue per tolerance-unit of content beyond tolerance", ge=0)
-    fatigue_recovery: float = prob(0.15, "share of fatigue that wears off each day")
-    message_annoyance: float = param(0.1, "fatigue per operator message received", ge=0)
-    satisfaction_rate: float = prob(0.1, "step toward today's experience on an active day")
-    satisfaction_base: float = prob(0.5, "experience of an active day with no interactions")
-    satisfaction_interaction: float = param(0.4, "experience added by plenty of interactions", ge=0)
-    interaction_half: float = param(1.0, "interactions received that give half that effect", gt=0)
-    quality_weight: float = param(0.3, "experience per unit of operator content quality above 0.5", ge=0)
-    spam_share: float = prob(0.05, "share of member posts that are spam when nobody moderates")
-    spam_penalty: float = param(1.0, "experience lost per unit of spam share", ge=0)
+    habit_gain: float = prob(
+        0.08, "share of the gap to full habit closed by an active day", plausible=(0.03, 0.15),
+        why="About 30 active days take habit from 0 to ~0.9 (habits form over weeks; Lally et al. 2010).")
+    habit_decay: float = prob(0.03, "share of habit lost on an inactive day", plausible=(0.01, 0.08),
+                              why="A month without activity loses ~60% of habit.")
+    fatigue_tolerance: float = param(1.0, "operator posts per day a member takes without tiring", gt=0,
+                                     unit="posts per day", plausible=(0.5, 2.0),
+                                     why="About one operator post a day is taken without tiring.")
+    fatigue_gain: float = param(
+        0.3, "fatigue per tolerance-unit of content beyond tolerance", ge=0, unit="fatigue", plausible=(0.1, 0.6),
+        why="Each extra tolerance-unit of daily posts adds 0.3 fatigue; with 15% recovery, sustained overload "
+            "settles at 2× (gain/recovery) the excess.")
+    fatigue_recovery: float = prob(0.15, "share of fatigue that wears off each day", plausible=(0.05, 0.3),
+                                   why="Fatigue halves in about 4 days without overload.")
+    message_annoyance: float = param(
+        0.1, "fatigue per operator message received", ge=0, unit="fatigue", plausible=(0.02, 0.3),
+        why="One message adds a little fatigue (0.1, fading ~15%/day); daily messages accumulate to ~0.7, "
+            "which lowers activity and doubles churn risk: over-messaging annoys.")
+    satisfaction_rate: float = prob(0.1, "step toward today's experience on an active day", plausible=(0.05, 0.3),
+                                    why="Satisfaction tracks the last ~10 active days.")
+    satisfaction_base: float = prob(0.5, "experience of an active day with no interactions", plausible=(0.4, 0.6),
+                                    why="A quiet active day (no interactions) is neutral.")
+    satisfaction_interaction: float = param(
+        0.4, "experience added by plenty of interactions", ge=0, unit="satisfaction", plausible=(0.1, 0.6),
+        why="Replies and likes received are the main social reward of a community.")
+    interaction_half: float = param(1.0, "interactions received that give half that effect", gt=0,
+                                    unit="interactions", plausible=(0.5, 3.0),
+                                    why="One interaction gives half the social reward; returns diminish.")
+    quality_weight: float = param(0.3, "experience per unit of operator content quality above 0.5", ge=0,
+                                  unit="satisfaction", plausible=(0.1, 0.5),
+                                  why="Good operator content pleases, poor content disappoints.")
+    spam_share: float = prob(0.05, "share of member posts that are spam when nobody moderates", plausible=(0.0, 0.2),
+                             why="Unmoderated communities carry some spam; 5% of posts.")
+    spam_penalty: float = param(1.0, "experience lost per unit of spam share", ge=0, unit="satisfaction",
+                                plausible=(0.5, 2.0), why="Spam lowers the experience in proportion to its share.")
 
 
-def update_state(model) -> None:
-    pop, par, lev = model.population, model.params.state, model.levers
+StateCoefficients = coefficient_type(StateParams, "StateCoefficients", __name__)
+
+
+def update_state(model, par: StateParams) -> dict:
+    pop, lev = model.population, model.levers
     spam = par.spam_share * (1.0 - lev.spam_removed)
-    quality_term = par.quality_weight * (lev.content_quality - 0.5)
-    base = par.satisfaction_base - par.spam_penalty * spam
+    quality_bonus = par.quality_weight * (lev.content_quality - 0.5)
+    experience_base = par.satisfaction_base - par.spam_penalty * spam
     volume_by_topic = lev.posts_all + lev.posts_by_topic  # operator posts pushed to each topic today
-    coef = np.array([par.habit_gain, par.habit_decay, par.fatigue_tolerance, par.fatigue_gain,
-                     par.fatigue_recovery, par.message_annoyance, par.satisfaction_rate, base,
-                     par.satisfaction_interaction, par.interaction_half, quality_term])
-    _state_kernel(pop.status, pop.active, pop.topic, pop.interactions, lev.messages, volume_by_topic, coef,
+    _state_kernel(pop.status, pop.active, pop.topic, pop.interactions, lev.messages, volume_by_topic,
+                  coefficients(par, StateCoefficients), float(experience_base), float(quality_bonus),
                   pop.habit, pop.fatigue, pop.satisfaction)
+    return {}
 
 
 @nb.njit(cache=True)
-def _state_kernel(status, active, topic, interactions, messages, volume_by_topic, coef,
-                  habit, fatigue, satisfaction):
-    gain, decay, tolerance, fatigue_gain, recovery, annoyance, rate, base, w_inter, half, quality = (
-        coef[0], coef[1], coef[2], coef[3], coef[4], coef[5], coef[6], coef[7], coef[8], coef[9], coef[10])
+def _state_kernel(status, active, topic, interactions, messages, volume_by_topic, c, experience_base,
+                  quality_bonus, habit, fatigue, satisfaction):
+    # ``c`` holds the StateParams by name (StateCoefficients); experience_base and quality_bonus
+    # are today's spam-adjusted base experience and operator-content quality term.
     member = np.int8(1)
     for i in range(status.size):
         if status[i] != member:
             continue
         volume = volume_by_topic[topic[i]]
-        excess = max(0.0, volume - tolerance) / tolerance
-        fatigue[i] = fatigue[i] * (1.0 - recovery) + fatigue_gain * excess + annoyance * messages[i]
+        excess = max(0.0, volume - c.fatigue_tolerance) / c.fatigue_tolerance
+        fatigue[i] = (fatigue[i] * (1.0 - c.fatigue_recovery) + c.fatigue_gain * excess
+                      + c.message_annoyance * messages[i])
         if active[i]:
-            habit[i] += gain * (1.0 - habit[i])
-            experience = base + w_inter * (1.0 - math.exp2(-interactions[i] / half))
+            habit[i] += c.habit_gain * (1.0 - habit[i])
+            experience = experience_base + c.satisfaction_interaction * (
+                1.0 - math.exp2(-interactions[i] / c.interaction_half))
             if volume > 0:
-                experience += quality
-            s = satisfaction[i] + rate * (experience - satisfaction[i])
+                experience += quality_bonus
+            s = satisfaction[i] + c.satisfaction_rate * (experience - satisfaction[i])
             satisfaction[i] = min(1.0, max(0.0, s))
         else:
-            habit[i] *= 1.0 - decay
+            habit[i] *= 1.0 - c.habit_decay
+
+
+STAGE = Stage("state", update_state, "habit, fatigue and satisfaction update", group="state", params=StateParams)

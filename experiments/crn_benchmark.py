@@ -26,9 +26,8 @@ def variance_ratio(plan: str, n: int, days: int, replicates: int, kpis=KPIS) -> 
     from sim.simulation import simulate
 
     def run(strategies, seed):
-        return simulate({"days": days, "seed": seed, "progress": "never",
-                         "network": {"kind": "barabasi_albert", "n": n},
-                         "plan": {"name": plan, "strategies": strategies}}).summary
+        return simulate({"days": days, "seed": seed, "network": {"kind": "barabasi_albert", "n": n},
+                         "plan": {"name": plan, "strategies": strategies}}, progress="never").summary
 
     base = [run([], s) for s in range(replicates)]
     paired = [run([plan], s) for s in range(replicates)]

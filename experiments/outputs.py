@@ -6,6 +6,7 @@ Layout of a finished run directory::
     timeseries.parquet   one row per day (columns in docs/metrics.md)
     spend.parquet        money spent per strategy per day
     retention.parquet    rolling retention by days since joining
+    strategy_results.parquet  each strategy's declared daily results (<strategy>.<result>)
     summary.json         one flat record of KPIs
     figures/*.png        members, DAU/WAU/MAU, joins vs churn, retention, spend by strategy
     DONE                 written last: the run finished and everything above is complete
@@ -26,18 +27,23 @@ from pathlib import Path
 import yaml
 
 from sim.config import to_dict
+from sim.version import MODEL_VERSION
 
 DONE = "DONE"
 
 
 def config_hash(config) -> str:
-    """A fingerprint of every validated key (progress and overwrite do not change results)."""
+    """A fingerprint of the model config and the model version (:mod:`sim.version`).
+
+    It covers exactly what determines a run's numbers: every key of the model
+    config (never the command settings of ``experiments.settings``), the content
+    of a network file (not its name), and the engine's ``MODEL_VERSION``, so
+    runs of an older engine are never reused."""
     data = to_dict(config)
-    for key in ("progress", "overwrite", "sweep_name", "compare"):  # these do not change a run's results
-        data.pop(key, None)
     if data["network"]["kind"] == "file":  # the graph is the file's content, not its name
         path = Path(data["network"]["path"])
         data["network"]["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+    data["model_version"] = MODEL_VERSION
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -86,6 +92,7 @@ def write_run(result, out_dir: Path, seconds: float) -> None:
     atomic_write(out_dir / "timeseries.parquet", lambda p: result.timeseries.to_parquet(p, index=False))
     atomic_write(out_dir / "spend.parquet", lambda p: result.spend.to_parquet(p, index=False))
     atomic_write(out_dir / "retention.parquet", lambda p: result.retention.to_parquet(p, index=False))
+    atomic_write(out_dir / "strategy_results.parquet", lambda p: result.strategy_results.to_parquet(p, index=False))
     summary = {k: _clean(v) for k, v in result.summary.items()}
     summary.update(plan=result.config.plan.name, seed=result.config.seed, network=result.config.network.kind)
     atomic_write(out_dir / "summary.json", lambda p: p.write_text(json.dumps(summary, indent=2) + "\n"))
@@ -95,6 +102,7 @@ def write_run(result, out_dir: Path, seconds: float) -> None:
         atomic_write(fig_dir / f"{name}.png", lambda p, fig=fig: fig.savefig(p, dpi=110, format="png"))
     _fsync_dir(fig_dir)
     _fsync_dir(out_dir)
-    marker = {"status": "finished", "config_hash": config_hash(result.config), "wall_seconds": round(seconds, 3)}
+    marker = {"status": "finished", "config_hash": config_hash(result.config), "model_version": MODEL_VERSION,
+              "wall_seconds": round(seconds, 3)}
     atomic_write(out_dir / DONE, lambda p: p.write_text(json.dumps(marker) + "\n"))
     _fsync_dir(out_dir)

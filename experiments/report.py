@@ -23,41 +23,17 @@ import pandas as pd  # noqa: E402
 from experiments.figures import axes  # noqa: E402
 from experiments.outputs import atomic_write  # noqa: E402
 from experiments.stats import mean_ci, paired_difference, t_quantile  # noqa: E402
-
-# name shown to people, unit, and which direction is good (+1 up, -1 down, 0 neither)
-KPI_INFO = {
-    "mean_dau_last30": ("Daily active members (mean of last 30 days)", "members", +1),
-    "final_members": ("Members at the end", "members", +1),
-    "stickiness_last30": ("Stickiness, DAU / MAU (last 30 days)", "ratio", +1),
-    "churn_rate_30d": ("Churn in the last 30 days", "share of members", -1),
-    "retention_d7": ("New members back after 7 days", "share", +1),
-    "retention_d30": ("New members back after 30 days", "share", +1),
-    "k_factor": ("Viral k-factor", "referred joiners per member", +1),
-    "max_cascade": ("Largest share cascade", "people reached", +1),
-    "total_cost": ("Money spent", "currency", 0),
-    "total_revenue": ("Revenue", "currency", +1),
-    "roi": ("Return on spend", "(revenue - cost) / cost", +1),
-    "total_joined": ("People who joined", "people", +1),
-    "total_churned": ("People who left", "people", -1),
-    "peak_dau": ("Peak daily active members", "members", +1),
-    "days": ("Days simulated", "days", 0),
-    "people": ("People in the audience", "people", 0),
-}
+from sim.metrics import KPI, KPIS  # noqa: E402
 
 
-PER_UNIT = {  # "it cost X per ..." phrasing of each KPI's unit
-    "mean_dau_last30": "extra daily active member",
-    "final_members": "extra member",
-    "peak_dau": "extra daily active member at the peak",
-    "total_joined": "extra joiner",
-    "total_revenue": "unit of extra revenue",
-}
-NON_NEGATIVE = set(KPI_INFO) - {"roi"}  # intervals of these are shown clipped at 0
+
+def _info(kpi: str) -> KPI:
+    return KPIS[kpi]
 
 
 def _label(kpi: str) -> str:
-    name, unit, _ = KPI_INFO.get(kpi, (kpi, "", 0))
-    return f"{name} ({unit})" if unit else name
+    k = _info(kpi)
+    return f"{k.label} ({k.unit})" if k.unit else k.label
 
 
 def _savefig(fig, path: Path) -> None:
@@ -105,8 +81,7 @@ def difference_table(summaries: pd.DataFrame, baseline: str, scenarios: list[str
 def _fmt(x: float, kpi: str) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
-    unit = KPI_INFO.get(kpi, ("", "", 0))[1]
-    if unit in ("share", "share of members", "ratio"):
+    if _info(kpi).kind in ("share", "ratio"):
         return f"{x:.3f}"
     if abs(x) >= 100:
         return f"{x:,.0f}"
@@ -117,8 +92,8 @@ def meaning(scenario: str, diffs: pd.DataFrame, primary: str, cost_mean: float) 
     """One plain sentence on the headline KPI. ``cost_mean`` is the plan's extra spending over the
     baseline (mean paired difference of total cost)."""
     row = diffs[(diffs.scenario == scenario) & (diffs.kpi == primary)].iloc[0]
-    name = KPI_INFO.get(primary, (primary,))[0].lower()
-    good = KPI_INFO.get(primary, ("", "", 0))[2]
+    name = _info(primary).label.lower()
+    good = _info(primary).direction
     if not math.isfinite(row.difference):
         return f"**{scenario}**: {name} could not be compared (undefined in some runs)."
     verb = "raised" if row.difference > 0 else "lowered"
@@ -132,7 +107,7 @@ def meaning(scenario: str, diffs: pd.DataFrame, primary: str, cost_mean: float) 
     improved = good != 0 and row.difference * good > 0
     if cost_mean > 0 and improved and row.distinguishable:
         text += (f" It cost {cost_mean:,.0f} more than the baseline, about {cost_mean / abs(row.difference):,.0f} "
-                 f"per {PER_UNIT.get(primary, 'unit of change in ' + name)}.")
+                 f"per {_info(primary).per_unit or 'unit of change in ' + name}.")
     elif cost_mean > 0:
         text += f" It cost {cost_mean:,.0f} more than the baseline."
     if good != 0 and row.distinguishable and not improved:
@@ -198,9 +173,9 @@ def figures(data, scenarios: list[str], diffs: pd.DataFrame, primary: str, fig_d
     cost = data.summaries.groupby("scenario")["total_cost"].mean()
     d = diffs[diffs.kpi == primary]
     if len(d):
-        fig, ax = _axes(f"What the money buys: change in {KPI_INFO.get(primary, (primary,))[0].lower()}",
+        fig, ax = _axes(f"What the money buys: change in {_info(primary).label.lower()}",
                         "money spent (mean over replicates)",
-                        f"change vs baseline ({KPI_INFO.get(primary, ('', 'units'))[1]})")
+                        f"change vs baseline ({_info(primary).unit or 'units'})")
         for _, row in d.iterrows():
             x = cost.get(row.scenario, 0.0)
             ax.errorbar([x], [row.difference], yerr=[[row.difference - row.low], [row.high - row.difference]],
@@ -213,8 +188,9 @@ def figures(data, scenarios: list[str], diffs: pd.DataFrame, primary: str, fig_d
     return out
 
 
-def write_report(config, data, report_dir: Path) -> Path:
-    spec = config.compare
+def write_report(config, spec, data, report_dir: Path) -> Path:
+    """The report of comparison ``spec`` (``experiments.settings.CompareSettings``) over the runs
+    in ``data``; ``config`` is the comparison's base model config (network, days)."""
     scenarios = list(spec.scenarios)
     kpis = list(spec.kpis)
     primary = kpis[0]
@@ -261,7 +237,7 @@ def write_report(config, data, report_dir: Path) -> Path:
         cells = []
         for scenario in scenarios:
             r = table[(table.scenario == scenario) & (table.kpi == kpi)].iloc[0]
-            low = max(r["low"], 0.0) if kpi in NON_NEGATIVE and math.isfinite(r["low"]) else r["low"]
+            low = max(r["low"], 0.0) if _info(kpi).non_negative and math.isfinite(r["low"]) else r["low"]
             cells.append(f"{_fmt(r['mean'], kpi)} [{_fmt(low, kpi)}, {_fmt(r['high'], kpi)}]")
         lines.append(f"| {_label(kpi)} | " + " | ".join(cells) + " |")
     lines += ["", f"## Difference from `{spec.baseline}` (paired, 95% CI)", "",

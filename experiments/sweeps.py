@@ -26,9 +26,12 @@ import pandas as pd
 import yaml
 from hydra.experimental.callback import Callback
 
+from experiments.jobs import finished_job
 from experiments.outputs import atomic_write
+from experiments.overrides import allowed_values, job_parameters
+from sim.metrics import KPIS
 
-RESPONSE_KPIS = ["mean_dau_last30", "final_members", "churn_rate_30d", "total_cost"]
+RESPONSE_KPIS = [name for name, k in KPIS.items() if k.response]
 
 
 class EmptySweepError(RuntimeError):
@@ -36,29 +39,9 @@ class EmptySweepError(RuntimeError):
 
 
 def finished_runs(sweep_dir: Path) -> list[Path]:
-    return sorted(p.parent for p in Path(sweep_dir).rglob("DONE"))  # override values may hold "/"
-
-
-def _value(text: str):
-    try:
-        value = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text
-    return text if isinstance(value, (list, dict)) else value  # lists stay as written: hashable columns
-
-
-def _override_pairs(overrides: list[str]) -> dict[str, set[str]]:
-    """key -> the values an override list allows (a sweep expands to all of its values)."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    allowed = {}
-    for o in OverridesParser.create().parse_overrides(overrides):
-        key = o.get_key_element()
-        if key.startswith("hydra"):
-            continue
-        values = set(o.sweep_string_iterator()) if o.is_sweep_override() else {o.get_value_element_as_str()}
-        allowed[key] = values
-    return allowed
+    """Run directories under ``sweep_dir`` that hold a finished run (the job runner's rule)."""
+    candidates = sorted(p.parent for p in Path(sweep_dir).rglob("DONE"))  # override values may hold "/"
+    return [run for run in candidates if finished_job(run) is not None]
 
 
 def current_jobs(sweep_dir: Path, runs: list[Path]) -> list[Path]:
@@ -70,11 +53,11 @@ def current_jobs(sweep_dir: Path, runs: list[Path]) -> list[Path]:
     hydra_cfg = (yaml.safe_load(spec.read_text()) or {}).get("hydra", {})
     task = hydra_cfg.get("overrides", {}).get("task", [])
     params = (hydra_cfg.get("sweeper", {}) or {}).get("params", {}) or {}
-    allowed = _override_pairs([f"{k}={v}" for k, v in params.items()])  # an experiment's sweep ...
-    allowed.update(_override_pairs(task))  # ... which the command line overrides
+    allowed = allowed_values([f"{k}={v}" for k, v in params.items()])  # an experiment's sweep ...
+    allowed.update(allowed_values(task))  # ... which the command line overrides
     keep = []
     for run in runs:
-        job = _override_pairs(yaml.safe_load((run / ".hydra" / "overrides.yaml").read_text()) or [])
+        job = allowed_values(yaml.safe_load((run / ".hydra" / "overrides.yaml").read_text()) or [])
         if job.keys() == allowed.keys() and all(v <= allowed[k] for k, v in job.items()):
             keep.append(run)
     return keep
@@ -93,13 +76,8 @@ def collect(sweep_dir: Path, only_current: bool = True) -> pd.DataFrame:
         )
     rows, param_names = [], {}
     for run in runs:
-        overrides = yaml.safe_load((run / ".hydra" / "overrides.yaml").read_text()) or []
-        params = {}
-        for item in overrides:
-            key, _, value = item.lstrip("+~").partition("=")
-            if key not in ("progress", "overwrite", "sweep_name") and not key.startswith("hydra."):
-                params[key] = _value(value)
-                param_names[key] = None
+        params = job_parameters(yaml.safe_load((run / ".hydra" / "overrides.yaml").read_text()) or [])
+        param_names.update(dict.fromkeys(params))
         summary = json.loads((run / "summary.json").read_text())
         rows.append({**params, **{k: v for k, v in summary.items() if k not in params}, "run_dir": str(run)})
     table = pd.DataFrame(rows)
@@ -119,7 +97,6 @@ def sweep_figures(table: pd.DataFrame, swept: list[str], fig_dir: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from experiments.report import KPI_INFO
     from experiments.stats import mean_ci
 
     fig_dir.mkdir(parents=True, exist_ok=True)
@@ -140,7 +117,7 @@ def sweep_figures(table: pd.DataFrame, swept: list[str], fig_dir: Path) -> None:
             ax.plot(xs, means, marker="o")
             ax.fill_between(xs, lows, highs, alpha=0.2)
             ax.set_xlabel(param)
-            ax.set_ylabel(KPI_INFO.get(kpi, (kpi,))[0])
+            ax.set_ylabel(KPIS[kpi].label)
             ax.grid(alpha=0.3)
             if not numeric:
                 ax.tick_params(axis="x", rotation=30)
@@ -157,8 +134,8 @@ def sweep_figures(table: pd.DataFrame, swept: list[str], fig_dir: Path) -> None:
         ax.set_yticks(range(grid.shape[0]), [str(i) for i in grid.index])
         ax.set_xlabel(b)
         ax.set_ylabel(a)
-        fig.colorbar(image, label=KPI_INFO[kpi][0])
-        ax.set_title(f"{KPI_INFO[kpi][0]} (mean over replicates)")
+        fig.colorbar(image, label=KPIS[kpi].label)
+        ax.set_title(f"{KPIS[kpi].label} (mean over replicates)")
         fig.savefig(fig_dir / "heatmap.png", dpi=100)
         plt.close(fig)
 

@@ -1,13 +1,13 @@
 """commsim engine: the community model, its state, graph, random streams and metrics.
 
 >>> from sim import simulate
->>> result = simulate({"network": {"kind": "karate"}, "days": 30, "progress": "never"})
+>>> result = simulate({"network": {"kind": "karate"}, "days": 30}, progress="never")
 >>> sorted(result.summary)[:3]
 ['churn_rate_30d', 'days', 'final_members']
 
-Names are imported lazily (PEP 562), so ``import sim.graph`` stays light and
-the engine and the member rules in :mod:`agents` can import each other's
-submodules in any order.
+Names are imported lazily (PEP 562), so ``import sim.graph`` stays light: a
+leaf module (graph, streams, population, levers, ledger, ...) never pulls in
+the engine, the member rules or the strategies.
 """
 
 from importlib import import_module
@@ -15,7 +15,7 @@ from importlib import import_module
 _EXPORTS = {
     "CommunityModel": "sim.model",
     "Config": "sim.config",
-    "ConfigError": "sim.config",
+    "ConfigError": "sim.errors",
     "validate": "sim.config",
     "CSRGraph": "sim.graph",
     "SimResult": "sim.simulation",

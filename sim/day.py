@@ -1,53 +1,169 @@
-"""The day plan: the fixed, documented order of one simulated day.
+"""The day plan, and the composition root that assembles it.
 
-``DAY_PLAN`` is an inspectable tuple of stages; :class:`sim.model.CommunityModel`
-runs them in this order every step. Each stage is a function of the model.
-Decisions within a day read yesterday's social state (who was active, who was
-reached by a share), so the order in which people are processed never matters.
+This is the one module of the engine that imports the member rules
+(:mod:`agents`) and the strategies (:mod:`strategies`); everything else in
+:mod:`sim` is a leaf that knows neither. ``DAY_PLAN`` is the whole day, in
+order -- nothing runs between steps outside it::
+
+    >>> print(describe())  # doctest: +ELLIPSIS
+    1. levers: strategies set today's levers ...
+
+Each stage declares the behaviour parameter group it reads and the columns of
+the day's record it writes (:class:`sim.stages.Stage`); the behaviour schema
+(:class:`BehaviourConfig`, the ``behaviour.*`` config keys) is assembled from
+those declarations, one group per stage. Decisions within a day read
+yesterday's social state (who was active, who was reached by a share), so the
+order in which people are processed never matters.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+import dataclasses
 
-from agents.actions import act
-from agents.activity import decide_activity
-from agents.churn import churn
-from agents.joining import join
-from agents.state import update_state
+import numpy as np
 
-
-@dataclass(frozen=True)
-class Stage:
-    name: str
-    run: Callable
-    doc: str
+from agents import actions, activity, churn, joining, state
+from agents.member import Member  # noqa: F401  (the mesa.Agent view CommunityModel offers)
+from sim.errors import StrategyError
+from sim.metrics import CENSUS_OUTPUTS, TIMESERIES_COLUMNS, census
+from sim.population import Status
+from sim.stages import Stage
+from strategies import registry
 
 
-def strategies_before(model) -> None:
+# ------------------------------------------------------------- strategy hooks
+def run_hook(strategy, ctx, hook: str) -> None:
+    """Call ``strategy.<hook>(ctx)``; errors name the strategy, and a write to
+    read-only state says how strategies change the community instead."""
+    try:
+        getattr(strategy, hook)(ctx)
+    except ValueError as err:
+        if "read-only" in str(err):
+            raise StrategyError(
+                f"strategy {strategy.name!r} ({hook}) tried to change population or graph state directly "
+                f"({err}); strategies act only through ctx.levers (sim/levers.py) and pay through ctx.ledger"
+            ) from err
+        err.add_note(f"commsim: in strategy {strategy.name!r} ({hook})")
+        raise
+    except Exception as err:
+        err.add_note(f"commsim: in strategy {strategy.name!r} ({hook})")
+        raise
+
+
+def strategies_before(model, _params) -> dict:
     model.levers.reset()
-    for strategy in model.strategies:
-        strategy.before_day(model)
+    for strategy, ctx in zip(model.strategies, model.contexts):
+        run_hook(strategy, ctx, "before_day")
     model.apply_role_changes()
+    return {}
 
 
-def strategies_after(model) -> None:
-    for strategy in model.strategies:
-        strategy.after_day(model)
+def strategies_after(model, _params) -> dict:
+    row = {"day": model.day}
+    for strategy, ctx in zip(model.strategies, model.contexts):
+        run_hook(strategy, ctx, "after_day")
+        row.update(ctx._take_results())
+    model.strategy_rows.append(row)
+    return {}
+
+
+# --------------------------------------------------------- end-of-day stages
+def apply_ties(model, _params) -> dict:
+    """Friendships strategies made today (events, interest groups) join the graph."""
+    return {"new_ties": model.apply_new_ties()}
+
+
+def member_content(model, _params) -> dict:
+    """Today's member posts per member in each topic: tomorrow's member-made content supply."""
+    pop = model.population
+    member = pop.status == Status.MEMBER
+    members_by_topic = np.bincount(pop.topic[member], minlength=pop.n_topics)
+    model.ugc_per_member = np.divide(model.ugc_by_topic, members_by_topic,
+                                     out=np.zeros(pop.n_topics), where=members_by_topic > 0)
+    return {}
+
+
+def take_census(model, _params) -> dict:
+    return census(model.population, model.day)
+
+
+def close_books(model, _params) -> dict:
+    spend = model.ledger.close_day()
+    today = {s.name: spend.get(s.name, 0.0) for s in model.strategies}
+    model.spend_by_strategy.append(today)
+    return {"cost": float(sum(today.values()))}
 
 
 DAY_PLAN: tuple[Stage, ...] = (
     Stage("levers", strategies_before, "strategies set today's levers (content, events, rewards, messages, perks)"),
-    Stage("join", join, "prospects join: network Bass hazard, word of mouth, accepted invites"),
-    Stage("activity", decide_activity, "members decide to be active (logistic in habit, friends, content, fatigue)"),
-    Stage("act", act, "active members post, interact, share (cascades), invite, buy"),
-    Stage("state", update_state, "habit, fatigue and satisfaction update"),
-    Stage("churn", churn, "members churn: hazard from inactivity, satisfaction, fatigue, churned friends"),
-    Stage("observe", strategies_after, "strategies observe the outcome and pay rewards"),
+    joining.STAGE,
+    activity.STAGE,
+    actions.STAGE,
+    state.STAGE,
+    churn.STAGE,
+    Stage("observe", strategies_after, "strategies observe the outcome, pay rewards and record their results"),
+    Stage("ties", apply_ties, "friendships made today by strategies join the graph", outputs=("new_ties",)),
+    Stage("content", member_content, "today's member posts per member and topic become tomorrow's content"),
+    Stage("census", take_census, "count members, prospects, churned, DAU/WAU/MAU and segments",
+          outputs=CENSUS_OUTPUTS),
+    Stage("books", close_books, "close the day's books: money spent per strategy", outputs=("cost",)),
 )
+
+
+def check_plan(plan=DAY_PLAN) -> None:
+    """Every column of the time series (but ``day``) is written by exactly one stage."""
+    writers: dict[str, list[str]] = {}
+    for stage in plan:
+        for key in stage.outputs:
+            writers.setdefault(key, []).append(stage.name)
+    problems = [f"column {key!r} is written by stages {names}" for key, names in writers.items() if len(names) > 1]
+    problems += [f"stage {writers[key][0]!r} writes {key!r}, which sim/metrics.py COLUMNS does not define"
+                 for key in writers if key not in TIMESERIES_COLUMNS]
+    problems += [f"column {key!r} is written by no stage" for key in TIMESERIES_COLUMNS[1:] if key not in writers]
+    groups = [s.group for s in plan if s.group]
+    problems += [f"parameter group {g!r} is declared by two stages" for g in set(groups) if groups.count(g) > 1]
+    if problems:
+        raise ValueError("the day plan breaks its contract: " + "; ".join(problems))
+
+
+check_plan()
+
+# The behaviour.* schema: one group per stage that declares one, in the order of the day.
+BehaviourConfig = dataclasses.make_dataclass(
+    "BehaviourConfig",
+    [(s.group, s.params, dataclasses.field(default_factory=s.params)) for s in DAY_PLAN if s.group],
+    module=__name__,
+)
+BehaviourConfig.__doc__ = "The behaviour parameters of members: one group per stage of the day (sim.day.DAY_PLAN)."
 
 
 def describe() -> str:
     """The day plan as numbered lines (for docs and ``--describe``)."""
-    return "\n".join(f"{i}. {s.name}: {s.doc}" for i, s in enumerate(DAY_PLAN, start=1))
+    lines = []
+    for i, s in enumerate(DAY_PLAN, start=1):
+        extra = f" [behaviour.{s.group}]" if s.group else ""
+        lines.append(f"{i}. {s.name}: {s.doc}{extra}")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ strategies
+def strategy_names() -> list[str]:
+    return registry.available()
+
+
+def strategy_params(name: str) -> type:
+    """The Params dataclass of strategy ``name`` (raises if it is unknown or broken)."""
+    return registry.get(name).Params
+
+
+def strategy_defaults() -> dict[str, dict]:
+    return registry.default_params()
+
+
+def broken_strategies() -> dict[str, str]:
+    return registry.broken()
+
+
+def make_strategies(cfg) -> list:
+    """The plan's strategies, in plan order, with their validated parameters."""
+    return [registry.create(name, cfg.strategies[name]) for name in cfg.plan.strategies]

@@ -3,8 +3,9 @@
 ``default_config({"network": {"kind": "karate"}, "days": 60})`` returns the
 defaults of every key with those overrides applied; it is what
 ``CommunityModel(dict)`` and ``simulate(dict)`` use. The defaults are the
-schema's (:mod:`sim.config`); configs/*.yaml repeat them for Hydra users, and
-tests/test_configs.py checks the two agree.
+schema's (:mod:`sim.config` and the parameter groups it assembles); Hydra
+composes configs/ on top of the same schema, and tests/test_configs.py checks
+the two agree.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 An undirected graph on ``n`` people is stored with both directions of every
 tie: the neighbours of person ``i`` are ``indices[indptr[i]:indptr[i+1]]``.
+A graph never changes once built: adding ties (:meth:`CSRGraph.with_ties`) makes a new one
+(:meth:`CSRGraph.read_only` gives a view whose arrays refuse writes, for strategies).
 ``indptr`` is int64 (a million people with mean degree 10 already hold 10^7
 entries), ``indices`` int32. No self-loops, no duplicate ties.
 
@@ -47,6 +49,15 @@ class CSRGraph:
     @property
     def nbytes(self) -> int:
         return self.indptr.nbytes + self.indices.nbytes
+
+    def read_only(self) -> "CSRGraph":
+        """The same graph with arrays that cannot be written (shares memory)."""
+        views = []
+        for array in (self.indptr, self.indices):
+            view = array.view()
+            view.flags.writeable = False
+            views.append(view)
+        return CSRGraph(views[0], views[1], self.labels, self.groups)
 
     def neighbours(self, i: int) -> np.ndarray:
         return self.indices[self.indptr[i] : self.indptr[i + 1]]

@@ -20,13 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.errors import UserError
 from sim.graph import CSRGraph
 
 EDGE_LIST_SUFFIXES = {".csv": ",", ".tsv": "\t", ".txt": None, ".edges": None}
 HEADER_WORDS = {"source", "target", "src", "dst", "from", "to", "u", "v", "node1", "node2"}
 
 
-class GraphFileError(ValueError):
+class GraphFileError(UserError, ValueError):
     """A graph file could not be read; the message names file, line and problem."""
 
 

@@ -3,7 +3,8 @@
 Strategies ask the ledger before spending; it grants at most what is left of
 the budget, so total spend can never exceed it. Spending is booked per
 strategy and per day; the engine reports the day's total as ``cost`` and each
-strategy's share as ``cost_<name>``.
+strategy's share in ``spend.parquet``. A strategy sees the ledger through a
+:class:`StrategyLedger` bound to its own name.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ class Ledger:
             if unit_cost > 0:
                 self.spend(strategy, units * unit_cost)
             return int(units)
-        affordable = int(min(units, math.floor(max(0.0, self.remaining) / unit_cost + 1e-9)))
+        most = max(0.0, self.remaining) / unit_cost + 1e-9  # may be inf for a vanishing unit cost
+        affordable = int(units) if most >= units else int(math.floor(most))
         if affordable:
             self.spend(strategy, affordable * unit_cost)
         return affordable
@@ -57,3 +59,34 @@ class Ledger:
         """The day's spending per strategy; starts a new day."""
         day, self.today = self.today, {}
         return day
+
+
+class StrategyLedger:
+    """The ledger as one strategy sees it: every booking goes to that strategy's name."""
+
+    def __init__(self, ledger: Ledger, strategy: str):
+        self._ledger = ledger
+        self.strategy = strategy
+
+    @property
+    def budget(self) -> float:
+        return self._ledger.budget
+
+    @property
+    def remaining(self) -> float:
+        return self._ledger.remaining
+
+    def can_afford(self, amount: float) -> bool:
+        return self._ledger.can_afford(amount)
+
+    def spend(self, amount: float) -> float:
+        """Book up to ``amount``; returns what was granted (0 once the budget is gone)."""
+        return self._ledger.spend(self.strategy, amount)
+
+    def spend_all_or_nothing(self, amount: float) -> bool:
+        """Book ``amount`` only if the budget covers all of it; True if booked."""
+        return self._ledger.spend_all_or_nothing(self.strategy, amount)
+
+    def spend_units(self, unit_cost: float, units: int) -> int:
+        """Book as many of ``units`` (each ``unit_cost``) as the budget covers; returns how many."""
+        return self._ledger.spend_units(self.strategy, unit_cost, units)

@@ -46,20 +46,25 @@ class Levers:
         self.new_ties: list[tuple[np.ndarray, np.ndarray]] = []
         self.reset()
 
+    def __setattr__(self, name, value):
+        # per-person levers are updated in place (``+=``, slices); replacing the array would
+        # detach it from the engine, which keeps reading the original one
+        current = self.__dict__.get(name)
+        if isinstance(current, np.ndarray) and value is not current:
+            raise AttributeError(f"levers.{name} is a per-person array: change it in place "
+                                 f"(levers.{name}[people] += x), do not replace it")
+        super().__setattr__(name, value)
+
+    NEUTRAL = {"posts_all": 0.0, "content_quality": 0.5, "marketing_p": 0.0, "invite_boost": 0.0,
+               "accept_boost": 0.0, "referral_fit_penalty": 0.0, "points_per_action": 0.0, "spam_removed": 0.0}
+
     def reset(self) -> None:
         """Back to neutral: no operator content, no uplift, no messages."""
-        self.posts_all = 0.0
+        self.__dict__.update(self.NEUTRAL)  # scalars: no array guard needed
         self.posts_by_topic.fill(0.0)
-        self.content_quality = 0.5
         self.activity_uplift.fill(0.0)
         self.messages.fill(0.0)
         self.post_boost.fill(0.0)
-        self.marketing_p = 0.0
-        self.invite_boost = 0.0
-        self.accept_boost = 0.0
-        self.referral_fit_penalty = 0.0
-        self.points_per_action = 0.0
-        self.spam_removed = 0.0
 
     def set_role(self, people, role: int) -> None:
         """Give ``people`` a role (``sim.population.Role``) from today on."""

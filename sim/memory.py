@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 
+from sim.errors import UserError
+
 # Calibrated on 1M people x 365 days, mean degree 10: measured peak RSS 486 MiB (baseline) and
 # 726 MiB (all eight strategies); this estimate gives 722 MiB.
 BASE_BYTES = 250 * 2**20  # interpreter, NumPy/SciPy/numba/pandas, compiled kernels
@@ -19,7 +21,7 @@ BYTES_PER_PERSON = 260  # population (~70 B), levers, strategy state, daily temp
 BYTES_PER_TIE = 40  # both CSR directions (8 B) + the edge list and sort buffers while building
 
 
-class MemoryGuardError(MemoryError):
+class MemoryGuardError(UserError, MemoryError):
     pass
 
 

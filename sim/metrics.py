@@ -1,13 +1,20 @@
-"""Daily metrics and the run summary. Every formula is in docs/metrics.md.
+"""Every metric, defined once: the daily columns, the summary KPIs, and how both are computed.
 
-The daily record is assembled by :func:`daily_record` at the end of each day;
-:func:`summarise` turns the whole time series plus the final population into
-one flat dict.
+* :data:`COLUMNS` declares each column of ``timeseries.parquet`` (name and
+  definition); the stages of the day (:mod:`sim.stages`) declare which of them
+  they write, and the engine checks that each is written by exactly one stage.
+* :func:`kpi` declares a summary KPI (label, unit, direction, formula, how to
+  compute it) in one decorated function; :data:`KPIS` is the registry that
+  :func:`summarise`, reports, sweeps and config checks read.
+
+docs/metrics.md is generated from these declarations (``experiments.make_docs``).
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Callable
 
 import numba as nb
 import numpy as np
@@ -16,41 +23,52 @@ import pandas as pd
 from sim.population import Channel, Population
 from sim.segments import SEGMENT_NAMES, segment_of
 
-TIMESERIES_COLUMNS = [
-    "day", "members", "prospects", "churned_total", "joined", "churned", "dau", "wau", "mau",
-    "posts", "interactions", "shares", "reached", "max_cascade", "invites", "referral_joins",
-    "purchases", "cost", "revenue", "seg_core", "seg_active", "seg_casual", "seg_dormant", "new_ties",
-]
 
-SUMMARY_KEYS = [
-    "final_members", "mean_dau_last30", "stickiness_last30", "churn_rate_30d", "retention_d7",
-    "retention_d30", "k_factor", "max_cascade", "total_cost", "total_revenue", "roi",
-    "total_joined", "total_churned", "peak_dau", "days", "people",
-]
+# ---------------------------------------------------------------- daily columns
+@dataclass(frozen=True)
+class Column:
+    name: str
+    definition: str
 
 
-def daily_record(pop: Population, day: int, events: dict, spend: dict[str, float]) -> dict:
-    """One row of the time series, measured at the end of ``day``.
+COLUMNS: tuple[Column, ...] = (
+    Column("day", "day number t (1..T); day 0 is the initial state"),
+    Column("members", "people with status member at the end of day t"),
+    Column("prospects", "people who have never joined"),
+    Column("churned_total", "people who have churned by the end of day t (cumulative)"),
+    Column("joined", "prospects who became members on day t (all channels)"),
+    Column("churned", "members who churned on day t"),
+    Column("dau", "members active on day t and still members at the end of it"),
+    Column("wau", "members whose `last_active` ≥ t − 6 (active in the last 7 days)"),
+    Column("mau", "members whose `last_active` ≥ t − 29 (active in the last 30 days)"),
+    Column("posts", "posts written by members on day t"),
+    Column("interactions", "interactions received on day t, summed over members (expected counts)"),
+    Column("shares", "outward shares on day t (each starts one cascade)"),
+    Column("reached", "people reached by day t's cascades, summed over cascades (sharers excluded)"),
+    Column("max_cascade", "people reached by the largest single cascade of day t"),
+    Column("invites", "invitations sent on day t to prospects (one per prospect per day)"),
+    Column("referral_joins", "invited prospects who accepted on day t (a subset of `joined`)"),
+    Column("purchases", "purchases on day t"),
+    Column("cost", "money the plan's strategies spent on day t (never more than the budget left)"),
+    Column("revenue", "`purchases × price` on day t"),
+    Column("seg_core", "members in the core segment at the end of day t (segments below)"),
+    Column("seg_active", "members in the active segment at the end of day t"),
+    Column("seg_casual", "members in the casual segment at the end of day t"),
+    Column("seg_dormant", "members in the dormant segment at the end of day t"),
+    Column("new_ties", "friendships added on day t by strategies (events, interest groups)"),
+)
+TIMESERIES_COLUMNS = [c.name for c in COLUMNS]
+CENSUS_OUTPUTS = ("members", "prospects", "churned_total", "dau", "wau", "mau") + tuple(
+    f"seg_{name}" for name in SEGMENT_NAMES)
 
-    ``spend`` is the day's money per strategy (the breakdown goes to
-    ``spend.parquet``; the time series carries the total as ``cost``).
-    """
+
+def census(pop: Population, day: int) -> dict:
+    """The stock columns at the end of ``day``: members, prospects, churned_total, DAU/WAU/MAU, segments."""
     c = _census(pop.status, pop.active, pop.last_active_day, pop.join_day, pop.recent_activity, day)
-    row = {
-        "day": day,
-        "members": int(c[1]),
-        "prospects": int(c[0]),
-        "churned_total": int(c[2]),
-        "dau": int(c[3]),
-        "wau": int(c[4]),
-        "mau": int(c[5]),
-        "cost": float(sum(spend.values())),
-    }
+    row = {"members": int(c[1]), "prospects": int(c[0]), "churned_total": int(c[2]),
+           "dau": int(c[3]), "wau": int(c[4]), "mau": int(c[5])}
     for k, name in enumerate(SEGMENT_NAMES):
         row[f"seg_{name}"] = int(c[6 + k])
-    for key in TIMESERIES_COLUMNS:
-        if key not in row:
-            row[key] = events.get(key, 0)
     return row
 
 
@@ -75,6 +93,7 @@ def _census(status, active, last_active_day, join_day, recent_activity, day):
     return out
 
 
+# -------------------------------------------------------------------- retention
 def rolling_retention(pop: Population, last_day: int, horizon: int) -> float:
     """Share of members who joined on days 1..last_day-horizon and were active
     again on or after ``horizon`` days after joining (rolling retention)."""
@@ -93,36 +112,169 @@ def retention_curve(pop: Population, last_day: int, max_horizon: int = 90) -> pd
                          "retention": [rolling_retention(pop, last_day, int(h)) for h in horizons]})
 
 
+# ------------------------------------------------------------------------ KPIs
+@dataclass(frozen=True)
+class KPI:
+    """A summary KPI. ``direction``: +1 higher is better, -1 lower is better, 0 neither.
+
+    ``kind`` says how to show it (count, share, ratio, currency, days); ``per_unit``
+    phrases "it cost X per ..." in reports; ``report_rank`` places it in the
+    default KPI list of comparisons (1 = the headline); ``response`` draws it
+    in sweep response curves."""
+
+    name: str
+    label: str
+    unit: str
+    direction: int
+    formula: str
+    compute: Callable
+    kind: str = "count"
+    per_unit: str | None = None
+    report_rank: int | None = None
+    response: bool = False
+    non_negative: bool = True
+
+
+KPIS: dict[str, KPI] = {}
+KINDS = ("count", "share", "ratio", "currency", "days")
+
+
+def kpi(name: str, label: str, unit: str, *, direction: int, formula: str, kind: str = "count",
+        per_unit: str | None = None, report_rank: int | None = None, response: bool = False,
+        non_negative: bool = True):
+    """Declare a summary KPI computed by the decorated function ``f(run) -> value``."""
+    if kind not in KINDS:
+        raise ValueError(f"KPI {name}: kind {kind!r}; allowed: {', '.join(KINDS)}")
+
+    def register(compute):
+        if name in KPIS:
+            raise ValueError(f"two KPIs are called {name!r}")
+        KPIS[name] = KPI(name, label, unit, direction, formula, compute, kind, per_unit, report_rank,
+                         response, non_negative)
+        return compute
+    return register
+
+
+@dataclass
+class Run:
+    """What a KPI is computed from: the whole time series, its last 30 days, the final population."""
+
+    ts: pd.DataFrame
+    pop: Population
+    initial_members: int
+
+    def __post_init__(self):
+        self.last = self.ts.iloc[-1]
+        self.window = self.ts.tail(30)
+        self.T = int(self.last["day"])
+
+
+@kpi("final_members", "Members at the end", "members", direction=+1, formula="`members(T)`",
+     per_unit="extra member", report_rank=2, response=True)
+def _final_members(run: Run):
+    return int(run.last["members"])
+
+
+@kpi("mean_dau_last30", "Daily active members (mean of last 30 days)", "members", direction=+1,
+     formula="mean of `dau(t)` over `W`", per_unit="extra daily active member", report_rank=1, response=True)
+def _mean_dau_last30(run: Run):
+    return float(run.window["dau"].mean())
+
+
+@kpi("stickiness_last30", "Stickiness, DAU / MAU (last 30 days)", "ratio", direction=+1, kind="ratio",
+     formula="mean of `dau(t) / mau(t)` over the days of `W` with `mau > 0`", report_rank=3)
+def _stickiness_last30(run: Run):
+    mau = run.window["mau"].to_numpy(float)
+    ratio = np.divide(run.window["dau"].to_numpy(float), mau, out=np.full(mau.size, np.nan), where=mau > 0)
+    return float(np.nanmean(ratio)) if np.isfinite(ratio).any() else math.nan
+
+
+@kpi("churn_rate_30d", "Churn in the last 30 days", "share of members", direction=-1, kind="share",
+     formula="`Σ_W churned(t) / (members(T − 30) + Σ_W joined(t))`: the share of everyone who was a member "
+             "during the window who left in it (day-0 members start the window if T ≤ 30)",
+     report_rank=4, response=True)
+def _churn_rate_30d(run: Run):
+    start = run.initial_members if len(run.ts) <= 30 else int(run.ts["members"].iloc[-31])
+    churned, joined = int(run.window["churned"].sum()), int(run.window["joined"].sum())
+    return churned / (start + joined) if start + joined else math.nan
+
+
+@kpi("retention_d7", "New members back after 7 days", "share", direction=+1, kind="share",
+     formula="rolling retention at N = 7 (below)")
+def _retention_d7(run: Run):
+    return rolling_retention(run.pop, run.T, 7)
+
+
+@kpi("retention_d30", "New members back after 30 days", "share", direction=+1, kind="share",
+     formula="rolling retention at N = 30 (below)", report_rank=5)
+def _retention_d30(run: Run):
+    return rolling_retention(run.pop, run.T, 30)
+
+
+@kpi("k_factor", "Viral k-factor", "referred joiners per member", direction=+1, kind="ratio",
+     formula="`Σ referral_joins / (day-0 members + Σ joined)`: new members brought in by invitation per "
+             "member ever", report_rank=6)
+def _k_factor(run: Run):
+    ever = run.initial_members + int(run.ts["joined"].sum())
+    return float(run.ts["referral_joins"].sum()) / ever if ever else math.nan
+
+
+@kpi("max_cascade", "Largest share cascade", "people reached", direction=+1, formula="`max_t max_cascade(t)`")
+def _max_cascade(run: Run):
+    return int(run.ts["max_cascade"].max())
+
+
+@kpi("total_cost", "Money spent", "currency", direction=0, kind="currency", formula="`Σ cost(t)`",
+     report_rank=7, response=True)
+def _total_cost(run: Run):
+    return float(run.ts["cost"].sum())
+
+
+@kpi("total_revenue", "Revenue", "currency", direction=+1, kind="currency", formula="`Σ revenue(t)`",
+     per_unit="unit of extra revenue", report_rank=8)
+def _total_revenue(run: Run):
+    return float(run.ts["revenue"].sum())
+
+
+@kpi("roi", "Return on spend", "(revenue - cost) / cost", direction=+1, kind="ratio", non_negative=False,
+     formula="`(total_revenue − total_cost) / total_cost`; null when nothing was spent")
+def _roi(run: Run):
+    cost, revenue = float(run.ts["cost"].sum()), float(run.ts["revenue"].sum())
+    return (revenue - cost) / cost if cost > 0 else math.nan
+
+
+@kpi("total_joined", "People who joined", "people", direction=+1, formula="`Σ joined(t)`",
+     per_unit="extra joiner")
+def _total_joined(run: Run):
+    return int(run.ts["joined"].sum())
+
+
+@kpi("total_churned", "People who left", "people", direction=-1, formula="`Σ churned(t)`")
+def _total_churned(run: Run):
+    return int(run.ts["churned"].sum())
+
+
+@kpi("peak_dau", "Peak daily active members", "members", direction=+1, formula="`max_t dau(t)`",
+     per_unit="extra daily active member at the peak")
+def _peak_dau(run: Run):
+    return int(run.ts["dau"].max())
+
+
+@kpi("days", "Days simulated", "days", direction=0, kind="days", formula="T, the number of days simulated")
+def _days(run: Run):
+    return run.T
+
+
+@kpi("people", "People in the audience", "people", direction=0, formula="the number of people in the graph")
+def _people(run: Run):
+    return run.pop.n
+
+
+SUMMARY_KEYS = list(KPIS)
+DEFAULT_KPIS = [k.name for k in sorted((k for k in KPIS.values() if k.report_rank), key=lambda k: k.report_rank)]
+
+
 def summarise(ts: pd.DataFrame, pop: Population, initial_members: int) -> dict:
-    last = ts.iloc[-1]
-    window = ts.tail(30)
-    T = int(last["day"])
-    mau = window["mau"].to_numpy(float)
-    ratio = np.divide(window["dau"].to_numpy(float), mau, out=np.full(mau.size, np.nan), where=mau > 0)
-    start_members = initial_members if len(ts) <= 30 else int(ts["members"].iloc[-31])
-    churned_30 = int(window["churned"].sum())
-    joined_30 = int(window["joined"].sum())
-    total_joined = int(ts["joined"].sum())
-    ever = initial_members + total_joined
-    cost = float(ts["cost"].sum())
-    revenue = float(ts["revenue"].sum())
-    summary = {
-        "final_members": int(last["members"]),
-        "mean_dau_last30": float(window["dau"].mean()),
-        "stickiness_last30": float(np.nanmean(ratio)) if np.isfinite(ratio).any() else math.nan,
-        "churn_rate_30d": (churned_30 / (start_members + joined_30)
-                           if start_members + joined_30 else math.nan),
-        "retention_d7": rolling_retention(pop, T, 7),
-        "retention_d30": rolling_retention(pop, T, 30),
-        "k_factor": float(ts["referral_joins"].sum()) / ever if ever else math.nan,
-        "max_cascade": int(ts["max_cascade"].max()),
-        "total_cost": cost,
-        "total_revenue": revenue,
-        "roi": (revenue - cost) / cost if cost > 0 else math.nan,
-        "total_joined": total_joined,
-        "total_churned": int(ts["churned"].sum()),
-        "peak_dau": int(ts["dau"].max()),
-        "days": T,
-        "people": pop.n,
-    }
-    return summary
+    """One flat record of every KPI of :data:`KPIS`, in declaration order."""
+    run = Run(ts, pop, initial_members)
+    return {name: k.compute(run) for name, k in KPIS.items()}

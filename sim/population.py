@@ -13,6 +13,7 @@ from enum import IntEnum
 import numpy as np
 from scipy.sparse.csgraph import breadth_first_order
 
+from sim.errors import ConfigError
 from sim.graph import CSRGraph
 from sim.random_streams import RandomStreams
 
@@ -118,8 +119,6 @@ class Population:
         )
         k = cfg.initial_members if cfg.initial_members is not None else int(round(cfg.initial_member_share * n))
         if k > n:
-            from sim.config import ConfigError
-
             raise ConfigError([f"population.initial_members: {k} is more than the {n} people in the network"])
         seeds = _place_members(graph, k, cfg.placement, streams.generator("init.placement"))
         pop.status[seeds] = Status.MEMBER

@@ -18,37 +18,42 @@ class SimResult:
     timeseries: pd.DataFrame
     summary: dict
     retention: pd.DataFrame
-    spend: pd.DataFrame
+    spend: pd.DataFrame  # day + money per strategy per day
+    strategy_results: pd.DataFrame  # day + each strategy's declared daily results (<strategy>.<result>)
     config: object = field(repr=False)
     model: CommunityModel | None = field(default=None, repr=False)
 
 
-def simulate(cfg=None, *, graph=None, keep_model: bool = False, progress: str | None = None) -> SimResult:
+def simulate(cfg=None, *, graph=None, keep_model: bool = False, progress: str = "auto") -> SimResult:
     """Run one scenario.
 
     ``cfg`` is a Hydra DictConfig, a :class:`sim.config.Config`, or a nested
     dict of overrides of the defaults, e.g. ``simulate({"days": 90, "seed": 2,
     "network": {"kind": "watts_strogatz", "n": 5000}})``. Invalid values raise
-    :class:`sim.config.ConfigError` before any work is done.
+    :class:`sim.errors.ConfigError` before any work is done. ``progress``:
+    ``auto`` prints progress lines for runs longer than a couple of seconds,
+    ``always`` or ``never``.
     """
     model = CommunityModel(cfg, graph=graph)
     days = model.cfg.days
-    bar = Progress(days, progress or model.cfg.progress)
+    bar = Progress(days, progress, unit="day")
     for _ in range(days):
         model.step()
-        bar.update(model.day, model.today["members"], model.today["dau"])
-    bar.close(model.day, model.today["members"], model.today["dau"])
+        bar.update(model.day, f"members {model.today['members']:>10,} | DAU {model.today['dau']:>9,}")
+    bar.close(f"members {model.today['members']:>10,} | DAU {model.today['dau']:>9,}")
     ts = model.timeseries()
     names = [s.name for s in model.strategies]
     spend = pd.DataFrame(model.spend_by_strategy, columns=names, dtype=float)
     spend.insert(0, "day", ts["day"].to_numpy())
-    summary = summarise(ts, model.population, model.initial_members)
-    result = SimResult(
+    results = pd.DataFrame(model.strategy_rows)
+    if results.empty:
+        results = pd.DataFrame({"day": ts["day"].to_numpy()})
+    return SimResult(
         timeseries=ts,
-        summary=summary,
+        summary=summarise(ts, model.population, model.initial_members),
         retention=retention_curve(model.population, days),
         spend=spend,
+        strategy_results=results,
         config=model.cfg,
         model=model if keep_model else None,
     )
-    return result

@@ -1,28 +1,33 @@
 """The strategy interface.
 
 A strategy is a small object with a ``name``, a ``Params`` dataclass (its
-parameters and unit costs, validated like every other config key under
-``strategies.<name>``), and three hooks the engine calls:
+parameters and unit costs, declared with :func:`sim.params.param` and
+validated like every other config key under ``strategies.<name>``), optional
+``results`` it records every day, and three hooks the engine calls with a
+:class:`sim.context.StrategyContext` (never the model):
 
-* ``setup(model)`` once, after the population exists (e.g. pick KOLs);
-* ``before_day(model)`` each day, first thing: set today's levers
-  (``model.levers``, see :mod:`sim.levers`) and pay for them through
-  ``model.ledger`` (which never grants more than the plan's remaining budget);
-* ``after_day(model)`` each day, after churn: observe the outcome (pay
-  rewards, book costs).
+* ``setup(ctx)`` once, after the population exists (e.g. pick KOLs);
+* ``before_day(ctx)`` each day, first thing: set today's levers
+  (``ctx.levers``, see :mod:`sim.levers`) and pay for them through
+  ``ctx.ledger`` (which never grants more than the plan's remaining budget);
+* ``after_day(ctx)`` each day, after churn: observe the outcome
+  (``ctx.today``), pay rewards, book costs.
 
-A strategy reads model state freely but changes it only through the levers and
-the ledger; it never edits population arrays or another strategy. Random
-choices use :meth:`Strategy.uniform`, a stream of the strategy's own, so adding
-one strategy never shifts the random numbers of anything else.
+A strategy reads state through ``ctx.population`` (read-only arrays) and
+changes the community only through the levers and the ledger; writing
+population state raises an error that says so. Random choices use
+``ctx.uniform`` / ``ctx.pick`` / ``ctx.generator``: streams of the strategy's
+own, so adding one strategy never shifts the random numbers of anything else.
+``results = {"attendees": "members who attended an event today"}`` declares
+daily numbers the strategy records with ``ctx.record("attendees", n)``; they
+land in ``strategy_results.parquet`` as ``<name>.<result>`` (0 on days
+nothing is recorded).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from typing import ClassVar
-
-import numpy as np
 
 
 @dataclasses.dataclass
@@ -40,35 +45,20 @@ def window_problems(start_day: int, end_day: int | None, what: str) -> list[str]
 class Strategy:
     name: ClassVar[str] = "strategy"
     Params: ClassVar[type] = NoParams
+    results: ClassVar[dict[str, str]] = {}
 
     def __init__(self, params=None):
         self.params = params if params is not None else self.Params()
 
     # hooks ------------------------------------------------------------------
-    def setup(self, model) -> None:  # noqa: B027 - hooks are optional
+    def setup(self, ctx) -> None:  # noqa: B027 - hooks are optional
         pass
 
-    def before_day(self, model) -> None:  # noqa: B027
+    def before_day(self, ctx) -> None:  # noqa: B027
         pass
 
-    def after_day(self, model) -> None:  # noqa: B027
+    def after_day(self, ctx) -> None:  # noqa: B027
         pass
-
-    # helpers ----------------------------------------------------------------
-    def uniform(self, model, purpose: str, index=None) -> np.ndarray:
-        """Common random numbers of this strategy: one per person (or per ``index``) today."""
-        stream = f"strategy.{self.name}.{purpose}"
-        if index is None:
-            return model.streams.uniform(stream, model.day, model.population.n)
-        return model.streams.uniform_at(stream, model.day, index)
-
-    def pick(self, model, purpose: str, candidates: np.ndarray, k: int) -> np.ndarray:
-        """``k`` of ``candidates`` (ids) in random order, the same whatever else is in the plan."""
-        candidates = np.asarray(candidates, dtype=np.int64)
-        if k >= candidates.size:
-            return candidates
-        u = self.uniform(model, purpose, candidates)
-        return candidates[np.argsort(u, kind="stable")[:k]]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.params})"

@@ -45,11 +45,11 @@ class ContentCalendar(Strategy):
         excess = max(0.0, p.posts_per_week - p.team_capacity)
         return p.quality / (1.0 + excess / p.team_capacity)
 
-    def before_day(self, model) -> None:
-        wanted = posts_on_day(model.day, self.params.posts_per_week)
+    def before_day(self, ctx) -> None:
+        wanted = posts_on_day(ctx.day, self.params.posts_per_week)
         if wanted == 0:
             return
-        posts = model.ledger.spend_units(self.name, self.params.cost_per_post, wanted)
+        posts = ctx.ledger.spend_units(self.params.cost_per_post, wanted)
         if posts:
-            model.levers.posts_all += posts
-            model.levers.content_quality = self.effective_quality()
+            ctx.levers.posts_all += posts
+            ctx.levers.content_quality = self.effective_quality()

@@ -53,32 +53,35 @@ class Events(Strategy):
     name = "events"
     Params = EventsParams
 
-    def setup(self, model) -> None:
-        self.boost = np.zeros(model.population.n, np.float32)
+    results = {"attendees": "members who attended today's event (0 on days without one)"}
+
+    def setup(self, ctx) -> None:
+        self.boost = np.zeros(ctx.n, np.float32)
         self.attendance: list[int] = []
 
     def _scale(self, what: str) -> float:
         return ONLINE[what] if self.params.kind == "online" else 1.0
 
-    def before_day(self, model) -> None:
+    def before_day(self, ctx) -> None:
         p = self.params
         self.boost *= np.float32(math.exp(-1.0 / p.boost_days))
-        if model.day >= p.first_day and (model.day - p.first_day) % p.every_days == 0:
-            self._hold_event(model)
-        model.levers.activity_uplift += self.boost
+        if ctx.day >= p.first_day and (ctx.day - p.first_day) % p.every_days == 0:
+            self._hold_event(ctx)
+        ctx.levers.activity_uplift += self.boost
 
-    def _hold_event(self, model) -> None:
+    def _hold_event(self, ctx) -> None:
         p = self.params
-        invited = self.pick(model, "invite", targets(model, p.target), p.capacity)
-        came = invited[self.uniform(model, "attend", invited) < p.attend_prob]
+        invited = ctx.pick("invite", targets(ctx, p.target), p.capacity)
+        came = invited[ctx.uniform("attend", invited) < p.attend_prob]
         cost = self._scale("cost") * (p.fixed_cost + p.cost_per_attendee * came.size)
-        if came.size == 0 or not model.ledger.spend_all_or_nothing(self.name, cost):
+        if came.size == 0 or not ctx.ledger.spend_all_or_nothing(cost):
             return
         self.attendance.append(int(came.size))
+        ctx.record("attendees", came.size)
         self.boost[came] += np.float32(p.uplift * self._scale("uplift"))
         n_ties = int(round(p.ties_per_attendee * self._scale("ties") * came.size / 2))
         if n_ties and came.size > 1:
-            u = self.uniform(model, "ties", np.arange(2 * n_ties))
+            u = ctx.uniform("ties", np.arange(2 * n_ties))
             a = came[(u[:n_ties] * came.size).astype(np.int64)]
             b = came[(u[n_ties:] * came.size).astype(np.int64)]
-            model.levers.add_ties(a, b)
+            ctx.levers.add_ties(a, b)

@@ -64,8 +64,11 @@ class Incentives(Strategy):
     name = "incentive"
     Params = IncentiveParams
 
-    def setup(self, model) -> None:
-        n = model.population.n
+    results = {"redeemed_value": "money paid out for redemptions today",
+               "running": "1 while the programme runs, 0 once it has stopped or not yet started"}
+
+    def setup(self, ctx) -> None:
+        n = ctx.n
         self.days_in = np.zeros(n, np.float32)
         self.reliance = np.zeros(n, np.float32)
         self.redeemed = np.zeros(n, np.float32)
@@ -76,25 +79,26 @@ class Incentives(Strategy):
         return (not self.stopped_for_budget and day >= p.start_day
                 and (p.end_day is None or day < p.end_day))
 
-    def before_day(self, model) -> None:
-        p, pop = self.params, model.population
+    def before_day(self, ctx) -> None:
+        p, pop = self.params, ctx.population
         member = pop.status == Status.MEMBER
-        if self.running(model.day):
-            model.levers.points_per_action = p.points_per_action
+        ctx.record("running", self.running(ctx.day))
+        if self.running(ctx.day):
+            ctx.levers.points_per_action = p.points_per_action
             level = np.minimum(np.floor(pop.points / p.level_step), p.max_level)
             uplift = p.reward_uplift * np.exp(-self.days_in / p.habituation_days) + p.level_uplift * level
-            model.levers.activity_uplift += np.where(member, uplift, 0.0).astype(np.float32)
+            ctx.levers.activity_uplift += np.where(member, uplift, 0.0).astype(np.float32)
             self.days_in[member] += 1
             self.reliance[member] += (1.0 - self.reliance[member]) / p.reliance_days
         else:
-            habit_pull = model.params.activity.habit * pop.habit
+            habit_pull = ctx.behaviour.activity.habit * pop.habit
             penalty = p.crowding * self.reliance * habit_pull
-            model.levers.activity_uplift -= np.where(member, penalty, 0.0).astype(np.float32)
+            ctx.levers.activity_uplift -= np.where(member, penalty, 0.0).astype(np.float32)
             self.reliance *= np.float32(math.exp(-1.0 / p.recovery_days))
 
-    def after_day(self, model) -> None:
-        p, pop = self.params, model.population
-        if not self.running(model.day):
+    def after_day(self, ctx) -> None:
+        p, pop = self.params, ctx.population
+        if not self.running(ctx.day):
             return
         unredeemed = pop.points - self.redeemed
         cashing = np.flatnonzero((unredeemed >= p.redeem_at) & (pop.status == Status.MEMBER))
@@ -102,7 +106,8 @@ class Incentives(Strategy):
             return
         lots = np.floor(unredeemed[cashing] / p.redeem_at)
         cost = float(lots.sum() * p.redeem_at * p.point_value)
-        if model.ledger.spend_all_or_nothing(self.name, cost):
+        if ctx.ledger.spend_all_or_nothing(cost):
             self.redeemed[cashing] += lots * p.redeem_at
+            ctx.record("redeemed_value", cost)
         else:
             self.stopped_for_budget = True  # can't honour redemptions: the programme ends

@@ -56,20 +56,22 @@ class KOLSeeding(Strategy):
     name = "kol"
     Params = KOLParams
 
-    def setup(self, model) -> None:
-        members = np.flatnonzero(model.population.status == Status.MEMBER)
-        self.kols = self.choose(model, members)
-        model.levers.set_role(self.kols, Role.KOL)
+    results = {"kols": "KOLs who are members and received their perks today"}
+
+    def setup(self, ctx) -> None:
+        members = np.flatnonzero(ctx.population.status == Status.MEMBER)
+        self.kols = self.choose(ctx, members)
+        ctx.levers.set_role(self.kols, Role.KOL)
         self.active_kols = True
 
-    def choose(self, model, members: np.ndarray) -> np.ndarray:
-        p, graph = self.params, model.graph
+    def choose(self, ctx, members: np.ndarray) -> np.ndarray:
+        p, graph = self.params, ctx.graph
         k = min(p.k, members.size)
         if k == 0:
             return np.empty(0, np.int64)
         degree = graph.degree
         if p.method == "random":
-            return np.sort(self.pick(model, "random", members, k))
+            return np.sort(ctx.pick("random", members, k))
         if p.method == "degree":
             score = degree[members].astype(float)
         elif p.method == "pagerank":
@@ -77,16 +79,16 @@ class KOLSeeding(Strategy):
         elif p.method == "kcore":
             score = core_number(graph)[members] + degree[members] / (degree.max() + 1.0)
         else:
-            return np.sort(self._celf(model, members, k))
+            return np.sort(self._celf(ctx, members, k))
         order = np.lexsort((members, -score))  # highest score first, ties by id
         return np.sort(members[order[:k]])
 
-    def _celf(self, model, members: np.ndarray, k: int) -> np.ndarray:
-        p, graph = self.params, model.graph
-        actions = model.params.actions
+    def _celf(self, ctx, members: np.ndarray, k: int) -> np.ndarray:
+        p, graph = self.params, ctx.graph
+        actions = ctx.behaviour.actions
         reach_p = min(1.0, actions.share_reach_p * actions.kol_reach_mult)
         pool = members[np.argsort(-graph.degree[members], kind="stable")[: p.greedy_pool]]
-        rng = model.streams.generator(f"strategy.{self.name}.greedy")
+        rng = ctx.generator("greedy")
         keys = rng.integers(0, 2**63, size=p.greedy_samples)
 
         def spread(seeds) -> float:
@@ -109,14 +111,15 @@ class KOLSeeding(Strategy):
             heapq.heappush(heap, (-gain, c, len(chosen)))
         return np.array(chosen, dtype=np.int64)
 
-    def before_day(self, model) -> None:
+    def before_day(self, ctx) -> None:
         if not self.active_kols or self.kols.size == 0:
             return
-        pop = model.population
+        pop = ctx.population
         current = self.kols[(pop.status[self.kols] == Status.MEMBER) & (pop.role[self.kols] == Role.KOL)]
-        if not model.ledger.spend_all_or_nothing(self.name, self.params.perk_cost * current.size):
+        if not ctx.ledger.spend_all_or_nothing(self.params.perk_cost * current.size):
             # budget gone: perks stop (nothing is paid) and the KOLs step down
-            model.levers.set_role(self.kols, Role.MEMBER)
+            ctx.levers.set_role(self.kols, Role.MEMBER)
             self.active_kols = False
             return
-        model.levers.activity_uplift[current] += self.params.perk_uplift
+        ctx.levers.activity_uplift[current] += self.params.perk_uplift
+        ctx.record("kols", current.size)

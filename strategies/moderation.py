@@ -41,34 +41,39 @@ class Moderation(Strategy):
     name = "moderation"
     Params = ModerationParams
 
-    def setup(self, model) -> None:
+    results = {"admins": "admins who are members and received their perks today",
+               "spam_removed": "share of spam removed today"}
+
+    def setup(self, ctx) -> None:
         self.admin_ids = np.empty(0, np.int64)
 
-    def before_day(self, model) -> None:
-        p, pop, day = self.params, model.population, model.day
+    def before_day(self, ctx) -> None:
+        p, pop, day = self.params, ctx.population, ctx.day
         if day >= p.promote_day and (day - p.promote_day) % 7 == 0:
-            self._refill_admins(model)
+            self._refill_admins(ctx)
         members = int(np.count_nonzero(pop.status == Status.MEMBER))
-        paid_mods = model.ledger.spend_all_or_nothing(self.name, p.intensity * p.cost_per_1000_members * members / 1000)
+        paid_mods = ctx.ledger.spend_all_or_nothing(p.intensity * p.cost_per_1000_members * members / 1000)
         staying = self.admin_ids[pop.status[self.admin_ids] == Status.MEMBER]
-        paid_admins = model.ledger.spend_units(self.name, p.admin_perk_cost, staying.size)
+        paid_admins = ctx.ledger.spend_units(p.admin_perk_cost, staying.size)
         staying = staying[:paid_admins]
         removed = (p.intensity if paid_mods else 0.0) + p.admin_removal * staying.size
-        model.levers.spam_removed = max(model.levers.spam_removed, min(1.0, removed))
-        model.levers.activity_uplift[staying] += p.admin_uplift
+        ctx.levers.spam_removed = max(ctx.levers.spam_removed, min(1.0, removed))
+        ctx.levers.activity_uplift[staying] += p.admin_uplift
+        ctx.record("admins", staying.size)
+        ctx.record("spam_removed", min(1.0, removed))
 
-    def _refill_admins(self, model) -> None:
-        pop = model.population
+    def _refill_admins(self, ctx) -> None:
+        pop = ctx.population
         self.admin_ids = self.admin_ids[pop.status[self.admin_ids] == Status.MEMBER]
         need = self.params.admins - self.admin_ids.size
         if need <= 0:
             return
         new = np.empty(0, np.int64)
         for segment in ("core", "active"):
-            pool = targets(model, segment)
+            pool = targets(ctx, segment)
             pool = pool[pop.role[pool] == Role.MEMBER]
-            new = np.concatenate([new, self.pick(model, f"promote.{segment}", pool, need - new.size)])
+            new = np.concatenate([new, ctx.pick(f"promote.{segment}", pool, need - new.size)])
             if new.size >= need:
                 break
-        model.levers.set_role(new, Role.ADMIN)
+        ctx.levers.set_role(new, Role.ADMIN)
         self.admin_ids = np.concatenate([self.admin_ids, new])

@@ -33,24 +33,27 @@ class Referral(Strategy):
     name = "referral"
     Params = ReferralParams
 
-    def setup(self, model) -> None:
+    results = {"paid_joins": "accepted invitations rewarded today"}
+
+    def setup(self, ctx) -> None:
         self.running = True
         self.paid_joins = 0
 
-    def before_day(self, model) -> None:
+    def before_day(self, ctx) -> None:
         if not self.running:
             return
-        p, lev = self.params, model.levers
+        p, lev = self.params, ctx.levers
         lev.invite_boost += p.invite_sensitivity * p.inviter_reward
         lev.accept_boost += p.accept_sensitivity * p.invitee_reward
         lev.referral_fit_penalty = max(lev.referral_fit_penalty, min(0.8, p.fit_penalty * p.invitee_reward))
 
-    def after_day(self, model) -> None:
+    def after_day(self, ctx) -> None:
         if not self.running:
             return
-        joins = int(model.record.get("referral_joins", 0))
+        joins = int(ctx.today["referral_joins"])
         reward = self.params.inviter_reward + self.params.invitee_reward
-        paid = model.ledger.spend_units(self.name, reward, joins)
+        paid = ctx.ledger.spend_units(reward, joins)
         self.paid_joins += paid
+        ctx.record("paid_joins", paid)
         if paid < joins:
             self.running = False  # out of money: no more rewards from tomorrow

@@ -42,34 +42,37 @@ class Segmentation(Strategy):
     name = "segmentation"
     Params = SegmentationParams
 
-    def setup(self, model) -> None:
-        pop = model.population
+    results = {"topics_served": "topics that got operator posts and effort today"}
+
+    def setup(self, ctx) -> None:
+        pop = ctx.population
         sizes = np.bincount(pop.topic[pop.status == Status.MEMBER], minlength=pop.n_topics)
         order = np.argsort(-sizes, kind="stable")
         k = pop.n_topics if self.params.max_topics is None else min(self.params.max_topics, pop.n_topics)
         self.topics = np.sort(order[:k])
 
-    def before_day(self, model) -> None:
+    def before_day(self, ctx) -> None:
         p = self.params
-        if not model.ledger.spend_all_or_nothing(self.name, p.cost_per_topic_per_week * self.topics.size / 7.0):
+        if not ctx.ledger.spend_all_or_nothing(p.cost_per_topic_per_week * self.topics.size / 7.0):
             return
-        posts = posts_on_day(model.day, p.posts_per_week)
+        ctx.record("topics_served", self.topics.size)
+        posts = posts_on_day(ctx.day, p.posts_per_week)
         if posts:
-            model.levers.posts_by_topic[self.topics] += posts
-        if model.day % p.group_every_days == 0:
-            self._meetups(model)
+            ctx.levers.posts_by_topic[self.topics] += posts
+        if ctx.day % p.group_every_days == 0:
+            self._meetups(ctx)
 
-    def _meetups(self, model) -> None:
-        pop = model.population
+    def _meetups(self, ctx) -> None:
+        pop = ctx.population
         src, dst = [], []
         for topic in self.topics:
-            members = np.flatnonzero((pop.topic == topic) & (pop.last_active_day >= model.day - 1)
+            members = np.flatnonzero((pop.topic == topic) & (pop.last_active_day >= ctx.day - 1)
                                      & (pop.status == Status.MEMBER))
             n_ties = int(round(self.params.group_ties_per_member * members.size / 2))
             if members.size < 2 or n_ties == 0:
                 continue
-            u = self.uniform(model, f"meetup.{topic}", np.arange(2 * n_ties))
+            u = ctx.uniform(f"meetup.{topic}", np.arange(2 * n_ties))
             src.append(members[(u[:n_ties] * members.size).astype(np.int64)])
             dst.append(members[(u[n_ties:] * members.size).astype(np.int64)])
         if src:
-            model.levers.add_ties(np.concatenate(src), np.concatenate(dst))
+            ctx.levers.add_ties(np.concatenate(src), np.concatenate(dst))

@@ -50,14 +50,16 @@ class WinBack(Strategy):
     name = "winback"
     Params = WinBackParams
 
-    def setup(self, model) -> None:
-        n = model.population.n
+    results = {"messages": "win-back messages sent today"}
+
+    def setup(self, ctx) -> None:
+        n = ctx.n
         self.last_message = np.full(n, NEVER, np.int32)
         self.spell_messages = np.zeros(n, np.int16)
         self.sent = 0
 
-    def before_day(self, model) -> None:
-        p, pop, day = self.params, model.population, model.day
+    def before_day(self, ctx) -> None:
+        p, pop, day = self.params, ctx.population, ctx.day
         if day < p.start_day or (p.end_day is not None and day >= p.end_day):
             return
         came_back = pop.last_active_day >= self.last_message  # answered (even on the message day)
@@ -76,11 +78,12 @@ class WinBack(Strategy):
         candidates = np.flatnonzero(eligible)
         if candidates.size == 0:
             return
-        k = model.ledger.spend_units(self.name, p.cost_per_message, candidates.size)
-        chosen = self.pick(model, "order", candidates, k)
+        k = ctx.ledger.spend_units(p.cost_per_message, candidates.size)
+        chosen = ctx.pick("order", candidates, k)
         self.last_message[chosen] = day
         self.spell_messages[chosen] += 1
         self.sent += int(chosen.size)
         pull = p.uplift * np.power(p.wear_out, self.spell_messages[chosen] - 1.0)
-        model.levers.messages[chosen] += 1.0
-        model.levers.activity_uplift[chosen] += pull.astype(np.float32)
+        ctx.levers.messages[chosen] += 1.0
+        ctx.levers.activity_uplift[chosen] += pull.astype(np.float32)
+        ctx.record("messages", chosen.size)

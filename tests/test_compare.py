@@ -1,24 +1,19 @@
-"""Paired comparisons and reports: python -m experiments.compare."""
-
-import subprocess
-import sys
+"""Paired comparisons and reports: experiments.compare (in-process; one CLI smoke test)."""
 
 import pandas as pd
+import pytest
+
+from sim.errors import ConfigError
+
+from conftest import cli, compare_here
 
 TINY = ["days=30", "network.n=1200", "compare.replicates=3",
         "++compare.scenarios={baseline:['plan=baseline'],content:['plan=content']}"]
 
 
-def compare(out, *overrides):
-    return subprocess.run([sys.executable, "-m", "experiments.compare", *overrides, f"hydra.run.dir={out}"],
-                          capture_output=True, text=True)
-
-
-def test_comparison_writes_a_readable_report_and_resumes(tmp_path):
+def test_comparison_writes_a_readable_report_and_resumes(tmp_path, caplog):
     out = tmp_path / "report"
-    res = compare(out, *TINY)
-    assert res.returncode == 0, res.stderr
-    report = (out / "report.md").read_text()
+    report = compare_here(out, *TINY).read_text()
     assert "## What this means" in report and "**content**" in report
     assert "Daily active members (mean of last 30 days) (members)" in report
     assert "distinguishable from zero?" in report
@@ -29,21 +24,35 @@ def test_comparison_writes_a_readable_report_and_resumes(tmp_path):
     assert sorted(runs.groupby("scenario").seed.apply(list).tolist()) == [[0, 1, 2], [0, 1, 2]], "paired seeds"
     diffs = pd.read_csv(out / "differences.csv")
     assert set(diffs.scenario) == {"content"}
-    assert "report:" in res.stdout
-    again = compare(out, *TINY)
-    assert again.returncode == 0
-    assert "6 already finished, 0 to do" in again.stdout + again.stderr
+    with caplog.at_level("INFO", logger="commsim"):
+        compare_here(out, *TINY, "compare.jobs=2", "progress=never")  # settings never re-run a run
+    assert "6 already finished, 0 to do" in caplog.text
 
 
-def test_comparison_errors(tmp_path):
-    res = compare(tmp_path / "a", "experiment=no_such_thing")
+def test_comparison_runs_in_parallel_workers_give_the_same_numbers(tmp_path):
+    compare_here(tmp_path / "serial", *TINY)
+    compare_here(tmp_path / "parallel", *TINY, "compare.jobs=2")
+    a = pd.read_csv(tmp_path / "serial" / "runs.csv").sort_values(["scenario", "seed"]).reset_index(drop=True)
+    b = pd.read_csv(tmp_path / "parallel" / "runs.csv").sort_values(["scenario", "seed"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+@pytest.mark.parametrize("overrides, expected", [
+    (TINY[:-2] + ["compare.replicates=1", TINY[-1]], "compare.replicates: 1 is too few"),
+    (["days=10"], "no scenarios to compare"),
+    (["days=10", "compare.replicates=2", "++compare.scenarios={baseline:['plan=baseline'],x:['plan=nope']}"],
+     "scenario 'x'"),
+])
+def test_comparison_errors_stop_before_any_run(tmp_path, overrides, expected):
+    with pytest.raises(ConfigError, match=expected):
+        compare_here(tmp_path, *overrides)
+    assert not (tmp_path / "report.md").exists() and not (tmp_path / "runs").exists()
+
+
+def test_cli_smoke_and_unknown_experiment(tmp_path):
+    ok = cli("experiments.compare", *TINY[:2], "compare.replicates=2", TINY[-1], f"hydra.run.dir={tmp_path / 'r'}")
+    assert ok.returncode == 0, ok.stderr
+    assert "report:" in ok.stdout and (tmp_path / "r" / "report.md").is_file()
+    res = cli("experiments.compare", "experiment=no_such_thing", f"hydra.run.dir={tmp_path / 'a'}")
     assert res.returncode != 0
     assert "no_such_thing" in res.stderr and "default_comparison" in res.stderr, "lists the available ones"
-    res = compare(tmp_path / "b", *TINY[:-2], "compare.replicates=1", TINY[-1])
-    assert res.returncode == 2 and "compare.replicates: 1 is too few" in res.stderr
-    res = compare(tmp_path / "c", "days=10")
-    assert res.returncode == 2 and "no scenarios to compare" in res.stderr
-    res = compare(tmp_path / "d", "days=10", "compare.replicates=2",
-                  "++compare.scenarios={baseline:['plan=baseline'],x:['plan=nope']}")
-    assert res.returncode == 2 and "scenario 'x'" in res.stderr
-    assert not (tmp_path / "d" / "report.md").exists()

@@ -1,10 +1,11 @@
-import subprocess
-import sys
+import re
 
 import pytest
 
 from sim import ConfigError, CommunityModel, simulate, validate
 from sim.defaults import default_config
+
+from conftest import composed, run_here
 
 
 def problems(overrides):
@@ -66,29 +67,34 @@ def test_model_and_simulate_validate_before_work():
         CommunityModel({"network": {"n": 10, "m": 10}})
 
 
-def run_cli(tmp_path, *overrides):
-    out = tmp_path / "run"
-    res = subprocess.run([sys.executable, "-m", "experiments.run", *overrides, f"hydra.run.dir={out}"],
-                         capture_output=True, text=True)
-    return res, out
-
-
 @pytest.mark.parametrize("override, expected", [
     ("+population.colour=3", "population.colour: unknown key"),
     ("behaviour.joining.q_social=-1", "behaviour.joining.q_social: -1.0 is out of range"),
     ("population.initial_members=999999", "more than the 10000 people"),
     ("network=file", "network.path: no value given"),
     ("+plan.strategies=[nope]", "unknown strategy 'nope'"),
+    ("compare.replicates=1", "compare.replicates: 1 is too few"),
+    ("+compare.colour=1", "compare.colour: unknown key"),
 ])
-def test_cli_config_errors_exit_nonzero_and_leave_nothing_finished(tmp_path, override, expected):
-    res, out = run_cli(tmp_path, override, "days=5")
-    assert res.returncode != 0
-    assert expected in res.stderr
-    assert not (out / "DONE").exists()
-    assert not (out / "summary.json").exists() and not (out / "timeseries.parquet").exists()
+def test_composed_config_errors_stop_before_anything_is_written(tmp_path, override, expected):
+    out = tmp_path / "run"
+    with pytest.raises(ConfigError, match=re.escape(expected)):
+        run_here(out, override, "days=5")
+    assert not out.exists() or not any(out.iterdir())
 
 
-def test_cli_type_error_is_caught_by_hydra_schema(tmp_path):
-    res, out = run_cli(tmp_path, "network.n=lots")
-    assert res.returncode != 0 and "network.n" in res.stderr
-    assert not (out / "DONE").exists()
+def test_a_type_error_is_caught_by_the_hydra_schema():
+    from hydra.errors import ConfigCompositionException
+
+    with pytest.raises(ConfigCompositionException, match="network.n=lots"):
+        composed("network.n=lots")
+
+
+def test_model_problems_and_setting_problems_are_reported_together():
+    from experiments.settings import load
+
+    with pytest.raises(ConfigError) as err:
+        load(composed("days=0", "compare.replicates=1", "+sweep_colour=2"))
+    text = str(err.value)
+    assert text.startswith("3 problems") and "days: 0" in text and "compare.replicates" in text
+    assert "sweep_colour: unknown key" in text

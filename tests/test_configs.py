@@ -1,4 +1,7 @@
-"""Every config file in configs/ composes, validates, and agrees with the schema defaults."""
+"""Every config file in configs/ composes, validates, and agrees with the schema defaults.
+
+The YAML files only pick groups; every value comes from the declarations. Composing them with
+Hydra must give exactly what Python users get from ``sim.defaults.default_config``."""
 
 import dataclasses
 from pathlib import Path
@@ -7,7 +10,8 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from sim.config import NETWORK_KINDS, Config, register_configs, validate
+from experiments.settings import Settings, model_config, register_configs, split
+from sim.config import NETWORK_KINDS
 from sim.defaults import default_config
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
@@ -27,19 +31,28 @@ def test_every_network_kind_has_a_config_file():
 def test_network_configs_compose_and_match_schema_defaults(kind):
     overrides = [f"network={kind}"] + (["network.path=edges.csv"] if kind == "file" else [])
     cfg = compose_with(*overrides)
-    data = OmegaConf.to_container(cfg, resolve=True)
-    data.pop("hydra", None)
+    model, _ = split(OmegaConf.to_container(cfg, resolve=True))
     expected = default_config({"network": {"kind": kind}})
     if kind == "file":
         expected["network"]["path"] = "edges.csv"
-    assert data == expected, "configs/*.yaml must repeat the schema defaults of sim/config.py"
-    validate(cfg)
+    assert model == expected, "composing configs/ must give the schema defaults of sim/config.py"
+    model_config(cfg)
 
 
-def test_yaml_defaults_equal_dataclass_defaults():
-    data = OmegaConf.to_container(compose_with(), resolve=True)
-    data.pop("hydra", None)
-    assert data == dataclasses.asdict(Config(network=NETWORK_KINDS["barabasi_albert"]()))
+def test_composed_settings_are_the_declared_defaults():
+    _, settings = split(OmegaConf.to_container(compose_with(), resolve=True))
+    assert settings == dataclasses.asdict(Settings())
+
+
+def test_yaml_files_set_no_values_of_their_own():
+    """One home per parameter: values live in the declarations, not repeated in YAML groups."""
+    import yaml
+
+    for group in ("behaviour", "population", "network"):
+        for path in (CONFIGS / group).glob("*.yaml"):
+            data = yaml.safe_load(path.read_text()) or {}
+            extra = set(data) - {"defaults"} - ({"path"} if path.stem == "file" else set())
+            assert not extra, f"{path.relative_to(CONFIGS)} sets {sorted(extra)}: declare defaults in the code"
 
 
 PLANS = sorted(p.stem for p in (CONFIGS / "plan").glob("*.yaml"))
@@ -48,7 +61,7 @@ EXPERIMENTS = sorted(p.stem for p in (CONFIGS / "experiment").glob("*.yaml"))
 
 @pytest.mark.parametrize("plan", PLANS)
 def test_every_plan_composes_and_validates(plan):
-    cfg = validate(compose_with(f"plan={plan}"))
+    cfg = model_config(compose_with(f"plan={plan}"))
     assert cfg.plan.name == plan
     assert cfg.plan.strategies or plan == "baseline"
 
@@ -75,7 +88,7 @@ def test_every_experiment_sweep_point_composes_and_validates(experiment):
     points = compare_points(experiment) or sweep_points(experiment)
     assert len(points) >= 2, "an experiment compares at least two scenarios"
     for overrides in points:
-        validate(compose_with(f"experiment={experiment}", *overrides))
+        model_config(compose_with(f"experiment={experiment}", *overrides))
 
 
 def test_an_experiment_runs_as_a_multirun(tmp_path):

@@ -15,10 +15,11 @@ import solara
 from experiments.demo import offline
 from experiments.demo.__main__ import main as demo_main
 from experiments.demo.app import Demo
-from experiments.demo.levers import LEVERS, MAX_PEOPLE, NETWORKS, model_params, overrides
+from experiments.demo.levers import DEFAULTS, LEVERS, MAX_PEOPLE, NETWORKS, model_params, overrides
 from experiments.demo.model import DemoModel, classroom_config
 from experiments.demo.views import ACTIVE, CHURNED, DORMANT, PROSPECT, draw_network, status_codes
-from sim.config import ConfigError, validate
+from experiments.settings import model_config as validate
+from sim.errors import ConfigError
 from sim.model import CommunityModel
 from sim.population import Role, Status
 from sim.segments import Segment, segments
@@ -27,13 +28,10 @@ from sim.simulation import simulate
 # ---------------------------------------------------------------- levers -> configs
 
 
-def test_every_lever_is_a_model_keyword_and_an_input():
+def test_every_lever_is_a_model_keyword():
     keywords = [p for p in inspect.signature(DemoModel.__init__).parameters if p != "self"]
     assert keywords == [lever.name for lever in LEVERS]
-    params = model_params()
-    for lever in LEVERS:
-        assert params[lever.name]["label"] == lever.label
-        assert params[lever.name]["value"] == lever.default
+    assert set(model_params()) == set(keywords)
 
 
 def test_levers_set_the_config_keys_and_zero_switches_a_strategy_off():
@@ -85,7 +83,7 @@ def test_demo_model_is_the_community_model_of_the_same_config():
     for _ in range(model.cfg.days):
         model.step()
     assert not model.running  # stops at the configured last day
-    direct = simulate(classroom_config(**values)).timeseries
+    direct = simulate(validate(classroom_config(**values))).timeseries
     pd.testing.assert_frame_equal(model.timeseries(), direct, check_exact=True)
 
 
@@ -165,14 +163,22 @@ def page():
     rc.close()
 
 
-def test_page_has_a_control_for_every_lever(page):
-    _, rc = page
-    sliders = {w.label for w in rc.find(v.Slider).widgets}
-    selects = {w.label for w in rc.find(v.Select).widgets}
-    for lever in LEVERS:
-        assert lever.label in (selects if lever.values else sliders)
+def test_every_control_on_the_page_reaches_the_model(page):
+    """Move each slider / selector on the page to a value other than its default, press Reset:
+    the new model is built with exactly that value."""
+    model, rc = page
     for name in ("Reset", "▶", "Step"):
         rc.find(v.Btn, children=[name]).assert_single()
+    reset = rc.find(v.Btn, children=["Reset"]).widget
+    for lever in LEVERS:
+        widget = rc.find(v.Select if lever.values else v.Slider, label=lever.label).widget
+        value = next(x for x in lever.values if x != lever.default) if lever.values else lever.max
+        widget.v_model = value
+        reset.click()
+        assert model.value.levers_set[lever.name] == value, lever.label
+        widget.v_model = lever.default
+    reset.click()
+    assert model.value.levers_set == DEFAULTS
 
 
 def test_step_advances_time_and_redraws_the_views(page):

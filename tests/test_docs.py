@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from agents.behaviour import BehaviourConfig
+from sim.day import BehaviourConfig
 from sim.config import PopulationConfig
 from sim.metrics import SUMMARY_KEYS, TIMESERIES_COLUMNS
 
@@ -68,11 +68,12 @@ def test_the_worked_strategy_example_in_strategies_md_runs():
     code = re.search(r"```python\n(# strategies/welcome.py\n.*?)```", text, re.S).group(1)
     script = code + '''
 from sim import simulate
-result = simulate({"days": 30, "seed": 1, "progress": "never", "network": {"n": 2000},
+result = simulate({"days": 30, "seed": 1, "network": {"n": 2000},
                    "plan": {"name": "welcome", "budget": 1000, "strategies": ["welcome"]},
                    "strategies": {"welcome": {"uplift": 2.0}}})
 spent = result.spend["welcome"].sum()
 assert 0 < spent <= 1000, spent
+assert abs(result.strategy_results["welcome.welcomed"].sum() * 0.1 - spent) < 1e-6
 print("ok", spent)
 '''
     res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)

@@ -1,10 +1,9 @@
-import subprocess
-import sys
-
 import networkx as nx
 import pytest
 
 from sim.graph_io import GraphFileError, load_graph
+
+from conftest import run_here
 
 
 def test_csv_with_header_comments_and_string_labels(tmp_path):
@@ -64,19 +63,15 @@ def test_binary_file_is_reported(tmp_path):
         load_graph(path)
 
 
-def test_cli_runs_on_a_user_file_and_reports_a_bad_one(tmp_path):
+def test_a_run_on_a_user_file_and_on_a_bad_one(tmp_path):
     good = tmp_path / "club.csv"
     good.write_text("".join(f"{u},{v}\n" for u, v in nx.karate_club_graph().edges()))
     out = tmp_path / "run"
-    ok = subprocess.run([sys.executable, "-m", "experiments.run", "network=file", f"network.path={good}",
-                         "days=10", f"hydra.run.dir={out}"], capture_output=True, text=True)
-    assert ok.returncode == 0, ok.stderr
+    assert run_here(out, "network=file", f"network.path={good}", "days=10")["people"] == 34
     assert (out / "DONE").exists()
     bad = tmp_path / "bad.csv"
     bad.write_text("1,2\n2\n")
     out2 = tmp_path / "run2"
-    res = subprocess.run([sys.executable, "-m", "experiments.run", "network=file", f"network.path={bad}",
-                          "days=10", f"hydra.run.dir={out2}"], capture_output=True, text=True)
-    assert res.returncode == 2
-    assert "bad.csv, line 2" in res.stderr
+    with pytest.raises(GraphFileError, match="bad.csv, line 2"):
+        run_here(out2, "network=file", f"network.path={bad}", "days=10")
     assert not (out2 / "DONE").exists() and not (out2 / "summary.json").exists()

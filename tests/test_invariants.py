@@ -29,7 +29,7 @@ NETWORKS = st.sampled_from([
 )
 def test_daily_invariants(network, seed, share, placement, q, hazard, invite):
     model = CommunityModel({
-        "seed": seed, "days": 40, "progress": "never", "network": network,
+        "seed": seed, "days": 40, "network": network,
         "population": {"initial_member_share": share, "placement": placement},
         "behaviour": {"joining": {"q_social": q}, "churn": {"hazard_dormant": hazard},
                       "actions": {"invite_prob": invite, "share_prob": 0.2}},
@@ -63,7 +63,7 @@ def test_daily_invariants(network, seed, share, placement, q, hazard, invite):
 
 
 def test_active_friends_tracks_the_true_count():
-    model = CommunityModel({"seed": 3, "days": 30, "progress": "never",
+    model = CommunityModel({"seed": 3, "days": 30,
                             "network": {"kind": "erdos_renyi", "n": 500, "mean_degree": 8},
                             "behaviour": {"churn": {"hazard_dormant": 0.05, "hazard_active": 0.02}}})
     adjacency = model.graph.adjacency()

@@ -1,12 +1,11 @@
 """The memory guard stops oversized runs before allocating them."""
 
-import subprocess
-import sys
-
 import pytest
 
 from sim import CommunityModel
 from sim.memory import MemoryGuardError, estimate_bytes
+
+from conftest import run_here
 
 
 def test_estimate_grows_with_people_and_ties():
@@ -23,9 +22,8 @@ def test_oversized_run_stops_with_the_estimate_and_the_limit(monkeypatch):
     CommunityModel({"network": {"n": 2_000}})  # small runs still fit
 
 
-def test_cli_reports_the_guard_and_exits_nonzero(tmp_path):
-    res = subprocess.run([sys.executable, "-m", "experiments.run", "network.n=5000000", "days=1",
-                          f"hydra.run.dir={tmp_path}"], capture_output=True, text=True,
-                         env={**__import__("os").environ, "COMMSIM_MEMORY_LIMIT": str(2**30)})
-    assert res.returncode == 2 and "needs about" in res.stderr
-    assert not (tmp_path / "DONE").exists()
+def test_a_run_reports_the_guard_before_writing_anything(tmp_path, monkeypatch):
+    monkeypatch.setenv("COMMSIM_MEMORY_LIMIT", str(2**30))
+    with pytest.raises(MemoryGuardError, match="needs about"):
+        run_here(tmp_path, "network.n=5000000", "days=1")
+    assert not (tmp_path / "DONE").exists() and not list(tmp_path.glob("*.parquet"))

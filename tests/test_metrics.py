@@ -80,7 +80,7 @@ def test_fused_census_matches_the_segment_definitions():
     from sim.population import Status
     from sim.segments import SEGMENT_NAMES, segments
 
-    model = CommunityModel({"days": 40, "progress": "never", "network": {"n": 3000},
+    model = CommunityModel({"days": 40, "network": {"n": 3000},
                             "population": {"initial_member_share": 0.3}})
     for _ in range(40):
         model.step()

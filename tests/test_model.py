@@ -19,12 +19,13 @@ def test_is_a_mesa_model_stepping_one_day_at_a_time():
     model.step()
     model.step()
     assert model.time == 2.0 and model.day == 2
-    df = model.datacollector.get_model_vars_dataframe()
-    assert len(df) == 2 and set(TIMESERIES_COLUMNS) - {"day"} <= set(df.columns)
+    df = model.datacollector.get_table_dataframe("daily")
+    assert len(df) == 2 and list(df.columns) == TIMESERIES_COLUMNS
+    assert df.equals(model.timeseries())
 
 
 def test_member_view_reads_the_arrays_live():
-    model = CommunityModel({"network": {"kind": "karate"}, "progress": "never",
+    model = CommunityModel({"network": {"kind": "karate"},
                             "population": {"initial_members": 10}})
     view = model.member(0)
     assert isinstance(view, Member) and view in model.agents
@@ -41,7 +42,8 @@ def test_member_view_reads_the_arrays_live():
 
 def test_day_plan_is_the_documented_order():
     names = [s.name for s in DAY_PLAN]
-    assert names == ["levers", "join", "activity", "act", "state", "churn", "observe"]
+    assert names == ["levers", "join", "activity", "act", "state", "churn", "observe", "ties", "content",
+                     "census", "books"]
     assert describe().splitlines()[1].startswith("2. join")
 
 
@@ -86,7 +88,7 @@ def model_neighbours(model, person):
 
 
 def test_each_prospect_gets_at_most_one_invitation_a_day():
-    model = CommunityModel({"network": {"kind": "complete", "n": 300}, "progress": "never",
+    model = CommunityModel({"network": {"kind": "complete", "n": 300},
                             "population": {"initial_members": 290},
                             "behaviour": {"actions": {"invite_prob": 1.0}, "joining": {"invite_accept": 0.0}}})
     model.step()

@@ -1,64 +1,96 @@
-"""The Hydra entry point: outputs, DONE marker, skipping finished runs, progress."""
+"""The run entry point: outputs, DONE marker, skipping finished runs, progress.
 
+In-process calls of ``experiments.run.run`` on composed configs; one CLI smoke test at the end."""
+
+import io
 import json
-import subprocess
-import sys
 
 import pandas as pd
+import pytest
 
+from experiments.jobs import RunDirError
 from sim.metrics import SUMMARY_KEYS, TIMESERIES_COLUMNS
+from sim.progress import Progress
+from sim.simulation import simulate
 
-
-def run(out, *overrides):
-    return subprocess.run([sys.executable, "-m", "experiments.run", *overrides, f"hydra.run.dir={out}"],
-                          capture_output=True, text=True)
+from conftest import cli, run_here, small
 
 
 def test_run_writes_every_output_and_done_last(tmp_path):
     out = tmp_path / "run"
-    res = run(out, "days=40", "seed=3", "network=watts_strogatz", "network.n=3000")
-    assert res.returncode == 0, res.stderr
+    summary = run_here(out, "days=40", "seed=3", "network=watts_strogatz", "network.n=3000", "plan=events")
+    assert summary["days"] == 40
     ts = pd.read_parquet(out / "timeseries.parquet")
-    assert list(ts.columns[: len(TIMESERIES_COLUMNS)]) == TIMESERIES_COLUMNS
+    assert list(ts.columns) == TIMESERIES_COLUMNS
     assert ts["day"].tolist() == list(range(1, 41))
-    summary = json.loads((out / "summary.json").read_text())
-    assert set(SUMMARY_KEYS) <= set(summary) and summary["seed"] == 3
-    assert summary["people"] == 3000 and summary["network"] == "watts_strogatz"
+    stored = json.loads((out / "summary.json").read_text())
+    assert set(SUMMARY_KEYS) <= set(stored) and stored["seed"] == 3
+    assert stored["people"] == 3000 and stored["network"] == "watts_strogatz"
+    results = pd.read_parquet(out / "strategy_results.parquet")
+    assert list(results.columns) == ["day", "events.attendees"] and results["events.attendees"].sum() > 0
     for fig in ("members", "active", "joins_vs_churn", "retention"):
         assert (out / "figures" / f"{fig}.png").stat().st_size > 10_000
     assert "kind: watts_strogatz" in (out / "config.yaml").read_text()
+    assert "progress" not in (out / "config.yaml").read_text(), "config.yaml holds the model config only"
     done = (out / "DONE").stat().st_mtime_ns
-    ours = [p for p in out.rglob("*") if p.is_file() and p.parent.name != ".hydra" and p.name != "run.log"]
+    ours = [p for p in out.rglob("*") if p.is_file() and p.name != "DONE"]
     assert all(p.stat().st_mtime_ns <= done for p in ours)
     assert not list(out.rglob(".*.tmp"))
-    assert "Step 1 at time" not in res.stderr, "Mesa's per-step logging is silenced"
 
 
-def test_finished_run_is_not_overwritten(tmp_path):
+def test_finished_run_is_skipped_and_overwritten_only_on_request(tmp_path, caplog):
     out = tmp_path / "run"
-    assert run(out, "days=10").returncode == 0
+    run_here(out, "days=10")
     before = (out / "summary.json").read_text()
-    res = run(out, "days=10", "progress=never")  # same results-relevant config: skipped
-    assert res.returncode == 0
-    assert "already holds a finished run" in res.stdout + res.stderr
+    with caplog.at_level("INFO", logger="commsim"):
+        assert run_here(out, "days=10", "progress=never", "compare.replicates=9") is None  # settings differ only
+    assert "already holds a finished run" in caplog.text
     assert (out / "summary.json").read_text() == before
-    assert run(out, "days=12", "overwrite=true").returncode == 0
-    assert json.loads((out / "summary.json").read_text())["days"] == 12
+    assert run_here(out, "days=12", "overwrite=true")["days"] == 12
 
 
 def test_finished_run_of_another_config_is_refused(tmp_path):
     out = tmp_path / "run"
-    assert run(out, "days=10").returncode == 0
+    run_here(out, "days=10")
     before = (out / "summary.json").read_text()
-    res = run(out, "days=10", "network=karate")
-    assert res.returncode == 2
-    assert "holds a finished run of a different configuration" in res.stderr
+    with pytest.raises(RunDirError, match="holds a finished run of a different configuration"):
+        run_here(out, "days=10", "network=karate")
     assert (out / "summary.json").read_text() == before
 
 
-def test_progress_is_quiet_for_short_runs_and_shown_on_request(tmp_path):
-    quiet = run(tmp_path / "a", "days=10")
-    assert "[commsim] day" not in quiet.stderr
-    loud = run(tmp_path / "b", "days=10", "progress=always")
-    lines = [line for line in loud.stderr.splitlines() if line.startswith("[commsim] day")]
-    assert len(lines) >= 3 and "members" in lines[0] and "DAU" in lines[0]
+def test_progress_is_quiet_for_short_runs_and_shown_on_request(capsys):
+    simulate(small(days=10), progress="auto")
+    assert "[commsim] day" not in capsys.readouterr().err
+    simulate(small(days=10), progress="always")
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("[commsim] day")]
+    assert len(lines) >= 3 and "members" in lines[0] and "DAU" in lines[0] and "done in" in lines[-1]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_updates_in_place_on_a_terminal_and_line_by_line_in_a_log():
+    tty, log = _Terminal(), io.StringIO()
+    for stream in (tty, log):
+        bar = Progress(5, "always", unit="runs", stream=stream)
+        for i in range(1, 6):
+            bar.update(i, f"job {i}")
+        bar.close()
+    assert tty.getvalue().count("\r") >= 2 and tty.getvalue().count("\n") == 1, "one line, rewritten"
+    assert tty.getvalue().endswith("done in 0.0 s\x1b[K\n")
+    assert log.getvalue().count("\n") >= 3 and "\r" not in log.getvalue()
+    assert "[commsim] runs 5/5 | job 5" in log.getvalue()
+
+
+def test_cli_smoke_runs_and_reports_a_user_error(tmp_path):
+    out = tmp_path / "run"
+    ok = cli("experiments.run", "days=10", "network.n=500", f"hydra.run.dir={out}")
+    assert ok.returncode == 0, ok.stderr
+    assert (out / "DONE").is_file()
+    assert "Step 1 at time" not in ok.stderr, "Mesa's per-step logging is silenced"
+    bad = cli("experiments.run", "days=5", "+population.colour=3", f"hydra.run.dir={tmp_path / 'bad'}")
+    assert bad.returncode == 2 and "population.colour: unknown key" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    assert not (tmp_path / "bad" / "DONE").exists() and not (tmp_path / "bad" / "summary.json").exists()

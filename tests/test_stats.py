@@ -40,7 +40,7 @@ def test_too_few_replicates_and_mismatched_pairs():
 
 
 def test_common_random_numbers_shrink_the_variance_of_paired_differences():
-    """DESIGN §4: paired comparisons (same seeds) vary far less than unpaired ones."""
+    """Common random numbers: paired comparisons (same seeds) vary far less than unpaired ones."""
     from experiments.crn_benchmark import variance_ratio
 
     result = variance_ratio("content", n=3000, days=90, replicates=8, kpis=["final_members", "total_churned"])

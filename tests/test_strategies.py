@@ -12,7 +12,7 @@ SEEDS = (0, 1, 2)
 
 def scenario(plan=(), seed=0, days=120, n=4000, params=None, **extra):
     """A small scenario running the strategies in ``plan``, with strategy ``params``."""
-    cfg = {"days": days, "seed": seed, "progress": "never", "network": {"kind": "barabasi_albert", "n": n},
+    cfg = {"days": days, "seed": seed, "network": {"kind": "barabasi_albert", "n": n},
            "plan": {"strategies": list(plan)}, "strategies": params or {}}
     cfg.update(extra)
     return cfg
@@ -267,3 +267,29 @@ def test_ledger_counts_whole_units_exactly():
     from sim.ledger import Ledger
 
     assert Ledger(0.6).spend_units("w", 0.2, 5) == 3
+
+
+def test_a_broken_strategy_file_breaks_only_the_runs_that_use_it(tmp_path):
+    """Validating or running any config imports the strategies; one that fails to import is named
+    when asked for, and every other run works."""
+    import subprocess
+    import sys
+
+    (tmp_path / "broken.py").write_text("import a_module_that_does_not_exist\n")
+    script = f"""
+import strategies
+strategies.__path__.append({str(tmp_path)!r})
+from sim import ConfigError, simulate
+from strategies import registry
+assert "broken" not in registry.available() and "content" in registry.available()
+assert "a_module_that_does_not_exist" in registry.broken()["broken"]
+simulate({{"days": 5, "network": {{"n": 300}}, "plan": {{"strategies": ["content"]}}}}, progress="never")
+try:
+    simulate({{"days": 5, "network": {{"n": 300}}, "plan": {{"strategies": ["broken"]}}}})
+except ConfigError as err:
+    assert "plan.strategies[0]: strategy 'broken' could not be loaded (strategies/broken.py" in str(err), err
+    print("ok")
+"""
+    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "ok"

@@ -1,4 +1,4 @@
-"""Stylized facts of DESIGN.md §2 that need no strategy."""
+"""Stylized facts of the model (docs/model.md) that need no strategy."""
 
 import numpy as np
 import pytest
@@ -19,7 +19,7 @@ def test_bass_limit_on_a_complete_graph():
     runs = []
     for seed in range(5):
         result = simulate({
-            "seed": seed, "days": days, "progress": "never",
+            "seed": seed, "days": days,
             "network": {"kind": "complete", "n": n},
             "population": {"initial_members": 0},
             "behaviour": {"joining": {"p_organic": p, "q_social": q, "signal": "member",
@@ -39,7 +39,7 @@ def test_bass_limit_on_a_complete_graph():
 def ribeiro(social: float):
     """No marketing, no joining, no churn: only habit decay vs re-activation by active friends."""
     return simulate({
-        "days": 365, "seed": 1, "progress": "never",
+        "days": 365, "seed": 1,
         "network": {"kind": "erdos_renyi", "n": 3000, "mean_degree": 12},
         "population": {"initial_member_share": 1.0, "seed_member_habit": 0.6},
         "behaviour": {
@@ -61,7 +61,7 @@ def test_ribeiro_activity_sustains_only_if_reactivation_beats_decay():
 
 def test_each_churned_friend_multiplies_churn_hazard_by_contagion():
     """Mechanism: members alike in all but churn pressure c churn at rate ~ h0 * 1.8**c."""
-    model = CommunityModel({"seed": 2, "days": 10, "progress": "never",
+    model = CommunityModel({"seed": 2, "days": 10,
                             "network": {"kind": "erdos_renyi", "n": 200_000, "mean_degree": 2},
                             "population": {"initial_member_share": 1.0},
                             "behaviour": {"churn": {"hazard_active": 0.01, "hazard_dormant": 0.01,
@@ -71,11 +71,10 @@ def test_each_churned_friend_multiplies_churn_hazard_by_contagion():
     pop.fatigue[:] = 0.0
     pressure = np.arange(pop.n) % 4
     pop.churn_pressure[:] = pressure
-    model.record = {}
     from agents.churn import churn
 
     model.steps = 1
-    churn(model)
+    churn(model, model.params.churn)
     left = pop.status == Status.CHURNED
     rates = np.array([left[pressure == c].mean() for c in range(4)])
     ratios = rates[1:] / rates[:-1]
@@ -84,7 +83,7 @@ def test_each_churned_friend_multiplies_churn_hazard_by_contagion():
 
 def test_churn_spreads_to_friends_in_a_full_run():
     """Emergent: members who recently lost friends churn more than members who did not."""
-    model = CommunityModel({"seed": 4, "days": 200, "progress": "never",
+    model = CommunityModel({"seed": 4, "days": 200,
                             "network": {"kind": "barabasi_albert", "n": 20_000, "m": 4},
                             "population": {"initial_member_share": 0.5}})
     pop = model.population

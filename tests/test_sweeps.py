@@ -4,6 +4,9 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
+
+from experiments.sweeps import EmptySweepError, collect, main
 
 SWEEP = ["-m", "strategies.content.posts_per_week=0,14", "seed=0,1", "plan=content", "days=20", "network.n=800"]
 
@@ -46,13 +49,15 @@ def test_joblib_launcher_gives_identical_results(tmp_path):
     pd.testing.assert_frame_equal(a, b, check_exact=True)
 
 
-def test_sweep_errors(tmp_path):
+def test_an_empty_sweep_is_an_error(tmp_path):
     empty = sweep(tmp_path / "empty", "-m", "seed=range(0)", "days=5")
     assert empty.returncode == 2 and "no finished runs" in empty.stderr
-    unknown = sweep(tmp_path / "unknown", "-m", "+nonsense=1,2", "days=5", "network.n=300")
-    assert unknown.returncode == 2 and "nonsense: unknown key" in unknown.stderr
-    typo = sweep(tmp_path / "typo", "-m", "behaviour.churn.contagoin=1,2", "days=5")
-    assert typo.returncode != 0 and "contagoin" in typo.stderr
+
+
+def test_collecting_an_empty_directory_names_it(tmp_path):
+    with pytest.raises(EmptySweepError, match="no finished runs"):
+        collect(tmp_path)
+    assert main([str(tmp_path)]) == 2
 
 
 def test_a_reused_sweep_dir_collects_only_the_current_sweep(tmp_path):

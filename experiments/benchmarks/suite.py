@@ -34,7 +34,14 @@ from pathlib import Path
 
 import numpy as np
 
-ALL = ["content", "events", "incentive", "kol", "referral", "winback", "segmentation", "moderation"]
+
+def all_strategies() -> list[str]:
+    """Every registered strategy but the do-nothing baseline (the "all strategies" plan)."""
+    from strategies import registry
+
+    return [name for name in registry.available() if name != "baseline"]
+
+
 SIZES = {"full": dict(people=[10_000, 100_000, 1_000_000], days=365, mesa=[10_000, 100_000], mesa_days=5,
                       diffusion_n=100_000, graph_n=1_000_000, networkx_n=1_000_000),
          "quick": dict(people=[10_000, 100_000], days=120, mesa=[10_000], mesa_days=5,
@@ -52,7 +59,7 @@ def _model_child(n, days, plan, queue):
 
     from sim.model import CommunityModel
 
-    cfg = {"days": days, "seed": 0, "progress": "never", "network": {"kind": "barabasi_albert", "n": n},
+    cfg = {"days": days, "seed": 0, "network": {"kind": "barabasi_albert", "n": n},
            "plan": {"name": "all" if plan else "baseline", "strategies": plan}}
     t0 = time.perf_counter()
     model = CommunityModel(cfg)
@@ -82,7 +89,7 @@ def _in_fresh_process(target, *args):
 
 def bench_model(sizes, repeats):
     rows = []
-    for plan_name, plan in (("baseline", []), ("all_strategies", ALL)):
+    for plan_name, plan in (("baseline", []), ("all_strategies", all_strategies())):
         for n in sizes["people"]:
             runs = [_in_fresh_process(_model_child, n, sizes["days"], plan) for _ in range(repeats)]
             step = _median([r["step_s"] for r in runs])
@@ -108,7 +115,7 @@ def bench_mesa(sizes, repeats):
         days = sizes["mesa_days"]
         ours, theirs = [], []
         for _ in range(repeats):
-            model = CommunityModel({"days": days, "seed": 0, "progress": "never", "network": {"n": n}}, graph=graph)
+            model = CommunityModel({"days": days, "seed": 0, "network": {"n": n}}, graph=graph)
             t = time.perf_counter()
             for _ in range(days):
                 model.step()
@@ -226,7 +233,7 @@ def bench_bandwidth(sizes, model_rows):
     from sim.model import CommunityModel
 
     n = max(sizes["people"])
-    model = CommunityModel({"days": 1, "progress": "never", "network": {"n": n}})
+    model = CommunityModel({"days": 1, "network": {"n": n}})
     passes = 5  # join, activity, state, census read the population; actions read the graph once
     bytes_day = model.graph.nbytes + passes * model.population.nbytes
     floor = bytes_day / bandwidth

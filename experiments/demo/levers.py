@@ -24,7 +24,6 @@ BASE_OVERRIDES = (
     "plan.name=classroom",
     "population.initial_member_share=0.25",
     "days=365",
-    "progress=never",
 )
 
 

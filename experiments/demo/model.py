@@ -15,7 +15,7 @@ from omegaconf import DictConfig
 
 from experiments.demo.layout import layout
 from experiments.demo.levers import DEFAULTS, overrides
-from sim.config import register_configs
+from experiments.settings import model_config, register_configs
 from sim.model import CommunityModel
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
@@ -53,7 +53,7 @@ class DemoModel(CommunityModel):
     ):
         # the keywords above are the levers (Mesa reads them off this signature)
         self.levers_set = {name: value for name, value in locals().items() if name in DEFAULTS}
-        super().__init__(classroom_config(**self.levers_set))
+        super().__init__(model_config(classroom_config(**self.levers_set)))
         self.positions = layout(self.graph, seed)
 
     def step(self) -> None:

@@ -1,0 +1,76 @@
+"""The job runner: one rule for done / to do / conflict, resume, refusal, and workers."""
+
+import json
+
+import pytest
+
+from experiments.jobs import CONFLICT, DONE, TODO, Job, RunDirError, finished_job, run_jobs, status
+from experiments.outputs import config_hash
+from sim.config import validate
+from sim.defaults import default_config
+from sim.version import MODEL_VERSION
+
+from conftest import small
+
+
+def job(tmp_path, name="a", **overrides):
+    return Job(validate(default_config(small(days=5, network={"n": 400}, **overrides))), tmp_path / name)
+
+
+def test_status_follows_one_rule(tmp_path):
+    a = job(tmp_path)
+    assert status(a) == TODO
+    run_jobs([a], progress="never")
+    assert status(a) == DONE
+    assert finished_job(a.out_dir).hash == a.hash
+    other = Job(validate(default_config(small(days=6, network={"n": 400}))), a.out_dir)
+    assert status(other) == CONFLICT
+    (a.out_dir / "DONE").unlink()
+    assert status(a) == TODO, "an interrupted run is not finished"
+
+
+def test_finished_jobs_are_skipped_and_only_missing_ones_run(tmp_path):
+    jobs = [job(tmp_path, f"s{seed}", seed=seed) for seed in range(3)]
+    assert run_jobs(jobs, progress="never") == jobs
+    stamps = {j.out_dir: (j.out_dir / "summary.json").stat().st_mtime_ns for j in jobs}
+    (jobs[1].out_dir / "DONE").unlink()
+    assert run_jobs(jobs, progress="never") == [jobs[1]]
+    assert (jobs[0].out_dir / "summary.json").stat().st_mtime_ns == stamps[jobs[0].out_dir]
+
+
+def test_a_conflict_stops_everything_before_any_work(tmp_path):
+    first = job(tmp_path, "x")
+    run_jobs([first], progress="never")
+    clash = Job(validate(default_config(small(days=7, network={"n": 400}))), first.out_dir)
+    fresh = job(tmp_path, "y", seed=5)
+    with pytest.raises(RunDirError, match="different configuration") as err:
+        run_jobs([fresh, clash], progress="never")
+    assert str(first.out_dir) in str(err.value)
+    assert status(fresh) == TODO, "nothing ran"
+    run_jobs([fresh, clash], overwrite=True, progress="never")
+    assert status(clash) == DONE
+
+
+def test_worker_processes_give_the_same_outputs(tmp_path):
+    serial = [job(tmp_path / "serial", f"s{seed}", seed=seed) for seed in range(4)]
+    pooled = [job(tmp_path / "pooled", f"s{seed}", seed=seed) for seed in range(4)]
+    run_jobs(serial, progress="never")
+    run_jobs(pooled, workers=2, progress="never")
+    for a, b in zip(serial, pooled):
+        assert (a.out_dir / "summary.json").read_text() == (b.out_dir / "summary.json").read_text()
+        assert (a.out_dir / "timeseries.parquet").read_bytes() == (b.out_dir / "timeseries.parquet").read_bytes()
+
+
+def test_the_hash_covers_the_model_config_and_version_only(tmp_path):
+    a = job(tmp_path)
+    assert config_hash(a.config) == a.hash
+    marker = json.loads((run_jobs([a], progress="never")[0].out_dir / "DONE").read_text())
+    assert marker["config_hash"] == a.hash and marker["model_version"] == MODEL_VERSION
+    assert config_hash(job(tmp_path, seed=9).config) != a.hash
+
+
+def test_a_damaged_run_directory_is_not_finished(tmp_path):
+    a = job(tmp_path)
+    run_jobs([a], progress="never")
+    (a.out_dir / "config.yaml").write_text("days: [\n")
+    assert finished_job(a.out_dir) is None

@@ -1,0 +1,81 @@
+"""The ledger: the plan's money, never more than the budget, booked per strategy and day."""
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sim.ledger import Ledger, StrategyLedger
+
+
+def test_unlimited_budget_grants_everything_and_books_it_per_strategy():
+    ledger = Ledger()
+    assert math.isinf(ledger.remaining)
+    assert ledger.spend("content", 50.0) == 50.0
+    assert ledger.spend("events", 20.0) == 20.0
+    assert ledger.spend("content", 5.0) == 5.0
+    assert ledger.close_day() == {"content": 55.0, "events": 20.0}
+    assert ledger.close_day() == {} and ledger.spent == 75.0
+
+
+def test_spend_is_capped_at_what_is_left_and_then_grants_nothing():
+    ledger = Ledger(100.0)
+    assert ledger.spend("a", 80.0) == 80.0
+    assert ledger.spend("b", 50.0) == 20.0, "only what is left"
+    assert ledger.spend("a", 1.0) == 0.0 and ledger.remaining == 0.0
+    assert ledger.close_day() == {"a": 80.0, "b": 20.0}
+
+
+def test_all_or_nothing_books_only_when_everything_is_covered():
+    ledger = Ledger(100.0)
+    assert not ledger.spend_all_or_nothing("events", 120.0) and ledger.spent == 0.0
+    assert ledger.spend_all_or_nothing("events", 100.0) and ledger.remaining == 0.0
+    assert ledger.close_day() == {"events": 100.0}
+
+
+def test_units_are_whole_and_never_overspend():
+    ledger = Ledger(0.6)
+    assert ledger.spend_units("winback", 0.2, 5) == 3, "0.6 / 0.2 is 3 despite float rounding"
+    assert ledger.remaining == pytest.approx(0.0, abs=1e-12)
+    assert Ledger(10.0).spend_units("w", 3.0, 100) == 3
+    assert Ledger(10.0).spend_units("w", 0.0, 7) == 7, "free units are always granted"
+    assert Ledger().spend_units("w", 2.5, 4) == 4
+
+
+def test_bad_amounts_and_budgets_are_refused():
+    with pytest.raises(ValueError, match="budget"):
+        Ledger(-1.0)
+    with pytest.raises(ValueError, match="budget"):
+        Ledger(float("nan"))
+    with pytest.raises(ValueError, match="content: cannot spend -5"):
+        Ledger().spend("content", -5.0)
+
+
+def test_a_strategy_ledger_books_under_its_own_name():
+    ledger = Ledger(30.0)
+    kol, events = StrategyLedger(ledger, "kol"), StrategyLedger(ledger, "events")
+    assert kol.spend_units(10.0, 2) == 2
+    assert not events.spend_all_or_nothing(20.0)
+    assert events.spend(20.0) == 10.0
+    assert kol.remaining == events.remaining == 0.0 and kol.budget == 30.0
+    assert ledger.close_day() == {"kol": 20.0, "events": 10.0}
+
+
+@given(budget=st.floats(0, 1e4), asks=st.lists(st.tuples(st.sampled_from(["a", "b", "c"]),
+                                                          st.sampled_from(["spend", "all", "units"]),
+                                                          st.floats(0, 500), st.integers(0, 50)), max_size=40))
+def test_total_spend_never_exceeds_the_budget(budget, asks):
+    ledger = Ledger(budget)
+    booked = 0.0
+    for name, how, amount, units in asks:
+        if how == "spend":
+            booked += ledger.spend(name, amount)
+        elif how == "all":
+            booked += amount if ledger.spend_all_or_nothing(name, amount) else 0.0
+        else:
+            booked += amount * ledger.spend_units(name, amount, units)
+    day = ledger.close_day()
+    assert ledger.spent <= budget + 1e-6
+    assert sum(day.values()) == pytest.approx(booked, rel=1e-9, abs=1e-9)
+    assert all(v >= 0 for v in day.values())
