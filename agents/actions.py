@@ -1,11 +1,12 @@
 """Stage 4 of the day: active members act.
 
-* **post** (user-generated content) with probability ``post_prob``, times
-  ``kol_post_mult`` for KOLs, times (1 + ``levers.post_boost``);
+* **post** (user-generated content) with probability ``post_prob`` times the member's
+  voice ``v_i`` (a mean-1 trait, :mod:`sim.population`), times ``kol_post_mult`` for KOLs,
+  times (1 + ``levers.post_boost``), capped at 1;
 * **interact**: each active member interacts with each active friend with
   probability ``interact_prob``; a member receives ``interact_prob`` times their
   active friends (the expected count -- kept deterministic within a day);
-* **share** content outward with probability ``share_prob``: each share starts an
+* **share** content outward with probability ``share_prob`` x ``v_i``: each share starts an
   independent cascade over the whole graph (Kempe et al. 2003) in which each
   newly reached person passes it on to each friend with probability
   ``share_reach_p`` (times ``kol_reach_mult`` when a KOL passes it on);
@@ -17,6 +18,10 @@
 * **buy** with probability ``buy_prob`` x 2 fit, paying ``price``;
 * **points**: ``levers.points_per_action`` for the active day and each post,
   share and invite.
+
+``actions_mean`` shapes only the activity log (``outputs.activity_log``): a logged active
+day holds ``1 + Poisson((actions_mean - 1) v_i)`` visible actions (messages, comments,
+posts), each aimed at a random friend (:func:`sim.day.record_log`).
 """
 
 from __future__ import annotations
@@ -54,9 +59,13 @@ class ActionParams:
                          why="Average order value, in the operator's currency units (set it for your business).")
     kol_post_mult: float = param(4.0, "how many times more often KOLs post", ge=0, unit="×", plausible=(2.0, 8.0),
                                  why="KOLs post several times more than ordinary members.")
-    kol_reach_mult: float = param(2.0, "how much likelier a KOL's pass-on reaches a friend", ge=0, unit="×",
-                                  plausible=(1.2, 3.0),
-                                  why="KOLs' posts are passed on more readily (trust and audience).")
+    kol_reach_mult: float = param(1.5, "how much likelier a KOL's pass-on reaches a friend", ge=0, unit="×",
+                                  plausible=(1.0, 2.5),
+                                  why="KOLs' posts are passed on more readily (trust and audience); the source "
+                                      "playbooks' best case is content that spreads 50% further through KOLs.")
+    actions_mean: float = param(3.0, "mean visible actions on an active day (shapes the activity log only)",
+                                ge=1, unit="actions", plausible=(1.5, 6.0),
+                                why="CollegeMsg: 4.1 messages per active sender-day, median 2.")
 
 
 def act(model, par: ActionParams) -> dict:
@@ -66,8 +75,10 @@ def act(model, par: ActionParams) -> dict:
     kol = pop.role[idx] == Role.KOL
 
     # posting
-    p_post = par.post_prob * np.where(kol, par.kol_post_mult, 1.0) * (1.0 + lev.post_boost[idx])
+    voice = pop.voice[idx]
+    p_post = par.post_prob * voice * np.where(kol, par.kol_post_mult, 1.0) * (1.0 + lev.post_boost[idx])
     posted = idx[streams.uniform_at("post", day, idx) < p_post]
+    model.posted = posted
     model.ugc_by_topic = np.bincount(pop.topic[posted], minlength=pop.n_topics)
 
     # interactions among active friends (this also gives tomorrow's social pull)
@@ -76,7 +87,7 @@ def act(model, par: ActionParams) -> dict:
     pop.interactions[~active] = 0.0
 
     # outward sharing: one independent cascade per share
-    sharers = idx[streams.uniform_at("share", day, idx) < par.share_prob]
+    sharers = idx[streams.uniform_at("share", day, idx) < par.share_prob * voice]
     boost = np.where(pop.role == Role.KOL, par.kol_reach_mult, 1.0)
     exposures, sizes = cascades_from_sharers(
         model.graph, sharers, par.share_reach_p, boost, streams.key("share.cascade", day)

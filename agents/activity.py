@@ -1,13 +1,16 @@
-"""Stage 3 of the day: members decide whether to be active.
+"""Stage 3 of the day: members decide whether to be active, and lapsed people whether to come back.
 
 Logistic choice (a standard discrete-choice form for daily engagement):
 
-    logit P(active) = base + habit * h + social * a + content * log(1 + c)
+    logit P(active) = base + θ_i + habit * h + social * a + content * log(1 + c)
                       + fit * (fit - 0.5) + satisfaction * (s - 0.5)
-                      - fatigue * f + exposure * min(e, 3) + uplift
+                      - fatigue * f + exposure * min(e, 3) + uplift + calendar(t)
+                      - lapse_penalty [if lapsed]
 
+* ``θ_i`` the person's own activity propensity (a stable trait, :mod:`sim.population`);
 * ``h`` habit strength in [0, 1] (the habit-formation view of engagement,
-  Wood & Neal 2007);
+  Wood & Neal 2007): the exponentially weighted share of recent active days
+  (:mod:`agents.state`);
 * ``a`` share of one's friends active at the end of yesterday (social pull;
   the re-activation-by-friends term of Ribeiro 2014);
 * ``c`` content units matched to one's interest: operator posts in one's topic,
@@ -15,7 +18,14 @@ Logistic choice (a standard discrete-choice form for daily engagement):
   ``ugc_weight`` times member posts per member in the topic yesterday x 20 --
   the logarithm makes more content worth less and less;
 * ``f`` fatigue (see :mod:`agents.state`), ``e`` word-of-mouth cascades that
-  reached the member yesterday, ``uplift`` the levers' per-person push.
+  reached the member yesterday, ``uplift`` the levers' per-person push,
+  ``calendar(t)`` the day's weekly and event offset (:mod:`sim.calendar`).
+
+A member who joined today is active today (joining is their first activity). A lapsed
+person (``Status.LAPSED``, see :mod:`agents.churn`) is active with the same formula minus
+``lapse_penalty``; when they are, they have come back: a member again, counted in
+``returned``. So returning is a documented hazard that friends, content and win-back
+messages raise like any other activity.
 """
 
 from __future__ import annotations
@@ -36,23 +46,25 @@ from sim.stages import Stage
 @dataclass
 class ActivityParams:
     base: float = param(
-        -4.0, "log-odds of activity with no habit, friends or content", unit="log-odds", plausible=(-6.0, -2.0),
-        why="Sets the floor: a member with no habit, no active friends and no content is active ~2% of days, "
-            "so dormancy is sticky (~50% of 14-day-dormant members return within a month).")
+        -3.0, "log-odds of activity with no habit, friends or content", unit="log-odds", plausible=(-5.0, -1.5),
+        why="A typical member (propensity 0) with the habit their own rate gives is active on ~6% of days, a "
+            "DAU/MAU of ~0.15 with the spread of propensities (CollegeMsg: 0.12).")
     habit: float = param(
-        4.5, "log-odds per unit of habit strength", ge=0, unit="log-odds", plausible=(2.0, 6.0),
-        why="Habit is the strongest predictor of repeat use (Wood & Neal 2007); a full habit adds +4.5 "
-            "log-odds (≈ ×90 odds), so habitual members are active most days.")
+        2.0, "log-odds per unit of habit strength", ge=0, unit="log-odds", plausible=(0.5, 3.5),
+        why="Past use predicts use (Wood & Neal 2007). Kept below 4 so that a member's activity has one "
+            "stable level: with habit the share of recent active days, the loop gain habit x p(1-p) stays "
+            "below 1/2, no tipping point (docs/model.md, 'Effects of honest size').")
     social: float = param(
         2.5, "log-odds when all friends were active yesterday (social pull)", ge=0, unit="log-odds",
         plausible=(0.0, 5.0),
         why="Active friends re-activate members (Ribeiro 2014); +2.5 log-odds when all friends are active. "
             "Test `test_ribeiro…` shows the sustain-or-die threshold it creates.")
     content: float = param(
-        0.8, "log-odds per log(1 + content units) matched to interest", ge=0, unit="log-odds",
+        0.6, "log-odds per log(1 + content units) matched to interest", ge=0, unit="log-odds",
         plausible=(0.0, 2.0),
-        why="Content draws members back with diminishing returns (log); 0.8 per log-unit makes 1 matched "
-            "post/day worth ≈ +0.55.")
+        why="Content draws members back with diminishing returns (log); 0.6 per log-unit makes 1 matched "
+            "post/day worth ≈ +0.4 (assumed; the default comparison then finds a daily post worth +30–40% "
+            "DAU, below the source playbooks' best cases of +55%).")
     fit: float = param(
         2.0, "log-odds per unit of intrinsic fit above 0.5", ge=0, unit="log-odds", plausible=(0.0, 4.0),
         why="Members who fit the community's purpose engage more; ±1 log-odds across the fit range.")
@@ -75,6 +87,12 @@ class ActivityParams:
         plausible=(0.2, 2.0),
         why="Member posts are content too; a topic where 5% of members posted yesterday counts like one "
             "operator post.")
+    lapse_penalty: float = param(
+        5.0, "log-odds subtracted from a lapsed person's activity (their chance of coming back)", ge=0,
+        unit="log-odds", plausible=(2.0, 8.0),
+        why="People who left rarely come back, but some do: at the defaults a lapsed person of average "
+            "propensity comes back on about 1 day in 3,000 (~1% a month), the most engaged ones ~5% a month, "
+            "more with active friends or a win-back message.")
 
 
 ActivityCoefficients = coefficient_type(ActivityParams, "ActivityCoefficients", __name__)
@@ -82,45 +100,60 @@ UGC_SCALE = 20.0  # 0.05 posts per member per day in a topic counts as one conte
 
 
 def decide_activity(model, par: ActivityParams) -> dict:
-    pop, lev = model.population, model.levers
+    pop, lev, day = model.population, model.levers, model.day
     quality = lev.content_quality / 0.5
     operator = quality * (lev.posts_by_topic + par.relevance_general * lev.posts_all)
     content = operator + par.ugc_weight * UGC_SCALE * model.ugc_per_member
     content_term = par.content * np.log1p(content)  # per topic: the same for everyone in it
-    _activity_kernel(pop.status, pop.habit, pop.fit, pop.satisfaction, pop.fatigue, pop.exposures,
-                     pop.active_friends, model.graph_degree, pop.topic, lev.activity_uplift, content_term,
-                     coefficients(par, ActivityCoefficients), model.streams.key("activity", model.day), model.day,
-                     pop.active, pop.last_active_day, pop.recent_activity)
-    return {}
+    returned = _activity_kernel(
+        pop.status, pop.habit, pop.fit, pop.satisfaction, pop.fatigue, pop.exposures, pop.active_friends,
+        model.graph_degree, pop.topic, lev.activity_uplift, pop.propensity, pop.join_day, content_term,
+        coefficients(par, ActivityCoefficients), float(model.calendar.activity_offset[day]),
+        model.streams.key("activity", day), day, pop.active, pop.last_active_day, pop.recent_activity)
+    return {"returned": int(returned)}
 
 
 @nb.njit(cache=True)
 def _activity_kernel(status, habit, fit, satisfaction, fatigue, exposures, active_friends, degree, topic,
-                     uplift, content_term, c, key, day, active, last_active_day, recent_activity):
+                     uplift, propensity, join_day, content_term, c, day_offset, key, day, active,
+                     last_active_day, recent_activity):
     # One fused pass over everyone: the logistic choice of the module docstring, with the
     # draw u = hash(key, i) -- the same number streams.uniform("activity", day, n)[i] gives.
-    # ``c`` holds the ActivityParams by name (ActivityCoefficients).
-    member = np.int8(1)
+    # ``c`` holds the ActivityParams by name (ActivityCoefficients). Returns how many lapsed
+    # people came back.
+    member, lapsed = np.int8(1), np.int8(2)
+    returned = 0
     for i in range(status.size):
         history = recent_activity[i] << np.uint32(1)
-        if status[i] != member:
+        s = status[i]
+        if s != member and s != lapsed:
             active[i] = False
             recent_activity[i] = history
             continue
-        share = active_friends[i] / degree[i] if degree[i] > 0 else 0.0
-        logit = (c.base + c.habit * habit[i] + c.social * share + content_term[topic[i]]
-                 + c.fit * (fit[i] - 0.5) + c.satisfaction * (satisfaction[i] - 0.5) - c.fatigue * fatigue[i]
-                 + c.exposure * min(exposures[i], 3) + uplift[i])
-        p = 1.0 / (1.0 + math.exp(-logit))
-        if hash_uniform(key, np.uint64(i)) < p:
+        if s == member and join_day[i] == day:
+            now = True  # a joiner's first active day is the day they join
+        else:
+            share = active_friends[i] / degree[i] if degree[i] > 0 else 0.0
+            logit = (c.base + propensity[i] + c.habit * habit[i] + c.social * share + content_term[topic[i]]
+                     + c.fit * (fit[i] - 0.5) + c.satisfaction * (satisfaction[i] - 0.5)
+                     - c.fatigue * fatigue[i] + c.exposure * min(exposures[i], 3) + uplift[i] + day_offset)
+            if s == lapsed:
+                logit -= c.lapse_penalty
+            now = hash_uniform(key, np.uint64(i)) < 1.0 / (1.0 + math.exp(-logit))
+        if now:
             active[i] = True
             last_active_day[i] = day
             history |= np.uint32(1)
+            if s == lapsed:
+                status[i] = member
+                returned += 1
         else:
             active[i] = False
         recent_activity[i] = history
+    return returned
 
 
 STAGE = Stage("activity", decide_activity,
-              "members decide to be active (logistic in habit, friends, content, fatigue)",
-              group="activity", params=ActivityParams)
+              "members decide to be active (logistic in propensity, habit, friends, content, fatigue, "
+              "calendar); lapsed people may come back",
+              group="activity", params=ActivityParams, outputs=("returned",))

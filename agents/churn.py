@@ -1,14 +1,21 @@
-"""Stage 6 of the day: members churn.
+"""Stage 6 of the day: members churn (lapse).
 
-Daily hazard of a member who was last active ``d`` days ago:
+Daily hazard of member ``i``, last active ``d`` days ago:
 
     h = [hazard_active + (hazard_dormant - hazard_active)(1 - exp(-d / dormancy_days))]
-        * exp(-satisfaction (s - 0.5)) * exp(fatigue * f) * contagion ** c
+        * exp(-satisfaction (s - 0.5)) * exp(fatigue * f) * contagion ** c * φ_i * m
 
 capped at 1, where ``c`` is the churn pressure from friends: every friend who
 churned adds 1, fading by ``exp(-1 / contagion_fade_days)`` a day. With the
 default ``contagion = 1.8`` each recently churned friend multiplies the hazard
-by about 1.8 (Nitzan & Libai 2011). Churned members are never active again.
+by about 1.8 (Nitzan & Libai 2011). ``φ_i`` is the person's frailty (a gamma trait with
+mean 1, :mod:`sim.population`), so some people are likelier to leave than others and a
+cohort's survival flattens; ``m`` is the levers' ``churn_multiplier`` (1 unless a strategy,
+e.g. volunteer admins, lowers it).
+
+A member who churns *lapses* (``Status.LAPSED``): they stop being a member and lose their
+habit, but they can come back (:mod:`agents.activity`, ``lapse_penalty``). ``churned`` counts
+the members who lapsed today; ``churned_total`` all lapses so far.
 """
 
 from __future__ import annotations
@@ -28,15 +35,18 @@ from sim.stages import Stage
 class ChurnParams:
     enabled: bool = param(True, "switch churn off (e.g. to check the Bass limit)",
                           why="Off isolates adoption, e.g. for the Bass-limit check.")
-    hazard_active: float = prob(0.0005, "daily churn hazard of a member active today (~1.5%/month)",
-                                unit="per day", plausible=(0.0001, 0.002),
-                                why="Members active today rarely leave: ~1.5% a month.")
-    hazard_dormant: float = prob(0.006, "daily churn hazard of a long-inactive member (~17%/month)",
-                                 unit="per day", plausible=(0.002, 0.015),
-                                 why="Long-inactive members leave at ~17% a month (a 5–20% range is typical).")
-    dormancy_days: float = param(14.0, "days of inactivity over which hazard moves from active to dormant", gt=0,
-                                 unit="days", plausible=(7.0, 30.0),
-                                 why="About two weeks of silence turn an active member into a dormant one.")
+    hazard_active: float = prob(0.002, "daily churn hazard of a member active today (~6%/month)",
+                                unit="per day", plausible=(0.0002, 0.005),
+                                why="Even members active today leave eventually (life moves on): ~6% a month, a "
+                                    "mean membership of ~18 months for someone active every day.")
+    hazard_dormant: float = prob(0.03, "daily churn hazard of a long-inactive member (~60%/month)",
+                                 unit="per day", plausible=(0.005, 0.08),
+                                 why="Silence is how people leave a community: most of those inactive for a "
+                                     "month are gone the next (CollegeMsg: retention falls from 53% in week 1 "
+                                     "to 12% in week 7). Lapsed people can come back (activity.lapse_penalty).")
+    dormancy_days: float = param(7.0, "days of inactivity over which hazard moves from active to dormant", gt=0,
+                                 unit="days", plausible=(3.0, 30.0),
+                                 why="About a week of silence turns an active member into a dormant one.")
     satisfaction: float = param(2.0, "hazard multiplier exp(-satisfaction (s - 0.5))", ge=0, unit="per unit",
                                 plausible=(0.5, 3.0),
                                 why="Dissatisfied members leave (±1 in s moves the hazard by e^2 ≈ ×7.4 across "
@@ -56,7 +66,7 @@ def churn(model, par: ChurnParams) -> dict:
     graph = model.graph
     pop.churn_pressure *= np.float32(math.exp(-1.0 / par.contagion_fade_days))
     if not par.enabled:
-        return {"churned": 0}
+        return {"churned": 0, "churned_total": model.churned_total}
     idx = np.flatnonzero(pop.status == Status.MEMBER)
     since = day - np.maximum(pop.last_active_day[idx], pop.join_day[idx])
     base = par.hazard_active + (par.hazard_dormant - par.hazard_active) * (-np.expm1(-since / par.dormancy_days))
@@ -64,19 +74,22 @@ def churn(model, par: ChurnParams) -> dict:
         base
         * np.exp(-par.satisfaction * (pop.satisfaction[idx] - 0.5))
         * np.exp(par.fatigue * pop.fatigue[idx])
-        * np.power(par.contagion, pop.churn_pressure[idx])
+        * np.power(par.contagion, np.minimum(pop.churn_pressure[idx], 64.0))  # 1.8^64: certain churn already
+        * (pop.frailty[idx] * model.levers.churn_multiplier)
     )
     leaving = idx[model.streams.uniform_at("churn", day, idx) < hazard]
-    pop.status[leaving] = Status.CHURNED
+    pop.status[leaving] = Status.LAPSED
     pop.churn_day[leaving] = day
+    pop.habit[leaving] = 0.0
     was_active = leaving[pop.active[leaving]]
     pop.active[leaving] = False
     # friends feel it from tomorrow on; an active leaver no longer pulls friends in
     neighbour_scatter_add(graph.indptr, graph.indices, leaving, pop.churn_pressure, 1.0)
     neighbour_scatter_add(graph.indptr, graph.indices, was_active, pop.active_friends, -1.0)
     pop.interactions[leaving] = 0.0
-    return {"churned": int(leaving.size)}
+    model.churned_total += int(leaving.size)
+    return {"churned": int(leaving.size), "churned_total": model.churned_total}
 
 
-STAGE = Stage("churn", churn, "members churn: hazard from inactivity, satisfaction, fatigue, churned friends",
-              group="churn", params=ChurnParams, outputs=("churned",))
+STAGE = Stage("churn", churn, "members churn (lapse): hazard from inactivity, satisfaction, fatigue, churned "
+              "friends, frailty", group="churn", params=ChurnParams, outputs=("churned", "churned_total"))

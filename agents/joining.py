@@ -1,18 +1,23 @@
-"""Stage 2 of the day: prospects join.
+"""Stage 2 of the day: people arrive in the audience, and prospects join.
+
+Arrivals (:mod:`sim.arrivals`): when the audience grows, today's arrivals become prospects.
 
 Network Bass model (Bass 1969; on networks e.g. Goldenberg, Libai & Muller 2001):
 a prospect's daily join probability is
 
-    P(join) = 1 - (1 - min(1, p + levers.marketing_p + q * s)) * (1 - exposure_p) ** e
+    P(join) = 1 - (1 - min(1, j (p + levers.marketing_p + q * s))) * (1 - exposure_p) ** e
 
-where ``s`` is the share of their neighbours who are active members at the end
+where ``j`` is the calendar's joining multiplier of the day (1 unless an event says
+otherwise), ``s`` is the share of their neighbours who are active members at the end
 of yesterday (or members, with ``signal: member``), and ``e`` is the number of
 word-of-mouth cascades that reached them yesterday. On a complete graph with
-``signal: member`` and no cascades this is the discrete Bass recursion
+``signal: member``, no cascades and a flat calendar this is the discrete Bass recursion
 F(t+1) = F(t) + (p + q F(t))(1 - F(t)).
 
+
 Prospects invited yesterday by a member accept with probability
-``invite_accept`` and join through the referral channel.
+``invite_accept`` and join through the referral channel. A joiner's first active day is
+the day they join (:mod:`agents.activity`).
 """
 
 from __future__ import annotations
@@ -32,16 +37,17 @@ from sim.stages import Stage
 @dataclass
 class JoiningParams:
     p_organic: float = prob(
-        0.0001, "Bass p: daily chance a prospect joins through outside influence", unit="per day",
+        0.0002, "Bass p: daily chance a prospect joins through outside influence", unit="per day",
         plausible=(1e-5, 1e-3),
         why="Bass (1969) innovation coefficients for consumer products are ~0.01–0.03 per year-scale period; "
-            "per day and for a niche community, 1e-4 gives ~3.6% of prospects a year joining without social "
+            "per day and for a niche community, 2e-4 gives ~7% of prospects a year joining without social "
             "influence.")
     q_social: float = param(
-        0.03, "Bass q: extra daily join chance when all of one's friends are active members", ge=0,
-        unit="per day", plausible=(0.005, 0.1),
-        why="Bass imitation q is typically ~10× p; 0.03/day when all friends are active members. Lower than "
-            "product q because only active friends count.")
+        0.01, "Bass q: extra daily join chance when all of one's friends are active members", ge=0,
+        unit="per day", plausible=(0.002, 0.05),
+        why="Bass imitation q is typically several times p; 0.01/day when all friends are active members. "
+            "Kept low enough that joining through friends does not feed on itself: a 30-day push leaves "
+            "almost no extra members five months on (docs/model.md).")
     signal: str = param(
         "active", "what counts as a friend's signal: active members, or all members", choices=("active", "member"),
         why="Active members are the ones others see; `member` recovers the classic Bass model, where every "
@@ -58,16 +64,18 @@ class JoiningParams:
 
 def join(model, par: JoiningParams) -> dict:
     pop, day, streams = model.population, model.day, model.streams
+    joining = model.calendar.joining[day]
+    arrived = model.arrivals.arrive(pop, day, joining)
     if par.signal == "active":
         friends = pop.active_friends
     else:
         friends = np.empty(pop.n, np.float32)
         neighbour_sum(model.graph.indptr, model.graph.indices, pop.is_member.view(np.uint8), friends)
-    p = min(1.0, par.p_organic + model.levers.marketing_p)
+    p = min(1.0, joining * (par.p_organic + model.levers.marketing_p))
     p_accept = min(1.0, par.invite_accept * (1.0 + model.levers.accept_boost))
     channel = np.zeros(pop.n, np.int8)
     _join_kernel(pop.status, friends, model.graph_degree, pop.exposures, pop.pending_inviter,
-                 p, par.q_social, par.exposure_p, p_accept,
+                 p, joining * par.q_social, par.exposure_p, p_accept,
                  streams.key("join", day), streams.key("join.word_of_mouth", day),
                  streams.key("join.invite_accept", day), channel)
     referred = np.flatnonzero(channel == Channel.REFERRAL)
@@ -82,7 +90,7 @@ def join(model, par: JoiningParams) -> dict:
     if model.levers.referral_fit_penalty > 0:
         pop.fit[referred] *= np.float32(1.0 - model.levers.referral_fit_penalty)
     pop.pending_inviter.fill(-1)
-    return {"joined": int(joiners.size), "referral_joins": int(referred.size)}
+    return {"arrived": arrived, "joined": int(joiners.size), "referral_joins": int(referred.size)}
 
 
 @nb.njit(cache=True)
@@ -107,5 +115,5 @@ def _join_kernel(status, friends, degree, exposures, pending_inviter, p, q, expo
                 channel[i] = 3  # SOCIAL: word of mouth
 
 
-STAGE = Stage("join", join, "prospects join: network Bass hazard, word of mouth, accepted invites",
-              group="joining", params=JoiningParams, outputs=("joined", "referral_joins"))
+STAGE = Stage("join", join, "people arrive; prospects join: network Bass hazard, word of mouth, accepted invites",
+              group="joining", params=JoiningParams, outputs=("arrived", "joined", "referral_joins"))

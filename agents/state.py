@@ -30,10 +30,13 @@ from sim.stages import Stage
 @dataclass
 class StateParams:
     habit_gain: float = prob(
-        0.08, "share of the gap to full habit closed by an active day", plausible=(0.03, 0.15),
-        why="About 30 active days take habit from 0 to ~0.9 (habits form over weeks; Lally et al. 2010).")
-    habit_decay: float = prob(0.03, "share of habit lost on an inactive day", plausible=(0.01, 0.08),
-                              why="A month without activity loses ~60% of habit.")
+        0.05, "share of the gap to full habit closed by an active day", plausible=(0.02, 0.15),
+        why="Habits form over weeks (Lally et al. 2010): ~45 active days take habit from 0 to 0.9.")
+    habit_decay: float = prob(
+        0.05, "share of habit lost on an inactive day", plausible=(0.02, 0.15),
+        why="Equal to habit_gain by default, so habit is the exponentially weighted share of recent active "
+            "days (a ~20-day memory): it reflects a member's own rate of use and cannot lock anyone into a "
+            "habitual or lapsed state (no tipping point; docs/model.md).")
     fatigue_tolerance: float = param(1.0, "operator posts per day a member takes without tiring", gt=0,
                                      unit="posts per day", plausible=(0.5, 2.0),
                                      why="About one operator post a day is taken without tiring.")

@@ -90,7 +90,8 @@ def compare(cfg: DictConfig, report_dir: Path, base_overrides: list[str], compos
     config, settings = load(cfg)
     jobs = plan_jobs(settings.compare, base_overrides, compose, report_dir / "runs")
     run_jobs(jobs, settings.compare.jobs, progress=settings.progress)
-    return write_report(config, settings.compare, load_runs(jobs), report_dir)
+    configs = {job.tags["scenario"]: job.config for job in jobs}
+    return write_report(config, settings.compare, load_runs(jobs), report_dir, configs)
 
 
 def _base_overrides() -> list[str]:

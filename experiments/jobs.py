@@ -4,7 +4,8 @@ A :class:`Job` is a validated model config plus the directory its outputs go
 to. Its :func:`status` follows one rule:
 
 * **done** -- the directory holds a finished run (``DONE``, written last) of
-  exactly this config and model version (the config hash matches);
+  exactly this config and model version (the config hash matches), with every
+  optional output the job asks for (e.g. the activity log);
 * **to do** -- no finished run there (nothing, or an interrupted one);
 * **conflict** -- a finished run of a *different* config; it is never
   overwritten unless asked (``overwrite=true``).
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import yaml
 
-from experiments.outputs import config_hash, finished_hash, write_run
+from experiments.outputs import config_hash, finished_hash, finished_outputs, write_run
 from sim.config import Config, validate
 from sim.errors import UserError
 from sim.progress import Progress
@@ -43,15 +44,23 @@ class RunDirError(UserError, RuntimeError):
     """An output directory holds a finished run of another configuration."""
 
 
+OPTIONAL_OUTPUTS = ("activity_log",)
+
+
 @dataclass
 class Job:
     config: Config
     out_dir: Path
     label: str = ""
     tags: dict = field(default_factory=dict)
+    outputs: frozenset = frozenset()  # optional outputs asked for (OPTIONAL_OUTPUTS)
 
     def __post_init__(self):
         self.out_dir = Path(self.out_dir)
+        self.outputs = frozenset(self.outputs)
+        unknown = self.outputs - set(OPTIONAL_OUTPUTS)
+        if unknown:
+            raise ValueError(f"unknown optional outputs {sorted(unknown)}; known: {OPTIONAL_OUTPUTS}")
         self.hash = config_hash(self.config)
 
 
@@ -60,7 +69,9 @@ def status(job: Job) -> str:
     found = finished_hash(job.out_dir)
     if found is None:
         return TODO
-    return DONE if found == job.hash else CONFLICT
+    if found != job.hash:
+        return CONFLICT
+    return DONE if job.outputs <= finished_outputs(job.out_dir) else TODO
 
 
 def finished_job(out_dir: Path) -> Job | None:
@@ -74,16 +85,16 @@ def finished_job(out_dir: Path) -> Job | None:
     return job if status(job) == DONE else None
 
 
-def execute(config: Config, out_dir: Path, progress: str = "never") -> dict:
+def execute(config: Config, out_dir: Path, progress: str = "never", outputs=frozenset()) -> dict:
     """Simulate one config and write its run directory; returns the summary."""
     start = time.perf_counter()
-    result = simulate(config, progress=progress)
+    result = simulate(config, progress=progress, activity_log="activity_log" in outputs)
     write_run(result, out_dir, time.perf_counter() - start)
     return result.summary
 
 
-def _execute_job(config: Config, out_dir: str) -> str:  # in a worker process
-    execute(config, Path(out_dir))
+def _execute_job(config: Config, out_dir: str, outputs) -> str:  # in a worker process
+    execute(config, Path(out_dir), outputs=outputs)
     return out_dir
 
 
@@ -108,7 +119,7 @@ def run_jobs(jobs: list[Job], workers: int = 1, *, overwrite: bool = False, prog
     bar = Progress(len(todo), progress, unit="runs")
     if workers == 1 or len(todo) == 1:
         for i, job in enumerate(todo, 1):
-            execute(job.config, job.out_dir)
+            execute(job.config, job.out_dir, outputs=job.outputs)
             bar.update(i, job.label)
     else:
         _run_in_pool(todo, workers, bar)
@@ -119,7 +130,7 @@ def run_jobs(jobs: list[Job], workers: int = 1, *, overwrite: bool = False, prog
 def _run_in_pool(todo: list[Job], workers: int, bar: Progress) -> None:
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context) as pool:
-        pending = {pool.submit(_execute_job, job.config, str(job.out_dir)): job for job in todo}
+        pending = {pool.submit(_execute_job, job.config, str(job.out_dir), job.outputs): job for job in todo}
         done_count = 0
         while pending:
             finished, _ = wait(pending, return_when=FIRST_EXCEPTION)

@@ -90,8 +90,11 @@ def tables() -> dict[str, str]:
     from sim.day import DAY_PLAN
     from strategies import registry
 
+    from sim.calendar import CalendarConfig, CalendarEvent
+
     out = {"population": table(PopulationConfig, "population"), "day_plan": day_plan_table(),
-           "columns": columns_table(), "kpis": kpis_table()}
+           "columns": columns_table(), "kpis": kpis_table(), "calendar": table(CalendarConfig, "calendar"),
+           "calendar_event": table(CalendarEvent, "calendar.events[i]", full=False)}
     for stage in DAY_PLAN:
         if stage.group:
             out[stage.group] = table(stage.params, f"behaviour.{stage.group}")

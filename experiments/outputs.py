@@ -7,6 +7,8 @@ Layout of a finished run directory::
     spend.parquet        money spent per strategy per day
     retention.parquet    rolling retention by days since joining
     strategy_results.parquet  each strategy's declared daily results (<strategy>.<result>)
+    activity_log.parquet, interactions.parquet   with outputs.activity_log=true: who was active on
+                         which day, and at whom their actions were aimed (sim/activity_log.py)
     summary.json         one flat record of KPIs
     figures/*.png        members, DAU/WAU/MAU, joins vs churn, retention, spend by strategy
     DONE                 written last: the run finished and everything above is complete
@@ -37,12 +39,15 @@ def config_hash(config) -> str:
 
     It covers exactly what determines a run's numbers: every key of the model
     config (never the command settings of ``experiments.settings``), the content
-    of a network file (not its name), and the engine's ``MODEL_VERSION``, so
-    runs of an older engine are never reused."""
+    of every file the config names (network, calendar, arrivals), and the engine's
+    ``MODEL_VERSION``, so runs of an older engine are never reused."""
     data = to_dict(config)
-    if data["network"]["kind"] == "file":  # the graph is the file's content, not its name
-        path = Path(data["network"]["path"])
-        data["network"]["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+    # a file is its content, not its name: the network, the calendar, the arrivals series
+    for group, key in (("network", "path"), ("calendar", "file"), ("population", "arrivals_file")):
+        name = data[group].get(key)
+        if name and (group != "network" or data["network"]["kind"] == "file"):
+            path = Path(name)
+            data[group][f"{key}_sha256"] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
     data["model_version"] = MODEL_VERSION
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
@@ -56,6 +61,14 @@ def finished_hash(out_dir: Path) -> str | None:
         return json.loads(marker.read_text()).get("config_hash", "")
     except (json.JSONDecodeError, AttributeError):
         return ""
+
+
+def finished_outputs(out_dir: Path) -> frozenset:
+    """The optional outputs (e.g. ``activity_log``) a finished run in ``out_dir`` holds."""
+    try:
+        return frozenset(json.loads((Path(out_dir) / DONE).read_text()).get("outputs", []))
+    except (OSError, json.JSONDecodeError, AttributeError):
+        return frozenset()
 
 
 def atomic_write(path: Path, write) -> None:
@@ -93,6 +106,10 @@ def write_run(result, out_dir: Path, seconds: float) -> None:
     atomic_write(out_dir / "spend.parquet", lambda p: result.spend.to_parquet(p, index=False))
     atomic_write(out_dir / "retention.parquet", lambda p: result.retention.to_parquet(p, index=False))
     atomic_write(out_dir / "strategy_results.parquet", lambda p: result.strategy_results.to_parquet(p, index=False))
+    optional = []
+    if result.activity_log is not None:
+        result.activity_log.save(out_dir, atomic_write)
+        optional.append("activity_log")
     summary = {k: _clean(v) for k, v in result.summary.items()}
     summary.update(plan=result.config.plan.name, seed=result.config.seed, network=result.config.network.kind)
     atomic_write(out_dir / "summary.json", lambda p: p.write_text(json.dumps(summary, indent=2) + "\n"))
@@ -103,6 +120,6 @@ def write_run(result, out_dir: Path, seconds: float) -> None:
     _fsync_dir(fig_dir)
     _fsync_dir(out_dir)
     marker = {"status": "finished", "config_hash": config_hash(result.config), "model_version": MODEL_VERSION,
-              "wall_seconds": round(seconds, 3)}
+              "outputs": optional, "wall_seconds": round(seconds, 3)}
     atomic_write(out_dir / DONE, lambda p: p.write_text(json.dumps(marker) + "\n"))
     _fsync_dir(out_dir)

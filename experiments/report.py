@@ -188,9 +188,44 @@ def figures(data, scenarios: list[str], diffs: pd.DataFrame, primary: str, fig_d
     return out
 
 
-def write_report(config, spec, data, report_dir: Path) -> Path:
+def assumptions(configs: dict) -> list[str]:
+    """Markdown lines: what the numbers rest on -- the assumed magnitudes of the strategies the
+    scenarios use (their values in these runs and plausible ranges), and the behaviour parameters."""
+    from sim.day import DAY_PLAN
+    from sim.params import declared
+    from strategies import registry
+
+    lines = ["## What these numbers rest on", "",
+             "The model's behaviour parameters are defaults, not fitted to your community: "]
+    behaviour = [info for stage in DAY_PLAN if stage.group
+                 for info in declared(stage.params, f"behaviour.{stage.group}")]
+    kinds = {kind: sum(1 for i in behaviour if i.source.kind == kind) for kind in ("assumed", "literature")}
+    lines[-1] += (f"{kinds['assumed']} of {len(behaviour)} are modelling assumptions and {kinds['literature']} "
+                  f"come from the literature (docs/model.md lists each with its source and plausible range). "
+                  f"The effects below are illustrative: they show what the model does with these assumptions, "
+                  f"not a measurement of your members.")
+    used = {}
+    for scenario, cfg in configs.items():
+        for name in cfg.plan.strategies:
+            used.setdefault(name, (scenario, cfg.strategies[name]))
+    if used:
+        lines += ["", "Assumed magnitudes of the strategies in this comparison (how members respond; the "
+                      "values used, and the range they plausibly lie in):", ""]
+        for name, (_, params) in used.items():
+            parts = []
+            for info in declared(registry.get(name).Params, f"strategies.{name}"):
+                if info.source.kind != "user" and info.numeric:
+                    lo, hi = info.plausible or (math.nan, math.nan)
+                    parts.append(f"`{info.name}` = {getattr(params, info.name):g} (plausible {lo:g}–{hi:g})")
+            if parts:
+                lines.append(f"- **{name}**: " + "; ".join(parts))
+    return lines + [""]
+
+
+def write_report(config, spec, data, report_dir: Path, configs: dict | None = None) -> Path:
     """The report of comparison ``spec`` (``experiments.settings.CompareSettings``) over the runs
-    in ``data``; ``config`` is the comparison's base model config (network, days)."""
+    in ``data``; ``config`` is the comparison's base model config (network, days); ``configs``
+    maps each scenario to one of its runs' model configs (for the assumptions section)."""
     scenarios = list(spec.scenarios)
     kpis = list(spec.kpis)
     primary = kpis[0]
@@ -259,6 +294,8 @@ def write_report(config, spec, data, report_dir: Path) -> Path:
     }
     for key, path in figs.items():
         lines += [f"![{captions[key]}]({path})", "", f"*{captions[key]}*", ""]
+    if configs:
+        lines += assumptions(configs)
     lines += ["Definitions of every KPI: docs/metrics.md. Per-run outputs: `runs/<scenario>/seed<k>_<hash>/`. "
               "Tables for spreadsheets: `kpis.csv`, `differences.csv`, `runs.csv`.", ""]
     path = report_dir / "report.md"

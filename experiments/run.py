@@ -37,7 +37,7 @@ register_configs()
 def run(cfg: DictConfig, out_dir: Path) -> dict | None:
     """Validate, simulate, write. Returns the summary (None if skipped)."""
     config, settings = load(cfg)
-    job = Job(config, out_dir)
+    job = Job(config, out_dir, outputs=requested_outputs(settings))
     state = status(job)
     if state == CONFLICT and not settings.overwrite:
         raise RunDirError(f"{out_dir} holds a finished run of a different configuration; choose another "
@@ -47,10 +47,15 @@ def run(cfg: DictConfig, out_dir: Path) -> dict | None:
                  "(overwrite=true to redo it)", out_dir)
         return None
     start = time.perf_counter()
-    s = execute(config, out_dir, progress=settings.progress)
+    s = execute(config, out_dir, progress=settings.progress, outputs=job.outputs)
     log.info("finished %d days in %.1f s: %d members, mean DAU (last 30 days) %.0f -> %s",
              s["days"], time.perf_counter() - start, s["final_members"], s["mean_dau_last30"], out_dir)
     return s
+
+
+def requested_outputs(settings) -> frozenset:
+    """The optional outputs the settings ask for (``outputs.activity_log=true`` ...)."""
+    return frozenset(name for name in ("activity_log",) if getattr(settings.outputs, name))
 
 
 def report_user_errors(fn):

@@ -19,6 +19,7 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any
 
+from sim.calendar import CalendarConfig
 from sim.config import MODEL_KEYS, NETWORK_KINDS, Config, PopulationConfig, validate
 from sim.day import BehaviourConfig
 from sim.errors import ConfigError
@@ -61,12 +62,19 @@ class CompareSettings:
 
 
 @dataclass
+class OutputSettings:
+    activity_log: bool = param(False, "also write activity_log.parquet and interactions.parquet (who was active "
+                               "on which day; docs/metrics.md)")
+
+
+@dataclass
 class Settings:
     progress: str = param("auto", "terminal progress: auto (work over 2 s), always, never", choices=MODES)
     overwrite: bool = param(False, "re-run into an output dir that already holds a finished run")
     sweep_name: str = param("sweep", "multirun jobs land in results/sweeps/<sweep_name>/<overrides>/; "
                             "re-running a sweep with the same name resumes it")
     compare: CompareSettings = field(default_factory=CompareSettings)
+    outputs: OutputSettings = field(default_factory=OutputSettings)
 
 
 SETTINGS_KEYS = tuple(f.name for f in dataclasses.fields(Settings))
@@ -96,6 +104,7 @@ def register_configs() -> None:
         cs.store(group="network", name=f"schema_{kind}", node=cls)
     cs.store(group="population", name="schema", node=PopulationConfig)
     cs.store(group="behaviour", name="schema", node=BehaviourConfig)
+    cs.store(group="calendar", name="schema", node=CalendarConfig)
 
 
 def split(data: dict) -> tuple[dict, dict]:

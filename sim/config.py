@@ -23,9 +23,10 @@ from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from sim import day
+from sim.calendar import CalendarConfig
 from sim.day import BehaviourConfig
 from sim.errors import ConfigError
-from sim.params import Source, param
+from sim.params import Source, literature, param
 from sim.schema import build
 
 __all__ = ["Config", "ConfigError", "validate", "to_dict", "NETWORK_KINDS", "MAX_PEOPLE"]
@@ -132,11 +133,51 @@ class PopulationConfig:
                             unit="fit", plausible=(0.3, 0.7), why="Most of the audience fits moderately.")
     fit_concentration: float = param(4.0, "Beta concentration of fit (higher = more alike)", gt=0,
                                      unit="a + b of the Beta", plausible=(2.0, 10.0), why="Beta(2, 2) at the defaults: a broad spread of fit.")
-    initial_habit: float = param(0.3, "habit strength of a newcomer on joining", ge=0, le=1, unit="habit",
-                                 plausible=(0.1, 0.5), why="Newcomers arrive curious but without a habit.")
+    initial_habit: float = param(0.7, "habit strength of a newcomer on joining", ge=0, le=1, unit="habit",
+                                 plausible=(0.2, 0.9),
+                                 why="Newcomers are most active in their first days -- novelty: they arrive "
+                                     "with a habit that fades to their own rate within weeks (CollegeMsg: 53% "
+                                     "are back in week 1, 28% in week 4).")
     seed_member_habit: float = param(0.5, "mean habit of day-0 members (spread +/- half of it)", ge=0, le=1,
                                      unit="habit", plausible=(0.3, 0.8),
                                      why="Day-0 members already have some habit, spread ±50%.")
+    seed_engagement: float = param(
+        1.0, "how much more engaged day-0 members are than the audience (log-odds added to their propensity)",
+        ge=0, unit="log-odds", plausible=(0.0, 2.0),
+        why="An existing community's members are the ones who stayed: selected for engagement. Without "
+            "this, day-0 members drawn like anyone else would mostly drift away in the first months.")
+    # who differs (sim/population.py draw_traits)
+    propensity_sd: float = param(
+        1.0, "spread (sd) of personal activity propensity, a log-odds offset", ge=0, unit="log-odds",
+        plausible=(0.3, 2.0), source=literature("Muchnik et al. 2013, Sci. Rep. 3:1783"),
+        why="Activity differs between people far more than it varies from day to day; a log-normal-like "
+            "spread of rates gives the participation inequality of real communities (the top 10% of users "
+            "hold ~40% of active days in CollegeMsg).")
+    voice_sd: float = param(
+        0.8, "spread (sd of the log) of personal voice: posting, sharing and actions per active day", ge=0,
+        unit="log", plausible=(0.3, 1.8),
+        why="Messages per person are heavy-tailed (CollegeMsg: median 14, mean 44, max 1,091 per sender); "
+            "a log-normal voice reproduces the long right tail.")
+    voice_corr: float = param(0.5, "correlation of voice with activity propensity", ge=-1, le=1, unit="correlation",
+                              plausible=(0.0, 0.9),
+                              why="The people who come most often also say the most.")
+    frailty_variance: float = param(
+        1.0, "variance of the personal churn-hazard multiplier (gamma frailty, mean 1; 0 = everyone alike)",
+        ge=0, unit="variance", plausible=(0.0, 3.0),
+        source=literature("Vaupel, Manton & Stallard 1979, Demography 16(3)"),
+        why="Some people are simply likelier to leave; gamma frailty turns each person's constant hazard into "
+            "a survival curve that flattens like a power law (1 + v h t)^(-1/v) for the cohort.")
+    # when people arrive (agents/joining.py)
+    audience_at_start: float = param(1.0, "share of the audience present on day 0; the rest arrive later", gt=0,
+                                     le=1, unit="share", source=Source("user"),
+                                     why="A community's audience often grows: new students each term, new "
+                                         "customers each month.")
+    arrival_days: int = param(180, "days over which the rest of the audience arrives, evenly (times the "
+                              "calendar's joining multiplier)", ge=1, unit="days", source=Source("user"),
+                              why="Arrivals spread over the first months; use arrivals_file for a dated series.")
+    arrivals_file: Optional[str] = param(None, "CSV with columns day,people: people arriving on each day "
+                                         "(overrides arrival_days)", source=Source("user"),
+                                         why="A dated series of arrivals, e.g. sign-ups per day from your data.")
 
 
 # ------------------------------------------------------------------------ plan
@@ -175,6 +216,7 @@ class Config:
     days: int = param(180, "days to simulate", ge=1, unit="days")
     network: NetworkConfig = MISSING
     population: PopulationConfig = field(default_factory=PopulationConfig)
+    calendar: CalendarConfig = field(default_factory=CalendarConfig)
     behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
     plan: PlanConfig = field(default_factory=PlanConfig)
     strategies: dict[str, Any] = field(

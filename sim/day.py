@@ -25,6 +25,7 @@ import numpy as np
 from agents import actions, activity, churn, joining, state
 from agents.member import Member  # noqa: F401  (the mesa.Agent view CommunityModel offers)
 from sim.errors import StrategyError
+from sim.log_draws import friends_at_random, poisson_at
 from sim.metrics import CENSUS_OUTPUTS, TIMESERIES_COLUMNS, census
 from sim.population import Status
 from sim.stages import Stage
@@ -87,11 +88,29 @@ def take_census(model, _params) -> dict:
     return census(model.population, model.day)
 
 
+def record_log(model, _params) -> dict:
+    """When the run records its activity log: each active person's visible actions today,
+    ``1 + Poisson((actions_mean - 1) voice)``, each aimed at a random friend. Draws come from
+    streams of their own ("log.*"), so recording never changes a simulated number."""
+    if model.log is None:
+        return {}
+    pop, day = model.population, model.day
+    active = np.flatnonzero(pop.active)
+    extra = (model.params.actions.actions_mean - 1.0) * pop.voice[active]
+    actions = poisson_at(model.streams.key("log.actions", day), active, extra) + 1
+    posts = np.zeros(active.size, np.int64)
+    posts[np.searchsorted(active, model.posted[np.isin(model.posted, active)])] = 1
+    src, dst = friends_at_random(model.graph.indptr, model.graph.indices, active, actions,
+                                 model.streams.key("log.targets", day))
+    model.log.add(day, active, actions, posts, src, dst)
+    return {}
+
+
 def close_books(model, _params) -> dict:
     spend = model.ledger.close_day()
     today = {s.name: spend.get(s.name, 0.0) for s in model.strategies}
     model.spend_by_strategy.append(today)
-    return {"cost": float(sum(today.values()))}
+    return {"cost": float(sum(today.values())), "liability": model.ledger.liability}
 
 
 DAY_PLAN: tuple[Stage, ...] = (
@@ -106,7 +125,9 @@ DAY_PLAN: tuple[Stage, ...] = (
     Stage("content", member_content, "today's member posts per member and topic become tomorrow's content"),
     Stage("census", take_census, "count members, prospects, churned, DAU/WAU/MAU and segments",
           outputs=CENSUS_OUTPUTS),
-    Stage("books", close_books, "close the day's books: money spent per strategy", outputs=("cost",)),
+    Stage("books", close_books, "close the day's books: money spent per strategy, money owed",
+          outputs=("cost", "liability")),
+    Stage("log", record_log, "record the activity log, when asked (outputs.activity_log)"),
 )
 
 

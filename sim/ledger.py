@@ -19,6 +19,18 @@ class Ledger:
         self.budget = math.inf if budget is None else float(budget)
         self.spent = 0.0
         self.today: dict[str, float] = {}
+        self.liabilities: dict[str, float] = {}  # money owed but not yet paid (e.g. unredeemed points)
+
+    @property
+    def liability(self) -> float:
+        """Money owed at the moment, over all strategies (not spent, not part of ``spent``)."""
+        return float(sum(self.liabilities.values()))
+
+    def set_liability(self, strategy: str, amount: float) -> None:
+        """What ``strategy`` owes right now (e.g. the value of earned, unredeemed points)."""
+        if amount < 0 or math.isnan(amount):
+            raise ValueError(f"{strategy}: a liability cannot be {amount}")
+        self.liabilities[strategy] = float(amount)
 
     @property
     def remaining(self) -> float:
@@ -90,3 +102,11 @@ class StrategyLedger:
     def spend_units(self, unit_cost: float, units: int) -> int:
         """Book as many of ``units`` (each ``unit_cost``) as the budget covers; returns how many."""
         return self._ledger.spend_units(self.strategy, unit_cost, units)
+
+    @property
+    def liability(self) -> float:
+        return self._ledger.liabilities.get(self.strategy, 0.0)
+
+    def set_liability(self, amount: float) -> None:
+        """What this strategy owes right now (reported as ``liability``; not spent)."""
+        self._ledger.set_liability(self.strategy, amount)

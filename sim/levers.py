@@ -23,6 +23,8 @@ lever                       read by
 ``points_per_action``       actions: points credited per active day, post, share, invite
 ``post_boost``              actions: relative increase of posting today, per person
 ``spam_removed``            state: share of spam the moderators remove, in [0, 1]
+``churn_multiplier``        churn: multiplies every member's churn hazard (1 = no effect;
+                            volunteer admins lower it)
 ==========================  ===========================================================
 
 Two levers change lasting state and are queued, then applied by the engine:
@@ -56,7 +58,8 @@ class Levers:
         super().__setattr__(name, value)
 
     NEUTRAL = {"posts_all": 0.0, "content_quality": 0.5, "marketing_p": 0.0, "invite_boost": 0.0,
-               "accept_boost": 0.0, "referral_fit_penalty": 0.0, "points_per_action": 0.0, "spam_removed": 0.0}
+               "accept_boost": 0.0, "referral_fit_penalty": 0.0, "points_per_action": 0.0, "spam_removed": 0.0,
+               "churn_multiplier": 1.0}
 
     def reset(self) -> None:
         """Back to neutral: no operator content, no uplift, no messages."""

@@ -34,10 +34,15 @@ class Column:
 COLUMNS: tuple[Column, ...] = (
     Column("day", "day number t (1..T); day 0 is the initial state"),
     Column("members", "people with status member at the end of day t"),
-    Column("prospects", "people who have never joined"),
-    Column("churned_total", "people who have churned by the end of day t (cumulative)"),
+    Column("prospects", "people in the audience who have never joined"),
+    Column("lapsed", "people who churned and have not come back (at the end of day t)"),
+    Column("outside", "people not yet in the audience (they arrive later)"),
+    Column("churned_total", "churn events so far: members who lapsed on days 1..t (a person who returns and "
+                            "lapses again counts twice)"),
+    Column("arrived", "people who entered the audience on day t (audience growth)"),
     Column("joined", "prospects who became members on day t (all channels)"),
-    Column("churned", "members who churned on day t"),
+    Column("churned", "members who churned (lapsed) on day t"),
+    Column("returned", "lapsed people who came back (were active again) on day t"),
     Column("dau", "members active on day t and still members at the end of it"),
     Column("wau", "members whose `last_active` ≥ t − 6 (active in the last 7 days)"),
     Column("mau", "members whose `last_active` ≥ t − 29 (active in the last 30 days)"),
@@ -51,6 +56,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("purchases", "purchases on day t"),
     Column("cost", "money the plan's strategies spent on day t (never more than the budget left)"),
     Column("revenue", "`purchases × price` on day t"),
+    Column("liability", "money the plan owes at the end of day t but has not paid (earned, unredeemed points)"),
     Column("seg_core", "members in the core segment at the end of day t (segments below)"),
     Column("seg_active", "members in the active segment at the end of day t"),
     Column("seg_casual", "members in the casual segment at the end of day t"),
@@ -58,38 +64,38 @@ COLUMNS: tuple[Column, ...] = (
     Column("new_ties", "friendships added on day t by strategies (events, interest groups)"),
 )
 TIMESERIES_COLUMNS = [c.name for c in COLUMNS]
-CENSUS_OUTPUTS = ("members", "prospects", "churned_total", "dau", "wau", "mau") + tuple(
+CENSUS_OUTPUTS = ("members", "prospects", "lapsed", "outside", "dau", "wau", "mau") + tuple(
     f"seg_{name}" for name in SEGMENT_NAMES)
 
 
 def census(pop: Population, day: int) -> dict:
-    """The stock columns at the end of ``day``: members, prospects, churned_total, DAU/WAU/MAU, segments."""
+    """The stock columns at the end of ``day``: people by status, DAU/WAU/MAU, segments."""
     c = _census(pop.status, pop.active, pop.last_active_day, pop.join_day, pop.recent_activity, day)
-    row = {"members": int(c[1]), "prospects": int(c[0]), "churned_total": int(c[2]),
-           "dau": int(c[3]), "wau": int(c[4]), "mau": int(c[5])}
+    row = {"members": int(c[1]), "prospects": int(c[0]), "lapsed": int(c[2]), "outside": int(c[3]),
+           "dau": int(c[4]), "wau": int(c[5]), "mau": int(c[6])}
     for k, name in enumerate(SEGMENT_NAMES):
-        row[f"seg_{name}"] = int(c[6 + k])
+        row[f"seg_{name}"] = int(c[7 + k])
     return row
 
 
 @nb.njit(cache=True)
 def _census(status, active, last_active_day, join_day, recent_activity, day):
-    """One pass: prospects, members, churned, dau, wau, mau, then core/active/casual/dormant
-    (the definitions of sim/segments.py)."""
-    out = np.zeros(10, np.int64)
+    """One pass: people by status (prospect, member, lapsed, outside), dau, wau, mau, then
+    core/active/casual/dormant (the definitions of sim/segments.py)."""
+    out = np.zeros(11, np.int64)
     for i in range(status.size):
         s = status[i]
         out[s] += 1
         if s != 1:
             continue
         if active[i]:
-            out[3] += 1
+            out[4] += 1
         since = day - last_active_day[i]
         if since < 7:
-            out[4] += 1
-        if since < 30:
             out[5] += 1
-        out[6 + segment_of(last_active_day[i], join_day[i], recent_activity[i], day)] += 1
+        if since < 30:
+            out[6] += 1
+        out[7 + segment_of(last_active_day[i], join_day[i], recent_activity[i], day)] += 1
     return out
 
 
@@ -236,6 +242,12 @@ def _total_revenue(run: Run):
     return float(run.ts["revenue"].sum())
 
 
+@kpi("liability", "Money owed at the end", "currency", direction=-1, kind="currency",
+     formula="`liability(T)`: earned but unredeemed points at their money value (not in `total_cost`)")
+def _liability(run: Run):
+    return float(run.last["liability"])
+
+
 @kpi("roi", "Return on spend", "(revenue - cost) / cost", direction=+1, kind="ratio", non_negative=False,
      formula="`(total_revenue − total_cost) / total_cost`; null when nothing was spent")
 def _roi(run: Run):
@@ -252,6 +264,12 @@ def _total_joined(run: Run):
 @kpi("total_churned", "People who left", "people", direction=-1, formula="`Σ churned(t)`")
 def _total_churned(run: Run):
     return int(run.ts["churned"].sum())
+
+
+@kpi("total_returned", "People who came back", "people", direction=+1,
+     formula="`Σ returned(t)`: lapsed people active again")
+def _total_returned(run: Run):
+    return int(run.ts["returned"].sum())
 
 
 @kpi("peak_dau", "Peak daily active members", "members", direction=+1, formula="`max_t dau(t)`",

@@ -5,6 +5,9 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from sim.activity_log import LogRecorder
+from sim.arrivals import Arrivals
+from sim.calendar import Calendar
 from sim.config import validate
 from sim.context import StrategyContext
 from sim.day import DAY_PLAN, Member, make_strategies, run_hook
@@ -33,7 +36,8 @@ class CommunityModel(mesa.Model):
     DictConfig, a nested dict of overrides of the defaults, or a
     :class:`~sim.config.Config`). ``graph`` may be given to reuse a built
     graph across runs (it must match ``cfg.network``); ``strategies`` replaces
-    the plan's strategies with these objects.
+    the plan's strategies with these objects; ``activity_log=True`` records who was active on
+    which day (``model.activity_log()``, an :class:`~sim.activity_log.ActivityLog`).
 
     State lives in arrays (``model.population``); ``model.member(i)`` gives a
     mesa.Agent view of person ``i``. A step runs the stages of
@@ -43,7 +47,7 @@ class CommunityModel(mesa.Model):
     ``"daily"``; ``model.timeseries()`` gives it as a DataFrame).
     """
 
-    def __init__(self, cfg=None, *, graph=None, strategies=None):
+    def __init__(self, cfg=None, *, graph=None, strategies=None, activity_log: bool = False):
         cfg = validate(_with_defaults(cfg))
         super().__init__(rng=cfg.seed)
         self.cfg = cfg
@@ -53,6 +57,8 @@ class CommunityModel(mesa.Model):
         self.graph = graph if graph is not None else build_graph(cfg.network, self.streams)
         self.graph_degree = self.graph.degree.astype(np.float32)
         self.population = Population.create(cfg.population, self.graph, self.streams)
+        self.calendar = Calendar.build(cfg.calendar, cfg.days)
+        self.arrivals = Arrivals(self.population, cfg.population, cfg.days)
         self.params = cfg.behaviour
         self.initial_habit = cfg.population.initial_habit
         self.levers = Levers(self.graph.n, self.population.n_topics)
@@ -60,10 +66,14 @@ class CommunityModel(mesa.Model):
         self.strategies = make_strategies(cfg) if strategies is None else list(strategies)
         self.contexts = [StrategyContext(self, s) for s in self.strategies]
         self.day_plan = DAY_PLAN
-        self.initial_members = int(self.population.is_member.sum())
+        self.seed_members = np.flatnonzero(self.population.is_member)
+        self.initial_members = int(self.seed_members.size)
         self.ugc_per_member = np.zeros(self.population.n_topics)
         self.ugc_by_topic = np.zeros(self.population.n_topics, np.int64)
         self.cascade_sizes = np.zeros(0, np.int64)
+        self.posted = np.zeros(0, np.int64)  # who posted today (agents/actions.py)
+        self.churned_total = 0
+        self.log = LogRecorder(self.graph.n) if activity_log else None
         self.record: dict = {}  # the day's outputs so far, stage by stage
         self.today: dict = {}  # the last finished day's record, one value per timeseries column
         self.spend_by_strategy: list[dict] = []
@@ -132,6 +142,14 @@ class CommunityModel(mesa.Model):
         if person not in self._views:
             self._views[person] = Member(self, person)
         return self._views[person]
+
+    def activity_log(self):
+        """Who was active on which day so far (needs ``activity_log=True``)."""
+        if self.log is None:
+            raise RuntimeError("this model does not record its activity: build it with activity_log=True")
+        log = self.log.log(1, max(self.day, 1), self.calendar.weekday(1))
+        log.meta["established"] = self.seed_members
+        return log
 
     def timeseries(self):
         """The collected daily metrics as a DataFrame, one row per day (docs/metrics.md)."""

@@ -1,4 +1,4 @@
-"""Everyone in the audience -- members, prospects and churned -- as a struct of arrays.
+"""Everyone in the audience -- members, prospects, lapsed and not yet arrived -- as a struct of arrays.
 
 One entry per node of the social graph. The daily rules in :mod:`agents`
 update these arrays in place, vectorised over people; a
@@ -21,7 +21,8 @@ from sim.random_streams import RandomStreams
 class Status(IntEnum):
     PROSPECT = 0  # in the audience, not (yet) a member
     MEMBER = 1
-    CHURNED = 2  # left; never active again
+    LAPSED = 2  # left the community (churned); may come back (agents/activity.py)
+    OUTSIDE = 3  # not yet in the audience; arrives on a later day (agents/joining.py)
 
 
 class Role(IntEnum):
@@ -64,6 +65,11 @@ class Population:
     churn_pressure: np.ndarray  # float32: churned friends, each fading exponentially
     interactions: np.ndarray  # float32: interactions received today
     recent_activity: np.ndarray  # uint32: activity history, bit 0 = today, bit k = k days ago
+    # stable traits, drawn once (population.* heterogeneity parameters)
+    propensity: np.ndarray  # float32: personal log-odds offset of activity (Normal(0, propensity_sd))
+    voice: np.ndarray  # float32: personal multiplier of posting, sharing and actions (mean-1 log-normal)
+    frailty: np.ndarray  # float32: personal multiplier of the churn hazard (mean-1 gamma)
+    arrival_order: np.ndarray  # int32: order in which people outside the audience arrive (-1: present)
     n_topics: int = 1
 
     @property
@@ -81,6 +87,10 @@ class Population:
     def nbytes(self) -> int:
         return sum(getattr(self, f.name).nbytes for f in fields(self) if f.name != "n_topics")
 
+    @property
+    def arrays(self) -> list[str]:
+        return [f.name for f in fields(self) if f.name != "n_topics"]
+
     @classmethod
     def create(cls, cfg, graph: CSRGraph, streams: RandomStreams) -> "Population":
         """Day-0 population for ``graph`` under the population config ``cfg``."""
@@ -94,6 +104,7 @@ class Population:
         a = cfg.fit_mean * cfg.fit_concentration
         b = (1 - cfg.fit_mean) * cfg.fit_concentration
         fit = streams.generator("init.fit").beta(a, b, size=n).astype(np.float32)
+        propensity, voice, frailty = draw_traits(cfg, n, streams)
         pop = cls(
             status=np.zeros(n, np.int8),
             active=np.zeros(n, bool),
@@ -115,15 +126,22 @@ class Population:
             churn_pressure=np.zeros(n, np.float32),
             interactions=np.zeros(n, np.float32),
             recent_activity=np.zeros(n, np.uint32),
+            propensity=propensity,
+            voice=voice,
+            frailty=frailty,
+            arrival_order=np.full(n, -1, np.int32),
             n_topics=n_topics,
         )
+        present = _audience_at_start(pop, cfg.audience_at_start, streams.generator("init.arrivals"))
         k = cfg.initial_members if cfg.initial_members is not None else int(round(cfg.initial_member_share * n))
-        if k > n:
-            raise ConfigError([f"population.initial_members: {k} is more than the {n} people in the network"])
-        seeds = _place_members(graph, k, cfg.placement, streams.generator("init.placement"))
+        if k > present.size:
+            where = "in the network" if present.size == n else f"in the audience on day 0 (population.audience_at_start)"
+            raise ConfigError([f"population.initial_members: {k} is more than the {present.size} people {where}"])
+        seeds = _place_members(graph, k, cfg.placement, streams.generator("init.placement"), present)
         pop.status[seeds] = Status.MEMBER
         pop.channel[seeds] = Channel.SEED
         pop.join_day[seeds] = 0
+        pop.propensity[seeds] += np.float32(cfg.seed_engagement)  # those who stayed are the engaged ones
         g = streams.generator("init.seed_members")
         spread = g.random(seeds.size)
         pop.habit[seeds] = np.clip(cfg.seed_member_habit * (0.5 + spread), 0, 1)
@@ -135,16 +153,53 @@ class Population:
         return pop
 
 
-def _place_members(graph: CSRGraph, k: int, placement: str, rng: np.random.Generator) -> np.ndarray:
+def draw_traits(cfg, n: int, streams: RandomStreams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Stable personal traits (docs/model.md, "Who differs"): activity propensity, voice, frailty.
+
+    * propensity ~ Normal(0, propensity_sd): a personal log-odds offset of daily activity;
+    * voice = exp(voice_sd (r z_p + sqrt(1 - r^2) z) - voice_sd^2 / 2): log-normal, mean 1,
+      correlated (r = voice_corr) with propensity -- the frequent visitors also say more;
+    * frailty ~ Gamma(1 / v, v), mean 1, variance v = frailty_variance (v = 0: everyone 1).
+    """
+    g = streams.generator("init.traits")
+    z_propensity = g.standard_normal(n)
+    z_voice = g.standard_normal(n)
+    propensity = (cfg.propensity_sd * z_propensity).astype(np.float32)
+    r, s = cfg.voice_corr, cfg.voice_sd
+    voice = np.exp(s * (r * z_propensity + np.sqrt(1 - r * r) * z_voice) - s * s / 2).astype(np.float32)
+    v = cfg.frailty_variance
+    frailty = (g.gamma(1.0 / v, v, size=n) if v > 0 else np.ones(n)).astype(np.float32)
+    return propensity, voice, frailty
+
+
+def _audience_at_start(pop: "Population", share: float, rng: np.random.Generator) -> np.ndarray:
+    """Mark everyone but a ``share`` of people as outside the audience; they arrive later in a
+    random order (``arrival_order``). Returns the ids present on day 0."""
+    n = pop.n
+    if share >= 1.0:
+        return np.arange(n)
+    order = rng.permutation(n)
+    k = int(round(share * n))
+    present, later = np.sort(order[:k]), order[k:]
+    pop.status[later] = Status.OUTSIDE
+    pop.arrival_order[later] = np.arange(later.size, dtype=np.int32)
+    return present
+
+
+def _place_members(graph: CSRGraph, k: int, placement: str, rng: np.random.Generator,
+                   present: np.ndarray) -> np.ndarray:
     n = graph.n
     if k == 0:
         return np.empty(0, np.int64)
     if placement == "random":
-        return np.sort(rng.choice(n, size=k, replace=False))
+        if present.size == n:
+            return np.sort(rng.choice(n, size=k, replace=False))
+        return np.sort(rng.choice(present, size=k, replace=False))
     # "cluster": breadth-first from a random person, jumping to a new random
     # start whenever a connected component is used up
     adjacency = graph.adjacency()
     chosen = np.zeros(n, bool)
+    chosen[np.setdiff1d(np.arange(n), present)] = True  # people outside the audience cannot be members
     picked: list[np.ndarray] = []
     remaining = k
     order = rng.permutation(n)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from sim.activity_log import ActivityLog
 from sim.metrics import retention_curve, summarise
 from sim.model import CommunityModel
 from sim.progress import Progress
@@ -22,9 +23,11 @@ class SimResult:
     strategy_results: pd.DataFrame  # day + each strategy's declared daily results (<strategy>.<result>)
     config: object = field(repr=False)
     model: CommunityModel | None = field(default=None, repr=False)
+    activity_log: ActivityLog | None = field(default=None, repr=False)  # with activity_log=True
 
 
-def simulate(cfg=None, *, graph=None, keep_model: bool = False, progress: str = "auto") -> SimResult:
+def simulate(cfg=None, *, graph=None, keep_model: bool = False, progress: str = "auto",
+             activity_log: bool = False) -> SimResult:
     """Run one scenario.
 
     ``cfg`` is a Hydra DictConfig, a :class:`sim.config.Config`, or a nested
@@ -32,9 +35,10 @@ def simulate(cfg=None, *, graph=None, keep_model: bool = False, progress: str = 
     "network": {"kind": "watts_strogatz", "n": 5000}})``. Invalid values raise
     :class:`sim.errors.ConfigError` before any work is done. ``progress``:
     ``auto`` prints progress lines for runs longer than a couple of seconds,
-    ``always`` or ``never``.
+    ``always`` or ``never``. ``activity_log=True`` also returns who was active on which day
+    (:class:`sim.activity_log.ActivityLog`, measured by :mod:`sim.observed`).
     """
-    model = CommunityModel(cfg, graph=graph)
+    model = CommunityModel(cfg, graph=graph, activity_log=activity_log)
     days = model.cfg.days
     bar = Progress(days, progress, unit="day")
     for _ in range(days):
@@ -56,4 +60,5 @@ def simulate(cfg=None, *, graph=None, keep_model: bool = False, progress: str = 
         strategy_results=results,
         config=model.cfg,
         model=model if keep_model else None,
+        activity_log=model.activity_log() if activity_log else None,
     )

@@ -7,4 +7,4 @@ resumed after such a change re-runs everything instead of mixing runs of two
 engines. Changes that move no number (refactors, outputs, reports) keep it.
 """
 
-MODEL_VERSION = "2.0"
+MODEL_VERSION = "3.0"

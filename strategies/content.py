@@ -17,17 +17,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sim.params import param, prob
+from sim.params import Source, param, prob
 from strategies.base import Strategy
 from strategies.registry import register
 
 
 @dataclass
 class ContentParams:
-    posts_per_week: float = param(7.0, "operator posts per week, pushed to all members", ge=0)
-    quality: float = prob(0.6, "content quality at or below team capacity (0.5 = average)")
-    team_capacity: float = param(14.0, "posts per week the team makes at full quality", gt=0)
-    cost_per_post: float = param(50.0, "money per post", ge=0)
+    posts_per_week: float = param(7.0, "operator posts per week, pushed to all members", ge=0, unit="posts/week", source=Source("user"))
+    quality: float = prob(0.6, "content quality at or below team capacity (0.5 = average)", unit="quality", plausible=(0.4, 0.8),
+                           why="A good team writes better than average (assumed); quality scales both appeal and satisfaction.")
+    team_capacity: float = param(14.0, "posts per week the team makes at full quality", gt=0, unit="posts/week", source=Source("user"))
+    cost_per_post: float = param(50.0, "money per post", ge=0, unit="currency", source=Source("user"))
 
 
 def posts_on_day(day: int, per_week: float) -> int:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.params import param, prob
+from sim.params import Source, param, prob
 from strategies.base import Strategy
 from strategies.registry import register
 from strategies.targeting import TARGETS, targets
@@ -32,16 +32,21 @@ ONLINE = {"ties": 0.25, "uplift": 0.6, "cost": 0.2}
 @dataclass
 class EventsParams:
     kind: str = param("offline", "offline salon or online live session", choices=("offline", "online"))
-    every_days: int = param(30, "days between events", ge=1)
-    first_day: int = param(7, "day of the first event", ge=1)
-    capacity: int = param(50, "places per event", ge=1)
+    every_days: int = param(30, "days between events", ge=1, unit="days", source=Source("user"))
+    first_day: int = param(7, "day of the first event", ge=1, unit="day", source=Source("user"))
+    capacity: int = param(50, "places per event", ge=1, unit="people", source=Source("user"))
     target: str = param("active", "who is invited: all, core, active, casual, dormant (join with +)")
-    attend_prob: float = prob(0.6, "chance an invited member attends")
-    uplift: float = param(2.0, "activity log-odds added for attendees on the event day", ge=0)
-    boost_days: float = param(14.0, "e-folding days of the boost after an event", gt=0)
-    ties_per_attendee: float = param(2.0, "new friendships per attendee (offline)", ge=0)
-    fixed_cost: float = param(500.0, "money per event (offline)", ge=0)
-    cost_per_attendee: float = param(20.0, "money per attendee (offline)", ge=0)
+    attend_prob: float = prob(0.6, "chance an invited member attends", plausible=(0.3, 0.8),
+                              why="Most who accept an invitation come (assumed).")
+    uplift: float = param(2.0, "activity log-odds added for attendees on the event day", ge=0, unit="log-odds",
+                          plausible=(0.5, 3.0), why="Meeting people in person is the strongest pull an operator has "
+                          "(assumed); it fades over boost_days.")
+    boost_days: float = param(14.0, "e-folding days of the boost after an event", gt=0, unit="days", plausible=(3.0, 30.0),
+                              why="The glow of an event lasts about two weeks (assumed).")
+    ties_per_attendee: float = param(2.0, "new friendships per attendee (offline)", ge=0, unit="ties", plausible=(0.5, 4.0),
+                                     why="People leave a salon knowing a couple of others (assumed).")
+    fixed_cost: float = param(500.0, "money per event (offline)", ge=0, unit="currency", source=Source("user"))
+    cost_per_attendee: float = param(20.0, "money per attendee (offline)", ge=0, unit="currency", source=Source("user"))
 
     def check(self) -> list[str]:
         bad = [t for t in self.target.split("+") if t.strip() not in TARGETS]

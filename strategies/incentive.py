@@ -21,7 +21,12 @@ Neal 2007). So activity dips below where it would have been without the
 programme, most for the members who engaged most under it.
 
 Redemption: every ``redeem_at`` points a member cashes in, costing
-``redeem_at * point_value``; a programme that cannot pay its redemptions stops.
+``redeem_at * point_value``; members keep redeeming the points they earned after the
+programme is withdrawn. Points earned and not yet redeemed are money owed: the programme
+books their value as its liability every day (``liability`` in the time series and the
+summary; not part of ``total_cost``), and it stops issuing points once the budget left does
+not cover what it owes (it cannot promise more than it can pay). A programme that cannot pay
+its redemptions stops.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from typing import Optional
 
 import numpy as np
 
-from sim.params import param
+from sim.params import Source, literature, param
 from sim.population import Status
 from strategies.base import Strategy, window_problems
 from strategies.registry import register
@@ -40,20 +45,29 @@ from strategies.registry import register
 
 @dataclass
 class IncentiveParams:
-    points_per_action: float = param(10.0, "points per active day, post, share and invite", ge=0)
-    point_value: float = param(0.01, "money per point when redeemed", ge=0)
-    redeem_at: float = param(1000.0, "points per redemption", gt=0)
-    reward_uplift: float = param(1.0, "activity log-odds of the reward when new", ge=0)
-    habituation_days: float = param(30.0, "e-folding days over which the reward's pull fades", gt=0)
-    level_step: float = param(500.0, "lifetime points per level", gt=0)
-    level_uplift: float = param(0.1, "activity log-odds per level", ge=0)
-    max_level: int = param(5, "highest level", ge=0)
+    points_per_action: float = param(10.0, "points per active day, post, share and invite", ge=0, unit="points", source=Source("user"))
+    point_value: float = param(0.01, "money per point when redeemed", ge=0, unit="currency", source=Source("user"))
+    redeem_at: float = param(1000.0, "points per redemption", gt=0, unit="points", source=Source("user"))
+    reward_uplift: float = param(0.6, "activity log-odds of the reward when new", ge=0, unit="log-odds",
+                                 plausible=(0.2, 1.5),
+                                 why="A new reward is noticed (assumed): +0.6 log-odds, fading with habituation.")
+    habituation_days: float = param(30.0, "e-folding days over which the reward's pull fades", gt=0, unit="days",
+                                    plausible=(10.0, 90.0), why="The same reward motivates less and less (habituation; assumed).")
+    level_step: float = param(500.0, "lifetime points per level", gt=0, unit="points", source=Source("user"))
+    level_uplift: float = param(0.1, "activity log-odds per level", ge=0, unit="log-odds", plausible=(0.0, 0.3),
+                                why="Status levels add a little pull (assumed).")
+    max_level: int = param(5, "highest level", ge=0, unit="levels", source=Source("user"))
     crowding: float = param(0.8, "share of the habit's pull lost at full reliance once rewards stop",
-                            ge=0, le=1)
-    reliance_days: float = param(60.0, "days in the programme to build most of the reliance", gt=0)
-    recovery_days: float = param(45.0, "e-folding days for intrinsic motivation to recover", gt=0)
-    start_day: int = param(1, "first day of the programme", ge=1)
-    end_day: Optional[int] = param(None, "day the programme is withdrawn (null = never)", ge=1)
+                            ge=0, le=1, unit="share", plausible=(0.2, 1.0),
+                            source=literature("Deci, Koestner & Ryan 1999, Psychol. Bull. 125(6)"),
+                            why="Extrinsic rewards undermine intrinsic motivation (the mechanism; its size here is "
+                                "assumed), so withdrawing them leaves activity below where it would have been.")
+    reliance_days: float = param(60.0, "days in the programme to build most of the reliance", gt=0, unit="days",
+                                  plausible=(20.0, 120.0), why="Reliance on rewards grows over months (assumed).")
+    recovery_days: float = param(45.0, "e-folding days for intrinsic motivation to recover", gt=0, unit="days",
+                                  plausible=(15.0, 120.0), why="Crowded-out motivation comes back slowly (assumed).")
+    start_day: int = param(1, "first day of the programme", ge=1, unit="day", source=Source("user"))
+    end_day: Optional[int] = param(None, "day the programme is withdrawn (null = never)", ge=1, unit="day", source=Source("user"))
 
     def check(self) -> list[str]:
         return window_problems(self.start_day, self.end_day, "programme")
@@ -65,6 +79,7 @@ class Incentives(Strategy):
     Params = IncentiveParams
 
     results = {"redeemed_value": "money paid out for redemptions today",
+               "liability": "value of earned, unredeemed points at the end of the day (money owed)",
                "running": "1 while the programme runs, 0 once it has stopped or not yet started"}
 
     def setup(self, ctx) -> None:
@@ -82,6 +97,8 @@ class Incentives(Strategy):
     def before_day(self, ctx) -> None:
         p, pop = self.params, ctx.population
         member = pop.status == Status.MEMBER
+        if self.running(ctx.day) and ctx.ledger.remaining <= ctx.ledger.liability:
+            self.stopped_for_budget = True  # every further point would be a promise it cannot keep
         ctx.record("running", self.running(ctx.day))
         if self.running(ctx.day):
             ctx.levers.points_per_action = p.points_per_action
@@ -98,16 +115,19 @@ class Incentives(Strategy):
 
     def after_day(self, ctx) -> None:
         p, pop = self.params, ctx.population
-        if not self.running(ctx.day):
+        if ctx.day < p.start_day:
             return
         unredeemed = pop.points - self.redeemed
         cashing = np.flatnonzero((unredeemed >= p.redeem_at) & (pop.status == Status.MEMBER))
-        if cashing.size == 0:
-            return
-        lots = np.floor(unredeemed[cashing] / p.redeem_at)
-        cost = float(lots.sum() * p.redeem_at * p.point_value)
-        if ctx.ledger.spend_all_or_nothing(cost):
-            self.redeemed[cashing] += lots * p.redeem_at
-            ctx.record("redeemed_value", cost)
-        else:
-            self.stopped_for_budget = True  # can't honour redemptions: the programme ends
+        if cashing.size:
+            lots = np.floor(unredeemed[cashing] / p.redeem_at)
+            cost = float(lots.sum() * p.redeem_at * p.point_value)
+            if ctx.ledger.spend_all_or_nothing(cost):
+                self.redeemed[cashing] += lots * p.redeem_at
+                unredeemed[cashing] -= lots * p.redeem_at
+                ctx.record("redeemed_value", cost)
+            else:
+                self.stopped_for_budget = True  # can't honour redemptions: the programme ends
+        owed = float(unredeemed.sum(dtype=np.float64)) * p.point_value
+        ctx.ledger.set_liability(owed)
+        ctx.record("liability", owed)

@@ -27,7 +27,7 @@ import numpy as np
 
 from sim.centrality import core_number, pagerank
 from sim.diffusion import independent_cascade
-from sim.params import param
+from sim.params import Source, param
 from sim.population import Role, Status
 from strategies.base import Strategy
 from strategies.registry import register
@@ -37,12 +37,15 @@ METHODS = ("random", "degree", "pagerank", "kcore", "greedy")
 
 @dataclass
 class KOLParams:
-    k: int = param(20, "number of KOLs", ge=0)
+    k: int = param(20, "number of KOLs", ge=0, unit="people", source=Source("user"))
     method: str = param("degree", "how KOLs are chosen", choices=METHODS)
-    perk_cost: float = param(10.0, "money per KOL per day", ge=0)
-    perk_uplift: float = param(1.0, "activity log-odds the perks give a KOL", ge=0)
-    greedy_pool: int = param(200, "candidates (highest degree) the greedy method considers", ge=1)
-    greedy_samples: int = param(20, "Monte-Carlo cascades per influence estimate", ge=1)
+    perk_cost: float = param(10.0, "money per KOL per day", ge=0, unit="currency", source=Source("user"))
+    perk_uplift: float = param(1.0, "activity log-odds the perks give a KOL", ge=0, unit="log-odds", plausible=(0.3, 2.0),
+                               why="Being chosen and paid brings a KOL back more often (assumed).")
+    greedy_pool: int = param(200, "candidates (highest degree) the greedy method considers", ge=1,
+                             unit="people", source=Source("user"))
+    greedy_samples: int = param(20, "Monte-Carlo cascades per influence estimate", ge=1, unit="cascades",
+                                source=Source("user"))
 
     def check(self) -> list[str]:
         if self.method == "greedy" and self.greedy_pool < self.k:

@@ -8,6 +8,12 @@ Lever: ``spam_removed = min(1, intensity + admin_removal * admins)``. Spam
 lowers every active member's satisfaction (agents/state.py), which lowers
 activity and raises churn.
 
+Volunteer admins also keep members from leaving: with ``c = min(1, admins x
+members_per_admin / members)`` of the members looked after, every member's churn hazard
+is multiplied by ``1 - admin_churn_cut x c`` (lever ``churn_multiplier``). The default cut,
+at most 25% with full coverage, is the source playbooks' best case for 用户管理用户
+(``assumed``: a claim, not a measurement).
+
 Trade-off: moderation cost ``cost_per_1000_members`` x intensity per day, plus
 ``admin_perk_cost`` per admin per day.
 """
@@ -18,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.params import param, prob
+from sim.params import Source, param, prob
 from sim.population import Role, Status
 from strategies.base import Strategy
 from strategies.registry import register
@@ -27,13 +33,20 @@ from strategies.targeting import targets
 
 @dataclass
 class ModerationParams:
-    intensity: float = prob(0.7, "share of spam paid moderators remove")
-    cost_per_1000_members: float = param(10.0, "money per day per 1000 members at full intensity", ge=0)
-    admins: int = param(10, "members promoted to admin", ge=0)
-    promote_day: int = param(14, "day admins are first promoted (core members first, then active)", ge=1)
-    admin_removal: float = prob(0.03, "share of spam each admin removes")
-    admin_perk_cost: float = param(2.0, "money per admin per day", ge=0)
-    admin_uplift: float = param(0.5, "activity log-odds of being an admin", ge=0)
+    intensity: float = prob(0.7, "share of spam paid moderators remove", source=Source("user"))
+    cost_per_1000_members: float = param(10.0, "money per day per 1000 members at full intensity", ge=0, unit="currency", source=Source("user"))
+    admins: int = param(10, "members promoted to admin", ge=0, unit="people", source=Source("user"))
+    promote_day: int = param(14, "day admins are first promoted (core members first, then active)", ge=1, unit="day", source=Source("user"))
+    admin_removal: float = prob(0.03, "share of spam each admin removes", plausible=(0.005, 0.1),
+                                why="A volunteer catches some of the spam (assumed).")
+    admin_perk_cost: float = param(2.0, "money per admin per day", ge=0, unit="currency", source=Source("user"))
+    admin_uplift: float = param(0.5, "activity log-odds of being an admin", ge=0, unit="log-odds",
+                                plausible=(0.0, 1.0), why="A role gives a reason to come back.")
+    admin_churn_cut: float = prob(0.25, "share of the churn hazard admins remove when they look after everyone",
+                                  plausible=(0.0, 0.25),
+                                  why="The playbooks' best case: volunteer admins cut churn by 25%.")
+    members_per_admin: float = param(50.0, "members one admin looks after", gt=0, unit="members",
+                                     plausible=(20.0, 200.0), why="A volunteer can follow a few dozen members.")
 
 
 @register
@@ -59,6 +72,8 @@ class Moderation(Strategy):
         removed = (p.intensity if paid_mods else 0.0) + p.admin_removal * staying.size
         ctx.levers.spam_removed = max(ctx.levers.spam_removed, min(1.0, removed))
         ctx.levers.activity_uplift[staying] += p.admin_uplift
+        coverage = min(1.0, staying.size * p.members_per_admin / members) if members else 0.0
+        ctx.levers.churn_multiplier *= 1.0 - p.admin_churn_cut * coverage
         ctx.record("admins", staying.size)
         ctx.record("spam_removed", min(1.0, removed))
 

@@ -14,18 +14,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.params import param
+from sim.params import Source, param
 from strategies.base import Strategy
 from strategies.registry import register
 
 
 @dataclass
 class ReferralParams:
-    inviter_reward: float = param(5.0, "money to the member whose invitation is accepted", ge=0)
-    invitee_reward: float = param(5.0, "money to the invited person on joining", ge=0)
-    invite_sensitivity: float = param(0.4, "relative rise in invitations per unit of inviter reward", ge=0)
-    accept_sensitivity: float = param(0.2, "relative rise in acceptance per unit of invitee reward", ge=0)
-    fit_penalty: float = param(0.06, "fit lost by reward-driven joiners per unit of invitee reward", ge=0)
+    inviter_reward: float = param(5.0, "money to the member whose invitation is accepted", ge=0, unit="currency", source=Source("user"))
+    invitee_reward: float = param(5.0, "money to the invited person on joining", ge=0, unit="currency", source=Source("user"))
+    invite_sensitivity: float = param(0.4, "relative rise in invitations per unit of inviter reward", ge=0, unit="per currency",
+                                      plausible=(0.05, 1.0), why="Paid referrers invite more (assumed): a reward of 5 triples invitations.")
+    accept_sensitivity: float = param(0.2, "relative rise in acceptance per unit of invitee reward", ge=0, unit="per currency",
+                                      plausible=(0.02, 0.5), why="A sign-up bonus lifts acceptance (assumed).")
+    fit_penalty: float = param(0.06, "fit lost by reward-driven joiners per unit of invitee reward", ge=0, unit="per currency",
+                               plausible=(0.0, 0.15), why="Those who come for the reward fit worse and leave sooner (assumed).")
 
 
 @register

@@ -21,7 +21,7 @@ from typing import Optional
 
 import numpy as np
 
-from sim.params import param
+from sim.params import Source, param
 from sim.population import Status
 from strategies.base import Strategy
 from strategies.content import posts_on_day
@@ -30,11 +30,12 @@ from strategies.registry import register
 
 @dataclass
 class SegmentationParams:
-    posts_per_week: float = param(3.5, "operator posts per week in each served topic", ge=0)
-    max_topics: Optional[int] = param(None, "serve only the largest topics (null = all)", ge=1)
-    cost_per_topic_per_week: float = param(150.0, "operator effort per served topic per week (money)", ge=0)
-    group_every_days: int = param(30, "days between interest-group meetups", ge=1)
-    group_ties_per_member: float = param(1.0, "new friendships per active member at a meetup", ge=0)
+    posts_per_week: float = param(3.5, "operator posts per week in each served topic", ge=0, unit="posts/week", source=Source("user"))
+    max_topics: Optional[int] = param(None, "serve only the largest topics (null = all)", ge=1, unit="topics", source=Source("user"))
+    cost_per_topic_per_week: float = param(150.0, "operator effort per served topic per week (money)", ge=0, unit="currency", source=Source("user"))
+    group_every_days: int = param(30, "days between interest-group meetups", ge=1, unit="days", source=Source("user"))
+    group_ties_per_member: float = param(1.0, "new friendships per active member at a meetup", ge=0, unit="ties", plausible=(0.2, 3.0),
+                                         why="An interest group introduces people who share a topic (assumed).")
 
 
 @register

@@ -1,14 +1,26 @@
-"""Win-back (召回): message dormant members to bring them back.
+"""Win-back (召回): message people who went quiet to bring them back.
 
 Each campaign day (``start_day`` <= day < ``end_day``), members last active between ``dormant_days`` and
-``max_dormant_days`` days ago who were not messaged in the last
+``max_dormant_days`` days ago -- and, with ``include_lapsed``, people who already left
+(lapsed) within that window -- who were not messaged in the last
 ``every_days`` days and have had fewer than ``max_messages`` messages in this
 dormant spell get a message (in common-random-number order, as many as the
 budget covers). The first message of a dormant spell adds ``uplift`` to the
 member's activity log-odds that day (lever ``activity_uplift``), each repeat
 ``wear_out`` times less than the one before (messages wear out) and counts as one operator message
 (lever ``messages``), which adds fatigue (``behaviour.state.message_annoyance``):
-over-messaging annoys, and fatigue raises churn.
+over-messaging annoys, and fatigue raises churn. A lapsed person who is active again has
+come back (a member again, counted in ``returned``).
+
+What the default does (``assumed`` magnitudes): a message multiplies the odds of being active
+on that day by e^uplift ≈ 4.5 for a quiet member and e^lapsed_uplift ≈ 20 for someone who
+lapsed. On the default community (30,000 people, 6 paired seeds), of the people who went quiet
+(members idle 14–90 days and people who lapsed within 14–90 days), 10.7% are active again
+within a week of the campaign's start against 7.6% without it, and 18.3% against 16.5% within
+30 days -- a modest effect: most quiet people have already lapsed, and people who left rarely
+come back. ``tests/test_strategies.py::test_winback_raises_30_day_reactivation`` checks the
+direction on every seed. The source playbooks' best case, +55% activity of the dormant group in
+three months, is an upper bound, not the default.
 
 Cost: ``cost_per_message``.
 """
@@ -20,7 +32,7 @@ from typing import Optional
 
 import numpy as np
 
-from sim.params import param, prob
+from sim.params import Source, param, prob
 from sim.population import NEVER, Status
 from strategies.base import Strategy, window_problems
 from strategies.registry import register
@@ -28,15 +40,25 @@ from strategies.registry import register
 
 @dataclass
 class WinBackParams:
-    dormant_days: int = param(14, "days without activity before a member is messaged", ge=1)
-    max_dormant_days: Optional[int] = param(90, "members dormant longer are given up on (null = never)", ge=1)
-    every_days: int = param(7, "days between messages to the same member", ge=1)
-    max_messages: int = param(3, "messages per dormant spell", ge=1)
-    uplift: float = param(1.5, "activity log-odds the first message of a spell adds on the day", ge=0)
-    wear_out: float = prob(0.5, "each earlier message in the spell multiplies a message's pull by this")
-    cost_per_message: float = param(0.2, "money per message", ge=0)
-    start_day: int = param(1, "first day of the campaign", ge=1)
-    end_day: Optional[int] = param(None, "day the campaign stops (null = never)", ge=1)
+    dormant_days: int = param(14, "days without activity before a member is messaged", ge=1, unit="days", source=Source("user"))
+    max_dormant_days: Optional[int] = param(90, "members dormant longer are given up on (null = never)", ge=1, unit="days", source=Source("user"))
+    every_days: int = param(7, "days between messages to the same member", ge=1, unit="days", source=Source("user"))
+    max_messages: int = param(3, "messages per dormant spell", ge=1, unit="messages", source=Source("user"))
+    uplift: float = param(1.5, "activity log-odds the first message of a spell adds on the day", ge=0,
+                          unit="log-odds", plausible=(0.5, 2.5),
+                          why="A personal message is noticed: e^1.5 ≈ 4.5 times the odds of coming back that day.")
+    include_lapsed: bool = param(True, "also message people who left (lapsed) within the window",
+                                 why="A recall campaign (召回) is aimed at those who went quiet, members or not.")
+    lapsed_uplift: float = param(3.0, "activity log-odds the first message adds for someone who lapsed", ge=0,
+                                 unit="log-odds", plausible=(1.0, 4.5),
+                                 why="A recall message is a reason to come back: e^3 ≈ 20 times the odds of "
+                                     "returning on that day (assumed), a few percent for a typical lapsed "
+                                     "person, like re-engagement campaigns report.")
+    wear_out: float = prob(0.5, "each earlier message in the spell multiplies a message's pull by this", plausible=(0.2, 0.9),
+                            why="Repeated messages wear out (assumed).")
+    cost_per_message: float = param(0.2, "money per message", ge=0, unit="currency", source=Source("user"))
+    start_day: int = param(1, "first day of the campaign", ge=1, unit="day", source=Source("user"))
+    end_day: Optional[int] = param(None, "day the campaign stops (null = never)", ge=1, unit="day", source=Source("user"))
 
     def check(self) -> list[str]:
         problems = []
@@ -67,8 +89,9 @@ class WinBack(Strategy):
         # idle days as of the end of yesterday (today's activity is not known yet); a newcomer
         # who was never active counts from joining, as in sim/segments.py
         since = (day - 1) - np.maximum(pop.last_active_day, pop.join_day)
+        reachable = (pop.status == Status.MEMBER) | ((pop.status == Status.LAPSED) & p.include_lapsed)
         eligible = (
-            (pop.status == Status.MEMBER)
+            reachable
             & (since >= p.dormant_days)
             & (day - self.last_message >= p.every_days)
             & (self.spell_messages < p.max_messages)
@@ -83,7 +106,8 @@ class WinBack(Strategy):
         self.last_message[chosen] = day
         self.spell_messages[chosen] += 1
         self.sent += int(chosen.size)
-        pull = p.uplift * np.power(p.wear_out, self.spell_messages[chosen] - 1.0)
+        first = np.where(pop.status[chosen] == Status.LAPSED, p.lapsed_uplift, p.uplift)
+        pull = first * np.power(p.wear_out, self.spell_messages[chosen] - 1.0)
         ctx.levers.messages[chosen] += 1.0
         ctx.levers.activity_uplift[chosen] += pull.astype(np.float32)
         ctx.record("messages", chosen.size)

@@ -17,6 +17,8 @@ def test_comparison_writes_a_readable_report_and_resumes(tmp_path, caplog):
     assert "## What this means" in report and "**content**" in report
     assert "Daily active members (mean of last 30 days) (members)" in report
     assert "distinguishable from zero?" in report
+    assert "## What these numbers rest on" in report and "not fitted to your community" in report
+    assert "- **content**: `quality` = 0.6 (plausible 0.4–0.8)" in report
     for fig in ("dau_over_time", "members_over_time", "retention", "churn", "cascades", "cost_vs_outcome"):
         assert (out / "figures" / f"{fig}.png").stat().st_size > 5_000
         assert f"figures/{fig}.png" in report

@@ -110,8 +110,8 @@ def test_status_codes_partition_people_by_status_and_segment():
         codes = status_codes(model)
         pop = model.population
         assert np.bincount(codes, minlength=4).sum() == pop.n
-        assert ((codes == PROSPECT) == (pop.status == Status.PROSPECT)).all()
-        assert ((codes == CHURNED) == (pop.status == Status.CHURNED)).all()
+        assert ((codes == PROSPECT) == np.isin(pop.status, [Status.PROSPECT, Status.OUTSIDE])).all()
+        assert ((codes == CHURNED) == (pop.status == Status.LAPSED)).all()
         dormant = segments(pop, model.day) == Segment.DORMANT
         assert ((codes == DORMANT) == ((pop.status == Status.MEMBER) & dormant)).all()
         assert not (pop.active & (codes == CHURNED)).any()

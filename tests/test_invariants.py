@@ -26,27 +26,42 @@ NETWORKS = st.sampled_from([
     q=st.floats(0, 1),
     hazard=st.floats(0, 0.2),
     invite=st.floats(0, 0.5),
+    audience=st.sampled_from([1.0, 0.6, 0.2]),
+    lapse_penalty=st.floats(0, 6),
+    weekly=st.lists(st.floats(0.2, 3), min_size=7, max_size=7),
 )
-def test_daily_invariants(network, seed, share, placement, q, hazard, invite):
+def test_daily_invariants(network, seed, share, placement, q, hazard, invite, audience, lapse_penalty, weekly):
     model = CommunityModel({
         "seed": seed, "days": 40, "network": network,
-        "population": {"initial_member_share": share, "placement": placement},
+        "population": {"initial_member_share": share * audience, "placement": placement,
+                       "audience_at_start": audience, "arrival_days": 20},
+        "calendar": {"weekly": weekly, "events": [{"name": "break", "start": 10, "end": 15, "activity": 0.1,
+                                                   "joining": 3.0}]},
         "behaviour": {"joining": {"q_social": q}, "churn": {"hazard_dormant": hazard},
+                      "activity": {"lapse_penalty": lapse_penalty},
                       "actions": {"invite_prob": invite, "share_prob": 0.2}},
     })
     pop = model.population
+    previous_outside = int(np.count_nonzero(pop.status == Status.OUTSIDE))
     previous_members = int(pop.is_member.sum())
-    ever_churned = np.zeros(pop.n, bool)
+    previous_lapsed = previous_churned_total = 0
     for _ in range(40):
+        lapsed_before = pop.status == Status.LAPSED
         model.step()
         row = model.today
         status = pop.status
-        assert row["members"] + row["prospects"] + row["churned_total"] == pop.n
-        assert row["members"] == previous_members + row["joined"] - row["churned"]
+        assert row["members"] + row["prospects"] + row["lapsed"] + row["outside"] == pop.n
+        # churn is no longer final: lapsed people may come back (docs/model.md, "Lapse and return")
+        assert row["members"] == previous_members + row["joined"] + row["returned"] - row["churned"]
+        assert row["lapsed"] == previous_lapsed + row["churned"] - row["returned"]
+        assert row["churned_total"] == previous_churned_total + row["churned"]
+        assert row["returned"] <= lapsed_before.sum()
+        assert np.all(pop.active[lapsed_before & (status == Status.MEMBER)]), "coming back is being active"
         assert 0 <= row["dau"] <= row["wau"] <= row["mau"] <= row["members"]
         assert not np.any(pop.active & (status != Status.MEMBER)), "only members are active"
-        assert np.all(status[ever_churned] == Status.CHURNED), "churn is final"
-        ever_churned |= status == Status.CHURNED
+        assert np.all(pop.habit[status == Status.LAPSED] == 0), "leaving ends the habit"
+        assert row["outside"] == previous_outside - row["arrived"], "people arrive, never leave the audience"
+        previous_lapsed, previous_churned_total, previous_outside = row["lapsed"], row["churned_total"], row["outside"]
         assert row["referral_joins"] <= row["joined"]
         segs = row["seg_core"] + row["seg_active"] + row["seg_casual"] + row["seg_dormant"]
         assert segs == row["members"]

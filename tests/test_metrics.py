@@ -22,7 +22,8 @@ def tiny_population(join_day, last_active_day, channel):
         channel=np.array(channel, np.int8), pending_inviter=np.full(n, -1, np.int32),
         exposures=np.zeros(n, np.int32), active_friends=z.astype(np.float32),
         churn_pressure=z.astype(np.float32), interactions=z.astype(np.float32),
-        recent_activity=np.zeros(n, np.uint32),
+        recent_activity=np.zeros(n, np.uint32), propensity=z.astype(np.float32),
+        voice=np.ones(n, np.float32), frailty=np.ones(n, np.float32), arrival_order=np.full(n, -1, np.int32),
     )
 
 

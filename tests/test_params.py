@@ -80,3 +80,20 @@ def test_a_new_parameter_is_one_declaration_away_from_every_reader():
     assert problems == ["behaviour.activity.novelty: -1.0 is out of range; allowed: [0, inf)"]
     assert "| `behaviour.activity.novelty` | `0.2` | log-odds of something new to see" in table(Grown, "behaviour.activity")
     assert coefficients(Grown(), coefficient_type(Grown, "GrownCoefficients", __name__)).novelty == 0.2
+
+
+def strategy_params():
+    out = []
+    for name in registry.available():
+        out += declared(registry.get(name).Params, f"strategies.{name}")
+    return out
+
+
+@pytest.mark.parametrize("info", [i for i in strategy_params() if i.numeric], ids=lambda i: i.key)
+def test_strategy_magnitudes_are_either_the_users_decision_or_an_assumption_with_a_range(info):
+    """A strategy's parameter is a decision or price the user sets (source ``user``), or a guess at how
+    members respond (``assumed``/``literature``) -- and then it needs a reason and a plausible range,
+    so reports can say which numbers rest on assumptions and sensitivity analysis can vary them."""
+    if info.source.kind == "user":
+        return
+    assert info.why and info.plausible is not None, f"{info.key}: say why, and give a plausible range"

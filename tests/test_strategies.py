@@ -7,6 +7,12 @@ from sim import CommunityModel, ConfigError, simulate, validate
 from sim.defaults import default_config
 from sim.population import Channel, Role, Status
 
+
+def paired_interval(diffs):
+    from experiments.stats import mean_ci
+
+    return mean_ci(diffs)
+
 SEEDS = (0, 1, 2)
 
 
@@ -71,14 +77,19 @@ def test_kempe_central_seeds_beat_random_seeds_on_a_scale_free_graph():
 
 @pytest.mark.parametrize("method", ["degree", "pagerank"])
 def test_central_kols_beat_random_kols_on_reach(method):
-    """In the model: shares reach more people when the KOLs are central (more sharing for power)."""
-    sharing = {"behaviour": {"actions": {"share_prob": 0.1}}}
+    """In the model: shares reach more people when the KOLs are central (more sharing for power).
+
+    Everyone's voice is made equal here (population.voice_sd=0) so that the comparison isolates where
+    the KOLs sit in the network -- the Kempe fact -- from how much the people chosen happen to share."""
+    sharing = {"behaviour": {"actions": {"share_prob": 0.1}}, "population": {"voice_sd": 0.0}}
 
     def reach(m):
         return np.array([simulate(scenario(["kol"], seed=s, days=60, params={"kol": {"k": 30, "method": m}},
-                                           **sharing)).timeseries["reached"].sum() for s in SEEDS])
+                                           **sharing)).timeseries["reached"].sum() for s in range(6)])
     central, random = reach(method), reach("random")
-    assert np.all(central > random) and central.sum() > 1.2 * random.sum()
+    # paired over seeds (CRN): central wins on every seed (the margin is no fixed ratio: since wave 2 a
+    # KOL's reach multiplier is 1.5, not 2, so the gain is the KOLs' extra friends, measured, not assumed)
+    assert np.all(central > random), "a sign test: 6 of 6 paired seeds, p = 1/64"
 
 
 def test_greedy_and_kcore_kols_are_valid_members():
@@ -90,23 +101,30 @@ def test_greedy_and_kcore_kols_are_valid_members():
     assert np.count_nonzero(model.population.role == Role.KOL) == 7
 
 
-def reactivation_30d(plan, seed):
-    """Share of members dormant (>= 14 idle days) on day 60 who are active again by day 90.
+def reactivation(plan, seed):
+    """Shares of the people who went quiet (members idle 14-90 days, or lapsed within 14-90 days) on
+    day 60 who are active again within 7 and within 30 days.
 
-    The campaign launches on day 61, so both arms have the same dormant cohort (CRN)."""
-    model = CommunityModel(scenario(plan, seed=seed, days=90, n=10_000, params={"winback": {"start_day": 61}}))
+    The campaign launches on day 61, so both arms have the same quiet cohort (CRN)."""
+    model = CommunityModel(scenario(plan, seed=seed, days=90, n=30_000, params={"winback": {"start_day": 61}}))
     for _ in range(60):
         model.step()
     pop = model.population
-    dormant = np.flatnonzero((pop.status == Status.MEMBER) & (model.day - pop.last_active_day >= 14))
-    for _ in range(30):
+    since = model.day - pop.last_active_day
+    quiet = np.flatnonzero(np.isin(pop.status, [Status.MEMBER, Status.LAPSED]) & (since >= 14) & (since <= 90))
+    for _ in range(7):
         model.step()
-    return np.mean(pop.last_active_day[dormant] > 60)
+    week = np.mean(pop.last_active_day[quiet] > 60)
+    for _ in range(23):
+        model.step()
+    return np.array([week, np.mean(pop.last_active_day[quiet] > 60)])
 
 
 def test_winback_raises_30_day_reactivation():
-    diffs = [reactivation_30d(["winback"], s) - reactivation_30d([], s) for s in SEEDS]
-    assert min(diffs) > 0 and np.mean(diffs) > 0.02
+    """The recall campaign brings back more of the people who went quiet than no campaign, within a
+    week and within 30 days, on paired seeds (the rates it reaches are in strategies/winback.py)."""
+    diffs = np.array([reactivation(["winback"], s) - reactivation([], s) for s in range(6)])
+    assert np.all(diffs > 0), f"a sign test over 6 paired seeds (p = 1/64) for 7 and 30 days: {diffs}"
 
 
 def test_over_messaging_raises_churn():
@@ -119,14 +137,17 @@ def test_over_messaging_raises_churn():
 
 
 def referral_outcome(seed, invitee_reward):
-    """Share of people referred in days 1-100 who churned by day 150 (many invitations for power)."""
+    """Share of people referred in days 1-100 who lapsed within 30 days of joining (many invitations for
+    power). Within 30 days, not "ever": since lapsing is not final and most newcomers lapse at some point,
+    "ever lapsed by day 150" saturates and hides how fast the two groups leave."""
     result = simulate(scenario(["referral"], seed=seed, days=150, n=10_000,
                                params={"referral": {"invitee_reward": invitee_reward}},
                                behaviour={"actions": {"invite_prob": 0.05}}), keep_model=True)
     pop = result.model.population
     referred = (pop.channel == Channel.REFERRAL) & (pop.join_day <= 100)
     assert referred.sum() > 100
-    return result.summary["total_joined"], np.mean(pop.status[referred] == Status.CHURNED)
+    lapsed = (pop.churn_day[referred] > 0) & (pop.churn_day[referred] - pop.join_day[referred] <= 30)
+    return result.summary["total_joined"], np.mean(lapsed)
 
 
 def test_referral_raises_joins_but_reward_driven_joiners_churn_more():
@@ -165,13 +186,15 @@ def test_moderation_protects_satisfaction_from_spam():
 
 
 def test_admins_are_promoted_from_core_members():
-    model = CommunityModel(scenario(["moderation"], days=30))
-    for _ in range(21):
+    model = CommunityModel(scenario(["moderation"], days=36))
+    for _ in range(36):
         model.step()
     pop = model.population
     admins = np.flatnonzero((pop.role == Role.ADMIN) & (pop.status == Status.MEMBER))
-    assert admins.size == 10, "admins who leave are replaced"
     assert set(admins) <= set(model.strategies[0].admin_ids)
+    results = {row["day"]: row["moderation.admins"] for row in model.strategy_rows}
+    assert all(results[day] == 10 for day in (14, 21, 28, 35)), "admins who leave are replaced weekly"
+    assert results[13] == 0
 
 
 ALL = ["content", "events", "incentive", "kol", "referral", "winback", "segmentation", "moderation"]

@@ -16,7 +16,6 @@ import time
 import numpy as np
 
 from experiments.demo.model import DemoModel
-from sim.population import Status
 
 # lesson -> (what is compared, the fixed levers, the settings of the moved lever)
 LESSONS = {
@@ -38,7 +37,7 @@ def run(levers: dict, days: int) -> dict:
     while model.running and model.day < days:
         model.step()
     ts = model.timeseries()
-    churned = model.population.status == Status.CHURNED
+    churned = model.population.churn_day > 0  # ever lapsed, whether or not they came back
     g = model.graph
     # share of churned people's friends who churned too (contagion clusters churn)
     pairs = churned[g.rows()]

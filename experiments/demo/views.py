@@ -19,13 +19,14 @@ from sim.population import Role, Status
 from sim.segments import Segment, segments
 
 PROSPECT, ACTIVE, DORMANT, CHURNED = range(4)
-STATUS_NAMES = ("prospect", "active member", "dormant member", "churned")
+STATUS_NAMES = ("prospect", "active member", "dormant member", "left (lapsed)")
 STATUS_COLOURS = ("#c9ccd1", "#2b9348", "#f4a261", "#d62828")
 DPI = 80
 
 
 def status_codes(model) -> np.ndarray:
-    """Per person: 0 prospect, 1 active member, 2 dormant member, 3 churned.
+    """Per person: 0 prospect (or not yet in the audience), 1 active member, 2 dormant member,
+    3 lapsed (left; may come back).
 
     Dormant is the segment rule of docs/metrics.md (no activity for 14 days).
     """
@@ -35,7 +36,7 @@ def status_codes(model) -> np.ndarray:
     dormant = segments(pop, model.day) == Segment.DORMANT
     codes[member] = ACTIVE
     codes[member & dormant] = DORMANT
-    codes[pop.status == Status.CHURNED] = CHURNED
+    codes[pop.status == Status.LAPSED] = CHURNED
     return codes
 
 

@@ -1,0 +1,151 @@
+"""The calendar: a weekly rhythm and dated outside events (holidays, term breaks, launches, outages).
+
+Each day t gets two numbers (:class:`Calendar`):
+
+* ``activity_offset[t] = log(weekly[weekday(t)]) + Σ log(event.activity)`` over the events
+  running on day t: added to everyone's log-odds of being active, i.e. the odds of activity
+  are multiplied by the weekday's factor and by each event's factor;
+* ``joining[t] = Π event.joining``: multiplies the join chances of prospects and the day's
+  arrivals into the audience.
+
+``weekday(t) = (start_weekday + t - 1) mod 7`` (0 = Monday; day 1 is the first simulated day).
+Events come from ``calendar.events`` in the config and/or a CSV file (``calendar.file``) with
+the header ``name,start,end,activity,joining`` (the last two optional, default 1; days
+inclusive). With the defaults (a flat week, no events) every offset is 0 and every multiplier
+1, and the calendar changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from sim.errors import UserError
+from sim.params import Source, param
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+class CalendarFileError(UserError, ValueError):
+    """A calendar (or arrivals) file could not be read; the message names the file and line."""
+
+
+@dataclass
+class CalendarEvent:
+    name: str = param("event", "label of the event (holiday, term break, launch, outage ...)")
+    start: int = param(1, "first day of the event", ge=1, unit="day")
+    end: int = param(1, "last day of the event (inclusive)", ge=1, unit="day")
+    activity: float = param(1.0, "multiplier of everyone's odds of being active on those days", gt=0, unit="×")
+    joining: float = param(1.0, "multiplier of join chances and arrivals on those days", ge=0, unit="×")
+
+    def check(self) -> list[str]:
+        if self.end < self.start:
+            return [f"end: {self.end} is before start ({self.start})"]
+        return []
+
+
+@dataclass
+class CalendarConfig:
+    start_weekday: int = param(0, "weekday of day 1 (0 = Monday ... 6 = Sunday)", ge=0, le=6,
+                               source=Source("user"), why="Which weekday the simulated period starts on.")
+    weekly: list[float] = param(
+        None, "multipliers of the odds of activity, Monday to Sunday (1 = no weekly rhythm)",
+        factory=lambda: [1.0] * 7, source=Source("user"),
+        why="Communities have a weekly rhythm (CollegeMsg: Saturday ~0.7, Wednesday ~1.2 of the mean DAU).")
+    events: list[CalendarEvent] = param(None, "dated outside events", factory=list, source=Source("user"),
+                                        why="Holidays, term breaks, launches and outages move everyone at once.")
+    file: Optional[str] = param(None, "CSV of dated events: name,start,end[,activity][,joining]",
+                                source=Source("user"), why="Keep a long calendar in a file.")
+
+    def check(self) -> list[str]:
+        problems = []
+        if len(self.weekly) != 7:
+            problems.append(f"weekly: needs 7 multipliers (Monday to Sunday), got {len(self.weekly)}")
+        bad = [w for w in self.weekly if not (isinstance(w, (int, float)) and math.isfinite(w) and w > 0)]
+        if bad:
+            problems.append(f"weekly: multipliers must be positive numbers, got {bad}")
+        if self.file is not None and not Path(self.file).is_file():
+            problems.append(f"file: {self.file!r} is not a file (a CSV with name,start,end,activity,joining)")
+        return problems
+
+
+def read_events(path: str | Path) -> list[CalendarEvent]:
+    """Events from a CSV file; every problem names the file and line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        raise CalendarFileError(f"{path}: cannot read the calendar file ({err})") from None
+    rows = list(csv.reader(text.splitlines()))
+    if not rows:
+        raise CalendarFileError(f"{path}: empty calendar file; expected a header name,start,end[,activity][,joining]")
+    header = [h.strip().lower() for h in rows[0]]
+    required = {"name", "start", "end"}
+    if not required <= set(header):
+        raise CalendarFileError(f"{path}, line 1: the header must name the columns name,start,end "
+                                f"(and optionally activity,joining); found {','.join(header)}")
+    unknown = set(header) - required - {"activity", "joining"}
+    if unknown:
+        raise CalendarFileError(f"{path}, line 1: unknown columns {sorted(unknown)}; allowed: name, start, end, "
+                                f"activity, joining")
+    events = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not row or all(not c.strip() for c in row):
+            continue
+        if len(row) != len(header):
+            raise CalendarFileError(f"{path}, line {number}: {len(row)} values for {len(header)} columns")
+        values = dict(zip(header, (c.strip() for c in row)))
+        try:
+            event = CalendarEvent(name=values["name"], start=int(values["start"]), end=int(values["end"]),
+                                  activity=float(values.get("activity") or 1.0),
+                                  joining=float(values.get("joining") or 1.0))
+        except ValueError as err:
+            raise CalendarFileError(f"{path}, line {number}: {err}") from None
+        problems = event.check()
+        if event.start < 1:
+            problems.append(f"start: {event.start} must be a day of the run (1 or later)")
+        if not (event.activity > 0 and math.isfinite(event.activity)):
+            problems.append(f"activity: {event.activity} must be a positive number")
+        if not (event.joining >= 0 and math.isfinite(event.joining)):
+            problems.append(f"joining: {event.joining} must be zero or more")
+        if problems:
+            raise CalendarFileError(f"{path}, line {number}: " + "; ".join(problems))
+        events.append(event)
+    return events
+
+
+@dataclass
+class Calendar:
+    """Per-day activity offsets and joining multipliers, for days 0..days."""
+
+    activity_offset: np.ndarray
+    joining: np.ndarray
+    start_weekday: int
+
+    @classmethod
+    def build(cls, cfg: CalendarConfig, days: int) -> "Calendar":
+        t = np.arange(days + 1)
+        weekly = np.log(np.asarray(cfg.weekly, float))
+        offset = weekly[(cfg.start_weekday + t - 1) % 7]
+        joining = np.ones(days + 1)
+        events = list(cfg.events) + (read_events(cfg.file) if cfg.file else [])
+        for event in events:
+            lo, hi = event.start, min(event.end, days)
+            if lo > hi:
+                continue
+            offset[lo:hi + 1] += math.log(event.activity)
+            joining[lo:hi + 1] *= event.joining
+        offset[0] = 0.0
+        return cls(offset, joining, cfg.start_weekday)
+
+    def weekday(self, day: int) -> int:
+        return (self.start_weekday + day - 1) % 7
+
+    @property
+    def flat(self) -> bool:
+        return not np.any(self.activity_offset) and bool(np.all(self.joining == 1.0))

@@ -1,0 +1,200 @@
+"""Observed metrics: what an analyst measures on an activity log -- data and model alike.
+
+Every function takes an :class:`~sim.activity_log.ActivityLog`, imported from a community's
+export or written by a run, so the stylized facts, the calibration targets and the backtest
+compare the same quantities computed by the same code. Definitions (docs/metrics.md,
+"Observed metrics"):
+
+* **DAU / WAU / MAU** on day t: people active on t / in t-6..t / in t-29..t;
+* **new people** on day t: people whose first active day is t;
+* **weekly retention** at week k: of the people whose first active day f satisfies
+  f + 7k + 6 <= last day, the share active at least once in days f+7k .. f+7k+6;
+  both leave out people the log marks as established (members before the window began:
+  a simulated community's day-0 members), whose first day in the window is no first activity;
+* **participation**: share of all active person-days held by the most active 10% of people;
+  share of people active on one day only; actions per person (median, mean, max, Hill tail
+  index of the top 10%);
+* **dormant** on day t: people active before but not in the last 14 days;
+  **churned** (analysts' rule): not active in the last 30 days;
+* **weekday profile**: mean DAU on each weekday over the mean DAU;
+* **life cycle**: the day of peak (7-day mean) DAU, and the last 30 days' mean DAU over the peak.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from sim.activity_log import ActivityLog
+
+DORMANT_AFTER_DAYS = 14  # the segment rule of sim/segments.py
+CHURN_AFTER_DAYS = 30
+
+
+def _index(log: ActivityLog) -> tuple[np.ndarray, np.ndarray]:
+    """(person, day offset 0..n_days-1) of every active person-day."""
+    return log.days.person.to_numpy(), log.days.day.to_numpy() - log.first_day
+
+
+def first_days(log: ActivityLog, newcomers_only: bool = False) -> pd.Series:
+    """Each active person's first active day (offset from ``first_day``). ``newcomers_only``
+    leaves out the people the log marks as established (already members when the window began,
+    ``log.meta["established"]``): their first day in the window is not their first activity."""
+    person, offset = _index(log)
+    first = pd.Series(offset, index=person).groupby(level=0).min()
+    established = log.meta.get("established")
+    if newcomers_only and established is not None and len(established):
+        first = first[~first.index.isin(established)]
+    return first
+
+
+def daily(log: ActivityLog) -> pd.DataFrame:
+    """One row per day of the window: dau, wau, mau, new people, actions, dormant, churned."""
+    n = log.n_days
+    person, offset = _index(log)
+    actions = log.days.actions.to_numpy()
+    dau = np.bincount(offset, minlength=n)[:n]
+    new = np.bincount(first_days(log, newcomers_only=True).to_numpy(), minlength=n)[:n]
+    acts = np.bincount(offset, weights=actions, minlength=n)[:n]
+    last = np.full(log.people, -(10**9), np.int64)
+    wau, mau, dormant, churned = (np.zeros(n, np.int64) for _ in range(4))
+    order = np.argsort(offset, kind="stable")
+    person, offset = person[order], offset[order]
+    bounds = np.searchsorted(offset, np.arange(n + 1))
+    seen = np.zeros(log.people, bool)
+    for t in range(n):
+        who = person[bounds[t]:bounds[t + 1]]
+        last[who] = t
+        seen[who] = True
+        since = t - last[seen]
+        wau[t] = np.count_nonzero(since < 7)
+        mau[t] = np.count_nonzero(since < 30)
+        dormant[t] = np.count_nonzero(since >= DORMANT_AFTER_DAYS)
+        churned[t] = np.count_nonzero(since >= CHURN_AFTER_DAYS)
+    return pd.DataFrame({"day": np.arange(log.first_day, log.last_day + 1), "dau": dau, "wau": wau, "mau": mau,
+                         "new_people": new, "actions": acts.astype(np.int64), "dormant": dormant,
+                         "churned": churned})
+
+
+def weekly_retention(log: ActivityLog, max_week: int | None = None) -> pd.DataFrame:
+    """Weekly cohort retention for weeks 1..max_week (see the module docstring), over newcomers
+    (people established before the window are left out, see :func:`first_days`)."""
+    person, offset = _index(log)
+    first = first_days(log, newcomers_only=True)
+    keep = np.isin(person, first.index.to_numpy())
+    person, offset = person[keep], offset[keep]
+    rel = offset - first.reindex(person).to_numpy()
+    week = rel // 7
+    n = log.n_days
+    if max_week is None:
+        max_week = max(0, (n - 7) // 7)
+    rows = []
+    for k in range(1, max_week + 1):
+        eligible = first.index[first.to_numpy() + 7 * k + 6 <= n - 1]
+        if eligible.size == 0:
+            break
+        back = np.unique(person[(week == k) & np.isin(person, eligible)]).size
+        rows.append({"week": k, "retention": back / eligible.size, "eligible": int(eligible.size)})
+    return pd.DataFrame(rows, columns=["week", "retention", "eligible"])
+
+
+def per_person(log: ActivityLog) -> pd.DataFrame:
+    """Active days and actions of every person who was active at least once."""
+    g = log.days.groupby("person")
+    return pd.DataFrame({"active_days": g.size(), "actions": g.actions.sum(), "posts": g.posts.sum()})
+
+
+def hill_tail_index(values, top_share: float = 0.1) -> float:
+    """Hill estimator of the tail index alpha of the largest ``top_share`` of ``values``
+    (P(X > x) ~ x^-alpha); nan when fewer than 10 values lie in the tail."""
+    x = np.sort(np.asarray(values, float))[::-1]
+    x = x[x > 0]
+    k = int(math.ceil(top_share * x.size))
+    if k < 10 or k >= x.size:
+        return math.nan
+    return float(k / np.sum(np.log(x[:k] / x[k])))
+
+
+def participation(log: ActivityLog) -> dict:
+    pp = per_person(log)
+    if pp.empty:
+        return {"active_people": 0, "top10_share_of_active_days": math.nan, "one_day_share": math.nan,
+                "actions_median": math.nan, "actions_mean": math.nan, "actions_max": 0,
+                "actions_tail_index": math.nan, "active_days_median": math.nan}
+    days = np.sort(pp.active_days.to_numpy())[::-1]
+    top = int(math.ceil(0.1 * days.size))
+    return {
+        "active_people": int(days.size),
+        "top10_share_of_active_days": float(days[:top].sum() / days.sum()),
+        "one_day_share": float(np.mean(days == 1)),
+        "actions_median": float(pp.actions.median()),
+        "actions_mean": float(pp.actions.mean()),
+        "actions_max": int(pp.actions.max()),
+        "actions_tail_index": hill_tail_index(pp.actions.to_numpy()),
+        "active_days_median": float(np.median(days)),
+    }
+
+
+def retention_shape(curve: pd.DataFrame) -> dict:
+    """Least-squares fits of log(retention) on log(week) (power law) and on week (exponential);
+    which explains more (R²). Weeks with zero retention are left out."""
+    c = curve[curve.retention > 0]
+    if len(c) < 3:
+        return {"power_r2": math.nan, "exponential_r2": math.nan, "power_law_fits_better": False,
+                "power_exponent": math.nan}
+    y = np.log(c.retention.to_numpy())
+
+    def r2(x):
+        slope, intercept = np.polyfit(x, y, 1)
+        resid = y - (slope * x + intercept)
+        total = np.sum((y - y.mean()) ** 2)
+        return (1 - np.sum(resid ** 2) / total if total > 0 else math.nan), slope
+
+    power, exponent = r2(np.log(c.week.to_numpy(float)))
+    expo, _ = r2(c.week.to_numpy(float))
+    return {"power_r2": float(power), "exponential_r2": float(expo),
+            "power_law_fits_better": bool(power > expo), "power_exponent": float(exponent)}
+
+
+def weekday_profile(log: ActivityLog, series: pd.DataFrame | None = None) -> pd.Series | None:
+    """Mean DAU per weekday (0 = Monday) over the overall mean DAU; None if weekdays are unknown."""
+    if log.first_weekday is None:
+        return None
+    d = daily(log) if series is None else series
+    weekday = (log.first_weekday + np.arange(len(d))) % 7
+    profile = d.dau.groupby(weekday).mean() / d.dau.mean()
+    return profile.reindex(range(7))
+
+
+def life_cycle(series: pd.DataFrame) -> dict:
+    smooth = series.dau.rolling(7, min_periods=1).mean()
+    peak = float(smooth.max())
+    return {"peak_day": int(series.day.iloc[int(smooth.to_numpy().argmax())]), "peak_dau_7d": peak,
+            "last30_over_peak": float(series.dau.tail(30).mean() / peak) if peak > 0 else math.nan}
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def stylized_facts(log: ActivityLog, retention_weeks=(1, 4, 7, 10, 14, 19)) -> dict:
+    """One flat record of the stylized facts (the table the docs and tests compare)."""
+    series = daily(log)
+    curve = weekly_retention(log)
+    facts = participation(log)
+    for k in retention_weeks:
+        row = curve[curve.week == k]
+        facts[f"retention_week{k}"] = float(row.retention.iloc[0]) if len(row) else math.nan
+    facts.update(retention_shape(curve))
+    skip = 29 if log.n_days > 60 else 0  # MAU needs 30 days of history
+    mau = series.mau.to_numpy(float)[skip:]
+    dau = series.dau.to_numpy(float)[skip:]
+    facts["dau_over_mau"] = float(np.mean(np.divide(dau, mau, out=np.zeros_like(dau), where=mau > 0)))
+    facts["mean_dau"] = float(series.dau.mean())
+    facts.update(life_cycle(series))
+    profile = weekday_profile(log, series)
+    if profile is not None:
+        for i, name in enumerate(WEEKDAYS):
+            facts[f"weekday_{name}"] = float(profile.iloc[i])
+    return facts

@@ -1,0 +1,101 @@
+"""Observed metrics (sim/observed.py): by hand on tiny logs, and on the real CollegeMsg log."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments.stylized_facts import collegemsg_log
+from sim.activity_log import ActivityLog, from_actions
+from sim.observed import (daily, hill_tail_index, participation, retention_shape, stylized_facts,
+                          weekday_profile, weekly_retention)
+
+
+def log_of(rows, first=0, last=None, people=None, **kw):
+    days = pd.DataFrame(rows, columns=["person", "day", "actions", "posts"])
+    return ActivityLog(days, first, last if last is not None else int(days.day.max()),
+                       people or int(days.person.max()) + 1, **kw)
+
+
+def test_daily_counts_by_hand():
+    # person 0 active days 0, 1, 8; person 1 day 1; person 2 day 40
+    log = log_of([(0, 0, 1, 0), (0, 1, 2, 1), (1, 1, 1, 0), (0, 8, 1, 0), (2, 40, 3, 0)], last=40)
+    d = daily(log).set_index("day")
+    assert d.dau[[0, 1, 8, 40]].tolist() == [1, 2, 1, 1]
+    assert d.new_people[[0, 1, 40]].tolist() == [1, 1, 1] and d.new_people.sum() == 3
+    assert d.wau[7] == 2 and d.wau[8] == 1, "person 1 (last seen day 1) drops out of WAU on day 8"
+    assert d.mau[30] == 2 and d.mau[31] == 1
+    assert d.dormant[22] == 2, "dormant: active before, not in the last 14 days"
+    assert (d.churned[37], d.churned[38], d.churned[40]) == (1, 2, 2), "churned: 30 days without activity"
+    assert d.actions.sum() == 8
+
+
+def test_weekly_retention_by_hand():
+    # days 0..27; cohort: persons 0, 1 start day 0; person 2 starts day 14
+    rows = [(0, 0, 1, 0), (0, 9, 1, 0), (0, 20, 1, 0), (1, 0, 1, 0), (1, 15, 1, 0), (2, 14, 1, 0)]
+    curve = weekly_retention(log_of(rows, last=27)).set_index("week")
+    # week 1 = days f+7..f+13: person 0 (day 9) back, person 1 not, person 2 (days 21..27) not -> 1/3
+    assert curve.retention[1] == pytest.approx(1 / 3) and curve.eligible[1] == 3
+    # week 2 = days f+14..f+20 needs f <= 7: persons 0 (day 20) and 1 (day 15) -> 2/2
+    assert curve.retention[2] == 1.0 and curve.eligible[2] == 2
+
+
+def test_established_members_are_left_out_of_cohorts():
+    rows = [(0, 0, 1, 0), (0, 9, 1, 0), (1, 0, 1, 0)]
+    log = log_of(rows, last=27, meta={"established": np.array([0])})
+    assert weekly_retention(log).set_index("week").retention[1] == 0.0, "only newcomer 1 counts"
+    assert daily(log).new_people.sum() == 1
+
+
+def test_participation_and_tail_by_hand():
+    rows = [(p, d, 1, 0) for p in range(10) for d in range(p + 1)]  # person p active on p + 1 days
+    part = participation(log_of(rows))
+    assert part["top10_share_of_active_days"] == pytest.approx(10 / 55)
+    assert part["one_day_share"] == pytest.approx(0.1) and part["active_days_median"] == 5.5
+    rng = np.random.default_rng(0)
+    pareto = rng.pareto(1.5, 20_000) + 1  # P(X > x) = x^-1.5
+    assert hill_tail_index(pareto) == pytest.approx(1.5, rel=0.1)
+    assert math.isnan(hill_tail_index([1, 2, 3]))
+
+
+def test_retention_shape_tells_power_law_from_exponential():
+    weeks = np.arange(1, 20)
+    power = retention_shape(pd.DataFrame({"week": weeks, "retention": 0.5 * weeks ** -0.8}))
+    expo = retention_shape(pd.DataFrame({"week": weeks, "retention": 0.5 * np.exp(-0.2 * weeks)}))
+    assert power["power_law_fits_better"] and power["power_exponent"] == pytest.approx(-0.8)
+    assert not expo["power_law_fits_better"]
+
+
+def test_weekday_profile_needs_a_known_weekday():
+    rows = [(0, d, 1, 0) for d in range(28) if d % 7 != 5] + [(1, d, 1, 0) for d in range(28)]
+    log = log_of(rows, first_weekday=0)
+    profile = weekday_profile(log)
+    assert profile.idxmin() == 5 and profile[5] < profile[0]
+    assert weekday_profile(log_of(rows)) is None
+
+
+def test_a_log_from_actions_numbers_people_and_keeps_interactions():
+    log = from_actions(["ann", "bob", "ann", "ann"], [0, 0, 0, 2], ["bob", "ann", "cy", None],
+                       kind=["msg", "msg", "post", "post"])
+    assert log.people == 3 and list(log.labels) == ["ann", "bob", "cy"]
+    ann = log.days[log.days.person == 0].set_index("day")
+    assert ann.actions[0] == 2 and ann.posts[0] == 1 and ann.posts[2] == 1
+    assert sorted(map(tuple, log.interactions[["person", "other", "day", "count"]].to_numpy())) == [
+        (0, 1, 0, 1), (0, 2, 0, 1), (1, 0, 0, 1)]
+
+
+def test_collegemsg_facts_as_published():
+    """The numbers of the data's README and the wave-2 brief, by the project's own functions."""
+    facts = stylized_facts(collegemsg_log())
+    assert facts["active_people"] == 1350
+    assert facts["top10_share_of_active_days"] == pytest.approx(0.396, abs=0.002)
+    assert facts["one_day_share"] == pytest.approx(0.185, abs=0.001)
+    assert (facts["actions_median"], facts["actions_max"]) == (14, 1091)
+    assert facts["actions_mean"] == pytest.approx(44.3, abs=0.05)
+    for week, value in ((1, 0.527), (4, 0.280), (7, 0.120), (19, 0.064)):
+        assert facts[f"retention_week{week}"] == pytest.approx(value, abs=0.001)
+    assert facts["power_law_fits_better"]
+    assert facts["dau_over_mau"] == pytest.approx(0.12, abs=0.005)
+    assert facts["weekday_sat"] < facts["weekday_fri"] < 1 < facts["weekday_wed"]
+    assert 35 <= facts["peak_day"] <= 45
