@@ -1,0 +1,409 @@
+"""Read a community's own activity export into an :class:`~sim.activity_log.ActivityLog`.
+
+One row per action: ``user`` (who acted), ``time``, and optionally ``target`` (the other person
+of an interaction: a message's recipient, the author replied to -- these make the social
+graph) and ``kind`` (``post`` counts as a public post). Files: CSV / TSV / any delimited text
+(optionally ``.gz``) or Parquet. Real exports are read as they are:
+
+* encoding UTF-8, with or without a BOM (Excel's "CSV UTF-8"); CRLF or LF line ends;
+* the delimiter is detected from the data (comma, semicolon, tab, pipe or runs of spaces: the
+  one that splits every line into the same number of fields, the most fields winning) unless
+  ``delimiter`` is given; quoted fields may hold delimiters (``"Smith, John",alice``);
+* whether the first line is a header is decided from the data -- it is one when its value in
+  the time column does not read as a time while the other lines' do -- unless ``header`` is
+  given; no list of "header words" is consulted;
+* columns are taken from ``columns`` (``{"user": "sender", "time": "sent_at", ...}``; names, or
+  0-based positions in a file without a header), else by the names ``user``, ``time``,
+  ``target``, ``kind``, else inferred: the column whose values read as times is ``time``, the
+  first other column ``user``, the next ``target``; every other column is ignored (and said so);
+* times are Unix seconds (or milliseconds, told apart by size), ISO dates or datetimes.
+  **Time zone rule**: a time without a zone (a plain date or datetime) is local time in
+  ``timezone`` (default UTC); a time with a zone, and Unix time, is converted to ``timezone``.
+  Days are 24-hour blocks from the first action (``day_start="first"``, as the data's own
+  documentation counts them) or calendar days in ``timezone`` (``day_start="midnight"``).
+
+Every problem raises :class:`LogFileError` naming the file and the line or column; nothing is
+guessed silently. :func:`read_log` returns the log and a report of what was read.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.activity_log import ActivityLog, from_actions
+from sim.errors import UserError
+
+ROLES = ("user", "time", "target", "kind")
+DELIMITERS = ("\t", ";", ",", "|", " ")  # preference on ties; " " means runs of white space
+DELIMITER_NAMES = {"\t": "tab", ";": "semicolon", ",": "comma", "|": "pipe", " ": "white space"}
+SAMPLE_LINES = 200
+
+
+class LogFileError(UserError, ValueError):
+    """An activity log could not be read; the message names the file and the line or column."""
+
+
+@dataclass
+class ReadReport:
+    """What :func:`read_log` read, for the user to check."""
+
+    path: str
+    rows: int = 0
+    skipped: dict = field(default_factory=dict)  # reason -> count
+    skipped_examples: dict = field(default_factory=dict)  # reason -> first line numbers
+    delimiter: str = ""
+    header: bool = False
+    columns: dict = field(default_factory=dict)  # role -> column name or position
+    ignored_columns: list = field(default_factory=list)
+    time_format: str = ""
+    timezone: str = "UTC"
+    day_start: str = "first"
+    first_time: str = ""
+    days: int = 0
+    people: int = 0
+    active_people: int = 0
+    ties: int = 0
+
+    def lines(self) -> list[str]:
+        cols = ", ".join(f"{role}={name!r}" for role, name in self.columns.items())
+        out = [f"read {self.path}: {_n(self.rows, 'action')} by {_n(self.active_people, 'person', 'people')} "
+               f"({_n(self.people, 'person', 'people')} in all, counting those only ever on the receiving end), "
+               f"{_n(self.days, 'day')} from {self.first_time}, {_n(self.ties, 'tie')}",
+               f"  format: {DELIMITER_NAMES.get(self.delimiter, self.delimiter or 'parquet')}-separated, "
+               f"{'a header line' if self.header else 'no header line'}; columns {cols}"
+               + (f"; ignored: {', '.join(map(str, self.ignored_columns))}" if self.ignored_columns else ""),
+               f"  times: {self.time_format}; days are {'24-hour blocks from the first action' if self.day_start == 'first' else 'calendar days'} in {self.timezone}"]
+        for reason, count in self.skipped.items():
+            examples = ", ".join(map(str, self.skipped_examples.get(reason, [])[:5]))
+            out.append(f"  skipped {count:,} rows: {reason} (lines {examples})")
+        return out
+
+
+def _n(count: int, one: str, many: str | None = None) -> str:
+    return f"{count:,} {one if count == 1 else (many or one + 's')}"
+
+
+# ----------------------------------------------------------------- reading text
+def _text(path: Path) -> str:
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as err:
+            raise LogFileError(f"{path}: a damaged gzip file ({err})") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[:err.start].count(b"\n") + 1
+        raise LogFileError(f"{path}, line {line}: not UTF-8 text (byte {err.start}: {err.reason}); export the "
+                           f"log as UTF-8 (in Excel: 'CSV UTF-8')") from None
+
+
+def _split(lines: list[str], delimiter: str) -> list[list[str]]:
+    if delimiter == " ":
+        return [re.split(r"\s+", line.strip()) for line in lines]
+    return [[c.strip() for c in row] for row in csv.reader(lines, delimiter=delimiter, quotechar='"')]
+
+
+def _detect_delimiter(path: Path, lines: list[str]) -> str:
+    """The delimiter that splits every sampled line into the same number (>= 2) of fields; among
+    single characters the one giving most fields; runs of white space only if none does."""
+    sample = lines[:SAMPLE_LINES]
+    best, best_cols = None, 1
+    fallback, fallback_share = None, 0.5
+    for delimiter in DELIMITERS:
+        if delimiter == " " and best is not None:
+            break  # "Ann Lee<TAB>Bob Smith": a real delimiter beats the spaces inside names
+        rows = _split(sample, delimiter)
+        counts = np.array([len(r) for r in rows])
+        if counts.size == 0:
+            continue
+        mode = int(np.bincount(counts).argmax())
+        share = float(np.mean(counts == mode))
+        if mode >= 2 and share >= 0.98 and mode > best_cols:
+            best, best_cols = delimiter, mode
+        elif mode >= 2 and share > fallback_share:
+            fallback, fallback_share = delimiter, share  # mostly consistent: the ragged lines get named
+    best = best or fallback
+    if best is None:
+        raise LogFileError(f"{path}: cannot tell how the columns are separated: no delimiter (comma, semicolon, "
+                           f"tab, pipe, spaces) splits every line into the same number of fields; set "
+                           f"calibrate.delimiter")
+    return best
+
+
+# -------------------------------------------------------------------- times
+@dataclass
+class Times:
+    seconds: np.ndarray  # float seconds since the epoch, in UTC
+    local_dates: np.ndarray | None  # datetime64[D] in the time zone (for calendar days)
+    format: str
+    ok: np.ndarray  # which values were read
+
+
+def _numeric(values: pd.Series) -> pd.Series:
+    return pd.to_numeric(values, errors="coerce")
+
+
+def parse_times(values: pd.Series, timezone: str, unit: str = "auto") -> Times:
+    """Read a column of times (see the module docstring); ``ok`` marks the values that were read."""
+    nums = _numeric(values)
+    numeric_share = float(nums.notna().mean()) if len(values) else 0.0
+    if unit in ("s", "ms", "day") or (unit == "auto" and numeric_share >= 0.99):
+        med = float(nums.median()) if nums.notna().any() else 0.0
+        if unit == "auto":
+            if med < 1e8:  # too small for Unix time (before 1973): ids or counts, not times
+                return Times(np.full(len(values), np.nan), None, "numbers too small for Unix time (day numbers? "
+                             "set calibrate.time_unit=day)", np.zeros(len(values), bool))
+            unit = "ms" if med >= 1e11 else "s"
+        scale = {"s": 1.0, "ms": 1e-3, "day": 86400.0}[unit]
+        seconds = nums.to_numpy(float) * scale
+        ok = np.array(np.isfinite(seconds), dtype=bool)
+        label = {"s": "Unix seconds", "ms": "Unix milliseconds", "day": "day numbers"}[unit]
+        local = None
+        if unit != "day" and ok.any():
+            stamps = pd.to_datetime(np.where(ok, seconds, 0), unit="s", utc=True).tz_convert(timezone)
+            local = stamps.tz_localize(None).to_numpy().astype("datetime64[D]")
+        return Times(seconds, local, label, ok)
+    text = values.astype(str).str.strip()
+    has_zone = text.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True).to_numpy()
+    seconds = np.full(len(text), np.nan)
+    dates = np.full(len(text), np.datetime64("NaT", "D"), dtype="datetime64[D]")
+    for zoned in (False, True):
+        part = text[has_zone == zoned]
+        if part.empty:
+            continue
+        parsed = _to_datetime(part, utc=zoned)
+        local = parsed.dt.tz_convert(timezone) if zoned else parsed.dt.tz_localize(
+            timezone, ambiguous="NaT", nonexistent="shift_forward")
+        rows = np.flatnonzero(has_zone == zoned)
+        seconds[rows] = _epoch_seconds(local)
+        dates[rows] = local.dt.tz_localize(None).to_numpy().astype("datetime64[D]")
+    ok = np.isfinite(seconds)
+    label = "dates" if (text.str.len() <= 10).all() else (
+        "datetimes with a time zone" if has_zone.any() else "datetimes")
+    return Times(seconds, dates, label, ok)
+
+
+def _to_datetime(text: pd.Series, utc: bool) -> pd.Series:
+    parsed = pd.to_datetime(text, errors="coerce", utc=utc, format="ISO8601")
+    if parsed.notna().mean() < 1.0:
+        retry = pd.to_datetime(text[parsed.isna()], errors="coerce", utc=utc, format="mixed")
+        parsed = parsed.where(parsed.notna(), retry)
+    return parsed
+
+
+def _epoch_seconds(stamps: pd.Series) -> np.ndarray:
+    utc = stamps.dt.tz_convert("UTC")
+    out = np.full(len(utc), np.nan)
+    good = utc.notna().to_numpy()
+    out[good] = (utc[good] - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds().to_numpy()
+    return out
+
+
+def _time_like(column: pd.Series, timezone: str, unit: str) -> float:
+    if len(column) == 0:
+        return 0.0
+    return float(parse_times(column, timezone, unit).ok.mean())
+
+
+# -------------------------------------------------------------------- the log
+def read_log(path, columns: dict | None = None, header: bool | None = None, delimiter: str | None = None,
+             timezone: str = "UTC", day_start: str = "first", time_unit: str = "auto",
+             post_kinds=("post",)) -> tuple[ActivityLog, ReadReport]:
+    """The activity log in ``path`` and a report of what was read (see the module docstring)."""
+    path = Path(path)
+    report = ReadReport(str(path), timezone=timezone, day_start=day_start)
+    if not path.is_file():
+        raise LogFileError(f"{path}: no such file (calibrate.log must name a CSV/TSV/Parquet activity log)")
+    if day_start not in ("first", "midnight"):
+        raise LogFileError(f"{path}: day_start {day_start!r}; allowed: first, midnight")
+    try:
+        pd.Timestamp("2020-01-01").tz_localize(timezone)
+    except Exception:  # noqa: BLE001 - any unknown zone name
+        raise LogFileError(f"{path}: unknown time zone {timezone!r} (e.g. UTC, Europe/Berlin, Asia/Shanghai)") from None
+    columns = dict(columns or {})
+    unknown = set(columns) - set(ROLES)
+    if unknown:
+        raise LogFileError(f"{path}: unknown column roles {sorted(unknown)}; allowed: {', '.join(ROLES)}")
+    if path.suffix.lower() == ".parquet":
+        table, line_of = _read_parquet(path), None
+        report.header, report.delimiter = True, ""
+    else:
+        table, line_of = _read_text(path, header, delimiter, timezone, time_unit, report)
+    mapping = _map_columns(path, table, columns, timezone, time_unit, report)
+    return _build(path, table, mapping, line_of, timezone, day_start, time_unit, post_kinds, report)
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        table = pd.read_parquet(path)
+    except Exception as err:  # noqa: BLE001 - pyarrow raises many kinds
+        raise LogFileError(f"{path}: not a readable Parquet file ({err})") from None
+    return table.astype(str).where(table.notna(), "")
+
+
+def _read_text(path, header, delimiter, timezone, time_unit, report) -> tuple[pd.DataFrame, np.ndarray]:
+    text = _text(path)
+    raw_lines = text.splitlines()
+    numbered = [(i + 1, line) for i, line in enumerate(raw_lines) if line.strip() and not line.lstrip().startswith("#")]
+    if not numbered:
+        raise LogFileError(f"{path}: no rows (the file is empty or only comments)")
+    line_numbers = np.array([n for n, _ in numbered])
+    lines = [line for _, line in numbered]
+    if delimiter is not None:
+        delimiter = {"tab": "\t", "\\t": "\t", "space": " ", "whitespace": " ", "comma": ",",
+                     "semicolon": ";", "pipe": "|"}.get(delimiter, delimiter)
+        if delimiter not in DELIMITERS and len(delimiter) != 1:
+            raise LogFileError(f"{path}: delimiter {delimiter!r} must be one character (or tab, space)")
+    else:
+        delimiter = _detect_delimiter(path, lines)
+    report.delimiter = delimiter
+    rows = _split(lines, delimiter)
+    widths = np.array([len(r) for r in rows])
+    if widths.max() < 2:
+        raise LogFileError(f"{path}: one column only; an activity log needs at least a user and a time per line")
+    counts = np.bincount(widths)
+    # the width most lines share (the first line's width on a tie): the odd lines out are the broken ones
+    width = int(widths[0]) if counts[widths[0]] == counts.max() else int(counts.argmax())
+    bad = np.flatnonzero(widths != width)
+    if bad.size:
+        first = int(bad[0])
+        raise LogFileError(f"{path}, line {line_numbers[first]}: {widths[first]} fields where the "
+                           f"other lines have {width} ({DELIMITER_NAMES.get(delimiter, delimiter)}-separated); "
+                           f"{bad.size} such line{'s' if bad.size > 1 else ''}")
+    frame = pd.DataFrame(rows, dtype=str)
+    if header is None:
+        header = _looks_like_header(frame, timezone, time_unit)
+    report.header = bool(header)
+    if header:
+        names = [str(c) for c in frame.iloc[0]]
+        if len(set(names)) != len(names):
+            raise LogFileError(f"{path}, line {line_numbers[0]}: the header names a column twice: {names}")
+        frame = frame.iloc[1:].reset_index(drop=True)
+        frame.columns = names
+        line_numbers = line_numbers[1:]
+    if frame.empty:
+        raise LogFileError(f"{path}: a header line and no rows")
+    return frame, line_numbers
+
+
+def _looks_like_header(frame: pd.DataFrame, timezone: str, time_unit: str) -> bool:
+    if len(frame) < 2:
+        return False
+    first, rest = frame.iloc[0], frame.iloc[1:SAMPLE_LINES + 1]
+    for col in frame.columns:
+        if _time_like(rest[col], timezone, time_unit) >= 0.5:
+            return not parse_times(first[[col]].reset_index(drop=True), timezone, time_unit).ok[0]
+    return False
+
+
+def _map_columns(path, table: pd.DataFrame, columns: dict, timezone: str, time_unit: str, report) -> dict:
+    names = list(table.columns)
+    mapping = {}
+    for role, given in columns.items():
+        if given is None or given == "":
+            continue
+        if isinstance(given, int) or (isinstance(given, str) and given.isdigit() and given not in names):
+            index = int(given)
+            if not 0 <= index < len(names):
+                raise LogFileError(f"{path}: calibrate.columns.{role}={given}: the file has columns 0..{len(names) - 1}")
+            mapping[role] = names[index]
+        elif given in names:
+            mapping[role] = given
+        else:
+            raise LogFileError(f"{path}: calibrate.columns.{role}={given!r} is not a column of the file; its columns: "
+                               f"{', '.join(map(str, names))}")
+    lower = {str(n).lower(): n for n in names}
+    for role in ROLES:
+        if role not in mapping and role in lower and lower[role] not in mapping.values():
+            mapping[role] = lower[role]
+    sample = table.iloc[:SAMPLE_LINES]
+    if "time" not in mapping:
+        timelike = [n for n in names if n not in mapping.values() and _time_like(sample[n], timezone, time_unit) >= 0.5]
+        if not timelike:
+            raise LogFileError(f"{path}: no column reads as times (Unix seconds, dates or datetimes); name it with "
+                               f"calibrate.columns.time=<column>; columns: {', '.join(map(str, names))}")
+        mapping["time"] = timelike[-1] if len(timelike) > 1 and "user" not in mapping else timelike[0]
+    others = [n for n in names if n not in mapping.values()]
+    if "user" not in mapping:
+        if not others:
+            raise LogFileError(f"{path}: no column left for the user; name it with calibrate.columns.user=<column>")
+        mapping["user"] = others.pop(0)
+    if "target" not in mapping and others and "target" not in columns:
+        mapping["target"] = others.pop(0)
+    report.columns = {role: mapping[role] for role in ROLES if role in mapping}
+    report.ignored_columns = [n for n in names if n not in mapping.values()]
+    return mapping
+
+
+def _build(path, table, mapping, line_of, timezone, day_start, time_unit, post_kinds, report):
+    def where(rows):
+        return [int(line_of[i]) for i in rows[:5]] if line_of is not None else [int(i) + 1 for i in rows[:5]]
+
+    user = table[mapping["user"]].astype(str).str.strip()
+    times = parse_times(table[mapping["time"]].reset_index(drop=True), timezone, time_unit)
+    report.time_format = times.format
+    bad_time = np.flatnonzero(~times.ok)
+    if bad_time.size:
+        value = table[mapping["time"]].iloc[bad_time[0]]
+        raise LogFileError(f"{path}, line {where(bad_time)[0]}: column {mapping['time']!r}: {value!r} does not read as "
+                           f"a time ({times.format} elsewhere); {bad_time.size} such rows (lines "
+                           f"{', '.join(map(str, where(bad_time)))})")
+    keep = (user != "").to_numpy()
+    if not keep.all():
+        report.skipped["no user"] = int((~keep).sum())
+        report.skipped_examples["no user"] = where(np.flatnonzero(~keep))
+    if not keep.any():
+        raise LogFileError(f"{path}: every row lacks a user (column {mapping['user']!r})")
+    if day_start == "first" or times.local_dates is None:
+        seconds = times.seconds[keep]
+        origin = np.nanmin(seconds)
+        unit = 86400.0
+        day = np.floor((seconds - origin) / unit).astype(np.int64)
+        first_stamp = (pd.Timestamp(origin, unit="s", tz="UTC").tz_convert(timezone)
+                       if times.format != "day numbers" else None)
+    else:
+        dates = times.local_dates[keep]
+        first_date = dates.min()
+        day = (dates - first_date).astype(np.int64)
+        first_stamp = pd.Timestamp(first_date).tz_localize(timezone)
+    weekday = int(first_stamp.day_of_week) if first_stamp is not None else None
+    report.first_time = str(first_stamp) if first_stamp is not None else "day 0"
+    target = None
+    if "target" in mapping:
+        target = table[mapping["target"]].astype(str).str.strip().to_numpy()[keep]
+        target = np.where(target == "", None, target)
+    kind = table[mapping["kind"]].astype(str).str.strip().to_numpy()[keep] if "kind" in mapping else None
+    log = from_actions(user.to_numpy()[keep], day, target, kind, first_weekday=weekday, source=str(path),
+                       post_kinds=post_kinds)
+    log.meta["first_time"] = report.first_time
+    report.rows = int(keep.sum())
+    report.days = log.n_days
+    report.people = log.people
+    report.active_people = int(log.days.person.nunique())
+    if log.interactions is not None and len(log.interactions):
+        pairs = np.sort(log.interactions[["person", "other"]].to_numpy(), axis=1)
+        report.ties = int(np.unique(pairs, axis=0).shape[0])
+    return log, report
+
+
+def day_of(log: ActivityLog, when: str, timezone: str = "UTC") -> int:
+    """The log's day number of a date or datetime ``when`` (for calendar and campaign files)."""
+    first = log.meta.get("first_time")
+    if not first or first == "day 0":
+        return int(when)
+    origin = pd.Timestamp(first)
+    stamp = pd.Timestamp(when)
+    stamp = stamp.tz_localize(timezone) if stamp.tzinfo is None else stamp.tz_convert(timezone)
+    if len(str(when).strip()) <= 10:  # a date: the day it falls on, counted from the first day's date
+        return int((stamp.normalize().tz_localize(None) - origin.normalize().tz_localize(None)).days)
+    return int(math.floor((stamp - origin).total_seconds() / 86400))

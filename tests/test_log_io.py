@@ -1,0 +1,102 @@
+"""Reading a community's own export: real-world files load correctly or fail naming file, line, column."""
+
+import gzip
+
+import pytest
+
+from sim.log_io import LogFileError, read_log
+
+
+def write(tmp_path, name, text, encoding="utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_excel_csv_with_bom_crlf_quoted_names_and_mixed_times(tmp_path):
+    path = write(tmp_path, "export.csv", "\ufeffuser,time,target\r\n\"Smith, John\",2024-03-01 10:00,alice\r\n"
+                 "alice,2024-03-01 11:00,\"Smith, John\"\r\nbob,2024-03-02T09:00:00+08:00,\r\nalice,2024-03-05,bob\r\n")
+    log, report = read_log(path)
+    assert list(log.labels) == ["Smith, John", "alice", "bob"], "no BOM in the first name, quotes respected"
+    assert report.header and report.columns == {"user": "user", "time": "time", "target": "target"}
+    # days are 24-hour blocks from the first action (03-01 10:00): 03-05 00:00 falls in day 3
+    assert log.n_days == 4 and report.rows == 4 and report.ties == 2
+    assert log.interactions.shape[0] == 3
+
+
+def test_semicolon_delimited_unix_seconds_and_a_header_of_any_words(tmp_path):
+    path = write(tmp_path, "crm.csv", "sender;sent_at;to\nAnn Lee;1709280000;Bob Smith\nBob Smith;1709366400;Ann Lee\n")
+    log, report = read_log(path)
+    assert report.delimiter == ";" and report.header, "the header is found from the data, not a word list"
+    assert report.columns == {"user": "sender", "time": "sent_at", "target": "to"}
+    assert list(log.labels) == ["Ann Lee", "Bob Smith"] and report.time_format == "Unix seconds"
+
+
+def test_tab_separated_names_with_spaces_and_no_header(tmp_path):
+    path = write(tmp_path, "log.tsv", "Ann Lee\tBob Smith\t2024-03-01\nBob Smith\tAnn Lee\t2024-03-02\n")
+    log, report = read_log(path)
+    assert report.delimiter == "\t" and not report.header
+    assert list(log.labels) == ["Ann Lee", "Bob Smith"], "a tab beats the spaces inside names"
+
+
+def test_id_header_is_a_header_and_ids_stay_strings(tmp_path):
+    path = write(tmp_path, "ids.csv", "member_id,friend_id,when\n007,2,1709280000\n2,007,1709366400\n")
+    log, report = read_log(path)
+    assert report.header and report.columns["user"] == "member_id"
+    assert list(log.labels) == ["007", "2"], "ids are labels: 007 is not 7"
+
+
+def test_explicit_column_mapping_and_ignored_columns_are_reported(tmp_path):
+    path = write(tmp_path, "wide.csv", "channel,recipient,author,stamp,likes\n"
+                 "general,bo,al,2024-01-01,3\ngeneral,al,bo,2024-01-02,1\n")
+    log, report = read_log(path, columns={"user": "author", "target": "recipient", "time": "stamp"})
+    assert report.columns == {"user": "author", "time": "stamp", "target": "recipient"}
+    assert report.ignored_columns == ["channel", "likes"]
+    assert "ignored: channel, likes" in "\n".join(report.lines())
+    with pytest.raises(LogFileError, match="calibrate.columns.user='writer' is not a column.*author"):
+        read_log(path, columns={"user": "writer"})
+
+
+def test_gzip_and_parquet_and_calendar_days_in_a_time_zone(tmp_path):
+    import pandas as pd
+
+    raw = "user,time\nann,2024-03-01T23:30:00+00:00\nann,2024-03-02T00:30:00+00:00\n"
+    gz = tmp_path / "log.csv.gz"
+    gz.write_bytes(gzip.compress(raw.encode()))
+    log, _ = read_log(gz, day_start="midnight")
+    assert log.n_days == 2, "two UTC calendar days"
+    log, _ = read_log(gz, day_start="midnight", timezone="Asia/Shanghai")
+    assert log.n_days == 1, "the same evening and night are one day in Shanghai (UTC+8)"
+    pq = tmp_path / "log.parquet"
+    pd.DataFrame({"user": ["a", "b"], "time": ["2024-01-01", "2024-01-09"]}).to_parquet(pq)
+    assert read_log(pq)[0].n_days == 9
+
+
+@pytest.mark.parametrize("name, text, expected", [
+    ("empty.csv", "", "empty.csv: no rows"),
+    ("comments.csv", "# nothing\n# here\n", "no rows"),
+    ("badtime.csv", "user,time\nann,2024-03-01\nbob,yesterday\n", "badtime.csv, line 3: column 'time': 'yesterday'"),
+    ("ragged.csv", "user,time\nann,2024-03-01\nbob,2024-03-02,extra,more\n", "ragged.csv, line 3"),
+    ("notime.csv", "user,target\nann,bob\nbob,ann\n", "no column reads as times"),
+    ("onecolumn.csv", "ann\nbob\n", "cannot tell how the columns are separated"),
+    ("headeronly.csv", "user,time\n", "cannot tell|a header line and no rows|no column reads"),
+])
+def test_bad_logs_name_the_file_and_what_is_wrong(tmp_path, name, text, expected):
+    with pytest.raises(LogFileError, match=expected):
+        read_log(write(tmp_path, name, text))
+
+
+def test_not_utf8_and_a_missing_file_are_explained(tmp_path):
+    with pytest.raises(LogFileError, match=r"line 2: not UTF-8 .*CSV UTF-8"):
+        read_log(write(tmp_path, "latin.csv", "user,time\nJosé,2024-01-01\n", encoding="latin-1"))
+    with pytest.raises(LogFileError, match="no such file"):
+        read_log(tmp_path / "nope.csv")
+    with pytest.raises(LogFileError, match="unknown time zone 'Mars/Olympus'"):
+        read_log(write(tmp_path, "ok.csv", "user,time\na,2024-01-01\n"), timezone="Mars/Olympus")
+
+
+def test_collegemsg_reads_as_documented():
+    log, report = read_log("data/collegemsg/CollegeMsg.txt.gz")
+    assert (report.rows, report.people, report.active_people, log.n_days) == (59_835, 1_899, 1_350, 194)
+    assert report.columns == {"user": "src", "time": "time", "target": "dst"} and report.header
+    assert log.first_weekday == 3, "2004-04-15 was a Thursday"
