@@ -5,7 +5,7 @@ Logistic choice (a standard discrete-choice form for daily engagement):
     logit P(active) = base + θ_i + habit * h + social * a + content * log(1 + c)
                       + fit * (fit - 0.5) + satisfaction * (s - 0.5)
                       - fatigue * f + exposure * min(e, 3) + uplift + calendar(t)
-                      - lapse_penalty [if lapsed]
+                      - tenure_decay * log(1 + tenure / 30) - lapse_penalty [if lapsed]
 
 * ``θ_i`` the person's own activity propensity (a stable trait, :mod:`sim.population`);
 * ``h`` habit strength in [0, 1] (the habit-formation view of engagement,
@@ -19,7 +19,8 @@ Logistic choice (a standard discrete-choice form for daily engagement):
   the logarithm makes more content worth less and less;
 * ``f`` fatigue (see :mod:`agents.state`), ``e`` word-of-mouth cascades that
   reached the member yesterday, ``uplift`` the levers' per-person push,
-  ``calendar(t)`` the day's weekly and event offset (:mod:`sim.calendar`).
+  ``calendar(t)`` the day's weekly and event offset (:mod:`sim.calendar`), ``tenure`` days
+  since the person joined (novelty wears off; off by default, calibrations fit it).
 
 A member who joined today is active today (joining is their first activity). A lapsed
 person (``Status.LAPSED``, see :mod:`agents.churn`) is active with the same formula minus
@@ -37,7 +38,7 @@ import math
 import numba as nb
 import numpy as np
 
-from sim.params import coefficient_type, coefficients, param
+from sim.params import coefficient_type, coefficients, literature, param
 from sim.population import Status
 from sim.random_streams import hash_uniform
 from sim.stages import Stage
@@ -87,6 +88,13 @@ class ActivityParams:
         plausible=(0.2, 2.0),
         why="Member posts are content too; a topic where 5% of members posted yesterday counts like one "
             "operator post.")
+    tenure_decay: float = param(
+        0.0, "log-odds lost per unit of log(1 + days since joining / 30): novelty wearing off", ge=0,
+        unit="log-odds", plausible=(0.0, 3.0),
+        source=literature("Danescu-Niculescu-Mizil et al. 2013, WWW: user life cycles"),
+        why="Members' engagement fades with tenure, fast at first, then slowly (a user life cycle; the shape "
+            "is literature, the size assumed). Off by default, where habit and churn carry the decline; a "
+            "calibration fits it (CollegeMsg: DAU falls steadily once new arrivals stop).")
     lapse_penalty: float = param(
         5.0, "log-odds subtracted from a lapsed person's activity (their chance of coming back)", ge=0,
         unit="log-odds", plausible=(2.0, 8.0),
@@ -137,6 +145,8 @@ def _activity_kernel(status, habit, fit, satisfaction, fatigue, exposures, activ
             logit = (c.base + propensity[i] + c.habit * habit[i] + c.social * share + content_term[topic[i]]
                      + c.fit * (fit[i] - 0.5) + c.satisfaction * (satisfaction[i] - 0.5)
                      - c.fatigue * fatigue[i] + c.exposure * min(exposures[i], 3) + uplift[i] + day_offset)
+            if c.tenure_decay > 0.0:
+                logit -= c.tenure_decay * math.log1p((day - join_day[i]) / 30.0)
             if s == lapsed:
                 logit -= c.lapse_penalty
             now = hash_uniform(key, np.uint64(i)) < 1.0 / (1.0 + math.exp(-logit))

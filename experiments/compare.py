@@ -52,10 +52,14 @@ def plan_jobs(spec: CompareSettings, base_overrides: list[str], compose, runs_di
             "(see configs/experiment/) or give compare.scenarios"
         ])
     jobs, problems = [], []
+    calibrated = any(o.split("=", 1)[0] == "calibration" for o in base_overrides)
     for scenario, overrides in spec.scenarios.items():
         for seed in range(spec.first_seed, spec.first_seed + spec.replicates):
+            run_overrides = base_overrides + list(overrides) + [f"seed={seed}"]
+            if calibrated and not any(o.startswith("calibration_draw=") for o in run_overrides):
+                run_overrides.append(f"calibration_draw={seed}")  # each replicate its own posterior draw
             try:
-                config = model_config(compose(base_overrides + list(overrides) + [f"seed={seed}"]))
+                config = model_config(compose(run_overrides), run_overrides)
             except ConfigError as err:
                 problems += [f"scenario {scenario!r}: {p}" for p in err.problems]
                 break

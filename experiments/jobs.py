@@ -44,7 +44,7 @@ class RunDirError(UserError, RuntimeError):
     """An output directory holds a finished run of another configuration."""
 
 
-OPTIONAL_OUTPUTS = ("activity_log",)
+OPTIONAL_OUTPUTS = ("activity_log", "measure")
 
 
 @dataclass
@@ -54,10 +54,11 @@ class Job:
     label: str = ""
     tags: dict = field(default_factory=dict)
     outputs: frozenset = frozenset()  # optional outputs asked for (OPTIONAL_OUTPUTS)
+    measure: dict | None = None  # a calibration's run: {"first": day, "days": n, "daily": bool}
 
     def __post_init__(self):
         self.out_dir = Path(self.out_dir)
-        self.outputs = frozenset(self.outputs)
+        self.outputs = frozenset(self.outputs) | ({"measure"} if self.measure else set())
         unknown = self.outputs - set(OPTIONAL_OUTPUTS)
         if unknown:
             raise ValueError(f"unknown optional outputs {sorted(unknown)}; known: {OPTIONAL_OUTPUTS}")
@@ -85,62 +86,108 @@ def finished_job(out_dir: Path) -> Job | None:
     return job if status(job) == DONE else None
 
 
-def execute(config: Config, out_dir: Path, progress: str = "never", outputs=frozenset()) -> dict:
-    """Simulate one config and write its run directory; returns the summary."""
+def execute(config: Config, out_dir: Path, progress: str = "never", outputs=frozenset(),
+            measure: dict | None = None) -> dict:
+    """Simulate one config and write its run directory; returns the summary. With ``measure``
+    (a calibration's run) the targets of experiments/calibration/targets.py are measured on the
+    run's activity log and written to measure.json, and no figures are drawn."""
     start = time.perf_counter()
-    result = simulate(config, progress=progress, activity_log="activity_log" in outputs)
-    write_run(result, out_dir, time.perf_counter() - start)
+    log = True if "activity_log" in outputs else ("days" if measure else False)
+    result = simulate(config, progress=progress, activity_log=log)
+    measured = None
+    if measure:
+        from experiments.calibration.targets import measure as measure_targets
+
+        measured = measure_targets(result.activity_log, measure["first"], measure["days"], measure.get("daily", False))
+    write_run(result, out_dir, time.perf_counter() - start, figures=not measure, measured=measured)
     return result.summary
 
 
-def _execute_job(config: Config, out_dir: str, outputs) -> str:  # in a worker process
-    execute(config, Path(out_dir), outputs=outputs)
-    return out_dir
+def _execute_jobs(batch: list[tuple]) -> int:  # in a worker process: several small runs per task
+    for config, out_dir, outputs, measure in batch:
+        execute(config, Path(out_dir), outputs=outputs, measure=measure)
+    return len(batch)
 
 
-def run_jobs(jobs: list[Job], workers: int = 1, *, overwrite: bool = False, progress: str = "auto") -> list[Job]:
-    """Run every job that is not done; returns the jobs that ran.
+class Runner:
+    """Runs jobs, in this process or in worker processes that stay alive across calls (each worker
+    imports and compiles once). Use as a context manager; :func:`run_jobs` makes a throw-away one."""
 
-    Conflicts stop everything before any work (unless ``overwrite``), naming the
-    directories."""
-    states = [status(job) for job in jobs]
-    conflicts = [job for job, s in zip(jobs, states) if s == CONFLICT]
-    if conflicts and not overwrite:
-        shown = "\n".join(f"  {job.out_dir}" for job in conflicts[:10])
-        more = f"\n  ... and {len(conflicts) - 10} more" if len(conflicts) > 10 else ""
-        raise RunDirError(f"{len(conflicts)} output director{'y holds' if len(conflicts) == 1 else 'ies hold'} a "
-                          f"finished run of a different configuration:\n{shown}{more}\n"
-                          f"choose another output directory, or pass overwrite=true to replace them")
-    todo = [job for job, s in zip(jobs, states) if s != DONE]
-    log.info("%d runs: %d already finished, %d to do (%d in parallel)",
-             len(jobs), len(jobs) - len(todo), len(todo), min(workers, max(1, len(todo))))
-    if not todo:
-        return []
-    bar = Progress(len(todo), progress, unit="runs")
-    if workers == 1 or len(todo) == 1:
-        for i, job in enumerate(todo, 1):
-            execute(job.config, job.out_dir, outputs=job.outputs)
-            bar.update(i, job.label)
-    else:
-        _run_in_pool(todo, workers, bar)
-    bar.close()
-    return todo
+    def __init__(self, workers: int = 1):
+        self.workers = max(1, int(workers))
+        self._pool = None
 
+    def __enter__(self) -> "Runner":
+        return self
 
-def _run_in_pool(todo: list[Job], workers: int, bar: Progress) -> None:
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context) as pool:
-        pending = {pool.submit(_execute_job, job.config, str(job.out_dir), job.outputs): job for job in todo}
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def _workers_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        return self._pool
+
+    def run(self, jobs: list[Job], *, overwrite: bool = False, progress: str = "auto",
+            quiet: bool = False) -> list[Job]:
+        """Run every job that is not done; returns the jobs that ran. Conflicts stop everything
+        before any work (unless ``overwrite``), naming the directories."""
+        states = [status(job) for job in jobs]
+        conflicts = [job for job, s in zip(jobs, states) if s == CONFLICT]
+        if conflicts and not overwrite:
+            shown = "\n".join(f"  {job.out_dir}" for job in conflicts[:10])
+            more = f"\n  ... and {len(conflicts) - 10} more" if len(conflicts) > 10 else ""
+            raise RunDirError(f"{len(conflicts)} output director{'y holds' if len(conflicts) == 1 else 'ies hold'} a "
+                              f"finished run of a different configuration:\n{shown}{more}\n"
+                              f"choose another output directory, or pass overwrite=true to replace them")
+        todo, seen = [], set()
+        for job, s in zip(jobs, states):
+            if s != DONE and job.out_dir not in seen:  # the same job twice (e.g. a resampled draw) runs once
+                seen.add(job.out_dir)
+                todo.append(job)
+        if not quiet:
+            log.info("%d runs: %d already finished, %d to do (%d in parallel)",
+                     len(jobs), len(jobs) - len(todo), len(todo), min(self.workers, max(1, len(todo))))
+        if not todo:
+            return []
+        bar = Progress(len(todo), progress, unit="runs")
+        if self.workers == 1 or len(todo) == 1:
+            for i, job in enumerate(todo, 1):
+                execute(job.config, job.out_dir, outputs=job.outputs, measure=job.measure)
+                bar.update(i, job.label)
+        else:
+            self._run_in_pool(todo, bar)
+        bar.close()
+        return todo
+
+    def _run_in_pool(self, todo: list[Job], bar: Progress) -> None:
+        pool = self._workers_pool()
+        size = max(1, min(16, len(todo) // (self.workers * 4)))  # batch small runs: fewer round trips
+        batches = [todo[i:i + size] for i in range(0, len(todo), size)]
+        pending = {pool.submit(_execute_jobs, [(j.config, str(j.out_dir), j.outputs, j.measure) for j in batch]): batch
+                   for batch in batches}
         done_count = 0
         while pending:
             finished, _ = wait(pending, return_when=FIRST_EXCEPTION)
             for future in finished:
-                job = pending.pop(future)
+                batch = pending.pop(future)
                 error = future.exception()
                 if error is not None:
                     for other in pending:
                         other.cancel()
-                    error.add_note(f"commsim: in the run for {job.out_dir}")
+                    error.add_note(f"commsim: in one of the runs {', '.join(str(j.out_dir) for j in batch[:3])}")
                     raise error
-                done_count += 1
-                bar.update(done_count, job.label)
+                done_count += len(batch)
+                bar.update(done_count, batch[-1].label)
+
+
+def run_jobs(jobs: list[Job], workers: int = 1, *, overwrite: bool = False, progress: str = "auto") -> list[Job]:
+    """Run every job that is not done (see :meth:`Runner.run`); returns the jobs that ran."""
+    with Runner(workers) as runner:
+        return runner.run(jobs, overwrite=overwrite, progress=progress)

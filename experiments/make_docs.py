@@ -1,4 +1,4 @@
-"""Regenerate the generated tables in docs/ (model, strategies, metrics, classroom) from the code.
+"""Regenerate the generated tables in docs/ (model, strategies, metrics, classroom, calibration) from the code.
 
     python -m experiments.make_docs           # rewrite the tables in place
     python -m experiments.make_docs --check   # exit 1 if the docs are out of date (tests do this)
@@ -103,6 +103,11 @@ def tables() -> dict[str, str]:
         if dataclasses.fields(params):
             out[f"strategy:{name}"] = table(params, f"strategies.{name}")
     out["demo:levers"] = levers_table()
+    from experiments.settings import CalibrateSettings, LogColumns, TargetWeights
+
+    out["calibrate"] = table(CalibrateSettings, "calibrate", full=False)
+    out["calibrate_columns"] = table(LogColumns, "calibrate.columns", full=False)
+    out["calibrate_weights"] = table(TargetWeights, "calibrate.weights", full=False)
     return out
 
 
@@ -140,7 +145,7 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     generated = tables()
     stale = []
-    for doc in ("docs/model.md", "docs/strategies.md", "docs/metrics.md", "docs/classroom.md"):
+    for doc in ("docs/model.md", "docs/strategies.md", "docs/metrics.md", "docs/classroom.md", "docs/calibration.md"):
         path = ROOT / doc
         text = path.read_text()
         new = render(text, generated)

@@ -23,6 +23,7 @@ import pandas as pd  # noqa: E402
 from experiments.figures import axes  # noqa: E402
 from experiments.outputs import atomic_write  # noqa: E402
 from experiments.stats import mean_ci, paired_difference, t_quantile  # noqa: E402
+from sim import calibrated  # noqa: E402
 from sim.metrics import KPI, KPIS  # noqa: E402
 
 
@@ -188,22 +189,41 @@ def figures(data, scenarios: list[str], diffs: pd.DataFrame, primary: str, fig_d
     return out
 
 
-def assumptions(configs: dict) -> list[str]:
-    """Markdown lines: what the numbers rest on -- the assumed magnitudes of the strategies the
-    scenarios use (their values in these runs and plausible ranges), and the behaviour parameters."""
+def assumptions(configs: dict, twin: dict | None = None) -> list[str]:
+    """Markdown lines: what the numbers rest on -- the behaviour parameters (defaults, or fitted to
+    the community of calibration ``twin``, a loaded calibrated.yaml) and the assumed magnitudes of
+    the strategies the scenarios use (their values in these runs and plausible ranges)."""
     from sim.day import DAY_PLAN
     from sim.params import declared
     from strategies import registry
 
-    lines = ["## What these numbers rest on", "",
-             "The model's behaviour parameters are defaults, not fitted to your community: "]
+    lines = ["## What these numbers rest on", ""]
     behaviour = [info for stage in DAY_PLAN if stage.group
                  for info in declared(stage.params, f"behaviour.{stage.group}")]
-    kinds = {kind: sum(1 for i in behaviour if i.source.kind == kind) for kind in ("assumed", "literature")}
-    lines[-1] += (f"{kinds['assumed']} of {len(behaviour)} are modelling assumptions and {kinds['literature']} "
-                  f"come from the literature (docs/model.md lists each with its source and plausible range). "
-                  f"The effects below are illustrative: they show what the model does with these assumptions, "
-                  f"not a measurement of your members.")
+    if twin:
+        fit, data = twin.get("fit", {}), twin.get("data", {})
+        fitted = twin.get("parameters", {})
+        lines += [f"The behaviour parameters below were **fitted** to `{data.get('file')}` (its first "
+                  f"{fit.get('train_days')} days, up to {fit.get('cut_off')}; {fit.get('method', 'see calibrated.yaml')}); "
+                  f"each replicate used one posterior draw of them. The other "
+                  f"{len(behaviour) - sum(1 for k in fitted if k.startswith('behaviour.'))} behaviour parameters are "
+                  f"defaults (docs/model.md lists each with its source and plausible range).", "",
+                  "| fitted parameter | posterior median | 90% interval |", "|---|---|---|"]
+        for key, p in fitted.items():
+            lo, hi = p.get("interval90", [math.nan, math.nan])
+            flag = " (at the edge of its prior range)" if p.get("at_bound") else ""
+            lines.append(f"| `{key}` | {p.get('value'):.4g}{flag} | {lo:.4g} – {hi:.4g} |")
+        lines += ["", "The log shows how these members behaved, not how they respond to a plan they never "
+                      "saw: the strategies' magnitudes below are still assumptions, so the effects are "
+                      "what the calibrated community does *if* members respond as assumed."]
+    else:
+        kinds = {kind: sum(1 for i in behaviour if i.source.kind == kind) for kind in ("assumed", "literature")}
+        lines.append(f"The model's behaviour parameters are defaults, not fitted to your community: "
+                     f"{kinds['assumed']} of {len(behaviour)} are modelling assumptions and {kinds['literature']} "
+                     f"come from the literature (docs/model.md lists each with its source and plausible range). "
+                     f"The effects below are illustrative: they show what the model does with these assumptions, "
+                     f"not a measurement of your members. To ground them in your own community, calibrate "
+                     f"on its activity log (docs/calibration.md) and compare with `calibration=<dir>`.")
     used = {}
     for scenario, cfg in configs.items():
         for name in cfg.plan.strategies:
@@ -238,7 +258,18 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
     data.summaries.to_csv(report_dir / "runs.csv", index=False)
 
     net = config.network
+    twin = calibrated.load(config.calibration) if config.calibration else None
     seeds = f"{spec.first_seed}..{spec.first_seed + spec.replicates - 1}"
+    if twin:
+        community = (f"Community: the calibrated twin of `{twin['data']['file']}` (calibration "
+                     f"`{config.calibration}`: {twin['data'].get('active_people', '?')} people active in the data, the "
+                     f"graph of their interactions before the cut-off), {config.days} days.")
+        uncertainty = ("Replicate seed k also used posterior draw k of the fitted parameters (the same draw in "
+                       "every scenario), so the intervals carry **parameter uncertainty as well as seed noise**. ")
+    else:
+        community = (f"Community: {net.kind.replace('_', ' ')} network of {getattr(net, 'n', 'the given')} people, "
+                     f"{config.days} days (not calibrated: illustrative defaults).")
+        uncertainty = "The intervals carry seed noise only (the parameters are fixed assumptions). "
     lines = [
         f"# {spec.name}: what each plan changes",
         "",
@@ -246,11 +277,10 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
         f"Each scenario ran {spec.replicates} times (replicate seeds {seeds}), the same seeds for every "
         f"scenario, so each plan is compared with the baseline on identical simulated communities "
         f"(paired comparison with common random numbers).  ",
-        f"Community: {net.kind.replace('_', ' ')} network of {getattr(net, 'n', 'the given')} people, "
-        f"{config.days} days.",
+        community,
         "",
         "How to read this: numbers are means over replicates; brackets are 95% confidence intervals "
-        "(shown clipped to values that are possible, e.g. no negative counts). "
+        "(shown clipped to values that are possible, e.g. no negative counts). " + uncertainty +
         "A difference whose interval excludes zero is distinguishable from noise at this number of "
         "replicates; one that includes zero is not. The tables test many scenario-KPI pairs at once, "
         "so about 1 in 20 \"yes\" verdicts can arise by chance: trust a pattern across KPIs and "
@@ -295,7 +325,7 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
     for key, path in figs.items():
         lines += [f"![{captions[key]}]({path})", "", f"*{captions[key]}*", ""]
     if configs:
-        lines += assumptions(configs)
+        lines += assumptions(configs, twin)
     lines += ["Definitions of every KPI: docs/metrics.md. Per-run outputs: `runs/<scenario>/seed<k>_<hash>/`. "
               "Tables for spreadsheets: `kpis.csv`, `differences.csv`, `runs.csv`.", ""]
     path = report_dir / "report.md"

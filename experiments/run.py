@@ -34,9 +34,10 @@ def quiet_libraries() -> None:
 register_configs()
 
 
-def run(cfg: DictConfig, out_dir: Path) -> dict | None:
-    """Validate, simulate, write. Returns the summary (None if skipped)."""
-    config, settings = load(cfg)
+def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None) -> dict | None:
+    """Validate, simulate, write. Returns the summary (None if skipped). ``overrides``: the
+    command line's (they win over a calibrated twin's values)."""
+    config, settings = load(cfg, overrides)
     job = Job(config, out_dir, outputs=requested_outputs(settings))
     state = status(job)
     if state == CONFLICT and not settings.overwrite:
@@ -71,7 +72,7 @@ def report_user_errors(fn):
 def main(cfg: DictConfig) -> None:
     out_dir = Path(HydraConfig.get().runtime.output_dir)
     quiet_libraries()
-    report_user_errors(lambda: run(cfg, out_dir))
+    report_user_errors(lambda: run(cfg, out_dir, list(HydraConfig.get().overrides.task)))
 
 
 if __name__ == "__main__":

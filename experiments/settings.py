@@ -17,7 +17,7 @@ import dataclasses
 import re
 import typing
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Optional
 
 from sim.calendar import CalendarConfig
 from sim.config import MODEL_KEYS, NETWORK_KINDS, Config, PopulationConfig, validate
@@ -61,6 +61,97 @@ class CompareSettings:
         return problems
 
 
+CALIBRATION_CANDIDATES = [
+    "behaviour.joining.p_organic", "behaviour.joining.q_social", "behaviour.joining.propensity_weight",
+    "behaviour.activity.base", "behaviour.activity.tenure_decay",
+    "behaviour.activity.habit", "behaviour.activity.social", "behaviour.activity.lapse_penalty",
+    "population.propensity_sd", "population.initial_habit", "population.frailty_variance",
+    "behaviour.churn.hazard_active", "behaviour.churn.hazard_dormant", "behaviour.state.habit_decay",
+]
+
+
+@dataclass
+class LogColumns:
+    """``calibrate.columns.user=sender``: which column of the log holds what (null: found by name,
+    else inferred from the data; docs/calibration.md)."""
+
+    user: Optional[str] = param(None, "the person who acted")
+    time: Optional[str] = param(None, "when: Unix seconds or milliseconds, ISO dates or datetimes")
+    target: Optional[str] = param(None, "the other person of an interaction (builds the social graph)")
+    kind: Optional[str] = param(None, "the kind of action (`post` rows count as public posts; the fit's targets "
+                                "do not use it yet)")
+
+    def given(self) -> dict[str, str]:
+        return {role: value for role, value in vars(self).items() if value not in (None, "")}
+
+
+@dataclass
+class TargetWeights:
+    """``calibrate.weights.retention=2``: how much each target counts in the fit's distance
+    (each target's error is relative, so a weight says how much, not in which unit)."""
+
+    dau: float = param(1.0, "weekly mean DAU (error: RMSE of log(1 + DAU))", ge=0)
+    ever_active: float = param(1.0, "people ever active by each week (RMSE over the observed total)", ge=0)
+    retention: float = param(1.0, "weekly cohort retention of newcomers (RMSE over its mean)", ge=0)
+    participation: float = param(0.0, "top-10% share of active days and one-day share (mean absolute error)", ge=0)
+
+
+@dataclass
+class CalibrateSettings:
+    log: Optional[str] = param(None, "the activity log to fit: CSV/TSV/Parquet, one row per action (user, time, "
+                               "[target], [kind]); docs/calibration.md")
+    name: str = param("calibration", "name of the calibration; it lands in results/calibrations/<name>/")
+    train_days: Optional[int] = param(None, "days fitted, from the first (null: all but forecast_days)", ge=7)
+    forecast_days: Optional[int] = param(None, "days after the training window held out for the backtest "
+                                         "(null: a quarter of the log; 0: none)", ge=0)
+    columns: LogColumns = param(None, "which column of the log is which (by name or 0-based position)",
+                                factory=lambda: LogColumns())
+    header: Optional[bool] = param(None, "whether the first line is a header (null: decided from the data)")
+    delimiter: Optional[str] = param(None, "column delimiter (null: detected; comma, semicolon, tab, pipe, space)")
+    timezone: str = param("UTC", "time zone of times without one, and of calendar days (e.g. Asia/Shanghai)")
+    day_start: str = param("first", "days are 24-hour blocks from the first action, or calendar days",
+                           choices=("first", "midnight"))
+    time_unit: str = param("auto", "how numeric times read: auto (Unix s or ms by size), s, ms, day",
+                           choices=("auto", "s", "ms", "day"))
+    calendar: Optional[str] = param(None, "CSV of dated outside events (name,start,end[,activity][,joining]; dates); "
+                                    "a blank activity is fitted")
+    campaigns: Optional[str] = param(None, "CSV of the operator's own campaigns in the data (start,end,strategy"
+                                     "[,target][,spend]; dates)")
+    runs: int = param(6000, "simulations the whole calibration may run (screening, search, posterior, forecast)",
+                      ge=40, le=1_000_000)
+    seeds: int = param(2, "replicate seeds per parameter set while fitting", ge=1, le=50)
+    parameters: list[str] = param(None, "candidate behaviour parameters (screened; the rest stay at their defaults)",
+                                  factory=lambda: list(CALIBRATION_CANDIDATES))
+    fit: int = param(0, "fit only this many of the candidates, the most influential in the screening (0: fit "
+                           "them all; the screening still ranks them)", ge=0)
+    priors: list[list] = param(None, "prior ranges replacing the defaults, as [key, low, high] triples: "
+                               "[[behaviour.activity.base,-5,-0.5]] (defaults: docs/calibration.md)", factory=list)
+    accept: float = param(0.3, "share of the posterior stage's parameter sets accepted (ABC tolerance quantile)",
+                          gt=0, le=1)
+    forecast_sets: int = param(40, "posterior draws simulated for the forecast", ge=2)
+    forecast_seeds: int = param(2, "seeds per posterior draw in the forecast", ge=1)
+    weights: TargetWeights = param(None, "weight of each target in the distance", factory=lambda: TargetWeights())
+    weekly: str = param("observed", "the twin's weekly rhythm: observed (from the training days) or flat",
+                        choices=("observed", "flat"))
+    jobs: int = param(2, "simulations in parallel (processes)", ge=1)
+    seed: int = param(0, "seed of the search and the posterior draws", ge=0)
+
+    def prior_ranges(self) -> dict[str, tuple[float, float]]:
+        return {str(k): (float(lo), float(hi)) for k, lo, hi in self.priors}
+
+    def check(self) -> list[str]:
+        problems = []
+        for i, entry in enumerate(self.priors):
+            ok = isinstance(entry, (list, tuple)) and len(entry) == 3 and isinstance(entry[0], str) and all(
+                isinstance(x, (int, float)) and not isinstance(x, bool) for x in entry[1:])
+            if not ok:
+                problems.append(f"priors[{i}]: {entry!r} must be [key, low, high], e.g. "
+                                f"[behaviour.activity.base,-5,-0.5]")
+        if not any(v > 0 for v in vars(self.weights).values()):
+            problems.append("weights: every weight is 0; the fit needs at least one target")
+        return problems
+
+
 @dataclass
 class OutputSettings:
     activity_log: bool = param(False, "also write activity_log.parquet and interactions.parquet (who was active "
@@ -75,6 +166,7 @@ class Settings:
                             "re-running a sweep with the same name resumes it")
     compare: CompareSettings = field(default_factory=CompareSettings)
     outputs: OutputSettings = field(default_factory=OutputSettings)
+    calibrate: CalibrateSettings = field(default_factory=CalibrateSettings)
 
 
 SETTINGS_KEYS = tuple(f.name for f in dataclasses.fields(Settings))
@@ -115,13 +207,20 @@ def split(data: dict) -> tuple[dict, dict]:
     return data, settings
 
 
-def load(cfg: Any) -> tuple[Config, Settings]:
-    """Validate a composed config (DictConfig or dict): the model config and the settings."""
+def load(cfg: Any, overrides: list[str] | None = None) -> tuple[Config, Settings]:
+    """Validate a composed config (DictConfig or dict): the model config and the settings.
+
+    ``overrides`` are the command-line overrides the config was composed with: with
+    ``calibration=<dir>`` the calibrated twin's values go under every key they do not set."""
+    from sim import calibrated
     from sim.config import plain
 
     model_data, settings_data = split(plain(cfg))
     problems: list[str] = []
     try:
+        if model_data.get("calibration"):
+            explicit = {o.split("=", 1)[0].lstrip("+~") for o in overrides or []}
+            model_data = calibrated.apply(model_data, explicit - {"calibration", "calibration_draw"})
         config = validate(model_data)
     except ConfigError as err:
         problems += err.problems
@@ -132,6 +231,6 @@ def load(cfg: Any) -> tuple[Config, Settings]:
     return config, settings
 
 
-def model_config(cfg: Any) -> Config:
+def model_config(cfg: Any, overrides: list[str] | None = None) -> Config:
     """Just the validated model config of a composed config (the settings are checked too)."""
-    return load(cfg)[0]
+    return load(cfg, overrides)[0]

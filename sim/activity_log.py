@@ -65,6 +65,35 @@ class ActivityLog:
         return ActivityLog(self.days[keep], first, last, self.people, inter, self.labels, weekday,
                            self.source, dict(self.meta))
 
+    def to_actions(self) -> pd.DataFrame:
+        """One row per action -- ``user``, ``day``, ``target`` (empty when the action had none) -- the
+        shape an export has (:func:`sim.log_io.read_log` reads it back)."""
+        users, days, targets = [], [], []
+        aimed = pd.Series(0, index=pd.MultiIndex.from_frame(self.days[["person", "day"]]))
+        if self.interactions is not None and len(self.interactions):
+            inter = self.interactions
+            reps = inter["count"].to_numpy()
+            users.append(np.repeat(inter.person.to_numpy(), reps))
+            days.append(np.repeat(inter.day.to_numpy(), reps))
+            targets.append(np.repeat(inter.other.to_numpy(), reps).astype(object))
+            counted = inter.groupby(["person", "day"])["count"].sum()
+            aimed = aimed.add(counted, fill_value=0)
+        rest = (self.days.set_index(["person", "day"]).actions - aimed.reindex(
+            pd.MultiIndex.from_frame(self.days[["person", "day"]])).to_numpy()).clip(lower=0)
+        rest = rest[rest > 0]
+        users.append(np.repeat(rest.index.get_level_values(0).to_numpy(), rest.to_numpy().astype(int)))
+        days.append(np.repeat(rest.index.get_level_values(1).to_numpy(), rest.to_numpy().astype(int)))
+        targets.append(np.full(int(rest.sum()), None, dtype=object))
+        label = (lambda ids: self.labels[ids]) if self.labels is not None else (lambda ids: ids)
+        user = np.concatenate(users).astype(np.int64)
+        target = np.concatenate(targets)
+        has = np.array([t is not None for t in target])
+        named = np.full(len(target), None, dtype=object)
+        if has.any():
+            named[has] = label(target[has].astype(np.int64))
+        out = pd.DataFrame({"user": label(user), "day": np.concatenate(days), "target": named})
+        return out.sort_values(["day", "user"], kind="stable", ignore_index=True)
+
     def save(self, folder: Path, write=None) -> list[Path]:
         """Write ``activity_log.parquet`` (and ``interactions.parquet``) into ``folder``.
 
@@ -115,10 +144,14 @@ def _json(data) -> str:
 
 
 class LogRecorder:
-    """Collects a run's activity, day by day, into an :class:`ActivityLog` (``outputs.activity_log``)."""
+    """Collects a run's activity, day by day, into an :class:`ActivityLog` (``outputs.activity_log``).
 
-    def __init__(self, people: int):
+    ``interactions=False`` records who was active only (what a calibration measures), skipping the
+    targets of their actions."""
+
+    def __init__(self, people: int, interactions: bool = True):
         self.people = people
+        self.interactions = interactions
         self._days: list[tuple[np.ndarray, ...]] = []
         self._inter: list[tuple[np.ndarray, ...]] = []
 
@@ -126,22 +159,24 @@ class LogRecorder:
             sources: np.ndarray | None = None, targets: np.ndarray | None = None) -> None:
         self._days.append((persons.astype(np.int64), np.full(persons.size, day, np.int64),
                            actions.astype(np.int64), posts.astype(np.int64)))
-        if sources is not None and sources.size:
-            pairs = pd.DataFrame({"person": sources, "other": targets})
-            counted = pairs.value_counts().reset_index(name="count")
-            self._inter.append((counted.person.to_numpy(np.int64), counted.other.to_numpy(np.int64),
-                                np.full(len(counted), day, np.int64), counted["count"].to_numpy(np.int64)))
+        if self.interactions and sources is not None and sources.size:
+            self._inter.append((np.asarray(sources, np.int64), np.asarray(targets, np.int64),
+                                np.full(sources.size, day, np.int64)))
 
     def log(self, first_day: int, last_day: int, first_weekday: int | None) -> ActivityLog:
-        cols = [np.concatenate(parts) if parts else np.zeros(0, np.int64)
-                for parts in zip(*self._days)] if self._days else [np.zeros(0, np.int64)] * 4
+        cols = [np.concatenate(parts) for parts in zip(*self._days)] if self._days else [np.zeros(0, np.int64)] * 4
         days = pd.DataFrame(dict(zip(DAY_COLUMNS, cols)))
         inter = None
-        if self._inter:
-            icols = [np.concatenate(parts) for parts in zip(*self._inter)]
-            inter = pd.DataFrame(dict(zip(INTERACTION_COLUMNS, icols)))
-        else:
-            inter = pd.DataFrame({c: np.zeros(0, np.int64) for c in INTERACTION_COLUMNS})
+        if self.interactions:
+            if self._inter:
+                src, dst, day = (np.concatenate(parts) for parts in zip(*self._inter))
+                # one row per (person, other, day) with the number of actions between them
+                key = np.stack([src, dst, day], axis=1)
+                unique, counts = np.unique(key, axis=0, return_counts=True)
+                inter = pd.DataFrame({"person": unique[:, 0], "other": unique[:, 1], "day": unique[:, 2],
+                                      "count": counts})
+            else:
+                inter = pd.DataFrame({c: np.zeros(0, np.int64) for c in INTERACTION_COLUMNS})
         return ActivityLog(days, first_day, last_day, self.people, inter, first_weekday=first_weekday)
 
 

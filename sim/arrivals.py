@@ -1,12 +1,18 @@
 """Audience growth: people outside the audience arrive over time and become prospects.
 
 With ``population.audience_at_start < 1`` the rest of the people start outside the audience
-(``Status.OUTSIDE``) in a random arrival order (:func:`sim.population.draw_traits` sibling
-``_audience_at_start``). Each day ``r(t) * joining(t)`` of them arrive, in that order, where
-``r(t)`` is either the people outside divided by ``population.arrival_days`` (an even spread)
-or the day's count from ``population.arrivals_file`` (CSV ``day,people``), and ``joining(t)``
-is the calendar's joining multiplier (:mod:`sim.calendar`). Fractions carry over to the next
-day, so arrivals are whole people and deterministic: no random number is drawn.
+(``Status.OUTSIDE``) in a random arrival order (``sim.population._audience_at_start``). Each
+day ``r(t) * joining(t)`` of them arrive, in that order, where ``r(t)`` is either the people
+outside divided by ``population.arrival_days`` (an even spread) or the day's count from
+``population.arrivals_file`` with the header ``day,people``, and ``joining(t)`` is the
+calendar's joining multiplier (:mod:`sim.calendar`). Fractions carry over to the next day, so
+arrivals are whole people and deterministic: no random number is drawn.
+
+An arrivals file with the header ``person,day`` (or ``person,day,as``) says *who* arrives when
+instead (the labels of a network file's nodes, or node numbers): a calibrated twin's schedule of
+first appearances (:func:`person_arrivals`). Those people arrive exactly on their day; everyone
+else is present from day 0. ``as`` is ``prospect`` (the default) or ``member``: someone whose
+first appearance was an action of their own arrives as a member, joining that day.
 """
 
 from __future__ import annotations
@@ -46,27 +52,74 @@ def read_arrivals(path: str | Path, days: int) -> np.ndarray:
     return counts
 
 
+def _header(path: Path) -> list[str]:
+    try:
+        first = Path(path).read_text(encoding="utf-8-sig").splitlines()[:1]
+    except (OSError, UnicodeDecodeError) as err:
+        raise CalendarFileError(f"{path}: cannot read the arrivals file ({err})") from None
+    return [h.strip().lower() for h in first[0].split(",")] if first else []
+
+
+def person_arrivals(cfg, graph) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per-person arrival days and whether each arrives as a member, from a ``person,day[,as]``
+    arrivals file; None when there is no such file."""
+    if not cfg.arrivals_file or _header(cfg.arrivals_file) not in (["person", "day"], ["person", "day", "as"]):
+        return None
+    path = Path(cfg.arrivals_file)
+    labels = graph.labels if graph.labels is not None else np.arange(graph.n).astype(str)
+    index = {str(label): i for i, label in enumerate(labels)}
+    days = np.zeros(graph.n, np.int64)
+    member = np.zeros(graph.n, bool)
+    rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+    width = len(rows[0])
+    for number, row in enumerate(rows[1:], start=2):
+        if not row or all(not c.strip() for c in row):
+            continue
+        if len(row) != width or row[0].strip() not in index:
+            raise CalendarFileError(f"{path}, line {number}: expected a person of the network, a day"
+                                    f"{' and prospect or member' if width == 3 else ''}, got {','.join(row)!r}")
+        try:
+            days[index[row[0].strip()]] = int(row[1])
+        except ValueError:
+            raise CalendarFileError(f"{path}, line {number}: the day {row[1]!r} is not a whole number") from None
+        if width == 3:
+            kind = row[2].strip().lower()
+            if kind not in ("prospect", "member"):
+                raise CalendarFileError(f"{path}, line {number}: as {row[2]!r}; allowed: prospect, member")
+            member[index[row[0].strip()]] = kind == "member"
+    return days, member
+
+
 class Arrivals:
-    def __init__(self, pop: Population, cfg, days: int):
+    def __init__(self, pop: Population, cfg, days: int, scheduled: np.ndarray | None = None,
+                 as_member: np.ndarray | None = None):
         outside = np.flatnonzero(pop.status == Status.OUTSIDE)
         self.queue = outside[np.argsort(pop.arrival_order[outside], kind="stable")]
         self.next = 0
         self.carry = 0.0
-        if cfg.arrivals_file:
+        self.as_member = as_member
+        self.scheduled = scheduled is not None
+        if self.scheduled:  # exactly the people due each day
+            due = scheduled[self.queue]
+            self.rate = np.bincount(np.clip(due, 0, days), minlength=days + 1).astype(float)
+        elif cfg.arrivals_file:
             self.rate = read_arrivals(cfg.arrivals_file, days)
         else:
             self.rate = np.full(days + 1, self.queue.size / cfg.arrival_days)
 
-    def arrive(self, pop: Population, day: int, multiplier: float) -> int:
-        """Today's arrivals become prospects; returns how many."""
+    def arrive(self, pop: Population, day: int, multiplier: float) -> tuple[int, np.ndarray]:
+        """Today's arrivals become prospects; returns how many arrived, and those of them who arrive
+        as members (the caller makes them members)."""
+        none = np.zeros(0, np.int64)
         if self.next >= self.queue.size:
-            return 0
-        self.carry += self.rate[min(day, self.rate.size - 1)] * multiplier
+            return 0, none
+        self.carry += self.rate[min(day, self.rate.size - 1)] * (1.0 if self.scheduled else multiplier)
         k = min(int(self.carry + 1e-9), self.queue.size - self.next)
         if k <= 0:
-            return 0
+            return 0, none
         self.carry -= k
         who = self.queue[self.next:self.next + k]
         self.next += k
         pop.status[who] = Status.PROSPECT
-        return int(k)
+        members = who[self.as_member[who]] if self.as_member is not None else none
+        return int(k), members

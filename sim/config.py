@@ -22,7 +22,7 @@ from typing import Any, Optional
 from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from sim import day
+from sim import calibrated, day
 from sim.calendar import CalendarConfig
 from sim.day import BehaviourConfig
 from sim.errors import ConfigError
@@ -214,6 +214,10 @@ class Config:
 
     seed: int = param(0, "replicate seed; all random streams derive from it", ge=0)
     days: int = param(180, "days to simulate", ge=1, unit="days")
+    calibration: Optional[str] = param(None, "a calibrated twin (the run directory of python -m experiments.calibrate) "
+                                       "whose graph, population, calendar and fitted parameters this run uses")
+    calibration_draw: Optional[int] = param(None, "use the fitted parameters of this posterior draw instead of the "
+                                            "posterior medians (comparisons set it per replicate)", ge=0)
     network: NetworkConfig = MISSING
     population: PopulationConfig = field(default_factory=PopulationConfig)
     calendar: CalendarConfig = field(default_factory=CalendarConfig)
@@ -235,9 +239,7 @@ def validate(cfg: Any) -> Config:
 
     Raises :class:`ConfigError` listing every problem with its dotted key.
     """
-    if isinstance(cfg, Config):
-        cfg = OmegaConf.structured(cfg)
-    data = plain(cfg)
+    data = dataclasses.asdict(cfg) if isinstance(cfg, Config) else plain(cfg)
     data.pop("hydra", None)
     problems: list[str] = []
     result = build(Config, data, "", problems, variants={NetworkConfig: ("kind", NETWORK_KINDS)})
@@ -288,6 +290,13 @@ def _check_cross_keys(cfg: Config, problems: list[str]) -> None:
     if isinstance(net, KarateConfig) and pop.initial_members is not None and pop.initial_members > 34:
         problems.append(f"population.initial_members: {pop.initial_members} is more than the 34 people of the karate club")
     # a file graph's size is known only once it is read: checked in Population.create
+    if cfg.calibration is not None:
+        try:
+            calibrated.load(cfg.calibration)
+        except ConfigError as err:
+            problems += err.problems
+    elif cfg.calibration_draw is not None:
+        problems.append("calibration_draw: only means something with calibration=<dir>")
     names, broken = day.strategy_names(), day.broken_strategies()
     for i, name in enumerate(cfg.plan.strategies):
         if name in broken:

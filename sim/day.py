@@ -90,7 +90,7 @@ def take_census(model, _params) -> dict:
 
 def record_log(model, _params) -> dict:
     """When the run records its activity log: each active person's visible actions today,
-    ``1 + Poisson((actions_mean - 1) voice)``, each aimed at a random friend. Draws come from
+    ``1 + Poisson((actions_mean - 1) voice)``, each aimed at a random friend in the audience. Draws come from
     streams of their own ("log.*"), so recording never changes a simulated number."""
     if model.log is None:
         return {}
@@ -100,8 +100,10 @@ def record_log(model, _params) -> dict:
     actions = poisson_at(model.streams.key("log.actions", day), active, extra) + 1
     posts = np.zeros(active.size, np.int64)
     posts[np.searchsorted(active, model.posted[np.isin(model.posted, active)])] = 1
-    src, dst = friends_at_random(model.graph.indptr, model.graph.indices, active, actions,
-                                 model.streams.key("log.targets", day))
+    src = dst = None
+    if model.log.interactions:
+        src, dst = friends_at_random(model.graph.indptr, model.graph.indices, pop.status, active, actions,
+                                     model.streams.key("log.targets", day))
     model.log.add(day, active, actions, posts, src, dst)
     return {}
 

@@ -13,24 +13,33 @@ from __future__ import annotations
 import copy
 import dataclasses
 
+from sim import calibrated
+from sim.calibrated import leaf_keys
 from sim.config import NETWORK_KINDS, BarabasiAlbertConfig, Config
 
 DEFAULT_NETWORK = BarabasiAlbertConfig
 
 
 def default_config(overrides: dict | None = None) -> dict:
+    """The defaults with ``overrides`` applied; with ``"calibration": <dir>`` the calibrated twin's
+    values come between the two (every key in ``overrides`` still wins)."""
     overrides = copy.deepcopy(overrides or {})
     base = dataclasses.asdict(Config(network=DEFAULT_NETWORK()))
     net = overrides.get("network")
     if isinstance(net, dict) and net.get("kind", base["network"]["kind"]) in NETWORK_KINDS:
         base["network"] = dataclasses.asdict(NETWORK_KINDS[net.get("kind", base["network"]["kind"])]())
-    return _deep_merge(base, overrides)
+    if overrides.get("calibration"):
+        explicit = leaf_keys(overrides) - {"calibration", "calibration_draw"}
+        base["calibration"] = overrides["calibration"]
+        base["calibration_draw"] = overrides.get("calibration_draw")
+        base = calibrated.apply(base, explicit)
+    return deep_merge(base, overrides)
 
 
-def _deep_merge(base: dict, over: dict) -> dict:
+def deep_merge(base: dict, over: dict) -> dict:
     for key, value in over.items():
         if isinstance(value, dict) and isinstance(base.get(key), dict):
-            base[key] = _deep_merge(base[key], value)
+            base[key] = deep_merge(base[key], value)
         else:
             base[key] = value
     return base

@@ -37,26 +37,37 @@ def poisson_at(key, index: np.ndarray, lam: np.ndarray) -> np.ndarray:
 
 
 @nb.njit(cache=True)
-def _friends_at_random(indptr, indices, people, counts, key, src, dst):
+def _friends_at_random(indptr, indices, status, people, counts, key, src, dst):
+    outside = np.int8(3)
     w = 0
     for j in range(people.size):
         i = people[j]
-        degree = indptr[i + 1] - indptr[i]
-        if degree == 0:
+        reachable = 0
+        for k in range(indptr[i], indptr[i + 1]):
+            if status[indices[k]] != outside:
+                reachable += 1
+        if reachable == 0:
             continue
         for a in range(counts[j]):
             u = hash_uniform(key, np.uint64(i) * np.uint64(1_000_003) + np.uint64(a))
-            src[w] = i
-            dst[w] = indices[indptr[i] + min(int(u * degree), degree - 1)]
-            w += 1
+            pick = min(int(u * reachable), reachable - 1)
+            for k in range(indptr[i], indptr[i + 1]):
+                if status[indices[k]] != outside:
+                    if pick == 0:
+                        src[w] = i
+                        dst[w] = indices[k]
+                        w += 1
+                        break
+                    pick -= 1
     return w
 
 
-def friends_at_random(indptr, indices, people: np.ndarray, counts: np.ndarray, key) -> tuple[np.ndarray, np.ndarray]:
-    """For each of ``counts[j]`` actions of person ``people[j]``, a friend picked uniformly at random."""
+def friends_at_random(indptr, indices, status, people: np.ndarray, counts: np.ndarray, key) -> tuple[np.ndarray, np.ndarray]:
+    """For each of ``counts[j]`` actions of person ``people[j]``, a friend picked uniformly at random among
+    those in the audience (one can only message people who are there)."""
     total = int(counts.sum())
     src = np.empty(total, np.int64)
     dst = np.empty(total, np.int64)
-    w = _friends_at_random(indptr, indices, np.ascontiguousarray(people, np.int64),
+    w = _friends_at_random(indptr, indices, status, np.ascontiguousarray(people, np.int64),
                            np.ascontiguousarray(counts, np.int64), key, src, dst)
     return src[:w], dst[:w]

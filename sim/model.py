@@ -6,7 +6,7 @@ import mesa
 import numpy as np
 
 from sim.activity_log import LogRecorder
-from sim.arrivals import Arrivals
+from sim.arrivals import Arrivals, person_arrivals
 from sim.calendar import Calendar
 from sim.config import validate
 from sim.context import StrategyContext
@@ -37,7 +37,8 @@ class CommunityModel(mesa.Model):
     :class:`~sim.config.Config`). ``graph`` may be given to reuse a built
     graph across runs (it must match ``cfg.network``); ``strategies`` replaces
     the plan's strategies with these objects; ``activity_log=True`` records who was active on
-    which day (``model.activity_log()``, an :class:`~sim.activity_log.ActivityLog`).
+    which day and at whom they aimed their actions (``model.activity_log()``, an
+    :class:`~sim.activity_log.ActivityLog`); ``activity_log="days"`` only who was active.
 
     State lives in arrays (``model.population``); ``model.member(i)`` gives a
     mesa.Agent view of person ``i``. A step runs the stages of
@@ -47,7 +48,7 @@ class CommunityModel(mesa.Model):
     ``"daily"``; ``model.timeseries()`` gives it as a DataFrame).
     """
 
-    def __init__(self, cfg=None, *, graph=None, strategies=None, activity_log: bool = False):
+    def __init__(self, cfg=None, *, graph=None, strategies=None, activity_log: bool | str = False):
         cfg = validate(_with_defaults(cfg))
         super().__init__(rng=cfg.seed)
         self.cfg = cfg
@@ -56,9 +57,11 @@ class CommunityModel(mesa.Model):
             check_memory(cfg.network)  # before allocating anything large
         self.graph = graph if graph is not None else build_graph(cfg.network, self.streams)
         self.graph_degree = self.graph.degree.astype(np.float32)
-        self.population = Population.create(cfg.population, self.graph, self.streams)
+        schedule = person_arrivals(cfg.population, self.graph)
+        scheduled, as_member = schedule if schedule is not None else (None, None)
+        self.population = Population.create(cfg.population, self.graph, self.streams, scheduled)
         self.calendar = Calendar.build(cfg.calendar, cfg.days)
-        self.arrivals = Arrivals(self.population, cfg.population, cfg.days)
+        self.arrivals = Arrivals(self.population, cfg.population, cfg.days, scheduled, as_member)
         self.params = cfg.behaviour
         self.initial_habit = cfg.population.initial_habit
         self.levers = Levers(self.graph.n, self.population.n_topics)
@@ -73,7 +76,7 @@ class CommunityModel(mesa.Model):
         self.cascade_sizes = np.zeros(0, np.int64)
         self.posted = np.zeros(0, np.int64)  # who posted today (agents/actions.py)
         self.churned_total = 0
-        self.log = LogRecorder(self.graph.n) if activity_log else None
+        self.log = LogRecorder(self.graph.n, interactions=activity_log != "days") if activity_log else None
         self.record: dict = {}  # the day's outputs so far, stage by stage
         self.today: dict = {}  # the last finished day's record, one value per timeseries column
         self.spend_by_strategy: list[dict] = []

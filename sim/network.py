@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
 from sim import generators
 from sim.graph import CSRGraph
 from sim.graph_io import load_graph
@@ -9,7 +12,8 @@ from sim.random_streams import RandomStreams
 
 
 def build_graph(net, streams: RandomStreams) -> CSRGraph:
-    """The graph of a validated network config (see :mod:`sim.config`)."""
+    """The graph of a validated network config (see :mod:`sim.config`). A file graph is read once
+    per process and reused while the file is unchanged (graphs are immutable)."""
     rng = streams.generator("network")
     kind = net.kind
     if kind == "barabasi_albert":
@@ -27,5 +31,13 @@ def build_graph(net, streams: RandomStreams) -> CSRGraph:
     if kind == "karate":
         return generators.karate()
     if kind == "file":
-        return load_graph(net.path, net.format)
+        stat = Path(net.path).stat() if Path(net.path).is_file() else None
+        if stat is None:
+            return load_graph(net.path, net.format)
+        return _cached_file_graph(str(Path(net.path).resolve()), net.format, stat.st_size, stat.st_mtime_ns)
     raise ValueError(f"unknown network kind {kind!r}")
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_file_graph(path: str, fmt: str, _size: int, _mtime: int) -> CSRGraph:
+    return load_graph(path, fmt)

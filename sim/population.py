@@ -92,8 +92,11 @@ class Population:
         return [f.name for f in fields(self) if f.name != "n_topics"]
 
     @classmethod
-    def create(cls, cfg, graph: CSRGraph, streams: RandomStreams) -> "Population":
-        """Day-0 population for ``graph`` under the population config ``cfg``."""
+    def create(cls, cfg, graph: CSRGraph, streams: RandomStreams,
+               arrival_day: np.ndarray | None = None) -> "Population":
+        """Day-0 population for ``graph`` under the population config ``cfg``. ``arrival_day``
+        (per person; <= 0 = present on day 0) replaces ``cfg.audience_at_start`` with a known
+        schedule of who arrives when (``sim.arrivals.person_arrivals``)."""
         n = graph.n
         if graph.groups is not None:
             topic = graph.groups.astype(np.int32)
@@ -132,7 +135,10 @@ class Population:
             arrival_order=np.full(n, -1, np.int32),
             n_topics=n_topics,
         )
-        present = _audience_at_start(pop, cfg.audience_at_start, streams.generator("init.arrivals"))
+        if arrival_day is not None:
+            present = _scheduled_audience(pop, arrival_day)
+        else:
+            present = _audience_at_start(pop, cfg.audience_at_start, streams.generator("init.arrivals"))
         k = cfg.initial_members if cfg.initial_members is not None else int(round(cfg.initial_member_share * n))
         if k > present.size:
             where = "in the network" if present.size == n else f"in the audience on day 0 (population.audience_at_start)"
@@ -184,6 +190,15 @@ def _audience_at_start(pop: "Population", share: float, rng: np.random.Generator
     pop.status[later] = Status.OUTSIDE
     pop.arrival_order[later] = np.arange(later.size, dtype=np.int32)
     return present
+
+
+def _scheduled_audience(pop: "Population", arrival_day: np.ndarray) -> np.ndarray:
+    """People with an arrival day after 0 start outside the audience, queued by day."""
+    later = np.flatnonzero(arrival_day > 0)
+    order = later[np.lexsort((later, arrival_day[later]))]
+    pop.status[order] = Status.OUTSIDE
+    pop.arrival_order[order] = np.arange(order.size, dtype=np.int32)
+    return np.flatnonzero(arrival_day <= 0)
 
 
 def _place_members(graph: CSRGraph, k: int, placement: str, rng: np.random.Generator,

@@ -27,7 +27,7 @@ class SimResult:
 
 
 def simulate(cfg=None, *, graph=None, keep_model: bool = False, progress: str = "auto",
-             activity_log: bool = False) -> SimResult:
+             activity_log: bool | str = False) -> SimResult:
     """Run one scenario.
 
     ``cfg`` is a Hydra DictConfig, a :class:`sim.config.Config`, or a nested
@@ -36,7 +36,8 @@ def simulate(cfg=None, *, graph=None, keep_model: bool = False, progress: str = 
     :class:`sim.errors.ConfigError` before any work is done. ``progress``:
     ``auto`` prints progress lines for runs longer than a couple of seconds,
     ``always`` or ``never``. ``activity_log=True`` also returns who was active on which day
-    (:class:`sim.activity_log.ActivityLog`, measured by :mod:`sim.observed`).
+    (:class:`sim.activity_log.ActivityLog`, measured by :mod:`sim.observed`) with their
+    interactions; ``activity_log="days"`` without the interactions (cheaper).
     """
     model = CommunityModel(cfg, graph=graph, activity_log=activity_log)
     days = model.cfg.days

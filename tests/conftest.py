@@ -7,7 +7,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 from experiments.settings import register_configs
-from sim.defaults import _deep_merge
+from sim.defaults import deep_merge
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
@@ -26,7 +26,7 @@ def small(**overrides) -> dict:
     base = copy.deepcopy(SMALL)
     if "kind" in overrides.get("network", {}):
         base.pop("network")  # another kind of graph: start from its own defaults
-    return _deep_merge(base, overrides)
+    return deep_merge(base, overrides)
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def run_here(out_dir, *overrides):
     """``python -m experiments.run <overrides>`` in this process: the summary, or None if skipped."""
     from experiments.run import run
 
-    return run(composed(*overrides), Path(out_dir))
+    return run(composed(*overrides), Path(out_dir), list(overrides))
 
 
 def compare_here(report_dir, *overrides):
@@ -63,3 +63,10 @@ def compare_here(report_dir, *overrides):
 def cli(module: str, *args, **kw):
     """Run ``python -m <module> <args>`` in a fresh process (for one smoke test per entry point)."""
     return subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, cwd=ROOT, **kw)
+
+
+def calibrate_here(out_dir, *overrides):
+    """``python -m experiments.calibrate <overrides> hydra.run.dir=<out_dir>`` in this process."""
+    from experiments.calibrate import calibrate
+
+    return calibrate(composed(*overrides, config_name="calibrate"), Path(out_dir), list(overrides))

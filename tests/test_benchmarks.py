@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from experiments.benchmarks.suite import main
 
 
@@ -19,5 +21,8 @@ def test_smoke_benchmark_reports_every_section(tmp_path, capsys):
     assert result["diffusion"]["commsim_reached"] >= result["diffusion"]["seeds"]
     assert result["graph"]["networkx_vs_commsim"] > 0
     assert result["bandwidth"]["distance_from_floor"] > 1, "nothing beats the memory-bandwidth floor"
+    cal = result["calibration"]
+    assert cal["runs_per_s"] > 0 and cal["pool_vs_serial"] == pytest.approx(cal["runs_per_s"] / cal["serial_runs_per_s"])
+    assert cal["default_calibration_min"] == pytest.approx(cal["default_runs"] / cal["runs_per_s"] / 60)
     printed = capsys.readouterr().out
     assert "== whole model" in printed and "written:" in printed

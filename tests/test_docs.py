@@ -79,3 +79,37 @@ print("ok", spent)
     res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)
     assert res.returncode == 0, res.stderr
     assert res.stdout.startswith("ok")
+
+
+def test_the_calendar_and_campaign_examples_in_calibration_md_read(tmp_path):
+    """docs/calibration.md's CSV examples, as written, are valid calendar and campaign files."""
+    import re
+
+    from experiments.calibration.twin import build
+    from sim.log_io import read_log
+
+    calendar, campaigns = re.findall(r"```csv\n(.*?)```", (ROOT / "docs" / "calibration.md").read_text(), re.S)
+    (tmp_path / "calendar.csv").write_text(calendar)
+    (tmp_path / "campaigns.csv").write_text(campaigns)
+    days = [f"2024-{m:02d}-{d:02d}" for m in (1, 2, 3, 4) for d in (1, 10, 20)]
+    (tmp_path / "log.csv").write_text("user,target,time\n" + "".join(f"u{i % 5},u{(i + 1) % 5},{day}\n"
+                                                                    for i, day in enumerate(days)))
+    log = read_log(tmp_path / "log.csv")[0]
+    twin = build(log, 100, tmp_path, calendar_file=str(tmp_path / "calendar.csv"),
+                 campaigns_file=str(tmp_path / "campaigns.csv"))
+    assert [e["name"] for e in twin.config["calendar"]["events"]] == ["spring festival", "product launch"]
+    assert twin.fitted_events == [0] and twin.config["plan"]["strategies"] == ["winback", "events"]
+
+
+def test_every_calibrate_key_in_calibration_md_exists():
+    import dataclasses
+    import re
+
+    from experiments.settings import CalibrateSettings, LogColumns, TargetWeights
+
+    known = {f"calibrate.{f.name}" for f in dataclasses.fields(CalibrateSettings)}
+    known |= {f"calibrate.columns.{f.name}" for f in dataclasses.fields(LogColumns)}
+    known |= {f"calibrate.weights.{f.name}" for f in dataclasses.fields(TargetWeights)}
+    used = set(re.findall(r"calibrate\.[a-z_]+(?:\.[a-z_]+)?", (ROOT / "docs" / "calibration.md").read_text()))
+    used = {k for k in used if not k.startswith(("calibrate.py", "calibrate.yaml"))}
+    assert used <= known, f"docs/calibration.md names keys that do not exist: {sorted(used - known)}"

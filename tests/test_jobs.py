@@ -69,6 +69,23 @@ def test_the_hash_covers_the_model_config_and_version_only(tmp_path):
     assert config_hash(job(tmp_path, seed=9).config) != a.hash
 
 
+def test_a_file_in_the_config_counts_by_content_not_by_place(tmp_path):
+    import shutil
+
+    edges = "0 1\n1 2\n2 3\n3 0\n0 2\n"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "g.edgelist").write_text(edges)
+    shutil.copytree(tmp_path / "a", tmp_path / "moved")
+
+    def hashed(folder):
+        return config_hash(validate(default_config({"days": 3, "network": {"kind": "file",
+                                                                            "path": str(folder / "g.edgelist")}})))
+
+    assert hashed(tmp_path / "a") == hashed(tmp_path / "moved"), "a copied directory of runs is reused"
+    (tmp_path / "moved" / "g.edgelist").write_text(edges + "1 3\n")
+    assert hashed(tmp_path / "a") != hashed(tmp_path / "moved"), "another graph is another run"
+
+
 def test_a_damaged_run_directory_is_not_finished(tmp_path):
     a = job(tmp_path)
     run_jobs([a], progress="never")

@@ -22,8 +22,9 @@ def test_bass_limit_on_a_complete_graph():
             "seed": seed, "days": days,
             "network": {"kind": "complete", "n": n},
             "population": {"initial_members": 0},
+            # everyone equally ready to join (propensity_weight 0): the Bass model has one p and one q
             "behaviour": {"joining": {"p_organic": p, "q_social": q, "signal": "member",
-                                      "exposure_p": 0.0, "invite_accept": 0.0},
+                                      "exposure_p": 0.0, "invite_accept": 0.0, "propensity_weight": 0.0},
                           # shares would only feed exposure (off here); on a complete graph
                           # every cascade sweeps all n^2 ties, so skip them for speed
                           "actions": {"share_prob": 0.0},

@@ -15,7 +15,12 @@ a shared machine, ratios hold). Sections:
 * ``graph``      a 1M-node mean-degree-10 scale-free graph into CSR, against
                  networkx's generator plus conversion;
 * ``bandwidth``  the bytes a day's update must touch over a measured streaming
-                 bandwidth: the memory-bound floor, and the model's distance from it.
+                 bandwidth: the memory-bound floor, and the model's distance from it;
+* ``calibration`` simulations per second as ``python -m experiments.calibrate`` runs them
+                 (the CollegeMsg twin's 100 training days, random parameter sets, measured
+                 targets written per run) through the job runner's worker pool, against the
+                 same runs one after another in this process, and the time the default
+                 ``calibrate.runs`` would take at that rate.
 
 ``--quick`` uses smaller sizes (minutes); ``--smoke`` tiny ones (seconds; the test suite
 runs it). Results go to results/benchmarks/<date>_<time>.json unless --json says otherwise.
@@ -48,6 +53,8 @@ SIZES = {"full": dict(people=[10_000, 100_000, 1_000_000], days=365, mesa=[10_00
                        diffusion_n=100_000, graph_n=1_000_000, networkx_n=100_000),
          "smoke": dict(people=[2_000], days=10, mesa=[1_000], mesa_days=2,
                        diffusion_n=2_000, graph_n=20_000, networkx_n=2_000)}
+SIZES["full"]["calibration_runs"], SIZES["quick"]["calibration_runs"], SIZES["smoke"]["calibration_runs"] = 240, 80, 6
+COLLEGEMSG = Path(__file__).resolve().parents[2] / "data" / "collegemsg" / "CollegeMsg.txt.gz"
 
 
 def _median(values):
@@ -244,19 +251,65 @@ def bench_bandwidth(sizes, model_rows):
             "distance_from_floor": measured / floor}
 
 
+def bench_calibration(sizes, repeats, workers: int = 2):
+    import os
+    import tempfile
+
+    from experiments.calibrate import budget
+    from experiments.calibration import priors as P
+    from experiments.calibration.search import Fit
+    from experiments.calibration.targets import measure
+    from experiments.calibration.twin import build
+    from experiments.jobs import Runner
+    from experiments.settings import CALIBRATION_CANDIDATES, CalibrateSettings
+    from sim.log_io import read_log
+
+    log, _ = read_log(COLLEGEMSG)
+    train, n = 100, sizes["calibration_runs"]
+    defaults = CalibrateSettings()
+    priors = P.priors_for(list(CALIBRATION_CANDIDATES), {}, [])
+    pooled_s, serial_s = [], []
+    for r in range(repeats):
+        with tempfile.TemporaryDirectory() as tmp:
+            twin = build(log, train, Path(tmp))
+            observed = measure(log, log.first_day, train)
+            warm = 2 * workers  # the pool starts (spawn, import, compile) on its first batch of 2+ runs
+            z = P.lhs(priors, 1 + warm + n, np.random.default_rng(r))
+            timed = z[1 + warm:]
+            serial_n = max(2, n // 4)
+            with Runner(1) as runner:
+                fit = Fit(twin, observed, train, vars(defaults.weights).copy(), runner, Path(tmp))
+                fit.evaluate(priors, z[:1], [0], "warm1", "")  # compile once, as a worker does
+                t = time.perf_counter()
+                fit.evaluate(priors, timed[:serial_n], [0], "serial", "")
+                serial_s.append((time.perf_counter() - t) / serial_n)
+            with Runner(workers) as runner:
+                fit = Fit(twin, observed, train, vars(defaults.weights).copy(), runner, Path(tmp))
+                fit.evaluate(priors, z[1:1 + warm], [0], "warm2", "")
+                t = time.perf_counter()
+                fit.evaluate(priors, timed, [0], "pooled", "")
+                pooled_s.append((time.perf_counter() - t) / n)
+    pooled, serial = _median(pooled_s), _median(serial_s)
+    plan = budget(defaults.runs, defaults.seeds, defaults.forecast_sets, defaults.forecast_seeds, len(priors))
+    return {"twin_people": twin.people, "train_days": train, "runs": n, "workers": workers,
+            "cores": os.cpu_count(), "runs_per_s": 1 / pooled, "serial_runs_per_s": 1 / serial,
+            "pool_vs_serial": serial / pooled, "default_runs": defaults.runs,
+            "default_calibration_min": defaults.runs * pooled / 60, "budget": plan}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="commsim benchmarks")
     mode = ap.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true")
     mode.add_argument("--smoke", action="store_true")
     ap.add_argument("--repeats", type=int, default=None)
-    ap.add_argument("--only", nargs="*", choices=["model", "mesa", "diffusion", "graph", "bandwidth"])
+    ap.add_argument("--only", nargs="*", choices=["model", "mesa", "diffusion", "graph", "bandwidth", "calibration"])
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
     size_name = "smoke" if args.smoke else "quick" if args.quick else "full"
     sizes = SIZES[size_name]
     repeats = args.repeats or (1 if args.smoke else 3)
-    wanted = set(args.only or ["model", "mesa", "diffusion", "graph", "bandwidth"])
+    wanted = set(args.only or ["model", "mesa", "diffusion", "graph", "bandwidth", "calibration"])
     result = {"mode": size_name, "repeats": repeats, "when": datetime.now().isoformat(timespec="seconds")}
     start = time.perf_counter()
     if "model" in wanted:
@@ -274,6 +327,10 @@ def main(argv=None) -> int:
     if "bandwidth" in wanted:
         result["bandwidth"] = bench_bandwidth(sizes, result.get("model", []))
         print_table("memory-bandwidth floor", [result["bandwidth"]])
+    if "calibration" in wanted:
+        result["calibration"] = bench_calibration(sizes, repeats)
+        print_table("calibration runs (CollegeMsg twin, training window)",
+                    [{k: v for k, v in result["calibration"].items() if k != "budget"}])
     result["seconds"] = time.perf_counter() - start
     path = args.json or Path("results/benchmarks") / f"{datetime.now():%Y-%m-%d_%H-%M-%S}.json"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,252 @@
+"""Fit the model to a community's own activity log: ``python -m experiments.calibrate``.
+
+    python -m experiments.calibrate calibrate.log=my_community_log.csv calibrate.name=mine
+    python -m experiments.calibrate calibrate.log=data/collegemsg/CollegeMsg.txt.gz \\
+        calibrate.name=collegemsg calibrate.train_days=100 calibrate.forecast_days=94 \\
+        calibrate.calendar=data/collegemsg/calendar.csv
+
+Reads the log (sim/log_io.py, saying what it read), measures it (sim/observed.py), builds the
+twin from the training days (experiments/calibration/twin.py), screens, searches and samples the
+posterior (experiments/calibration/search.py), forecasts the held-out days and checks them against
+naive baselines (experiments/calibration/backtest.py), and writes into its run directory
+(``results/calibrations/<name>/`` or ``hydra.run.dir=``): ``observed.parquet``,
+``posterior.parquet``, ``calibrated.yaml``, ``forecast.csv``, ``backtest.json``, ``screening.csv``,
+``report.md`` with figures, and ``DONE`` last. Every simulation goes through the job runner and
+is kept under ``runs/``, and the search lives in ``search.journal``: run the same command again
+after an interruption and it continues where it stopped.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import json
+import logging
+import math
+import sys
+import time
+from pathlib import Path
+
+import hydra
+import numpy as np
+import pandas as pd
+import yaml
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+
+from experiments.outputs import DONE, atomic_write
+from experiments.run import quiet_libraries, report_user_errors
+from experiments.settings import load, register_configs
+from sim.calibrated import flatten, set_dotted
+from sim.defaults import deep_merge
+from sim.errors import ConfigError
+
+log = logging.getLogger("commsim")
+register_configs()
+MIN_TRAIN_DAYS = 28
+
+
+class Status:
+    """Stage lines on stderr: ``[commsim] calibrate: search 120/600 (best 0.41) | 1,234 runs | 56 s``."""
+
+    def __init__(self, mode: str = "auto"):
+        self.mode, self.start, self.last = mode, time.perf_counter(), 0.0
+        self.fit = None
+
+    def __call__(self, what: str, force: bool = False) -> None:
+        now = time.perf_counter()
+        if self.mode == "never" or (not force and self.mode == "auto" and now - self.last < 3.0):
+            return
+        self.last = now
+        runs = f" | {self.fit.runs_done:,} runs" if self.fit is not None else ""
+        print(f"[commsim] calibrate: {what}{runs} | {now - self.start:.0f} s", file=sys.stderr, flush=True)
+
+
+def windows(n_days: int, train: int | None, forecast: int | None, path: str) -> tuple[int, int]:
+    if n_days < MIN_TRAIN_DAYS:
+        raise ConfigError([f"calibrate.log: {path} covers {n_days} day{'s' if n_days != 1 else ''}; a calibration "
+                           f"needs at least {MIN_TRAIN_DAYS} days of activity to fit"])
+    if forecast is None:
+        forecast = 0 if train is not None and train >= n_days else (n_days - train if train else round(n_days / 4))
+    if train is None:
+        train = n_days - forecast
+    problems = []
+    if train < MIN_TRAIN_DAYS:
+        problems.append(f"calibrate.train_days: {train} days are too few to fit; at least {MIN_TRAIN_DAYS}")
+    if train + forecast > n_days:
+        problems.append(f"calibrate.train_days + calibrate.forecast_days = {train + forecast} is more than the "
+                        f"{n_days} days of {path}")
+    if problems:
+        raise ConfigError(problems)
+    return train, forecast
+
+
+def budget(runs: int, seeds: int, forecast_sets: int, forecast_seeds: int, candidates: int) -> dict:
+    """How ``calibrate.runs`` is spent: ~10% screening, ~45% search, ~30% posterior, ~15% forecast."""
+    forecast_sets = max(2, min(forecast_sets, int(0.15 * runs) // forecast_seeds))
+    rest = runs - forecast_sets * forecast_seeds
+    screen = max(2 * candidates + 10, int(0.1 * runs))
+    trials = max(10, int(0.45 * rest) // seeds)
+    proposals = max(10, (rest - screen - trials * seeds) // seeds)
+    return {"screen": screen, "trials": trials, "proposals": proposals, "forecast_sets": forecast_sets}
+
+
+def calibrate(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None) -> Path:
+    from experiments.calibration import backtest as B
+    from experiments.calibration import priors as P
+    from experiments.calibration import report as R
+    from experiments.calibration import search as S
+    from experiments.calibration.targets import measure
+    from experiments.calibration.twin import build
+    from experiments.jobs import Runner
+    from sim.log_io import read_log
+    from sim.observed import daily
+
+    config, settings = load(cfg, overrides)
+    c = settings.calibrate
+    if not c.log:
+        raise ConfigError(["calibrate.log: no activity log given; set calibrate.log=<your export.csv> "
+                           "(docs/calibration.md)"])
+    say = Status(settings.progress)
+    activity, read = read_log(c.log, columns=c.columns.given(), header=c.header, delimiter=c.delimiter,
+                              timezone=c.timezone, day_start=c.day_start, time_unit=c.time_unit)
+    for line in read.lines():
+        print(line, file=sys.stderr)
+    train, horizon = windows(activity.n_days, c.train_days, c.forecast_days, c.log)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / DONE).unlink(missing_ok=True)
+    observed_full = daily(activity)
+    observed_full["window"] = np.where(observed_full.day < activity.first_day + train, "train",
+                                       np.where(observed_full.day < activity.first_day + train + horizon,
+                                                "forecast", "after"))
+    atomic_write(out_dir / "observed.parquet", lambda p: observed_full.to_parquet(p, index=False))
+    observed = measure(activity, activity.first_day, train)
+    twin = build(activity, train, out_dir, c.calendar, c.campaigns, c.timezone, c.weekly)
+    twin.base = _command_model(config, overrides)
+    candidates = P.priors_for(list(c.parameters), c.prior_ranges(), twin.fitted_events)
+    plan = budget(c.runs, c.seeds, c.forecast_sets, c.forecast_seeds, len(candidates))
+    rng = np.random.default_rng(c.seed)
+    seeds = list(range(c.seeds))
+    with Runner(c.jobs) as runner:
+        fit = S.Fit(twin, observed, train, vars(c.weights).copy(), runner, out_dir, say)
+        say.fit = fit
+        say(f"{twin.people:,} people, {twin.ties:,} ties; screening {len(candidates)} candidates", force=True)
+        chosen, screening = S.screen(fit, candidates, plan["screen"], rng, c.fit)
+        atomic_write(out_dir / "screening.csv", lambda p: screening.to_csv(p, index=False))
+        say(f"fitting {', '.join(p.key for p in chosen)}", force=True)
+        found = S.search(fit, chosen, plan["trials"], seeds, batch=max(4, 2 * c.jobs * 2), seed=c.seed,
+                         journal=out_dir / "search.journal")
+        post, _, post_summary = S.posterior(fit, chosen, found, plan["proposals"], seeds, c.accept, rng)
+        atomic_write(out_dir / "posterior.parquet", lambda p: post.to_parquet(p, index=False))
+        say(f"posterior: {post_summary['accepted']} sets, effective size {post_summary['effective_sample_size']:.0f}",
+            force=True)
+        picks = S.resample(post, plan["forecast_sets"], rng)
+        total = train + horizon
+        jobs = [fit.job(chosen, [p.to_z(post.iloc[i][p.key]) for p in chosen], 100 + s, "forecast", total, daily=True)
+                for i in picks for s in range(c.forecast_seeds)]
+        measured = fit.run(jobs, f"forecast: {len(jobs)} runs")
+    runs = np.array([m["daily_dau"] for m in measured], float)
+    forecast, bt = B.backtest(observed_full.dau.to_numpy(float), runs, train)
+    atomic_write(out_dir / "forecast.csv", lambda p: forecast.to_csv(p, index=False))
+    atomic_write(out_dir / "backtest.json", lambda p: p.write_text(json.dumps(bt, indent=2) + "\n"))
+    params = _parameters(chosen, post)
+    # resampled by weight, then shuffled: replicate k of a comparison takes draw k, and neighbours
+    # in a systematic resample are often the same particle
+    draws = [{p.key: _plain(post.iloc[i][p.key]) for p in chosen} for i in rng.permutation(S.resample(post, 100, rng))]
+    cut_off = _cut_off(activity, train)
+    spec = _spec(c, read, activity, train, horizon, cut_off, twin, params, draws, post_summary, fit.runs_done,
+                 [p.key for p in chosen])
+    atomic_write(out_dir / "calibrated.yaml", lambda p: p.write_text(yaml.safe_dump(spec, sort_keys=False)))
+    observed_all = measure(activity, activity.first_day, total)
+    figs = R.figures(out_dir, forecast, measured, observed_all, train, post, [p.key for p in chosen])
+    report = R.write(out_dir, read.lines(), {"train_days": train, "forecast_days": horizon, "cut_off": cut_off},
+                     twin, screening, params, post_summary, bt, figs, fit.runs_done)
+    atomic_write(out_dir / DONE, lambda p: p.write_text(json.dumps(
+        {"status": "finished", "kind": "calibration", "runs": fit.runs_done}) + "\n"))
+    say(f"done: {report}", force=True)
+    return report
+
+
+def _command_model(config, overrides) -> dict:
+    """The model keys the command line set (behaviour, plan, strategies ...), as a nested dict: they
+    hold under the twin and in calibrated.yaml; everything else comes from the defaults and the fit."""
+    from experiments.overrides import is_setting, key_of
+    from sim.config import to_dict
+
+    full = flatten(to_dict(config))
+    out: dict = {}
+    for item in overrides or []:
+        key = key_of(item)
+        if is_setting(key) or key.split(".")[0] in ("network", "hydra"):
+            continue
+        for dotted, value in full.items():
+            if dotted == key or dotted.startswith(key + "."):
+                set_dotted(out, dotted, value)
+    return out
+
+
+def _plain(value):
+    return float(value) if isinstance(value, (np.floating, float)) else int(value)
+
+
+def _parameters(priors, post: pd.DataFrame) -> dict:
+    from experiments.calibration.search import weighted_quantile
+
+    out = {}
+    w = post.weight.to_numpy()
+    for p in priors:
+        v = post[p.key].to_numpy(float)
+        z = np.array([p.to_z(x) for x in v])
+        lo, hi = weighted_quantile(v, w, 0.05), weighted_quantile(v, w, 0.95)
+        zmed = weighted_quantile(z, w, 0.5)
+        edge = 0.05 * (p.z_high - p.z_low)
+        out[p.key] = {"value": _plain(p.from_z(zmed)), "interval90": [float(lo), float(hi)],
+                      "prior": [p.low, p.high], "source": "fitted",
+                      "at_bound": bool(zmed - p.z_low < edge or p.z_high - zmed < edge)}
+    return out
+
+
+def _cut_off(activity, train: int) -> str:
+    first = activity.meta.get("first_time")
+    if not first or first == "day 0":
+        return f"day {train}"
+    return str((pd.Timestamp(first) + pd.Timedelta(days=train)).isoformat())
+
+
+def _sha256(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _spec(c, read, activity, train, horizon, cut_off, twin, params, draws, post_summary, runs, keys) -> dict:
+    config = deep_merge(copy.deepcopy(twin.base), copy.deepcopy(twin.config))
+    for key, p in params.items():
+        set_dotted(config, key, p["value"])
+    config["days"] = train + horizon
+    return {
+        "commsim": "calibration",
+        "data": {"file": str(c.log), "sha256": _sha256(c.log), "rows": read.rows, "people": read.people,
+                 "active_people": read.active_people, "days": activity.n_days, "first_time": read.first_time,
+                 "timezone": c.timezone, "day_start": c.day_start},
+        "fit": {"train_days": train, "forecast_days": horizon, "cut_off": cut_off,
+                "fitted_on": dt.date.today().isoformat(), "runs": runs, "seeds_per_set": c.seeds,
+                "method": "Optuna TPE search, then ABC importance sampling (experiments/calibration/search.py)",
+                "parameters": keys, "weights": vars(c.weights).copy(), **{k: _plain(v) if isinstance(v, (int, float, np.number))
+                                                                   else v for k, v in post_summary.items()}},
+        "parameters": params,
+        "config": config,
+        "draws": draws,
+    }
+
+
+@hydra.main(version_base="1.3", config_path="../configs", config_name="calibrate")
+def main(cfg: DictConfig) -> None:
+    quiet_libraries()
+    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    report = report_user_errors(lambda: calibrate(cfg, out_dir, list(HydraConfig.get().overrides.task)))
+    print(f"report: {report}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,14 @@
+"""Calibration: fit the model to a community's own activity log, with uncertainty.
+
+- ``twin.py``      the calibrated twin's set-up from the training window of a log (graph from the
+                   interactions before the cut-off, arrivals, calendar)
+- ``targets.py``   what a fit compares: observed vs simulated DAU, people ever active, retention
+- ``priors.py``    the parameters a calibration may fit and their prior ranges
+- ``search.py``    screening, the Optuna search and the ABC importance step -> posterior
+- ``backtest.py``  forecast bands, errors, and the naive baselines a forecast must beat
+- ``report.py``    report.md and its figures
+
+``python -m experiments.calibrate`` (experiments/calibrate.py) runs them in order; every
+simulation goes through the job runner (experiments/jobs.py). docs/calibration.md explains the
+method and its diagnostics.
+"""

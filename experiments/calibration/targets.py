@@ -1,0 +1,77 @@
+"""What a fit compares: the same observed metrics (sim/observed.py) on the data and on a run.
+
+Over the training window (``days`` days: data days 0..days-1, model days 1..days):
+
+* ``dau``: mean DAU of each 7-day block;
+* ``ever_active``: people active at least once by the end of each 7-day block;
+* ``retention``: weekly cohort retention, weeks 1..min(12, (days - 7) // 7);
+* ``participation``: the share of active days held by the top 10% and the one-day share.
+
+The distance of a run from the data is ``Σ_k w_k e_k`` with ``e_dau`` the RMSE of ``log(1 + dau)``
+(a relative error, so a quiet stretch counts as much as a busy one), ``e_ever_active = RMSE(ever_active) / observed people ever active``, ``e_retention =
+RMSE(retention) / mean(observed retention)``, ``e_participation`` = the mean absolute error of the
+two shares. Each is a relative error, so the weights (``calibrate.weights``) say how much each
+target counts, not its units.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.activity_log import ActivityLog
+from sim.observed import daily, participation, weekly_retention
+
+TARGETS = ("dau", "ever_active", "retention", "participation")
+
+
+def _blocks(values: np.ndarray, how) -> list[float]:
+    n = len(values) // 7
+    return [float(how(values[7 * i:7 * i + 7])) for i in range(n)]
+
+
+def measure(log: ActivityLog, first: int, days: int, with_daily: bool = False) -> dict:
+    """The targets of ``log`` over ``days`` days from day ``first``."""
+    window = log.window(first, first + days - 1)
+    d = daily(window)
+    weeks = max(0, min(12, (days - 7) // 7))
+    curve = weekly_retention(window, weeks) if weeks else None
+    part = participation(window)
+    out = {
+        "dau": _blocks(d.dau.to_numpy(float), np.mean),
+        "ever_active": _blocks(np.cumsum(d.new_people.to_numpy()), lambda x: x[-1]),
+        "retention": [float(r) for r in curve.retention] if curve is not None else [],
+        "participation": [part["top10_share_of_active_days"], part["one_day_share"]],
+    }
+    if with_daily:
+        out["daily_dau"] = d.dau.astype(int).tolist()
+    return out
+
+
+def _rmse(a, b) -> float:
+    n = min(len(a), len(b))
+    if n == 0:
+        return math.nan
+    a, b = np.asarray(a[:n], float), np.asarray(b[:n], float)
+    return float(np.sqrt(np.mean((a - b) ** 2)))
+
+
+def errors(sim: dict, obs: dict) -> dict:
+    """Each target's relative error of ``sim`` against ``obs``."""
+    ever = max(float(obs["ever_active"][-1]), 1.0) if obs["ever_active"] else 1.0
+    ret = max(float(np.mean(obs["retention"])), 1e-3) if obs["retention"] else 1.0
+    part = [x for x in obs["participation"] if x == x]
+    return {
+        "dau": _rmse(np.log1p(sim["dau"]), np.log1p(obs["dau"])),
+        "ever_active": _rmse(sim["ever_active"], obs["ever_active"]) / ever,
+        "retention": _rmse(sim["retention"], obs["retention"]) / ret if obs["retention"] else 0.0,
+        "participation": (float(np.nanmean(np.abs(np.subtract(sim["participation"], obs["participation"]))))
+                          if part else 0.0),
+    }
+
+
+def distance(sim: dict, obs: dict, weights: dict) -> float:
+    e = errors(sim, obs)
+    total = sum(weights.get(k, 0.0) * (e[k] if e[k] == e[k] else 10.0) for k in TARGETS)
+    return float(total)

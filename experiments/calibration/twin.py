@@ -1,0 +1,216 @@
+"""The calibrated twin's set-up, built from the training window of a community's log only.
+
+* **graph** (``twin/graph.graphml``): everyone seen before the cut-off -- as the one who acted or
+  the one acted at -- with a tie between every two people who interacted before it;
+* **arrivals** (``twin/arrivals.csv``, ``person,day,as``): each person enters the audience on the
+  day they were first seen (model day = data day + 1) -- as a member, joining that day, when that
+  first appearance was an action of their own, else as a prospect (someone others wrote to), who
+  may join later; nobody is a member on day 0;
+* **calendar**: the weekday of the first day, the weekly rhythm of the training days' DAU
+  (``calibrate.weekly=observed``; days of known events left out) or a flat week, and the dated
+  outside events of ``calibrate.calendar`` (a blank ``activity`` is fitted);
+* **campaigns** (``calibrate.campaigns``): the operator's own campaigns in the data, as known
+  inputs -- a win-back or a points programme with its dates, or a one-off event.
+
+Nothing after the cut-off is used: a forecast that beats the naive baselines has earned it.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from sim.activity_log import ActivityLog
+from sim.errors import UserError
+from sim.log_io import LogFileError, day_of
+from sim.observed import daily
+
+CAMPAIGN_STRATEGIES = {"winback": ("start_day", "end_day"), "incentive": ("start_day", "end_day"),
+                       "events": ("first_day", None)}
+
+
+class TwinError(UserError, ValueError):
+    """A calendar or campaign file for the twin could not be used."""
+
+
+@dataclass
+class Twin:
+    folder: Path
+    people: int
+    ties: int
+    config: dict  # model-config values of the twin (paths relative to the calibration directory)
+    fitted_events: list[int] = field(default_factory=list)  # calendar events whose activity is fitted
+    notes: list[str] = field(default_factory=list)
+
+    base: dict = field(default_factory=dict)  # the command line's model config, under the twin
+
+    def model_config(self, days: int) -> dict:
+        """The twin as a model-config dict for ``days`` days (paths made absolute), on top of the
+        model config the command was given (its network and population replaced by the twin's)."""
+        import copy
+
+        from sim.calibrated import resolve_paths
+        from sim.defaults import deep_merge
+
+        base = copy.deepcopy(self.base)
+        base.pop("network", None)
+        return deep_merge(base, {**resolve_paths(self.config, self.folder), "days": days})
+
+
+def build(log: ActivityLog, train_days: int, root: Path, calendar_file: str | None = None,
+          campaigns_file: str | None = None, timezone: str = "UTC", weekly: str = "observed") -> Twin:
+    import networkx as nx
+
+    folder = root / "twin"
+    folder.mkdir(parents=True, exist_ok=True)
+    cut = log.first_day + train_days  # first day after the training window
+    days = log.days[log.days.day < cut]
+    inter = log.interactions
+    inter = inter[inter.day < cut] if inter is not None else None
+    acted = {int(p): int(d) for p, d in days.groupby("person").day.min().items()}
+    seen = dict(acted)
+    if inter is not None and len(inter):
+        for col in ("person", "other"):
+            firsts = inter.groupby(col).day.min()
+            for p, d in firsts.items():
+                seen[int(p)] = min(seen.get(int(p), int(d)), int(d))
+    order = sorted(seen, key=lambda p: (seen[p], p))
+    labels = [str(log.labels[p]) if log.labels is not None else str(p) for p in order]
+    graph = nx.Graph()
+    graph.add_nodes_from(labels)
+    ties = 0
+    if inter is not None and len(inter):
+        pairs = np.unique(np.sort(inter[["person", "other"]].to_numpy(), axis=1), axis=0)
+        name = {p: lab for p, lab in zip(order, labels)}
+        graph.add_edges_from((name[a], name[b]) for a, b in pairs if a != b)
+        ties = graph.number_of_edges()
+    nx.write_graphml(graph, folder / "graph.graphml")
+    with open(folder / "arrivals.csv", "w", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["person", "day", "as"])
+        for p, lab in zip(order, labels):
+            out.writerow([lab, seen[p] - log.first_day + 1, "member" if acted.get(p) == seen[p] else "prospect"])
+    events, fitted = [], []
+    if calendar_file:
+        events, fitted = read_calendar(calendar_file, log, timezone)
+    calendar = {"start_weekday": int(log.first_weekday or 0), "weekly": [1.0] * 7, "events": events}
+    notes = [f"the graph holds the {len(order):,} people seen before the cut-off (day {train_days}) and the "
+             f"{ties:,} ties among those who interacted"]
+    if weekly == "observed" and log.first_weekday is not None:
+        calendar["weekly"] = observed_week(log, train_days, events)
+        notes.append("weekly rhythm: from the training days' DAU, " +
+                     ", ".join(f"{d} {w:.2f}" for d, w in zip("MTWTFSS", calendar["weekly"])))
+    config = {"network": {"kind": "file", "path": "twin/graph.graphml", "format": "graphml"},
+              "population": {"initial_members": 0, "arrivals_file": "twin/arrivals.csv"},
+              "calendar": calendar, "days": train_days}
+    if campaigns_file:
+        config.update(read_campaigns(campaigns_file, log, timezone, notes))
+    return Twin(root, len(order), ties, config, fitted, notes)
+
+
+def observed_week(log: ActivityLog, train_days: int, events: list[dict]) -> list[float]:
+    """The training days' weekday profile of DAU (mean 1), leaving out days of known events."""
+    d = daily(log.window(log.first_day, log.first_day + train_days - 1))
+    model_day = np.arange(1, len(d) + 1)
+    keep = np.ones(len(d), bool)
+    for e in events:
+        keep &= ~((model_day >= e["start"]) & (model_day <= e["end"]))
+    weekday = (log.first_weekday + np.arange(len(d))) % 7
+    dau = d.dau.to_numpy(float)
+    profile = np.array([dau[keep & (weekday == w)].mean() if np.any(keep & (weekday == w)) else np.nan
+                        for w in range(7)])
+    if not np.isfinite(profile).all() or profile.mean() <= 0:
+        return [1.0] * 7
+    profile = np.maximum(profile / profile.mean(), 0.05)
+    return [round(float(x), 4) for x in profile]
+
+
+def _rows(path: str, required: tuple[str, ...], allowed: tuple[str, ...]) -> list[tuple[int, dict]]:
+    p = Path(path)
+    try:
+        rows = list(csv.reader(p.read_text(encoding="utf-8-sig").splitlines()))
+    except (OSError, UnicodeDecodeError) as err:
+        raise TwinError(f"{path}: cannot read it ({err})") from None
+    if not rows:
+        raise TwinError(f"{path}: empty; expected a header {','.join(required)}")
+    header = [h.strip().lower() for h in rows[0]]
+    missing = [c for c in required if c not in header]
+    extra = [c for c in header if c not in allowed]
+    if missing or extra:
+        raise TwinError(f"{path}, line 1: the header needs {','.join(required)} (optional: "
+                        f"{','.join(c for c in allowed if c not in required)}); "
+                        + (f"missing {missing}" if missing else f"unknown {extra}"))
+    out = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not row or all(not c.strip() for c in row):
+            continue
+        if len(row) != len(header):
+            raise TwinError(f"{path}, line {number}: {len(row)} values for {len(header)} columns")
+        out.append((number, dict(zip(header, (c.strip() for c in row)))))
+    return out
+
+
+def _model_day(path, number, log, when: str, timezone: str) -> int:
+    try:
+        return day_of(log, when, timezone) + 1
+    except (ValueError, LogFileError) as err:
+        raise TwinError(f"{path}, line {number}: {when!r} is not a date or datetime ({err})") from None
+
+
+def read_calendar(path: str, log: ActivityLog, timezone: str) -> tuple[list[dict], list[int]]:
+    """Dated outside events (dates) as calendar events in model days; blank activity = fitted."""
+    events, fitted = [], []
+    for number, row in _rows(path, ("name", "start", "end"), ("name", "start", "end", "activity", "joining")):
+        start = _model_day(path, number, log, row["start"], timezone)
+        end = _model_day(path, number, log, row["end"], timezone)
+        if end < start or start < 1:
+            raise TwinError(f"{path}, line {number}: the event must end on or after its start, within the log")
+        activity = row.get("activity", "")
+        try:
+            event = {"name": row["name"], "start": start, "end": end,
+                     "activity": float(activity) if activity else 0.5,
+                     "joining": float(row.get("joining") or 1.0)}
+        except ValueError as err:
+            raise TwinError(f"{path}, line {number}: {err}") from None
+        if not activity:
+            fitted.append(len(events))
+        events.append(event)
+    return events, fitted
+
+
+def read_campaigns(path: str, log: ActivityLog, timezone: str, notes: list[str]) -> dict:
+    """The operator's campaigns in the data as the twin's plan (known inputs, not fitted)."""
+    plan, params, budget = [], {}, 0.0
+    for number, row in _rows(path, ("start", "end", "strategy"), ("start", "end", "strategy", "target", "spend")):
+        name = row["strategy"]
+        if name not in CAMPAIGN_STRATEGIES:
+            raise TwinError(f"{path}, line {number}: strategy {name!r} cannot be replayed as a dated campaign yet; "
+                            f"supported: {', '.join(CAMPAIGN_STRATEGIES)}")
+        if name in plan:
+            raise TwinError(f"{path}, line {number}: a second {name} campaign; one campaign per strategy is "
+                            f"supported")
+        start = _model_day(path, number, log, row["start"], timezone)
+        end = _model_day(path, number, log, row["end"], timezone)
+        first_key, last_key = CAMPAIGN_STRATEGIES[name]
+        settings = {first_key: start}
+        if last_key:
+            settings[last_key] = end + 1
+        else:
+            settings["every_days"] = 100_000  # one event
+        if row.get("target"):
+            if name == "events":
+                settings["target"] = row["target"]
+            else:
+                notes.append(f"line {number}: the target of a {name} campaign is its own rule; {row['target']!r} "
+                             f"noted, not used")
+        plan.append(name)
+        params[name] = settings
+        try:
+            budget += float(row.get("spend") or 0.0)
+        except ValueError:
+            raise TwinError(f"{path}, line {number}: spend {row['spend']!r} is not a number") from None
+        notes.append(f"campaign: {name} on days {start}-{end}")
+    return {"plan": {"name": "campaigns", "strategies": plan, "budget": budget or None}, "strategies": params}

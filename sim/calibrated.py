@@ -1,0 +1,122 @@
+"""A calibrated twin: the model config that ``calibration=<dir>`` puts under a run.
+
+``python -m experiments.calibrate`` writes ``calibrated.yaml`` into its run directory: the
+community's graph (from the interactions before the training cut-off), its arrivals, its
+calendar and the fitted behaviour parameters (posterior medians), plus a list of posterior
+draws (``posterior.parquet``, resampled by weight). :func:`apply` puts those values under a
+model config -- every key the user sets explicitly still wins -- and, with
+``calibration_draw=k``, takes the fitted parameters of the k-th posterior draw instead of the
+medians (comparisons give each replicate its own draw, so their intervals carry parameter
+uncertainty as well as seed noise).
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import yaml
+
+from sim.errors import ConfigError
+
+FILE = "calibrated.yaml"
+PATH_KEYS = (("network", "path"), ("population", "arrivals_file"), ("calendar", "file"))
+
+
+def resolve_paths(config: dict, folder) -> dict:
+    """The twin's file paths (stored relative to its calibration directory) made usable from here."""
+    out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in config.items()}
+    for group, key in PATH_KEYS:
+        value = out.get(group, {}).get(key) if isinstance(out.get(group), dict) else None
+        if value and not Path(value).is_absolute():
+            out[group][key] = str(Path(folder) / value)
+    return out
+
+
+def load(path) -> dict:
+    """The contents of ``<path>/calibrated.yaml`` (refusing an unfinished calibration)."""
+    folder = Path(path)
+    spec = folder / FILE
+    if not spec.is_file():
+        raise ConfigError([f"calibration: {str(path)!r} holds no {FILE}; give the run directory of "
+                           f"python -m experiments.calibrate (e.g. results/calibrations/<name>)"])
+    if not (folder / "DONE").is_file():
+        raise ConfigError([f"calibration: {str(path)!r} is not a finished calibration (no DONE marker); "
+                           f"run python -m experiments.calibrate again to finish it"])
+    try:
+        data = yaml.safe_load(spec.read_text()) or {}
+    except yaml.YAMLError as err:
+        raise ConfigError([f"calibration: {spec} is not valid YAML ({err})"]) from None
+    if "config" not in data or "draws" not in data:
+        raise ConfigError([f"calibration: {spec} has no 'config' and 'draws' sections; was it written by "
+                           f"python -m experiments.calibrate?"])
+    return data
+
+
+def flatten(tree: dict, prefix: str = "") -> dict:
+    out = {}
+    for key, value in tree.items():
+        dotted = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict) and value:
+            out.update(flatten(value, dotted))
+        else:
+            out[dotted] = value
+    return out
+
+
+def _explicitly_set(key: str, explicit: set[str]) -> bool:
+    parts = key.split(".")
+    return any(".".join(parts[:i]) in explicit for i in range(1, len(parts) + 1))
+
+
+def set_dotted(tree: dict, dotted: str, value) -> None:
+    """Set ``a.b.c`` in a nested dict, making the dicts on the way; a numeric part indexes a list
+    (``calendar.events.2.activity``), so a posterior draw can set one fitted event's activity."""
+    *parents, leaf = dotted.split(".")
+    node = tree
+    for part in parents:
+        if isinstance(node, list):
+            node = node[int(part)]
+            continue
+        child = node.get(part)
+        if not isinstance(child, (dict, list)):
+            child = node[part] = {}
+        node = child
+    if isinstance(node, list):
+        node[int(leaf)] = value
+    else:
+        node[leaf] = value
+
+
+def apply(data: dict, explicit: set[str]) -> dict:
+    """``data`` (a plain model-config dict) with the calibrated values of ``data["calibration"]``
+    put under every key not in ``explicit`` (dotted keys, or groups such as ``network``)."""
+    folder = data.get("calibration")
+    if not folder:
+        return data
+    spec = load(folder)
+    config = resolve_paths(spec["config"], folder)
+    if "network" in config and not _explicitly_set("network", explicit):
+        data["network"] = dict(config.pop("network"))  # a network is one kind: replace it whole
+    values = flatten(config)
+    draw = data.get("calibration_draw")
+    if draw is not None:
+        draws = spec["draws"]
+        if not draws:
+            raise ConfigError([f"calibration_draw: {folder} has no posterior draws"])
+        values.update(draws[int(draw) % len(draws)])
+    for key, value in values.items():
+        if not _explicitly_set(key, explicit):
+            set_dotted(data, key, copy.deepcopy(value))
+    return data
+
+
+def leaf_keys(tree: dict, prefix: str = "") -> set[str]:
+    """Dotted keys of every value in a nested dict (what a user set in a Python config)."""
+    keys = set()
+    for key, value in tree.items():
+        dotted = f"{prefix}.{key}" if prefix else str(key)
+        keys.add(dotted)
+        if isinstance(value, dict):
+            keys |= leaf_keys(value, dotted)
+    return keys

@@ -1,0 +1,249 @@
+"""Calibration end to end: parameter recovery, outputs, resume, what-ifs on the twin, bad input.
+
+The recovery test is the one that says the method works: simulate communities with known
+parameters, write their activity logs as a user's export would look, calibrate on them, and
+require the known values inside the posterior's 90% intervals -- intervals that must also be
+much narrower than the priors (a posterior that learned nothing covers everything).
+"""
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from experiments.calibration.priors import priors_for
+from sim import simulate
+from sim.calibrated import apply, set_dotted
+from sim.errors import UserError
+from conftest import ROOT, calibrate_here, compare_here, run_here
+
+# A young community that is still filling up: 800 people on a scale-free graph, a fifth of them
+# in the audience on day 0 and the rest arriving over 40 days. `social` is 0 in the truth because
+# the twin's graph only holds ties that carried a message before the cut-off (a social pull along
+# silent ties cannot be seen in a log; docs/calibration.md).
+TRUTH = {"behaviour.activity.base": -2.5, "behaviour.churn.hazard_dormant": 0.06, "behaviour.joining.p_organic": 0.05}
+FITTED = "[" + ",".join(TRUTH) + "]"
+COMMON = ["calibrate.train_days=60", "calibrate.forecast_days=30", f"calibrate.parameters={FITTED}",
+          "calibrate.runs=800", "behaviour.activity.social=0", "progress=never"]
+
+
+def community_log(path, seed: int):
+    """The activity log of a simulated community with the TRUTH parameters, as a CSV export."""
+    cfg = {"seed": seed, "days": 90, "network": {"kind": "barabasi_albert", "n": 800, "m": 4},
+           "population": {"initial_members": 0, "audience_at_start": 0.2, "arrival_days": 40}}
+    for key, value in {**TRUTH, "behaviour.activity.social": 0.0}.items():
+        set_dotted(cfg, key, value)
+    actions = simulate(cfg, progress="never", activity_log=True).activity_log.to_actions()
+    actions["time"] = (pd.Timestamp("2024-01-01") + pd.to_timedelta(actions.day - 1, unit="D")).dt.strftime("%Y-%m-%d")
+    actions["user"] = "m" + actions.user.astype(str)
+    actions["target"] = np.where(actions.target >= 0, "m" + actions.target.astype(str), "")
+    actions[["user", "target", "time"]].to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def calibrations(tmp_path_factory):
+    """Three communities (seeds 1-3), each calibrated once: {seed: (log path, calibration dir)}."""
+    root = tmp_path_factory.mktemp("calibrations")
+    out = {}
+    for seed in (1, 2, 3):
+        log = community_log(root / f"community{seed}.csv", seed)
+        calibrate_here(root / f"c{seed}", f"calibrate.log={log}", *COMMON)
+        out[seed] = (log, root / f"c{seed}")
+    return out
+
+
+def test_known_parameters_fall_inside_the_posterior_90_percent_intervals(calibrations):
+    priors = {p.key: p for p in priors_for(list(TRUTH), {}, [])}
+    covered, checks = [], []
+    for seed, (_, folder) in calibrations.items():
+        fitted = yaml.safe_load((folder / "calibrated.yaml").read_text())["parameters"]
+        for key, truth in TRUTH.items():
+            lo, hi = fitted[key]["interval90"]
+            covered.append(lo <= truth <= hi)
+            checks.append(f"seed {seed} {key}: truth {truth} in [{lo:.4g}, {hi:.4g}]")
+            p = priors[key]
+            width = (p.to_z(hi) - p.to_z(lo)) / (p.z_high - p.z_low)
+            assert width < 0.5, f"{checks[-1]}: the interval spans {width:.0%} of the prior: nothing learned"
+    # 9 checks of 90% intervals: 7 or more inside has probability 0.95 for a calibrated posterior
+    assert sum(covered) >= 7, "\n".join(c for c, ok in zip(checks, covered) if not ok)
+
+
+def test_outputs_have_the_documented_columns_and_provenance_and_done_comes_last(calibrations):
+    log, folder = calibrations[1]
+    forecast = pd.read_csv(folder / "forecast.csv")
+    assert list(forecast.columns) == ["day", "observed_dau", "dau_median", "dau_lo80", "dau_hi80"]
+    assert forecast.day.tolist() == list(range(90)), "every day of the training and forecast windows"
+    assert (forecast.dau_lo80 <= forecast.dau_median).all() and (forecast.dau_median <= forecast.dau_hi80).all()
+    observed = pd.read_parquet(folder / "observed.parquet")
+    assert {"day", "dau", "wau", "mau", "new_people", "dormant", "churned", "window"} <= set(observed.columns)
+    assert np.allclose(forecast.observed_dau, observed.dau[:90])
+
+    post = pd.read_parquet(folder / "posterior.parquet")
+    assert set(TRUTH) <= set(post.columns) and math.isclose(post.weight.sum(), 1.0)
+    assert (post.weight > 0).all() and len(post) >= 10
+
+    bt = json.loads((folder / "backtest.json").read_text())
+    assert {"rmse", "mape", "coverage80"} <= set(bt["model"])
+    assert set(bt["baselines"]) == {"last7", "last30", "exp_decay"}
+    assert 0.0 <= bt["model"]["coverage80"] <= 1.0
+
+    spec = yaml.safe_load((folder / "calibrated.yaml").read_text())
+    import hashlib
+
+    assert spec["data"]["sha256"] == hashlib.sha256(log.read_bytes()).hexdigest()
+    assert spec["fit"]["train_days"] == 60 and spec["fit"]["cut_off"].startswith("2024-03-01")
+    assert all(p["source"] == "fitted" for p in spec["parameters"].values())
+    assert spec["config"]["behaviour"]["activity"]["social"] == 0, "the command line's model keys are kept"
+    assert len(spec["draws"]) == 100 and set(spec["draws"][0]) == set(TRUTH)
+
+    report = (folder / "report.md").read_text()
+    for phrase in ("last week's mean", "80% band", "posterior", "weekly cohort retention", "beats every naive"):
+        assert phrase.lower() in report.lower(), phrase
+    for figure in (folder / "figures").iterdir():
+        assert figure.stat().st_size > 1000
+    done = (folder / "DONE").stat().st_mtime_ns
+    others = [p for p in folder.iterdir() if p.is_file() and p.name != "DONE"]
+    assert all(p.stat().st_mtime_ns <= done for p in others), "DONE is written last"
+
+
+def test_an_interrupted_calibration_resumes_with_the_runs_it_has(calibrations, tmp_path):
+    import shutil
+
+    log, folder = calibrations[1]
+    copy = tmp_path / "c"
+    shutil.copytree(folder, copy)
+    before = pd.read_parquet(copy / "posterior.parquet")
+    # as if killed during the posterior's second generation: its runs and everything after it gone
+    lost = len(list((copy / "runs" / "posterior2").iterdir()))
+    for name in ("posterior2", "forecast"):
+        shutil.rmtree(copy / "runs" / name)
+    for name in ("DONE", "posterior.parquet", "forecast.csv", "backtest.json", "calibrated.yaml", "report.md"):
+        (copy / name).unlink()
+    calibrate_here(copy, f"calibrate.log={log}", *COMMON)
+    done = json.loads((copy / "DONE").read_text())
+    forecast_runs = len(list((copy / "runs" / "forecast").iterdir()))
+    assert done["runs"] == lost + forecast_runs, "only the lost runs ran again"
+    pd.testing.assert_frame_equal(pd.read_parquet(copy / "posterior.parquet"), before)
+    calibrate_here(copy, f"calibrate.log={log}", *COMMON)
+    assert json.loads((copy / "DONE").read_text())["runs"] == 0, "a finished calibration runs nothing again"
+
+
+def test_run_and_compare_use_the_twin_and_its_posterior_draws(calibrations, tmp_path):
+    _, folder = calibrations[1]
+    summary = run_here(tmp_path / "run", f"calibration={folder}", "days=30")
+    spec = yaml.safe_load((folder / "calibrated.yaml").read_text())
+    used = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())
+    assert used["network"]["kind"] == "file" and used["network"]["path"].endswith("twin/graph.graphml")
+    assert used["days"] == 30, "what the user sets explicitly wins over the twin"
+    for key in TRUTH:
+        group, stage, name = key.split(".")
+        assert used[group][stage][name] == pytest.approx(spec["parameters"][key]["value"])
+    assert summary is not None
+
+    report = compare_here(tmp_path / "cmp", "experiment=default_comparison", f"calibration={folder}",
+                          "compare.replicates=3", "days=30",
+                          "compare.scenarios={baseline:['plan=baseline'],content:['plan=content']}")
+    for scenario in ("baseline", "content"):
+        for run in (tmp_path / "cmp" / "runs" / scenario).iterdir():
+            used = yaml.safe_load((run / "config.yaml").read_text())
+            draw = spec["draws"][used["seed"]]  # replicate seed k: posterior draw k, in every scenario
+            assert used["behaviour"]["activity"]["base"] == draw["behaviour.activity.base"], run
+            assert used["behaviour"]["churn"]["hazard_dormant"] == draw["behaviour.churn.hazard_dormant"], run
+    assert len({tuple(d.values()) for d in spec["draws"][:10]}) > 2, "the draws are shuffled, not in runs"
+    text = report.read_text()
+    assert "parameter uncertainty as well as seed noise" in text
+    assert "**fitted**" in text and "behaviour.activity.base" in text and "calibrated twin" in text
+    assert "illustrative" not in text
+
+
+def test_an_uncalibrated_report_says_its_numbers_are_illustrative(tmp_path):
+    report = compare_here(tmp_path / "cmp", "experiment=default_comparison", "compare.replicates=2", "days=20",
+                          "network.n=300", "compare.scenarios={baseline:['plan=baseline'],content:['plan=content']}")
+    text = report.read_text()
+    assert "illustrative" in text and "seed noise only" in text and "docs/calibration.md" in text
+
+
+def test_a_draw_sets_one_fitted_calendar_event_without_touching_the_others(tmp_path):
+    folder = tmp_path / "cal"
+    folder.mkdir()
+    events = [{"name": "a", "start": 1, "end": 3, "activity": 0.5}, {"name": "b", "start": 5, "end": 6, "activity": 1.0}]
+    (folder / "calibrated.yaml").write_text(yaml.safe_dump({
+        "config": {"calendar": {"events": events}, "behaviour": {"activity": {"base": -2.0}}},
+        "draws": [{"calendar.events.1.activity": 0.25, "behaviour.activity.base": -1.5}]}))
+    (folder / "DONE").write_text("{}")
+    data = apply({"calibration": str(folder), "calibration_draw": 0}, explicit=set())
+    assert data["calendar"]["events"][0]["activity"] == 0.5 and data["calendar"]["events"][1]["activity"] == 0.25
+    assert data["behaviour"]["activity"]["base"] == -1.5
+    again = apply({"calibration": str(folder)}, explicit=set())
+    assert again["calendar"]["events"][1]["activity"] == 1.0, "the stored twin is not changed by a draw"
+
+
+def test_an_unfinished_calibration_is_refused(calibrations, tmp_path):
+    import shutil
+
+    _, folder = calibrations[1]
+    copy = tmp_path / "half"
+    shutil.copytree(folder, copy, ignore=shutil.ignore_patterns("runs"))
+    (copy / "DONE").unlink()
+    with pytest.raises(UserError, match="not a finished calibration"):
+        run_here(tmp_path / "run", f"calibration={copy}")
+    with pytest.raises(UserError, match="holds no calibrated.yaml"):
+        run_here(tmp_path / "run", f"calibration={tmp_path}")
+
+
+@pytest.mark.parametrize("name, text, extra, expected", [
+    ("empty.csv", "", [], "empty.csv: no rows"),
+    ("oneday.csv", "user,time\nann,2024-03-01 10:00\nbob,2024-03-01 12:00\n", [], "covers 1 day"),
+    ("badtime.csv", "user,time\nann,2024-03-01\nbob,someday\n", [], "badtime.csv, line 3: column 'time'"),
+    ("ragged.csv", "user,time\nann,2024-03-01\nbob,2024-03-02,x\n", [], "ragged.csv, line 3"),
+    ("short.csv", None, ["calibrate.train_days=20"], "calibrate.train_days: 20 days are too few"),
+    ("long.csv", None, ["calibrate.train_days=80", "calibrate.forecast_days=30"], "is more than the 90 days"),
+    ("mapping.csv", None, ["calibrate.columns.user=sender"], "calibrate.columns.user='sender' is not a column"),
+])
+def test_bad_logs_name_the_problem_and_leave_nothing_that_looks_finished(tmp_path, calibrations, name, text,
+                                                                           extra, expected):
+    path = tmp_path / name
+    if text is None:
+        path.write_bytes(calibrations[1][0].read_bytes())
+    else:
+        path.write_text(text)
+    out = tmp_path / "out"
+    with pytest.raises(UserError, match=expected):
+        calibrate_here(out, f"calibrate.log={path}", "progress=never", *extra)
+    assert not (out / "DONE").exists() and not (out / "calibrated.yaml").exists()
+
+
+def test_no_log_and_unknown_parameters_are_clear_errors(tmp_path, calibrations):
+    with pytest.raises(UserError, match="no activity log given"):
+        calibrate_here(tmp_path / "a", "progress=never")
+    with pytest.raises(UserError, match="'behaviour.activity.nope' is not a numeric"):
+        calibrate_here(tmp_path / "b", f"calibrate.log={calibrations[1][0]}", "progress=never",
+                       "calibrate.parameters=[behaviour.activity.nope]")
+
+
+@pytest.fixture(scope="module")
+def collegemsg(tmp_path_factory):
+    """The README's CollegeMsg calibration with the default calibrate.runs (about 4 minutes)."""
+    out = tmp_path_factory.mktemp("collegemsg")
+    data = ROOT / "data" / "collegemsg"
+    calibrate_here(out, f"calibrate.log={data / 'CollegeMsg.txt.gz'}", "calibrate.train_days=100",
+                   "calibrate.forecast_days=94", f"calibrate.calendar={data / 'calendar.csv'}", "progress=never")
+    return json.loads((out / "backtest.json").read_text())
+
+
+@pytest.mark.slow
+def test_collegemsg_backtest_beats_carrying_the_last_weeks_forward_and_its_band_covers(collegemsg):
+    model, base = collegemsg["model"], collegemsg["baselines"]
+    assert model["rmse"] < base["last7"]["rmse"] and model["rmse"] < base["last30"]["rmse"]
+    assert model["coverage80"] >= 0.6
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=False, reason="measured for calibrate.seed=0,1,2: forecast RMSE 11.6, 9.0, 9.0 against "
+                   "10.6 for the exponential decay; the default seed 0 misses (docs/calibration.md, Measured)")
+def test_collegemsg_backtest_beats_every_naive_baseline(collegemsg):
+    assert collegemsg["beats_every_baseline"]

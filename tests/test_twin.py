@@ -1,0 +1,65 @@
+"""The twin a calibration fits: built from the training days only, with the known inputs it was given."""
+
+import networkx as nx
+import pandas as pd
+import pytest
+
+from experiments.calibration.twin import TwinError, build
+from sim.log_io import read_log
+
+LOG = """user,target,time
+ann,bob,2024-01-01 09:00
+bob,ann,2024-01-01 10:00
+cat,,2024-01-02 09:00
+ann,dan,2024-01-03 09:00
+eve,ann,2024-01-09 09:00
+ann,,2024-01-10 09:00
+"""
+
+
+@pytest.fixture
+def log(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text(LOG)
+    return read_log(path)[0]
+
+
+def test_only_days_before_the_cut_off_build_the_graph_and_the_arrivals(log, tmp_path):
+    twin = build(log, 5, tmp_path)  # days 0-4: eve (day 8) is not seen yet
+    graph = nx.read_graphml(tmp_path / "twin" / "graph.graphml")
+    assert sorted(graph.nodes) == ["ann", "bob", "cat", "dan"]
+    assert sorted(tuple(sorted(e)) for e in graph.edges) == [("ann", "bob"), ("ann", "dan")]
+    arrivals = pd.read_csv(tmp_path / "twin" / "arrivals.csv")
+    got = {r.person: (r.day, r["as"]) for _, r in arrivals.iterrows()}
+    # model day = data day + 1; dan was written to before he ever acted: a prospect
+    assert got == {"ann": (1, "member"), "bob": (1, "member"), "cat": (2, "member"), "dan": (3, "prospect")}
+    assert twin.people == 4 and twin.ties == 2
+    assert twin.config["population"]["initial_members"] == 0
+
+
+def test_calendar_and_campaign_files_are_known_inputs(log, tmp_path):
+    (tmp_path / "cal.csv").write_text("name,start,end,activity,joining\nholiday,2024-01-02,2024-01-03,,\n"
+                                      "launch,2024-01-05,2024-01-05,2.0,1.5\n")
+    (tmp_path / "camp.csv").write_text("start,end,strategy,target,spend\n2024-01-04,2024-01-06,winback,,300\n")
+    twin = build(log, 9, tmp_path, calendar_file=str(tmp_path / "cal.csv"), campaigns_file=str(tmp_path / "camp.csv"))
+    events = twin.config["calendar"]["events"]
+    assert [(e["name"], e["start"], e["end"]) for e in events] == [("holiday", 2, 3), ("launch", 5, 5)]
+    assert events[1]["activity"] == 2.0 and events[1]["joining"] == 1.5
+    assert twin.fitted_events == [0], "a blank activity is fitted"
+    assert twin.config["plan"]["strategies"] == ["winback"] and twin.config["plan"]["budget"] == 300
+    assert twin.config["strategies"]["winback"] == {"start_day": 4, "end_day": 7}
+
+
+@pytest.mark.parametrize("name, text, expected", [
+    ("cal.csv", "title,from,to\nx,2024-01-02,2024-01-03\n", "cal.csv, line 1: the header needs name,start,end"),
+    ("cal.csv", "name,start,end\nx,2024-01-05,2024-01-02\n", "cal.csv, line 2: the event must end"),
+    ("cal.csv", "name,start,end\nx,soon,2024-01-02\n", "cal.csv, line 2: 'soon' is not a date"),
+    ("camp.csv", "start,end,strategy\n2024-01-02,2024-01-03,kol_seeding\n", "camp.csv, line 2: strategy 'kol_seeding'"),
+    ("camp.csv", "start,end,strategy,spend\n2024-01-02,2024-01-03,winback,lots\n", "spend 'lots' is not a number"),
+])
+def test_bad_calendar_and_campaign_files_name_file_and_line(log, tmp_path, name, text, expected):
+    path = tmp_path / name
+    path.write_text(text)
+    kind = {"calendar_file": str(path)} if name == "cal.csv" else {"campaigns_file": str(path)}
+    with pytest.raises(TwinError, match=expected):
+        build(log, 9, tmp_path, **kind)
