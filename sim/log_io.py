@@ -28,10 +28,7 @@ guessed silently. :func:`read_log` returns the log and a report of what was read
 
 from __future__ import annotations
 
-import csv
-import gzip
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,12 +36,10 @@ import numpy as np
 import pandas as pd
 
 from sim.activity_log import ActivityLog, from_actions
+from sim.delimited import DELIMITER_NAMES, SAMPLE_LINES, read_rows
 from sim.errors import UserError
 
 ROLES = ("user", "time", "target", "kind")
-DELIMITERS = ("\t", ";", ",", "|", " ")  # preference on ties; " " means runs of white space
-DELIMITER_NAMES = {"\t": "tab", ";": "semicolon", ",": "comma", "|": "pipe", " ": "white space"}
-SAMPLE_LINES = 200
 
 
 class LogFileError(UserError, ValueError):
@@ -92,54 +87,6 @@ def _n(count: int, one: str, many: str | None = None) -> str:
 
 
 # ----------------------------------------------------------------- reading text
-def _text(path: Path) -> str:
-    raw = path.read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as err:
-            raise LogFileError(f"{path}: a damaged gzip file ({err})") from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[:err.start].count(b"\n") + 1
-        raise LogFileError(f"{path}, line {line}: not UTF-8 text (byte {err.start}: {err.reason}); export the "
-                           f"log as UTF-8 (in Excel: 'CSV UTF-8')") from None
-
-
-def _split(lines: list[str], delimiter: str) -> list[list[str]]:
-    if delimiter == " ":
-        return [re.split(r"\s+", line.strip()) for line in lines]
-    return [[c.strip() for c in row] for row in csv.reader(lines, delimiter=delimiter, quotechar='"')]
-
-
-def _detect_delimiter(path: Path, lines: list[str]) -> str:
-    """The delimiter that splits every sampled line into the same number (>= 2) of fields; among
-    single characters the one giving most fields; runs of white space only if none does."""
-    sample = lines[:SAMPLE_LINES]
-    best, best_cols = None, 1
-    fallback, fallback_share = None, 0.5
-    for delimiter in DELIMITERS:
-        if delimiter == " " and best is not None:
-            break  # "Ann Lee<TAB>Bob Smith": a real delimiter beats the spaces inside names
-        rows = _split(sample, delimiter)
-        counts = np.array([len(r) for r in rows])
-        if counts.size == 0:
-            continue
-        mode = int(np.bincount(counts).argmax())
-        share = float(np.mean(counts == mode))
-        if mode >= 2 and share >= 0.98 and mode > best_cols:
-            best, best_cols = delimiter, mode
-        elif mode >= 2 and share > fallback_share:
-            fallback, fallback_share = delimiter, share  # mostly consistent: the ragged lines get named
-    best = best or fallback
-    if best is None:
-        raise LogFileError(f"{path}: cannot tell how the columns are separated: no delimiter (comma, semicolon, "
-                           f"tab, pipe, spaces) splits every line into the same number of fields; set "
-                           f"calibrate.delimiter")
-    return best
-
-
 # -------------------------------------------------------------------- times
 @dataclass
 class Times:
@@ -252,34 +199,9 @@ def _read_parquet(path: Path) -> pd.DataFrame:
 
 
 def _read_text(path, header, delimiter, timezone, time_unit, report) -> tuple[pd.DataFrame, np.ndarray]:
-    text = _text(path)
-    raw_lines = text.splitlines()
-    numbered = [(i + 1, line) for i, line in enumerate(raw_lines) if line.strip() and not line.lstrip().startswith("#")]
-    if not numbered:
-        raise LogFileError(f"{path}: no rows (the file is empty or only comments)")
-    line_numbers = np.array([n for n, _ in numbered])
-    lines = [line for _, line in numbered]
-    if delimiter is not None:
-        delimiter = {"tab": "\t", "\\t": "\t", "space": " ", "whitespace": " ", "comma": ",",
-                     "semicolon": ";", "pipe": "|"}.get(delimiter, delimiter)
-        if delimiter not in DELIMITERS and len(delimiter) != 1:
-            raise LogFileError(f"{path}: delimiter {delimiter!r} must be one character (or tab, space)")
-    else:
-        delimiter = _detect_delimiter(path, lines)
-    report.delimiter = delimiter
-    rows = _split(lines, delimiter)
-    widths = np.array([len(r) for r in rows])
-    if widths.max() < 2:
-        raise LogFileError(f"{path}: one column only; an activity log needs at least a user and a time per line")
-    counts = np.bincount(widths)
-    # the width most lines share (the first line's width on a tie): the odd lines out are the broken ones
-    width = int(widths[0]) if counts[widths[0]] == counts.max() else int(counts.argmax())
-    bad = np.flatnonzero(widths != width)
-    if bad.size:
-        first = int(bad[0])
-        raise LogFileError(f"{path}, line {line_numbers[first]}: {widths[first]} fields where the "
-                           f"other lines have {width} ({DELIMITER_NAMES.get(delimiter, delimiter)}-separated); "
-                           f"{bad.size} such line{'s' if bad.size > 1 else ''}")
+    read = read_rows(path, delimiter, LogFileError, setting="calibrate.delimiter", what="the log",
+                     one_column="an activity log needs at least a user and a time per line")
+    report.delimiter, rows, line_numbers = read.delimiter, read.rows, read.line_numbers
     frame = pd.DataFrame(rows, dtype=str)
     if header is None:
         header = _looks_like_header(frame, timezone, time_unit)

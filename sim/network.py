@@ -33,11 +33,12 @@ def build_graph(net, streams: RandomStreams) -> CSRGraph:
     if kind == "file":
         stat = Path(net.path).stat() if Path(net.path).is_file() else None
         if stat is None:
-            return load_graph(net.path, net.format)
-        return _cached_file_graph(str(Path(net.path).resolve()), net.format, stat.st_size, stat.st_mtime_ns)
+            return load_graph(net.path, net.format, net.header, net.delimiter)
+        return _cached_file_graph(str(Path(net.path).resolve()), net.format, net.header, net.delimiter,
+                                  stat.st_size, stat.st_mtime_ns)
     raise ValueError(f"unknown network kind {kind!r}")
 
 
 @functools.lru_cache(maxsize=8)
-def _cached_file_graph(path: str, fmt: str, _size: int, _mtime: int) -> CSRGraph:
-    return load_graph(path, fmt)
+def _cached_file_graph(path: str, fmt: str, header, delimiter, _size: int, _mtime: int) -> CSRGraph:
+    return load_graph(path, fmt, header, delimiter)

@@ -1,0 +1,117 @@
+"""Delimited text as users export it: one reader for activity logs and edge lists.
+
+* bytes: UTF-8 with or without a BOM (Excel's "CSV UTF-8"), optionally gzip-compressed; CRLF or
+  LF line ends; blank lines and ``#`` comments skipped (their line numbers kept for messages);
+* fields: a real CSV dialect reader, so a quoted field may hold the delimiter (``"Smith, John"``)
+  and quoted headers (``"from","to"``) lose their quotes;
+* the delimiter, unless given, is the one that splits (nearly) every line into the same number of
+  fields, the most fields winning among comma, semicolon, tab and pipe; runs of white space only
+  when none of them does (``Ann Lee<TAB>Bob Smith`` is two fields, not four);
+* every line must have the width most lines share; the first that does not is named.
+
+Every problem raises the caller's error class with the file and line.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+DELIMITERS = ("\t", ";", ",", "|", " ")  # preference on ties; " " means runs of white space
+DELIMITER_NAMES = {"\t": "tab", ";": "semicolon", ",": "comma", "|": "pipe", " ": "white space"}
+DELIMITER_WORDS = {"tab": "\t", "\\t": "\t", "space": " ", "whitespace": " ", "comma": ",",
+                   "semicolon": ";", "pipe": "|"}
+SAMPLE_LINES = 200
+
+
+@dataclass
+class Rows:
+    rows: list[list[str]]
+    line_numbers: np.ndarray  # the file's line number of each row
+    delimiter: str
+
+
+def read_text(path: Path, error, what: str = "the file") -> str:
+    raw = Path(path).read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as err:
+            raise error(f"{path}: a damaged gzip file ({err})") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[:err.start].count(b"\n") + 1
+        raise error(f"{path}, line {line}: not UTF-8 text (byte {err.start}: {err.reason}); export {what} as "
+                    f"UTF-8 (in Excel: 'CSV UTF-8')") from None
+
+
+def split(lines: list[str], delimiter: str) -> list[list[str]]:
+    if delimiter == " ":
+        return [re.split(r"\s+", line.strip()) for line in lines]
+    return [[c.strip() for c in row] for row in csv.reader(lines, delimiter=delimiter, quotechar='"')]
+
+
+def detect_delimiter(path: Path, lines: list[str], error, setting: str) -> str:
+    """The delimiter that splits every sampled line into the same number (>= 2) of fields; among
+    single characters the one giving most fields; runs of white space only if none does."""
+    sample = lines[:SAMPLE_LINES]
+    best, best_cols = None, 1
+    fallback, fallback_share = None, 0.5
+    for delimiter in DELIMITERS:
+        if delimiter == " " and best is not None:
+            break  # "Ann Lee<TAB>Bob Smith": a real delimiter beats the spaces inside names
+        counts = np.array([len(r) for r in split(sample, delimiter)])
+        if counts.size == 0 or counts.max() < 2:
+            continue
+        split_counts = np.bincount(counts)
+        split_counts[:2] = 0
+        mode = int(split_counts.argmax())  # the most common width of the lines it splits at all
+        share = float(np.mean(counts == mode))
+        if share >= 0.98 and mode > best_cols:
+            best, best_cols = delimiter, mode
+        elif share >= 0.5 and (fallback is None or share > fallback_share):
+            fallback, fallback_share = delimiter, share  # mostly consistent: the ragged lines get named
+    best = best or fallback
+    if best is None:
+        raise error(f"{path}: cannot tell how the columns are separated: no delimiter (comma, semicolon, tab, "
+                    f"pipe, spaces) splits every line into the same number of fields; set {setting}")
+    return best
+
+
+def read_rows(path: Path, delimiter: str | None, error, *, setting: str, one_column: str,
+              what: str = "the file") -> Rows:
+    """The file's rows (lists of stripped fields), all of one width."""
+    text = read_text(path, error, what)
+    numbered = [(i + 1, line) for i, line in enumerate(text.splitlines())
+                if line.strip() and not line.lstrip().startswith("#")]
+    if not numbered:
+        raise error(f"{path}: no rows (the file is empty or only comments)")
+    line_numbers = np.array([n for n, _ in numbered])
+    lines = [line for _, line in numbered]
+    if delimiter is not None:
+        delimiter = DELIMITER_WORDS.get(delimiter, delimiter)
+        if delimiter not in DELIMITERS and len(delimiter) != 1:
+            raise error(f"{path}: delimiter {delimiter!r} must be one character (or tab, space)")
+    else:
+        delimiter = detect_delimiter(path, lines, error, setting)
+    rows = split(lines, delimiter)
+    widths = np.array([len(r) for r in rows])
+    if widths.max() < 2:
+        raise error(f"{path}: one column only; {one_column}")
+    counts = np.bincount(widths)
+    # the width most lines share (the first line's width on a tie): the odd lines out are the broken ones
+    width = int(widths[0]) if counts[widths[0]] == counts.max() else int(counts.argmax())
+    bad = np.flatnonzero(widths != width)
+    if bad.size:
+        first = int(bad[0])
+        raise error(f"{path}, line {line_numbers[first]}: {widths[first]} field{'s' if widths[first] != 1 else ''} "
+                    f"where the other lines have "
+                    f"{width} ({DELIMITER_NAMES.get(delimiter, delimiter)}-separated); {bad.size} such "
+                    f"line{'s' if bad.size > 1 else ''}")
+    return Rows(rows, line_numbers, delimiter)
