@@ -39,7 +39,6 @@ import numba as nb
 import numpy as np
 
 from sim.params import coefficient_type, coefficients, literature, param
-from sim.population import Status
 from sim.random_streams import hash_uniform
 from sim.stages import Stage
 

@@ -93,8 +93,13 @@ class KarateConfig(NetworkConfig):
 @dataclass
 class FileConfig(NetworkConfig):
     kind: str = "file"
-    path: str = param(MISSING, "edge list (.csv/.tsv/.txt/.edges) or .graphml file")
-    format: str = param("auto", "file format", choices=("auto", "csv", "tsv", "graphml"))
+    path: str = param(MISSING, "edge list (.csv/.tsv/.txt/.edges, optionally .gz) or .graphml file "
+                      "(docs/model.md, 'Your own network')")
+    format: str = param("auto", "file format: auto (by suffix), an edge list (csv and tsv alike: the delimiter is "
+                        "detected) or graphml", choices=("auto", "csv", "tsv", "graphml"))
+    header: Optional[bool] = param(None, "whether an edge list's first line is a header (null: decided from the data)")
+    delimiter: Optional[str] = param(None, "an edge list's delimiter: comma, semicolon, tab, pipe, space (null: "
+                                     "detected)")
 
 
 NETWORK_KINDS: dict[str, type[NetworkConfig]] = {
@@ -183,7 +188,8 @@ class PopulationConfig:
 # ------------------------------------------------------------------------ plan
 @dataclass
 class PlanConfig:
-    name: str = param("baseline", "label of the plan in outputs")
+    name: str = param("baseline", "label of the plan in outputs (a plan that runs strategies under the default "
+                      "label is labelled by them: content+winback)")
     budget: Optional[float] = param(None, "total money the plan may spend (null = unlimited)", ge=0, unit="currency")
     strategies: list[str] = param(None, "strategy names, in order", factory=list)
 
@@ -213,7 +219,9 @@ class Config:
     """Everything that determines a run's numbers (and nothing else)."""
 
     seed: int = param(0, "replicate seed; all random streams derive from it", ge=0)
-    days: int = param(180, "days to simulate", ge=1, unit="days")
+    days: int = param(180, "days to simulate", ge=1, le=36_500, unit="days",
+                      why="Up to 100 years: beyond that nothing in the model (people, habits, strategies) means "
+                          "anything, and the daily records alone would outgrow memory.")
     calibration: Optional[str] = param(None, "a calibrated twin (the run directory of python -m experiments.calibrate) "
                                        "whose graph, population, calendar and fitted parameters this run uses")
     calibration_draw: Optional[int] = param(None, "use the fitted parameters of this posterior draw instead of the "
@@ -247,6 +255,9 @@ def validate(cfg: Any) -> Config:
         _check_cross_keys(result, problems)
     if problems:
         raise ConfigError(problems)
+    if result.plan.name == "baseline" and result.plan.strategies:
+        # plan.strategies=[content,winback] on top of the default plan: label it by what it runs
+        result.plan.name = "+".join(result.plan.strategies)
     return result
 
 

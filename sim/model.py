@@ -54,7 +54,7 @@ class CommunityModel(mesa.Model):
         self.cfg = cfg
         self.streams = RandomStreams(cfg.seed)
         if graph is None:
-            check_memory(cfg.network)  # before allocating anything large
+            check_memory(cfg)  # before allocating anything large
         self.graph = graph if graph is not None else build_graph(cfg.network, self.streams)
         self.graph_degree = self.graph.degree.astype(np.float32)
         schedule = person_arrivals(cfg.population, self.graph)

@@ -108,10 +108,28 @@ class ParamInfo:
     def numeric(self) -> bool:
         return self.type in (int, float)
 
+    def bounds_text(self) -> str:
+        """The hard bounds and choices in words: ``(≥ 0, ≤ 1)``, ``(auto / always / never)``."""
+        parts = []
+        for key, sym in (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<")):
+            value = getattr(self, key)
+            if value is not None:
+                parts.append(f"{sym} {format_number(value)}")
+        if self.choices:
+            parts.append(" / ".join(map(str, self.choices)))
+        return f" ({', '.join(parts)})" if parts else ""
+
     def allows(self, value) -> bool:
         """Whether ``value`` lies within the hard bounds."""
         return not ((self.ge is not None and value < self.ge) or (self.le is not None and value > self.le)
                     or (self.gt is not None and value <= self.gt) or (self.lt is not None and value >= self.lt))
+
+
+def format_number(x) -> str:
+    """A number as the docs and messages print it (1e-05, 50,000,000, 0.25)."""
+    if isinstance(x, float) and x != 0 and (abs(x) < 1e-3 or abs(x) >= 1e5):
+        return f"{x:g}"
+    return f"{x:,}" if isinstance(x, int) and not isinstance(x, bool) and abs(x) > 9999 else f"{x}"
 
 
 def _plain_type(tp):

@@ -141,7 +141,7 @@ class Population:
             present = _audience_at_start(pop, cfg.audience_at_start, streams.generator("init.arrivals"))
         k = cfg.initial_members if cfg.initial_members is not None else int(round(cfg.initial_member_share * n))
         if k > present.size:
-            where = "in the network" if present.size == n else f"in the audience on day 0 (population.audience_at_start)"
+            where = "in the network" if present.size == n else "in the audience on day 0 (population.audience_at_start)"
             raise ConfigError([f"population.initial_members: {k} is more than the {present.size} people {where}"])
         seeds = _place_members(graph, k, cfg.placement, streams.generator("init.placement"), present)
         pop.status[seeds] = Status.MEMBER
