@@ -23,7 +23,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import math
 import sys
 import time
 from pathlib import Path
@@ -35,6 +34,7 @@ import yaml
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
+from experiments.locking import hold
 from experiments.outputs import DONE, atomic_write
 from experiments.run import quiet_libraries, report_user_errors
 from experiments.settings import load, register_configs
@@ -93,15 +93,7 @@ def budget(runs: int, seeds: int, forecast_sets: int, forecast_seeds: int, candi
 
 
 def calibrate(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None) -> Path:
-    from experiments.calibration import backtest as B
-    from experiments.calibration import priors as P
-    from experiments.calibration import report as R
-    from experiments.calibration import search as S
-    from experiments.calibration.targets import measure
-    from experiments.calibration.twin import build
-    from experiments.jobs import Runner
     from sim.log_io import read_log
-    from sim.observed import daily
 
     config, settings = load(cfg, overrides)
     c = settings.calibrate
@@ -115,7 +107,20 @@ def calibrate(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None
         print(line, file=sys.stderr)
     train, horizon = windows(activity.n_days, c.train_days, c.forecast_days, c.log)
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    with hold(out_dir, "calibration"):
+        return _calibrate(c, config, overrides, activity, read, train, horizon, out_dir, say)
+
+
+def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Path, say) -> Path:
+    from experiments.calibration import backtest as B
+    from experiments.calibration import priors as P
+    from experiments.calibration import report as R
+    from experiments.calibration import search as S
+    from experiments.calibration.targets import measure
+    from experiments.calibration.twin import build
+    from experiments.jobs import Runner
+    from sim.observed import daily
+
     (out_dir / DONE).unlink(missing_ok=True)
     observed_full = daily(activity)
     observed_full["window"] = np.where(observed_full.day < activity.first_day + train, "train",
@@ -249,4 +254,7 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
+    from experiments.cli import preflight
+
+    preflight("calibrate")
     main()

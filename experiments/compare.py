@@ -13,6 +13,7 @@ only what is missing. The report (:mod:`experiments.report`) is written last.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from experiments.jobs import Job, run_jobs
+from experiments.locking import hold
 from experiments.outputs import config_hash
 from experiments.overrides import model_overrides
 from experiments.run import quiet_libraries, report_user_errors
@@ -44,6 +46,41 @@ class Replicates:
     spend: pd.DataFrame
 
 
+def scenarios_from_sweep(cfg) -> None:
+    """A named experiment written as a sweep (``hydra.sweeper.params``) compared as scenarios: one
+    scenario per combination of its non-seed values (the seeds are the comparison's replicates);
+    the baseline is the scenario called ``baseline``, else the first. Sets ``cfg.compare`` in place
+    when it has no scenarios of its own."""
+    from omegaconf import OmegaConf, open_dict
+
+    params = OmegaConf.select(cfg, "hydra.sweeper.params") or {}
+    if OmegaConf.select(cfg, "compare.scenarios") or not params:
+        return
+    from experiments.overrides import parse
+
+    swept = [o for o in parse([f"{k}={v}" for k, v in params.items()]) if o.key != "seed"]
+    if not swept:
+        return
+    ordered = [[f"{o.key}={v}" for v in _ordered_values(o, params[o.key])] for o in swept]
+    scenarios = {}
+    for combo in itertools.product(*ordered):
+        name = "_".join(item.split("=", 1)[1] if item.startswith("plan=") else
+                        f"{item.split('=', 1)[0].rsplit('.', 1)[-1]}-{item.split('=', 1)[1]}" for item in combo)
+        scenarios[name] = list(combo)
+    with open_dict(cfg):
+        cfg.compare.scenarios = scenarios
+        if cfg.compare.baseline not in scenarios:
+            cfg.compare.baseline = next(iter(scenarios))
+
+
+def _ordered_values(override, text) -> list[str]:
+    """The sweep's values in the order written (a plain a,b,c list), else sorted."""
+    text = str(text)
+    if "," in text and not any(c in text for c in "()[]{}"):
+        return [v.strip() for v in text.split(",")]
+    return sorted(override.values)
+
+
 def plan_jobs(spec: CompareSettings, base_overrides: list[str], compose, runs_dir: Path) -> list[Job]:
     """Compose and validate every scenario x seed before anything runs."""
     if not spec.scenarios:
@@ -52,6 +89,7 @@ def plan_jobs(spec: CompareSettings, base_overrides: list[str], compose, runs_di
             "(see configs/experiment/) or give compare.scenarios"
         ])
     jobs, problems = [], []
+    _check_size(spec, base_overrides, compose)
     calibrated = any(o.split("=", 1)[0] == "calibration" for o in base_overrides)
     for scenario, overrides in spec.scenarios.items():
         for seed in range(spec.first_seed, spec.first_seed + spec.replicates):
@@ -73,6 +111,31 @@ def plan_jobs(spec: CompareSettings, base_overrides: list[str], compose, runs_di
     return jobs
 
 
+BYTES_PER_RUN_DIR = 64 * 2**10  # config, summary, parquet tables and figures of one run
+BYTES_PER_RUN_DAY = 200
+
+
+def _check_size(spec: CompareSettings, base_overrides: list[str], compose) -> None:
+    """Refuse a comparison that would take longer than the time limit, before composing every run."""
+    from sim.memory import estimate_seconds, human_bytes, human_time, time_limit
+
+    first = list(spec.scenarios.values())[0]
+    try:
+        config = model_config(compose(base_overrides + list(first)), base_overrides + list(first))
+    except ConfigError:
+        return  # the scenario's own problem is reported below
+    runs = len(spec.scenarios) * spec.replicates
+    people = getattr(config.network, "n", 0)
+    seconds = runs * estimate_seconds(people, config.days) / max(1, spec.jobs)
+    disk = runs * (BYTES_PER_RUN_DIR + config.days * BYTES_PER_RUN_DAY)
+    if seconds > time_limit():
+        raise ConfigError([f"compare: {len(spec.scenarios)} scenarios x {spec.replicates:,} replicates = {runs:,} runs "
+                           f"of {people:,} people x {config.days:,} days would take about {human_time(seconds)} on "
+                           f"{spec.jobs} process(es) and about {human_bytes(disk)} of disk, more than the limit of "
+                           f"{human_time(time_limit())}; use fewer replicates, scenarios, people or days, or raise "
+                           f"COMMSIM_TIME_LIMIT (seconds)"])
+
+
 def load_runs(jobs: list[Job]) -> Replicates:
     summaries, series, retention, spend = [], [], [], []
     for job in jobs:
@@ -87,15 +150,26 @@ def load_runs(jobs: list[Job]) -> Replicates:
                       pd.concat(retention, ignore_index=True), spend_all)
 
 
-def compare(cfg: DictConfig, report_dir: Path, base_overrides: list[str], compose) -> Path:
-    """Run (or resume) a comparison and write its report; returns the report path."""
+def compare(cfg: DictConfig, report_dir: Path, base_overrides: list[str], compose,
+            sweep_params: dict | None = None) -> Path:
+    """Run (or resume) a comparison and write its report; returns the report path. ``sweep_params``:
+    a named sweep experiment's ``hydra.sweeper.params``, compared as scenarios."""
     from experiments.report import write_report
 
+    if sweep_params:
+        from omegaconf import open_dict
+
+        with open_dict(cfg):
+            cfg.hydra = {"sweeper": {"params": dict(sweep_params)}}
+        scenarios_from_sweep(cfg)
+        with open_dict(cfg):
+            del cfg["hydra"]
     config, settings = load(cfg)
     jobs = plan_jobs(settings.compare, base_overrides, compose, report_dir / "runs")
-    run_jobs(jobs, settings.compare.jobs, progress=settings.progress)
-    configs = {job.tags["scenario"]: job.config for job in jobs}
-    return write_report(config, settings.compare, load_runs(jobs), report_dir, configs)
+    with hold(report_dir, "comparison"):
+        run_jobs(jobs, settings.compare.jobs, progress=settings.progress)
+        configs = {job.tags["scenario"]: job.config for job in jobs}
+        return write_report(config, settings.compare, load_runs(jobs), report_dir, configs)
 
 
 def _base_overrides() -> list[str]:
@@ -111,9 +185,28 @@ def main(cfg: DictConfig) -> None:
     def compose(overrides):
         return hydra.compose(config_name="config", overrides=overrides)
 
-    report = report_user_errors(lambda: compare(cfg, report_dir, _base_overrides(), compose))
+    params = HydraConfig.get().sweeper.get("params")
+    report = report_user_errors(lambda: compare(cfg, report_dir, _base_overrides(), compose,
+                                                dict(params) if params else None))
     print(f"report: {report}")
 
 
+def preflight_check(cfg, overrides: list[str]) -> None:
+    """The comparison's own checks before Hydra starts: every scenario x seed composes and validates."""
+    from omegaconf import open_dict
+
+    from experiments.cli import compose_checked
+
+    scenarios_from_sweep(cfg)
+    with open_dict(cfg):
+        cfg.pop("hydra", None)
+    _, settings = load(cfg, overrides)
+    plan_jobs(settings.compare, model_overrides(overrides, drop=("seed",)),
+              lambda o: compose_checked("config", o), Path(".commsim-preflight"))
+
+
 if __name__ == "__main__":
+    from experiments.cli import preflight
+
+    preflight("compare", check=preflight_check)
     main()

@@ -53,11 +53,16 @@ def run_figures(result) -> dict:
     if spend.shape[1] and spend.to_numpy().sum() > 0:
         fig, ax = axes(f"Money spent, cumulative, by strategy ({plan})", "money spent")
         for name in spend.columns:
-            ax.plot(result.spend["day"], spend[name].cumsum(), label=name)
+            ax.plot(result.spend["day"], spend[name].cumsum(), label=name, lw=1)
+        if spend.shape[1] > 1:
+            ax.plot(result.spend["day"], spend.sum(axis=1).cumsum(), color="black", lw=1.6, label="total")
         budget = result.config.plan.budget
         if budget is not None:
-            ax.axhline(budget, color="grey", ls="--", lw=1, label="budget")
-        ax.legend()
+            ax.axhline(budget, color="grey", ls="--", lw=1, label=f"budget ({budget:,.0f})")
+        ran_out = result.summary.get("budget_exhausted_day")
+        if ran_out is not None:
+            ax.axvline(ran_out, color="tab:red", ls=":", lw=1.2, label=f"budget ran out (day {ran_out})")
+        ax.legend(fontsize=8)
         figs["spend"] = fig
 
     for f in figs.values():

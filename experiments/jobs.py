@@ -6,7 +6,9 @@ to. Its :func:`status` follows one rule:
 * **done** -- the directory holds a finished run (``DONE``, written last) of
   exactly this config and model version (the config hash matches), with every
   optional output the job asks for (e.g. the activity log);
-* **to do** -- no finished run there (nothing, or an interrupted one);
+* **to do** -- no finished run there (nothing, an interrupted one, or a finished one whose outputs
+  were damaged since: ``DONE`` holds the SHA-256 of every output, and a missing or changed file
+  is named in a warning and the run is redone);
 * **conflict** -- a finished run of a *different* config; it is never
   overwritten unless asked (``overwrite=true``).
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import time
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -29,7 +32,7 @@ from pathlib import Path
 
 import yaml
 
-from experiments.outputs import config_hash, finished_hash, finished_outputs, write_run
+from experiments.outputs import config_hash, damage, finished_hash, finished_outputs, write_run
 from sim.config import Config, validate
 from sim.errors import UserError
 from sim.progress import Progress
@@ -66,12 +69,19 @@ class Job:
 
 
 def status(job: Job) -> str:
-    """``done``, ``to do`` or ``conflict`` (see the module docstring)."""
+    """``done``, ``to do`` or ``conflict`` (see the module docstring). A finished run whose outputs
+    were damaged afterwards (a file missing or changed: :func:`experiments.outputs.damage`) is to
+    do again, and a warning names it and what was wrong."""
     found = finished_hash(job.out_dir)
     if found is None:
         return TODO
     if found != job.hash:
         return CONFLICT
+    problems = damage(job.out_dir)
+    if problems:
+        log.warning("redoing the damaged run in %s: %s", job.out_dir, "; ".join(problems))
+        (job.out_dir / "DONE").unlink(missing_ok=True)
+        return TODO
     return DONE if job.outputs <= finished_outputs(job.out_dir) else TODO
 
 
@@ -103,6 +113,29 @@ def execute(config: Config, out_dir: Path, progress: str = "never", outputs=froz
     return result.summary
 
 
+def die_with_parent(parent: int) -> None:
+    """In a worker: end when the process that started it ends, however it ends (even SIGKILL, which
+    runs no clean-up). Linux: the kernel's parent-death signal; everywhere: a watcher thread that
+    notices the worker was handed to another parent."""
+    import ctypes
+    import signal
+    import threading
+
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    if os.getppid() != parent:
+        os._exit(1)  # the parent died before the signal was armed
+    threading.Thread(target=watch, name="commsim-parent-watch", daemon=True).start()
+
+
 def _execute_jobs(batch: list[tuple]) -> int:  # in a worker process: several small runs per task
     for config, out_dir, outputs, measure in batch:
         execute(config, Path(out_dir), outputs=outputs, measure=measure)
@@ -131,7 +164,8 @@ class Runner:
     def _workers_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
+                                             initializer=die_with_parent, initargs=(os.getpid(),))
         return self._pool
 
     def run(self, jobs: list[Job], *, overwrite: bool = False, progress: str = "auto",

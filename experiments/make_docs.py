@@ -20,26 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _number(x) -> str:
-    if isinstance(x, float) and x != 0 and (abs(x) < 1e-3 or abs(x) >= 1e5):
-        return f"{x:g}"
-    return f"{x:,}" if isinstance(x, int) and not isinstance(x, bool) and abs(x) > 9999 else f"{x}"
-
-
-def _range(info) -> str:
-    parts = []
-    for key, sym in (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<")):
-        value = getattr(info, key)
-        if value is not None:
-            parts.append(f"{sym} {_number(value)}")
-    if info.choices:
-        parts.append(" / ".join(info.choices))
-    return f" ({', '.join(parts)})" if parts else ""
-
-
 def table(cls, prefix: str, full: bool = True) -> str:
     """The Markdown table of a parameter dataclass. ``full`` adds unit, plausible range, source and rationale."""
-    from sim.params import declared
+    from sim.params import format_number, declared
 
     if full:
         lines = ["| key | default | meaning | unit | plausible range | source | rationale |",
@@ -47,10 +30,10 @@ def table(cls, prefix: str, full: bool = True) -> str:
     else:
         lines = ["| key | default | meaning |", "|---|---|---|"]
     for info in declared(cls, prefix):
-        default = info.default if not isinstance(info.default, float) else _number(info.default)
-        row = f"| `{info.key}` | `{default}` | {info.doc}{_range(info)} |"
+        default = info.default if not isinstance(info.default, float) else format_number(info.default)
+        row = f"| `{info.key}` | `{default}` | {info.doc}{info.bounds_text()} |"
         if full:
-            plausible = f"{_number(info.plausible[0])} – {_number(info.plausible[1])}" if info.plausible else ""
+            plausible = f"{format_number(info.plausible[0])} – {format_number(info.plausible[1])}" if info.plausible else ""
             row += f" {info.unit} | {plausible} | {info.source} | {info.why} |"
         lines.append(row)
     return "\n".join(lines)

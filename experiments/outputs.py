@@ -20,6 +20,7 @@ DONE marker.
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import json
@@ -31,6 +32,7 @@ from pathlib import Path
 import yaml
 
 from sim.config import to_dict
+from sim.errors import UserError
 from sim.version import MODEL_VERSION
 
 DONE = "DONE"
@@ -120,40 +122,96 @@ def _clean(value):
     return value
 
 
+class OutputError(UserError, OSError):
+    """A run's outputs could not be written (disk full, read-only, a file in the way)."""
+
+
+def disk_problem(path, err: OSError) -> str:
+    """An OSError while writing, in words: what, where, and what to do."""
+    reason = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+              errno.EACCES: "it is not writable", errno.EPERM: "it is not writable",
+              errno.EROFS: "the file system is read-only", errno.ENOTDIR: "a file is in the way",
+              errno.EEXIST: "a file is in the way"}.get(err.errno, err.strerror or str(err))
+    return f"cannot write {path}: {reason}"
+
+
 def write_run(result, out_dir: Path, seconds: float, figures: bool = True, measured: dict | None = None) -> None:
-    """Write a run's outputs (the module docstring), ``DONE`` last. ``measured`` (the targets a
-    calibration compares, experiments/calibration/targets.py) goes to ``measure.json``; runs of a
-    calibration skip the figures."""
+    """Write a run's outputs (the module docstring), ``DONE`` last, holding the SHA-256 of every
+    output (:func:`damage` checks them). ``measured`` (the targets a calibration compares,
+    experiments/calibration/targets.py) goes to ``measure.json``; runs of a calibration skip the
+    figures. If writing fails (a full disk, a read-only folder), what this call wrote is removed
+    and :class:`OutputError` says why: nothing is left that could pass for results."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / DONE).unlink(missing_ok=True)
+    written: list[Path] = []
+
+    def put(path: Path, write) -> None:
+        atomic_write(path, write)
+        written.append(path)
+
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / DONE).unlink(missing_ok=True)
+        optional = _write_outputs(result, out_dir, put, figures, measured)
+        _fsync_dir(out_dir)
+        marker = {"status": "finished", "config_hash": config_hash(result.config), "model_version": MODEL_VERSION,
+                  "outputs": optional, "wall_seconds": round(seconds, 3),
+                  "files": {str(p.relative_to(out_dir)): _sha256(str(p), p.stat().st_size, p.stat().st_mtime_ns)
+                            for p in written}}
+        atomic_write(out_dir / DONE, lambda p: p.write_text(json.dumps(marker) + "\n"))
+        _fsync_dir(out_dir)
+    except OSError as err:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise OutputError(disk_problem(getattr(err, "filename", None) or out_dir, err)
+                          + "; the partial outputs of this run were removed") from None
+
+
+def _write_outputs(result, out_dir: Path, put, figures: bool, measured: dict | None) -> list[str]:
+    """Every output but DONE; returns the optional outputs written."""
     cfg = to_dict(result.config)
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when there: 10x faster, same text
-    atomic_write(out_dir / "config.yaml", lambda p: p.write_text(yaml.dump(cfg, Dumper=dumper, sort_keys=False)))
-    atomic_write(out_dir / "timeseries.parquet", lambda p: result.timeseries.to_parquet(p, index=False))
-    atomic_write(out_dir / "spend.parquet", lambda p: result.spend.to_parquet(p, index=False))
-    atomic_write(out_dir / "retention.parquet", lambda p: result.retention.to_parquet(p, index=False))
-    atomic_write(out_dir / "strategy_results.parquet", lambda p: result.strategy_results.to_parquet(p, index=False))
+    put(out_dir / "config.yaml", lambda p: p.write_text(yaml.dump(cfg, Dumper=dumper, sort_keys=False)))
+    put(out_dir / "timeseries.parquet", lambda p: result.timeseries.to_parquet(p, index=False))
+    put(out_dir / "spend.parquet", lambda p: result.spend.to_parquet(p, index=False))
+    put(out_dir / "retention.parquet", lambda p: result.retention.to_parquet(p, index=False))
+    put(out_dir / "strategy_results.parquet", lambda p: result.strategy_results.to_parquet(p, index=False))
     optional = []
     if result.activity_log is not None and measured is None:
-        result.activity_log.save(out_dir, atomic_write)
+        result.activity_log.save(out_dir, put)
         optional.append("activity_log")
     if measured is not None:
-        atomic_write(out_dir / "measure.json", lambda p: p.write_text(json.dumps(measured) + "\n"))
+        put(out_dir / "measure.json", lambda p: p.write_text(json.dumps(measured) + "\n"))
         optional.append("measure")
     summary = {k: _clean(v) for k, v in result.summary.items()}
     summary.update(plan=result.config.plan.name, seed=result.config.seed, network=result.config.network.kind)
-    atomic_write(out_dir / "summary.json", lambda p: p.write_text(json.dumps(summary, indent=2) + "\n"))
+    put(out_dir / "summary.json", lambda p: p.write_text(json.dumps(summary, indent=2) + "\n"))
     if figures:
         from experiments.figures import run_figures
 
         fig_dir = out_dir / "figures"
         fig_dir.mkdir(exist_ok=True)
         for name, fig in run_figures(result).items():
-            atomic_write(fig_dir / f"{name}.png", lambda p, fig=fig: fig.savefig(p, dpi=110, format="png"))
+            put(fig_dir / f"{name}.png", lambda p, fig=fig: fig.savefig(p, dpi=110, format="png"))
         _fsync_dir(fig_dir)
-    _fsync_dir(out_dir)
-    marker = {"status": "finished", "config_hash": config_hash(result.config), "model_version": MODEL_VERSION,
-              "outputs": optional, "wall_seconds": round(seconds, 3)}
-    atomic_write(out_dir / DONE, lambda p: p.write_text(json.dumps(marker) + "\n"))
-    _fsync_dir(out_dir)
+    return optional
+
+
+def damage(out_dir: Path) -> list[str]:
+    """What is wrong with the outputs a finished run's ``DONE`` lists (missing, or changed since
+    they were written); empty when they are intact, or when ``DONE`` lists none (older runs)."""
+    out_dir = Path(out_dir)
+    try:
+        files = json.loads((out_dir / DONE).read_text()).get("files") or {}
+    except (OSError, json.JSONDecodeError, AttributeError):
+        return ["DONE is unreadable"]
+    problems = []
+    for name, digest in files.items():
+        path = out_dir / name
+        try:
+            stat = path.stat()
+        except OSError:
+            problems.append(f"{name} is missing")
+            continue
+        if _sha256(str(path.resolve()), stat.st_size, stat.st_mtime_ns) != digest:
+            problems.append(f"{name} changed since it was written")
+    return problems

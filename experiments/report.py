@@ -295,6 +295,14 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
     for scenario in scenarios:
         if scenario != spec.baseline:
             lines += [f"- {meaning(scenario, diffs, primary, float(extra_cost.get(scenario, 0.0)))}"]
+    if "budget_exhausted_day" in data.summaries:
+        for scenario in scenarios:
+            days = data.summaries.loc[data.summaries.scenario == scenario, "budget_exhausted_day"].dropna()
+            if len(days):
+                total = int((data.summaries.scenario == scenario).sum())
+                lines.append(f"- `{scenario}`: **its budget ran out** on day {int(days.median())} (median; in "
+                             f"{len(days)} of {total} replicates): after that its strategies got less money than "
+                             f"they asked for, so its effects are those of a plan cut short.")
     lines += ["", "## Key numbers per scenario", "",
               "| KPI | " + " | ".join(f"`{s}`" for s in scenarios) + " |",
               "|---|" + "---|" * len(scenarios)]

@@ -51,7 +51,17 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None) -> d
     s = execute(config, out_dir, progress=settings.progress, outputs=job.outputs)
     log.info("finished %d days in %.1f s: %d members, mean DAU (last 30 days) %.0f -> %s",
              s["days"], time.perf_counter() - start, s["final_members"], s["mean_dau_last30"], out_dir)
+    warn_budget(config, s)
     return s
+
+
+def warn_budget(config, summary: dict, label: str = "") -> None:
+    """Say when a plan's budget ran out: from that day its strategies got less than they asked for."""
+    day = summary.get("budget_exhausted_day")
+    if day is not None:
+        log.warning("%sthe budget of %s ran out on day %d of %d: from then on the plan's strategies got less "
+                    "money than they asked for (summary.json: budget_exhausted_day)", label,
+                    f"{config.plan.budget:,.0f}", day, summary["days"])
 
 
 def requested_outputs(settings) -> frozenset:
@@ -76,4 +86,7 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
+    from experiments.cli import preflight
+
+    preflight("config")
     main()

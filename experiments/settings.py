@@ -33,11 +33,13 @@ NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
 @dataclass
 class CompareSettings:
-    name: str = param("comparison", "name of the comparison; its report lands in results/reports/<name>/")
+    name: str = param("${adhoc_name:${compare.scenarios}}", "name of the comparison; its report lands in "
+                      "results/reports/<name>/ (default: the experiment's name, or adhoc-<8 hex digits> of the "
+                      "scenarios, so that two ad-hoc comparisons never share a report)")
     baseline: str = param("baseline", "the scenario every other one is compared against")
     scenarios: dict[str, list[str]] = param(
         None, "scenario name -> Hydra overrides, e.g. {kol: [plan=kol_seeding]}", factory=dict)
-    replicates: int = param(5, "replicate seeds per scenario, shared by all scenarios (at least 2)", ge=1)
+    replicates: int = param(5, "replicate seeds per scenario, shared by all scenarios (at least 2)", ge=1, le=10_000)
     first_seed: int = param(0, "replicate seeds are first_seed, first_seed + 1, ...", ge=0)
     jobs: int = param(1, "runs in parallel (processes)", ge=1)
     kpis: list[str] = param(None, "summary KPIs in the report (docs/metrics.md); the first is the headline",
@@ -186,10 +188,26 @@ def _fields_of(*classes):
 AppConfig = dataclasses.make_dataclass("AppConfig", list(_fields_of(Config, Settings)), module=__name__)
 
 
+def adhoc_name(scenarios) -> str:
+    """The default name of a comparison: ``adhoc-`` and a fingerprint of its scenarios."""
+    import hashlib
+    import json
+
+    from omegaconf import OmegaConf
+
+    data = OmegaConf.to_container(scenarios, resolve=True) if OmegaConf.is_config(scenarios) else scenarios
+    if not data:
+        return "comparison"
+    return "adhoc-" + hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:8]
+
+
 def register_configs() -> None:
     """Register the schemas with Hydra's ConfigStore (idempotent)."""
     from hydra.core.config_store import ConfigStore
 
+    from omegaconf import OmegaConf
+
+    OmegaConf.register_new_resolver("adhoc_name", adhoc_name, replace=True)
     cs = ConfigStore.instance()
     cs.store(name="base_config", node=AppConfig)
     for kind, cls in NETWORK_KINDS.items():

@@ -18,6 +18,7 @@ directory, e.g. one whose sweep was interrupted.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import sys
 from pathlib import Path
@@ -32,6 +33,7 @@ from experiments.overrides import allowed_values, job_parameters
 from sim.metrics import KPIS
 
 RESPONSE_KPIS = [name for name, k in KPIS.items() if k.response]
+log = logging.getLogger("commsim")
 
 
 class EmptySweepError(RuntimeError):
@@ -44,20 +46,43 @@ def finished_runs(sweep_dir: Path) -> list[Path]:
     return [run for run in candidates if finished_job(run) is not None]
 
 
+def run_overrides(run: Path) -> list[str] | None:
+    """A sweep job's overrides (its ``.hydra/overrides.yaml``), or None (with a warning) if missing or broken."""
+    path = run / ".hydra" / "overrides.yaml"
+    try:
+        data = yaml.safe_load(path.read_text()) or []
+    except (OSError, yaml.YAMLError) as err:
+        log.warning("skipping %s: %s is %s", run, path.name,
+                    "missing" if isinstance(err, FileNotFoundError) else f"unreadable ({str(err).splitlines()[0]})")
+        return None
+    if not isinstance(data, list) or not all(isinstance(o, str) for o in data):
+        log.warning("skipping %s: %s is not a list of overrides", run, path.name)
+        return None
+    return data
+
+
 def current_jobs(sweep_dir: Path, runs: list[Path]) -> list[Path]:
     """The runs that belong to the last multirun launched into ``sweep_dir`` (its
     multirun.yaml): a sweep dir reused with other overrides also holds older runs."""
     spec = Path(sweep_dir) / "multirun.yaml"
     if not spec.is_file():
         return runs
-    hydra_cfg = (yaml.safe_load(spec.read_text()) or {}).get("hydra", {})
+    try:
+        hydra_cfg = (yaml.safe_load(spec.read_text()) or {}).get("hydra", {}) or {}
+    except (OSError, yaml.YAMLError, AttributeError) as err:
+        log.warning("%s is unreadable (%s); collecting every finished run in the folder", spec,
+                    str(err).splitlines()[0])
+        return runs
     task = hydra_cfg.get("overrides", {}).get("task", [])
     params = (hydra_cfg.get("sweeper", {}) or {}).get("params", {}) or {}
     allowed = allowed_values([f"{k}={v}" for k, v in params.items()])  # an experiment's sweep ...
     allowed.update(allowed_values(task))  # ... which the command line overrides
     keep = []
     for run in runs:
-        job = allowed_values(yaml.safe_load((run / ".hydra" / "overrides.yaml").read_text()) or [])
+        overrides = run_overrides(run)
+        if overrides is None:
+            continue
+        job = allowed_values(overrides)
         if job.keys() == allowed.keys() and all(v <= allowed[k] for k, v in job.items()):
             keep.append(run)
     return keep
@@ -76,9 +101,16 @@ def collect(sweep_dir: Path, only_current: bool = True) -> pd.DataFrame:
         )
     rows, param_names = [], {}
     for run in runs:
-        params = job_parameters(yaml.safe_load((run / ".hydra" / "overrides.yaml").read_text()) or [])
+        overrides = run_overrides(run)
+        if overrides is None:
+            continue
+        params = job_parameters(overrides)
         param_names.update(dict.fromkeys(params))
-        summary = json.loads((run / "summary.json").read_text())
+        try:
+            summary = json.loads((run / "summary.json").read_text())
+        except (OSError, json.JSONDecodeError) as err:
+            log.warning("skipping %s: summary.json is unreadable (%s)", run, str(err).splitlines()[0])
+            continue
         rows.append({**params, **{k: v for k, v in summary.items() if k not in params}, "run_dir": str(run)})
     table = pd.DataFrame(rows)
     for column in table.columns:  # keep parquet happy with mixed types in swept columns
@@ -86,6 +118,8 @@ def collect(sweep_dir: Path, only_current: bool = True) -> pd.DataFrame:
             table[column] = table[column].astype(str)
     atomic_write(sweep_dir / "sweep.parquet", lambda tmp: table.to_parquet(tmp, index=False))
     swept = [c for c in param_names if c != "seed" and table[c].nunique(dropna=False) > 1]
+    for stale in [*(sweep_dir / "figures").glob("response_*.png"), sweep_dir / "figures" / "heatmap.png"]:
+        stale.unlink(missing_ok=True)  # an earlier sweep into this folder swept other keys
     if swept:
         sweep_figures(table, swept, sweep_dir / "figures")
     return table
@@ -140,30 +174,55 @@ def sweep_figures(table: pd.DataFrame, swept: list[str], fig_dir: Path) -> None:
         plt.close(fig)
 
 
+_HELD_LOCKS: dict[str, object] = {}  # sweep dir -> held lock; kept off the callback, which launchers pickle
+
+
 class CollectSweep(Callback):
-    """Hydra callback: collect the sweep when the multirun ends."""
+    """Hydra callback: hold the sweep folder's lock (:mod:`experiments.locking`) while the multirun
+    runs, and collect the sweep when it ends."""
+
+    def on_multirun_start(self, config, **kwargs) -> None:
+        from experiments.locking import BusyError, hold
+
+        lock = hold(Path(config.hydra.sweep.dir), "sweep")
+        try:
+            lock.__enter__()
+            _HELD_LOCKS[str(config.hydra.sweep.dir)] = lock
+        except BusyError as err:  # Hydra turns callback exceptions into warnings: exit ourselves
+            print(f"commsim: {err}", file=sys.stderr)
+            sys.exit(2)
 
     def on_multirun_end(self, config, **kwargs) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
         try:
             table = collect(sweep_dir)
-        except EmptySweepError as err:  # Hydra turns callback exceptions into warnings: exit ourselves
+        except EmptySweepError as err:
             print(f"commsim: {err}", file=sys.stderr)
             sys.exit(2)
+        finally:
+            lock = _HELD_LOCKS.pop(str(config.hydra.sweep.dir), None)
+            if lock is not None:
+                lock.__exit__(None, None, None)
         print(f"[commsim] collected {len(table)} runs into {sweep_dir / 'sweep.parquet'}", file=sys.stderr)
 
 
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 1:
-        print("usage: python -m experiments.sweeps <sweep dir>", file=sys.stderr)
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m experiments.sweeps",
+                                 description="(Re)collect a finished or interrupted sweep: sweep.parquet (one row per "
+                                             "finished run) and response-curve figures.")
+    ap.add_argument("sweep_dir", type=Path, help="the sweep's directory, e.g. results/sweeps/content_frequency")
+    args = ap.parse_args(argv)
+    if not args.sweep_dir.is_dir():
+        print(f"commsim: {args.sweep_dir}: no such sweep directory (results/sweeps/<sweep_name>/)", file=sys.stderr)
         return 2
     try:
-        table = collect(Path(argv[0]))
+        table = collect(args.sweep_dir)
     except EmptySweepError as err:
         print(f"commsim: {err}", file=sys.stderr)
         return 2
-    print(f"{len(table)} runs -> {Path(argv[0]) / 'sweep.parquet'}")
+    print(f"{len(table)} runs -> {args.sweep_dir / 'sweep.parquet'}")
     return 0
 
 

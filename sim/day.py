@@ -109,10 +109,10 @@ def record_log(model, _params) -> dict:
 
 
 def close_books(model, _params) -> dict:
-    spend = model.ledger.close_day()
+    spend, short = model.ledger.close_day()
     today = {s.name: spend.get(s.name, 0.0) for s in model.strategies}
     model.spend_by_strategy.append(today)
-    return {"cost": float(sum(today.values())), "liability": model.ledger.liability}
+    return {"cost": float(sum(today.values())), "liability": model.ledger.liability, "budget_short": int(short)}
 
 
 DAY_PLAN: tuple[Stage, ...] = (
@@ -127,8 +127,8 @@ DAY_PLAN: tuple[Stage, ...] = (
     Stage("content", member_content, "today's member posts per member and topic become tomorrow's content"),
     Stage("census", take_census, "count members, prospects, churned, DAU/WAU/MAU and segments",
           outputs=CENSUS_OUTPUTS),
-    Stage("books", close_books, "close the day's books: money spent per strategy, money owed",
-          outputs=("cost", "liability")),
+    Stage("books", close_books, "close the day's books: money spent per strategy, money owed, whether the "
+          "budget fell short", outputs=("cost", "liability", "budget_short")),
     Stage("log", record_log, "record the activity log, when asked (outputs.activity_log)"),
 )
 

@@ -19,6 +19,7 @@ class Ledger:
         self.budget = math.inf if budget is None else float(budget)
         self.spent = 0.0
         self.today: dict[str, float] = {}
+        self.short_today = False  # a strategy asked for more than the budget had left today
         self.liabilities: dict[str, float] = {}  # money owed but not yet paid (e.g. unredeemed points)
 
     @property
@@ -44,6 +45,7 @@ class Ledger:
         if amount < 0 or math.isnan(amount):
             raise ValueError(f"{strategy}: cannot spend {amount}")
         granted = min(float(amount), max(0.0, self.remaining))
+        self.short_today |= granted < float(amount) - 1e-9
         self.spent += granted
         self.today[strategy] = self.today.get(strategy, 0.0) + granted
         return granted
@@ -51,8 +53,10 @@ class Ledger:
     def spend_all_or_nothing(self, strategy: str, amount: float) -> bool:
         """Book ``amount`` only if the budget covers all of it; True if booked."""
         if not self.can_afford(amount):
+            self.short_today = True
             return False
-        self.spend(strategy, amount)
+        self.spent += float(amount)  # the whole amount: affordable within the rounding tolerance
+        self.today[strategy] = self.today.get(strategy, 0.0) + float(amount)
         return True
 
     def spend_units(self, strategy: str, unit_cost: float, units: int) -> int:
@@ -63,14 +67,16 @@ class Ledger:
             return int(units)
         most = max(0.0, self.remaining) / unit_cost + 1e-9  # may be inf for a vanishing unit cost
         affordable = int(units) if most >= units else int(math.floor(most))
+        self.short_today |= affordable < int(units)
         if affordable:
             self.spend(strategy, affordable * unit_cost)
         return affordable
 
-    def close_day(self) -> dict[str, float]:
-        """The day's spending per strategy; starts a new day."""
-        day, self.today = self.today, {}
-        return day
+    def close_day(self) -> tuple[dict[str, float], bool]:
+        """The day's spending per strategy, and whether a request was cut short for want of budget;
+        starts a new day."""
+        day, short, self.today, self.short_today = self.today, self.short_today, {}, False
+        return day, short
 
 
 class StrategyLedger:

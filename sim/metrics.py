@@ -57,6 +57,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("cost", "money the plan's strategies spent on day t (never more than the budget left)"),
     Column("revenue", "`purchases × price` on day t"),
     Column("liability", "money the plan owes at the end of day t but has not paid (earned, unredeemed points)"),
+    Column("budget_short", "1 if a strategy asked for more money on day t than the budget had left (it got less or "
+                           "nothing), else 0"),
     Column("seg_core", "members in the core segment at the end of day t (segments below)"),
     Column("seg_active", "members in the active segment at the end of day t"),
     Column("seg_casual", "members in the casual segment at the end of day t"),
@@ -234,6 +236,13 @@ def _max_cascade(run: Run):
      report_rank=7, response=True)
 def _total_cost(run: Run):
     return float(run.ts["cost"].sum())
+
+
+@kpi("budget_exhausted_day", "Budget ran out on day", "day", direction=0, kind="count",
+     formula="the first day t with `budget_short(t)` = 1; null when the budget never fell short")
+def _budget_exhausted_day(run: Run):
+    short = run.ts.loc[run.ts["budget_short"] > 0, "day"]
+    return int(short.iloc[0]) if len(short) else None
 
 
 @kpi("total_revenue", "Revenue", "currency", direction=+1, kind="currency", formula="`Σ revenue(t)`",

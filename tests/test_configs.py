@@ -41,7 +41,8 @@ def test_network_configs_compose_and_match_schema_defaults(kind):
 
 def test_composed_settings_are_the_declared_defaults():
     _, settings = split(OmegaConf.to_container(compose_with(), resolve=True))
-    assert settings == dataclasses.asdict(Settings())
+    declared = OmegaConf.to_container(OmegaConf.create(dataclasses.asdict(Settings())), resolve=True)
+    assert settings == declared
 
 
 def test_yaml_files_set_no_values_of_their_own():

@@ -113,3 +113,17 @@ def test_every_calibrate_key_in_calibration_md_exists():
     used = set(re.findall(r"calibrate\.[a-z_]+(?:\.[a-z_]+)?", (ROOT / "docs" / "calibration.md").read_text()))
     used = {k for k in used if not k.startswith(("calibrate.py", "calibrate.yaml"))}
     assert used <= known, f"docs/calibration.md names keys that do not exist: {sorted(used - known)}"
+
+
+def test_the_project_stands_on_its_own():
+    """No tracked file cites the design notes or data outside the repository."""
+    import subprocess
+
+    files = subprocess.run(["git", "ls-files"], capture_output=True, text=True, cwd=ROOT).stdout.split()
+    outside = []
+    for name in files:
+        if name.endswith((".py", ".md", ".yaml", ".toml", ".cfg", ".txt")) and name != "tests/test_docs.py":
+            text = (ROOT / name).read_text(errors="replace")
+            if "DESIGN.md" in text or "../shared" in text or "STYLE.md" in text:
+                outside.append(name)
+    assert not outside, f"files citing documents outside the repository: {outside}"

@@ -91,3 +91,40 @@ def test_a_damaged_run_directory_is_not_finished(tmp_path):
     run_jobs([a], progress="never")
     (a.out_dir / "config.yaml").write_text("days: [\n")
     assert finished_job(a.out_dir) is None
+
+
+def test_a_damaged_finished_run_is_redone_and_named(tmp_path, caplog):
+    jobs = [job(tmp_path, f"s{seed}", seed=seed) for seed in range(3)]
+    run_jobs(jobs, progress="never")
+    (jobs[0].out_dir / "summary.json").unlink()
+    with open(jobs[1].out_dir / "timeseries.parquet", "r+b") as handle:
+        handle.truncate(100)  # a truncated parquet file
+    with caplog.at_level("WARNING", logger="commsim"):
+        ran = run_jobs(jobs, progress="never")
+    assert ran == jobs[:2]
+    assert "summary.json is missing" in caplog.text and "timeseries.parquet changed" in caplog.text
+    assert str(jobs[0].out_dir) in caplog.text
+    assert all(status(j) == DONE for j in jobs)
+
+
+@pytest.mark.parametrize("code, words", [(28, "the disk is full"), (13, "it is not writable"),
+                                         (30, "the file system is read-only")])
+def test_a_write_that_fails_leaves_no_outputs_and_says_why(tmp_path, monkeypatch, code, words):
+    import errno as _errno  # noqa: F401
+
+    from experiments import outputs
+    from experiments.outputs import OutputError
+
+    real = outputs.atomic_write
+
+    def failing(path, write):
+        if path.name == "spend.parquet":
+            raise OSError(code, "injected", str(path))
+        real(path, write)
+
+    monkeypatch.setattr(outputs, "atomic_write", failing)
+    a = job(tmp_path)
+    with pytest.raises(OutputError, match=f"cannot write .*spend.parquet: {words}; the partial outputs"):
+        run_jobs([a], progress="never")
+    left = sorted(p.name for p in a.out_dir.iterdir())
+    assert left == [], f"partial outputs left behind: {left}"

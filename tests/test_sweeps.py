@@ -49,9 +49,10 @@ def test_joblib_launcher_gives_identical_results(tmp_path):
     pd.testing.assert_frame_equal(a, b, check_exact=True)
 
 
-def test_an_empty_sweep_is_an_error(tmp_path):
+def test_an_empty_sweep_is_an_error_before_any_work(tmp_path):
     empty = sweep(tmp_path / "empty", "-m", "seed=range(0)", "days=5")
-    assert empty.returncode == 2 and "no finished runs" in empty.stderr
+    assert empty.returncode == 2 and "the sweep has no points" in empty.stderr
+    assert not (tmp_path / "empty").exists(), "refused before Hydra made its directory"
 
 
 def test_collecting_an_empty_directory_names_it(tmp_path):
@@ -69,3 +70,18 @@ def test_a_reused_sweep_dir_collects_only_the_current_sweep(tmp_path):
     table = pd.read_parquet(tmp_path / "sweep.parquet")
     assert len(table) == 2 and set(table["days"]) == {6}
     assert len(list(tmp_path.rglob("DONE"))) == 4, "the older runs are kept, just not collected"
+
+
+def test_collecting_a_damaged_sweep_skips_what_is_broken_and_says_so(tmp_path, caplog):
+    res = sweep(tmp_path, *SWEEP)
+    assert res.returncode == 0, res.stderr
+    runs = sorted(p.parent for p in tmp_path.glob("*/DONE"))
+    (runs[0] / "summary.json").write_text("{ not json")
+    (runs[1] / ".hydra" / "overrides.yaml").unlink()
+    (tmp_path / "multirun.yaml").write_text("hydra: [unclosed\n")
+    with caplog.at_level("WARNING", logger="commsim"):
+        table = collect(tmp_path)
+    assert len(table) == 2
+    assert "summary.json changed since it was written" in caplog.text
+    assert f"skipping {runs[1]}: overrides.yaml is missing" in caplog.text
+    assert "multirun.yaml is unreadable" in caplog.text

@@ -32,7 +32,6 @@ import argparse
 import json
 import multiprocessing as mp
 import statistics
-import sys
 import time
 from datetime import datetime
 from pathlib import Path

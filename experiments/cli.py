@@ -1,0 +1,330 @@
+"""Every command's front door: the command line is checked before Hydra starts.
+
+``python -m experiments.run|compare|calibrate`` call :func:`preflight` before their Hydra main.
+It composes the configuration the command would run with Hydra's compose API and validates it
+(every sweep point of a ``-m`` multirun, every scenario of a comparison), so that a mistake
+
+* stops with commsim's own message -- the key, what is allowed, a *did you mean* for a misspelt
+  key, the options of a config group (never Hydra's internal ``schema_*`` entries), how to quote
+  a path Hydra's grammar cannot read -- and exit status 2, never a traceback;
+* leaves nothing behind: Hydra creates its output directory only after the preflight passed,
+  so a refused command adds no ``results/runs/<time>_...`` folder;
+* is found before any work: a sweep with one bad point runs none of the good ones.
+
+``--help`` prints every key of the command with its default, meaning and allowed range.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Callable
+
+from sim.errors import ConfigError, UserError
+
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+HYDRA_OWN_FLAGS = ("--cfg", "-c", "--info", "-i", "--hydra-help", "--resolve", "--package", "-p", "--shell-completion",
+                   "-sc", "--config-path", "-cp", "--config-dir", "-cd", "--config-name", "-cn", "--version")
+FULL_PRODUCT_LIMIT = 256  # sweeps up to this many points are validated point by point
+
+COMMANDS = {
+    "config": ("experiments.run", "one run of one plan"),
+    "compare": ("experiments.compare", "paired comparison of scenarios, with a report"),
+    "calibrate": ("experiments.calibrate", "fit the model to a community's activity log"),
+}
+
+
+def preflight(config_name: str, argv: list[str] | None = None, check: Callable | None = None) -> None:
+    """Check the command line of the command whose primary config is ``config_name``; on a problem
+    print it and exit 2. ``check(cfg, overrides)`` adds the command's own checks (may raise
+    :class:`ConfigError`)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--help" in argv or "-h" in argv:
+        print(help_text(config_name))
+        sys.exit(0)
+    if any(a.split("=", 1)[0] in HYDRA_OWN_FLAGS for a in argv):
+        return  # Hydra's own inspection flags: let Hydra answer
+    multirun = "-m" in argv or "--multirun" in argv
+    overrides = [a for a in argv if a not in ("-m", "--multirun")]
+    try:
+        problems = check_command_line(config_name, overrides, multirun, check)
+    except UserError as err:
+        problems = err.problems if isinstance(err, ConfigError) else [str(err)]
+    if problems:
+        print("commsim: invalid command line:\n" + "\n".join(f"  - {p}" for p in problems), file=sys.stderr)
+        sys.exit(2)
+
+
+def check_command_line(config_name: str, overrides: list[str], multirun: bool = False,
+                       check: Callable | None = None) -> list[str]:
+    """Every problem of the command line (empty when it would run)."""
+    parsed, problems = parse_each(overrides)
+    if problems:
+        return problems
+    sweeps = [o for o in parsed if o.is_sweep_override()]
+    if sweeps and not multirun:
+        return [f"{o.input_line}: several values make a sweep; add -m to run one job per value "
+                f"(python -m {COMMANDS.get(config_name, ('experiments.run',))[0]} -m ...)" for o in sweeps]
+    points = sweep_points(parsed) if multirun else [list(overrides)]
+    if multirun and not points:
+        return ["the sweep has no points (an empty range?)"]
+    with hydra_context():
+        return _check_points(config_name, points, multirun, check)
+
+
+def _check_points(config_name, points, multirun, check) -> list[str]:
+    from omegaconf import open_dict
+
+    from experiments.settings import load
+    from sim import memory
+
+    for point in points:
+        label = f"sweep point {' '.join(point)}: " if multirun and len(points) > 1 else ""
+        try:
+            cfg = compose_checked(config_name, point, with_hydra=True)
+            output_dir_problem(cfg, multirun)
+            if check is not None:
+                check(cfg.copy(), point)
+            with open_dict(cfg):
+                del cfg["hydra"]
+            config, _ = load(cfg, point)
+            memory.check(config)
+        except ConfigError as err:
+            return [label + p for p in err.problems]
+        except UserError as err:
+            return [label + str(err)]
+    return []
+
+
+def parse_each(overrides: list[str]):
+    """Hydra's parse of each override; an unreadable one is explained (quoting, paths)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import OverrideParseException
+
+    parser = OverridesParser.create()
+    parsed, problems = [], []
+    for text in overrides:
+        try:
+            parsed.extend(parser.parse_overrides([text]))
+        except OverrideParseException:
+            problems.append(quoting_hint(text))
+    return parsed, problems
+
+
+def quoting_hint(text: str) -> str:
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    key, eq, value = text.partition("=")
+    if not eq:
+        return f"{text!r} is not key=value"
+    if value[:1] in "[{":  # a list or mapping: quote the elements that hold '=' or spaces
+        fixed = re.sub(r"(?<=[\[,:])\s*([^\[\]{},:'\"]*[= ][^\[\]{},:'\"]*)(?=[\],}])", r"'\1'", value)
+        try:
+            OverridesParser.create().parse_overrides([f"{key}={fixed}"])
+            return (f"{key}: Hydra cannot read {value!r}: elements holding '=' or spaces need quotes; write "
+                    f"\"{key}={fixed}\" (double quotes for the shell)")
+        except Exception:  # noqa: BLE001 - fall through to the general advice
+            pass
+    return (f"{key}: Hydra cannot read the value {value!r} as written (characters such as ~, spaces, non-ASCII "
+            f"letters, brackets, commas or '=' need quotes); quote the value inside shell quotes: "
+            f"\"{key}='{value}'\"" + (" (or write $HOME instead of ~)" if value.startswith("~") else ""))
+
+
+def sweep_points(parsed) -> list[list[str]]:
+    """The override lists of a multirun's jobs to validate: all of them for a small sweep; else each
+    value of each swept key with the first value of the others (a bad value fails on its own)."""
+    choices = []
+    for o in parsed:
+        key = o.get_key_element()
+        values = list(o.sweep_string_iterator()) if o.is_sweep_override() else [o.get_value_element_as_str()]
+        choices.append([f"{key}={v}" for v in values])
+    total = 1
+    for c in choices:
+        total *= len(c)
+    if total <= FULL_PRODUCT_LIMIT:
+        return [list(p) for p in itertools.product(*choices)]
+    points, first = [], [c[0] for c in choices]
+    for i, c in enumerate(choices):
+        for value in c[1:]:
+            points.append(first[:i] + [value] + first[i + 1:])
+    return [first] + points
+
+
+class hydra_context:
+    """Hydra's compose API over configs/ (a no-op inside a running Hydra app, which has its own)."""
+
+    def __enter__(self):
+        from hydra import initialize_config_dir
+        from hydra.core.global_hydra import GlobalHydra
+
+        from experiments.settings import register_configs
+
+        register_configs()
+        self._own = None
+        if not GlobalHydra.instance().is_initialized():
+            self._own = initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3")
+            self._own.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self._own is not None:
+            self._own.__exit__(*exc)
+
+
+def compose_checked(config_name: str, overrides: list[str], with_hydra: bool = False):
+    """Hydra's compose of ``configs/<config_name>`` with ``overrides`` (and the ``hydra`` node if
+    ``with_hydra``); composition errors become :class:`ConfigError` in commsim's words."""
+    from hydra import compose
+
+    with hydra_context():
+        return _compose_translated(lambda o: compose(config_name=config_name, overrides=o,
+                                                     return_hydra_config=with_hydra), overrides)
+
+
+def _compose_translated(compose, overrides: list[str]):
+    from hydra.errors import ConfigCompositionException, MissingConfigException
+
+    try:
+        return compose(overrides)
+    except MissingConfigException as err:
+        raise ConfigError([missing_option(err)]) from None
+    except ConfigCompositionException as err:
+        raise ConfigError([composition_problem(err, compose, overrides)]) from None
+
+
+def missing_option(err) -> str:
+    match = re.search(r"Could not find '([^']+)'", str(err))
+    wanted = match.group(1) if match else str(err).splitlines()[0]
+    group, _, name = wanted.rpartition("/")
+    options = sorted(o for o in (getattr(err, "options", None) or group_options(group)) if not o.startswith("schema"))
+    if not group:
+        return f"{wanted}: no such config"
+    close = difflib.get_close_matches(name, options, n=1)
+    hint = f"; did you mean {group}={close[0]}?" if close else ""
+    return f"{group}={name}: no such option{hint}. Available: {', '.join(options)} (configs/{group}/)"
+
+
+def group_options(group: str) -> list[str]:
+    folder = CONFIGS / group
+    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def composition_problem(err, compose, overrides: list[str]) -> str:
+    text = str(err)
+    cause = err.__cause__
+    unknown = re.match(r"Could not override '([^']+)'", text)
+    if unknown:
+        key = unknown.group(1)
+        return unknown_key(key, compose, [o for o in overrides if o.split("=", 1)[0].lstrip("+~") != key])
+    appended = re.search(r"An item is already at '([^']+)'", text)
+    if appended:
+        return f"+{appended.group(1)}: the key exists already; set it without the +: {appended.group(1)}=..."
+    merging = re.match(r"Error merging override (.+)", text)
+    if merging and cause is not None:
+        key = getattr(cause, "full_key", None) or merging.group(1).split("=", 1)[0]
+        value = merging.group(1).split("=", 1)[-1]
+        kind = re.search(r"converted to (\w+)", str(cause))
+        if kind:
+            return f"{key}: {value!r} is not {_article(kind.group(1).lower())}"
+        return f"{key}: {str(cause).splitlines()[0]}"
+    return text.splitlines()[0]
+
+
+def _article(kind: str) -> str:
+    names = {"integer": "an integer", "float": "a number", "boolean": "true or false", "str": "a string"}
+    return names.get(kind, f"a valid {kind}")
+
+
+def unknown_key(key: str, compose, others: list[str]) -> str:
+    from omegaconf import OmegaConf
+
+    from sim.calibrated import flatten
+
+    try:
+        known = list(flatten(OmegaConf.to_container(compose(others), resolve=False)))
+    except Exception:  # noqa: BLE001 - the suggestion is a courtesy
+        known = []
+    known = [k for k in known if not k.startswith("hydra.")]
+    if key in known or any(k.startswith(key + ".") for k in known):
+        return (f"{key}: the value adds keys to a mapping whose keys are fixed; write ++{key}=... to replace it "
+                f"whole")
+    parent = key.rpartition(".")[0]
+    close = difflib.get_close_matches(key, known, n=3, cutoff=0.75)
+    siblings = sorted({k[len(parent) + 1:].split(".")[0] for k in known if parent and k.startswith(parent + ".")})
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    keys = f" Keys under {parent}: {', '.join(siblings)}." if siblings else ""
+    return f"{key}: unknown key{hint}{keys} (python -m experiments.run --help lists every key)"
+
+
+def output_dir_problem(cfg, multirun: bool) -> None:
+    """Refuse an output directory that cannot be made or written, before Hydra tries."""
+    from omegaconf import OmegaConf
+
+    key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+    try:
+        value = OmegaConf.select(cfg, key, throw_on_resolution_failure=True)
+    except Exception:  # noqa: BLE001 - interpolations Hydra fills in only at run time
+        return
+    if not value:
+        return
+    path = Path(str(value)).expanduser()
+    where = f"{key}={value}"
+    for parent in [path, *path.parents]:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ConfigError([f"{where}: {parent} is a file, not a directory; choose another {key}"])
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise ConfigError([f"{where}: {parent} is not writable; choose another {key}"])
+            return
+
+
+def help_text(config_name: str) -> str:
+    """Every key of the command, with default, meaning and allowed range."""
+    import dataclasses
+
+    from experiments.settings import CalibrateSettings, CompareSettings, LogColumns, OutputSettings, Settings, \
+        TargetWeights
+    from sim.calendar import CalendarConfig
+    from sim.config import NETWORK_KINDS, Config, PlanConfig, PopulationConfig
+    from sim.day import DAY_PLAN, strategy_names, strategy_params
+    from sim.params import declared
+
+    module, what = COMMANDS.get(config_name, COMMANDS["config"])
+    lines = [f"python -m {module} [-m] [key=value ...]: {what}.", "",
+             "Every key below can be set as key=value (lists as key=[a,b]; -m with key=a,b,c runs one job per value).",
+             "Config groups pick a whole section: " + "; ".join(
+                 f"{g}=<{'|'.join(o for o in group_options(g) if not o.startswith('schema'))}>"
+                 for g in ("network", "plan", "calendar", "experiment")) + ".", ""]
+
+    def section(title: str, infos) -> None:
+        lines.append(f"{title}:")
+        for info in infos:
+            if dataclasses.is_dataclass(info.type) or info.key in ("network", "strategies"):
+                continue
+            default = "" if info.default is dataclasses.MISSING else f" = {info.default!r}"
+            lines.append(f"  {info.key}{default}: {info.doc}{info.bounds_text()}")
+        lines.append("")
+
+    section("run", declared(Config, ""))
+    for kind, cls in NETWORK_KINDS.items():
+        section(f"network={kind}", declared(cls, "network"))
+    section("population", declared(PopulationConfig, "population"))
+    section("calendar", declared(CalendarConfig, "calendar"))
+    for stage in DAY_PLAN:
+        if stage.group:
+            section(f"behaviour.{stage.group}", declared(stage.params, f"behaviour.{stage.group}"))
+    section("plan", declared(PlanConfig, "plan"))
+    for name in strategy_names():
+        section(f"strategies.{name}", declared(strategy_params(name), f"strategies.{name}"))
+    section("command settings (never change a run's numbers)", declared(Settings, "") + declared(OutputSettings, "outputs"))
+    if config_name == "compare":
+        section("compare", declared(CompareSettings, "compare"))
+    if config_name == "calibrate":
+        section("calibrate", declared(CalibrateSettings, "calibrate") + declared(LogColumns, "calibrate.columns")
+                + declared(TargetWeights, "calibrate.weights"))
+    lines.append("Hydra's own flags (--cfg job, --info, --hydra-help) work as usual. Docs: README.md, docs/.")
+    return "\n".join(lines)

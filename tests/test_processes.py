@@ -1,0 +1,105 @@
+"""No process outlives its parent, and two commands never work in one results folder at once."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from experiments.locking import BusyError, hold
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(p) for p in text.split()]
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split()[2]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def wait_for(condition, timeout: float, step: float = 0.2) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if condition():
+            return True
+        time.sleep(step)
+    return condition()
+
+
+def test_the_lock_refuses_a_second_holder_naming_the_first(tmp_path):
+    with hold(tmp_path, "comparison"):
+        code = ("from experiments.locking import hold\n"
+                f"with hold({str(tmp_path)!r}, 'comparison'): pass\n")
+        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+        assert res.returncode != 0 and f"process {os.getpid()}" in res.stderr and "is in use by another comparison" \
+            in res.stderr
+    with hold(tmp_path, "comparison"):  # released: free again
+        pass
+
+
+def test_two_comparisons_of_one_name_do_not_both_run(tmp_path):
+    args = [sys.executable, "-m", "experiments.compare", "experiment=default_comparison", "days=60",
+            "network.n=3000", "compare.replicates=2", f"hydra.run.dir={tmp_path / 'report'}"]
+    first = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    assert wait_for(lambda: (tmp_path / "report" / ".commsim.lock").exists(), 60)
+    second = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    out, err = first.communicate(timeout=600)
+    assert first.returncode == 0, err[-2000:]
+    assert second.returncode == 2 and f"process {first.pid}" in second.stderr, second.stderr[-2000:]
+
+
+def test_pool_workers_die_with_a_killed_comparison(tmp_path):
+    args = [sys.executable, "-m", "experiments.compare", "experiment=default_comparison", "days=365",
+            "network.n=20000", "compare.replicates=4", "compare.jobs=2", f"hydra.run.dir={tmp_path / 'report'}"]
+    parent = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    try:
+        assert wait_for(lambda: len(children(parent.pid)) >= 2, 90), "the pool never started"
+        workers = children(parent.pid)
+        time.sleep(1.0)
+        parent.kill()  # SIGKILL: no clean-up code runs in the parent
+        parent.wait()
+        assert wait_for(lambda: not any(alive(w) for w in workers), 10), \
+            f"workers outlived their parent: {[w for w in workers if alive(w)]}"
+    finally:
+        parent.kill()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_sigterm_stops_the_classroom_server_and_frees_its_port():
+    pytest.importorskip("solara")
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "experiments.demo", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+
+    def listening() -> bool:
+        with socket.socket() as s:
+            return s.connect_ex(("127.0.0.1", port)) == 0
+
+    try:
+        assert wait_for(listening, 90), "the server never listened"
+        spawned = children(server.pid)
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+        assert wait_for(lambda: not listening(), 10), "something still serves the port"
+        assert not any(alive(p) for p in spawned), "a child of the launcher survived it"
+    finally:
+        server.kill()
