@@ -87,14 +87,18 @@ def write(name: str, produced: dict) -> dict:
     return {"dtypes": dtypes}
 
 
-def differences(name: str) -> list[str]:
-    """What differs between a fresh run of ``name`` and its golden outputs (empty: identical)."""
+def differences(name: str, stored_only: bool = False) -> list[str]:
+    """What differs between a fresh run of ``name`` and its golden outputs (empty: identical).
+    ``stored_only``: compare only what the baseline stores (new frames, columns and summary keys
+    are not differences; a stored one that is gone is)."""
     got, want = produce(name), load(name)
     problems = []
-    if set(got) != set(want):
+    if set(got) != set(want) and not (stored_only and set(want) <= set(got)):
         problems.append(f"{name}: outputs {sorted(got)} but the baseline has {sorted(want)}")
     for frame in sorted(set(got) & set(want) - {"summary"}):
         a, b = got[frame], want[frame]
+        if stored_only and set(b.columns) <= set(a.columns):
+            a = a[list(b.columns)]
         if list(a.columns) != list(b.columns):
             problems.append(f"{name}/{frame}: columns {list(a.columns)} != baseline {list(b.columns)}")
             continue
@@ -112,7 +116,7 @@ def differences(name: str) -> list[str]:
                 problems.append(f"{name}/{frame}.{col}: first differs at row {row}: {x.iloc[row]!r} "
                                 f"!= baseline {y.iloc[row]!r} ({int((~same).sum())} rows differ)")
     s, t = got.get("summary", {}), want.get("summary", {})
-    for key in sorted(set(s) | set(t)):
+    for key in sorted(set(t) if stored_only else set(s) | set(t)):
         a, b = s.get(key, "<missing>"), t.get(key, "<missing>")
         if a != b and not (a != a and b != b):  # NaN == NaN here
             problems.append(f"{name}/summary.{key}: {a!r} != baseline {b!r}")
@@ -147,21 +151,29 @@ def regenerate(reason: str) -> int:
 
 
 def add_outputs(reason: str) -> int:
-    """Store outputs the baseline lacks, leaving every stored file as it is."""
+    """Store outputs the baseline lacks -- new frames, new columns of a frame, new summary keys --
+    only if every stored number is unchanged."""
     manifest = load_manifest()
     added = []
     for name in SCENARIOS:
         got, want = produce(name), load(name)
-        moved = [p for p in differences(name) if "but the baseline has" not in p]
+        moved = differences(name, stored_only=True)
         if moved:
             print("golden baseline: stored numbers moved; regenerate instead:\n" + "\n".join(moved[:20]),
                   file=sys.stderr)
             return 1
-        for frame in sorted(set(got) - set(want)):
+        for frame in sorted(set(got) - {"summary"}):
             df = got[frame]
+            new = [c for c in df.columns if frame not in want or c not in want[frame].columns]
+            if not new:
+                continue
             df.to_csv(DATA / name / f"{frame}.csv", index=False, float_format="%.17g", na_rep="nan")
             manifest["scenarios"][name]["dtypes"][frame] = {c: str(t) for c, t in df.dtypes.items()}
-            added.append(f"{name}/{frame}")
+            added.append(f"{name}/{frame}" + (f" ({', '.join(new)})" if frame in want else ""))
+        new_keys = sorted(set(got["summary"]) - set(want["summary"]))
+        if new_keys:
+            (DATA / name / "summary.json").write_text(json.dumps(got["summary"], indent=1, sort_keys=True) + "\n")
+            added.append(f"{name}/summary ({', '.join(new_keys)})")
     manifest.setdefault("added", []).append({"outputs": added, "reason": reason})
     (DATA / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     print(f"golden baseline: added {', '.join(added) or 'nothing'}")
