@@ -4,9 +4,9 @@ The real-browser test is tests/test_demo_browser.py.
 """
 
 import inspect
+from xml.etree import ElementTree
 
 import ipyvuetify as v
-import ipywidgets
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,9 +15,11 @@ import solara
 from experiments.demo import offline
 from experiments.demo.__main__ import main as demo_main
 from experiments.demo.app import Demo
-from experiments.demo.levers import DEFAULTS, LEVERS, MAX_PEOPLE, NETWORKS, model_params, overrides
+from experiments.demo.levers import DEFAULTS, LEVERS, MAX_PEOPLE, NETWORKS, overrides
 from experiments.demo.model import DemoModel, classroom_config
-from experiments.demo.views import ACTIVE, CHURNED, DORMANT, PROSPECT, draw_network, status_codes
+from experiments.demo.svg import Series, line_chart, network_edges, network_nodes
+from experiments.demo.views import (ACTIVE, CHURNED, DORMANT, NETWORK_BOX, PROSPECT, STATUS_COLOURS, node_sizes,
+                                   status_codes)
 from experiments.settings import model_config as validate
 from sim.errors import ConfigError
 from sim.model import CommunityModel
@@ -31,7 +33,6 @@ from sim.simulation import simulate
 def test_every_lever_is_a_model_keyword():
     keywords = [p for p in inspect.signature(DemoModel.__init__).parameters if p != "self"]
     assert keywords == [lever.name for lever in LEVERS]
-    assert set(model_params()) == set(keywords)
 
 
 def test_levers_set_the_config_keys_and_zero_switches_a_strategy_off():
@@ -119,18 +120,43 @@ def test_status_codes_partition_people_by_status_and_segment():
     assert (model.population.role == Role.KOL).sum() == 4
 
 
-def test_network_view_draws_every_person_once():
-    from matplotlib.figure import Figure
+def test_network_drawing_shows_every_person_once_in_their_status_colour():
+    model = DemoModel(network="barabasi_albert", people=120, kols=2)
+    for _ in range(20):
+        model.step()
+    codes = status_codes(model)
+    kol = model.population.role == Role.KOL
+    svg = network_nodes(model.positions, codes, node_sizes(model), kol, STATUS_COLOURS, NETWORK_BOX)
+    root = ElementTree.fromstring(svg)
+    shapes = [el for el in root if el.get("data-status") is not None]
+    assert len(shapes) == model.graph.n
+    assert sum(el.tag.endswith("polygon") for el in shapes) == 2  # the KOLs are stars
+    drawn = np.bincount([int(el.get("data-status")) for el in shapes], minlength=4)
+    np.testing.assert_array_equal(drawn, np.bincount(codes, minlength=4))
+    for el in shapes:
+        assert el.get("fill") == STATUS_COLOURS[int(el.get("data-status"))]
+    edges = ElementTree.fromstring(network_edges(model.positions, *model.graph.ties(), NETWORK_BOX))
+    assert next(iter(edges)).get("d").count("M") == model.graph.n_edges
 
-    model = DemoModel(kols=2)
-    model.step()
-    fig = Figure()
-    ax, side = fig.subplots(1, 2)
-    draw_network(model, ax, side)
-    drawn = sum(len(c.get_offsets()) for c in ax.collections[1:])  # [0] is the ties
-    assert drawn == model.graph.n
-    labels = [t.get_text() for t in side.get_legend().get_texts()]
-    assert labels[-1] == "KOL (2)"
+
+def test_chart_draws_each_series_to_its_last_day_within_the_axes():
+    ys = [np.arange(10.0), np.arange(10.0) * 2]
+    svg = line_chart("t", [Series("a", "#000", ys[0]), Series("b", "#111", ys[1])], "people", days=365)
+    root = ElementTree.fromstring(svg)
+    lines = [el for el in root if el.tag.endswith("polyline")]
+    assert len(lines) == 2
+    for line in lines:
+        points = np.array([p.split(",") for p in line.get("points").split()], dtype=float)
+        assert len(points) == 10
+        assert (np.diff(points[:, 0]) > 0).all()  # day by day, left to right
+        assert (np.diff(points[:, 1]) <= 0).all()  # rising values go up the screen
+        assert points[:, 0].max() < 480 / 365 * 11 + 60  # the x axis runs to day 365, not day 10
+    texts = " ".join(el.text or "" for el in root if el.tag.endswith("text"))
+    assert "a: 9" in texts and "b: 18" in texts  # the legend gives today's values
+    stacked = ElementTree.fromstring(line_chart("t", [Series("a", "#000", ys[0])], "x", 30, stacked=True))
+    assert [el.tag.split("}")[-1] for el in stacked].count("polygon") == 1
+    empty = ElementTree.fromstring(line_chart("t", [], "x", 30))  # before day 1 / no strategy: axes only
+    assert not [el for el in empty if el.tag.endswith(("polyline", "polygon"))]
 
 
 # ---------------------------------------------------------------- the page
@@ -142,17 +168,21 @@ def _InLayout(model):
         Demo(model)
 
 
-def _images(rc) -> dict[str, bytes]:
-    out = {}
-    for name in ("network", "members", "flows", "cost"):
-        sheet = rc.find(v.Sheet, class_=f"d-flex ma-0 commsim-{name}")
-        out[name] = bytes(sheet.find(ipywidgets.Image).widget.value)
+def _html_with(rc, css_class: str) -> list[str]:
+    """The inner HTML of every solara.HTML element with this CSS class."""
+    return [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets
+            if css_class in w.attributes.get("class", "").split()]
+
+
+def _status(rc) -> str:
+    (text,) = _html_with(rc, "commsim-status")
+    return text
+
+
+def _views(rc) -> dict[str, str]:
+    out = {name: "".join(_html_with(rc, name)) for name in ("commsim-members", "commsim-flows", "commsim-cost")}
+    out["commsim-network"] = "".join(_html_with(rc, "commsim-legend"))
     return out
-
-
-def _time_shown(rc) -> str:
-    return next(w.children[0] for w in rc.find(v.Html, tag="span").widgets
-                if w.children and str(w.children[0]).startswith("Time:"))
 
 
 @pytest.fixture
@@ -163,15 +193,21 @@ def page():
     rc.close()
 
 
+def _button(rc, name):
+    return rc.find(v.Btn, children=[name])
+
+
 def test_every_control_on_the_page_reaches_the_model(page):
     """Move each slider / selector on the page to a value other than its default, press Reset:
     the new model is built with exactly that value."""
     model, rc = page
-    for name in ("Reset", "▶", "Step"):
-        rc.find(v.Btn, children=[name]).assert_single()
-    reset = rc.find(v.Btn, children=["Reset"]).widget
+    for name in ("Reset", "Play", "Step"):
+        _button(rc, name).assert_single()
+    reset = _button(rc, "Reset").widget
     for lever in LEVERS:
         widget = rc.find(v.Select if lever.values else v.Slider, label=lever.label).widget
+        if not lever.values:
+            assert widget.thumb_label == "always", f"{lever.label}: its value must always show"
         value = next(x for x in lever.values if x != lever.default) if lever.values else lever.max
         widget.v_model = value
         reset.click()
@@ -181,35 +217,67 @@ def test_every_control_on_the_page_reaches_the_model(page):
     assert model.value.levers_set == DEFAULTS
 
 
-def test_step_advances_time_and_redraws_the_views(page):
+def test_step_is_one_day_and_redraws_the_views(page):
     model, rc = page
-    before = _images(rc)
-    step = rc.find(v.Btn, children=["Step"]).widget
-    for _ in range(3):
+    before = _views(rc)
+    step = _button(rc, "Step").widget
+    for day in (1, 2, 3):
         step.click()
-    assert model.value.day == 3
-    assert _time_shown(rc) == "Time: 3.0"
-    after = _images(rc)
-    for name in ("network", "members", "flows", "cost"):
+        assert model.value.day == day
+        assert _status(rc).startswith(f"<b>Day {day} of 365")
+    after = _views(rc)
+    for name in ("commsim-members", "commsim-flows"):
         assert after[name] != before[name], f"{name} did not change after 3 steps"
+
+
+def test_a_run_stops_at_its_last_day_and_says_so(page):
+    model, rc = page
+    for _ in range(model.value.cfg.days - 1):
+        model.value.step()
+    _button(rc, "Step").widget.click()
+    assert model.value.day == 365
+    assert "the run is over" in _status(rc) and "Reset" in _status(rc)
+    assert _button(rc, "Step").widget.disabled and _button(rc, "Play").widget.disabled
+    _button(rc, "Step").widget.click()  # a click that slips through changes nothing
+    assert model.value.day == 365
+    _button(rc, "Reset").widget.click()
+    assert model.value.day == 0 and not _button(rc, "Step").widget.disabled
+
+
+def test_play_steps_on_its_own_until_paused(page):
+    import time
+
+    model, rc = page
+    _button(rc, "Play").widget.click()
+    deadline = time.monotonic() + 20
+    while model.value.day < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert model.value.day >= 3, "Play did not advance the run"
+    _button(rc, "Pause").widget.click()
+    time.sleep(0.5)
+    stopped = model.value.day
+    time.sleep(0.6)
+    assert model.value.day == stopped, "the run went on after Pause"
+    assert _status(rc).startswith(f"<b>Day {stopped} of 365")
 
 
 def test_reset_builds_a_new_model_from_the_slider_values(page):
     model, rc = page
-    rc.find(v.Btn, children=["Step"]).widget.click()
-    first, first_network = model.value, _images(rc)["network"]
+    _button(rc, "Step").widget.click()
+    first, first_legend = model.value, _views(rc)["commsim-network"]
     rc.find(v.Slider, label="Posts per week").widget.v_model = 21
     rc.find(v.Slider, label="Number of KOLs").widget.v_model = 3
     rc.find(v.Select, label="Network").widget.v_model = "watts_strogatz"
     rc.find(v.Slider, label="People (generated networks)").widget.v_model = 150
-    rc.find(v.Btn, children=["Reset"]).widget.click()
+    _button(rc, "Reset").widget.click()
     new = model.value
     assert new is not first and isinstance(new, DemoModel)
-    assert new.day == 0 and _time_shown(rc) == "Time: 0.0"
+    assert new.day == 0 and _status(rc).startswith("<b>Day 0 of 365")
     assert new.cfg.strategies["content"].posts_per_week == 21
     assert new.cfg.network.kind == "watts_strogatz" and new.graph.n == 150
     assert (new.population.role == Role.KOL).sum() == 3
-    assert _images(rc)["network"] != first_network  # the view shows the new community
+    assert _views(rc)["commsim-network"] != first_legend  # the view shows the new community
+    assert "KOL: <b>3</b>" in _views(rc)["commsim-network"]
 
 
 # ---------------------------------------------------------------- serving offline

@@ -6,7 +6,8 @@ browser have no network at all. In every case the server runs as a teacher
 starts it (``python -m experiments.demo``) with its outgoing HTTP pointed at a
 dead proxy, and the browser aborts (and records) every request that is not for
 localhost. The test clicks Step, Play and Reset and checks that the network view
-and a chart drew and changed. The screenshot goes to results/test-artifacts/.
+and a chart drew and changed, and that the server refuses requests that used to
+delete its assets or answer 500. The screenshot goes to results/test-artifacts/.
 
 Needs Debian's ``chromium`` (``make browser-deps``). Without it the test is
 skipped, except where COMMSIM_REQUIRE_BROWSER=1 or CI is set (.ci/run), where a
@@ -23,10 +24,13 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from experiments.demo import offline
 
 try:
     from playwright.sync_api import sync_playwright
@@ -43,6 +47,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 DEAD_PROXY = "http://127.0.0.1:9"  # discard port: nothing listens, so any outside fetch fails fast
 LOCAL = ("http://127.0.0.1", "http://localhost", "ws://127.0.0.1", "ws://localhost", "blob:", "data:")
 VIEWS = ("network", "members", "flows", "cost")
+ASSET_DIR = "@widgetti/solara-vuetify-app@10.1.1/dist"
 
 
 def _need(ok: bool, why: str) -> None:
@@ -90,16 +95,17 @@ def _server(log: Path):
             proc.kill()
 
 
-def _sources(page) -> dict[str, str]:
-    return {name: page.locator(f".commsim-{name} img").get_attribute("src") for name in VIEWS}
+def _views(page) -> dict[str, str]:
+    """The markup of each view: the SVG of the charts, the people layer of the network."""
+    return {name: page.locator(f".commsim-{name}").first.inner_html() for name in VIEWS}
 
 
-def _wait_for_time(page, day: int) -> None:
-    page.get_by_text(f"Time: {day}.0", exact=True).wait_for(timeout=30_000)
+def _wait_for_day(page, day: int) -> None:
+    page.locator(".commsim-status").get_by_text(re.compile(rf"^Day {day} of \d+")).wait_for(timeout=30_000)
 
 
-def _drawn(page, name: str) -> bool:
-    return page.locator(f".commsim-{name} img").evaluate("img => img.complete && img.naturalWidth > 200")
+def _day_shown(page) -> int:
+    return int(re.match(r"Day (\d+)", page.locator(".commsim-status").inner_text()).group(1))
 
 
 def _isolation() -> list[str] | None:
@@ -150,34 +156,50 @@ def _check_page(log: Path) -> None:
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.goto(url)
 
-            step = page.get_by_role("button", name="Step")
+            step = page.get_by_role("button", name="Step", exact=True)
             step.wait_for(timeout=60_000)
-            for name in VIEWS:
-                page.locator(f".commsim-{name} img").wait_for(timeout=60_000)
-            _wait_for_time(page, 0)
-            page.wait_for_function("() => [...document.querySelectorAll('.vue-grid-item img')]"
-                                   ".every(i => i.complete && i.naturalWidth > 200)", timeout=30_000)
-            assert _drawn(page, "network") and _drawn(page, "members")
-            first = _sources(page)
+            _wait_for_day(page, 0)
+            page.locator(".commsim-nodes circle").first.wait_for(timeout=30_000)
+            assert page.locator(".commsim-nodes circle, .commsim-nodes polygon").count() == 34  # the karate club
+            first = _views(page)
 
-            for day in (1, 2, 3):
+            for day in (1, 2, 3):  # Step is one day
                 step.click()
-                _wait_for_time(page, day)
-            page.wait_for_function(
-                "old => document.querySelector('.commsim-network img').src !== old", arg=first["network"])
-            stepped = _sources(page)
-            assert stepped["network"] != first["network"], "the network view did not change"
+                _wait_for_day(page, day)
+            stepped = _views(page)
             assert stepped["members"] != first["members"], "the members chart did not change"
-            assert _drawn(page, "network") and _drawn(page, "members")
+            for name in VIEWS:  # every view drew something a person can see
+                box = page.locator(f".commsim-{name}").first.bounding_box()
+                assert box and box["width"] > 250 and box["height"] > 150, (name, box)
+            for slider in page.locator(".commsim-controls .v-slider").all():  # usable tracks
+                assert slider.bounding_box()["width"] >= 150, slider.bounding_box()
+            assert page.locator(".commsim-controls .v-slider__thumb-label").count() == 9  # values always shown
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "demo_ui.png"), full_page=True)
 
-            page.get_by_role("button", name="▶").click()  # Play ...
-            page.wait_for_function("() => /Time: (\\d+)/.test(document.body.innerText) && "
-                                   "+document.body.innerText.match(/Time: (\\d+)/)[1] >= 6", timeout=60_000)
-            page.get_by_role("button", name="❚❚").click()  # ... and pause
-            page.get_by_role("button", name="Reset").click()
-            _wait_for_time(page, 0)
+            page.get_by_role("button", name="Play", exact=True).click()
+            page.wait_for_function("() => +document.querySelector('.commsim-status').innerText"
+                                   ".match(/Day (\\d+)/)[1] >= 8", timeout=60_000)
+            page.get_by_role("button", name="Pause", exact=True).click()
+            page.get_by_role("button", name="Reset", exact=True).click()
+            _wait_for_day(page, 0)
+
+            # Solara's CDN proxy deleted this folder on one anonymous GET; the page must keep working
+            direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+            for path, status in ((f"_solara/cdn/{ASSET_DIR}", 404), ("static/a%00b", 400),
+                                 ("_solara/cdn/nothing@1.0.0/missing.js", 404)):
+                with pytest.raises(urllib.error.HTTPError) as refused:
+                    direct.open(url + path, timeout=10)
+                assert refused.value.code == status, path
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                direct.open(urllib.request.Request(url + "_solara/api/close/bogus", method="POST"), timeout=10)
+            assert refused.value.code == 404
+            assert all((offline.cache_dir() / asset).is_file() for asset in offline.REQUIRED)
+            again = browser.new_page()
+            again.route("**/*", route)
+            again.goto(url)
+            again.get_by_role("button", name="Step", exact=True).wait_for(timeout=60_000)
+            again.locator(".commsim-nodes circle").first.wait_for(timeout=30_000)
         finally:
             browser.close()
 

@@ -7,11 +7,10 @@
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
+import warnings
 
-from experiments.demo import offline
+from experiments.demo import offline, serve
 
 DEFAULT_PORT = 8521
 
@@ -24,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     if not 0 < args.port < 65536:
         parser.error(f"--port must be in 1..65535, got {args.port}")
 
+    serve.configure_environment()  # before anything imports Solara's server settings
     found = offline.problems()
     if found:
         for problem in found:
@@ -35,13 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.host == "0.0.0.0":
         print("commsim demo: other machines use this machine's network address instead of localhost", flush=True)
     # Solara warns on every start that plain-http cookies fall back to SameSite=lax: expected here
-    quiet = "ignore:Cookies with samesite=none require https:UserWarning"
-    cmd = [sys.executable, "-W", quiet, "-m", "solara", "run", "experiments.demo.app", "--host", args.host,
-           "--port", str(args.port), "--production", "--no-open", "--log-level", "warning"]
-    try:
-        return subprocess.call(cmd, env={**os.environ, **offline.ENV})
-    except KeyboardInterrupt:
-        return 0
+    warnings.filterwarnings("ignore", "Cookies with samesite=none require https", UserWarning)
+    # the server runs in this process (no child that could outlive it): Ctrl-C and SIGTERM stop uvicorn
+    serve.run(args.host, args.port)
+    return 0
 
 
 if __name__ == "__main__":

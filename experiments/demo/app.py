@@ -1,27 +1,127 @@
-"""The classroom page (a Mesa SolaraViz page). Serve it with ``python -m experiments.demo``.
+"""The classroom page (Solara). Serve it with ``python -m experiments.demo``.
 
-Each browser session gets its own model; Reset builds a new one from the
-current slider values (Mesa calls ``DemoModel(**values)``).
+Each browser tab gets its own model. *Step* advances one day, *Play* steps on its own at the
+chosen speed, *Reset* builds a new model from the sliders; a run stops at its last day
+(``days``, 365 in the classroom) and says so.
 """
 
 from __future__ import annotations
 
-import solara
-from mesa.visualization import SolaraViz
+import threading
+import time
 
-from experiments.demo.levers import model_params
+import solara
+
+from experiments.demo.levers import LEVERS
 from experiments.demo.model import DemoModel
 from experiments.demo.views import VIEWS
 
 TITLE = "commsim classroom: a community under your levers"
-PLAY_INTERVAL_MS = 150
+SPEEDS = (1, 2, 5, 10, 20)  # days per second while playing
+DEFAULT_SPEED = 5
+
+CSS = """
+.commsim-drawing > * { grid-area: 1 / 1; }
+.commsim-drawing svg { display: block; }
+.commsim-controls .v-label { font-size: 15px; }
+/* each slider's label on its own line above a full-width track, its value always on the thumb */
+.commsim-controls .v-input__slider .v-input__slot { flex-direction: column; align-items: stretch; }
+.commsim-controls .v-input__slider .v-label { margin-bottom: 34px; white-space: normal; height: auto; }
+.commsim-controls .v-input__slider .v-slider { min-width: 200px; margin: 0 8px; }
+.commsim-status { font-size: 18px; }
+"""
+
+
+def _slider(lever, value: solara.Reactive):
+    kind = solara.SliderFloat if isinstance(lever.step, float) else solara.SliderInt
+    kind(lever.label, value=value, min=lever.min, max=lever.max, step=lever.step, thumb_label="always",
+         tick_labels="end_points")
+
+
+@solara.component
+def Controls(values: dict, playing: solara.Reactive, speed: solara.Reactive, on_step, on_reset, at_end: bool):
+    with solara.Column(classes=["commsim-controls"], gap="6px", style={"padding-top": "28px"}):
+        with solara.Row(gap="8px"):
+            solara.Button("Step", on_click=on_step, disabled=playing.value or at_end, color="primary")
+            if playing.value:
+                solara.Button("Pause", on_click=lambda: playing.set(False), color="primary")
+            else:
+                solara.Button("Play", on_click=lambda: playing.set(True), disabled=at_end, color="primary")
+            solara.Button("Reset", on_click=on_reset, color="secondary")
+        solara.Select("Play speed (days per second)", values=list(SPEEDS), value=speed)
+        solara.HTML(tag="div", unsafe_innerHTML="<b>Sliders act on Reset</b>: move them, then press Reset.",
+                    style="font-size: 15px; margin: 4px 0 8px")
+        for lever in LEVERS:
+            if lever.values:
+                solara.Select(lever.label, values=list(lever.values), value=values[lever.name])
+            else:
+                _slider(lever, values[lever.name])
+
+
+@solara.component
+def Views(model: solara.Reactive, day: solara.Reactive, playing: solara.Reactive):
+    """The status line and the four views; the only part that redraws every day."""
+    current, shown = model.value, day.value
+    if shown >= current.cfg.days:
+        message = (f"Day {shown} of {current.cfg.days}: the run is over. "
+                   "Press Reset for a new community (move the sliders first to change it).")
+    else:
+        message = f"Day {shown} of {current.cfg.days}" + (" (playing)" if playing.value else "")
+    solara.HTML(tag="div", unsafe_innerHTML=f"<b>{message}</b>", classes=["commsim-status"])
+    network, *charts = VIEWS
+    network(current, shown)
+    with solara.Row(gap="12px", style={"flex-wrap": "wrap"}):
+        for chart in charts:
+            with solara.Column(style={"flex": "1 1 420px", "min-width": "360px", "max-width": "600px"}):
+                chart(current, shown)
 
 
 @solara.component
 def Demo(model: solara.Reactive):
     """The page around ``model`` (a reactive DemoModel; Reset replaces its value)."""
-    SolaraViz(model, components=list(VIEWS), model_params=model_params(), name=TITLE,
-              play_interval=PLAY_INTERVAL_MS)
+    # LEVERS is a constant tuple, so these hooks run in the same order on every render
+    values = {lever.name: solara.use_reactive(model.value.levers_set[lever.name]) for lever in LEVERS}  # noqa: SH103
+    day = solara.use_reactive(model.value.day)  # the day on screen: setting it redraws the views only
+    finished = solara.use_reactive(model.value.day >= model.value.cfg.days)
+    playing = solara.use_reactive(False)
+    speed = solara.use_reactive(DEFAULT_SPEED)
+    lock = solara.use_memo(threading.Lock, dependencies=[])  # one step at a time per tab
+
+    def step_once() -> bool:
+        """Advance one day; False once the run has reached its last day."""
+        with lock:
+            m = model.value
+            if m.day < m.cfg.days:
+                m.step()
+                day.set(m.day)
+            finished.set(m.day >= m.cfg.days)
+            return not finished.value
+
+    def play(cancel: threading.Event) -> None:
+        if not playing.value:
+            return
+        while not cancel.is_set():
+            started = time.monotonic()
+            if not step_once():
+                playing.set(False)
+                return
+            cancel.wait(max(0.0, 1.0 / speed.value - (time.monotonic() - started)))
+
+    solara.use_thread(play, dependencies=[playing.value, model.value], intrusive_cancel=False)
+
+    def reset() -> None:
+        playing.set(False)
+        with lock:
+            model.set(DemoModel(**{name: value.value for name, value in values.items()}))
+            day.set(0)
+            finished.set(False)
+
+    solara.Title(TITLE)
+    solara.Style(CSS)
+    with solara.Sidebar():
+        Controls(values, playing, speed, step_once, reset, finished.value)
+    with solara.Column(gap="8px", style={"padding": "8px 16px"}):
+        Views(model, day, playing)
 
 
 @solara.component

@@ -1,7 +1,7 @@
 """The demo's sliders and selectors, and how each becomes a Hydra override of configs/.
 
-One table (:data:`LEVERS`) drives both the page (``model_params`` for Mesa's
-SolaraViz) and the model (:func:`overrides`), so a slider can't drift from the
+One table (:data:`LEVERS`) drives both the page (experiments/demo/app.py draws a
+slider or selector per lever) and the model (:func:`overrides`), so a slider can't drift from the
 config key it sets. A strategy lever at 0 leaves that strategy out of the plan.
 """
 
@@ -39,14 +39,6 @@ class Lever:
     step: float | None = None
     values: tuple = field(default=())
 
-    def widget(self) -> dict:
-        """The ``model_params`` entry Mesa's SolaraViz turns into an input."""
-        if self.values:
-            return {"type": "Select", "value": self.default, "values": list(self.values), "label": self.label}
-        kind = "SliderFloat" if isinstance(self.step, float) else "SliderInt"
-        return {"type": kind, "value": self.default, "label": self.label,
-                "min": self.min, "max": self.max, "step": self.step}
-
 
 def _set(*keys: str):
     return lambda value, _: [f"{key}={value}" for key in keys]
@@ -78,11 +70,6 @@ LEVERS: tuple[Lever, ...] = (
 )
 BY_NAME = {lever.name: lever for lever in LEVERS}
 DEFAULTS = {lever.name: lever.default for lever in LEVERS}
-
-
-def model_params() -> dict:
-    """``model_params`` for :func:`mesa.visualization.SolaraViz`."""
-    return {lever.name: lever.widget() for lever in LEVERS}
 
 
 def overrides(values: dict) -> list[str]:

@@ -1,6 +1,6 @@
 """DemoModel: the CommunityModel, built from configs/ with the demo's lever values.
 
-Mesa's SolaraViz re-creates the model on Reset as ``type(model)(**slider_values)``,
+The page (app.py) builds a new model on Reset as ``DemoModel(**slider_values)``,
 so the levers are keyword arguments here; each becomes a Hydra override of the
 same configs/ a command-line run composes (:mod:`experiments.demo.levers`).
 """

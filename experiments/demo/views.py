@@ -1,27 +1,26 @@
 """What the demo page draws: the network coloured by status, and three live charts.
 
-Each view is a plain function of the model (Mesa's SolaraViz wraps it so it
-re-renders after every Step) that draws a matplotlib figure into a PNG. The
-``draw_*`` functions take an Axes so they can be used and tested without a page.
+Each view is a Solara component of the model and the day on screen; it draws SVG
+(:mod:`experiments.demo.svg`), which costs the server about a millisecond per day where
+the matplotlib PNGs of wave 1 cost ~0.7 s. The ties are drawn once per community (they
+never move), the people on every day.
 """
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-import solara
-from matplotlib.collections import LineCollection
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
+from html import escape
 
-from sim.metrics import TIMESERIES_COLUMNS
+import numpy as np
+import solara
+
+from experiments.demo.svg import Series, line_chart, network_edges, network_nodes
 from sim.population import Role, Status
 from sim.segments import Segment, segments
 
 PROSPECT, ACTIVE, DORMANT, CHURNED = range(4)
 STATUS_NAMES = ("prospect", "active member", "dormant member", "left (lapsed)")
 STATUS_COLOURS = ("#c9ccd1", "#2b9348", "#f4a261", "#d62828")
-DPI = 80
+NETWORK_BOX = 520  # viewBox side of the network drawing
 
 
 def status_codes(model) -> np.ndarray:
@@ -38,41 +37,6 @@ def status_codes(model) -> np.ndarray:
     codes[member & dormant] = DORMANT
     codes[pop.status == Status.LAPSED] = CHURNED
     return codes
-
-
-def draw_network(model, ax, side=None) -> None:
-    """The graph in its fixed layout, people coloured by status, KOLs as stars;
-    the legend and the run's lever values go on ``side`` (an Axes) if given."""
-    pos, graph = model.positions, model.graph
-    codes = status_codes(model)
-    src, dst = graph.ties()
-    segs = np.stack([pos[src], pos[dst]], axis=1)
-    ax.add_collection(LineCollection(segs, colors="#9aa0a6", linewidths=0.5, alpha=0.5, zorder=1))
-    crowd = min(1.0, np.sqrt(100 / graph.n))  # smaller dots when there are many people
-    size = crowd * (30 + 220 * np.sqrt(graph.degree / max(1, graph.degree.max())))
-    kol = model.population.role == Role.KOL
-    for code in range(4):
-        ordinary = (codes == code) & ~kol
-        ax.scatter(pos[ordinary, 0], pos[ordinary, 1], s=size[ordinary], c=STATUS_COLOURS[code],
-                   edgecolors="white", linewidths=0.6, zorder=2)
-        star = (codes == code) & kol
-        ax.scatter(pos[star, 0], pos[star, 1], s=size[star] * 2.2, c=STATUS_COLOURS[code], marker="*",
-                   edgecolors="black", linewidths=0.9, zorder=3)
-    counts = np.bincount(codes, minlength=4)
-    handles = [Line2D([], [], ls="", marker="o", ms=8, color=STATUS_COLOURS[c],
-                      label=f"{STATUS_NAMES[c]} ({counts[c]})") for c in range(4)]
-    handles.append(Line2D([], [], ls="", marker="*", ms=12, mfc="white", mec="black",
-                          label=f"KOL ({int(kol.sum())})"))
-    ax.set_title(f"Day {model.day}: {graph.n} people", fontsize=10)
-    if side is not None:
-        side.axis("off")
-        side.legend(handles=handles, loc="upper left", fontsize=8, frameon=False)
-        side.text(0.0, 0.0, settings_text(model), fontsize=7.5, va="bottom", color="#333", linespacing=1.5)
-    ax.set_aspect("equal")
-    pad = 0.08
-    ax.set_xlim(pos[:, 0].min() - pad, pos[:, 0].max() + pad)
-    ax.set_ylim(pos[:, 1].min() - pad, pos[:, 1].max() + pad)
-    ax.axis("off")
 
 
 def settings_text(model) -> str:
@@ -97,85 +61,80 @@ def settings_text(model) -> str:
     ])
 
 
-def timeseries(model) -> pd.DataFrame:
-    """The model's daily metrics; an empty frame with every column before the first step."""
+def daily(model, column: str) -> list:
+    """The model's daily values of one metric so far (docs/metrics.md), without building a DataFrame."""
     if model.day == 0:
-        return pd.DataFrame({col: pd.Series(dtype=float) for col in TIMESERIES_COLUMNS})
-    return model.timeseries()
+        return []
+    return model.datacollector.tables["daily"][column]
 
 
-def draw_members(ts, ax) -> None:
-    ax.plot(ts["day"], ts["members"], color="#1d3557", label="members")
-    ax.plot(ts["day"], ts["dau"], color="#2b9348", label="active today (DAU)")
-    ax.set_title("Members and daily active users", fontsize=10)
-    _finish(ax, "people")
+def node_sizes(model) -> np.ndarray:
+    """Radius per person: bigger dots have more friends; smaller overall when there are many people."""
+    graph = model.graph
+    crowd = min(1.0, np.sqrt(100 / graph.n))
+    return crowd * (4.0 + 9.0 * np.sqrt(graph.degree / max(1, graph.degree.max())))
 
 
-def draw_flows(ts, ax) -> None:
-    ax.plot(ts["day"], ts["joined"].cumsum(), color="#457b9d", label="joined (total)")
-    ax.plot(ts["day"], ts["churned"].cumsum(), color="#d62828", label="churned (total)")
-    ax.set_title("Joins vs churn", fontsize=10)
-    _finish(ax, "people")
+@solara.component
+def NetworkView(model, day: int):
+    """The graph in its fixed layout, people coloured by status, KOLs as stars, with a legend."""
+    edges = solara.use_memo(lambda: network_edges(model.positions, *model.graph.ties(), NETWORK_BOX),
+                            dependencies=[model])
+    codes = status_codes(model)
+    kol = model.population.role == Role.KOL
+    nodes = network_nodes(model.positions, codes, node_sizes(model), kol, STATUS_COLOURS, NETWORK_BOX)
+    counts = np.bincount(codes, minlength=4)
+    with solara.Column(classes=["commsim-network"], gap="4px"):
+        solara.HTML(tag="h3", unsafe_innerHTML=f"The community: {model.graph.n} people")
+        with solara.Row(gap="16px", style={"flex-wrap": "wrap", "align-items": "flex-start"}):
+            with solara.Div(classes=["commsim-drawing"],
+                            style={"display": "grid", "width": "100%", "max-width": "520px"}):
+                # two layers in one grid cell (CSS in app.py): the ties, sent once, and the people
+                solara.HTML(tag="div", unsafe_innerHTML=edges)
+                solara.HTML(tag="div", unsafe_innerHTML=nodes)
+            with solara.Column(gap="2px", style={"min-width": "220px"}):
+                legend = "".join(
+                    f'<div style="font-size: 16px; margin: 3px 0"><span style="display: inline-block; '
+                    f'width: 14px; height: 14px; border-radius: 7px; background: {STATUS_COLOURS[c]}; '
+                    f'margin-right: 8px"></span>{STATUS_NAMES[c]}: <b>{counts[c]}</b></div>' for c in range(4))
+                legend += (f'<div style="font-size: 16px; margin: 3px 0">&#9733; KOL: <b>{int(kol.sum())}</b>'
+                           f'</div>')
+                solara.HTML(tag="div", unsafe_innerHTML=legend, classes=["commsim-legend"])
+                solara.HTML(tag="div", unsafe_innerHTML=escape(settings_text(model)).replace("\n", "<br>"),
+                            classes=["commsim-settings"], style="font-size: 15px; margin-top: 12px; line-height: 1.5")
 
 
-def draw_cost(model, ts, ax) -> None:
+@solara.component
+def MembersChart(model, day: int):
+    svg = line_chart("Members and daily active users",
+                     [Series("members", "#1d3557", daily(model, "members")),
+                      Series("active today (DAU)", "#2b9348", daily(model, "dau"))],
+                     "people", model.cfg.days)
+    solara.HTML(tag="div", unsafe_innerHTML=svg, classes=["commsim-members"])
+
+
+@solara.component
+def FlowsChart(model, day: int):
+    svg = line_chart("Joins vs churn (running totals)",
+                     [Series("joined", "#457b9d", np.cumsum(daily(model, "joined"))),
+                      Series("churned", "#d62828", np.cumsum(daily(model, "churned")))],
+                     "people", model.cfg.days)
+    solara.HTML(tag="div", unsafe_innerHTML=svg, classes=["commsim-flows"])
+
+
+CHART_COLOURS = ("#e76f51", "#2a9d8f", "#e9c46a", "#264653", "#8338ec", "#3a86ff", "#ff006e", "#fb8500")
+
+
+@solara.component
+def CostChart(model, day: int):
     names = [s.name for s in model.strategies]
-    if names and len(ts):
-        spend = np.array([[day.get(n, 0.0) for n in names] for day in model.spend_by_strategy]).cumsum(axis=0)
-        ax.stackplot(ts["day"], spend.T, labels=names, alpha=0.8)
-    else:
-        ax.text(0.5, 0.5, "no strategy switched on: nothing spent", ha="center", va="center",
-                transform=ax.transAxes, fontsize=9, color="#555")
-    ax.set_title(f"Cost so far: {ts['cost'].sum() if len(ts) else 0:,.0f}", fontsize=10)
-    _finish(ax, "money (cumulative)")
+    spent = model.spend_by_strategy
+    series = [Series(name, CHART_COLOURS[i % len(CHART_COLOURS)], np.cumsum([d.get(name, 0.0) for d in spent]))
+              for i, name in enumerate(names)]
+    total = sum(sum(d.values()) for d in spent)
+    title = f"Cost so far: {total:,.0f}" if names else "Cost so far: 0 (no strategy switched on)"
+    svg = line_chart(title, series, "money (cumulative)", model.cfg.days, stacked=True)
+    solara.HTML(tag="div", unsafe_innerHTML=svg, classes=["commsim-cost"])
 
 
-def _finish(ax, ylabel: str) -> None:
-    ax.set_xlabel("day", fontsize=8)
-    ax.set_ylabel(ylabel, fontsize=8)
-    ax.tick_params(labelsize=8)
-    ax.set_xlim(0, max(30, ax.get_xlim()[1]))
-    ax.set_ylim(0, max(1.0, ax.get_ylim()[1]))
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize=8, frameon=False, loc="best")
-    ax.grid(alpha=0.3)
-
-
-def _figure(width: float, height: float):
-    fig = Figure(figsize=(width, height), dpi=DPI)
-    fig.subplots_adjust(left=0.11, right=0.97, bottom=0.15, top=0.9)
-    return fig, fig.subplots()
-
-
-def _show(fig, css_class: str):
-    with solara.Column(classes=[css_class], style={"width": "100%"}):
-        solara.FigureMatplotlib(fig, format="png", dpi=DPI)
-
-
-def network_view(model):
-    fig = Figure(figsize=(6.4, 4.4), dpi=DPI)
-    ax = fig.add_axes((0.0, 0.0, 0.66, 0.93))
-    side = fig.add_axes((0.67, 0.03, 0.32, 0.9))
-    draw_network(model, ax, side)
-    _show(fig, "commsim-network")
-
-
-def members_chart(model):
-    fig, ax = _figure(6.0, 3.4)
-    draw_members(timeseries(model), ax)
-    _show(fig, "commsim-members")
-
-
-def flows_chart(model):
-    fig, ax = _figure(6.0, 3.4)
-    draw_flows(timeseries(model), ax)
-    _show(fig, "commsim-flows")
-
-
-def cost_chart(model):
-    fig, ax = _figure(6.0, 3.4)
-    draw_cost(model, timeseries(model), ax)
-    _show(fig, "commsim-cost")
-
-
-VIEWS = [network_view, members_chart, flows_chart, cost_chart]
+VIEWS = (NetworkView, MembersChart, FlowsChart, CostChart)
