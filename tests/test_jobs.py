@@ -110,8 +110,6 @@ def test_a_damaged_finished_run_is_redone_and_named(tmp_path, caplog):
 @pytest.mark.parametrize("code, words", [(28, "the disk is full"), (13, "it is not writable"),
                                          (30, "the file system is read-only")])
 def test_a_write_that_fails_leaves_no_outputs_and_says_why(tmp_path, monkeypatch, code, words):
-    import errno as _errno  # noqa: F401
-
     from experiments import outputs
     from experiments.outputs import OutputError
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from experiments.locking import BusyError, hold
+from experiments.locking import hold
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -157,7 +157,6 @@ def test_no_plan_of_the_default_comparison_moves_dau_by_more_than_about_60_perce
     """The brief: "at the defaults, no single plan in the default comparison should move DAU by more
     than about +60%" (wave 1: +664% for points, +275% for content)."""
     from experiments.settings import model_config
-    from experiments.overrides import model_overrides  # noqa: F401  (compose as the comparison does)
 
     from conftest import composed
 

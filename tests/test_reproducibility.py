@@ -4,7 +4,6 @@ import random
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from agents import activity
 from sim import CommunityModel, simulate
