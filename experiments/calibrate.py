@@ -31,12 +31,11 @@ import hydra
 import numpy as np
 import pandas as pd
 import yaml
-from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from experiments.locking import hold
 from experiments.outputs import DONE, atomic_write
-from experiments.run import quiet_libraries, report_user_errors
+from experiments.run import hydra_app, report_user_errors
 from experiments.settings import load, register_configs
 from sim.calibrated import flatten, set_dotted
 from sim.defaults import deep_merge
@@ -247,9 +246,8 @@ def _spec(c, read, activity, train, horizon, cut_off, twin, params, draws, post_
 
 @hydra.main(version_base="1.3", config_path="../configs", config_name="calibrate")
 def main(cfg: DictConfig) -> None:
-    quiet_libraries()
-    out_dir = Path(HydraConfig.get().runtime.output_dir)
-    report = report_user_errors(lambda: calibrate(cfg, out_dir, list(HydraConfig.get().overrides.task)))
+    out_dir, overrides = hydra_app()
+    report = report_user_errors(lambda: calibrate(cfg, out_dir, overrides))
     print(f"report: {report}")
 
 

@@ -35,6 +35,8 @@ COMMANDS = {
     "config": ("experiments.run", "one run of one plan"),
     "compare": ("experiments.compare", "paired comparison of scenarios, with a report"),
     "calibrate": ("experiments.calibrate", "fit the model to a community's activity log"),
+    "sensitivity": ("experiments.sensitivity", "which parameters drive a KPI or a plan's effect (Morris / Sobol)"),
+    "optimize": ("experiments.optimize", "search plans for the cost / effect Pareto front under a budget"),
 }
 
 
@@ -286,8 +288,8 @@ def help_text(config_name: str) -> str:
     """Every key of the command, with default, meaning and allowed range."""
     import dataclasses
 
-    from experiments.settings import CalibrateSettings, CompareSettings, LogColumns, OutputSettings, Settings, \
-        TargetWeights
+    from experiments.settings import CalibrateSettings, CompareSettings, LogColumns, OptimizeSettings, \
+        OutputSettings, SensitivitySettings, Settings, TargetWeights
     from sim.calendar import CalendarConfig
     from sim.config import NETWORK_KINDS, Config, PlanConfig, PopulationConfig
     from sim.day import DAY_PLAN, strategy_names, strategy_params
@@ -326,5 +328,9 @@ def help_text(config_name: str) -> str:
     if config_name == "calibrate":
         section("calibrate", declared(CalibrateSettings, "calibrate") + declared(LogColumns, "calibrate.columns")
                 + declared(TargetWeights, "calibrate.weights"))
+    if config_name == "sensitivity":
+        section("sensitivity", declared(SensitivitySettings, "sensitivity"))
+    if config_name == "optimize":
+        section("optimize", declared(OptimizeSettings, "optimize"))
     lines.append("Hydra's own flags (--cfg job, --info, --hydra-help) work as usual. Docs: README.md, docs/.")
     return "\n".join(lines)

@@ -28,7 +28,7 @@ from experiments.jobs import Job, run_jobs
 from experiments.locking import hold
 from experiments.outputs import config_hash
 from experiments.overrides import model_overrides
-from experiments.run import quiet_libraries, report_user_errors
+from experiments.run import compose_run, hydra_app, report_user_errors
 from experiments.settings import CompareSettings, load, model_config, register_configs
 from sim.errors import ConfigError
 
@@ -165,11 +165,63 @@ def compare(cfg: DictConfig, report_dir: Path, base_overrides: list[str], compos
         with open_dict(cfg):
             del cfg["hydra"]
     config, settings = load(cfg)
-    jobs = plan_jobs(settings.compare, base_overrides, compose, report_dir / "runs")
+    spec = settings.compare
+    jobs = plan_jobs(spec, base_overrides, compose, report_dir / "runs")
     with hold(report_dir, "comparison"):
-        run_jobs(jobs, settings.compare.jobs, progress=settings.progress)
+        run_jobs(jobs, spec.jobs, progress=settings.progress)
+        adaptive = None
+        if spec.target_halfwidth is not None:
+            spec, jobs, adaptive = add_replicates(spec, jobs, base_overrides, compose, report_dir, settings.progress)
         configs = {job.tags["scenario"]: job.config for job in jobs}
-        return write_report(config, settings.compare, load_runs(jobs), report_dir, configs)
+        return write_report(config, spec, load_runs(jobs), report_dir, configs, adaptive=adaptive)
+
+
+def headline_halfwidths(spec: CompareSettings, jobs: list[Job]) -> dict[str, float]:
+    """Half the width of the 95% paired interval of each scenario's headline KPI minus the baseline's."""
+    from experiments.stats import paired_difference
+
+    kpi = spec.kpis[0]
+    values: dict[str, dict[int, float]] = {}
+    for job in jobs:
+        summary = json.loads((job.out_dir / "summary.json").read_text())
+        value = summary.get(kpi)
+        values.setdefault(job.tags["scenario"], {})[job.tags["seed"]] = float("nan") if value is None else float(value)
+    base = values[spec.baseline]
+    out = {}
+    for scenario, by_seed in values.items():
+        if scenario == spec.baseline:
+            continue
+        seeds = sorted(by_seed)
+        diff = paired_difference([by_seed[s] for s in seeds], [base[s] for s in seeds])
+        out[scenario] = (diff.high - diff.low) / 2
+    return out
+
+
+def add_replicates(spec: CompareSettings, jobs: list[Job], base_overrides: list[str], compose, report_dir: Path,
+                   progress: str):
+    """``compare.target_halfwidth``: add paired replicates (all scenarios, the next seeds) until every
+    headline interval is that narrow or ``max_replicates`` is reached. The number added each round is
+    the square-root law's estimate (half-width ~ 1/sqrt(n)), at most doubling, so a few rounds suffice."""
+    import dataclasses
+    import math
+
+    rounds = []
+    while True:
+        widths = headline_halfwidths(spec, jobs)
+        worst = max(widths.values(), default=0.0)
+        rounds.append({"replicates": spec.replicates, "widest": worst})
+        if not math.isfinite(worst) or worst <= spec.target_halfwidth or spec.replicates >= spec.max_replicates:
+            break
+        wanted = math.ceil(spec.replicates * (worst / spec.target_halfwidth) ** 2)
+        n = min(spec.max_replicates, max(spec.replicates + 1, min(wanted, 2 * spec.replicates)))
+        log.info("headline interval +/-%.3g is wider than the target +/-%.3g: %d -> %d replicates", worst,
+                 spec.target_halfwidth, spec.replicates, n)
+        spec = dataclasses.replace(spec, replicates=n)
+        jobs = plan_jobs(spec, base_overrides, compose, report_dir / "runs")
+        run_jobs(jobs, spec.jobs, progress=progress)
+    reached = math.isfinite(worst) and worst <= spec.target_halfwidth
+    return spec, jobs, {"target": spec.target_halfwidth, "reached": reached, "replicates": spec.replicates,
+                        "cap": spec.max_replicates, "widest": worst, "widths": widths, "rounds": rounds}
 
 
 def _base_overrides() -> list[str]:
@@ -179,12 +231,8 @@ def _base_overrides() -> list[str]:
 
 @hydra.main(version_base="1.3", config_path="../configs", config_name="compare")
 def main(cfg: DictConfig) -> None:
-    quiet_libraries()
-    report_dir = Path(HydraConfig.get().runtime.output_dir)
-
-    def compose(overrides):
-        return hydra.compose(config_name="config", overrides=overrides)
-
+    report_dir, _ = hydra_app()
+    compose = compose_run
     params = HydraConfig.get().sweeper.get("params")
     report = report_user_errors(lambda: compare(cfg, report_dir, _base_overrides(), compose,
                                                 dict(params) if params else None))

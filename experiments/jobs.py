@@ -58,6 +58,7 @@ class Job:
     tags: dict = field(default_factory=dict)
     outputs: frozenset = frozenset()  # optional outputs asked for (OPTIONAL_OUTPUTS)
     measure: dict | None = None  # a calibration's run: {"first": day, "days": n, "daily": bool}
+    figures: bool = True  # draw the run's figures (many-run analyses that read only summaries skip them)
 
     def __post_init__(self):
         self.out_dir = Path(self.out_dir)
@@ -97,7 +98,7 @@ def finished_job(out_dir: Path) -> Job | None:
 
 
 def execute(config: Config, out_dir: Path, progress: str = "never", outputs=frozenset(),
-            measure: dict | None = None) -> dict:
+            measure: dict | None = None, figures: bool = True) -> dict:
     """Simulate one config and write its run directory; returns the summary. With ``measure``
     (a calibration's run) the targets of experiments/calibration/targets.py are measured on the
     run's activity log and written to measure.json, and no figures are drawn."""
@@ -109,7 +110,7 @@ def execute(config: Config, out_dir: Path, progress: str = "never", outputs=froz
         from experiments.calibration.targets import measure as measure_targets
 
         measured = measure_targets(result.activity_log, measure["first"], measure["days"], measure.get("daily", False))
-    write_run(result, out_dir, time.perf_counter() - start, figures=not measure, measured=measured)
+    write_run(result, out_dir, time.perf_counter() - start, figures=figures and not measure, measured=measured)
     return result.summary
 
 
@@ -137,8 +138,8 @@ def die_with_parent(parent: int) -> None:
 
 
 def _execute_jobs(batch: list[tuple]) -> int:  # in a worker process: several small runs per task
-    for config, out_dir, outputs, measure in batch:
-        execute(config, Path(out_dir), outputs=outputs, measure=measure)
+    for config, out_dir, outputs, measure, figures in batch:
+        execute(config, Path(out_dir), outputs=outputs, measure=measure, figures=figures)
     return len(batch)
 
 
@@ -193,7 +194,7 @@ class Runner:
         bar = Progress(len(todo), progress, unit="runs")
         if self.workers == 1 or len(todo) == 1:
             for i, job in enumerate(todo, 1):
-                execute(job.config, job.out_dir, outputs=job.outputs, measure=job.measure)
+                execute(job.config, job.out_dir, outputs=job.outputs, measure=job.measure, figures=job.figures)
                 bar.update(i, job.label)
         else:
             self._run_in_pool(todo, bar)
@@ -204,7 +205,7 @@ class Runner:
         pool = self._workers_pool()
         size = max(1, min(16, len(todo) // (self.workers * 4)))  # batch small runs: fewer round trips
         batches = [todo[i:i + size] for i in range(0, len(todo), size)]
-        pending = {pool.submit(_execute_jobs, [(j.config, str(j.out_dir), j.outputs, j.measure) for j in batch]): batch
+        pending = {pool.submit(_execute_jobs, [(j.config, str(j.out_dir), j.outputs, j.measure, j.figures) for j in batch]): batch
                    for batch in batches}
         done_count = 0
         while pending:

@@ -86,11 +86,15 @@ def tables() -> dict[str, str]:
         if dataclasses.fields(params):
             out[f"strategy:{name}"] = table(params, f"strategies.{name}")
     out["demo:levers"] = levers_table()
-    from experiments.settings import CalibrateSettings, LogColumns, TargetWeights
+    from experiments.settings import (CalibrateSettings, CompareSettings, LogColumns, OptimizeSettings,
+                                      SensitivitySettings, TargetWeights)
 
     out["calibrate"] = table(CalibrateSettings, "calibrate", full=False)
     out["calibrate_columns"] = table(LogColumns, "calibrate.columns", full=False)
     out["calibrate_weights"] = table(TargetWeights, "calibrate.weights", full=False)
+    out["sensitivity"] = table(SensitivitySettings, "sensitivity", full=False)
+    out["optimize"] = table(OptimizeSettings, "optimize", full=False)
+    out["compare"] = table(CompareSettings, "compare", full=False)
     return out
 
 
@@ -128,7 +132,8 @@ def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     generated = tables()
     stale = []
-    for doc in ("docs/model.md", "docs/strategies.md", "docs/metrics.md", "docs/classroom.md", "docs/calibration.md"):
+    for doc in ("docs/model.md", "docs/strategies.md", "docs/metrics.md", "docs/classroom.md", "docs/calibration.md",
+                "docs/decisions.md"):
         path = ROOT / doc
         text = path.read_text()
         new = render(text, generated)

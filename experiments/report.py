@@ -242,10 +242,23 @@ def assumptions(configs: dict, twin: dict | None = None) -> list[str]:
     return lines + [""]
 
 
-def write_report(config, spec, data, report_dir: Path, configs: dict | None = None) -> Path:
+def adaptive_words(adaptive: dict, primary: str) -> str:
+    """One sentence on what ``compare.target_halfwidth`` reached."""
+    steps = " -> ".join(str(r["replicates"]) for r in adaptive["rounds"])
+    if adaptive["reached"]:
+        return (f"Replicates were added until every scenario's interval of {_label(primary)} against the baseline was "
+                f"at most +/-{adaptive['target']:g} (`compare.target_halfwidth`): **reached** with "
+                f"{adaptive['replicates']} replicates (widest +/-{adaptive['widest']:.3g}; rounds {steps}).  ")
+    return (f"Replicates were added towards an interval of +/-{adaptive['target']:g} on {_label(primary)} "
+            f"(`compare.target_halfwidth`) but the cap of {adaptive['cap']} replicates (`compare.max_replicates`) was "
+            f"reached first: **not reached**, the widest interval is +/-{adaptive['widest']:.3g} (rounds {steps}).  ")
+
+
+def write_report(config, spec, data, report_dir: Path, configs: dict | None = None, adaptive: dict | None = None) -> Path:
     """The report of comparison ``spec`` (``experiments.settings.CompareSettings``) over the runs
     in ``data``; ``config`` is the comparison's base model config (network, days); ``configs``
-    maps each scenario to one of its runs' model configs (for the assumptions section)."""
+    maps each scenario to one of its runs' model configs (for the assumptions section);
+    ``adaptive``: what ``compare.target_halfwidth`` reached (:func:`experiments.compare.add_replicates`)."""
     scenarios = list(spec.scenarios)
     kpis = list(spec.kpis)
     primary = kpis[0]
@@ -277,6 +290,7 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
         f"Each scenario ran {spec.replicates} times (replicate seeds {seeds}), the same seeds for every "
         f"scenario, so each plan is compared with the baseline on identical simulated communities "
         f"(paired comparison with common random numbers).  ",
+        *([adaptive_words(adaptive, primary)] if adaptive else []),
         community,
         "",
         "How to read this: numbers are means over replicates; brackets are 95% confidence intervals "

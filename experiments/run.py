@@ -31,6 +31,17 @@ def quiet_libraries() -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+def hydra_app() -> tuple[Path, list[str]]:
+    """Inside a command's Hydra main: quiet the libraries; its output directory and command-line overrides."""
+    quiet_libraries()
+    return Path(HydraConfig.get().runtime.output_dir), list(HydraConfig.get().overrides.task)
+
+
+def compose_run(overrides: list[str]):
+    """configs/config.yaml with these overrides, inside a running Hydra app (a scenario, a plan)."""
+    return hydra.compose(config_name="config", overrides=overrides)
+
+
 register_configs()
 
 

@@ -41,6 +41,11 @@ class CompareSettings:
         None, "scenario name -> Hydra overrides, e.g. {kol: [plan=kol_seeding]}", factory=dict)
     replicates: int = param(5, "replicate seeds per scenario, shared by all scenarios (at least 2)", ge=1, le=10_000)
     first_seed: int = param(0, "replicate seeds are first_seed, first_seed + 1, ...", ge=0)
+    target_halfwidth: Optional[float] = param(None, "keep adding paired replicates until the 95% interval of every "
+                                              "scenario's headline difference from the baseline is at most this "
+                                              "wide on each side (in the headline KPI's unit), or max_replicates "
+                                              "is reached; null: exactly `replicates`", gt=0)
+    max_replicates: int = param(50, "the cap of target_halfwidth's replicates", ge=2, le=10_000)
     jobs: int = param(1, "runs in parallel (processes)", ge=1)
     kpis: list[str] = param(None, "summary KPIs in the report (docs/metrics.md); the first is the headline",
                             factory=lambda: list(DEFAULT_KPIS))
@@ -54,6 +59,9 @@ class CompareSettings:
             problems.append(f"baseline: {self.baseline!r} is not one of the scenarios ({', '.join(self.scenarios)})")
         if not self.kpis:
             problems.append("kpis: empty; list at least one KPI (the first is the headline)")
+        if self.target_halfwidth is not None and self.max_replicates < self.replicates:
+            problems.append(f"max_replicates: {self.max_replicates} is below replicates ({self.replicates}); "
+                            f"target_halfwidth adds replicates up to max_replicates")
         for label, name in [("name", self.name)] + [(f"scenarios.{s}", s) for s in self.scenarios]:
             if not NAME.fullmatch(name) or name in (".", ".."):
                 problems.append(f"{label}: {name!r} must be a plain name (letters, digits, _ . -): it names a folder")
@@ -61,6 +69,17 @@ class CompareSettings:
             if kpi not in KPIS:
                 problems.append(f"kpis[{i}]: unknown KPI {kpi!r}; available: {', '.join(KPIS)}")
         return problems
+
+
+def range_problems(label: str, entries) -> list[str]:
+    """Problems of a list of ``[key, low, high]`` triples (calibration priors, sensitivity ranges)."""
+    problems = []
+    for i, entry in enumerate(entries):
+        ok = isinstance(entry, (list, tuple)) and len(entry) == 3 and isinstance(entry[0], str) and all(
+            isinstance(x, (int, float)) and not isinstance(x, bool) for x in entry[1:])
+        if not ok:
+            problems.append(f"{label}[{i}]: {entry!r} must be [key, low, high], e.g. [behaviour.activity.base,-5,-0.5]")
+    return problems
 
 
 CALIBRATION_CANDIDATES = [
@@ -143,15 +162,91 @@ class CalibrateSettings:
 
     def check(self) -> list[str]:
         problems = []
-        for i, entry in enumerate(self.priors):
-            ok = isinstance(entry, (list, tuple)) and len(entry) == 3 and isinstance(entry[0], str) and all(
-                isinstance(x, (int, float)) and not isinstance(x, bool) for x in entry[1:])
-            if not ok:
-                problems.append(f"priors[{i}]: {entry!r} must be [key, low, high], e.g. "
-                                f"[behaviour.activity.base,-5,-0.5]")
+        problems += range_problems("priors", self.priors)
         if not any(v > 0 for v in vars(self.weights).values()):
             problems.append("weights: every weight is 0; the fit needs at least one target")
         return problems
+
+
+@dataclass
+class SensitivitySettings:
+    method: str = param("morris", "morris (screening: mu_star, sigma) or sobol (variance shares: S1, ST)",
+                        choices=("morris", "sobol"))
+    kpi: str = param("mean_dau_last30", "the summary KPI analysed (docs/metrics.md)")
+    effect_of: Optional[str] = param(None, "analyse this plan's paired effect on the KPI against the command's plan "
+                                     "(e.g. content: plan=content minus plan=baseline, same seeds) instead of the "
+                                     "KPI itself")
+    parameters: list[str] = param(None, "the parameters varied within their plausible ranges; patterns such as "
+                                  "behaviour.churn.* stand for every match that declares a range (empty: "
+                                  "behaviour.* and population.*)", factory=list)
+    ranges: list[list] = param(None, "ranges replacing the declared plausible ones, as [key, low, high] triples",
+                               factory=list)
+    trajectories: int = param(10, "Morris trajectories (each costs parameters + 1 points)", ge=2, le=1000)
+    levels: int = param(4, "Morris grid levels", ge=2, le=20)
+    samples: int = param(64, "Sobol base samples N (a power of 2; costs N x (parameters + 2) points)", ge=8,
+                         le=65_536)
+    replicates: int = param(3, "seeds per point, the same seeds at every point (common random numbers); the "
+                            "KPI is averaged over them", ge=1, le=100)
+    first_seed: int = param(0, "replicate seeds are first_seed, first_seed + 1, ...", ge=0)
+    jobs: int = param(2, "runs in parallel (processes)", ge=1)
+    seed: int = param(0, "seed of the sampling design", ge=0)
+    name: str = param("${sensitivity_name:${sensitivity.method},${sensitivity.kpi},${sensitivity.effect_of}}",
+                      "name of the analysis; it lands in results/sensitivity/<name>/ (default: method-kpi"
+                      "[-effect-<plan>])")
+
+    def check(self) -> list[str]:
+        problems = []
+        if self.kpi not in KPIS:
+            problems.append(f"kpi: unknown KPI {self.kpi!r}; available: {', '.join(KPIS)}")
+        problems += range_problems("ranges", self.ranges)
+        if self.method == "sobol" and self.samples & (self.samples - 1):
+            problems.append(f"samples: {self.samples} is not a power of 2 (Sobol sequences need one: 32, 64, 128 ...)")
+        if not NAME.fullmatch(self.name):
+            problems.append(f"name: {self.name!r} must be a plain name (letters, digits, _ . -): it names a folder")
+        return problems
+
+
+@dataclass
+class OptimizeSettings:
+    budget: float = param(20_000.0, "the money a plan may spend over the run; every candidate runs under it "
+                          "(plan.budget), so none overspends", gt=0, unit="currency")
+    trials: int = param(60, "candidate plans evaluated (a re-run with more trials continues the search)", ge=2,
+                        le=100_000)
+    kpi: str = param("mean_dau_last30", "the outcome maximised: the paired difference of this KPI against the "
+                     "baseline plan")
+    strategies: list[str] = param(None, "strategies the search may switch on", factory=lambda: [
+        "content", "events", "incentive", "kol", "referral", "winback"])
+    replicates: int = param(3, "seeds per candidate, the same for every candidate and the baseline (CRN)", ge=2,
+                            le=100)
+    first_seed: int = param(0, "replicate seeds are first_seed, first_seed + 1, ...", ge=0)
+    confirm_replicates: int = param(10, "fresh seeds the recommended plan is re-run on for its reported interval "
+                                    "(not the seeds it was picked on)", ge=2, le=1000)
+    sampler: str = param("nsga2", "Optuna's multi-objective sampler: nsga2 or tpe", choices=("nsga2", "tpe"))
+    jobs: int = param(2, "runs in parallel (processes); candidates are asked in batches of this many", ge=1)
+    seed: int = param(0, "seed of the search", ge=0)
+    name: str = param("${optimize_name:${optimize.budget}}", "name of the search; it lands in "
+                      "results/optimize/<name>/ (default: budget-<budget>)")
+
+    def check(self) -> list[str]:
+        problems = []
+        if self.kpi not in KPIS:
+            problems.append(f"kpi: unknown KPI {self.kpi!r}; available: {', '.join(KPIS)}")
+        from strategies.registry import available
+
+        for i, name in enumerate(self.strategies):
+            if name not in SEARCHABLE:
+                problems.append(f"strategies[{i}]: {name!r} cannot be searched; searchable: {', '.join(SEARCHABLE)}")
+            elif name not in available():
+                problems.append(f"strategies[{i}]: strategy {name!r} is not available")
+        if not self.strategies:
+            problems.append("strategies: empty; list at least one strategy the search may switch on")
+        if not NAME.fullmatch(self.name):
+            problems.append(f"name: {self.name!r} must be a plain name (letters, digits, _ . -): it names a folder")
+        return problems
+
+
+# the strategies the optimiser knows how to parametrise (experiments/optimize.py: SPACE)
+SEARCHABLE = ("content", "events", "incentive", "kol", "referral", "winback")
 
 
 @dataclass
@@ -169,6 +264,8 @@ class Settings:
     compare: CompareSettings = field(default_factory=CompareSettings)
     outputs: OutputSettings = field(default_factory=OutputSettings)
     calibrate: CalibrateSettings = field(default_factory=CalibrateSettings)
+    sensitivity: SensitivitySettings = field(default_factory=SensitivitySettings)
+    optimize: OptimizeSettings = field(default_factory=OptimizeSettings)
 
 
 SETTINGS_KEYS = tuple(f.name for f in dataclasses.fields(Settings))
@@ -201,6 +298,16 @@ def adhoc_name(scenarios) -> str:
     return "adhoc-" + hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:8]
 
 
+def sensitivity_name(method, kpi, effect_of) -> str:
+    """The default name of a sensitivity analysis: ``morris-mean_dau_last30[-effect-content]``."""
+    return f"{method}-{kpi}" + (f"-effect-{effect_of}" if effect_of not in (None, "", "None") else "")
+
+
+def optimize_name(budget) -> str:
+    """The default name of a budget search: ``budget-20000``."""
+    return f"budget-{float(budget):g}"
+
+
 def register_configs() -> None:
     """Register the schemas with Hydra's ConfigStore (idempotent)."""
     from hydra.core.config_store import ConfigStore
@@ -208,6 +315,8 @@ def register_configs() -> None:
     from omegaconf import OmegaConf
 
     OmegaConf.register_new_resolver("adhoc_name", adhoc_name, replace=True)
+    OmegaConf.register_new_resolver("sensitivity_name", sensitivity_name, replace=True)
+    OmegaConf.register_new_resolver("optimize_name", optimize_name, replace=True)
     cs = ConfigStore.instance()
     cs.store(name="base_config", node=AppConfig)
     for kind, cls in NETWORK_KINDS.items():

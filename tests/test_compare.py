@@ -58,3 +58,21 @@ def test_cli_smoke_and_unknown_experiment(tmp_path):
     res = cli("experiments.compare", "experiment=no_such_thing", f"hydra.run.dir={tmp_path / 'a'}")
     assert res.returncode != 0
     assert "no_such_thing" in res.stderr and "default_comparison" in res.stderr, "lists the available ones"
+
+
+def test_target_halfwidth_adds_paired_replicates_until_reached(tmp_path):
+    small = ["days=30", "network.n=600", "compare.replicates=2", TINY[-1], "progress=never"]
+    report = compare_here(tmp_path / "wide", *small, "compare.target_halfwidth=1e9").read_text()
+    assert "**reached** with 2 replicates" in report  # wide enough already: nothing added
+    report = compare_here(tmp_path / "tight", *small, "compare.target_halfwidth=1e-9",
+                          "compare.max_replicates=5").read_text()
+    assert "**not reached**" in report and "rounds 2 -> 4 -> 5" in report
+    runs = pd.read_csv(tmp_path / "tight" / "runs.csv")
+    assert sorted(runs.groupby("scenario").seed.apply(list).tolist()) == [[0, 1, 2, 3, 4]] * 2, "paired seeds"
+    assert "Each scenario ran 5 times" in report
+
+
+def test_target_halfwidth_cap_below_replicates_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="max_replicates: 2 is below replicates"):
+        compare_here(tmp_path, "days=10", "compare.replicates=3", TINY[-1], "compare.target_halfwidth=1",
+                     "compare.max_replicates=2")

@@ -18,7 +18,8 @@ import pytest
 from experiments.cli import check_command_line
 
 ROOT = Path(__file__).resolve().parents[1]
-HYDRA_APPS = {"experiments.run": "config", "experiments.compare": "compare", "experiments.calibrate": "calibrate"}
+HYDRA_APPS = {"experiments.run": "config", "experiments.compare": "compare", "experiments.calibrate": "calibrate",
+              "experiments.sensitivity": "sensitivity", "experiments.optimize": "optimize"}
 PLACEHOLDERS = {
     "my_community_log.csv": "data/collegemsg/CollegeMsg.txt.gz", "my_log.csv": "data/collegemsg/CollegeMsg.txt.gz",
     "crm_export.csv": "data/collegemsg/CollegeMsg.txt.gz", "data/my_community.csv": "{edges}",

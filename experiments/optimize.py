@@ -1,0 +1,260 @@
+"""``python -m experiments.optimize``: the plans worth their money under a budget (Optuna, multi-objective).
+
+    python -m experiments.optimize optimize.budget=20000 optimize.trials=60
+
+Searches strategy mixes and their levers -- which strategies, posts per week, event cadence,
+points per action, number and choice of KOLs, referral reward, win-back threshold -- for the
+front of plans that no other plan beats on both cost (lower is better: mean spend plus the points
+still owed at the end, the incentive plan's liability, which a plan must pay one day) and effect
+(the paired difference of ``optimize.kpi`` against the baseline plan, higher is better). Every
+candidate runs under ``plan.budget = optimize.budget``, so none can overspend, on the same
+replicate seeds as the baseline (common random numbers). Each lever's range is its declared
+plausible range (strategies/*.py).
+
+The study lives in a journal file (``study.journal``, not SQLite), and every run in its own
+directory named by its config hash, so an interrupted search resumes where it stopped and a
+re-run with more trials continues it. The recommended plan -- the front point with the largest
+effect whose interval excludes zero -- is re-run on fresh seeds (``optimize.confirm_replicates``)
+so that its interval is not flattered by having been picked as the best of many.
+
+Writes ``trials.csv``, ``pareto.csv`` (``cost``, the KPI by its name, ``difference``,
+``difference_low``, ``difference_high``, ``plan``, ``overrides``), ``figures/pareto.png``,
+``report.md`` and ``DONE`` last.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import hydra
+import numpy as np
+import pandas as pd
+from omegaconf import DictConfig
+
+from experiments.jobs import Job, Runner
+from experiments.locking import hold
+from experiments.outputs import DONE, atomic_write, config_hash
+from experiments.run import hydra_app, report_user_errors
+from experiments.settings import load
+from experiments.stats import paired_difference
+from sim.calibrated import set_dotted
+from sim.config import to_dict, validate
+
+CONFIRM_SEED_OFFSET = 10_000  # confirmation seeds start here: never the seeds the search saw
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One searchable lever of a strategy: config keys set to one value, its range from the declaration."""
+
+    keys: tuple[str, ...]
+    words: str  # how the plan reads: "{v:g} posts a week"
+    choices: tuple = ()
+
+
+SPACE: dict[str, tuple[Lever, ...]] = {
+    "content": (Lever(("strategies.content.posts_per_week",), "{v:g} posts a week"),),
+    "events": (Lever(("strategies.events.every_days",), "an event every {v} days"),),
+    "incentive": (Lever(("strategies.incentive.points_per_action",), "{v:g} points per action"),),
+    "kol": (Lever(("strategies.kol.k",), "{v} KOL(s)"),
+            Lever(("strategies.kol.method",), "chosen by {v}", choices=("random", "degree", "pagerank", "kcore"))),
+    "referral": (Lever(("strategies.referral.inviter_reward", "strategies.referral.invitee_reward"),
+                       "a referral reward of {v:g} each side"),),
+    "winback": (Lever(("strategies.winback.dormant_days",), "win-back after {v} dormant days"),),
+}
+
+
+def suggest(trial, names: list[str]) -> dict:
+    """The trial's plan: {"strategies": [...], "values": {key: value}} (Optuna's define-by-run)."""
+    from experiments.sensitivity import parameter_declarations
+
+    infos = parameter_declarations()
+    chosen, values = [], {}
+    for name in names:
+        if not trial.suggest_categorical(f"use_{name}", [False, True]):
+            continue
+        chosen.append(name)
+        for lever in SPACE[name]:
+            key = lever.keys[0]
+            if lever.choices:
+                value = trial.suggest_categorical(key, list(lever.choices))
+            else:
+                info = infos[key]
+                low, high = info.plausible
+                if info.type is int:
+                    value = trial.suggest_int(key, int(low), int(high), log=low > 0 and high / low >= 20)
+                else:
+                    value = trial.suggest_float(key, float(low), float(high), log=low > 0 and high / low >= 20)
+                    value = round(value, 2)
+            for k in lever.keys:
+                values[k] = value
+    return {"strategies": chosen, "values": values}
+
+
+def describe(plan: dict) -> str:
+    """A plan in words: "content (7 posts a week) + kol (12 KOLs, chosen by pagerank)"."""
+    if not plan["strategies"]:
+        return "no strategy (the baseline)"
+    parts = []
+    for name in plan["strategies"]:
+        words = [lever.words.format(v=plan["values"][lever.keys[0]]) for lever in SPACE[name]]
+        parts.append(f"{name} ({', '.join(words)})")
+    return " + ".join(parts)
+
+
+def overrides_of(plan: dict, budget: float) -> list[str]:
+    """The plan as Hydra overrides a user can pass to run or compare."""
+    out = [f"plan.strategies=[{','.join(plan['strategies'])}]", f"plan.budget={budget:g}"]
+    out += [f"{key}={value}" for key, value in plan["values"].items()]
+    return out
+
+
+def candidate_config(base: dict, plan: dict, budget: float, seed: int):
+    cfg = json.loads(json.dumps(base))
+    cfg["plan"]["strategies"] = list(plan["strategies"])
+    cfg["plan"]["name"] = "+".join(plan["strategies"]) or "baseline"
+    cfg["plan"]["budget"] = float(budget)
+    for key, value in plan["values"].items():
+        set_dotted(cfg, key, value)
+    cfg["seed"] = int(seed)
+    return validate(cfg)
+
+
+def jobs_for(base: dict, plan: dict, budget: float | None, seeds: list[int], root: Path) -> list[Job]:
+    out = []
+    for seed in seeds:
+        if budget is None:  # the baseline: no strategy, no budget
+            cfg = json.loads(json.dumps(base))
+            cfg["plan"].update(strategies=[], name="baseline", budget=None)
+            cfg["seed"] = int(seed)
+            config = validate(cfg)
+        else:
+            config = candidate_config(base, plan, budget, seed)
+        out.append(Job(config, root / "runs" / config_hash(config), figures=False))
+    return out
+
+
+def summaries(jobs: list[Job]) -> list[dict]:
+    return [json.loads((job.out_dir / "summary.json").read_text()) for job in jobs]
+
+
+def evaluate(jobs: list[Job], baseline: list[dict], kpi: str) -> dict:
+    runs = summaries(jobs)
+    value = [float(r[kpi]) for r in runs]
+    diff = paired_difference(value, [float(b[kpi]) for b in baseline])
+    owed = [float(r["total_cost"]) + float(r.get("liability") or 0.0) for r in runs]
+    return {"cost": float(np.mean(owed)), "spent": float(np.mean([r["total_cost"] for r in runs])),
+            "max_spent": float(np.max([r["total_cost"] for r in runs])),
+            kpi: float(np.mean(value)), "difference": diff.mean, "difference_low": diff.low,
+            "difference_high": diff.high, "budget_ran_out": sum(r.get("budget_exhausted_day") is not None for r in runs)}
+
+
+def pareto_front(points: list[tuple[float, float]]) -> list[int]:
+    """Indices of the points no other point dominates (cost lower-or-equal and effect higher-or-equal,
+    one of them strictly)."""
+    front = []
+    for i, (ci, ei) in enumerate(points):
+        dominated = any((cj <= ci and ej >= ei) and (cj < ci or ej > ei) for j, (cj, ej) in enumerate(points) if j != i)
+        if not dominated:
+            front.append(i)
+    return front
+
+
+def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
+    """Run (or continue) the search and write its report; returns the report path."""
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+    from optuna.trial import TrialState
+
+    config, settings = load(cfg, overrides)
+    o = settings.optimize
+    base = to_dict(config)
+    seeds = list(range(o.first_seed, o.first_seed + o.replicates))
+    out_dir = Path(out_dir)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    with hold(out_dir, "budget search"), Runner(o.jobs) as runner:
+        (out_dir / DONE).unlink(missing_ok=True)
+        base_jobs = jobs_for(base, {}, None, seeds, out_dir)
+        runner.run(base_jobs, progress="never", quiet=True)
+        baseline = summaries(base_jobs)
+        storage = JournalStorage(JournalFileBackend(str(out_dir / "study.journal")))
+        if o.sampler == "nsga2":
+            sampler = optuna.samplers.NSGAIISampler(population_size=max(4, min(50, o.trials // 4)), seed=o.seed)
+        else:
+            sampler = optuna.samplers.TPESampler(seed=o.seed, multivariate=True, constant_liar=True)
+        study = optuna.create_study(study_name="plans", storage=storage, sampler=sampler,
+                                    directions=["minimize", "maximize"], load_if_exists=True)
+        for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING)):
+            study.tell(trial.number, state=TrialState.FAIL)  # interrupted last time; its finished runs are kept
+        batch = max(2, 2 * o.jobs)
+        while True:
+            done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+            if len(done) >= o.trials:
+                break
+            trials = [study.ask() for _ in range(min(batch, o.trials - len(done)))]
+            plans = [suggest(t, list(o.strategies)) for t in trials]
+            # a candidate with no strategy is the baseline itself: its runs are the baseline's
+            jobs = [jobs_for(base, plan, o.budget, seeds, out_dir) if plan["strategies"] else base_jobs
+                    for plan in plans]
+            runner.run([j for group in jobs for j in group], progress="never", quiet=True)
+            for trial, plan, group in zip(trials, plans, jobs):
+                result = evaluate(group, baseline, o.kpi)
+                trial.set_user_attr("plan", plan)
+                trial.set_user_attr("result", result)
+                study.tell(trial, [result["cost"], result["difference"]])
+            print(f"[commsim] trials {len(done) + len(trials)}/{o.trials}", file=sys.stderr, flush=True)
+        complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        rows = []
+        for t in complete:
+            plan = t.user_attrs["plan"]
+            rows.append({"trial": t.number, **t.user_attrs["result"], "plan": describe(plan),
+                         "overrides": " ".join(overrides_of(plan, o.budget)), "_plan": plan})
+        trials_table = pd.DataFrame(rows)
+        front_index = pareto_front(list(zip(trials_table["cost"], trials_table["difference"])))
+        front = (trials_table.iloc[front_index].sort_values(["cost", "trial"])
+                 .drop_duplicates("overrides").reset_index(drop=True))  # a plan tried twice is one point
+        recommended, confirmed = _recommend(front, base, o, runner, out_dir)
+        public = [c for c in trials_table.columns if c != "_plan"]
+        atomic_write(out_dir / "trials.csv", lambda p: trials_table[public].round(4).to_csv(p, index=False))
+        pareto_cols = ["cost", o.kpi, "difference", "difference_low", "difference_high", "plan", "overrides",
+                       "trial", "spent", "max_spent", "budget_ran_out"]
+        atomic_write(out_dir / "pareto.csv", lambda p: front[pareto_cols].round(4).to_csv(p, index=False))
+        from experiments.optimize_report import write
+
+        report = write(out_dir, o, config, trials_table, front, recommended, confirmed, len(seeds))
+        atomic_write(out_dir / DONE, lambda p: p.write_text(json.dumps(
+            {"status": "finished", "kind": "optimize", "trials": len(complete)}) + "\n"))
+    return report
+
+
+def _recommend(front: pd.DataFrame, base: dict, o, runner, out_dir: Path):
+    """The front point with the largest effect whose interval excludes zero, re-run on fresh seeds."""
+    reliable = front[front["difference_low"] > 0]
+    if reliable.empty:
+        return None, None
+    pick = reliable.sort_values("difference", ascending=False).iloc[0]
+    seeds = list(range(CONFIRM_SEED_OFFSET + o.first_seed, CONFIRM_SEED_OFFSET + o.first_seed + o.confirm_replicates))
+    plan_jobs = jobs_for(base, pick["_plan"], o.budget, seeds, out_dir)
+    base_jobs = jobs_for(base, {}, None, seeds, out_dir)
+    runner.run(plan_jobs + base_jobs, progress="never", quiet=True)
+    confirmed = evaluate(plan_jobs, summaries(base_jobs), o.kpi)
+    confirmed["replicates"] = len(seeds)
+    return pick, confirmed
+
+
+@hydra.main(version_base="1.3", config_path="../configs", config_name="optimize")
+def main(cfg: DictConfig) -> None:
+    out_dir, overrides = hydra_app()
+    report = report_user_errors(lambda: optimize(cfg, out_dir, overrides))
+    print(f"report: {report}")
+
+
+if __name__ == "__main__":
+    from experiments.cli import preflight
+
+    preflight("optimize")
+    main()

@@ -1,0 +1,84 @@
+"""The report of a budget search: ``report.md`` and ``figures/pareto.png``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from experiments.outputs import atomic_write
+from sim.metrics import KPIS
+
+
+def figure(trials: pd.DataFrame, front: pd.DataFrame, recommended, budget: float, kpi: str, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 5))
+    ax.scatter(trials["cost"], trials["difference"], s=14, color="#c9ccd1", label="every plan tried")
+    err = [front["difference"] - front["difference_low"], front["difference_high"] - front["difference"]]
+    ax.errorbar(front["cost"], front["difference"], yerr=err, fmt="o-", color="#1d3557", ms=5, capsize=3,
+                label="the front (95% paired interval)")
+    if recommended is not None:
+        ax.scatter([recommended["cost"]], [recommended["difference"]], s=160, marker="*", color="#e76f51", zorder=4,
+                   label="recommended")
+    ax.axvline(budget, color="#d62828", ls="--", lw=1, label=f"budget {budget:,.0f}")
+    ax.axhline(0, color="#333", lw=0.8)
+    label = KPIS[kpi].label if kpi in KPIS else kpi
+    ax.set_xlabel("cost: mean spend plus points still owed at the end")
+    ax.set_ylabel(f"{label}: difference from the baseline")
+    ax.set_title("Cost and effect of the plans searched", fontsize=11)
+    ax.legend(fontsize=9, frameon=False, loc="best")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
+    plt.close(fig)
+
+
+def write(out_dir: Path, o, config, trials: pd.DataFrame, front: pd.DataFrame, recommended, confirmed,
+          replicates: int) -> Path:
+    figure(trials, front, recommended, o.budget, o.kpi, out_dir / "figures" / "pareto.png")
+    label = KPIS[o.kpi].label if o.kpi in KPIS else o.kpi
+    lines = [f"# What to do with {o.budget:,.0f}", ""]
+    lines.append(f"{len(trials)} plans searched ({o.sampler}, strategies: {', '.join(o.strategies)}), each on the same "
+                 f"{replicates} seeds as the baseline; outcome: **{label}** (`{o.kpi}`), as the paired difference "
+                 f"from the baseline plan; {config.days} days, network `{config.network.kind}`. Every plan ran "
+                 f"under a budget of {o.budget:,.0f}, so none spent more. Cost is what a plan spent plus the "
+                 f"points it still owes at the end (their money value): points are paid when redeemed, so a "
+                 f"points plan's spend alone understates it.")
+    lines.append("")
+    if recommended is None:
+        lines.append("**No plan beats the baseline reliably**: no point of the front has a 95% interval above zero. "
+                     "More replicates (`optimize.replicates`) or trials may find one; so far, spending does not "
+                     "clearly pay on this KPI.")
+    else:
+        lines.append(f"**Recommended: {recommended['plan']}.** On the search's seeds it cost {recommended['cost']:,.0f} "
+                     f"and changed {label.lower()} by {recommended['difference']:+.3g} "
+                     f"[{recommended['difference_low']:+.3g}, {recommended['difference_high']:+.3g}].")
+        lines.append(f"Re-run on {confirmed['replicates']} fresh seeds (not those it was picked on): cost "
+                     f"{confirmed['cost']:,.0f}, difference **{confirmed['difference']:+.3g}** "
+                     f"[{confirmed['difference_low']:+.3g}, {confirmed['difference_high']:+.3g}] (95% paired interval"
+                     f"{'; the interval now includes zero: treat the gain as unproven' if confirmed['difference_low'] <= 0 else ''}).")
+        lines.append("")
+        import shlex
+
+        from experiments.optimize import overrides_of
+
+        command = " ".join(shlex.quote(x) for x in overrides_of(recommended["_plan"], o.budget))
+        lines.append(f"Run it: `python -m experiments.run {command}`")
+    lines += ["", "![the front](figures/pareto.png)", "", "## The front", "",
+              "Plans that no other plan beats on both cost and effect, cheapest first:", ""]
+    lines.append("| cost | difference | 95% interval | cost per extra unit | plan |")
+    lines.append("|---|---|---|---|---|")
+    for row in front.itertuples():
+        per_unit = f"{row.cost / row.difference:,.0f}" if row.difference > 0 and row.cost > 0 else "-"
+        lines.append(f"| {row.cost:,.0f} | {row.difference:+.3g} | [{row.difference_low:+.3g}, "
+                     f"{row.difference_high:+.3g}] | {per_unit} | {row.plan} |")
+    lines += ["", "`pareto.csv` has the front with each plan as Hydra overrides, `trials.csv` every plan tried. "
+              "Intervals are for seed noise only, at the model's default (or calibrated) parameters."]
+    report = out_dir / "report.md"
+    atomic_write(report, lambda p: p.write_text("\n".join(lines) + "\n"))
+    return report

@@ -1,0 +1,283 @@
+"""``python -m experiments.sensitivity``: which assumptions drive a KPI, or a plan's effect (SALib).
+
+    python -m experiments.sensitivity sensitivity.method=morris sensitivity.kpi=mean_dau_last30 \\
+        'sensitivity.parameters=[behaviour.churn.hazard_dormant,strategies.content.posts_per_week]' plan=baseline
+    python -m experiments.sensitivity sensitivity.method=sobol sensitivity.effect_of=content
+
+Each parameter varies over its declared plausible range (:mod:`sim.params`; a log scale when the
+range spans a factor of 20 or more, as for calibration priors). Every design point runs on the
+same replicate seeds (common random numbers) and the KPI is averaged over them, so a parameter
+that cannot act on the KPI gives exactly the same runs and an index of 0. With ``effect_of=<plan>``
+the output is the paired difference plan minus the command's plan, seed by seed.
+
+Morris elementary effects are in KPI units per whole plausible range. Seed noise is measured,
+not assumed: each elementary effect is also computed seed by seed, and ``mu_star_noise`` is the
+standard error of ``mu_star`` that the seeds alone cause; a parameter whose ``mu_star`` is within
+twice that is flagged. Sobol indices are flagged when negative beyond their interval or when
+the interval is wider than the index, and the share of output variance that is seed noise is
+reported. Writes ``indices.csv``, ``points.csv``, ``figures/indices.png``, ``report.md`` and
+``DONE`` last.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import hydra
+import numpy as np
+import pandas as pd
+from omegaconf import DictConfig
+
+from experiments.calibration.priors import Prior, declarations
+from experiments.jobs import Job, Runner
+from experiments.locking import hold
+from experiments.outputs import DONE, atomic_write, config_hash
+from experiments.overrides import model_overrides
+from experiments.run import compose_run, hydra_app, report_user_errors
+from experiments.settings import load
+from sim.calibrated import set_dotted
+from sim.config import to_dict, validate
+from sim.errors import ConfigError
+from sim.metrics import KPIS
+from sim.params import declared
+
+
+def parameter_declarations() -> dict:
+    """Behaviour, population and strategy parameters by dotted key."""
+    from strategies.registry import available, get
+
+    infos = declarations()
+    for name in available():
+        infos.update({i.key: i for i in declared(get(name).Params, f"strategies.{name}")})
+    return infos
+
+
+def ranges_for(keys: list[str], given: dict) -> list[Prior]:
+    """The ranges the parameters vary over (as calibration priors: uniform, or log-uniform over wide ranges)."""
+    import fnmatch
+
+    infos = parameter_declarations()
+    if not keys:
+        keys = ["behaviour.*", "population.*"]
+    expanded = []
+    for key in keys:  # a pattern (behaviour.churn.*) stands for every parameter it matches that has a range
+        if any(c in key for c in "*?["):
+            found = [k for k, i in infos.items() if fnmatch.fnmatchcase(k, key) and i.numeric and i.plausible]
+            expanded += found or [key]
+        else:
+            expanded.append(key)
+    keys = list(dict.fromkeys(expanded))
+    out, problems = [], []
+    for key in keys:
+        info = infos.get(key)
+        if info is None or not info.numeric:
+            problems.append(f"sensitivity.parameters: {key!r} is not (or matches no) numeric behaviour, population or strategy "
+                            f"parameter (python -m experiments.sensitivity --help lists them)")
+            continue
+        low, high = given.get(key) or info.plausible or (None, None)
+        if low is None:
+            problems.append(f"sensitivity.parameters: {key} declares no plausible range; give one with "
+                            f"sensitivity.ranges=[[{key},low,high]]")
+            continue
+        if not (low < high) or not (info.allows(low) and info.allows(high)):
+            problems.append(f"sensitivity.ranges: [{low}, {high}] for {key} must be increasing and inside the "
+                            f"parameter's bounds{info.bounds_text()}")
+            continue
+        out.append(Prior(key, float(low), float(high), log=low > 0 and high / low >= 20, integer=info.type is int))
+    for key in given:
+        if key not in keys:
+            problems.append(f"sensitivity.ranges: {key} is not one of sensitivity.parameters")
+    if len(out) < 2 and not problems:
+        problems.append("sensitivity.parameters: at least two parameters are needed")
+    if problems:
+        raise ConfigError(problems)
+    return out
+
+
+def design(s, d: int) -> np.ndarray:
+    """The design in the unit cube: Morris trajectories or Saltelli's Sobol sample."""
+    problem = unit_problem(d)
+    if s.method == "morris":
+        from SALib.sample import morris
+
+        return morris.sample(problem, s.trajectories, num_levels=s.levels, seed=s.seed)
+    from SALib.sample import sobol
+
+    return sobol.sample(problem, s.samples, calc_second_order=False, seed=s.seed)
+
+
+def unit_problem(d: int) -> dict:
+    return {"num_vars": d, "names": [f"x{i}" for i in range(d)], "bounds": [[0.0, 1.0]] * d}
+
+
+def to_values(priors: list[Prior], u: np.ndarray) -> dict:
+    """A unit-cube point as parameter values."""
+    return {p.key: p.from_z(p.z_low + float(x) * (p.z_high - p.z_low)) for p, x in zip(priors, u)}
+
+
+def plan_runs(base: dict, other: dict | None, priors: list[Prior], points: np.ndarray, seeds: list[int],
+              root: Path) -> list[list[list[Job]]]:
+    """jobs[point][arm][seed]: arm 0 is the command's config, arm 1 the ``effect_of`` plan (if any)."""
+    out = []
+    for u in points:
+        values = to_values(priors, u)
+        arms = []
+        for tree in [base] + ([other] if other is not None else []):
+            row = []
+            for seed in seeds:
+                cfg = json.loads(json.dumps(tree))
+                for key, value in values.items():
+                    set_dotted(cfg, key, value)
+                cfg["seed"] = int(seed)
+                config = validate(cfg)
+                row.append(Job(config, root / "runs" / config_hash(config), figures=False))
+            arms.append(row)
+        out.append(arms)
+    return out
+
+
+def outputs_of(jobs, kpi: str) -> np.ndarray:
+    """(points, seeds) KPI values: the KPI, or the paired effect (arm 1 minus arm 0) seed by seed."""
+    def value(job):
+        v = json.loads((job.out_dir / "summary.json").read_text()).get(kpi)
+        return np.nan if v is None else float(v)
+
+    table = np.array([[[value(j) for j in arm] for arm in point] for point in jobs], float)
+    return table[:, 1, :] - table[:, 0, :] if table.shape[1] == 2 else table[:, 0, :]
+
+
+def morris_indices(priors, points: np.ndarray, y: np.ndarray, s) -> pd.DataFrame:
+    """SALib's Morris indices of the seed-averaged output, plus the seeds' own noise on mu_star."""
+    from SALib.analyze import morris
+
+    d = len(priors)
+    mean = np.nanmean(y, axis=1)
+    res = morris.analyze(unit_problem(d), points, mean, num_levels=s.levels, seed=s.seed)
+    ee = elementary_effects(points, y, d)  # (trajectories, d, seeds)
+    noise = np.nanstd(ee, axis=2, ddof=1) / np.sqrt(y.shape[1]) if y.shape[1] > 1 else np.full(ee.shape[:2], np.nan)
+    noise_of_mu_star = np.sqrt(np.nanmean(noise ** 2, axis=0) / ee.shape[0])
+    table = pd.DataFrame({
+        "parameter": [p.key for p in priors],
+        "mu_star": res["mu_star"], "mu_star_conf": res["mu_star_conf"], "sigma": res["sigma"], "mu": res["mu"],
+        "mu_star_noise": noise_of_mu_star,
+    })
+    table["low"] = [p.low for p in priors]
+    table["high"] = [p.high for p in priors]
+    table["scale"] = ["log" if p.log else "linear" for p in priors]
+    table["flag"] = np.where(table["mu_star"] <= 2 * table["mu_star_noise"], "within seed noise", "")
+    table.loc[(table["mu_star"] == 0) & (table["sigma"] == 0), "flag"] = "no effect (identical runs at every point)"
+    return table.sort_values("mu_star", ascending=False, ignore_index=True)
+
+
+def elementary_effects(points: np.ndarray, y: np.ndarray, d: int) -> np.ndarray:
+    """Elementary effects seed by seed: (trajectories, parameters, seeds), in output units per unit range."""
+    steps = points.reshape(-1, d + 1, d)
+    ys = y.reshape(-1, d + 1, y.shape[1])
+    out = np.zeros((steps.shape[0], d, y.shape[1]))
+    for t in range(steps.shape[0]):
+        for j in range(d):
+            move = steps[t, j + 1] - steps[t, j]
+            i = int(np.argmax(np.abs(move)))
+            out[t, i] = (ys[t, j + 1] - ys[t, j]) / move[i]
+    return out
+
+
+def sobol_indices(priors, y: np.ndarray, s) -> tuple[pd.DataFrame, float]:
+    """SALib's first-order and total indices of the seed-averaged output; the seed-noise share."""
+    from SALib.analyze import sobol
+
+    mean = np.nanmean(y, axis=1)
+    res = sobol.analyze(unit_problem(len(priors)), mean, calc_second_order=False, seed=s.seed)
+    table = pd.DataFrame({"parameter": [p.key for p in priors], "S1": res["S1"], "S1_conf": res["S1_conf"],
+                          "ST": res["ST"], "ST_conf": res["ST_conf"]})
+    table["low"] = [p.low for p in priors]
+    table["high"] = [p.high for p in priors]
+    table["scale"] = ["log" if p.log else "linear" for p in priors]
+    flags = []
+    for row in table.itertuples():
+        f = []
+        if row.S1 < -row.S1_conf or row.ST < -row.ST_conf:
+            f.append("negative")
+        if row.S1_conf > max(abs(row.S1), 0.05) or row.ST_conf > max(abs(row.ST), 0.05):
+            f.append("unstable (interval wider than the index)")
+        flags.append("; ".join(f))
+    table["flag"] = flags
+    total = float(np.var(mean))
+    noise = float(np.nanmean(np.nanvar(y, axis=1, ddof=1)) / y.shape[1]) if y.shape[1] > 1 else float("nan")
+    share = noise / total if total > 0 else float("nan")
+    return table.sort_values("ST", ascending=False, ignore_index=True), share
+
+
+def sensitivity(cfg: DictConfig, out_dir: Path, overrides: list[str], compose) -> Path:
+    """Run (or resume) a sensitivity analysis and write its report; returns the report path."""
+    config, settings = load(cfg, overrides)
+    s = settings.sensitivity
+    priors = ranges_for(list(s.parameters), {str(k): (float(lo), float(hi)) for k, lo, hi in s.ranges})
+    base = to_dict(config)
+    other = None
+    if s.effect_of:
+        try:
+            other = to_dict(load(compose([*model_overrides(overrides, drop=("seed",)), f"plan={s.effect_of}"]))[0])
+        except Exception as err:  # an unknown plan: Hydra's MissingConfigException and kin
+            raise ConfigError([f"sensitivity.effect_of: {s.effect_of!r} is not a plan in configs/plan/ ({err})"])
+    points = design(s, len(priors))
+    seeds = list(range(s.first_seed, s.first_seed + s.replicates))
+    out_dir = Path(out_dir)
+    with hold(out_dir, "sensitivity analysis"):
+        (out_dir / DONE).unlink(missing_ok=True)
+        jobs = plan_runs(base, other, priors, points, seeds, out_dir)
+        flat = [job for point in jobs for arm in point for job in arm]
+        print(f"commsim: {s.method}: {len(points)} points x {len(seeds)} seeds"
+              f"{' x 2 arms' if other is not None else ''} = {len(flat)} runs", file=sys.stderr)
+        with Runner(s.jobs) as runner:
+            runner.run(flat, progress=settings.progress)
+        y = outputs_of(jobs, s.kpi)
+        if s.method == "morris":
+            table, noise_share = morris_indices(priors, points, y, s), None
+        else:
+            table, noise_share = sobol_indices(priors, y, s)
+        pts = pd.DataFrame([to_values(priors, u) for u in points])
+        pts["output_mean"] = np.nanmean(y, axis=1)
+        for k, seed in enumerate(seeds):
+            pts[f"output_seed{seed}"] = y[:, k]
+        atomic_write(out_dir / "indices.csv", lambda p: table.round(6).to_csv(p, index=False))
+        atomic_write(out_dir / "points.csv", lambda p: pts.round(6).to_csv(p, index=False))
+        from experiments.sensitivity_report import write
+
+        report = write(out_dir, s, config, table, noise_share, len(flat), y)
+        atomic_write(out_dir / DONE, lambda p: p.write_text(json.dumps(
+            {"status": "finished", "kind": "sensitivity", "method": s.method, "runs": len(flat)}) + "\n"))
+    return report
+
+
+@hydra.main(version_base="1.3", config_path="../configs", config_name="sensitivity")
+def main(cfg: DictConfig) -> None:
+    out_dir, overrides = hydra_app()
+    report = report_user_errors(lambda: sensitivity(cfg, out_dir, overrides, compose_run))
+    print(f"report: {report}")
+
+
+def preflight_check(cfg, overrides: list[str]) -> None:
+    """Before Hydra starts: the parameters and ranges exist, and the effect's plan composes."""
+    from omegaconf import open_dict
+
+    from experiments.cli import compose_checked
+
+    with open_dict(cfg):
+        cfg.pop("hydra", None)
+    _, settings = load(cfg, overrides)
+    s = settings.sensitivity
+    ranges_for(list(s.parameters), {str(k): (float(lo), float(hi)) for k, lo, hi in s.ranges})
+    if s.kpi not in KPIS:
+        raise ConfigError([f"sensitivity.kpi: unknown KPI {s.kpi!r}"])
+    if s.effect_of:
+        compose_checked("config", [*model_overrides(overrides, drop=("seed",)), f"plan={s.effect_of}"])
+
+
+if __name__ == "__main__":
+    from experiments.cli import preflight
+
+    preflight("sensitivity", check=preflight_check)
+    main()

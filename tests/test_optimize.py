@@ -1,0 +1,64 @@
+"""Budget optimisation (experiments.optimize): the front is non-dominated and within budget, and an
+interrupted or extended search continues its journal."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from hypothesis import given, strategies as st
+
+from experiments.optimize import describe, optimize, overrides_of, pareto_front
+from tests.conftest import composed
+
+BUDGET = 1500
+
+
+def _run(tmp_path, trials):
+    args = ["network.n=300", "days=40", "progress=never", f"optimize.budget={BUDGET}", f"optimize.trials={trials}",
+            "optimize.replicates=2", "optimize.confirm_replicates=2", "optimize.jobs=1"]
+    return optimize(composed(*args, config_name="optimize"), tmp_path, args)
+
+
+def test_front_is_non_dominated_within_budget_and_the_search_resumes(tmp_path):
+    report = _run(tmp_path, 6)
+    trials = pd.read_csv(tmp_path / "trials.csv")
+    front = pd.read_csv(tmp_path / "pareto.csv")
+    assert len(trials) == 6 and (tmp_path / "DONE").is_file()
+    assert list(front.columns[:7]) == ["cost", "mean_dau_last30", "difference", "difference_low",
+                                       "difference_high", "plan", "overrides"]
+    assert (trials["max_spent"] <= BUDGET + 1e-6).all(), "a candidate overspent its budget"
+    assert (trials["cost"] >= trials["spent"]).all()  # cost = spent + the points still owed
+    for f in front.itertuples():
+        dominated = ((trials["cost"] <= f.cost) & (trials["difference"] >= f.difference)
+                     & ((trials["cost"] < f.cost) | (trials["difference"] > f.difference))).any()
+        assert not dominated, f"front point {f.plan} is dominated"
+    off_front = trials[~trials["trial"].isin(front["trial"])]
+    for t in off_front.itertuples():  # and everything else is dominated by the front
+        assert ((front["cost"] <= t.cost) & (front["difference"] >= t.difference)).any()
+    assert "What to do with 1,500" in report.read_text()
+
+    runs_before = set((tmp_path / "runs").iterdir())
+    _run(tmp_path, 8)  # two more trials: the journal continues, the first six are not re-run
+    trials = pd.read_csv(tmp_path / "trials.csv")
+    assert len(trials) == 8 and sorted(trials["trial"]) == list(range(8))
+    assert runs_before <= set((tmp_path / "runs").iterdir())
+
+
+def test_a_plan_reads_in_words_and_as_overrides():
+    plan = {"strategies": ["content", "kol"], "values": {"strategies.content.posts_per_week": 7.0,
+                                                         "strategies.kol.k": 12, "strategies.kol.method": "pagerank"}}
+    assert describe(plan) == "content (7 posts a week) + kol (12 KOL(s), chosen by pagerank)"
+    assert overrides_of(plan, 2000) == ["plan.strategies=[content,kol]", "plan.budget=2000",
+                                        "strategies.content.posts_per_week=7.0", "strategies.kol.k=12",
+                                        "strategies.kol.method=pagerank"]
+    assert describe({"strategies": [], "values": {}}) == "no strategy (the baseline)"
+    json.dumps(plan)  # plans travel in Optuna's journal as JSON
+
+
+@given(st.lists(st.tuples(st.integers(0, 20), st.integers(-10, 10)), min_size=1, max_size=30))
+def test_pareto_front_is_exactly_the_non_dominated_points(points):
+    front = set(pareto_front(points))
+    for i, (c, e) in enumerate(points):
+        dominated = any(c2 <= c and e2 >= e and (c2 < c or e2 > e) for c2, e2 in points)
+        assert (i in front) == (not dominated)

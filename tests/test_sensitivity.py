@@ -1,0 +1,85 @@
+"""Sensitivity analysis (experiments.sensitivity): SALib's indices over the declared ranges, with
+common random numbers, so a parameter that cannot act on the KPI comes out at zero."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments.sensitivity import elementary_effects, ranges_for, sensitivity, to_values
+from sim.errors import ConfigError
+from tests.conftest import composed
+
+FAST = ["network.n=300", "days=40", "progress=never"]
+PARAMS = "sensitivity.parameters=[behaviour.activity.base,behaviour.churn.hazard_dormant," \
+         "strategies.content.posts_per_week]"
+
+
+def _run(tmp_path, *overrides):
+    args = [*FAST, PARAMS, *overrides]
+    cfg = composed(*args, config_name="sensitivity")
+    report = sensitivity(cfg, tmp_path, args, lambda o: composed(*o))
+    return report, pd.read_csv(tmp_path / "indices.csv")
+
+
+def test_morris_ranks_a_parameter_that_cannot_act_near_zero(tmp_path):
+    """posts_per_week belongs to the content strategy, which plan=baseline does not run."""
+    report, table = _run(tmp_path, "sensitivity.method=morris", "sensitivity.trajectories=4",
+                         "sensitivity.replicates=2", "plan=baseline")
+    assert list(table.columns[:4]) == ["parameter", "mu_star", "mu_star_conf", "sigma"]
+    mu = table.set_index("parameter")["mu_star"]
+    assert mu["strategies.content.posts_per_week"] < 0.05 * mu.max()
+    assert mu["behaviour.activity.base"] == mu.max()  # the base activity rate drives DAU
+    flags = table.set_index("parameter")["flag"]
+    assert flags["strategies.content.posts_per_week"].startswith("no effect")
+    assert (tmp_path / "DONE").is_file() and (tmp_path / "figures" / "indices.png").is_file()
+    assert "behaviour.activity.base" in report.read_text()
+    points = pd.read_csv(tmp_path / "points.csv")
+    assert len(points) == 4 * (3 + 1) and {"output_seed0", "output_seed1"} <= set(points.columns)
+
+
+def test_sobol_of_a_plans_effect_gives_its_own_lever_weight(tmp_path):
+    """The content plan's paired effect: now posts_per_week can act, and it does."""
+    _, table = _run(tmp_path, "sensitivity.method=sobol", "sensitivity.samples=8", "sensitivity.replicates=1",
+                    "sensitivity.effect_of=content")
+    assert list(table.columns[:5]) == ["parameter", "S1", "S1_conf", "ST", "ST_conf"]
+    st = table.set_index("parameter")["ST"]
+    assert st["strategies.content.posts_per_week"] > 0.05
+
+
+def test_sobol_index_of_an_unused_parameter_is_zero(tmp_path):
+    _, table = _run(tmp_path, "sensitivity.method=sobol", "sensitivity.samples=8", "sensitivity.replicates=1",
+                    "plan=baseline")
+    row = table.set_index("parameter").loc["strategies.content.posts_per_week"]
+    assert row["S1"] == pytest.approx(0, abs=1e-12) and row["ST"] == pytest.approx(0, abs=1e-12)
+
+
+def test_elementary_effects_match_a_known_function():
+    from SALib.sample import morris
+
+    problem = {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[0, 1]] * 3}
+    x = morris.sample(problem, 6, num_levels=4, seed=1)
+    y = (3 * x[:, 0] - 2 * x[:, 2])[:, None] + np.array([[0.0, 0.5]])  # two "seeds", a constant offset
+    ee = elementary_effects(x, y, 3)
+    np.testing.assert_allclose(ee[:, 0, :], 3)
+    np.testing.assert_allclose(ee[:, 1, :], 0)
+    np.testing.assert_allclose(ee[:, 2, :], -2)
+
+
+def test_ranges_are_the_declared_plausible_ones_and_log_scaled_when_wide():
+    priors = {p.key: p for p in ranges_for(["behaviour.activity.base", "strategies.kol.k"], {})}
+    assert not priors["behaviour.activity.base"].log and priors["strategies.kol.k"].log
+    values = to_values(list(priors.values()), np.array([0.0, 1.0]))
+    assert values["strategies.kol.k"] == 50 and isinstance(values["strategies.kol.k"], int)
+
+
+@pytest.mark.parametrize("keys, given, words", [
+    (["behaviour.activity.nope", "behaviour.activity.base"], {}, "numeric behaviour, population or strategy"),
+    (["strategies.kol.perk_cost", "behaviour.activity.base"], {}, "declares no plausible range"),
+    (["behaviour.activity.base", "behaviour.activity.habit"], {"behaviour.activity.base": (1, 0)}, "increasing"),
+    (["behaviour.activity.base"], {}, "at least two"),
+])
+def test_bad_parameters_are_refused_with_the_key(keys, given, words):
+    with pytest.raises(ConfigError, match=words):
+        ranges_for(keys, given)
