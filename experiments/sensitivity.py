@@ -156,8 +156,11 @@ def morris_indices(priors, points: np.ndarray, y: np.ndarray, s) -> pd.DataFrame
     mean = np.nanmean(y, axis=1)
     res = morris.analyze(unit_problem(d), points, mean, num_levels=s.levels, seed=s.seed)
     ee = elementary_effects(points, y, d)  # (trajectories, d, seeds)
-    noise = np.nanstd(ee, axis=2, ddof=1) / np.sqrt(y.shape[1]) if y.shape[1] > 1 else np.full(ee.shape[:2], np.nan)
-    noise_of_mu_star = np.sqrt(np.nanmean(noise ** 2, axis=0) / ee.shape[0])
+    if y.shape[1] > 1:  # the seeds' own scatter of each elementary effect
+        noise = np.nanstd(ee, axis=2, ddof=1) / np.sqrt(y.shape[1])
+        noise_of_mu_star = np.sqrt(np.nanmean(noise ** 2, axis=0) / ee.shape[0])
+    else:  # one seed: seed noise cannot be measured
+        noise_of_mu_star = np.full(d, np.nan)
     table = pd.DataFrame({
         "parameter": [p.key for p in priors],
         "mu_star": res["mu_star"], "mu_star_conf": res["mu_star_conf"], "sigma": res["sigma"], "mu": res["mu"],

@@ -23,7 +23,9 @@ DEFAULT_NETWORK = BarabasiAlbertConfig
 def default_config(overrides: dict | None = None) -> dict:
     """The defaults with ``overrides`` applied; with ``"calibration": <dir>`` the calibrated twin's
     values come between the two (every key in ``overrides`` still wins)."""
-    overrides = copy.deepcopy(overrides or {})
+    from sim.plans import expand
+
+    overrides = expand(copy.deepcopy(overrides or {}))  # {"plan": "kol_seeding"}: a plan of configs/plan/
     base = dataclasses.asdict(Config(network=DEFAULT_NETWORK()))
     net = overrides.get("network")
     if isinstance(net, dict) and net.get("kind", base["network"]["kind"]) in NETWORK_KINDS:

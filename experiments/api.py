@@ -1,0 +1,155 @@
+"""The commands as Python functions that return data frames (docs/python.ipynb shows them).
+
+    from experiments import api
+    result = api.compare("default_comparison", overrides=["days=90"], replicates=3)
+    result.differences            # one row per scenario x KPI: difference, low, high, ...
+    table = api.sweep({"strategies.content.posts_per_week": [0, 7, 14]}, overrides=["plan=content"])
+    indices = api.sensitivity("morris", effect_of="content", parameters=["behaviour.activity.*"])
+    front = api.optimize(budget=20_000, trials=60)
+
+Each function composes configs/ exactly as its command does (the same keys, the same checks),
+runs through the same job runner, writes the same files (into ``out_dir``, by default the
+command's own folder under results/), and resumes finished runs in the same way. Overrides are
+the command line's words: ``["days=90", "network.n=5000"]``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _compose(config_name: str, overrides: list[str], with_hydra: bool = False):
+    from experiments.cli import compose_checked
+    from experiments.settings import register_configs
+
+    register_configs()
+    return compose_checked(config_name, list(overrides), with_hydra=with_hydra)
+
+
+def _run_dir(config_name: str, overrides: list[str], out_dir) -> tuple[object, Path]:
+    """The composed config (without the hydra node) and where its outputs go."""
+    from omegaconf import open_dict
+
+    cfg = _compose(config_name, overrides, with_hydra=True)
+    where = Path(out_dir) if out_dir is not None else ROOT / cfg.hydra.run.dir
+    with open_dict(cfg):
+        del cfg["hydra"]
+    where.mkdir(parents=True, exist_ok=True)
+    return cfg, where
+
+
+def _compose_run(overrides: list[str]):
+    return _compose("config", overrides)
+
+
+@dataclass
+class Comparison:
+    report: Path
+    kpis: pd.DataFrame  # scenario x KPI: mean, low, high
+    differences: pd.DataFrame  # scenario x KPI against the baseline: difference, low, high, ...
+    runs: pd.DataFrame  # one row per scenario x seed: every summary KPI
+
+
+def compare(experiment: str | None = None, *, scenarios: dict[str, list[str]] | None = None,
+            baseline: str = "baseline", replicates: int | None = None, overrides: list[str] = (),
+            out_dir=None, jobs: int = 1) -> Comparison:
+    """``python -m experiments.compare``: a named comparison (``experiment``) or ``scenarios``
+    (name -> overrides) against ``baseline``."""
+    from experiments.compare import compare as run_compare
+    from experiments.overrides import model_overrides
+
+    words = list(overrides) + [f"compare.jobs={jobs}"]
+    if experiment:
+        words.insert(0, f"experiment={experiment}")
+    if scenarios:
+        inner = ",".join(f"{name}:[{','.join(repr(o) for o in ovs)}]" for name, ovs in scenarios.items())
+        words += [f"++compare.scenarios={{{inner}}}", f"compare.baseline={baseline}"]
+    if replicates is not None:
+        words.append(f"compare.replicates={replicates}")
+    cfg, where = _run_dir("compare", words, out_dir)
+    sweep = None
+    if experiment:
+        hydra_cfg = _compose("compare", words, with_hydra=True).hydra
+        params = hydra_cfg.get("sweeper", {}).get("params")
+        sweep = dict(params) if params else None
+    report = run_compare(cfg, where, model_overrides(words, drop=("seed",)), _compose_run, sweep)
+    return Comparison(report, pd.read_csv(where / "kpis.csv"), pd.read_csv(where / "differences.csv"),
+                      pd.read_csv(where / "runs.csv"))
+
+
+def sweep(grid: dict[str, list], *, overrides: list[str] = (), seeds: list[int] = (0,), out_dir=None,
+          jobs: int = 1) -> pd.DataFrame:
+    """Every combination of ``grid`` (key -> values) x ``seeds``: one row per run, the swept
+    values and every summary KPI (what ``python -m experiments.run -m`` and
+    ``experiments.sweeps`` collect)."""
+    from experiments.jobs import Job, Runner
+    from experiments.outputs import config_hash
+    from experiments.settings import model_config
+
+    root = Path(out_dir) if out_dir is not None else ROOT / "results" / "sweeps" / "python"
+    keys = list(grid)
+    jobs_, rows = [], []
+    for combo in itertools.product(*(grid[k] for k in keys), seeds):
+        *values, seed = combo
+        words = list(overrides) + [f"{k}={v}" for k, v in zip(keys, values)] + [f"seed={seed}"]
+        config = model_config(_compose_run(words), words)
+        job = Job(config, root / config_hash(config), figures=False)
+        jobs_.append(job)
+        rows.append({**dict(zip(keys, values)), "seed": seed})
+    with Runner(jobs) as runner:
+        runner.run(jobs_, progress="auto")
+    for row, job in zip(rows, jobs_):
+        row.update(json.loads((job.out_dir / "summary.json").read_text()))
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class Calibration:
+    folder: Path
+    posterior: pd.DataFrame  # accepted parameter sets with their weights
+    forecast: pd.DataFrame  # observed vs simulated DAU per day, with the band
+    backtest: dict  # errors of the model and of the naive forecasts
+
+
+def calibrate(log: str, *, name: str = "calibration", overrides: list[str] = (), out_dir=None) -> Calibration:
+    """``python -m experiments.calibrate``: fit the model to a community's activity log."""
+    from experiments.calibrate import calibrate as run_calibrate
+
+    words = [f"calibrate.log={log}", f"calibrate.name={name}", *overrides]
+    cfg, where = _run_dir("calibrate", words, out_dir)
+    run_calibrate(cfg, where, words)
+    return Calibration(where, pd.read_parquet(where / "posterior.parquet"), pd.read_csv(where / "forecast.csv"),
+                       json.loads((where / "backtest.json").read_text()))
+
+
+def sensitivity(method: str = "morris", *, kpi: str = "mean_dau_last30", effect_of: str | None = None,
+                parameters: list[str] = (), overrides: list[str] = (), out_dir=None, jobs: int = 2) -> pd.DataFrame:
+    """``python -m experiments.sensitivity``: the indices table (``indices.csv``)."""
+    from experiments.sensitivity import sensitivity as run_sensitivity
+
+    words = [f"sensitivity.method={method}", f"sensitivity.kpi={kpi}", f"sensitivity.jobs={jobs}", *overrides]
+    if effect_of:
+        words.append(f"sensitivity.effect_of={effect_of}")
+    if parameters:
+        words.append(f"sensitivity.parameters=[{','.join(parameters)}]")
+    cfg, where = _run_dir("sensitivity", words, out_dir)
+    run_sensitivity(cfg, where, words, _compose_run)
+    return pd.read_csv(where / "indices.csv")
+
+
+def optimize(budget: float = 20_000, *, trials: int = 60, overrides: list[str] = (), out_dir=None,
+             jobs: int = 2) -> pd.DataFrame:
+    """``python -m experiments.optimize``: the front (``pareto.csv``)."""
+    from experiments.optimize import optimize as run_optimize
+
+    words = [f"optimize.budget={budget}", f"optimize.trials={trials}", f"optimize.jobs={jobs}", *overrides]
+    cfg, where = _run_dir("optimize", words, out_dir)
+    run_optimize(cfg, where, words)
+    return pd.read_csv(where / "pareto.csv")
