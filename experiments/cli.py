@@ -289,7 +289,7 @@ def help_text(config_name: str) -> str:
     import dataclasses
 
     from experiments.settings import CalibrateSettings, CompareSettings, LogColumns, OptimizeSettings, \
-        OutputSettings, SensitivitySettings, Settings, TargetWeights
+        OutputSettings, ReportSettings, SensitivitySettings, Settings, TargetWeights
     from sim.calendar import CalendarConfig
     from sim.config import NETWORK_KINDS, Config, PlanConfig, PopulationConfig
     from sim.day import DAY_PLAN, strategy_names, strategy_params
@@ -324,7 +324,7 @@ def help_text(config_name: str) -> str:
         section(f"strategies.{name}", declared(strategy_params(name), f"strategies.{name}"))
     section("command settings (never change a run's numbers)", declared(Settings, "") + declared(OutputSettings, "outputs"))
     if config_name == "compare":
-        section("compare", declared(CompareSettings, "compare"))
+        section("compare", declared(CompareSettings, "compare") + declared(ReportSettings, "report"))
     if config_name == "calibrate":
         section("calibrate", declared(CalibrateSettings, "calibrate") + declared(LogColumns, "calibrate.columns")
                 + declared(TargetWeights, "calibrate.weights"))

@@ -173,7 +173,8 @@ def compare(cfg: DictConfig, report_dir: Path, base_overrides: list[str], compos
         if spec.target_halfwidth is not None:
             spec, jobs, adaptive = add_replicates(spec, jobs, base_overrides, compose, report_dir, settings.progress)
         configs = {job.tags["scenario"]: job.config for job in jobs}
-        return write_report(config, spec, load_runs(jobs), report_dir, configs, adaptive=adaptive)
+        return write_report(config, spec, load_runs(jobs), report_dir, configs, adaptive=adaptive,
+                            currency=settings.report.currency)
 
 
 def headline_halfwidths(spec: CompareSettings, jobs: list[Job]) -> dict[str, float]:

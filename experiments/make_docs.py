@@ -95,6 +95,9 @@ def tables() -> dict[str, str]:
     out["sensitivity"] = table(SensitivitySettings, "sensitivity", full=False)
     out["optimize"] = table(OptimizeSettings, "optimize", full=False)
     out["compare"] = table(CompareSettings, "compare", full=False)
+    from experiments.settings import ReportSettings
+
+    out["report"] = table(ReportSettings, "report", full=False)
     return out
 
 

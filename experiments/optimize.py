@@ -25,6 +25,7 @@ Writes ``trials.csv``, ``pareto.csv`` (``cost``, the KPI by its name, ``differen
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -225,7 +226,9 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
         atomic_write(out_dir / "pareto.csv", lambda p: front[pareto_cols].round(4).to_csv(p, index=False))
         from experiments.optimize_report import write
 
-        report = write(out_dir, o, config, trials_table, front, recommended, confirmed, len(seeds))
+        command = "" if recommended is None else " ".join(
+            shlex.quote(x) for x in overrides_of(recommended["_plan"], o.budget))
+        report = write(out_dir, o, config, trials_table, front, recommended, confirmed, len(seeds), command)
         atomic_write(out_dir / DONE, lambda p: p.write_text(json.dumps(
             {"status": "finished", "kind": "optimize", "trials": len(complete)}) + "\n"))
     return report

@@ -39,7 +39,8 @@ def figure(trials: pd.DataFrame, front: pd.DataFrame, recommended, budget: float
 
 
 def write(out_dir: Path, o, config, trials: pd.DataFrame, front: pd.DataFrame, recommended, confirmed,
-          replicates: int) -> Path:
+          replicates: int, command: str = "") -> Path:
+    """``command``: the recommended plan's overrides, quoted for a shell."""
     figure(trials, front, recommended, o.budget, o.kpi, out_dir / "figures" / "pareto.png")
     label = KPIS[o.kpi].label if o.kpi in KPIS else o.kpi
     lines = [f"# What to do with {o.budget:,.0f}", ""]
@@ -63,11 +64,6 @@ def write(out_dir: Path, o, config, trials: pd.DataFrame, front: pd.DataFrame, r
                      f"[{confirmed['difference_low']:+.3g}, {confirmed['difference_high']:+.3g}] (95% paired interval"
                      f"{'; the interval now includes zero: treat the gain as unproven' if confirmed['difference_low'] <= 0 else ''}).")
         lines.append("")
-        import shlex
-
-        from experiments.optimize import overrides_of
-
-        command = " ".join(shlex.quote(x) for x in overrides_of(recommended["_plan"], o.budget))
         lines.append(f"Run it: `python -m experiments.run {command}`")
     lines += ["", "![the front](figures/pareto.png)", "", "## The front", "",
               "Plans that no other plan beats on both cost and effect, cheapest first:", ""]

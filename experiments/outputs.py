@@ -4,6 +4,7 @@ Layout of a finished run directory::
 
     config.yaml          the validated config, every key with its value
     timeseries.parquet   one row per day (columns in docs/metrics.md)
+    timeseries.csv       the same, rounded to 6 decimals, for spreadsheets
     spend.parquet        money spent per strategy per day
     retention.parquet    rolling retention by days since joining
     strategy_results.parquet  each strategy's declared daily results (<strategy>.<result>)
@@ -172,6 +173,7 @@ def _write_outputs(result, out_dir: Path, put, figures: bool, measured: dict | N
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when there: 10x faster, same text
     put(out_dir / "config.yaml", lambda p: p.write_text(yaml.dump(cfg, Dumper=dumper, sort_keys=False)))
     put(out_dir / "timeseries.parquet", lambda p: result.timeseries.to_parquet(p, index=False))
+    put(out_dir / "timeseries.csv", lambda p: result.timeseries.round(6).to_csv(p, index=False))  # for spreadsheets
     put(out_dir / "spend.parquet", lambda p: result.spend.to_parquet(p, index=False))
     put(out_dir / "retention.parquet", lambda p: result.retention.to_parquet(p, index=False))
     put(out_dir / "strategy_results.parquet", lambda p: result.strategy_results.to_parquet(p, index=False))

@@ -17,6 +17,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -79,19 +80,27 @@ def difference_table(summaries: pd.DataFrame, baseline: str, scenarios: list[str
     return pd.DataFrame(rows)
 
 
-def _fmt(x: float, kpi: str) -> str:
+CURRENCY = {"name": "currency units"}  # report.currency of the report being written
+
+
+def _fmt(x: float, kpi: str, diff: bool = False) -> str:
+    """A KPI value as the report prints it: shares as percentages (differences of shares in
+    percentage points), money with the currency named."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
-    if _info(kpi).kind in ("share", "ratio"):
+    kind = _info(kpi).kind
+    if kind == "share":
+        return f"{100 * x:+.1f} pp" if diff else f"{x:.1%}"
+    if kind == "ratio":
         return f"{x:.3f}"
-    if abs(x) >= 100:
-        return f"{x:,.0f}"
-    return f"{x:.3g}"
+    sign = "+" if diff and x > 0 else ""
+    text = sign + (f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}")
+    return f"{text} {CURRENCY['name']}" if kind == "currency" else text
 
 
 def meaning(scenario: str, diffs: pd.DataFrame, primary: str, cost_mean: float) -> str:
-    """One plain sentence on the headline KPI. ``cost_mean`` is the plan's extra spending over the
-    baseline (mean paired difference of total cost)."""
+    """One plain sentence on the headline KPI. ``cost_mean`` is the plan's extra cost over the
+    baseline (mean paired difference of spend plus points still owed at the end)."""
     row = diffs[(diffs.scenario == scenario) & (diffs.kpi == primary)].iloc[0]
     name = _info(primary).label.lower()
     good = _info(primary).direction
@@ -99,33 +108,53 @@ def meaning(scenario: str, diffs: pd.DataFrame, primary: str, cost_mean: float) 
         return f"**{scenario}**: {name} could not be compared (undefined in some runs)."
     verb = "raised" if row.difference > 0 else "lowered"
     rel = f" ({row.relative:+.0%})" if math.isfinite(row.relative) else ""
-    text = (f"**{scenario}** {verb} {name} by {_fmt(abs(row.difference), primary)}{rel} against the baseline "
-            f"(95% CI {_fmt(row.low, primary)} to {_fmt(row.high, primary)}). ")
+    text = (f"**{scenario}** {verb} {name} by {_fmt(abs(row.difference), primary, diff=True).lstrip('+')}{rel} "
+            f"against the baseline (95% CI {_fmt(row.low, primary, diff=True)} to {_fmt(row.high, primary, diff=True)}). ")
     if row.distinguishable:
         text += "The difference is clear: the interval excludes zero."
     else:
         text += "This is **not distinguishable from zero** with these replicates; more replicates may tell."
     improved = good != 0 and row.difference * good > 0
     if cost_mean > 0 and improved and row.distinguishable:
-        text += (f" It cost {cost_mean:,.0f} more than the baseline, about {cost_mean / abs(row.difference):,.0f} "
-                 f"per {_info(primary).per_unit or 'unit of change in ' + name}.")
+        text += (f" It cost {cost_mean:,.0f} {CURRENCY['name']} more than the baseline (spend plus points still owed), about "
+                 f"{cost_mean / abs(row.difference):,.0f} per {_info(primary).per_unit or 'unit of change in ' + name}.")
     elif cost_mean > 0:
-        text += f" It cost {cost_mean:,.0f} more than the baseline."
+        text += f" It cost {cost_mean:,.0f} {CURRENCY['name']} more than the baseline (spend plus points still owed)."
     if good != 0 and row.distinguishable and not improved:
         text += " That is a change for the worse."
     return text
 
 
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
+           "#7f7f7f")
+STYLE = {"baseline": None}  # the scenario drawn in black, on top (set per report)
+
+
+def colour(scenario: str, scenarios: list[str]) -> str:
+    """One colour per scenario in every figure of a report; the baseline is black."""
+    if scenario == STYLE["baseline"]:
+        return "#000000"
+    others = [s for s in scenarios if s != STYLE["baseline"]]
+    return PALETTE[others.index(scenario) % len(PALETTE)] if scenario in others else "#7f7f7f"
+
+
+def _ordered(scenarios: list[str]) -> list[str]:
+    """Drawing order: the baseline last, so it sits on top."""
+    return [s for s in scenarios if s != STYLE["baseline"]] + [s for s in scenarios if s == STYLE["baseline"]]
+
+
 def _band(ax, ts: pd.DataFrame, column: str, scenarios: list[str]) -> None:
     """Mean over replicates of the 7-day average, with its 95% band (clipped at 0)."""
-    for scenario in scenarios:
+    for scenario in _ordered(scenarios):
         sub = ts[ts.scenario == scenario].pivot(index="day", columns="seed", values=column)
         sub = sub.rolling(7, min_periods=1).mean()
         mean = sub.mean(axis=1)
         n = sub.shape[1]
         half = t_quantile(n - 1) * sub.std(axis=1, ddof=1) / math.sqrt(n) if n > 1 else 0 * mean
-        line, = ax.plot(mean.index, mean, label=scenario, lw=1.4)
-        ax.fill_between(mean.index, (mean - half).clip(lower=0), mean + half, color=line.get_color(),
+        base = scenario == STYLE["baseline"]
+        ax.plot(mean.index, mean, label=scenario, lw=2.0 if base else 1.4, color=colour(scenario, scenarios),
+                zorder=3 if base else 2)
+        ax.fill_between(mean.index, (mean - half).clip(lower=0), mean + half, color=colour(scenario, scenarios),
                         alpha=0.12, lw=0)
 
 
@@ -147,27 +176,36 @@ def figures(data, scenarios: list[str], diffs: pd.DataFrame, primary: str, fig_d
 
     fig, ax = _axes("Rolling retention of new members", "days since joining", "share active again on or after day N")
     ret = data.retention.groupby(["scenario", "days_since_join"])["retention"].mean().reset_index()
-    for scenario in scenarios:
+    for scenario in _ordered(scenarios):
         sub = ret[ret.scenario == scenario]
-        ax.plot(sub.days_since_join, sub.retention, label=scenario)
+        ax.plot(sub.days_since_join, sub.retention, label=scenario, color=colour(scenario, scenarios))
     ax.set_ylim(0, 1.02)
     ax.legend(fontsize=8, ncol=2)
     _savefig(fig, fig_dir / "retention.png")
     out["retention"] = "figures/retention.png"
 
-    fig, ax = _axes("Members leaving per day (7-day average)", "day", "members churned per day")
-    for scenario in scenarios:
-        sub = ts[ts.scenario == scenario].groupby("day")["churned"].mean().rolling(7, min_periods=1).mean()
-        ax.plot(sub.index, sub, label=scenario)
+    fig, ax = _axes("Churn rate: share of members leaving per day (7-day average; 95% band)", "day",
+                    "members leaving per day / members")
+    rated = ts.assign(churn_rate=ts["churned"] / ts.groupby(["scenario", "seed"])["members"].shift(1)
+                      .where(lambda m: m > 0))
+    _band(ax, rated.fillna({"churn_rate": 0.0}), "churn_rate", scenarios)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=1))
     ax.legend(fontsize=8, ncol=2)
     _savefig(fig, fig_dir / "churn.png")
     out["churn"] = "figures/churn.png"
 
-    fig, ax = _axes("Word of mouth: people reached per share", "scenario", "people reached per share (per day)")
-    per_share = [(ts[ts.scenario == s].reached / ts[ts.scenario == s].shares.where(lambda x: x > 0)).dropna()
-                 for s in scenarios]
-    ax.boxplot([p.to_numpy() if len(p) else np.zeros(1) for p in per_share], showfliers=False)
-    ax.set_xticks(range(1, len(scenarios) + 1), scenarios, rotation=30, ha="right", fontsize=8)
+    fig, ax = _axes("Word of mouth: people reached per share (mean over the run; 95% CI over replicates)",
+                    "scenario", "people reached per share")
+    for i, scenario in enumerate(scenarios):  # a mean per run: readable even when most days reach nobody
+        sub = ts[ts.scenario == scenario].groupby("seed")[["reached", "shares"]].sum()
+        per_run = (sub.reached / sub.shares.where(lambda x: x > 0)).dropna().to_numpy()
+        if len(per_run) >= 2:
+            ci = mean_ci(per_run)
+            ax.bar(i, ci.mean, color=colour(scenario, scenarios), alpha=0.85)
+            ax.errorbar(i, ci.mean, yerr=[[ci.mean - ci.low], [ci.high - ci.mean]], color="#333", capsize=4)
+        elif len(per_run):
+            ax.bar(i, per_run.mean(), color=colour(scenario, scenarios), alpha=0.85)
+    ax.set_xticks(range(len(scenarios)), scenarios, rotation=30, ha="right", fontsize=8)
     _savefig(fig, fig_dir / "cascades.png")
     out["cascades"] = "figures/cascades.png"
 
@@ -175,13 +213,12 @@ def figures(data, scenarios: list[str], diffs: pd.DataFrame, primary: str, fig_d
     d = diffs[diffs.kpi == primary]
     if len(d):
         fig, ax = _axes(f"What the money buys: change in {_info(primary).label.lower()}",
-                        "money spent (mean over replicates)",
+                        f"money spent ({CURRENCY['name']}, mean over replicates)",
                         f"change vs baseline ({_info(primary).unit or 'units'})")
         for _, row in d.iterrows():
             x = cost.get(row.scenario, 0.0)
             ax.errorbar([x], [row.difference], yerr=[[row.difference - row.low], [row.high - row.difference]],
-                        fmt="o", capsize=4, label=row.scenario)
-            ax.annotate(row.scenario, (x, row.difference), textcoords="offset points", xytext=(5, 5), fontsize=8)
+                        fmt="o", capsize=4, label=row.scenario, color=colour(row.scenario, scenarios))
         ax.axhline(0, color="grey", lw=0.8)
         ax.legend(fontsize=8, ncol=2)
         _savefig(fig, fig_dir / "cost_vs_outcome.png")
@@ -254,19 +291,26 @@ def adaptive_words(adaptive: dict, primary: str) -> str:
             f"reached first: **not reached**, the widest interval is +/-{adaptive['widest']:.3g} (rounds {steps}).  ")
 
 
-def write_report(config, spec, data, report_dir: Path, configs: dict | None = None, adaptive: dict | None = None) -> Path:
+def write_report(config, spec, data, report_dir: Path, configs: dict | None = None, adaptive: dict | None = None,
+                 currency: str = "currency units") -> Path:
     """The report of comparison ``spec`` (``experiments.settings.CompareSettings``) over the runs
     in ``data``; ``config`` is the comparison's base model config (network, days); ``configs``
     maps each scenario to one of its runs' model configs (for the assumptions section);
     ``adaptive``: what ``compare.target_halfwidth`` reached (:func:`experiments.compare.add_replicates`)."""
+    from experiments import report_tables as T
+
+    CURRENCY["name"], STYLE["baseline"] = currency, spec.baseline
     scenarios = list(spec.scenarios)
     kpis = list(spec.kpis)
     primary = kpis[0]
     table = kpi_table(data.summaries, scenarios, kpis)
+    value = T.value_table(data.summaries, data.timeseries, spec.baseline, scenarios, primary)
     diffs = difference_table(data.summaries, spec.baseline, scenarios, kpis)
     report_dir.mkdir(parents=True, exist_ok=True)
     figs = figures(data, scenarios, diffs, primary, report_dir / "figures")
     table.to_csv(report_dir / "kpis.csv", index=False)
+    T.kpis_wide(table).to_csv(report_dir / "kpis_wide.csv", index=False)
+    value.round(4).to_csv(report_dir / "value_for_money.csv", index=False)
     diffs.to_csv(report_dir / "differences.csv", index=False)
     data.summaries.to_csv(report_dir / "runs.csv", index=False)
 
@@ -300,12 +344,12 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
         "so about 1 in 20 \"yes\" verdicts can arise by chance: trust a pattern across KPIs and "
         "replicate counts more than any single verdict.",
         "",
+        *value_lines(value, primary, currency),
         "## What this means",
         "",
     ]
-    extra_cost = diffs[diffs.kpi == "total_cost"].set_index("scenario")["difference"] if "total_cost" in kpis \
-        else data.summaries.groupby("scenario")["total_cost"].mean() - \
-        data.summaries[data.summaries.scenario == spec.baseline]["total_cost"].mean()
+    # spend plus points still owed at the end, paired (the value-for-money table's extra cost)
+    extra_cost = value.set_index("scenario")["extra_cost"] if len(value) else pd.Series(dtype=float)
     for scenario in scenarios:
         if scenario != spec.baseline:
             lines += [f"- {meaning(scenario, diffs, primary, float(extra_cost.get(scenario, 0.0)))}"]
@@ -317,6 +361,8 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
                 lines.append(f"- `{scenario}`: **its budget ran out** on day {int(days.median())} (median; in "
                              f"{len(days)} of {total} replicates): after that its strategies got less money than "
                              f"they asked for, so its effects are those of a plan cut short.")
+    if configs:
+        lines += ["", "## The scenarios", "", *T.settings_rows(configs, data.summaries, currency)]
     lines += ["", "## Key numbers per scenario", "",
               "| KPI | " + " | ".join(f"`{s}`" for s in scenarios) + " |",
               "|---|" + "---|" * len(scenarios)]
@@ -333,8 +379,8 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
     for _, r in diffs.iterrows():
         rel = f"{r.relative:+.1%}" if math.isfinite(r.relative) else "n/a"
         verdict = "yes" if r.distinguishable else "**no**"
-        lines.append(f"| `{r.scenario}` | {_label(r.kpi)} | {_fmt(r.difference, r.kpi)} "
-                     f"[{_fmt(r.low, r.kpi)}, {_fmt(r.high, r.kpi)}] | {rel} | {verdict} | {r.pairs} |")
+        lines.append(f"| `{r.scenario}` | {_label(r.kpi)} | {_fmt(r.difference, r.kpi, True)} "
+                     f"[{_fmt(r.low, r.kpi, True)}, {_fmt(r.high, r.kpi, True)}] | {rel} | {verdict} | {r.pairs} |")
     lines += ["", "## Figures", ""]
     captions = {
         "dau": "Daily active members over time; bands are 95% intervals over replicates.",
@@ -349,7 +395,36 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
     if configs:
         lines += assumptions(configs, twin)
     lines += ["Definitions of every KPI: docs/metrics.md. Per-run outputs: `runs/<scenario>/seed<k>_<hash>/`. "
-              "Tables for spreadsheets: `kpis.csv`, `differences.csv`, `runs.csv`.", ""]
+              "Tables for spreadsheets: `kpis_wide.csv` (one row per scenario), `value_for_money.csv`, `kpis.csv`, "
+              "`differences.csv`, `runs.csv`; each run's daily numbers: `runs/<scenario>/<run>/timeseries.csv`. "
+              "The same report as one file: `report.html`.", ""]
     path = report_dir / "report.md"
-    atomic_write(path, lambda tmp: tmp.write_text("\n".join(lines)))
+    text = "\n".join(lines)
+    atomic_write(path, lambda tmp: tmp.write_text(text))
+    from experiments.report_html import to_html
+
+    atomic_write(report_dir / "report.html", lambda tmp: tmp.write_text(to_html(text, report_dir, spec.name)))
     return path
+
+
+def value_lines(value: pd.DataFrame, primary: str, currency: str) -> list[str]:
+    """The first table: plans ranked by value for money on the headline KPI."""
+    if value.empty:
+        return []
+    unit = _info(primary).per_unit or f"unit of {_label(primary).lower()}"
+    out = ["## Value for money", "",
+           f"Plans ranked by extra cost per {unit} (the paired extra cost -- spend plus points still owed at the end "
+           f"-- over the paired gain in "
+           f"{_label(primary).lower()}; 95% interval from a paired bootstrap over replicates), then by effect. "
+           f"A plan whose gain is not distinguishable from zero has no cost per unit. \"All days\" is the "
+           f"difference in mean DAU over the whole run, which shows early gains and late dips that the last 30 "
+           f"days hide.", "",
+           f"| rank | plan | {_label(primary)}: difference | mean DAU, all days: difference | extra cost | "
+           f"extra cost per {unit} |", "|---|---|---|---|---|---|"]
+    for i, r in enumerate(value.itertuples(), 1):
+        per = (f"{r.cost_per_unit:,.0f} [{r.cost_per_unit_low:,.0f}, {r.cost_per_unit_high:,.0f}] {currency}"
+               if math.isfinite(r.cost_per_unit) else "-")
+        out.append(f"| {i} | `{r.scenario}` | {_fmt(r.effect, primary, True)} [{_fmt(r.effect_low, primary, True)}, "
+                   f"{_fmt(r.effect_high, primary, True)}] | {r.effect_all_days:+.3g} [{r.effect_all_days_low:+.3g}, "
+                   f"{r.effect_all_days_high:+.3g}] | {r.extra_cost:,.0f} {currency} | {per} |")
+    return out + [""]

@@ -250,6 +250,12 @@ SEARCHABLE = ("content", "events", "incentive", "kol", "referral", "winback")
 
 
 @dataclass
+class ReportSettings:
+    currency: str = param("currency units", "the currency every money figure of a report is in (e.g. CNY, EUR); "
+                          "the model's costs are in whatever unit its cost parameters were given")
+
+
+@dataclass
 class OutputSettings:
     activity_log: bool = param(False, "also write activity_log.parquet and interactions.parquet (who was active "
                                "on which day; docs/metrics.md)")
@@ -265,6 +271,7 @@ class Settings:
     outputs: OutputSettings = field(default_factory=OutputSettings)
     calibrate: CalibrateSettings = field(default_factory=CalibrateSettings)
     sensitivity: SensitivitySettings = field(default_factory=SensitivitySettings)
+    report: ReportSettings = field(default_factory=ReportSettings)
     optimize: OptimizeSettings = field(default_factory=OptimizeSettings)
 
 

@@ -23,9 +23,10 @@ DEFAULT_NETWORK = BarabasiAlbertConfig
 def default_config(overrides: dict | None = None) -> dict:
     """The defaults with ``overrides`` applied; with ``"calibration": <dir>`` the calibrated twin's
     values come between the two (every key in ``overrides`` still wins)."""
-    from sim.plans import expand
+    from sim.plans import plan_layer
 
-    overrides = expand(copy.deepcopy(overrides or {}))  # {"plan": "kol_seeding"}: a plan of configs/plan/
+    layer, rest = plan_layer(copy.deepcopy(overrides or {}))  # {"plan": "kol_seeding"}: a plan of configs/plan/
+    overrides = deep_merge(layer, rest)
     base = dataclasses.asdict(Config(network=DEFAULT_NETWORK()))
     net = overrides.get("network")
     if isinstance(net, dict) and net.get("kind", base["network"]["kind"]) in NETWORK_KINDS:

@@ -1,13 +1,13 @@
 """Named plans from Python: ``simulate({"plan": "kol_seeding"})``.
 
 A named plan is a file of ``configs/plan/`` (the same files ``plan=kol_seeding`` selects on the
-command line): its ``plan`` node and any strategy settings it fixes. :func:`expand` turns a plan
-name in a nested override dict into those settings, under every key the dict sets itself.
+command line): its ``plan`` node and any strategy settings it fixes. :func:`plan_layer` gives those
+settings for a nested override dict that names a plan; :func:`sim.defaults.default_config` puts them
+under every key the dict sets itself.
 """
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 from sim.errors import ConfigError
@@ -30,17 +30,15 @@ def named(name: str) -> dict:
     return {k: v for k, v in data.items() if k in ("plan", "strategies")}
 
 
-def expand(overrides: dict) -> dict:
-    """``{"plan": "kol_seeding", ...}`` -> the plan's settings merged under the other overrides;
-    ``{"plan": {"name": "kol_seeding", "budget": 5000}}`` works too when ``name`` is a named plan
+def plan_layer(overrides: dict) -> tuple[dict, dict]:
+    """``(layer, rest)``: the settings of the named plan ``overrides`` asks for (empty if none) and
+    the overrides to merge on top of them. ``{"plan": "kol_seeding", ...}`` names one;
+    ``{"plan": {"name": "kol_seeding", "budget": 5000}}`` does too when ``name`` is a named plan
     and no ``strategies`` list is given."""
-    from sim.defaults import deep_merge
-
     plan = overrides.get("plan")
     if isinstance(plan, str):
-        rest = {k: v for k, v in overrides.items() if k != "plan"}
-        return deep_merge(named(plan), copy.deepcopy(rest))
+        return named(plan), {k: v for k, v in overrides.items() if k != "plan"}
     if isinstance(plan, dict) and isinstance(plan.get("name"), str) and "strategies" not in plan \
             and plan["name"] in available():
-        return deep_merge(named(plan["name"]), copy.deepcopy(overrides))
-    return overrides
+        return named(plan["name"]), overrides
+    return {}, overrides

@@ -1,0 +1,106 @@
+"""Tables of a comparison report a strategist acts on: value for money, each scenario's settings,
+the whole horizon next to the last 30 days, and wide CSVs for spreadsheets."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from experiments.stats import paired_difference
+
+BOOTSTRAP = 2000
+
+
+def _paired(summaries: pd.DataFrame, scenario: str, baseline: str, column: str) -> tuple[np.ndarray, np.ndarray]:
+    a = summaries[summaries.scenario == scenario].set_index("seed")[column]
+    b = summaries[summaries.scenario == baseline].set_index("seed")[column]
+    seeds = sorted(set(a.index) & set(b.index))
+    return a.loc[seeds].to_numpy(float), b.loc[seeds].to_numpy(float)
+
+
+def cost_per_unit(extra_cost: np.ndarray, effect: np.ndarray, seed: int = 0) -> tuple[float, float, float]:
+    """Extra cost per extra unit of effect (ratio of the paired means) and its 95% interval from
+    a paired bootstrap over replicates; NaN where the effect is not positive."""
+    if len(effect) < 2 or effect.mean() <= 0:
+        return math.nan, math.nan, math.nan
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(effect), (BOOTSTRAP, len(effect)))
+    eff, cost = effect[idx].mean(axis=1), extra_cost[idx].mean(axis=1)
+    ratios = np.where(eff > 0, cost / np.where(eff > 0, eff, 1.0), np.inf)
+    low, high = np.quantile(ratios, [0.025, 0.975])
+    return float(extra_cost.mean() / effect.mean()), float(low), float(high)
+
+
+def horizon_means(timeseries: pd.DataFrame, column: str = "dau") -> pd.DataFrame:
+    """Per scenario and seed: the mean of a daily column over the whole run."""
+    return timeseries.groupby(["scenario", "seed"])[column].mean().rename(f"{column}_all_days").reset_index()
+
+
+def value_table(summaries: pd.DataFrame, timeseries: pd.DataFrame, baseline: str, scenarios: list[str],
+                primary: str) -> pd.DataFrame:
+    """One row per plan: the headline effect (as reported), the effect on mean DAU over the whole
+    run, the extra cost (spend plus the points still owed at the end: a points plan pays for
+    points only when they are redeemed), and the extra cost per extra unit with its interval;
+    best value first."""
+    whole = horizon_means(timeseries)
+    summaries = summaries.assign(cost_owed=summaries["total_cost"] + summaries.get("liability", 0.0).fillna(0.0))
+    rows = []
+    for s in scenarios:
+        if s == baseline:
+            continue
+        a, b = _paired(summaries, s, baseline, primary)
+        ca, cb = _paired(summaries, s, baseline, "cost_owed")  # spend plus points still owed at the end
+        wa, wb = _paired(whole, s, baseline, "dau_all_days")
+        head, all_days = paired_difference(a, b), paired_difference(wa, wb)
+        per, per_low, per_high = cost_per_unit(ca - cb, a - b) if head.excludes_zero else (math.nan,) * 3
+        rows.append({"scenario": s, "effect": head.mean, "effect_low": head.low, "effect_high": head.high,
+                     "effect_all_days": all_days.mean, "effect_all_days_low": all_days.low,
+                     "effect_all_days_high": all_days.high, "extra_cost": float((ca - cb).mean()),
+                     "cost_per_unit": per, "cost_per_unit_low": per_low, "cost_per_unit_high": per_high})
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    key = table["cost_per_unit"].where(table["cost_per_unit"].notna(), np.inf)
+    return table.assign(_k=key, _e=-table["effect"]).sort_values(["_k", "_e"]).drop(columns=["_k", "_e"]) \
+        .reset_index(drop=True)
+
+
+LEVERS = {  # the settings worth showing per strategy
+    "content": ("posts_per_week", "quality"), "events": ("every_days", "kind", "capacity"),
+    "incentive": ("points_per_action", "redeem_at", "end_day"), "kol": ("k", "method"),
+    "referral": ("inviter_reward", "invitee_reward"), "winback": ("dormant_days", "max_messages"),
+    "segmentation": ("posts_per_week", "max_topics"), "moderation": ("intensity", "admins"),
+}
+
+
+def settings_rows(configs: dict, summaries: pd.DataFrame, currency: str) -> list[str]:
+    """Markdown table rows: each scenario's plan, strategies with their key settings, budget, and
+    whether and when the budget ran out."""
+    rows = ["| scenario | plan | strategies and key settings | budget | budget ran out |", "|---|---|---|---|---|"]
+    for scenario, config in configs.items():
+        parts = []
+        for name in config.plan.strategies:
+            params = config.strategies.get(name)
+            shown = [f"{k} {getattr(params, k)}" for k in LEVERS.get(name, ()) if getattr(params, k, None) is not None]
+            parts.append(f"{name} ({', '.join(shown)})" if shown else name)
+        budget = "unlimited" if config.plan.budget is None else f"{config.plan.budget:,.0f} {currency}"
+        ran_out = "-"
+        if "budget_exhausted_day" in summaries:
+            days = summaries.loc[summaries.scenario == scenario, "budget_exhausted_day"].dropna()
+            total = int((summaries.scenario == scenario).sum())
+            if len(days):
+                ran_out = f"day {int(days.median())} (in {len(days)} of {total} runs)"
+            elif config.plan.budget is not None:
+                ran_out = "no"
+        rows.append(f"| `{scenario}` | `{config.plan.name}` | {'; '.join(parts) or 'none'} | {budget} | {ran_out} |")
+    return rows
+
+
+def kpis_wide(table: pd.DataFrame) -> pd.DataFrame:
+    """The long KPI table (scenario, kpi, mean, low, high) as one row per scenario, rounded."""
+    wide = table.pivot(index="scenario", columns="kpi", values=["mean", "low", "high"])
+    wide.columns = [f"{kpi}_{stat}" if stat != "mean" else kpi for stat, kpi in wide.columns]
+    order = [c for kpi in table.kpi.unique() for c in (kpi, f"{kpi}_low", f"{kpi}_high")]
+    return wide[order].reindex(table.scenario.unique()).round(4).reset_index()
