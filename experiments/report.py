@@ -363,6 +363,9 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
                              f"they asked for, so its effects are those of a plan cut short.")
     if configs:
         lines += ["", "## The scenarios", "", *T.settings_rows(configs, data.summaries, currency)]
+        withdrawal = T.withdrawal_rows(configs, data.summaries, data.timeseries, spec.baseline)
+        if withdrawal:
+            lines += ["", *withdrawal]
     lines += ["", "## Key numbers per scenario", "",
               "| KPI | " + " | ".join(f"`{s}`" for s in scenarios) + " |",
               "|---|" + "---|" * len(scenarios)]

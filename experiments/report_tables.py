@@ -104,3 +104,31 @@ def kpis_wide(table: pd.DataFrame) -> pd.DataFrame:
     wide.columns = [f"{kpi}_{stat}" if stat != "mean" else kpi for stat, kpi in wide.columns]
     order = [c for kpi in table.kpi.unique() for c in (kpi, f"{kpi}_low", f"{kpi}_high")]
     return wide[order].reindex(table.scenario.unique()).round(4).reset_index()
+
+
+def withdrawal_rows(configs: dict, summaries: pd.DataFrame, timeseries: pd.DataFrame, baseline: str) -> list[str]:
+    """Markdown lines: for each scenario whose strategies stop before the run ends (``end_day``), the
+    paired difference from the baseline in mean DAU and in members lost over the days after the
+    last one stops -- the withdrawal effect the last 30 days can hide or exaggerate."""
+    rows = []
+    for scenario, config in configs.items():
+        ends = [getattr(config.strategies.get(n), "end_day", None) for n in config.plan.strategies]
+        ends = [e for e in ends if e is not None and e < config.days]
+        if scenario == baseline or not ends:
+            continue
+        stop = max(ends)
+        after = timeseries[timeseries.day > stop]
+        dau = after.groupby(["scenario", "seed"])["dau"].mean().rename("v").reset_index()
+        churn = after.groupby(["scenario", "seed"])["churned"].sum().rename("v").reset_index()
+        d, c = paired_difference(*_paired(dau, scenario, baseline, "v")), \
+            paired_difference(*_paired(churn, scenario, baseline, "v"))
+        rows.append(f"| `{scenario}` | day {stop} | {d.mean:+.3g} [{d.low:+.3g}, {d.high:+.3g}] | "
+                    f"{c.mean:+.3g} [{c.low:+.3g}, {c.high:+.3g}] |")
+    if not rows:
+        return []
+    return ["## After a strategy stops", "",
+            "Scenarios whose strategies end before the run does (`end_day`): the paired difference from the "
+            "baseline over the days after the last one stops. A gain that vanishes, or extra churn, here is "
+            "the withdrawal effect of taking the strategy away.", "",
+            "| scenario | stops after | mean DAU after it stops: difference | members lost after it stops: "
+            "difference |", "|---|---|---|---|", *rows, ""]

@@ -76,3 +76,39 @@ def test_target_halfwidth_cap_below_replicates_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="max_replicates: 2 is below replicates"):
         compare_here(tmp_path, "days=10", "compare.replicates=3", TINY[-1], "compare.target_halfwidth=1",
                      "compare.max_replicates=2")
+
+
+def test_the_report_leads_with_value_for_money_and_shows_settings_withdrawal_and_html(tmp_path):
+    scenarios = ("++compare.scenarios={baseline:['plan=baseline'],points:['plan=incentive'],"
+                 "points_stop:['plan=incentive','strategies.incentive.end_day=30']}")
+    out = tmp_path / "report"
+    report = compare_here(out, "days=60", "network.n=800", "compare.replicates=3", scenarios, "report.currency=CNY",
+                          "progress=never").read_text()
+    sections = [line for line in report.splitlines() if line.startswith("## ")]
+    assert sections[:4] == ["## Value for money", "## What this means", "## The scenarios", "## After a strategy stops"]
+    assert "| `points_stop` | day 30 |" in report
+    assert "| `points` | `incentive` | incentive (points_per_action 10.0, redeem_at 1000.0) | unlimited | - |" in report
+    assert " CNY" in report and "%" in report.split("## Key numbers per scenario")[1]  # shares as percentages
+    html = (out / "report.html").read_text()
+    assert html.count("data:image/png;base64,") == report.count("![") and "<table>" in html
+    wide = pd.read_csv(out / "kpis_wide.csv")
+    assert list(wide.scenario) == ["baseline", "points", "points_stop"]
+    assert {"mean_dau_last30", "mean_dau_last30_low", "mean_dau_last30_high"} <= set(wide.columns)
+    value = pd.read_csv(out / "value_for_money.csv")
+    points = value.set_index("scenario").loc["points"]
+    runs = pd.read_csv(out / "runs.csv").set_index(["scenario", "seed"])
+    owed = (runs.total_cost + runs.liability).loc["points"] - (runs.total_cost + runs.liability).loc["baseline"]
+    assert points.extra_cost == pytest.approx(owed.mean())  # cost counts the points still owed
+    run_dir = next((out / "runs" / "points").iterdir())
+    assert (run_dir / "timeseries.csv").is_file()
+
+
+def test_cost_per_unit_is_the_ratio_of_paired_means_with_a_bootstrap_interval():
+    import numpy as np
+
+    from experiments.report_tables import cost_per_unit
+
+    cost, effect = np.array([100.0, 120, 80, 100]), np.array([10.0, 12, 8, 10])
+    point, low, high = cost_per_unit(cost, effect)
+    assert point == pytest.approx(10) and low == pytest.approx(10) and high == pytest.approx(10)
+    assert all(np.isnan(cost_per_unit(cost, -effect)))  # no gain: no cost per unit
