@@ -172,9 +172,14 @@ def compare(cfg: DictConfig, report_dir: Path, base_overrides: list[str], compos
         adaptive = None
         if spec.target_halfwidth is not None:
             spec, jobs, adaptive = add_replicates(spec, jobs, base_overrides, compose, report_dir, settings.progress)
+        seed_only = None
+        if config.calibration and spec.separate_uncertainty:
+            fixed = plan_jobs(spec, base_overrides + ["calibration_draw=null"], compose, report_dir / "runs_fitted")
+            run_jobs(fixed, spec.jobs, progress=settings.progress)
+            seed_only = load_runs(fixed).summaries
         configs = {job.tags["scenario"]: job.config for job in jobs}
         return write_report(config, spec, load_runs(jobs), report_dir, configs, adaptive=adaptive,
-                            currency=settings.report.currency)
+                            currency=settings.report.currency, seed_only=seed_only)
 
 
 def headline_halfwidths(spec: CompareSettings, jobs: list[Job]) -> dict[str, float]:

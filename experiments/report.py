@@ -292,7 +292,7 @@ def adaptive_words(adaptive: dict, primary: str) -> str:
 
 
 def write_report(config, spec, data, report_dir: Path, configs: dict | None = None, adaptive: dict | None = None,
-                 currency: str = "currency units") -> Path:
+                 currency: str = "currency units", seed_only: pd.DataFrame | None = None) -> Path:
     """The report of comparison ``spec`` (``experiments.settings.CompareSettings``) over the runs
     in ``data``; ``config`` is the comparison's base model config (network, days); ``configs``
     maps each scenario to one of its runs' model configs (for the assumptions section);
@@ -376,6 +376,8 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
             low = max(r["low"], 0.0) if _info(kpi).non_negative and math.isfinite(r["low"]) else r["low"]
             cells.append(f"{_fmt(r['mean'], kpi)} [{_fmt(low, kpi)}, {_fmt(r['high'], kpi)}]")
         lines.append(f"| {_label(kpi)} | " + " | ".join(cells) + " |")
+    if seed_only is not None:
+        lines += ["", *uncertainty_lines(data.summaries, seed_only, spec.baseline, scenarios, primary)]
     lines += ["", f"## Difference from `{spec.baseline}` (paired, 95% CI)", "",
               "| scenario | KPI | difference | relative | distinguishable from zero? | pairs |",
               "|---|---|---|---|---|---|"]
@@ -430,4 +432,23 @@ def value_lines(value: pd.DataFrame, primary: str, currency: str) -> list[str]:
         out.append(f"| {i} | `{r.scenario}` | {_fmt(r.effect, primary, True)} [{_fmt(r.effect_low, primary, True)}, "
                    f"{_fmt(r.effect_high, primary, True)}] | {r.effect_all_days:+.3g} [{r.effect_all_days_low:+.3g}, "
                    f"{r.effect_all_days_high:+.3g}] | {r.extra_cost:,.0f} {currency} | {per} |")
+    return out + [""]
+
+
+def uncertainty_lines(both: pd.DataFrame, seed_only: pd.DataFrame, baseline: str, scenarios: list[str],
+                      primary: str) -> list[str]:
+    """The headline difference with two intervals: seed noise alone (every replicate at the fitted
+    parameters) and seed noise plus parameter uncertainty (replicate k at posterior draw k)."""
+    a = difference_table(both, baseline, scenarios, [primary]).set_index("scenario")
+    b = difference_table(seed_only, baseline, scenarios, [primary]).set_index("scenario")
+    out = ["## Seed noise and parameter uncertainty", "",
+           f"{_label(primary)}, difference from `{baseline}` with 95% intervals of two kinds: **seed noise only** "
+           f"(every replicate at the fitted parameters: what more replicates would shrink) and **seed noise + "
+           f"parameter uncertainty** (replicate k at posterior draw k: what only better data would shrink).", "",
+           "| scenario | seed noise only | seed noise + parameter uncertainty |", "|---|---|---|"]
+    for s in a.index:
+        ra, rb = a.loc[s], b.loc[s]
+        out.append(f"| `{s}` | {_fmt(rb.difference, primary, True)} [{_fmt(rb.low, primary, True)}, "
+                   f"{_fmt(rb.high, primary, True)}] | {_fmt(ra.difference, primary, True)} "
+                   f"[{_fmt(ra.low, primary, True)}, {_fmt(ra.high, primary, True)}] |")
     return out + [""]

@@ -46,6 +46,9 @@ class CompareSettings:
                                               "wide on each side (in the headline KPI's unit), or max_replicates "
                                               "is reached; null: exactly `replicates`", gt=0)
     max_replicates: int = param(50, "the cap of target_halfwidth's replicates", ge=2, le=10_000)
+    separate_uncertainty: bool = param(True, "with calibration=<dir>: also run every scenario at the fitted "
+                                       "parameters (no posterior draws), so the report gives seed noise alone next "
+                                       "to seed noise plus parameter uncertainty (twice the runs)")
     jobs: int = param(1, "runs in parallel (processes)", ge=1)
     kpis: list[str] = param(None, "summary KPIs in the report (docs/metrics.md); the first is the headline",
                             factory=lambda: list(DEFAULT_KPIS))

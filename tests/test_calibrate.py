@@ -156,6 +156,11 @@ def test_run_and_compare_use_the_twin_and_its_posterior_draws(calibrations, tmp_
     assert len({tuple(d.values()) for d in spec["draws"][:10]}) > 2, "the draws are shuffled, not in runs"
     text = report.read_text()
     assert "parameter uncertainty as well as seed noise" in text
+    assert "## Seed noise and parameter uncertainty" in text and "| `content` |" in text
+    for run in (tmp_path / "cmp" / "runs_fitted" / "content").iterdir():  # the fitted values, no draw
+        used = yaml.safe_load((run / "config.yaml").read_text())
+        assert used["calibration_draw"] is None
+        assert used["behaviour"]["activity"]["base"] == pytest.approx(spec["parameters"]["behaviour.activity.base"]["value"])
     assert "**fitted**" in text and "behaviour.activity.base" in text and "calibrated twin" in text
     assert "illustrative" not in text
 
