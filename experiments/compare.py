@@ -16,10 +16,12 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import hydra
+import numpy as np
 import pandas as pd
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
@@ -173,7 +175,8 @@ def compare(cfg: DictConfig, report_dir: Path, base_overrides: list[str], compos
         if spec.target_halfwidth is not None:
             spec, jobs, adaptive = add_replicates(spec, jobs, base_overrides, compose, report_dir, settings.progress)
         seed_only = None
-        if config.calibration and spec.separate_uncertainty:
+        drawn = not any(o.split("=", 1)[0] == "calibration_draw" for o in base_overrides)  # replicate k: draw k
+        if config.calibration and spec.separate_uncertainty and drawn:
             fixed = plan_jobs(spec, base_overrides + ["calibration_draw=null"], compose, report_dir / "runs_fitted")
             run_jobs(fixed, spec.jobs, progress=settings.progress)
             seed_only = load_runs(fixed).summaries
@@ -197,7 +200,10 @@ def headline_halfwidths(spec: CompareSettings, jobs: list[Job]) -> dict[str, flo
     for scenario, by_seed in values.items():
         if scenario == spec.baseline:
             continue
-        seeds = sorted(by_seed)
+        seeds = [s for s in sorted(by_seed) if np.isfinite(by_seed[s]) and np.isfinite(base.get(s, np.nan))]
+        if len(seeds) < 2:  # the KPI is undefined in too many runs: no interval
+            out[scenario] = float("nan")
+            continue
         diff = paired_difference([by_seed[s] for s in seeds], [base[s] for s in seeds])
         out[scenario] = (diff.high - diff.low) / 2
     return out
@@ -209,12 +215,12 @@ def add_replicates(spec: CompareSettings, jobs: list[Job], base_overrides: list[
     headline interval is that narrow or ``max_replicates`` is reached. The number added each round is
     the square-root law's estimate (half-width ~ 1/sqrt(n)), at most doubling, so a few rounds suffice."""
     import dataclasses
-    import math
 
     rounds = []
     while True:
         widths = headline_halfwidths(spec, jobs)
-        worst = max(widths.values(), default=0.0)
+        finite = [w for w in widths.values() if math.isfinite(w)]
+        worst = max(finite) if len(finite) == len(widths) else float("nan")  # any undefined width: not reached
         rounds.append({"replicates": spec.replicates, "widest": worst})
         if not math.isfinite(worst) or worst <= spec.target_halfwidth or spec.replicates >= spec.max_replicates:
             break

@@ -43,6 +43,7 @@ from experiments.settings import load
 from experiments.stats import paired_difference
 from sim.calibrated import set_dotted
 from sim.config import to_dict, validate
+from sim.errors import ConfigError
 
 CONFIRM_SEED_OFFSET = 10_000  # confirmation seeds start here: never the seeds the search saw
 
@@ -144,13 +145,22 @@ def summaries(jobs: list[Job]) -> list[dict]:
 
 def evaluate(jobs: list[Job], baseline: list[dict], kpi: str) -> dict:
     runs = summaries(jobs)
-    value = [float(r[kpi]) for r in runs]
-    diff = paired_difference(value, [float(b[kpi]) for b in baseline])
+    value = [float("nan") if r.get(kpi) is None else float(r[kpi]) for r in runs]
+    diff = paired_difference(value, [float("nan") if b.get(kpi) is None else float(b[kpi]) for b in baseline])
     owed = [float(r["total_cost"]) + float(r.get("liability") or 0.0) for r in runs]
     return {"cost": float(np.mean(owed)), "spent": float(np.mean([r["total_cost"] for r in runs])),
             "max_spent": float(np.max([r["total_cost"] for r in runs])),
             kpi: float(np.mean(value)), "difference": diff.mean, "difference_low": diff.low,
             "difference_high": diff.high, "budget_ran_out": sum(r.get("budget_exhausted_day") is not None for r in runs)}
+
+
+def search_setup(base: dict, o, seeds: list[int]) -> str:
+    """A fingerprint of what a study's trials mean: the model config (seed aside) and the search's settings."""
+    import hashlib
+
+    model = {k: v for k, v in base.items() if k != "seed"}
+    what = {"model": model, "kpi": o.kpi, "strategies": list(o.strategies), "budget": o.budget, "seeds": seeds}
+    return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def pareto_front(points: list[tuple[float, float]]) -> list[int]:
@@ -189,6 +199,14 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
             sampler = optuna.samplers.TPESampler(seed=o.seed, multivariate=True, constant_liar=True)
         study = optuna.create_study(study_name="plans", storage=storage, sampler=sampler,
                                     directions=["minimize", "maximize"], load_if_exists=True)
+        setup = search_setup(base, o, seeds)
+        found = study.user_attrs.get("setup")
+        if found is None:
+            study.set_user_attr("setup", setup)
+        elif found != setup:
+            raise ConfigError([f"optimize: {out_dir / 'study.journal'} holds a search with other settings (model "
+                               f"config, kpi, strategies, budget or seeds); continue it with the same settings, or "
+                               f"give this search its own optimize.name=..."])
         for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING)):
             study.tell(trial.number, state=TrialState.FAIL)  # interrupted last time; its finished runs are kept
         batch = max(2, 2 * o.jobs)
@@ -226,8 +244,11 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
         atomic_write(out_dir / "pareto.csv", lambda p: front[pareto_cols].round(4).to_csv(p, index=False))
         from experiments.optimize_report import write
 
+        from experiments.overrides import model_overrides
+
         command = "" if recommended is None else " ".join(
-            shlex.quote(x) for x in overrides_of(recommended["_plan"], o.budget))
+            shlex.quote(x) for x in [*model_overrides(overrides, drop=("seed",)),
+                                      *overrides_of(recommended["_plan"], o.budget)])
         report = write(out_dir, o, config, trials_table, front, recommended, confirmed, len(seeds), command)
         atomic_write(out_dir / DONE, lambda p: p.write_text(json.dumps(
             {"status": "finished", "kind": "optimize", "trials": len(complete)}) + "\n"))

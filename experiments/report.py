@@ -286,6 +286,10 @@ def adaptive_words(adaptive: dict, primary: str) -> str:
         return (f"Replicates were added until every scenario's interval of {_label(primary)} against the baseline was "
                 f"at most +/-{adaptive['target']:g} (`compare.target_halfwidth`): **reached** with "
                 f"{adaptive['replicates']} replicates (widest +/-{adaptive['widest']:.3g}; rounds {steps}).  ")
+    if not math.isfinite(adaptive["widest"]):
+        return (f"Replicates were added towards an interval of +/-{adaptive['target']:g} on {_label(primary)} "
+                f"(`compare.target_halfwidth`), but for some scenario the KPI is undefined in too many runs to "
+                f"give an interval: **not reached** ({adaptive['replicates']} replicates; rounds {steps}).  ")
     return (f"Replicates were added towards an interval of +/-{adaptive['target']:g} on {_label(primary)} "
             f"(`compare.target_halfwidth`) but the cap of {adaptive['cap']} replicates (`compare.max_replicates`) was "
             f"reached first: **not reached**, the widest interval is +/-{adaptive['widest']:.3g} (rounds {steps}).  ")

@@ -73,7 +73,8 @@ def to_html(markdown: str, base: Path, title: str) -> str:
                 i += 1
             out.append("<ul>" + "".join(f"<li>{_inline(x)}</li>" for x in items) + "</ul>")
         else:
-            para = []
+            para = [_inline(line.rstrip()) + ("<br>" if line.endswith("  ") else "")]  # always consume a line
+            i += 1
             while i < len(lines) and lines[i].strip() and not lines[i].startswith(("#", "|", "- ", "![")):
                 para.append(_inline(lines[i].rstrip()) + ("<br>" if lines[i].endswith("  ") else ""))
                 i += 1

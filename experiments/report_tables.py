@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.stats import paired_difference
+from sim.metrics import KPIS
 
 BOOTSTRAP = 2000
 
@@ -54,7 +55,9 @@ def value_table(summaries: pd.DataFrame, timeseries: pd.DataFrame, baseline: str
         ca, cb = _paired(summaries, s, baseline, "cost_owed")  # spend plus points still owed at the end
         wa, wb = _paired(whole, s, baseline, "dau_all_days")
         head, all_days = paired_difference(a, b), paired_difference(wa, wb)
-        per, per_low, per_high = cost_per_unit(ca - cb, a - b) if head.excludes_zero else (math.nan,) * 3
+        good = KPIS[primary].direction if primary in KPIS else 0  # +1: higher is better, -1: lower is
+        per, per_low, per_high = cost_per_unit(ca - cb, good * (a - b)) if head.excludes_zero and good \
+            else (math.nan,) * 3
         rows.append({"scenario": s, "effect": head.mean, "effect_low": head.low, "effect_high": head.high,
                      "effect_all_days": all_days.mean, "effect_all_days_low": all_days.low,
                      "effect_all_days_high": all_days.high, "extra_cost": float((ca - cb).mean()),
@@ -112,17 +115,19 @@ def withdrawal_rows(configs: dict, summaries: pd.DataFrame, timeseries: pd.DataF
     last one stops -- the withdrawal effect the last 30 days can hide or exaggerate."""
     rows = []
     for scenario, config in configs.items():
-        ends = [getattr(config.strategies.get(n), "end_day", None) for n in config.plan.strategies]
-        ends = [e for e in ends if e is not None and e < config.days]
+        ends = {n: getattr(config.strategies.get(n), "end_day", None) for n in config.plan.strategies}
+        ends = {n: e for n, e in ends.items() if e is not None and e < config.days}
         if scenario == baseline or not ends:
             continue
-        stop = max(ends)
-        after = timeseries[timeseries.day > stop]
+        stop = max(ends.values())
+        running = [n for n in config.plan.strategies if n not in ends]
+        after = timeseries[timeseries.day >= stop]  # a strategy acts while day < end_day
         dau = after.groupby(["scenario", "seed"])["dau"].mean().rename("v").reset_index()
         churn = after.groupby(["scenario", "seed"])["churned"].sum().rename("v").reset_index()
         d, c = paired_difference(*_paired(dau, scenario, baseline, "v")), \
             paired_difference(*_paired(churn, scenario, baseline, "v"))
-        rows.append(f"| `{scenario}` | day {stop} | {d.mean:+.3g} [{d.low:+.3g}, {d.high:+.3g}] | "
+        stops = ", ".join(ends) + (f" (still running: {', '.join(running)})" if running else "")
+        rows.append(f"| `{scenario}` | {stops}: day {stop} | {d.mean:+.3g} [{d.low:+.3g}, {d.high:+.3g}] | "
                     f"{c.mean:+.3g} [{c.low:+.3g}, {c.high:+.3g}] |")
     if not rows:
         return []
@@ -130,5 +135,5 @@ def withdrawal_rows(configs: dict, summaries: pd.DataFrame, timeseries: pd.DataF
             "Scenarios whose strategies end before the run does (`end_day`): the paired difference from the "
             "baseline over the days after the last one stops. A gain that vanishes, or extra churn, here is "
             "the withdrawal effect of taking the strategy away.", "",
-            "| scenario | stops after | mean DAU after it stops: difference | members lost after it stops: "
+            "| scenario | what stops: from day | mean DAU after it stops: difference | members lost after it stops: "
             "difference |", "|---|---|---|---|", *rows, ""]

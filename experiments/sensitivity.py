@@ -222,7 +222,8 @@ def sensitivity(cfg: DictConfig, out_dir: Path, overrides: list[str], compose) -
     other = None
     if s.effect_of:
         try:
-            other = to_dict(load(compose([*model_overrides(overrides, drop=("seed",)), f"plan={s.effect_of}"]))[0])
+            words = [*model_overrides(overrides, drop=("seed",)), f"plan={s.effect_of}"]
+            other = to_dict(load(compose(words), words)[0])  # the words: what the user set beats a twin
         except Exception as err:  # an unknown plan: Hydra's MissingConfigException and kin
             raise ConfigError([f"sensitivity.effect_of: {s.effect_of!r} is not a plan in configs/plan/ ({err})"])
     points = design(s, len(priors))

@@ -43,7 +43,8 @@ class CompareSettings:
     first_seed: int = param(0, "replicate seeds are first_seed, first_seed + 1, ...", ge=0)
     target_halfwidth: Optional[float] = param(None, "keep adding paired replicates until the 95% interval of every "
                                               "scenario's headline difference from the baseline is at most this "
-                                              "wide on each side (in the headline KPI's unit), or max_replicates "
+                                              "wide on each side (in the headline KPI's unit; a share as a fraction: "
+                                              "0.01 = 1 percentage point), or max_replicates "
                                               "is reached; null: exactly `replicates`", gt=0)
     max_replicates: int = param(50, "the cap of target_halfwidth's replicates", ge=2, le=10_000)
     separate_uncertainty: bool = param(True, "with calibration=<dir>: also run every scenario at the fitted "
@@ -225,7 +226,7 @@ class OptimizeSettings:
     confirm_replicates: int = param(10, "fresh seeds the recommended plan is re-run on for its reported interval "
                                     "(not the seeds it was picked on)", ge=2, le=1000)
     sampler: str = param("nsga2", "Optuna's multi-objective sampler: nsga2 or tpe", choices=("nsga2", "tpe"))
-    jobs: int = param(2, "runs in parallel (processes); candidates are asked in batches of this many", ge=1)
+    jobs: int = param(2, "runs in parallel (processes); candidates are asked in batches of twice this many", ge=1)
     seed: int = param(0, "seed of the search", ge=0)
     name: str = param("${optimize_name:${optimize.budget}}", "name of the search; it lands in "
                       "results/optimize/<name>/ (default: budget-<budget>)")
@@ -234,6 +235,10 @@ class OptimizeSettings:
         problems = []
         if self.kpi not in KPIS:
             problems.append(f"kpi: unknown KPI {self.kpi!r}; available: {', '.join(KPIS)}")
+        elif KPIS[self.kpi].direction <= 0 or self.kpi in UNDEFINED_SOMETIMES:
+            fit = [k for k, v in KPIS.items() if v.direction > 0 and k not in UNDEFINED_SOMETIMES]
+            problems.append(f"kpi: {self.kpi!r} cannot be maximised (lower is better, or it is undefined in some "
+                            f"runs); the search maximises one of: {', '.join(fit)}")
         from strategies.registry import available
 
         for i, name in enumerate(self.strategies):
@@ -247,6 +252,9 @@ class OptimizeSettings:
             problems.append(f"name: {self.name!r} must be a plain name (letters, digits, _ . -): it names a folder")
         return problems
 
+
+# KPIs that are null in some runs (no cost: no ROI; a budget that never runs out)
+UNDEFINED_SOMETIMES = ("roi", "budget_exhausted_day")
 
 # the strategies the optimiser knows how to parametrise (experiments/optimize.py: SPACE)
 SEARCHABLE = ("content", "events", "incentive", "kol", "referral", "winback")

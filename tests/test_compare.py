@@ -86,7 +86,7 @@ def test_the_report_leads_with_value_for_money_and_shows_settings_withdrawal_and
                           "progress=never").read_text()
     sections = [line for line in report.splitlines() if line.startswith("## ")]
     assert sections[:4] == ["## Value for money", "## What this means", "## The scenarios", "## After a strategy stops"]
-    assert "| `points_stop` | day 30 |" in report
+    assert "| `points_stop` | incentive: day 30 |" in report
     assert "| `points` | `incentive` | incentive (points_per_action 10.0, redeem_at 1000.0) | unlimited | - |" in report
     assert " CNY" in report and "%" in report.split("## Key numbers per scenario")[1]  # shares as percentages
     html = (out / "report.html").read_text()
@@ -112,3 +112,20 @@ def test_cost_per_unit_is_the_ratio_of_paired_means_with_a_bootstrap_interval():
     point, low, high = cost_per_unit(cost, effect)
     assert point == pytest.approx(10) and low == pytest.approx(10) and high == pytest.approx(10)
     assert all(np.isnan(cost_per_unit(cost, -effect)))  # no gain: no cost per unit
+
+
+def test_value_for_money_follows_the_kpis_direction_and_html_survives_odd_lines(tmp_path):
+    import numpy as np
+
+    from experiments.report_html import to_html
+    from experiments.report_tables import value_table
+
+    seeds = [0, 1, 2]
+    summaries = pd.DataFrame({"scenario": ["baseline"] * 3 + ["calm"] * 3, "seed": seeds * 2,
+                              "churn_rate_30d": [0.20, 0.22, 0.21, 0.10, 0.12, 0.11],
+                              "total_cost": [0.0] * 3 + [100.0] * 3, "liability": [0.0] * 6})
+    ts = pd.DataFrame({"scenario": ["baseline"] * 3 + ["calm"] * 3, "seed": seeds * 2, "day": 1, "dau": 1.0})
+    row = value_table(summaries, ts, "baseline", ["baseline", "calm"], "churn_rate_30d").iloc[0]
+    assert row.effect < 0 and row.cost_per_unit == pytest.approx(1000)  # less churn is the gain
+    html = to_html("##### not a heading\n![a](b) text\nplain", tmp_path, "t")  # used to loop for ever
+    assert "plain" in html and np.char.count(html, "<p>") >= 1

@@ -62,3 +62,19 @@ def test_pareto_front_is_exactly_the_non_dominated_points(points):
     for i, (c, e) in enumerate(points):
         dominated = any(c2 <= c and e2 >= e and (c2 < c or e2 > e) for c2, e2 in points)
         assert (i in front) == (not dominated)
+
+
+def test_a_journal_of_other_settings_is_refused_and_kpis_that_cannot_be_maximised_too(tmp_path):
+    import pytest
+
+    from sim.errors import ConfigError
+
+    _run(tmp_path, 2)
+    args = ["network.n=300", "days=30", "progress=never", f"optimize.budget={BUDGET}", "optimize.trials=3",
+            "optimize.replicates=2", "optimize.jobs=1"]  # other days: the old trials mean something else
+    with pytest.raises(ConfigError, match="holds a search with other settings"):
+        optimize(composed(*args, config_name="optimize"), tmp_path, args)
+    for kpi in ("churn_rate_30d", "roi"):
+        bad = ["progress=never", f"optimize.kpi={kpi}"]
+        with pytest.raises(ConfigError, match="cannot be maximised"):
+            optimize(composed(*bad, config_name="optimize"), tmp_path / kpi, bad)
