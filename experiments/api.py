@@ -33,16 +33,18 @@ def _compose(config_name: str, overrides: list[str], with_hydra: bool = False):
     return compose_checked(config_name, list(overrides), with_hydra=with_hydra)
 
 
-def _run_dir(config_name: str, overrides: list[str], out_dir) -> tuple[object, Path]:
-    """The composed config (without the hydra node) and where its outputs go."""
+def _run_dir(config_name: str, overrides: list[str], out_dir, with_hydra: bool = False):
+    """The composed config (without the hydra node) and where its outputs go; with ``with_hydra``
+    the hydra node as well."""
     from omegaconf import open_dict
 
     cfg = _compose(config_name, overrides, with_hydra=True)
-    where = Path(out_dir) if out_dir is not None else ROOT / cfg.hydra.run.dir
+    hydra_node = cfg.hydra
+    where = Path(out_dir) if out_dir is not None else ROOT / hydra_node.run.dir
     with open_dict(cfg):
         del cfg["hydra"]
     where.mkdir(parents=True, exist_ok=True)
-    return cfg, where
+    return (cfg, where, hydra_node) if with_hydra else (cfg, where)
 
 
 def _compose_run(overrides: list[str]):
@@ -73,12 +75,9 @@ def compare(experiment: str | None = None, *, scenarios: dict[str, list[str]] | 
         words += [f"++compare.scenarios={{{inner}}}", f"compare.baseline={baseline}"]
     if replicates is not None:
         words.append(f"compare.replicates={replicates}")
-    cfg, where = _run_dir("compare", words, out_dir)
-    sweep = None
-    if experiment:
-        hydra_cfg = _compose("compare", words, with_hydra=True).hydra
-        params = hydra_cfg.get("sweeper", {}).get("params")
-        sweep = dict(params) if params else None
+    cfg, where, hydra_node = _run_dir("compare", words, out_dir, with_hydra=True)
+    params = hydra_node.get("sweeper", {}).get("params") if experiment else None
+    sweep = dict(params) if params else None
     report = run_compare(cfg, where, model_overrides(words, drop=("seed",)), _compose_run, sweep)
     return Comparison(report, pd.read_csv(where / "kpis.csv"), pd.read_csv(where / "differences.csv"),
                       pd.read_csv(where / "runs.csv"))

@@ -40,7 +40,6 @@ from experiments.settings import load
 from sim.calibrated import set_dotted
 from sim.config import to_dict, validate
 from sim.errors import ConfigError
-from sim.metrics import KPIS
 from sim.params import declared
 
 
@@ -274,8 +273,6 @@ def preflight_check(cfg, overrides: list[str]) -> None:
     _, settings = load(cfg, overrides)
     s = settings.sensitivity
     ranges_for(list(s.parameters), {str(k): (float(lo), float(hi)) for k, lo, hi in s.ranges})
-    if s.kpi not in KPIS:
-        raise ConfigError([f"sensitivity.kpi: unknown KPI {s.kpi!r}"])
     if s.effect_of:
         compose_checked("config", [*model_overrides(overrides, drop=("seed",)), f"plan={s.effect_of}"])
 

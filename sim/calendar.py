@@ -17,7 +17,6 @@ inclusive). With the defaults (a flat week, no events) every offset is 0 and eve
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Optional
 
 import numpy as np
 
+from sim.delimited import read_records
 from sim.errors import UserError
 from sim.params import Source, param
 
@@ -77,29 +77,9 @@ class CalendarConfig:
 def read_events(path: str | Path) -> list[CalendarEvent]:
     """Events from a CSV file; every problem names the file and line."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as err:
-        raise CalendarFileError(f"{path}: cannot read the calendar file ({err})") from None
-    rows = list(csv.reader(text.splitlines()))
-    if not rows:
-        raise CalendarFileError(f"{path}: empty calendar file; expected a header name,start,end[,activity][,joining]")
-    header = [h.strip().lower() for h in rows[0]]
-    required = {"name", "start", "end"}
-    if not required <= set(header):
-        raise CalendarFileError(f"{path}, line 1: the header must name the columns name,start,end "
-                                f"(and optionally activity,joining); found {','.join(header)}")
-    unknown = set(header) - required - {"activity", "joining"}
-    if unknown:
-        raise CalendarFileError(f"{path}, line 1: unknown columns {sorted(unknown)}; allowed: name, start, end, "
-                                f"activity, joining")
     events = []
-    for number, row in enumerate(rows[1:], start=2):
-        if not row or all(not c.strip() for c in row):
-            continue
-        if len(row) != len(header):
-            raise CalendarFileError(f"{path}, line {number}: {len(row)} values for {len(header)} columns")
-        values = dict(zip(header, (c.strip() for c in row)))
+    for number, values in read_records(path, ("name", "start", "end"), ("name", "start", "end", "activity", "joining"),
+                                       CalendarFileError):
         try:
             event = CalendarEvent(name=values["name"], start=int(values["start"]), end=int(values["end"]),
                                   activity=float(values.get("activity") or 1.0),

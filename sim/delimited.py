@@ -115,3 +115,32 @@ def read_rows(path: Path, delimiter: str | None, error, *, setting: str, one_col
                     f"{width} ({DELIMITER_NAMES.get(delimiter, delimiter)}-separated); {bad.size} such "
                     f"line{'s' if bad.size > 1 else ''}")
     return Rows(rows, line_numbers, delimiter)
+
+
+def read_records(path, required: tuple[str, ...], allowed: tuple[str, ...], error) -> list[tuple[int, dict]]:
+    """A small comma-separated file with a header of named columns (calendars, campaigns): its rows as
+    ``(line number, {column: stripped value})``, blank lines skipped; every problem raises ``error``
+    naming the file and line."""
+    try:
+        text = read_text(Path(path), error)
+    except OSError as err:
+        raise error(f"{path}: cannot read it ({err})") from None
+    rows = list(csv.reader(text.splitlines()))
+    if not rows:
+        raise error(f"{path}: empty; expected a header {','.join(required)}")
+    header = [h.strip().lower() for h in rows[0]]
+    missing = [c for c in required if c not in header]
+    extra = [c for c in header if c not in allowed]
+    if missing or extra:
+        raise error(f"{path}, line 1: the header needs {','.join(required)} (optional: "
+                    f"{','.join(c for c in allowed if c not in required)}); "
+                    + (f"missing {missing}" if missing else f"unknown {extra}"))
+    out = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not row or all(not c.strip() for c in row):
+            continue
+        if len(row) != len(header):
+            raise error(f"{path}, line {number}: {len(row)} values for {len(header)} columns")
+        out.append((number, dict(zip(header, (c.strip() for c in row)))))
+    return out
+

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.activity_log import ActivityLog
+from sim.delimited import read_records
 from sim.errors import UserError
 from sim.log_io import LogFileError, day_of
 from sim.observed import daily
@@ -129,28 +130,7 @@ def observed_week(log: ActivityLog, train_days: int, events: list[dict]) -> list
 
 
 def _rows(path: str, required: tuple[str, ...], allowed: tuple[str, ...]) -> list[tuple[int, dict]]:
-    p = Path(path)
-    try:
-        rows = list(csv.reader(p.read_text(encoding="utf-8-sig").splitlines()))
-    except (OSError, UnicodeDecodeError) as err:
-        raise TwinError(f"{path}: cannot read it ({err})") from None
-    if not rows:
-        raise TwinError(f"{path}: empty; expected a header {','.join(required)}")
-    header = [h.strip().lower() for h in rows[0]]
-    missing = [c for c in required if c not in header]
-    extra = [c for c in header if c not in allowed]
-    if missing or extra:
-        raise TwinError(f"{path}, line 1: the header needs {','.join(required)} (optional: "
-                        f"{','.join(c for c in allowed if c not in required)}); "
-                        + (f"missing {missing}" if missing else f"unknown {extra}"))
-    out = []
-    for number, row in enumerate(rows[1:], start=2):
-        if not row or all(not c.strip() for c in row):
-            continue
-        if len(row) != len(header):
-            raise TwinError(f"{path}, line {number}: {len(row)} values for {len(header)} columns")
-        out.append((number, dict(zip(header, (c.strip() for c in row)))))
-    return out
+    return read_records(path, required, allowed, TwinError)
 
 
 def _model_day(path, number, log, when: str, timezone: str) -> int:
