@@ -107,10 +107,10 @@ def calibrate(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None
     train, horizon = windows(activity.n_days, c.train_days, c.forecast_days, c.log)
     out_dir = Path(out_dir)
     with hold(out_dir, "calibration"):
-        return _calibrate(c, config, overrides, activity, read, train, horizon, out_dir, say)
+        return _calibrate(c, config, overrides, activity, read, train, horizon, out_dir, say, settings)
 
 
-def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Path, say) -> Path:
+def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Path, say, settings) -> Path:
     from experiments.calibration import backtest as B
     from experiments.calibration import priors as P
     from experiments.calibration import report as R
@@ -133,14 +133,15 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
     plan = budget(c.runs, c.seeds, c.forecast_sets, c.forecast_seeds, len(candidates))
     rng = np.random.default_rng(c.seed)
     seeds = list(range(c.seeds))
-    with Runner(c.jobs) as runner:
+    with Runner.from_settings(settings, c.jobs, out_dir) as runner:
+        runner.expect(c.runs, "calibrate.runs: screening, search, posterior and forecast")
         fit = S.Fit(twin, observed, train, vars(c.weights).copy(), runner, out_dir, say)
         say.fit = fit
         say(f"{twin.people:,} people, {twin.ties:,} ties; screening {len(candidates)} candidates", force=True)
         chosen, screening = S.screen(fit, candidates, plan["screen"], rng, c.fit)
         atomic_write(out_dir / "screening.csv", lambda p: screening.to_csv(p, index=False))
         say(f"fitting {', '.join(p.key for p in chosen)}", force=True)
-        found = S.search(fit, chosen, plan["trials"], seeds, batch=max(4, 2 * c.jobs * 2), seed=c.seed,
+        found = S.search(fit, chosen, plan["trials"], seeds, batch=max(4, 4 * runner.workers), seed=c.seed,
                          journal=out_dir / "search.journal")
         post, _, post_summary = S.posterior(fit, chosen, found, plan["proposals"], seeds, c.accept, rng)
         atomic_write(out_dir / "posterior.parquet", lambda p: post.to_parquet(p, index=False))

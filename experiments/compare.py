@@ -26,7 +26,7 @@ import pandas as pd
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from experiments.jobs import Job, run_jobs
+from experiments.jobs import Job, Runner
 from experiments.locking import hold
 from experiments.outputs import config_hash
 from experiments.overrides import model_overrides
@@ -169,16 +169,20 @@ def compare(cfg: DictConfig, report_dir: Path, base_overrides: list[str], compos
     config, settings = load(cfg)
     spec = settings.compare
     jobs = plan_jobs(spec, base_overrides, compose, report_dir / "runs")
-    with hold(report_dir, "comparison"):
-        run_jobs(jobs, spec.jobs, progress=settings.progress)
+    with hold(report_dir, "comparison"), Runner.from_settings(settings, spec.jobs, report_dir) as runner:
+        if spec.target_halfwidth is not None:
+            runner.expect(len(spec.scenarios) * spec.max_replicates,
+                          f"at most: compare.target_halfwidth adds replicates up to compare.max_replicates")
+        runner.run(jobs, progress=settings.progress)
         adaptive = None
         if spec.target_halfwidth is not None:
-            spec, jobs, adaptive = add_replicates(spec, jobs, base_overrides, compose, report_dir, settings.progress)
+            spec, jobs, adaptive = add_replicates(spec, jobs, base_overrides, compose, report_dir, settings.progress,
+                                                  runner)
         seed_only = None
         drawn = not any(o.split("=", 1)[0] == "calibration_draw" for o in base_overrides)  # replicate k: draw k
         if config.calibration and spec.separate_uncertainty and drawn:
             fixed = plan_jobs(spec, base_overrides + ["calibration_draw=null"], compose, report_dir / "runs_fitted")
-            run_jobs(fixed, spec.jobs, progress=settings.progress)
+            runner.run(fixed, progress=settings.progress)
             seed_only = load_runs(fixed).summaries
         configs = {job.tags["scenario"]: job.config for job in jobs}
         return write_report(config, spec, load_runs(jobs), report_dir, configs, adaptive=adaptive,
@@ -210,7 +214,7 @@ def headline_halfwidths(spec: CompareSettings, jobs: list[Job]) -> dict[str, flo
 
 
 def add_replicates(spec: CompareSettings, jobs: list[Job], base_overrides: list[str], compose, report_dir: Path,
-                   progress: str):
+                   progress: str, runner: Runner):
     """``compare.target_halfwidth``: add paired replicates (all scenarios, the next seeds) until every
     headline interval is that narrow or ``max_replicates`` is reached. The number added each round is
     the square-root law's estimate (half-width ~ 1/sqrt(n)), at most doubling, so a few rounds suffice."""
@@ -230,7 +234,7 @@ def add_replicates(spec: CompareSettings, jobs: list[Job], base_overrides: list[
                  spec.target_halfwidth, spec.replicates, n)
         spec = dataclasses.replace(spec, replicates=n)
         jobs = plan_jobs(spec, base_overrides, compose, report_dir / "runs")
-        run_jobs(jobs, spec.jobs, progress=progress)
+        runner.run(jobs, progress=progress)
     reached = math.isfinite(worst) and worst <= spec.target_halfwidth
     return spec, jobs, {"target": spec.target_halfwidth, "reached": reached, "replicates": spec.replicates,
                         "cap": spec.max_replicates, "widest": worst, "widths": widths, "rounds": rounds}

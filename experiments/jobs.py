@@ -12,9 +12,10 @@ to. Its :func:`status` follows one rule:
 * **conflict** -- a finished run of a *different* config; it is never
   overwritten unless asked (``overwrite=true``).
 
-:func:`run_jobs` runs the jobs that are not done, in this process or in a pool
-of worker processes that stay alive across jobs (each worker compiles the
-numba kernels once), with one progress display; each job writes its own
+:func:`run_jobs` runs the jobs that are not done, in this process or on a
+backend (``runner=local|ray|slurm``, :mod:`experiments.backends`: worker
+processes that stay alive across jobs, a Ray cluster, SLURM), with one
+progress display; each job writes its own
 directory atomically (:mod:`experiments.outputs`), and callers collect the
 results from the directories once all jobs are done. ``run``, ``compare`` and
 the sweep collection use it.
@@ -23,20 +24,17 @@ the sweep collection use it.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
-import time
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from experiments.outputs import config_hash, damage, finished_hash, finished_outputs, write_run
+from experiments.outputs import config_hash, damage, finished_hash, finished_outputs
+from experiments.worker import execute, payload
 from sim.config import Config, validate
 from sim.errors import UserError
 from sim.progress import Progress
-from sim.simulation import simulate
 
 log = logging.getLogger("commsim")
 
@@ -97,59 +95,29 @@ def finished_job(out_dir: Path) -> Job | None:
     return job if status(job) == DONE else None
 
 
-def execute(config: Config, out_dir: Path, progress: str = "never", outputs=frozenset(),
-            measure: dict | None = None, figures: bool = True) -> dict:
-    """Simulate one config and write its run directory; returns the summary. With ``measure``
-    (a calibration's run) the targets of experiments/calibration/targets.py are measured on the
-    run's activity log and written to measure.json, and no figures are drawn."""
-    start = time.perf_counter()
-    log = True if "activity_log" in outputs else ("days" if measure else False)
-    result = simulate(config, progress=progress, activity_log=log)
-    measured = None
-    if measure:
-        from experiments.calibration.targets import measure as measure_targets
-
-        measured = measure_targets(result.activity_log, measure["first"], measure["days"], measure.get("daily", False))
-    write_run(result, out_dir, time.perf_counter() - start, figures=figures and not measure, measured=measured)
-    return result.summary
-
-
-def die_with_parent(parent: int) -> None:
-    """In a worker: end when the process that started it ends, however it ends (even SIGKILL, which
-    runs no clean-up). Linux: the kernel's parent-death signal; everywhere: a watcher thread that
-    notices the worker was handed to another parent."""
-    import ctypes
-    import signal
-    import threading
-
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1.0)
-        os._exit(1)
-
-    if os.getppid() != parent:
-        os._exit(1)  # the parent died before the signal was armed
-    threading.Thread(target=watch, name="commsim-parent-watch", daemon=True).start()
-
-
-def _execute_jobs(batch: list[tuple]) -> int:  # in a worker process: several small runs per task
-    for config, out_dir, outputs, measure, figures in batch:
-        execute(config, Path(out_dir), outputs=outputs, measure=measure, figures=figures)
-    return len(batch)
+class DryRun(Exception):
+    """``runner.dry_run``: what a command would run, said instead of running it (exit status 0)."""
 
 
 class Runner:
-    """Runs jobs, in this process or in worker processes that stay alive across calls (each worker
-    imports and compiles once). Use as a context manager; :func:`run_jobs` makes a throw-away one."""
+    """Runs jobs, in this process or on a backend (:mod:`experiments.backends`: local worker processes
+    that stay alive across calls, a Ray cluster, SLURM). Use as a context manager; :func:`run_jobs`
+    makes a throw-away one. :meth:`from_settings` builds one from a command's ``runner.*`` settings."""
 
-    def __init__(self, workers: int = 1):
-        self.workers = max(1, int(workers))
-        self._pool = None
+    def __init__(self, workers: int = 1, settings=None, where: Path | None = None):
+        from experiments.settings import RunnerSettings
+
+        self.settings = settings if settings is not None else RunnerSettings()
+        self._workers = max(1, int(self.settings.workers or workers))
+        self.where = where
+        self.expected: tuple[int, str] | None = None
+        self._backend = None
+
+    @classmethod
+    def from_settings(cls, settings, jobs: int, where: Path | None = None) -> "Runner":
+        """The runner of a command: its ``runner.*`` settings, ``jobs`` (the command's own ``*.jobs``) workers
+        unless ``runner.workers`` says otherwise, ``where``: its output folder."""
+        return cls(jobs, settings.runner, where)
 
     def __enter__(self) -> "Runner":
         return self
@@ -158,16 +126,32 @@ class Runner:
         self.close()
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        if self._backend is not None:
+            self._backend.close()
+            self._backend = None
 
-    def _workers_pool(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
-                                             initializer=die_with_parent, initargs=(os.getpid(),))
-        return self._pool
+    def expect(self, runs: int, how: str = "") -> None:
+        """Tell a dry run the whole command's number of runs when it comes in several rounds (a search)."""
+        self.expected = (int(runs), how)
+
+    @property
+    def workers(self) -> int:
+        """Runs at once: ``runner.workers``, else the command's own setting locally, the cluster's CPUs on
+        Ray (asked once connected), ``max(jobs, 100)`` array tasks on SLURM."""
+        if self.settings.workers or self.settings.kind == "local":
+            return self._workers
+        if self.settings.kind == "slurm":  # submitit's local executor: this machine's processes
+            return max(self._workers, 100) if self.settings.cluster in (None, "slurm") else self._workers
+        return self.backend.workers
+
+    @property
+    def backend(self):
+        if self._backend is None:
+            from experiments.backends import make
+
+            self._backend = make(self.settings, self._workers if self.settings.kind == "ray" else self.workers,
+                                 self.where)
+        return self._backend
 
     def run(self, jobs: list[Job], *, overwrite: bool = False, progress: str = "auto",
             quiet: bool = False) -> list[Job]:
@@ -186,43 +170,49 @@ class Runner:
             if s != DONE and job.out_dir not in seen:  # the same job twice (e.g. a resampled draw) runs once
                 seen.add(job.out_dir)
                 todo.append(job)
+        if self.settings.dry_run:
+            from experiments.dry_run import describe
+
+            raise DryRun(describe(jobs, todo, self))
         if not quiet:
-            log.info("%d runs: %d already finished, %d to do (%d in parallel)",
-                     len(jobs), len(jobs) - len(todo), len(todo), min(self.workers, max(1, len(todo))))
+            log.info("%d runs: %d already finished, %d to do (%d in parallel%s)",
+                     len(jobs), len(jobs) - len(todo), len(todo), min(self.workers, max(1, len(todo))),
+                     "" if self.settings.kind == "local" else f", runner={self.settings.kind}")
         if not todo:
             return []
         bar = Progress(len(todo), progress, unit="runs")
-        if self.workers == 1 or len(todo) == 1:
+        if self.settings.kind == "local" and (self.workers == 1 or len(todo) == 1):
             for i, job in enumerate(todo, 1):
                 execute(job.config, job.out_dir, outputs=job.outputs, measure=job.measure, figures=job.figures)
                 bar.update(i, job.label)
         else:
-            self._run_in_pool(todo, bar)
+            self._run_on_backend(todo, bar)
         bar.close()
         return todo
 
-    def _run_in_pool(self, todo: list[Job], bar: Progress) -> None:
-        pool = self._workers_pool()
-        size = max(1, min(16, len(todo) // (self.workers * 4)))  # batch small runs: fewer round trips
-        batches = [todo[i:i + size] for i in range(0, len(todo), size)]
-        pending = {pool.submit(_execute_jobs, [(j.config, str(j.out_dir), j.outputs, j.measure, j.figures) for j in batch]): batch
-                   for batch in batches}
-        done_count = 0
-        while pending:
-            finished, _ = wait(pending, return_when=FIRST_EXCEPTION)
-            for future in finished:
-                batch = pending.pop(future)
-                error = future.exception()
-                if error is not None:
-                    for other in pending:
-                        other.cancel()
-                    error.add_note(f"commsim: in one of the runs {', '.join(str(j.out_dir) for j in batch[:3])}")
-                    raise error
-                done_count += len(batch)
-                bar.update(done_count, batch[-1].label)
+    def batches(self, todo: list[Job]) -> list[list[Job]]:
+        """Small runs share a task (fewer round trips): about four tasks per worker, at most 16 runs
+        each locally and 64 on a cluster, or ``runner.batch``."""
+        cap = 16 if self.settings.kind == "local" else 64
+        size = self.settings.batch or max(1, min(cap, len(todo) // (self.workers * 4)))
+        return [todo[i:i + size] for i in range(0, len(todo), size)]
+
+    def _run_on_backend(self, todo: list[Job], bar: Progress) -> None:
+        batches = self.batches(todo)
+        cwd = os.getcwd()
+        finished = 0
+
+        def done(i: int) -> None:
+            nonlocal finished
+            finished += len(batches[i])
+            bar.update(finished, batches[i][-1].label)
+
+        self.backend.run([[payload(job, cwd) for job in batch] for batch in batches], done)
 
 
-def run_jobs(jobs: list[Job], workers: int = 1, *, overwrite: bool = False, progress: str = "auto") -> list[Job]:
-    """Run every job that is not done (see :meth:`Runner.run`); returns the jobs that ran."""
-    with Runner(workers) as runner:
+def run_jobs(jobs: list[Job], workers: int = 1, *, overwrite: bool = False, progress: str = "auto",
+             settings=None) -> list[Job]:
+    """Run every job that is not done (see :meth:`Runner.run`); returns the jobs that ran.
+    ``settings``: ``runner.*`` (:class:`experiments.settings.RunnerSettings`), default local."""
+    with Runner(workers, settings) as runner:
         return runner.run(jobs, overwrite=overwrite, progress=progress)

@@ -187,7 +187,8 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
     seeds = list(range(o.first_seed, o.first_seed + o.replicates))
     out_dir = Path(out_dir)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    with hold(out_dir, "budget search"), Runner(o.jobs) as runner:
+    with hold(out_dir, "budget search"), Runner.from_settings(settings, o.jobs, out_dir) as runner:
+        runner.expect((o.trials + 1) * len(seeds), "optimize.trials candidates and the baseline, x replicates")
         (out_dir / DONE).unlink(missing_ok=True)
         base_jobs = jobs_for(base, {}, None, seeds, out_dir)
         runner.run(base_jobs, progress="never", quiet=True)
@@ -209,7 +210,7 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
                                f"give this search its own optimize.name=..."])
         for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING)):
             study.tell(trial.number, state=TrialState.FAIL)  # interrupted last time; its finished runs are kept
-        batch = max(2, 2 * o.jobs)
+        batch = max(2, 2 * runner.workers)
         while True:
             done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
             if len(done) >= o.trials:

@@ -19,7 +19,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from experiments.jobs import CONFLICT, DONE, Job, RunDirError, execute, status
+from experiments.jobs import CONFLICT, DONE, DryRun, Job, Runner, RunDirError, execute, status
 from experiments.settings import load, register_configs
 from sim.errors import UserError
 
@@ -51,6 +51,10 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None) -> d
     config, settings = load(cfg, overrides)
     job = Job(config, out_dir, outputs=requested_outputs(settings))
     state = status(job)
+    if settings.runner.dry_run:
+        from experiments.dry_run import describe
+
+        raise DryRun(describe([job], [] if state == DONE else [job], Runner.from_settings(settings, 1)))
     if state == CONFLICT and not settings.overwrite:
         raise RunDirError(f"{out_dir} holds a finished run of a different configuration; choose another "
                           f"hydra.run.dir, or pass overwrite=true to replace it")
@@ -81,9 +85,13 @@ def requested_outputs(settings) -> frozenset:
 
 
 def report_user_errors(fn):
-    """Run ``fn()``; a :class:`~sim.errors.UserError` becomes a message and exit status 2."""
+    """Run ``fn()``; a :class:`~sim.errors.UserError` becomes a message and exit status 2; a dry run's
+    plan (:class:`experiments.jobs.DryRun`) is printed, exit status 0."""
     try:
         return fn()
+    except DryRun as plan:
+        print(plan)
+        sys.exit(0)
     except UserError as err:
         print(f"commsim: {err}", file=sys.stderr)
         sys.exit(2)

@@ -234,7 +234,7 @@ def sensitivity(cfg: DictConfig, out_dir: Path, overrides: list[str], compose) -
         flat = [job for point in jobs for arm in point for job in arm]
         print(f"commsim: {s.method}: {len(points)} points x {len(seeds)} seeds"
               f"{' x 2 arms' if other is not None else ''} = {len(flat)} runs", file=sys.stderr)
-        with Runner(s.jobs) as runner:
+        with Runner.from_settings(settings, s.jobs, out_dir) as runner:
             runner.run(flat, progress=settings.progress)
         y = outputs_of(jobs, s.kpi)
         if s.method == "morris":

@@ -273,6 +273,41 @@ class OutputSettings:
 
 
 @dataclass
+class RunnerSettings:
+    kind: str = param("local", "where runs run: local (processes on this machine), ray (a Ray cluster), slurm "
+                      "(a SLURM cluster through submitit); pick with runner=local|ray|slurm (docs/cluster.md)",
+                      choices=("local", "ray", "slurm"))
+    workers: Optional[int] = param(None, "runs at once; null: the command's own setting (compare.jobs, "
+                                   "calibrate.jobs, ...) locally, every CPU of the cluster on Ray", ge=1, le=100_000)
+    address: Optional[str] = param(None, "ray: the cluster (host:port of its head, auto, or ray://host:10001); "
+                                   "null: $RAY_ADDRESS, else a private Ray instance on this machine")
+    retries: int = param(2, "times the runs of a worker that died (killed, out of memory, node lost, pre-empted) "
+                         "are run again before the command gives up", ge=0, le=20)
+    batch: Optional[int] = param(None, "runs per task; null: enough tasks to keep every worker busy, few round "
+                                 "trips (at most 16 runs locally, 64 on a cluster)", ge=1, le=10_000)
+    dry_run: bool = param(False, "print how many runs, their estimated compute time (from a short run timed on "
+                          "this machine) and where results land, and run nothing (also: --dry-run)")
+    partition: Optional[str] = param(None, "slurm: the partition (sbatch --partition); null: the cluster's default")
+    time_min: int = param(60, "slurm: the time limit of one array task, in minutes", ge=1)
+    mem_gb: float = param(4.0, "slurm: memory of one array task, in GB", gt=0)
+    cpus_per_task: int = param(1, "slurm: CPUs of one array task (a run uses one)", ge=1)
+    cluster: Optional[str] = param(None, "slurm: submitit's executor -- null: SLURM (sbatch must work here); local: "
+                                   "submitit's local executor on this machine; debug: in this process",
+                                   choices=(None, "slurm", "local", "debug"))
+    folder: Optional[str] = param(None, "slurm: where submitit keeps payloads and task logs (shared); null: "
+                                  "<the command's output folder>/.submitit")
+
+    def check(self) -> list[str]:
+        problems = []
+        if self.kind != "slurm" and (self.partition or self.cluster):
+            problems.append(f"partition, cluster: SLURM settings, but runner.kind is {self.kind!r}; "
+                            f"add runner=slurm")
+        if self.kind != "ray" and self.address:
+            problems.append(f"address: a Ray setting, but runner.kind is {self.kind!r}; add runner=ray")
+        return problems
+
+
+@dataclass
 class Settings:
     progress: str = param("auto", "terminal progress: auto (work over 2 s), always, never", choices=MODES)
     overwrite: bool = param(False, "re-run into an output dir that already holds a finished run")
@@ -284,6 +319,7 @@ class Settings:
     sensitivity: SensitivitySettings = field(default_factory=SensitivitySettings)
     report: ReportSettings = field(default_factory=ReportSettings)
     optimize: OptimizeSettings = field(default_factory=OptimizeSettings)
+    runner: RunnerSettings = field(default_factory=RunnerSettings)
 
 
 SETTINGS_KEYS = tuple(f.name for f in dataclasses.fields(Settings))

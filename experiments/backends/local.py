@@ -1,0 +1,72 @@
+"""``runner=local``: worker processes on this machine (spawned, alive across runs, so each imports
+and compiles the numba kernels once). A worker that dies mid-run (killed, out of memory) breaks the
+pool; the pool is rebuilt and the unfinished batches are submitted again, up to ``retries`` times."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+
+from experiments.backends import BackendError
+from experiments.worker import die_with_parent, execute_batch
+
+log = logging.getLogger("commsim")
+
+
+class LocalBackend:
+    def __init__(self, workers: int, retries: int = 2):
+        self.workers, self.retries = max(1, int(workers)), int(retries)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def describe(self) -> str:
+        return f"{self.workers} local process{'es' if self.workers != 1 else ''}"
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            context = multiprocessing.get_context("spawn")
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
+                                             initializer=die_with_parent, initargs=(os.getpid(),))
+        return self._pool
+
+    def run(self, batches: list[list[dict]], done) -> None:
+        left = dict(enumerate(batches))
+        attempts = 0
+        while left:
+            try:
+                self._run_once(left, done)
+            except BrokenProcessPool:
+                self._pool = None  # a worker died: every unfinished batch of the broken pool goes again
+                attempts += 1
+                if attempts > self.retries:
+                    raise BackendError(f"a worker process died {attempts} times (killed, or out of memory?); "
+                                       f"{sum(map(len, left.values()))} runs are unfinished, e.g. "
+                                       f"{next(iter(left.values()))[0]['out_dir']}; the finished ones are kept: "
+                                       f"run the command again to resume") from None
+                log.warning("a worker process died; retrying the %d unfinished runs (attempt %d of %d)",
+                            sum(map(len, left.values())), attempts, self.retries)
+
+    def _run_once(self, left: dict, done) -> None:
+        pool = self.pool()
+        pending = {pool.submit(execute_batch, batch): i for i, batch in left.items()}
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                i = pending.pop(future)
+                error = future.exception()
+                if isinstance(error, BrokenProcessPool):
+                    raise error
+                if error is not None:
+                    for other in pending:
+                        other.cancel()
+                    error.add_note("commsim: in one of the runs " + ", ".join(p["out_dir"] for p in left[i][:3]))
+                    raise error
+                del left[i]
+                done(i)

@@ -1,0 +1,93 @@
+"""``runner.dry_run=true`` (or ``--dry-run``): say what a command would run, run nothing.
+
+The estimate comes from this machine, measured now: a short version of the command's first run (at
+most 5,000 people, 30 days) is executed three times into a temporary folder -- once to compile, then
+for ``d`` and ``2d`` days -- which gives a fixed cost per run (building the graph, writing the outputs)
+and a cost per simulated day. Each job to do is then costed as
+
+    fixed x max(1, people / people_timed) + per_day x days x people / people_timed
+
+(graph building and a day's work both grow linearly with the number of people, sim/memory.py), summed
+over the jobs and divided by the workers. It is an estimate: plans whose strategies start later in a
+run, or a loaded machine, make it wrong by tens of percent; cluster nodes differ from this machine.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from experiments.worker import execute
+from sim.memory import human_time
+
+TIMED_PEOPLE = 5_000
+TIMED_DAYS = 30
+
+
+def people(config) -> int | None:
+    return getattr(config.network, "n", None)
+
+
+def shortened(config, days: int):
+    net = config.network
+    if people(config) and people(config) > TIMED_PEOPLE:
+        net = dataclasses.replace(net, n=TIMED_PEOPLE)
+    return dataclasses.replace(config, days=days, network=net)
+
+
+def timing(config, figures: bool) -> tuple[float, float, int]:
+    """(fixed seconds per run, seconds per simulated day, people timed) for runs like ``config``."""
+    d = max(2, min(TIMED_DAYS, config.days))
+    with tempfile.TemporaryDirectory(prefix="commsim-dry-run-") as tmp:
+        took = []
+        for i, days in enumerate((2, d, 2 * d)):
+            start = time.perf_counter()
+            execute(shortened(config, days), Path(tmp) / str(i), figures=figures)
+            took.append(time.perf_counter() - start)
+    per_day = max(0.0, (took[2] - took[1]) / d)
+    fixed = max(0.0, took[1] - per_day * d)
+    return fixed, per_day, people(shortened(config, d)) or 0
+
+
+def job_seconds(job, fixed: float, per_day: float, timed_people: int) -> float:
+    n = people(job.config)
+    scale = n / timed_people if n and timed_people else 1.0
+    return fixed * max(1.0, scale) + per_day * job.config.days * scale
+
+
+def describe(jobs: list, todo: list, runner) -> str:
+    lines = [f"dry run (runner.dry_run=true): nothing was run; results would land in {where(jobs)}"]
+    total = runner.expected[0] if runner.expected else len(jobs)
+    how = f" ({runner.expected[1]})" if runner.expected and runner.expected[1] else ""
+    lines.append(f"  runs: {total:,}{how}" + (f"; this first round: {len(jobs):,}" if runner.expected else "")
+                 + f" -- {len(jobs) - len(todo):,} already finished, {len(todo):,} to do")
+    sizes = sorted({(people(j.config), j.config.days) for j in jobs}, key=lambda s: (s[0] or 0, s[1]))
+    shown = ", ".join(f"{n:,} people x {d:,} days" if n else f"{d:,} days" for n, d in sizes[:3])
+    lines.append(f"  each run: {shown}{' ...' if len(sizes) > 3 else ''}")
+    if todo:
+        fixed, per_day, timed = timing(todo[0].config, todo[0].figures)
+        each = [job_seconds(j, fixed, per_day, timed) for j in todo]
+        mean = sum(each) / len(each)
+        to_do = mean * (total - (len(jobs) - len(todo))) if runner.expected else sum(each)
+        workers = min(runner.workers, max(1, len(todo)))
+        lines.append(f"  this machine, timed now on {timed or 'the same'} people: {fixed:.2f} s per run + "
+                     f"{per_day * 1e3:.2f} ms per simulated day -> about {human_time(mean)} per run")
+        lines.append(f"  compute: about {human_time(to_do)} of one core; about {human_time(to_do / workers)} of wall "
+                     f"time on {runner.settings.kind} with {workers} worker{'s' if workers != 1 else ''} "
+                     f"(runner.workers)")
+    lines.append(f"  runner: {runner.settings.kind}" + (f", address {runner.settings.address or os.environ.get('RAY_ADDRESS') or 'a private local instance'}"
+                                                      if runner.settings.kind == "ray" else ""))
+    return "\n".join(lines)
+
+
+def where(jobs: list) -> str:
+    if not jobs:
+        return "(no runs)"
+    try:
+        root = os.path.commonpath([str(j.out_dir) for j in jobs])
+    except ValueError:
+        return str(jobs[0].out_dir.parent)
+    return root + ("/ (one folder per run)" if len(jobs) > 1 else "")

@@ -1,0 +1,78 @@
+"""What runs in a worker, wherever it is (a local process, a Ray task, a SLURM array task).
+
+A worker gets *payloads*: plain data (the model config as a dict, the run directory, the optional
+outputs), never a live model, so any backend can ship them (pickle, Ray's object store, submitit's
+files). :func:`execute_batch` validates each config again, simulates it and writes its run directory;
+several small runs share one task so that per-task overhead stays small. Every run writes only its
+own directory: nothing is shared between workers but the results folder.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from experiments.outputs import write_run
+from sim.config import to_dict, validate
+from sim.simulation import simulate
+
+
+def execute(config, out_dir: Path, progress: str = "never", outputs=frozenset(),
+            measure: dict | None = None, figures: bool = True) -> dict:
+    """Simulate one config and write its run directory; returns the summary. With ``measure``
+    (a calibration's run) the targets of experiments/calibration/targets.py are measured on the
+    run's activity log and written to measure.json, and no figures are drawn."""
+    start = time.perf_counter()
+    log = True if "activity_log" in outputs else ("days" if measure else False)
+    result = simulate(config, progress=progress, activity_log=log)
+    measured = None
+    if measure:
+        from experiments.calibration.targets import measure as measure_targets
+
+        measured = measure_targets(result.activity_log, measure["first"], measure["days"], measure.get("daily", False))
+    write_run(result, out_dir, time.perf_counter() - start, figures=figures and not measure, measured=measured)
+    return result.summary
+
+
+def payload(job, cwd: str | None = None) -> dict:
+    """A job as plain data. ``cwd``: the directory relative paths (the config's files, a relative
+    results folder) are relative to -- the driver's, which a cluster shares."""
+    return {"config": to_dict(job.config), "out_dir": str(job.out_dir), "outputs": sorted(job.outputs),
+            "measure": job.measure, "figures": job.figures, "cwd": cwd or os.getcwd()}
+
+
+def execute_batch(batch: list[dict]) -> int:
+    """Run a batch of payloads (in a worker); returns how many ran."""
+    here = os.getcwd()
+    for item in batch:
+        os.chdir(item["cwd"])
+        try:
+            execute(validate(item["config"]), Path(item["out_dir"]), outputs=frozenset(item["outputs"]),
+                    measure=item["measure"], figures=item["figures"])
+        finally:
+            os.chdir(here)
+    return len(batch)
+
+
+def die_with_parent(parent: int) -> None:
+    """In a worker: end when the process that started it ends, however it ends (even SIGKILL, which
+    runs no clean-up). Linux: the kernel's parent-death signal; everywhere: a watcher thread that
+    notices the worker was handed to another parent."""
+    import ctypes
+    import signal
+    import threading
+
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    if os.getppid() != parent:
+        os._exit(1)  # the parent died before the signal was armed
+    threading.Thread(target=watch, name="commsim-parent-watch", daemon=True).start()
