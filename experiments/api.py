@@ -84,13 +84,16 @@ def compare(experiment: str | None = None, *, scenarios: dict[str, list[str]] | 
 
 
 def sweep(grid: dict[str, list], *, overrides: list[str] = (), seeds: list[int] = (0,), out_dir=None,
-          jobs: int = 1) -> pd.DataFrame:
+          jobs: int = 1, runner: dict | None = None) -> pd.DataFrame:
     """Every combination of ``grid`` (key -> values) x ``seeds``: one row per run, the swept
     values and every summary KPI (what ``python -m experiments.run -m`` and
-    ``experiments.sweeps`` collect)."""
+    ``experiments.sweeps`` collect). ``runner``: where the runs run, as the ``runner.*`` keys
+    (docs/cluster.md), e.g. ``{"kind": "ray", "address": "127.0.0.1:6379"}``; default this machine."""
     from experiments.jobs import Job, Runner
     from experiments.outputs import config_hash
-    from experiments.settings import model_config
+    from experiments.settings import RunnerSettings, model_config
+    from sim.errors import ConfigError
+    from sim.schema import build as build_settings
 
     root = Path(out_dir) if out_dir is not None else ROOT / "results" / "sweeps" / "python"
     keys = list(grid)
@@ -102,8 +105,12 @@ def sweep(grid: dict[str, list], *, overrides: list[str] = (), seeds: list[int] 
         job = Job(config, root / config_hash(config), figures=False)
         jobs_.append(job)
         rows.append({**dict(zip(keys, values)), "seed": seed})
-    with Runner(jobs) as runner:
-        runner.run(jobs_, progress="auto")
+    problems: list[str] = []
+    settings = build_settings(RunnerSettings, dict(runner or {}), "runner", problems)
+    if problems:
+        raise ConfigError(problems)
+    with Runner(jobs, settings, root) as run:
+        run.run(jobs_, progress="auto")
     for row, job in zip(rows, jobs_):
         row.update(json.loads((job.out_dir / "summary.json").read_text()))
     return pd.DataFrame(rows)

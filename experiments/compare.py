@@ -172,7 +172,7 @@ def compare(cfg: DictConfig, report_dir: Path, base_overrides: list[str], compos
     with hold(report_dir, "comparison"), Runner.from_settings(settings, spec.jobs, report_dir) as runner:
         if spec.target_halfwidth is not None:
             runner.expect(len(spec.scenarios) * spec.max_replicates,
-                          f"at most: compare.target_halfwidth adds replicates up to compare.max_replicates")
+                          "at most: compare.target_halfwidth adds replicates up to compare.max_replicates")
         runner.run(jobs, progress=settings.progress)
         adaptive = None
         if spec.target_halfwidth is not None:

@@ -87,13 +87,14 @@ def tables() -> dict[str, str]:
             out[f"strategy:{name}"] = table(params, f"strategies.{name}")
     out["demo:levers"] = levers_table()
     from experiments.settings import (CalibrateSettings, CompareSettings, LogColumns, OptimizeSettings,
-                                      SensitivitySettings, TargetWeights)
+                                      RunnerSettings, SensitivitySettings, TargetWeights)
 
     out["calibrate"] = table(CalibrateSettings, "calibrate", full=False)
     out["calibrate_columns"] = table(LogColumns, "calibrate.columns", full=False)
     out["calibrate_weights"] = table(TargetWeights, "calibrate.weights", full=False)
     out["sensitivity"] = table(SensitivitySettings, "sensitivity", full=False)
     out["optimize"] = table(OptimizeSettings, "optimize", full=False)
+    out["runner"] = table(RunnerSettings, "runner", full=False)
     out["compare"] = table(CompareSettings, "compare", full=False)
     from experiments.settings import ReportSettings
 
@@ -136,7 +137,7 @@ def main(argv=None) -> int:
     generated = tables()
     stale = []
     for doc in ("docs/model.md", "docs/strategies.md", "docs/metrics.md", "docs/classroom.md", "docs/calibration.md",
-                "docs/decisions.md"):
+                "docs/decisions.md", "docs/cluster.md"):
         path = ROOT / doc
         text = path.read_text()
         new = render(text, generated)

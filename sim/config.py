@@ -33,7 +33,7 @@ __all__ = ["Config", "ConfigError", "validate", "to_dict", "NETWORK_KINDS", "MAX
 
 
 # --------------------------------------------------------------------- network
-MAX_PEOPLE = 50_000_000  # ~10 GiB of graph and state at mean degree 10; this machine has 24 GiB
+MAX_PEOPLE = 2_000_000_000  # member ids are int32; whether a size fits this machine is the memory guard's call (sim/memory.py)
 
 @dataclass
 class NetworkConfig:

@@ -18,11 +18,14 @@ import re
 
 from sim.errors import UserError
 
-# Calibrated on 1M people x 365 days, mean degree 10: measured peak RSS 486 MiB (baseline) and
-# 726 MiB (all eight strategies); this estimate gives 722 MiB.
-BASE_BYTES = 250 * 2**20  # interpreter, NumPy/SciPy/numba/pandas, compiled kernels
-BYTES_PER_PERSON = 260  # population (~70 B), levers, strategy state, daily temporaries
-BYTES_PER_TIE = 40  # both CSR directions (8 B) + the edge list and sort buffers while building
+# Calibrated on peak RSS, mean degree 10, 365 days, measured in fresh processes (experiments/benchmarks,
+# section scale): baseline plan 486 MiB at 1M people and 1,895 MiB at 10M (164 B per person with its 5
+# ties); all eight strategies 726 MiB at 1M (+240 B per person: levers, strategy state, their daily
+# temporaries). The 1M and 10M baseline estimates below are 487 and 1,896 MiB; all strategies at 1M 727.
+BASE_BYTES = 330 * 2**20  # interpreter, NumPy/SciPy/numba/pandas, compiled kernels, Mesa
+BYTES_PER_PERSON = 84  # population arrays, the day's temporaries
+BYTES_PER_PERSON_STRATEGIES = 250  # with any strategy in the plan
+BYTES_PER_TIE = 16  # both CSR directions (int32 ids) and the int64 edge list while building
 # Measured: 300 people for 20,000 days keep 1.3 KiB per day (baseline) and 2.9 KiB (all eight
 # strategies) of daily records and calendar arrays; per-topic arrays are a few float64 each.
 BYTES_PER_DAY = 4 * 2**10
@@ -81,9 +84,11 @@ def time_limit() -> float:
     return value
 
 
-def estimate_bytes(people: int, mean_degree: float, days: int = 0, topics: int = 0) -> int:
+def estimate_bytes(people: int, mean_degree: float, days: int = 0, topics: int = 0, strategies: bool = False) -> int:
+    """Peak memory of a run (bytes): see the calibration above. ``strategies``: the plan has any."""
     ties = people * mean_degree / 2
-    return int(BASE_BYTES + people * BYTES_PER_PERSON + ties * BYTES_PER_TIE + days * BYTES_PER_DAY
+    per_person = BYTES_PER_PERSON + (BYTES_PER_PERSON_STRATEGIES if strategies else 0)
+    return int(BASE_BYTES + people * per_person + ties * BYTES_PER_TIE + days * BYTES_PER_DAY
                + topics * BYTES_PER_TOPIC)
 
 
@@ -125,7 +130,7 @@ def check(cfg) -> None:
     degree = expected_mean_degree(net)
     people = getattr(net, "n", 0)
     topics = cfg.population.topics if not hasattr(net, "groups") else net.groups
-    need = estimate_bytes(people, degree or 0.0, cfg.days, topics)
+    need = estimate_bytes(people, degree or 0.0, cfg.days, topics, strategies=bool(cfg.plan.strategies))
     have = available_bytes()
     seconds = estimate_seconds(people, cfg.days)
     size = (f"network.n={people:,} with mean degree ~{degree:g}" if degree is not None else "this network") + \

@@ -25,6 +25,22 @@ from experiments.worker import execute_batch
 log = logging.getLogger("commsim")
 
 
+def reachable(address: str | None, seconds: float = 3.0) -> None:
+    """Fail fast, and clearly, when a ``host:port`` address has nobody listening (Ray itself retries for
+    minutes)."""
+    import socket
+
+    if not address or address == "auto" or "://" in address or ":" not in address:
+        return
+    host, _, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=seconds):
+            return
+    except (OSError, ValueError) as err:
+        raise BackendError(f"runner=ray: cannot connect to the Ray cluster at {address}: {err}; start one (ray start "
+                           f"--head --node-ip-address=127.0.0.1 --port={port}) or fix runner.address") from None
+
+
 class RayBackend:
     def __init__(self, settings, workers: int | None):
         try:
@@ -35,6 +51,7 @@ class RayBackend:
         self.address = settings.address or os.environ.get("RAY_ADDRESS") or None
         self._owned = False
         if not ray.is_initialized():
+            reachable(self.address)
             try:
                 own = {} if self.address else {"num_cpus": workers, "include_dashboard": False}
                 ray.init(address=self.address, log_to_driver=False, configure_logging=False, **own)

@@ -16,6 +16,10 @@ a shared machine, ratios hold). Sections:
                  networkx's generator plus conversion;
 * ``bandwidth``  the bytes a day's update must touch over a measured streaming
                  bandwidth: the memory-bound floor, and the model's distance from it;
+* ``scale``      10M (quick: 1M) people x 365 days, baseline plan: wall time, peak memory against the
+                 memory guard's estimate, cost per person-day against 1M measured in the same run;
+* ``cluster``    a 200-run sweep of 10k-person runs: runs per minute on 2 local processes and on a real
+                 local Ray cluster (``ray start --head`` on 127.0.0.1, 2 CPUs), measured side by side;
 * ``calibration`` simulations per second as ``python -m experiments.calibrate`` runs them
                  (the CollegeMsg twin's 100 training days, random parameter sets, measured
                  targets written per run) through the job runner's worker pool, against the
@@ -53,6 +57,10 @@ SIZES = {"full": dict(people=[10_000, 100_000, 1_000_000], days=365, mesa=[10_00
          "smoke": dict(people=[2_000], days=10, mesa=[1_000], mesa_days=2,
                        diffusion_n=2_000, graph_n=20_000, networkx_n=2_000)}
 SIZES["full"]["calibration_runs"], SIZES["quick"]["calibration_runs"], SIZES["smoke"]["calibration_runs"] = 240, 80, 6
+# scale: one machine's largest community against 1M (baseline plan); cluster: a sweep's throughput
+SIZES["full"].update(scale=[1_000_000, 10_000_000], scale_days=365, sweep_runs=200, sweep_people=10_000)
+SIZES["quick"].update(scale=[100_000, 1_000_000], scale_days=120, sweep_runs=40, sweep_people=10_000)
+SIZES["smoke"].update(scale=[5_000, 10_000], scale_days=10, sweep_runs=4, sweep_people=500)
 COLLEGEMSG = Path(__file__).resolve().parents[2] / "data" / "collegemsg" / "CollegeMsg.txt.gz"
 
 
@@ -108,6 +116,74 @@ def bench_model(sizes, repeats):
         for r in base:
             r["cost_per_person_day_vs_smallest"] = base[0]["person_days_per_s"] / r["person_days_per_s"]
     return rows
+
+
+def bench_scale(sizes):
+    """The largest communities on this machine (baseline plan, one fresh process each): wall time, peak
+    memory against the memory guard's estimate (sim/memory.py), and cost per person-day against the
+    smallest size measured here."""
+    from sim.memory import estimate_bytes
+
+    rows = []
+    for n in sizes["scale"]:
+        r = _in_fresh_process(_model_child, n, sizes["scale_days"], [])
+        estimate = estimate_bytes(n, 10, sizes["scale_days"], 20, strategies=False) / 2**20
+        wall = r["build_s"] + r["step_s"]
+        rows.append({"people": n, "days": sizes["scale_days"], "build_s": r["build_s"], "step_s": r["step_s"],
+                     "wall_s": wall, "peak_mib": r["peak_mib"], "guard_estimate_mib": estimate,
+                     "estimate_vs_peak": estimate / r["peak_mib"],
+                     "us_per_person_day": 1e6 * wall / (n * sizes["scale_days"])})
+    for r in rows:
+        r["cost_per_person_day_vs_smallest"] = r["us_per_person_day"] / rows[0]["us_per_person_day"]
+    return rows
+
+
+def bench_cluster(sizes, workers: int = 2):
+    """A sweep's throughput (runs per minute, every run written with its figures as a sweep writes it):
+    ``sweep_runs`` runs of ``sweep_people`` people through the job runner on ``workers`` local processes,
+    then on a real local Ray cluster (``ray start --head`` on 127.0.0.1 with ``workers`` CPUs, started and
+    stopped here); both include starting their workers."""
+    import socket
+    import subprocess
+    import sys
+    import tempfile
+
+    from experiments.jobs import Job, Runner
+    from experiments.settings import RunnerSettings
+    from sim.config import validate
+    from sim.defaults import default_config
+
+    def jobs(root):
+        return [Job(validate(default_config({"seed": s, "network": {"n": sizes["sweep_people"]}})), root / f"seed{s}")
+                for s in range(sizes["sweep_runs"])]
+
+    def timed(root, settings) -> float:
+        start = time.perf_counter()
+        with Runner(workers, settings) as runner:
+            runner.run(jobs(root), progress="never", quiet=True)
+        return time.perf_counter() - start
+
+    row = {"runs": sizes["sweep_runs"], "people": sizes["sweep_people"], "days": default_config({})["days"],
+           "workers": workers}
+    with tempfile.TemporaryDirectory(prefix="commsim-bench-") as tmp:
+        local_s = timed(Path(tmp) / "local", RunnerSettings(kind="local"))
+        import importlib.util
+
+        if importlib.util.find_spec("ray") is None:
+            return {**row, "local_runs_per_min": 60 * row["runs"] / local_s, "ray": "not installed"}
+        ray_cli = str(Path(sys.executable).with_name("ray"))
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        subprocess.run([ray_cli, "start", "--head", "--node-ip-address=127.0.0.1", f"--port={port}",
+                        f"--num-cpus={workers}", "--include-dashboard=false", "--disable-usage-stats"],
+                       check=True, capture_output=True, timeout=120)
+        try:
+            ray_s = timed(Path(tmp) / "ray", RunnerSettings(kind="ray", address=f"127.0.0.1:{port}"))
+        finally:
+            subprocess.run([ray_cli, "stop", "--force"], capture_output=True, timeout=120)
+    return {**row, "local_s": local_s, "ray_s": ray_s, "local_runs_per_min": 60 * row["runs"] / local_s,
+            "ray_runs_per_min": 60 * row["runs"] / ray_s, "ray_vs_local": local_s / ray_s}
 
 
 def bench_mesa(sizes, repeats):
@@ -296,19 +372,22 @@ def bench_calibration(sizes, repeats, workers: int = 2):
             "default_calibration_min": defaults.runs * pooled / 60, "budget": plan}
 
 
+SECTIONS = ["model", "mesa", "diffusion", "graph", "bandwidth", "calibration", "scale", "cluster"]
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="commsim benchmarks")
     mode = ap.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true")
     mode.add_argument("--smoke", action="store_true")
     ap.add_argument("--repeats", type=int, default=None)
-    ap.add_argument("--only", nargs="*", choices=["model", "mesa", "diffusion", "graph", "bandwidth", "calibration"])
+    ap.add_argument("--only", nargs="*", choices=SECTIONS)
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
     size_name = "smoke" if args.smoke else "quick" if args.quick else "full"
     sizes = SIZES[size_name]
     repeats = args.repeats or (1 if args.smoke else 3)
-    wanted = set(args.only or ["model", "mesa", "diffusion", "graph", "bandwidth", "calibration"])
+    wanted = set(args.only or SECTIONS)
     result = {"mode": size_name, "repeats": repeats, "when": datetime.now().isoformat(timespec="seconds")}
     start = time.perf_counter()
     if "model" in wanted:
@@ -330,6 +409,12 @@ def main(argv=None) -> int:
         result["calibration"] = bench_calibration(sizes, repeats)
         print_table("calibration runs (CollegeMsg twin, training window)",
                     [{k: v for k, v in result["calibration"].items() if k != "budget"}])
+    if "scale" in wanted:
+        result["scale"] = bench_scale(sizes)
+        print_table("largest communities on this machine (baseline plan)", result["scale"])
+    if "cluster" in wanted:
+        result["cluster"] = bench_cluster(sizes)
+        print_table("sweep throughput: local processes vs a local Ray cluster", [result["cluster"]])
     result["seconds"] = time.perf_counter() - start
     path = args.json or Path("results/benchmarks") / f"{datetime.now():%Y-%m-%d_%H-%M-%S}.json"
     path.parent.mkdir(parents=True, exist_ok=True)

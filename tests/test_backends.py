@@ -1,0 +1,203 @@
+"""The job runner's backends: the same files whichever backend ran a run, on a real local Ray
+cluster and through submitit; a worker killed mid-run is retried; dry runs run nothing."""
+
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, cli, compare_here
+
+ray = pytest.importorskip("ray", reason="the cluster extra (pip install -e '.[cluster]') is not installed")
+psutil = pytest.importorskip("psutil")
+
+# two scenarios x two replicates of a small community: every output of every run is compared
+COMPARISON = ["++compare.scenarios={baseline:['plan=baseline'],content:['plan=content']}", "compare.replicates=2",
+              "network.n=600", "days=40", "progress=never"]
+
+
+def files(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file under ``folder`` but DONE (which records the wall time) and the lock."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name not in ("DONE", ".lock")
+            and ".submitit" not in p.parts}
+
+
+def same_outputs(a: Path, b: Path) -> None:
+    fa, fb = files(a / "runs"), files(b / "runs")
+    assert len(fa) >= 4 * 8, "every run's tables, summary and figures are compared"
+    assert fa == fb
+    for name in ("kpis.csv", "differences.csv", "runs.csv"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def ray_head():
+    """A real Ray cluster on 127.0.0.1: the one CI started (COMMSIM_TEST_RAY_ADDRESS), else a head this
+    fixture starts with ``ray start --head`` and stops at the end."""
+    given = os.environ.get("COMMSIM_TEST_RAY_ADDRESS")
+    if given:
+        yield given
+        return
+    ray_cli = Path(sys.executable).with_name("ray")
+    port = free_port()
+    started = subprocess.run([str(ray_cli), "start", "--head", "--node-ip-address=127.0.0.1", f"--port={port}",
+                              "--num-cpus=2", "--include-dashboard=false", "--disable-usage-stats"],
+                             capture_output=True, text=True, timeout=120)
+    assert started.returncode == 0, started.stderr
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        if ray.is_initialized():
+            ray.shutdown()
+        subprocess.run([str(ray_cli), "stop", "--force"], capture_output=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def local_comparison(tmp_path_factory):
+    out = tmp_path_factory.mktemp("local")
+    compare_here(out, *COMPARISON, "compare.jobs=1")
+    return out
+
+
+def test_two_local_processes_give_the_same_files_as_one(local_comparison, tmp_path):
+    compare_here(tmp_path, *COMPARISON, "compare.jobs=2")
+    same_outputs(local_comparison, tmp_path)
+
+
+def test_a_real_local_ray_cluster_gives_the_same_files(local_comparison, ray_head, tmp_path):
+    compare_here(tmp_path, *COMPARISON, "runner=ray", f"runner.address={ray_head}")
+    same_outputs(local_comparison, tmp_path)
+    assert ray.is_initialized() is False, "the command disconnects from the cluster it did not start"
+
+
+def test_submitit_gives_the_same_files(local_comparison, tmp_path):
+    compare_here(tmp_path, *COMPARISON, "runner=slurm", "runner.cluster=local", "runner.workers=2")
+    same_outputs(local_comparison, tmp_path)
+    assert list((tmp_path / ".submitit").glob("*_log.out")), "submitit's task logs are kept with the command's output"
+
+
+def test_a_sweep_on_ray_lands_where_a_local_one_does(ray_head, tmp_path):
+    sweep = ["-m", "seed=0,1", "days=15", "network.n=300"]
+    local = cli("experiments.run", *sweep, f"hydra.sweep.dir={tmp_path / 'local'}")
+    assert local.returncode == 0, local.stderr
+    on_ray = cli("experiments.run", *sweep, "runner=ray", f"runner.address={ray_head}",
+                 f"hydra.sweep.dir={tmp_path / 'ray'}")
+    assert on_ray.returncode == 0, on_ray.stderr
+    assert "runner=ray" in on_ray.stderr
+    names = sorted(p.name for p in (tmp_path / "local").iterdir() if p.is_dir())
+    assert names == sorted(p.name for p in (tmp_path / "ray").iterdir() if p.is_dir()), \
+        "runner settings stay out of the job folders' names: a sweep resumes on any backend"
+    for name in names:
+        assert files(tmp_path / "local" / name) .keys() >= {"summary.json", "timeseries.parquet"}
+        a = {k: v for k, v in files(tmp_path / "local" / name).items() if not k.startswith(".hydra")}
+        b = {k: v for k, v in files(tmp_path / "ray" / name).items() if not k.startswith(".hydra")}
+        assert a == b
+
+
+class Killer(threading.Thread):
+    """Kills the first process that ``match`` picks, once, and remembers it did."""
+
+    def __init__(self, match, after=lambda: True):
+        super().__init__(daemon=True)
+        self.match, self.after, self.killed, self.stop = match, after, None, False
+
+    def run(self):
+        while not self.stop and self.killed is None:
+            if self.after():
+                for proc in psutil.process_iter(["pid", "name", "cmdline"]):
+                    try:
+                        if self.match(proc):
+                            proc.kill()
+                            self.killed = proc.info["pid"]
+                            return
+                    except (psutil.NoSuchProcess, psutil.AccessDenied):
+                        continue
+            time.sleep(0.02)
+
+
+SLOW = ["network.n=20000", "days=60", "progress=never", "compare.replicates=2",
+        "++compare.scenarios={baseline:['plan=baseline'],content:['plan=content']}"]
+
+
+def test_a_local_worker_killed_mid_comparison_is_retried(tmp_path, caplog):
+    me = os.getpid()
+    killer = Killer(lambda p: p.ppid() == me and "spawn_main" in " ".join(p.info["cmdline"] or []),
+                    after=lambda: any((tmp_path / "runs").rglob("DONE")))
+    killer.start()
+    try:
+        compare_here(tmp_path, *SLOW, "compare.jobs=2", "runner.batch=1")
+    finally:
+        killer.stop = True
+    assert killer.killed is not None, "the test killed a worker"
+    assert "a worker process died; retrying" in caplog.text
+    assert len(list((tmp_path / "runs").rglob("DONE"))) == 4
+    reference = tmp_path.parent / (tmp_path.name + "-serial")
+    compare_here(reference, *SLOW, "compare.jobs=1")
+    assert files(tmp_path / "runs") == files(reference / "runs"), "the retried runs have the same numbers"
+    shutil.rmtree(reference)
+
+
+def test_a_ray_worker_killed_mid_run_is_retried_by_ray(ray_head, tmp_path):
+    killer = Killer(lambda p: (p.info["name"] or "").startswith("ray::execute_batch"))
+    killer.start()
+    try:
+        compare_here(tmp_path, *SLOW, "runner=ray", f"runner.address={ray_head}", "runner.batch=1")
+    finally:
+        killer.stop = True
+    assert killer.killed is not None, "the test killed a Ray worker while it ran a batch"
+    assert len(list((tmp_path / "runs").rglob("DONE"))) == 4
+
+
+def test_a_dry_run_says_how_many_runs_how_long_and_where_and_runs_nothing(tmp_path):
+    res = cli("experiments.compare", "experiment=default_comparison", "compare.replicates=3", "network.n=2000",
+              "days=30", "--dry-run", f"hydra.run.dir={tmp_path}")
+    assert res.returncode == 0, res.stderr
+    out = res.stdout
+    assert "nothing was run" in out and f"results would land in {tmp_path}" in out
+    assert "runs: 27 -- 0 already finished, 27 to do" in out, out  # 9 scenarios x 3 replicates
+    assert "2,000 people x 30 days" in out and "of one core" in out and "timed now" in out
+    assert not (tmp_path / "runs").exists() and not list(tmp_path.rglob("DONE"))
+
+
+def test_a_dry_run_of_a_sweep_counts_its_points(tmp_path):
+    res = cli("experiments.run", "-m", "seed=0,1,2", "days=10", "network.n=300", "runner.dry_run=true",
+              f"hydra.sweep.dir={tmp_path}")
+    assert res.returncode == 0, res.stderr
+    assert "runs: 3 -- 0 already finished, 3 to do" in res.stdout
+    assert not list(tmp_path.rglob("DONE")) and not list(tmp_path.rglob("overrides.yaml"))
+
+
+def test_a_ray_cluster_that_is_not_there_is_a_clear_error(tmp_path):
+    res = cli("experiments.compare", *COMPARISON, "runner=ray", f"runner.address=127.0.0.1:{free_port()}",
+              f"hydra.run.dir={tmp_path}", timeout=300)
+    assert res.returncode == 2
+    assert "cannot connect to the Ray cluster" in res.stderr and "ray start --head" in res.stderr
+
+
+def test_runner_settings_of_another_backend_are_refused():
+    res = cli("experiments.compare", *COMPARISON, "runner.partition=gpu")
+    assert res.returncode == 2 and "SLURM settings" in res.stderr and "runner=slurm" in res.stderr
+
+
+def test_the_cluster_docs_name_every_runner_key():
+    from experiments.settings import RunnerSettings
+
+    text = (ROOT / "docs" / "cluster.md").read_text()
+    import dataclasses
+
+    for f in dataclasses.fields(RunnerSettings):
+        assert f"runner.{f.name}" in text, f"docs/cluster.md does not mention runner.{f.name}"
