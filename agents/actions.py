@@ -15,7 +15,10 @@
 * **invite** a random friend with probability ``invite_prob`` x (1 +
   ``levers.invite_boost``); only prospects who were not invited yet today count
   (the invite is answered tomorrow, see :mod:`agents.joining`);
-* **buy** with probability ``buy_prob`` x 2 fit, paying ``price``;
+* **buy** with probability ``buy_prob`` x 2 fit x (2 τ)^``trust`` (τ the member's trust, neutral 0.5,
+  :mod:`agents.trust`), paying ``price``; each purchase adds ``price × (1 + discount_rate)^(-(t -
+  join_day) / 365)`` to the buyer's discounted value (``Population.value``, the basis of the LTV KPI,
+  :mod:`sim.metrics`);
 * **points**: ``levers.points_per_action`` for the active day and each post,
   share and invite.
 
@@ -55,6 +58,14 @@ class ActionParams:
                               why="Unprompted invitations are rare: ~1 per member per year of active days.")
     buy_prob: float = prob(0.002, "chance an active member with fit 0.5 buys", plausible=(0.0005, 0.01),
                            why="Conversion of active community members to a purchase: 0.2% per active day.")
+    trust: float = param(1.0, "elasticity of purchases to trust: conversion × (2 τ)^trust", ge=0, unit="exponent",
+                         plausible=(0.5, 2.0),
+                         why="Buying from a community needs trust: proportional to it (exponent 1) by default, so a "
+                             "member who lost half their trust buys half as often (assumed).")
+    discount_rate: float = param(0.10, "yearly discount rate of future revenue (LTV)", ge=0, le=1, unit="per year",
+                                 source=Source("user"), plausible=(0.05, 0.2),
+                                 why="Revenue next year is worth less than today's; 10% a year is a common "
+                                     "choice (set your own cost of capital).")
     price: float = param(20.0, "revenue per purchase (currency units)", ge=0, unit="currency", source=Source("user"),
                          why="Average order value, in the operator's currency units (set it for your business).")
     kol_post_mult: float = param(4.0, "how many times more often KOLs post", ge=0, unit="×", plausible=(2.0, 8.0),
@@ -110,8 +121,14 @@ def act(model, par: ActionParams) -> dict:
     pop.pending_inviter[targets] = inviters
 
     # purchases
-    p_buy = np.minimum(1.0, par.buy_prob * 2.0 * pop.fit[idx])
-    buyers = int(np.count_nonzero(streams.uniform_at("buy", day, idx) < p_buy))
+    p_buy = par.buy_prob * 2.0 * pop.fit[idx]
+    if par.trust > 0:
+        p_buy = p_buy * np.power(2.0 * pop.trust[idx], par.trust)
+    bought = idx[streams.uniform_at("buy", day, idx) < np.minimum(1.0, p_buy)]
+    buyers = int(bought.size)
+    if buyers:
+        age = (day - pop.join_day[bought]) / 365.0
+        pop.value[bought] += par.price * np.power(1.0 + par.discount_rate, -age)
 
     # incentive points
     if lev.points_per_action > 0:

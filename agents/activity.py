@@ -4,7 +4,7 @@ Logistic choice (a standard discrete-choice form for daily engagement):
 
     logit P(active) = base + θ_i + habit * h + social * a + content * log(1 + c)
                       + fit * (fit - 0.5) + satisfaction * (s - 0.5)
-                      - fatigue * f + exposure * min(e, 3) + uplift + calendar(t)
+                      - fatigue * f + exposure * min(e, 3) + trust * (τ - 0.5) + uplift + calendar(t)
                       - tenure_decay * log(1 + tenure / 30) - lapse_penalty [if lapsed]
 
 * ``θ_i`` the person's own activity propensity (a stable trait, :mod:`sim.population`);
@@ -17,6 +17,7 @@ Logistic choice (a standard discrete-choice form for daily engagement):
   ``relevance_general`` times untargeted posts, both times quality/0.5, plus
   ``ugc_weight`` times member posts per member in the topic yesterday x 20 --
   the logarithm makes more content worth less and less;
+* ``τ`` the person's trust in the community (:mod:`agents.trust`; 0.5 is neutral);
 * ``f`` fatigue (see :mod:`agents.state`), ``e`` word-of-mouth cascades that
   reached the member yesterday, ``uplift`` the levers' per-person push,
   ``calendar(t)`` the day's weekly and event offset (:mod:`sim.calendar`), ``tenure`` days
@@ -75,6 +76,10 @@ class ActivityParams:
     fatigue: float = param(
         1.5, "log-odds lost per unit of fatigue", ge=0, unit="log-odds", plausible=(0.5, 3.0),
         why="Too much content and messaging drives disengagement; one unit of fatigue costs 1.5 log-odds.")
+    trust: float = param(
+        1.5, "log-odds per unit of trust above neutral (0.5)", ge=0, unit="log-odds", plausible=(0.5, 3.0),
+        why="People act on what they trust (the playbooks' 建立信任); ±0.75 log-odds across the range, less than "
+            "satisfaction, because trust moves less from day to day.")
     exposure: float = param(
         0.5, "log-odds per word-of-mouth cascade received yesterday (up to 3)", ge=0, unit="log-odds",
         plausible=(0.0, 1.5), why="A friend's shared post pulls a member back for a day; capped at 3 cascades.")
@@ -114,7 +119,7 @@ def decide_activity(model, par: ActivityParams) -> dict:
     content_term = par.content * np.log1p(content)  # per topic: the same for everyone in it
     returned = _activity_kernel(
         pop.status, pop.habit, pop.fit, pop.satisfaction, pop.fatigue, pop.exposures, pop.active_friends,
-        model.graph_degree, pop.topic, lev.activity_uplift, pop.propensity, pop.join_day, content_term,
+        model.graph_degree, pop.topic, lev.activity_uplift, pop.propensity, pop.join_day, pop.trust, content_term,
         coefficients(par, ActivityCoefficients), float(model.calendar.activity_offset[day]),
         model.streams.key("activity", day), day, pop.active, pop.last_active_day, pop.recent_activity)
     return {"returned": int(returned)}
@@ -122,7 +127,7 @@ def decide_activity(model, par: ActivityParams) -> dict:
 
 @nb.njit(cache=True)
 def _activity_kernel(status, habit, fit, satisfaction, fatigue, exposures, active_friends, degree, topic,
-                     uplift, propensity, join_day, content_term, c, day_offset, key, day, active,
+                     uplift, propensity, join_day, trust, content_term, c, day_offset, key, day, active,
                      last_active_day, recent_activity):
     # One fused pass over everyone: the logistic choice of the module docstring, with the
     # draw u = hash(key, i) -- the same number streams.uniform("activity", day, n)[i] gives.
@@ -143,7 +148,8 @@ def _activity_kernel(status, habit, fit, satisfaction, fatigue, exposures, activ
             share = active_friends[i] / degree[i] if degree[i] > 0 else 0.0
             logit = (c.base + propensity[i] + c.habit * habit[i] + c.social * share + content_term[topic[i]]
                      + c.fit * (fit[i] - 0.5) + c.satisfaction * (satisfaction[i] - 0.5)
-                     - c.fatigue * fatigue[i] + c.exposure * min(exposures[i], 3) + uplift[i] + day_offset)
+                     - c.fatigue * fatigue[i] + c.exposure * min(exposures[i], 3) + uplift[i] + day_offset
+                     + c.trust * (trust[i] - 0.5))
             if c.tenure_decay > 0.0:
                 logit -= c.tenure_decay * math.log1p((day - join_day[i]) / 30.0)
             if s == lapsed:

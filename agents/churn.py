@@ -3,9 +3,9 @@
 Daily hazard of member ``i``, last active ``d`` days ago:
 
     h = [hazard_active + (hazard_dormant - hazard_active)(1 - exp(-d / dormancy_days))]
-        * exp(-satisfaction (s - 0.5)) * exp(fatigue * f) * contagion ** c * φ_i * m
+        * exp(-satisfaction (s - 0.5)) * exp(-trust (τ - 0.5)) * exp(fatigue * f) * contagion ** c * φ_i * m
 
-capped at 1, where ``c`` is the churn pressure from friends: every friend who
+capped at 1, where ``τ`` is the member's trust (:mod:`agents.trust`), ``c`` is the churn pressure from friends: every friend who
 churned adds 1, fading by ``exp(-1 / contagion_fade_days)`` a day. With the
 default ``contagion = 1.8`` each recently churned friend multiplies the hazard
 by about 1.8 (Nitzan & Libai 2011). ``φ_i`` is the person's frailty (a gamma trait with
@@ -51,6 +51,9 @@ class ChurnParams:
                                 plausible=(0.5, 3.0),
                                 why="Dissatisfied members leave (±1 in s moves the hazard by e^2 ≈ ×7.4 across "
                                     "the range).")
+    trust: float = param(1.0, "hazard multiplier exp(-trust (τ - 0.5))", ge=0, unit="per unit", plausible=(0.0, 2.5),
+                         why="Members who stop trusting the community leave: losing 0.3 of trust (a severe crisis) "
+                             "multiplies the hazard by e^0.3 ≈ 1.35, on top of what it does to activity.")
     fatigue: float = param(0.7, "hazard multiplier exp(fatigue * f)", ge=0, unit="per unit", plausible=(0.2, 1.5),
                            why="Fatigue drives churn as well as inactivity (e^0.7 ≈ ×2 per unit).")
     contagion: float = param(1.8, "hazard multiplier per recently churned friend (Nitzan & Libai 2011)", ge=1,
@@ -73,6 +76,7 @@ def churn(model, par: ChurnParams) -> dict:
     hazard = (
         base
         * np.exp(-par.satisfaction * (pop.satisfaction[idx] - 0.5))
+        * np.exp(-par.trust * (pop.trust[idx] - 0.5))
         * np.exp(par.fatigue * pop.fatigue[idx])
         * np.power(par.contagion, np.minimum(pop.churn_pressure[idx], 64.0))  # 1.8^64: certain churn already
         * (pop.frailty[idx] * model.levers.churn_multiplier)

@@ -20,7 +20,11 @@ F(t+1) = F(t) + (p + q F(t))(1 - F(t)).
 
 
 Prospects invited yesterday by a member accept with probability
-``invite_accept`` and join through the referral channel. A joiner's first active day is
+``invite_accept × (2 τ)^trust`` (τ their trust, neutral 0.5: someone who heard bad news about
+the community accepts less often; :mod:`agents.trust`) and join through the referral channel.
+Prospects a paid channel bought today (lever ``acquire``, :mod:`strategies.acquisition`) join through
+that channel first. ``joined_<channel>`` count today's joiners by channel (``referral_joins`` is the
+referral channel's). A joiner's first active day is
 the day they join (:mod:`agents.activity`).
 """
 
@@ -35,7 +39,7 @@ import numpy as np
 
 from sim.graph import neighbour_sum
 from sim.params import param, prob
-from sim.population import Channel, Status
+from sim.population import CHANNEL_NAMES, Channel, Status
 from sim.random_streams import hash_uniform
 from sim.stages import Stage
 
@@ -68,6 +72,9 @@ class JoiningParams:
         why="Who would engage may also join sooner: the join hazard is multiplied by exp(w θ - w²σ²/2), mean "
             "1. Off by default (readiness to join independent of engagement, assumed); a calibration fits it "
             "(CollegeMsg: 29% of the people messaged never send a message themselves).")
+    trust: float = param(1.0, "elasticity of invitation acceptance to the invitee's trust: × (2 τ)^trust", ge=0,
+                         unit="exponent", plausible=(0.5, 2.0),
+                         why="An invitation into a community one distrusts is declined (assumed proportional).")
     invite_accept: float = prob(
         0.25, "chance that an invited prospect accepts and joins", plausible=(0.1, 0.4),
         why="Personal invitations convert far better than ads; referral-programme acceptance of 20–30% is "
@@ -86,9 +93,13 @@ def join(model, par: JoiningParams) -> dict:
     p = min(1.0, joining * (par.p_organic + model.levers.marketing_p))
     p_accept = min(1.0, par.invite_accept * (1.0 + model.levers.accept_boost))
     channel = np.zeros(pop.n, np.int8)
+    for people, via in model.levers.acquisitions:  # bought through a paid channel: they join first
+        people = people[(pop.status[people] == Status.PROSPECT) & (channel[people] == 0)]
+        channel[people] = via
+    model.levers.acquisitions.clear()
     w, sd = par.propensity_weight, model.cfg.population.propensity_sd
     _join_kernel(pop.status, friends, model.graph_degree, pop.exposures, pop.pending_inviter, pop.propensity,
-                 p, joining * par.q_social, par.exposure_p, p_accept, w, 0.5 * w * w * sd * sd,
+                 pop.trust, par.trust, p, joining * par.q_social, par.exposure_p, p_accept, w, 0.5 * w * w * sd * sd,
                  streams.key("join", day), streams.key("join.word_of_mouth", day),
                  streams.key("join.invite_accept", day), channel)
     channel[arrive_as_members] = Channel.ORGANIC  # a scheduled arrival whose first appearance was joining
@@ -104,18 +115,21 @@ def join(model, par: JoiningParams) -> dict:
     if model.levers.referral_fit_penalty > 0:
         pop.fit[referred] *= np.float32(1.0 - model.levers.referral_fit_penalty)
     pop.pending_inviter.fill(-1)
-    return {"arrived": arrived, "joined": int(joiners.size), "referral_joins": int(referred.size)}
+    by_channel = np.bincount(channel[joiners], minlength=len(Channel))
+    return {"arrived": arrived, "joined": int(joiners.size), "referral_joins": int(referred.size),
+            **{f"joined_{name}": int(by_channel[c]) for c, name in CHANNEL_NAMES.items() if name != "referral"}}
 
 
 @nb.njit(cache=True)
-def _join_kernel(status, friends, degree, exposures, pending_inviter, propensity, p, q, exposure_p, p_accept,
-                 weight, norm, key_bass, key_wom, key_accept, channel):
+def _join_kernel(status, friends, degree, exposures, pending_inviter, propensity, trust, trust_power, p, q,
+                 exposure_p, p_accept, weight, norm, key_bass, key_wom, key_accept, channel):
     # One pass over prospects. Draws are hash(key, i): the numbers streams.uniform gives.
     prospect = np.int8(0)
     for i in range(status.size):
-        if status[i] != prospect:
+        if status[i] != prospect or channel[i] != 0:  # channel set: bought through a paid channel today
             continue
-        if pending_inviter[i] >= 0 and hash_uniform(key_accept, np.uint64(i)) < p_accept:
+        accept = p_accept * (2.0 * trust[i]) ** trust_power if trust_power > 0 else p_accept
+        if pending_inviter[i] >= 0 and hash_uniform(key_accept, np.uint64(i)) < accept:
             channel[i] = 4  # Channel.REFERRAL
             continue
         share = friends[i] / degree[i] if degree[i] > 0 else 0.0
@@ -131,4 +145,6 @@ def _join_kernel(status, friends, degree, exposures, pending_inviter, propensity
 
 
 STAGE = Stage("join", join, "people arrive; prospects join: network Bass hazard, word of mouth, accepted invites",
-              group="joining", params=JoiningParams, outputs=("arrived", "joined", "referral_joins"))
+              group="joining", params=JoiningParams,
+              outputs=("arrived", "joined", "referral_joins",
+                       *(f"joined_{name}" for name in CHANNEL_NAMES.values() if name != "referral")))

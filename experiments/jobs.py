@@ -147,7 +147,7 @@ class Runner:
     @property
     def backend(self):
         if self._backend is None:
-            from experiments.backends import make
+            from experiments.backends.choose import make
 
             self._backend = make(self.settings, self._workers if self.settings.kind == "ray" else self.workers,
                                  self.where)

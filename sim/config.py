@@ -24,6 +24,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from sim import calibrated, day
 from sim.calendar import CalendarConfig
+from sim.crisis import CrisisConfig
 from sim.day import BehaviourConfig
 from sim.errors import ConfigError
 from sim.params import Source, literature, param
@@ -229,6 +230,7 @@ class Config:
     network: NetworkConfig = MISSING
     population: PopulationConfig = field(default_factory=PopulationConfig)
     calendar: CalendarConfig = field(default_factory=CalendarConfig)
+    crisis: CrisisConfig = field(default_factory=CrisisConfig)
     behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
     plan: PlanConfig = field(default_factory=PlanConfig)
     strategies: dict[str, Any] = field(
@@ -300,6 +302,9 @@ def _check_cross_keys(cfg: Config, problems: list[str]) -> None:
         )
     if isinstance(net, KarateConfig) and pop.initial_members is not None and pop.initial_members > 34:
         problems.append(f"population.initial_members: {pop.initial_members} is more than the 34 people of the karate club")
+    if cfg.crisis.day is not None and cfg.crisis.day > cfg.days:
+        problems.append(f"crisis.day: {cfg.crisis.day} is after the last simulated day (days={cfg.days}): the crisis "
+                        f"would never happen; lower crisis.day or raise days")
     # a file graph's size is known only once it is read: checked in Population.create
     if cfg.calibration is not None:
         try:

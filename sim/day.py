@@ -22,11 +22,11 @@ import dataclasses
 
 import numpy as np
 
-from agents import actions, activity, churn, joining, state
+from agents import actions, activity, churn, crisis, joining, state, trust
 from agents.member import Member  # noqa: F401  (the mesa.Agent view CommunityModel offers)
 from sim.errors import StrategyError
 from sim.log_draws import friends_at_random, poisson_at
-from sim.metrics import CENSUS_OUTPUTS, TIMESERIES_COLUMNS, census
+from sim.metrics import CENSUS_OUTPUTS, SPEND_CHANNELS, TIMESERIES_COLUMNS, census
 from sim.population import Status
 from sim.stages import Stage
 from strategies import registry
@@ -109,10 +109,11 @@ def record_log(model, _params) -> dict:
 
 
 def close_books(model, _params) -> dict:
-    spend, short = model.ledger.close_day()
+    spend, short, channels = model.ledger.close_day()
     today = {s.name: spend.get(s.name, 0.0) for s in model.strategies}
     model.spend_by_strategy.append(today)
-    return {"cost": float(sum(today.values())), "liability": model.ledger.liability, "budget_short": int(short)}
+    return {"cost": float(sum(today.values())), "liability": model.ledger.liability, "budget_short": int(short),
+            **{f"spend_{name}": float(channels.get(name, 0.0)) for name in SPEND_CHANNELS}}
 
 
 DAY_PLAN: tuple[Stage, ...] = (
@@ -121,14 +122,17 @@ DAY_PLAN: tuple[Stage, ...] = (
     activity.STAGE,
     actions.STAGE,
     state.STAGE,
+    crisis.STAGE,
+    trust.STAGE,
     churn.STAGE,
     Stage("observe", strategies_after, "strategies observe the outcome, pay rewards and record their results"),
     Stage("ties", apply_ties, "friendships made today by strategies join the graph", outputs=("new_ties",)),
     Stage("content", member_content, "today's member posts per member and topic become tomorrow's content"),
     Stage("census", take_census, "count members, prospects, churned, DAU/WAU/MAU and segments",
           outputs=CENSUS_OUTPUTS),
-    Stage("books", close_books, "close the day's books: money spent per strategy, money owed, whether the "
-          "budget fell short", outputs=("cost", "liability", "budget_short")),
+    Stage("books", close_books, "close the day's books: money spent per strategy and per acquisition channel, "
+          "money owed, whether the budget fell short",
+          outputs=("cost", "liability", "budget_short", *(f"spend_{name}" for name in SPEND_CHANNELS))),
     Stage("log", record_log, "record the activity log, when asked (outputs.activity_log)"),
 )
 

@@ -19,6 +19,7 @@ class Ledger:
         self.budget = math.inf if budget is None else float(budget)
         self.spent = 0.0
         self.today: dict[str, float] = {}
+        self.channels_today: dict[str, float] = {}  # money spent today per acquisition channel
         self.short_today = False  # a strategy asked for more than the budget had left today
         self.liabilities: dict[str, float] = {}  # money owed but not yet paid (e.g. unredeemed points)
 
@@ -40,14 +41,17 @@ class Ledger:
     def can_afford(self, amount: float) -> bool:
         return amount <= self.remaining + 1e-9
 
-    def spend(self, strategy: str, amount: float) -> float:
-        """Book up to ``amount`` for ``strategy``; returns what was granted (0 if broke)."""
+    def spend(self, strategy: str, amount: float, channel: str | None = None) -> float:
+        """Book up to ``amount`` for ``strategy``; returns what was granted (0 if broke). ``channel``:
+        the acquisition channel the money bought members through (``spend_<channel>`` columns)."""
         if amount < 0 or math.isnan(amount):
             raise ValueError(f"{strategy}: cannot spend {amount}")
         granted = min(float(amount), max(0.0, self.remaining))
         self.short_today |= granted < float(amount) - 1e-9
         self.spent += granted
         self.today[strategy] = self.today.get(strategy, 0.0) + granted
+        if channel is not None:
+            self.channels_today[channel] = self.channels_today.get(channel, 0.0) + granted
         return granted
 
     def spend_all_or_nothing(self, strategy: str, amount: float) -> bool:
@@ -59,24 +63,25 @@ class Ledger:
         self.today[strategy] = self.today.get(strategy, 0.0) + float(amount)
         return True
 
-    def spend_units(self, strategy: str, unit_cost: float, units: int) -> int:
+    def spend_units(self, strategy: str, unit_cost: float, units: int, channel: str | None = None) -> int:
         """Book as many of ``units`` (each ``unit_cost``) as the budget covers; returns how many."""
         if unit_cost <= 0 or math.isinf(self.remaining):
             if unit_cost > 0:
-                self.spend(strategy, units * unit_cost)
+                self.spend(strategy, units * unit_cost, channel)
             return int(units)
         most = max(0.0, self.remaining) / unit_cost + 1e-9  # may be inf for a vanishing unit cost
         affordable = int(units) if most >= units else int(math.floor(most))
         self.short_today |= affordable < int(units)
         if affordable:
-            self.spend(strategy, affordable * unit_cost)
+            self.spend(strategy, affordable * unit_cost, channel)
         return affordable
 
-    def close_day(self) -> tuple[dict[str, float], bool]:
-        """The day's spending per strategy, and whether a request was cut short for want of budget;
-        starts a new day."""
-        day, short, self.today, self.short_today = self.today, self.short_today, {}, False
-        return day, short
+    def close_day(self) -> tuple[dict[str, float], bool, dict[str, float]]:
+        """The day's spending per strategy, whether a request was cut short for want of budget, and the
+        day's spending per acquisition channel; starts a new day."""
+        day, short, channels = self.today, self.short_today, self.channels_today
+        self.today, self.short_today, self.channels_today = {}, False, {}
+        return day, short, channels
 
 
 class StrategyLedger:
@@ -97,17 +102,18 @@ class StrategyLedger:
     def can_afford(self, amount: float) -> bool:
         return self._ledger.can_afford(amount)
 
-    def spend(self, amount: float) -> float:
-        """Book up to ``amount``; returns what was granted (0 once the budget is gone)."""
-        return self._ledger.spend(self.strategy, amount)
+    def spend(self, amount: float, channel: str | None = None) -> float:
+        """Book up to ``amount``; returns what was granted (0 once the budget is gone). ``channel``: the
+        acquisition channel it buys members through, if any."""
+        return self._ledger.spend(self.strategy, amount, channel)
 
     def spend_all_or_nothing(self, amount: float) -> bool:
         """Book ``amount`` only if the budget covers all of it; True if booked."""
         return self._ledger.spend_all_or_nothing(self.strategy, amount)
 
-    def spend_units(self, unit_cost: float, units: int) -> int:
+    def spend_units(self, unit_cost: float, units: int, channel: str | None = None) -> int:
         """Book as many of ``units`` (each ``unit_cost``) as the budget covers; returns how many."""
-        return self._ledger.spend_units(self.strategy, unit_cost, units)
+        return self._ledger.spend_units(self.strategy, unit_cost, units, channel)
 
     @property
     def liability(self) -> float:

@@ -25,11 +25,18 @@ lever                       read by
 ``spam_removed``            state: share of spam the moderators remove, in [0, 1]
 ``churn_multiplier``        churn: multiplies every member's churn hazard (1 = no effect;
                             volunteer admins lower it)
+``crisis_containment``      crisis: share of the crisis news' onward spread stopped today,
+                            in [0, 1] (a response that corrects the story)
+``correction``              crisis: 1 for people the operator's crisis response reaches
+                            directly today (they pass the correction on)
+``trust_repair``            trust: share of the gap to full trust closed today, per person
+                            (a response, compensation)
 ==========================  ===========================================================
 
-Two levers change lasting state and are queued, then applied by the engine:
+Three levers change lasting state and are queued, then applied by the engine:
 :meth:`Levers.set_role` (applied right after ``setup`` and after each morning's
-``before_day``: KOLs, admins) and :meth:`Levers.add_ties` (applied at the end
+``before_day``: KOLs, admins), :meth:`Levers.acquire` (applied in the joining stage:
+members bought through a paid channel) and :meth:`Levers.add_ties` (applied at the end
 of the day: friendships made at events and in interest groups).
 """
 
@@ -43,6 +50,9 @@ class Levers:
         self.activity_uplift = np.zeros(n, np.float32)
         self.messages = np.zeros(n, np.float32)
         self.post_boost = np.zeros(n, np.float32)
+        self.correction = np.zeros(n, np.float32)
+        self.trust_repair = np.zeros(n, np.float32)
+        self.acquisitions: list[tuple[np.ndarray, int]] = []
         self.posts_by_topic = np.zeros(n_topics, np.float64)
         self.role_changes: list[tuple[np.ndarray, int]] = []
         self.new_ties: list[tuple[np.ndarray, np.ndarray]] = []
@@ -59,7 +69,7 @@ class Levers:
 
     NEUTRAL = {"posts_all": 0.0, "content_quality": 0.5, "marketing_p": 0.0, "invite_boost": 0.0,
                "accept_boost": 0.0, "referral_fit_penalty": 0.0, "points_per_action": 0.0, "spam_removed": 0.0,
-               "churn_multiplier": 1.0}
+               "churn_multiplier": 1.0, "crisis_containment": 0.0}
 
     def reset(self) -> None:
         """Back to neutral: no operator content, no uplift, no messages."""
@@ -68,10 +78,16 @@ class Levers:
         self.activity_uplift.fill(0.0)
         self.messages.fill(0.0)
         self.post_boost.fill(0.0)
+        self.correction.fill(0.0)
+        self.trust_repair.fill(0.0)
 
     def set_role(self, people, role: int) -> None:
         """Give ``people`` a role (``sim.population.Role``) from today on."""
         self.role_changes.append((np.asarray(people, dtype=np.int64), int(role)))
+
+    def acquire(self, people, channel: int) -> None:
+        """``people`` (prospects) join today through ``channel`` (a paid ``sim.population.Channel``)."""
+        self.acquisitions.append((np.asarray(people, dtype=np.int64), int(channel)))
 
     def add_ties(self, src, dst) -> None:
         """New friendships between ``src[i]`` and ``dst[i]``, effective tomorrow."""

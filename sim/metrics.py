@@ -20,7 +20,7 @@ import numba as nb
 import numpy as np
 import pandas as pd
 
-from sim.population import Channel, Population
+from sim.population import CHANNEL_NAMES, PAID_CHANNELS, Channel, Population
 from sim.segments import SEGMENT_NAMES, segment_of
 
 
@@ -64,7 +64,15 @@ COLUMNS: tuple[Column, ...] = (
     Column("seg_casual", "members in the casual segment at the end of day t"),
     Column("seg_dormant", "members in the dormant segment at the end of day t"),
     Column("new_ties", "friendships added on day t by strategies (events, interest groups)"),
+    Column("trust_mean", "members' mean trust at the end of day t (0..1, neutral 0.5; agents/trust.py)"),
+    Column("crisis_reached", "people the crisis news reached for the first time on day t (agents/crisis.py)"),
+    Column("corrected", "people the operator's answer to the crisis reached for the first time on day t"),
+    *(Column(f"joined_{name}", f"prospects who joined on day t through the {name} channel")
+      for name in CHANNEL_NAMES.values() if name != "referral"),
+    *(Column(f"spend_{name}", f"money spent on day t to acquire members through the {name} channel")
+      for name in ("referral", *PAID_CHANNELS)),
 )
+SPEND_CHANNELS = ("referral", *PAID_CHANNELS)  # channels money is booked to (ledger ``channel=``)
 TIMESERIES_COLUMNS = [c.name for c in COLUMNS]
 CENSUS_OUTPUTS = ("members", "prospects", "lapsed", "outside", "dau", "wau", "mau") + tuple(
     f"seg_{name}" for name in SEGMENT_NAMES)
@@ -170,6 +178,7 @@ class Run:
     ts: pd.DataFrame
     pop: Population
     initial_members: int
+    discount_rate: float = 0.10  # yearly (behaviour.actions.discount_rate): the LTV's
 
     def __post_init__(self):
         self.last = self.ts.iloc[-1]
@@ -297,11 +306,128 @@ def _people(run: Run):
     return run.pop.n
 
 
-SUMMARY_KEYS = list(KPIS)
 DEFAULT_KPIS = [k.name for k in sorted((k for k in KPIS.values() if k.report_rank), key=lambda k: k.report_rank)]
 
 
-def summarise(ts: pd.DataFrame, pop: Population, initial_members: int) -> dict:
+# ----------------------------------------------------- lifetime value and acquisition cost
+def joined_in_run(run: Run, channel: int | None = None) -> np.ndarray:
+    """People who joined on day 1 or later (through ``channel``, if given): the cohorts LTV and CAC are of."""
+    pop = run.pop
+    mask = (pop.join_day >= 1) & (pop.channel != Channel.SEED)
+    if channel is not None:
+        mask &= pop.channel == channel
+    return np.flatnonzero(mask)
+
+
+def member_economics(run: Run) -> tuple[float, float]:
+    """(ρ, h): revenue per member-day and the daily churn rate of members, both over the last 30 days."""
+    member_days = float(run.window["members"].sum())
+    if member_days <= 0:
+        return 0.0, math.nan
+    return float(run.window["revenue"].sum()) / member_days, float(run.window["churned"].sum()) / member_days
+
+
+def lifetime_values(run: Run, people: np.ndarray) -> np.ndarray:
+    """Each person's LTV: the revenue they brought, discounted to the day they joined (``Population.value``),
+    plus, for people still members at the end, the expected discounted revenue of the rest of their
+    membership: ``ρ s / (1 - s) × (1 + δ)^-(T - join_day)`` with ``s = (1 - h) / (1 + δ)``, ρ the members'
+    revenue per member-day and h their daily churn rate over the last 30 days, δ the daily discount rate
+    ``(1 + discount_rate)^(1/365) - 1`` (a geometric tail: a constant daily hazard and revenue rate)."""
+    pop = run.pop
+    values = pop.value[people].astype(np.float64)
+    rho, h = member_economics(run)
+    delta = (1.0 + run.discount_rate) ** (1.0 / 365.0) - 1.0
+    if rho > 0 and math.isfinite(h):
+        s = (1.0 - h) / (1.0 + delta)
+        tail = rho * s / (1.0 - s) if s < 1 else math.inf
+        still = pop.status[people] == 1  # Status.MEMBER
+        age = run.T - pop.join_day[people[still]]
+        values[still] += tail * np.power(1.0 + delta, -age.astype(np.float64))
+    return values
+
+
+def acquisition_spend(run: Run, channels=None) -> float:
+    names = channels if channels is not None else SPEND_CHANNELS
+    return float(sum(run.ts[f"spend_{name}"].sum() for name in names))
+
+
+@kpi("ltv", "Lifetime value of a new member", "currency per member", direction=+1, kind="currency",
+     formula="mean over the members who joined during the run of their discounted revenue plus, for those still "
+             "members at the end, the discounted expected revenue of the rest of their membership "
+             "(`sim.metrics.lifetime_values`)", per_unit="unit of extra value per member", report_rank=12)
+def _ltv(run: Run):
+    people = joined_in_run(run)
+    return float(lifetime_values(run, people).mean()) if people.size else math.nan
+
+
+@kpi("cac", "Acquisition cost per new member", "currency per member", direction=-1, kind="currency",
+     formula="`Σ spend_<channel>(t)` over every channel / the members who joined during the run (all channels, the "
+             "free ones included)", report_rank=13)
+def _cac(run: Run):
+    people = joined_in_run(run)
+    return acquisition_spend(run) / people.size if people.size else math.nan
+
+
+@kpi("ltv_cac", "LTV / CAC", "ratio", direction=+1, kind="ratio",
+     formula="`ltv / cac`; null when nothing was spent on acquisition", report_rank=14)
+def _ltv_cac(run: Run):
+    cac, ltv = _cac(run), _ltv(run)
+    return ltv / cac if cac and cac > 0 and math.isfinite(ltv) else math.nan
+
+
+@kpi("payback_days", "Days to pay back a new member's acquisition cost", "days", direction=-1, kind="days",
+     formula="the n solving `ρ (1 - (1 - h)^n) / h = cac` (revenue of a member who may churn, undiscounted): "
+             "`n = ln(1 - cac h / ρ) / ln(1 - h)`; null when nothing was spent, or when it never pays back "
+             "(`cac h ≥ ρ`)")
+def _payback_days(run: Run):
+    cac = _cac(run)
+    rho, h = member_economics(run)
+    if not (cac and cac > 0) or rho <= 0 or not math.isfinite(h):
+        return math.nan
+    if h <= 0:
+        return cac / rho
+    x = cac * h / rho
+    return math.log(1.0 - x) / math.log(1.0 - h) if x < 1 else math.nan
+
+
+def _channel_kpis() -> None:
+    for code, name in CHANNEL_NAMES.items():
+        def ltv_of(run: Run, code=code):
+            people = joined_in_run(run, code)
+            return float(lifetime_values(run, people).mean()) if people.size else math.nan
+
+        kpi(f"ltv_{name}", f"LTV of a member who came through {name}", "currency per member", direction=+1,
+            kind="currency", formula=f"`ltv` over the members who joined through the {name} channel")(ltv_of)
+        if name not in SPEND_CHANNELS:
+            continue
+
+        def cac_of(run: Run, code=code, name=name):
+            people = joined_in_run(run, code)
+            return acquisition_spend(run, [name]) / people.size if people.size else math.nan
+
+        kpi(f"cac_{name}", f"Acquisition cost of a member through {name}", "currency per member", direction=-1,
+            kind="currency", formula=f"`Σ spend_{name}(t)` / the members who joined through {name}")(cac_of)
+
+
+_channel_kpis()
+
+
+@kpi("trust_end", "Members' trust at the end", "0..1 (neutral 0.5)", direction=+1, kind="ratio",
+     formula="`trust_mean(T)`", report_rank=15)
+def _trust_end(run: Run):
+    return float(run.last["trust_mean"])
+
+
+@kpi("total_crisis_reached", "People the crisis news reached", "people", direction=-1,
+     formula="`Σ crisis_reached(t)`")
+def _total_crisis_reached(run: Run):
+    return int(run.ts["crisis_reached"].sum())
+
+
+SUMMARY_KEYS = list(KPIS)
+
+
+def summarise(ts: pd.DataFrame, pop: Population, initial_members: int, discount_rate: float = 0.10) -> dict:
     """One flat record of every KPI of :data:`KPIS`, in declaration order."""
-    run = Run(ts, pop, initial_members)
+    run = Run(ts, pop, initial_members, discount_rate)
     return {name: k.compute(run) for name, k in KPIS.items()}

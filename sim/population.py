@@ -37,6 +37,16 @@ class Channel(IntEnum):
     ORGANIC = 2  # joined through the Bass "innovation" term p (marketing, search)
     SOCIAL = 3  # joined through active friends or word-of-mouth cascades (Bass q)
     REFERRAL = 4  # accepted a member's invitation
+    ADS = 5  # acquired through paid ads (strategies/acquisition.py)
+    PARTNERS = 6  # acquired through partners (other communities, brands, newsletters)
+    OFFLINE = 7  # acquired at offline events
+
+
+# channels as they are named in outputs (joined_<name>) and configs; SEED is day 0, NONE never joined
+CHANNEL_NAMES = {Channel.ORGANIC: "organic", Channel.SOCIAL: "social", Channel.REFERRAL: "referral",
+                 Channel.ADS: "ads", Channel.PARTNERS: "partners", Channel.OFFLINE: "offline"}
+PAID_CHANNELS = ("ads", "partners", "offline")  # bought per acquired member (strategies/acquisition.py)
+TRUST_NEUTRAL = 0.5  # everyone's trust on day 0; every effect of trust is centred here (agents/trust.py)
 
 
 NEVER = -(2**30)  # "day" of something that has not happened
@@ -65,6 +75,10 @@ class Population:
     churn_pressure: np.ndarray  # float32: churned friends, each fading exponentially
     interactions: np.ndarray  # float32: interactions received today
     recent_activity: np.ndarray  # uint32: activity history, bit 0 = today, bit k = k days ago
+    trust: np.ndarray  # float32 in [0, 1]: trust in the community and its operator (agents/trust.py)
+    heard_day: np.ndarray  # int32: day the crisis news reached this person (NEVER: not reached; agents/crisis.py)
+    corrected_day: np.ndarray  # int32: day the operator's response reached them (NEVER: not reached)
+    value: np.ndarray  # float64: revenue from this person, discounted to the day they (first) joined
     # stable traits, drawn once (population.* heterogeneity parameters)
     propensity: np.ndarray  # float32: personal log-odds offset of activity (Normal(0, propensity_sd))
     voice: np.ndarray  # float32: personal multiplier of posting, sharing and actions (mean-1 log-normal)
@@ -129,6 +143,10 @@ class Population:
             churn_pressure=np.zeros(n, np.float32),
             interactions=np.zeros(n, np.float32),
             recent_activity=np.zeros(n, np.uint32),
+            trust=np.full(n, TRUST_NEUTRAL, np.float32),
+            heard_day=np.full(n, NEVER, np.int32),
+            corrected_day=np.full(n, NEVER, np.int32),
+            value=np.zeros(n, np.float64),
             propensity=propensity,
             voice=voice,
             frailty=frailty,

@@ -55,7 +55,7 @@ def simulate(cfg=None, *, graph=None, keep_model: bool = False, progress: str = 
         results = pd.DataFrame({"day": ts["day"].to_numpy()})
     return SimResult(
         timeseries=ts,
-        summary=summarise(ts, model.population, model.initial_members),
+        summary=summarise(ts, model.population, model.initial_members, model.params.actions.discount_rate),
         retention=retention_curve(model.population, days),
         spend=spend,
         strategy_results=results,

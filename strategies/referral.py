@@ -57,7 +57,7 @@ class Referral(Strategy):
             return
         joins = int(ctx.today["referral_joins"])
         reward = self.params.inviter_reward + self.params.invitee_reward
-        paid = ctx.ledger.spend_units(reward, joins)
+        paid = ctx.ledger.spend_units(reward, joins, channel="referral")  # the referral channel's CAC
         self.paid_joins += paid
         ctx.record("paid_joins", paid)
         if paid < joins:

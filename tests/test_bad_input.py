@@ -37,7 +37,7 @@ CASES = [
     ("experiments.run", ["network.n=500,600"], {}, "add -m"),
     ("experiments.compare", ["experiment=default_comparison", "compare.replicates=100000000"], {},
      "compare.replicates: 100000000 is out of range"),
-    ("experiments.compare", ["experiment=no_such_thing"], {}, "Available: content_frequency, default_comparison"),
+    ("experiments.compare", ["experiment=no_such_thing"], {}, "Available: channel_mix, content_frequency, crisis_response, default_comparison"),
     ("experiments.compare", ["++compare.scenarios={a:[plan=baseline],b:[plan=content]}"], {},
      "compare.scenarios={a:['plan=baseline'],b:['plan=content']}"),
     ("experiments.compare", ["compare.scenarios={a:['plan=baseline']}", "compare.baseline=a"], {},

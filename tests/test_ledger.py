@@ -15,8 +15,8 @@ def test_unlimited_budget_grants_everything_and_books_it_per_strategy():
     assert ledger.spend("content", 50.0) == 50.0
     assert ledger.spend("events", 20.0) == 20.0
     assert ledger.spend("content", 5.0) == 5.0
-    assert ledger.close_day() == ({"content": 55.0, "events": 20.0}, False)
-    assert ledger.close_day() == ({}, False) and ledger.spent == 75.0
+    assert ledger.close_day()[:2] == ({"content": 55.0, "events": 20.0}, False)
+    assert ledger.close_day()[:2] == ({}, False) and ledger.spent == 75.0
 
 
 def test_spend_is_capped_at_what_is_left_and_then_grants_nothing():
@@ -24,15 +24,15 @@ def test_spend_is_capped_at_what_is_left_and_then_grants_nothing():
     assert ledger.spend("a", 80.0) == 80.0
     assert ledger.spend("b", 50.0) == 20.0, "only what is left"
     assert ledger.spend("a", 1.0) == 0.0 and ledger.remaining == 0.0
-    assert ledger.close_day() == ({"a": 80.0, "b": 20.0}, True), "the day the budget fell short"
+    assert ledger.close_day()[:2] == ({"a": 80.0, "b": 20.0}, True), "the day the budget fell short"
 
 
 def test_all_or_nothing_books_only_when_everything_is_covered():
     ledger = Ledger(100.0)
     assert not ledger.spend_all_or_nothing("events", 120.0) and ledger.spent == 0.0
     assert ledger.spend_all_or_nothing("events", 100.0) and ledger.remaining == 0.0
-    assert ledger.close_day() == ({"events": 100.0}, True), "the refused 120 was a shortfall"
-    assert ledger.spend_all_or_nothing("events", 0.0) and ledger.close_day() == ({"events": 0.0}, False)
+    assert ledger.close_day()[:2] == ({"events": 100.0}, True), "the refused 120 was a shortfall"
+    assert ledger.spend_all_or_nothing("events", 0.0) and ledger.close_day()[:2] == ({"events": 0.0}, False)
 
 
 def test_units_are_whole_and_never_overspend():
@@ -60,7 +60,7 @@ def test_a_strategy_ledger_books_under_its_own_name():
     assert not events.spend_all_or_nothing(20.0)
     assert events.spend(20.0) == 10.0
     assert kol.remaining == events.remaining == 0.0 and kol.budget == 30.0
-    assert ledger.close_day() == ({"kol": 20.0, "events": 10.0}, True)
+    assert ledger.close_day()[:2] == ({"kol": 20.0, "events": 10.0}, True)
 
 
 @given(budget=st.floats(0, 1e4), asks=st.lists(st.tuples(st.sampled_from(["a", "b", "c"]),
@@ -76,7 +76,18 @@ def test_total_spend_never_exceeds_the_budget(budget, asks):
             booked += amount if ledger.spend_all_or_nothing(name, amount) else 0.0
         else:
             booked += amount * ledger.spend_units(name, amount, units)
-    day, _ = ledger.close_day()
+    day, _, _ = ledger.close_day()
     assert ledger.spent <= budget + 1e-6
     assert sum(day.values()) == pytest.approx(booked, rel=1e-9, abs=1e-9)
     assert all(v >= 0 for v in day.values())
+
+
+def test_spend_is_booked_per_acquisition_channel_too():
+    ledger = Ledger(100.0)
+    assert ledger.spend_units("acquisition", 10.0, 3, channel="ads") == 3
+    ledger.spend("acquisition", 5.0, channel="partners")
+    ledger.spend("content", 20.0)
+    day, short, channels = ledger.close_day()
+    assert day == {"acquisition": 35.0, "content": 20.0} and not short
+    assert channels == {"ads": 30.0, "partners": 5.0}, "money that bought no members is in no channel"
+    assert ledger.close_day()[2] == {}

@@ -24,6 +24,8 @@ def tiny_population(join_day, last_active_day, channel):
         churn_pressure=z.astype(np.float32), interactions=z.astype(np.float32),
         recent_activity=np.zeros(n, np.uint32), propensity=z.astype(np.float32),
         voice=np.ones(n, np.float32), frailty=np.ones(n, np.float32), arrival_order=np.full(n, -1, np.int32),
+        trust=np.full(n, 0.5, np.float32), heard_day=np.full(n, NEVER, np.int32),
+        corrected_day=np.full(n, NEVER, np.int32), value=np.zeros(n),
     )
 
 

@@ -42,8 +42,8 @@ def test_member_view_reads_the_arrays_live():
 
 def test_day_plan_is_the_documented_order():
     names = [s.name for s in DAY_PLAN]
-    assert names == ["levers", "join", "activity", "act", "state", "churn", "observe", "ties", "content",
-                     "census", "books", "log"]
+    assert names == ["levers", "join", "activity", "act", "state", "crisis", "trust", "churn", "observe", "ties",
+                     "content", "census", "books", "log"]
     assert describe().splitlines()[1].startswith("2. join")
 
 

@@ -45,7 +45,7 @@ def test_a_named_plan_from_python_is_the_plan_of_the_command_line():
 
 
 def test_an_unknown_named_plan_lists_the_known_ones():
-    with pytest.raises(ConfigError, match="unknown plan 'nope'; available: all_strategies"):
+    with pytest.raises(ConfigError, match="unknown plan 'nope'; available: acquisition, all_strategies"):
         simulate({"plan": "nope"})
 
 

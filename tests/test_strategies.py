@@ -219,7 +219,7 @@ def test_unknown_strategy_and_bad_parameters_get_clear_errors():
         with pytest.raises(ConfigError) as err:
             validate(default_config(overrides))
         return str(err.value)
-    assert "plan.strategies[0]: unknown strategy 'kols'; available: baseline, content" in problems(
+    assert "plan.strategies[0]: unknown strategy 'kols'; available: acquisition, baseline, content" in problems(
         {"plan": {"strategies": ["kols"]}})
     assert "strategies.kol.method: 'magic' is not allowed; choose one of random, degree" in problems(
         {"strategies": {"kol": {"method": "magic"}}})

@@ -10,7 +10,7 @@ import os
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
-from experiments.backends import BackendError
+from experiments.backends.base import BackendError
 from experiments.worker import die_with_parent, execute_batch
 
 log = logging.getLogger("commsim")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import os
 
-from experiments.backends import BackendError, missing
+from experiments.backends.base import BackendError, missing
 from experiments.worker import execute_batch
 
 log = logging.getLogger("commsim")

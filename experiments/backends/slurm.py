@@ -19,7 +19,7 @@ import logging
 import time
 from pathlib import Path
 
-from experiments.backends import BackendError, missing
+from experiments.backends.base import BackendError, missing
 from experiments.worker import execute_batch
 
 log = logging.getLogger("commsim")
