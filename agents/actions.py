@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.diffusion import cascades_from_sharers
-from sim.graph import neighbour_sum
+from sim.graph import neighbour_scatter_add
 from sim.params import Source, param, prob
 from sim.population import Role, Status
 from sim.stages import Stage
@@ -93,7 +93,10 @@ def act(model, par: ActionParams) -> dict:
     model.ugc_by_topic = np.bincount(pop.topic[posted], minlength=pop.n_topics)
 
     # interactions among active friends (this also gives tomorrow's social pull)
-    neighbour_sum(model.graph.indptr, model.graph.indices, active.view(np.uint8), pop.active_friends)
+    # scattered from the active few rather than gathered over every tie: the same integer counts, but
+    # ~DAU x degree memory accesses instead of ~2 x ties random reads (10M people: 1.3 s -> see the benchmark)
+    pop.active_friends.fill(0.0)
+    neighbour_scatter_add(model.graph.indptr, model.graph.indices, idx, pop.active_friends, 1.0)
     np.multiply(pop.active_friends, par.interact_prob, out=pop.interactions)
     pop.interactions[~active] = 0.0
 
