@@ -18,12 +18,13 @@ import re
 
 from sim.errors import UserError
 
-# Calibrated on peak RSS, mean degree 10, 365 days, measured in fresh processes (experiments/benchmarks,
-# section scale): baseline plan 486 MiB at 1M people and 1,895 MiB at 10M (164 B per person with its 5
-# ties); all eight strategies 726 MiB at 1M (+240 B per person: levers, strategy state, their daily
-# temporaries). The 1M and 10M baseline estimates below are 487 and 1,896 MiB; all strategies at 1M 727.
-BASE_BYTES = 330 * 2**20  # interpreter, NumPy/SciPy/numba/pandas, compiled kernels, Mesa
-BYTES_PER_PERSON = 84  # population arrays, the day's temporaries
+# Calibrated on peak RSS, mean degree 10, 365 days, measured in fresh processes (python -m
+# experiments.benchmarks --only scale, MODEL_VERSION 4.0): baseline plan 448 MiB at 1M people and
+# 2,065 MiB at 10M (188 B per person with its 5 ties); all eight strategies 726 MiB at 1M (measured under
+# MODEL_VERSION 3.0: +~250 B per person for levers, strategy state and their temporaries). 100M people
+# peaked at 15.9 GiB when built (3.0, before trust's 16 B per person); this estimate gives 17.8 GiB.
+BASE_BYTES = 268 * 2**20  # interpreter, NumPy/SciPy/numba/pandas, compiled kernels, Mesa
+BYTES_PER_PERSON = 108  # population arrays (trust, crisis days and value included), the day's temporaries
 BYTES_PER_PERSON_STRATEGIES = 250  # with any strategy in the plan
 BYTES_PER_TIE = 16  # both CSR directions (int32 ids) and the int64 edge list while building
 # Measured: 300 people for 20,000 days keep 1.3 KiB per day (baseline) and 2.9 KiB (all eight
