@@ -163,12 +163,12 @@ def test_a_ray_worker_killed_mid_run_is_retried_by_ray(ray_head, tmp_path):
 
 
 def test_a_dry_run_says_how_many_runs_how_long_and_where_and_runs_nothing(tmp_path):
-    res = cli("experiments.compare", "experiment=default_comparison", "compare.replicates=3", "network.n=2000",
-              "days=30", "--dry-run", f"hydra.run.dir={tmp_path}")
+    res = cli("experiments.compare", *COMPARISON, "compare.replicates=3", "network.n=2000", "days=30", "--dry-run",
+              f"hydra.run.dir={tmp_path}")
     assert res.returncode == 0, res.stderr
     out = res.stdout
     assert "nothing was run" in out and f"results would land in {tmp_path}" in out
-    assert "runs: 27 -- 0 already finished, 27 to do" in out, out  # 9 scenarios x 3 replicates
+    assert "runs: 6 -- 0 already finished, 6 to do" in out, out  # 2 scenarios x 3 replicates
     assert "2,000 people x 30 days" in out and "of one core" in out and "timed now" in out
     assert not (tmp_path / "runs").exists() and not list(tmp_path.rglob("DONE"))
 

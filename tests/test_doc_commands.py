@@ -59,6 +59,8 @@ def test_documented_command_passes_its_preflight(line, tmp_path):
                 args[i] = arg.replace(placeholder, real.replace("{edges}", str(edges))) if real else None
     if any(a is None for a in args):
         pytest.skip("needs a calibration the reader makes first (tested in tests/test_calibrate.py)")
+    # --dry-run is runner.dry_run=true (experiments/cli.py); what a dry run prints is tests/test_backends.py's
+    args = ["runner.dry_run=true" if a == "--dry-run" else a for a in args]
     if module in HYDRA_APPS and any(a.startswith("-") and a not in ("-m", "--multirun") for a in args):
         res = subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, cwd=ROOT,
                              timeout=120)  # Hydra's own flags (--cfg job): Hydra answers
