@@ -178,57 +178,58 @@ def launch(hydra_context, config, job_overrides, initial_job_idx: int) -> list:
     """``hydra/launcher=commsim``: validate every job of a multirun, then run them through the job
     runner (``runner=local|ray|slurm``, ``runner.workers``); each job's folder gets Hydra's ``.hydra/``
     files as with any launcher. Jobs already finished are skipped (the sweep resumes)."""
-    import copy
+    from hydra.core.utils import configure_log, setup_globals
 
-    from hydra.core.hydra_config import HydraConfig
-    from hydra.core.utils import JobReturn, JobStatus, _save_config, configure_log, filter_overrides, setup_globals
-    from omegaconf import OmegaConf, open_dict, read_write
-
-    from experiments.jobs import DryRun, Job, Runner
-    from experiments.run import quiet_libraries, requested_outputs
-    from experiments.settings import load
-    from sim.errors import UserError
+    from experiments.run import quiet_libraries, report_user_errors
 
     setup_globals()
     configure_log(config.hydra.hydra_logging, config.hydra.verbose)
     quiet_libraries()
+    return report_user_errors(lambda: _launch(hydra_context, config, job_overrides, initial_job_idx))
+
+
+def _launch(hydra_context, config, job_overrides, initial_job_idx: int) -> list:
+    """The work of :func:`launch`; a user error or a dry run ends the command (report_user_errors)."""
+    import copy
+
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.core.utils import JobReturn, JobStatus, _save_config, filter_overrides
+    from omegaconf import OmegaConf, open_dict, read_write
+
+    from experiments.jobs import Job, Runner
+    from experiments.run import requested_outputs
+    from experiments.settings import load
+
     jobs, returns, saves = [], [], []
-    try:
-        for idx, overrides in enumerate(job_overrides, initial_job_idx):
-            sweep_config = hydra_context.config_loader.load_sweep_config(config, list(overrides))
-            with open_dict(sweep_config):
-                sweep_config.hydra.job.id = sweep_config.hydra.job.num = idx
-            HydraConfig.instance().set_config(sweep_config)
-            out_dir = Path(str(sweep_config.hydra.sweep.dir)) / str(OmegaConf.select(sweep_config, "hydra.sweep.subdir"))
-            with read_write(sweep_config.hydra.runtime), open_dict(sweep_config.hydra.runtime):
-                sweep_config.hydra.runtime.output_dir = str(out_dir.resolve())
-            task_cfg = copy.deepcopy(sweep_config)
-            with read_write(task_cfg), open_dict(task_cfg):
-                del task_cfg["hydra"]
-            model, settings = load(task_cfg, list(overrides))
-            jobs.append(Job(model, out_dir, label=" ".join(filter_overrides(overrides)),
-                            outputs=requested_outputs(settings)))
-            saves.append((out_dir / str(sweep_config.hydra.output_subdir), task_cfg,
-                          OmegaConf.create({"hydra": OmegaConf.to_container(sweep_config.hydra)})))
-            returns.append(JobReturn(overrides=list(overrides), cfg=task_cfg, hydra_cfg=sweep_config,
-                                     working_dir=str(out_dir), task_name=sweep_config.hydra.job.name,
-                                     status=JobStatus.COMPLETED))
-        settings = load(_without_hydra(config))[1] if jobs else None
-        if jobs and not settings.runner.dry_run:
-            for hydra_dir, task_cfg, hydra_cfg in saves:
-                _save_config(task_cfg, "config.yaml", hydra_dir)
-                _save_config(hydra_cfg, "hydra.yaml", hydra_dir)
-                _save_config(hydra_cfg.hydra.overrides.task, "overrides.yaml", hydra_dir)
-        if jobs:
-            log.info("sweep: %d jobs into %s", len(jobs), config.hydra.sweep.dir)
-            with Runner.from_settings(settings, 1, Path(str(config.hydra.sweep.dir))) as runner:
-                runner.run(jobs, overwrite=settings.overwrite, progress=settings.progress)
-    except DryRun as plan:
-        print(plan)
-        sys.exit(0)
-    except UserError as err:
-        print(f"commsim: {err}", file=sys.stderr)
-        sys.exit(2)
+    for idx, overrides in enumerate(job_overrides, initial_job_idx):
+        sweep_config = hydra_context.config_loader.load_sweep_config(config, list(overrides))
+        with open_dict(sweep_config):
+            sweep_config.hydra.job.id = sweep_config.hydra.job.num = idx
+        HydraConfig.instance().set_config(sweep_config)
+        out_dir = Path(str(sweep_config.hydra.sweep.dir)) / str(OmegaConf.select(sweep_config, "hydra.sweep.subdir"))
+        with read_write(sweep_config.hydra.runtime), open_dict(sweep_config.hydra.runtime):
+            sweep_config.hydra.runtime.output_dir = str(out_dir.resolve())
+        task_cfg = copy.deepcopy(sweep_config)
+        with read_write(task_cfg), open_dict(task_cfg):
+            del task_cfg["hydra"]
+        model, settings = load(task_cfg, list(overrides))
+        jobs.append(Job(model, out_dir, label=" ".join(filter_overrides(overrides)),
+                        outputs=requested_outputs(settings)))
+        saves.append((out_dir / str(sweep_config.hydra.output_subdir), task_cfg,
+                      OmegaConf.create({"hydra": OmegaConf.to_container(sweep_config.hydra)})))
+        returns.append(JobReturn(overrides=list(overrides), cfg=task_cfg, hydra_cfg=sweep_config,
+                                 working_dir=str(out_dir), task_name=sweep_config.hydra.job.name,
+                                 status=JobStatus.COMPLETED))
+    settings = load(_without_hydra(config))[1] if jobs else None
+    if jobs and not settings.runner.dry_run:
+        for hydra_dir, task_cfg, hydra_cfg in saves:
+            _save_config(task_cfg, "config.yaml", hydra_dir)
+            _save_config(hydra_cfg, "hydra.yaml", hydra_dir)
+            _save_config(hydra_cfg.hydra.overrides.task, "overrides.yaml", hydra_dir)
+    if jobs:
+        log.info("sweep: %d jobs into %s", len(jobs), config.hydra.sweep.dir)
+        with Runner.from_settings(settings, 1, Path(str(config.hydra.sweep.dir))) as runner:
+            runner.run(jobs, overwrite=settings.overwrite, progress=settings.progress)
     return returns
 
 
