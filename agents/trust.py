@@ -89,11 +89,10 @@ def update_trust(model, par: TrustParams) -> dict:
     posted = np.zeros(pop.n, np.bool_)
     posted[model.posted] = True
     crisis = model.cfg.crisis
-    hit = (crisis.day is not None and day >= crisis.day)
     total, members = _trust_kernel(
         pop.status, pop.active, pop.topic, pop.interactions, pop.fatigue, posted, volume_by_topic,
         pop.heard_day, pop.corrected_day, lev.trust_repair, coefficients(par, TrustCoefficients),
-        float(content_good), float(lev.spam_removed), float(spam), float(crisis.severity if hit else 0.0), day,
+        float(content_good), float(lev.spam_removed), float(spam), float(crisis.severity if crisis.day is not None else 0.0), day,
         TRUST_NEUTRAL, NEVER, pop.trust)
     return {"trust_mean": total / members if members else float("nan")}
 
@@ -123,7 +122,7 @@ def _trust_kernel(status, active, topic, interactions, fatigue, posted, volume_b
         if severity > 0.0 and heard_day[i] == day:
             t *= 1.0 - c.crisis_loss * severity
         r = repair[i]
-        if corrected_day[i] == day and heard_day[i] != never and heard_day[i] <= day:
+        if corrected_day[i] == day and heard_day[i] != never:
             r += c.correction_repair
         if r > 0.0:
             t += min(1.0, r) * (1.0 - t)

@@ -190,8 +190,6 @@ def launch(hydra_context, config, job_overrides, initial_job_idx: int) -> list:
 
 def _launch(hydra_context, config, job_overrides, initial_job_idx: int) -> list:
     """The work of :func:`launch`; a user error or a dry run ends the command (report_user_errors)."""
-    import copy
-
     from hydra.core.hydra_config import HydraConfig
     from hydra.core.utils import JobReturn, JobStatus, _save_config, filter_overrides
     from omegaconf import OmegaConf, open_dict, read_write
@@ -209,9 +207,7 @@ def _launch(hydra_context, config, job_overrides, initial_job_idx: int) -> list:
         out_dir = Path(str(sweep_config.hydra.sweep.dir)) / str(OmegaConf.select(sweep_config, "hydra.sweep.subdir"))
         with read_write(sweep_config.hydra.runtime), open_dict(sweep_config.hydra.runtime):
             sweep_config.hydra.runtime.output_dir = str(out_dir.resolve())
-        task_cfg = copy.deepcopy(sweep_config)
-        with read_write(task_cfg), open_dict(task_cfg):
-            del task_cfg["hydra"]
+        task_cfg = _without_hydra(sweep_config)
         model, settings = load(task_cfg, list(overrides))
         jobs.append(Job(model, out_dir, label=" ".join(filter_overrides(overrides)),
                         outputs=requested_outputs(settings)))
@@ -220,16 +216,17 @@ def _launch(hydra_context, config, job_overrides, initial_job_idx: int) -> list:
         returns.append(JobReturn(overrides=list(overrides), cfg=task_cfg, hydra_cfg=sweep_config,
                                  working_dir=str(out_dir), task_name=sweep_config.hydra.job.name,
                                  status=JobStatus.COMPLETED))
-    settings = load(_without_hydra(config))[1] if jobs else None
-    if jobs and not settings.runner.dry_run:
+    if not jobs:
+        return returns
+    settings = load(_without_hydra(config))[1]  # the sweep's own settings: runner, progress, overwrite
+    if not settings.runner.dry_run:
         for hydra_dir, task_cfg, hydra_cfg in saves:
             _save_config(task_cfg, "config.yaml", hydra_dir)
             _save_config(hydra_cfg, "hydra.yaml", hydra_dir)
             _save_config(hydra_cfg.hydra.overrides.task, "overrides.yaml", hydra_dir)
-    if jobs:
-        log.info("sweep: %d jobs into %s", len(jobs), config.hydra.sweep.dir)
-        with Runner.from_settings(settings, 1, Path(str(config.hydra.sweep.dir))) as runner:
-            runner.run(jobs, overwrite=settings.overwrite, progress=settings.progress)
+    log.info("sweep: %d jobs into %s", len(jobs), config.hydra.sweep.dir)
+    with Runner.from_settings(settings, 1, Path(str(config.hydra.sweep.dir))) as runner:
+        runner.run(jobs, overwrite=settings.overwrite, progress=settings.progress)
     return returns
 
 
