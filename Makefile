@@ -19,12 +19,13 @@ export FIND_PYTHON
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help setup run test test-full demo-ui browser-deps clean
+.PHONY: help setup run test test-slow test-full demo-ui browser-deps clean
 
 help:
 	@echo "make run        set up and run the default comparison (report in results/reports/default_comparison/)"
 	@echo "make test       set up and run the fast test suite"
-	@echo "make test-full  also run the slow tests"
+	@echo "make test-slow  run only the slow tier (CI runs it after make test)"
+	@echo "make test-full  both tiers at once"
 	@echo "make demo-ui    serve the classroom page at http://localhost:8521/ (works offline)"
 	@echo "make browser-deps  install Debian's chromium for the browser test (apt-get; needs root or sudo)"
 	@echo "make clean      remove the virtual environment and caches (keeps results/)"
@@ -45,11 +46,18 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(PY) -m experiments.compare experiment=default_comparison compare.jobs=2 $(ARGS)
 
+# Tests run in parallel (pytest-xdist, one worker per core; a module's tests stay on one worker so
+# that its fixtures are built once).
+XDIST := -n auto --dist loadscope
+
 test: $(STAMP) browser-deps
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
+
+test-slow: $(STAMP)
+	$(PY) -m pytest $(XDIST) -m slow $(PYTEST_ARGS)
 
 test-full: $(STAMP) browser-deps
-	$(PY) -m pytest -m "slow or not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) -m "slow or not slow" $(PYTEST_ARGS)
 
 demo-ui: $(STAMP)
 	$(PY) -m experiments.demo $(ARGS)

@@ -10,8 +10,8 @@ old engine are not reused::
     python tests/golden.py --regenerate "why the numbers moved"
 
 The script refuses to write new numbers under an unchanged model version. A new
-*output* (a frame the baseline does not hold yet) is added without touching the
-stored ones, and only if every stored number is unchanged::
+*output* (a frame the baseline does not hold yet) or a new *scenario* is added without
+touching the stored ones, and only if every stored number is unchanged::
 
     python tests/golden.py --add "what the new output is"
 """
@@ -41,6 +41,14 @@ SCENARIOS: dict[str, dict] = {
                "plan": {"name": "kol_content", "strategies": ["content", "kol"]},
                "strategies": {"kol": {"k": 2}, "content": {"posts_per_week": 3}}},
 }
+# Every named plan of configs/plan/ on one small community (a crisis on day 30, so that
+# crisis_response has something to answer).
+PLAN_NAMES = sorted(p.stem for p in (HERE.parent / "configs" / "plan").glob("*.yaml"))
+for _i, _plan in enumerate(PLAN_NAMES):
+    SCENARIOS[f"plan_{_plan}"] = {"seed": 10 + _i, "days": 90,
+                                  "network": {"kind": "barabasi_albert", "n": 1500, "m": 4},
+                                  "population": {"initial_member_share": 0.1},
+                                  "crisis": {"day": 30}, "plan": _plan}
 FRAMES = ("timeseries", "spend", "retention")
 
 
@@ -156,6 +164,10 @@ def add_outputs(reason: str) -> int:
     manifest = load_manifest()
     added = []
     for name in SCENARIOS:
+        if name not in manifest["scenarios"]:  # a new scenario: stored as it is, nothing else moves
+            manifest["scenarios"][name] = {"config": SCENARIOS[name], **write(name, produce(name))}
+            added.append(f"{name} (new scenario)")
+            continue
         got, want = produce(name), load(name)
         moved = differences(name, stored_only=True)
         if moved:
@@ -175,7 +187,8 @@ def add_outputs(reason: str) -> int:
             (DATA / name / "summary.json").write_text(json.dumps(got["summary"], indent=1, sort_keys=True) + "\n")
             added.append(f"{name}/summary ({', '.join(new_keys)})")
     manifest.setdefault("added", []).append({"outputs": added, "reason": reason})
-    (DATA / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    text = json.dumps(manifest, indent=1).replace(str(DATA), "tests/baseline")
+    (DATA / "manifest.json").write_text(text + "\n")
     print(f"golden baseline: added {', '.join(added) or 'nothing'}")
     return 0
 

@@ -84,12 +84,14 @@ def test_a_real_local_ray_cluster_gives_the_same_files(local_comparison, ray_hea
     assert ray.is_initialized() is False, "the command disconnects from the cluster it did not start"
 
 
+@pytest.mark.slow
 def test_submitit_gives_the_same_files(local_comparison, tmp_path):
     compare_here(tmp_path, *COMPARISON, "runner=slurm", "runner.cluster=local", "runner.workers=2")
     same_outputs(local_comparison, tmp_path)
     assert list((tmp_path / ".submitit").glob("*_log.out")), "submitit's task logs are kept with the command's output"
 
 
+@pytest.mark.slow
 def test_a_sweep_on_ray_lands_where_a_local_one_does(ray_head, tmp_path):
     sweep = ["-m", "seed=0,1", "days=15", "network.n=300"]
     local = cli("experiments.run", *sweep, f"hydra.sweep.dir={tmp_path / 'local'}")
@@ -133,6 +135,7 @@ SLOW = ["network.n=20000", "days=60", "progress=never", "compare.replicates=2",
         "++compare.scenarios={baseline:['plan=baseline'],content:['plan=content']}"]
 
 
+@pytest.mark.slow
 def test_a_local_worker_killed_mid_comparison_is_retried(tmp_path, caplog):
     me = os.getpid()
     killer = Killer(lambda p: p.ppid() == me and "spawn_main" in " ".join(p.info["cmdline"] or []),
@@ -151,6 +154,7 @@ def test_a_local_worker_killed_mid_comparison_is_retried(tmp_path, caplog):
     shutil.rmtree(reference)
 
 
+@pytest.mark.slow
 def test_a_ray_worker_killed_mid_run_is_retried_by_ray(ray_head, tmp_path):
     killer = Killer(lambda p: (p.info["name"] or "").startswith("ray::execute_batch"))
     killer.start()

@@ -7,6 +7,7 @@ import pytest
 from experiments.benchmarks.suite import main
 
 
+@pytest.mark.slow
 def test_smoke_benchmark_reports_every_section(tmp_path, capsys):
     out = tmp_path / "bench.json"
     assert main(["--smoke", "--json", str(out)]) == 0

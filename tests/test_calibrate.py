@@ -28,6 +28,7 @@ TRUTH = {"behaviour.activity.base": -2.5, "behaviour.churn.hazard_dormant": 0.06
 FITTED = "[" + ",".join(TRUTH) + "]"
 COMMON = ["calibrate.train_days=60", "calibrate.forecast_days=30", f"calibrate.parameters={FITTED}",
           "calibrate.runs=800", "behaviour.activity.social=0", "progress=never"]
+SMALL_BUDGET = [o.replace("calibrate.runs=800", "calibrate.runs=400") for o in COMMON]
 
 
 def community_log(path, seed: int):
@@ -45,8 +46,24 @@ def community_log(path, seed: int):
 
 
 @pytest.fixture(scope="module")
+def community(tmp_path_factory):
+    """The export of community 1 (no calibration): for the bad-input tests."""
+    return community_log(tmp_path_factory.mktemp("community") / "community1.csv", 1)
+
+
+@pytest.fixture(scope="module")
+def small_calibration(tmp_path_factory, community):
+    """Community 1 calibrated on a small budget (fast): (log path, calibration dir). Its outputs,
+    not its accuracy, are what the fast tests check; accuracy is the slow tier's recovery test."""
+    folder = tmp_path_factory.mktemp("small") / "c1"
+    calibrate_here(folder, f"calibrate.log={community}", *SMALL_BUDGET)
+    return community, folder
+
+
+@pytest.fixture(scope="module")
 def calibrations(tmp_path_factory):
-    """Three communities (seeds 1-3), each calibrated once: {seed: (log path, calibration dir)}."""
+    """Three communities (seeds 1-3), each calibrated once at 800 runs: {seed: (log path, calibration
+    dir)}. About two minutes: the slow tier's."""
     root = tmp_path_factory.mktemp("calibrations")
     out = {}
     for seed in (1, 2, 3):
@@ -56,6 +73,7 @@ def calibrations(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_known_parameters_fall_inside_the_posterior_90_percent_intervals(calibrations):
     priors = {p.key: p for p in priors_for(list(TRUTH), {}, [])}
     covered, checks = [], []
@@ -72,8 +90,8 @@ def test_known_parameters_fall_inside_the_posterior_90_percent_intervals(calibra
     assert sum(covered) >= 7, "\n".join(c for c, ok in zip(checks, covered) if not ok)
 
 
-def test_outputs_have_the_documented_columns_and_provenance_and_done_comes_last(calibrations):
-    log, folder = calibrations[1]
+def test_outputs_have_the_documented_columns_and_provenance_and_done_comes_last(small_calibration):
+    log, folder = small_calibration
     forecast = pd.read_csv(folder / "forecast.csv")
     assert list(forecast.columns) == ["day", "observed_dau", "dau_median", "dau_lo80", "dau_hi80"]
     assert forecast.day.tolist() == list(range(90)), "every day of the training and forecast windows"
@@ -110,6 +128,7 @@ def test_outputs_have_the_documented_columns_and_provenance_and_done_comes_last(
     assert all(p.stat().st_mtime_ns <= done for p in others), "DONE is written last"
 
 
+@pytest.mark.slow
 def test_an_interrupted_calibration_resumes_with_the_runs_it_has(calibrations, tmp_path):
     import shutil
 
@@ -132,6 +151,7 @@ def test_an_interrupted_calibration_resumes_with_the_runs_it_has(calibrations, t
     assert json.loads((copy / "DONE").read_text())["runs"] == 0, "a finished calibration runs nothing again"
 
 
+@pytest.mark.slow
 def test_run_and_compare_use_the_twin_and_its_posterior_draws(calibrations, tmp_path):
     _, folder = calibrations[1]
     summary = run_here(tmp_path / "run", f"calibration={folder}", "days=30")
@@ -187,10 +207,10 @@ def test_a_draw_sets_one_fitted_calendar_event_without_touching_the_others(tmp_p
     assert again["calendar"]["events"][1]["activity"] == 1.0, "the stored twin is not changed by a draw"
 
 
-def test_an_unfinished_calibration_is_refused(calibrations, tmp_path):
+def test_an_unfinished_calibration_is_refused(small_calibration, tmp_path):
     import shutil
 
-    _, folder = calibrations[1]
+    _, folder = small_calibration
     copy = tmp_path / "half"
     shutil.copytree(folder, copy, ignore=shutil.ignore_patterns("runs"))
     (copy / "DONE").unlink()
@@ -209,11 +229,11 @@ def test_an_unfinished_calibration_is_refused(calibrations, tmp_path):
     ("long.csv", None, ["calibrate.train_days=80", "calibrate.forecast_days=30"], "is more than the 90 days"),
     ("mapping.csv", None, ["calibrate.columns.user=sender"], "calibrate.columns.user='sender' is not a column"),
 ])
-def test_bad_logs_name_the_problem_and_leave_nothing_that_looks_finished(tmp_path, calibrations, name, text,
+def test_bad_logs_name_the_problem_and_leave_nothing_that_looks_finished(tmp_path, community, name, text,
                                                                            extra, expected):
     path = tmp_path / name
     if text is None:
-        path.write_bytes(calibrations[1][0].read_bytes())
+        path.write_bytes(community.read_bytes())
     else:
         path.write_text(text)
     out = tmp_path / "out"
@@ -222,11 +242,11 @@ def test_bad_logs_name_the_problem_and_leave_nothing_that_looks_finished(tmp_pat
     assert not (out / "DONE").exists() and not (out / "calibrated.yaml").exists()
 
 
-def test_no_log_and_unknown_parameters_are_clear_errors(tmp_path, calibrations):
+def test_no_log_and_unknown_parameters_are_clear_errors(tmp_path, community):
     with pytest.raises(UserError, match="no activity log given"):
         calibrate_here(tmp_path / "a", "progress=never")
     with pytest.raises(UserError, match="'behaviour.activity.nope' is not a numeric"):
-        calibrate_here(tmp_path / "b", f"calibrate.log={calibrations[1][0]}", "progress=never",
+        calibrate_here(tmp_path / "b", f"calibrate.log={community}", "progress=never",
                        "calibrate.parameters=[behaviour.activity.nope]")
 
 

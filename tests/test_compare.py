@@ -60,6 +60,7 @@ def test_cli_smoke_and_unknown_experiment(tmp_path):
     assert "no_such_thing" in res.stderr and "default_comparison" in res.stderr, "lists the available ones"
 
 
+@pytest.mark.slow
 def test_target_halfwidth_adds_paired_replicates_until_reached(tmp_path):
     small = ["days=30", "network.n=600", "compare.replicates=2", TINY[-1], "progress=never"]
     report = compare_here(tmp_path / "wide", *small, "compare.target_halfwidth=1e9").read_text()

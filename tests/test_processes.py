@@ -51,6 +51,7 @@ def test_the_lock_refuses_a_second_holder_naming_the_first(tmp_path):
         pass
 
 
+@pytest.mark.slow
 def test_two_comparisons_of_one_name_do_not_both_run(tmp_path):
     args = [sys.executable, "-m", "experiments.compare", "experiment=default_comparison", "days=60",
             "network.n=3000", "compare.replicates=2", f"hydra.run.dir={tmp_path / 'report'}"]
@@ -62,6 +63,7 @@ def test_two_comparisons_of_one_name_do_not_both_run(tmp_path):
     assert second.returncode == 2 and f"process {first.pid}" in second.stderr, second.stderr[-2000:]
 
 
+@pytest.mark.slow
 def test_pool_workers_die_with_a_killed_comparison(tmp_path):
     args = [sys.executable, "-m", "experiments.compare", "experiment=default_comparison", "days=365",
             "network.n=20000", "compare.replicates=4", "compare.jobs=2", f"hydra.run.dir={tmp_path / 'report'}"]

@@ -15,6 +15,7 @@ from sim.simulation import simulate
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_the_notebook_runs_and_every_function_returns_a_data_frame(tmp_path, monkeypatch):
     """Each code cell of docs/python.ipynb, in order, in one namespace (as a kernel would)."""
     monkeypatch.chdir(tmp_path)  # the notebook writes under results/ of where it runs

@@ -38,6 +38,7 @@ def test_sweep_is_collected_one_row_per_run_and_resumes_after_interruption(tmp_p
     assert len(pd.read_parquet(tmp_path / "sweep.parquet")) == 4
 
 
+@pytest.mark.slow
 def test_joblib_launcher_gives_identical_results(tmp_path):
     basic, parallel = tmp_path / "basic", tmp_path / "joblib"
     assert sweep(basic, *SWEEP).returncode == 0
@@ -61,6 +62,7 @@ def test_collecting_an_empty_directory_names_it(tmp_path):
     assert main([str(tmp_path)]) == 2
 
 
+@pytest.mark.slow
 def test_a_reused_sweep_dir_collects_only_the_current_sweep(tmp_path):
     first = ["-m", "seed=0,1", "days=5", "network.n=400"]
     assert sweep(tmp_path, *first).returncode == 0
