@@ -30,6 +30,9 @@ help:
 	@echo "make browser-deps  install Debian's chromium for the browser test (apt-get; needs root or sudo)"
 	@echo "make clean      remove the virtual environment and caches (keeps results/)"
 
+# An editable install in setuptools' "compat" mode (the source tree on sys.path): Hydra finds the
+# launcher plugin in hydra_plugins/ by scanning that namespace, which the default (strict) editable
+# mode hides. The code itself imports only `commsim.*` (tests/test_imports.py).
 $(STAMP): pyproject.toml
 	@py=$$(bash -c "$$FIND_PYTHON") || { \
 	  echo "commsim needs Python >= 3.12 (Mesa 3.5 requires it) and none was found." >&2; \
@@ -38,7 +41,7 @@ $(STAMP): pyproject.toml
 	echo "commsim: using $$py ($$($$py --version))"; \
 	rm -rf $(VENV) && $$py -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -e ".[test]" --config-settings editable_mode=compat
 	@touch $(STAMP)
 
 setup: $(STAMP)

@@ -14,6 +14,6 @@ module             stage (each declares ``STAGE``: its parameters and outputs)
 The stages are put in order by the day plan, :mod:`sim.day`.
 """
 
-from agents.member import Member
+from commsim.agents.member import Member
 
 __all__ = ["Member"]

@@ -33,11 +33,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.diffusion import cascades_from_sharers
-from sim.graph import neighbour_scatter_add
-from sim.params import Source, param, prob
-from sim.population import Role, Status
-from sim.stages import Stage
+from commsim.sim.diffusion import cascades_from_sharers
+from commsim.sim.graph import neighbour_scatter_add
+from commsim.sim.params import Source, param, prob
+from commsim.sim.population import Role, Status
+from commsim.sim.stages import Stage
 
 
 @dataclass

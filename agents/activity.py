@@ -39,9 +39,9 @@ import math
 import numba as nb
 import numpy as np
 
-from sim.params import coefficient_type, coefficients, literature, param
-from sim.random_streams import hash_uniform
-from sim.stages import Stage
+from commsim.sim.params import coefficient_type, coefficients, literature, param
+from commsim.sim.random_streams import hash_uniform
+from commsim.sim.stages import Stage
 
 
 @dataclass

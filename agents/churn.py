@@ -25,10 +25,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.graph import neighbour_scatter_add
-from sim.params import literature, param, prob
-from sim.population import Status
-from sim.stages import Stage
+from commsim.sim.graph import neighbour_scatter_add
+from commsim.sim.params import literature, param, prob
+from commsim.sim.population import Status
+from commsim.sim.stages import Stage
 
 
 @dataclass

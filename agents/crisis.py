@@ -19,10 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.crisis import spread_one_hop
-from sim.params import literature, param, prob
-from sim.population import NEVER, Status
-from sim.stages import Stage
+from commsim.sim.crisis import spread_one_hop
+from commsim.sim.params import literature, param, prob
+from commsim.sim.population import NEVER, Status
+from commsim.sim.stages import Stage
 
 
 @dataclass

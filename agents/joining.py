@@ -37,11 +37,11 @@ import math
 import numba as nb
 import numpy as np
 
-from sim.graph import neighbour_sum
-from sim.params import param, prob
-from sim.population import CHANNEL_NAMES, Channel, Status
-from sim.random_streams import hash_uniform
-from sim.stages import Stage
+from commsim.sim.graph import neighbour_sum
+from commsim.sim.params import param, prob
+from commsim.sim.population import CHANNEL_NAMES, Channel, Status
+from commsim.sim.random_streams import hash_uniform
+from commsim.sim.stages import Stage
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import mesa
 
-from sim.population import Channel, Role, Status
+from commsim.sim.population import Channel, Role, Status
 
 
 class Member(mesa.Agent):

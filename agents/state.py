@@ -23,8 +23,8 @@ from dataclasses import dataclass
 import numba as nb
 import numpy as np
 
-from sim.params import coefficient_type, coefficients, param, prob
-from sim.stages import Stage
+from commsim.sim.params import coefficient_type, coefficients, param, prob
+from commsim.sim.stages import Stage
 
 
 @dataclass

@@ -33,9 +33,9 @@ from dataclasses import dataclass
 import numba as nb
 import numpy as np
 
-from sim.params import coefficient_type, coefficients, param, prob
-from sim.population import NEVER, TRUST_NEUTRAL
-from sim.stages import Stage
+from commsim.sim.params import coefficient_type, coefficients, param, prob
+from commsim.sim.population import NEVER, TRUST_NEUTRAL
+from commsim.sim.stages import Stage
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """The commands as Python functions that return data frames (docs/python.ipynb shows them).
 
-    from experiments import api
+    from commsim.experiments import api
     result = api.compare("default_comparison", overrides=["days=90"], replicates=3)
     result.differences            # one row per scenario x KPI: difference, low, high, ...
     table = api.sweep({"strategies.content.posts_per_week": [0, 7, 14]}, overrides=["plan=content"])
@@ -22,12 +22,9 @@ from pathlib import Path
 
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
 def _compose(config_name: str, overrides: list[str], with_hydra: bool = False):
-    from experiments.cli import compose_checked
-    from experiments.settings import register_configs
+    from commsim.experiments.cli import compose_checked
+    from commsim.experiments.settings import register_configs
 
     register_configs()
     return compose_checked(config_name, list(overrides), with_hydra=with_hydra)
@@ -40,7 +37,7 @@ def _run_dir(config_name: str, overrides: list[str], out_dir, with_hydra: bool =
 
     cfg = _compose(config_name, overrides, with_hydra=True)
     hydra_node = cfg.hydra
-    where = Path(out_dir) if out_dir is not None else ROOT / hydra_node.run.dir
+    where = Path(out_dir) if out_dir is not None else Path(hydra_node.run.dir)  # under the caller's folder, as the commands
     with open_dict(cfg):
         del cfg["hydra"]
     where.mkdir(parents=True, exist_ok=True)
@@ -64,8 +61,8 @@ def compare(experiment: str | None = None, *, scenarios: dict[str, list[str]] | 
             out_dir=None, jobs: int = 1) -> Comparison:
     """``python -m experiments.compare``: a named comparison (``experiment``) or ``scenarios``
     (name -> overrides) against ``baseline``."""
-    from experiments.compare import compare as run_compare
-    from experiments.overrides import model_overrides
+    from commsim.experiments.compare import compare as run_compare
+    from commsim.experiments.overrides import model_overrides
 
     words = list(overrides) + [f"compare.jobs={jobs}"]
     if experiment:
@@ -89,13 +86,13 @@ def sweep(grid: dict[str, list], *, overrides: list[str] = (), seeds: list[int] 
     values and every summary KPI (what ``python -m experiments.run -m`` and
     ``experiments.sweeps`` collect). ``runner``: where the runs run, as the ``runner.*`` keys
     (docs/cluster.md), e.g. ``{"kind": "ray", "address": "127.0.0.1:6379"}``; default this machine."""
-    from experiments.jobs import Job, Runner
-    from experiments.outputs import config_hash
-    from experiments.settings import RunnerSettings, model_config
-    from sim.errors import ConfigError
-    from sim.schema import build as build_settings
+    from commsim.experiments.jobs import Job, Runner
+    from commsim.experiments.outputs import config_hash
+    from commsim.experiments.settings import RunnerSettings, model_config
+    from commsim.sim.errors import ConfigError
+    from commsim.sim.schema import build as build_settings
 
-    root = Path(out_dir) if out_dir is not None else ROOT / "results" / "sweeps" / "python"
+    root = Path(out_dir) if out_dir is not None else Path("results") / "sweeps" / "python"
     keys = list(grid)
     jobs_, rows = [], []
     for combo in itertools.product(*(grid[k] for k in keys), seeds):
@@ -126,7 +123,7 @@ class Calibration:
 
 def calibrate(log: str, *, name: str = "calibration", overrides: list[str] = (), out_dir=None) -> Calibration:
     """``python -m experiments.calibrate``: fit the model to a community's activity log."""
-    from experiments.calibrate import calibrate as run_calibrate
+    from commsim.experiments.calibrate import calibrate as run_calibrate
 
     words = [f"calibrate.log={log}", f"calibrate.name={name}", *overrides]
     cfg, where = _run_dir("calibrate", words, out_dir)
@@ -138,7 +135,7 @@ def calibrate(log: str, *, name: str = "calibration", overrides: list[str] = (),
 def sensitivity(method: str = "morris", *, kpi: str = "mean_dau_last30", effect_of: str | None = None,
                 parameters: list[str] = (), overrides: list[str] = (), out_dir=None, jobs: int = 2) -> pd.DataFrame:
     """``python -m experiments.sensitivity``: the indices table (``indices.csv``)."""
-    from experiments.sensitivity import sensitivity as run_sensitivity
+    from commsim.experiments.sensitivity import sensitivity as run_sensitivity
 
     words = [f"sensitivity.method={method}", f"sensitivity.kpi={kpi}", f"sensitivity.jobs={jobs}", *overrides]
     if effect_of:
@@ -153,7 +150,7 @@ def sensitivity(method: str = "morris", *, kpi: str = "mean_dau_last30", effect_
 def optimize(budget: float = 20_000, *, trials: int = 60, overrides: list[str] = (), out_dir=None,
              jobs: int = 2) -> pd.DataFrame:
     """``python -m experiments.optimize``: the front (``pareto.csv``)."""
-    from experiments.optimize import optimize as run_optimize
+    from commsim.experiments.optimize import optimize as run_optimize
 
     words = [f"optimize.budget={budget}", f"optimize.trials={trials}", f"optimize.jobs={jobs}", *overrides]
     cfg, where = _run_dir("optimize", words, out_dir)

@@ -33,13 +33,13 @@ import pandas as pd
 import yaml
 from omegaconf import DictConfig
 
-from experiments.locking import hold
-from experiments.outputs import DONE, atomic_write
-from experiments.run import hydra_app, report_user_errors
-from experiments.settings import load, register_configs
-from sim.calibrated import flatten, set_dotted
-from sim.defaults import deep_merge
-from sim.errors import ConfigError
+from commsim.experiments.locking import hold
+from commsim.experiments.outputs import DONE, atomic_write
+from commsim.experiments.run import hydra_app, report_user_errors
+from commsim.experiments.settings import load, register_configs
+from commsim.sim.calibrated import flatten, set_dotted
+from commsim.sim.defaults import deep_merge
+from commsim.sim.errors import ConfigError
 
 log = logging.getLogger("commsim")
 register_configs()
@@ -92,7 +92,7 @@ def budget(runs: int, seeds: int, forecast_sets: int, forecast_seeds: int, candi
 
 
 def calibrate(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None) -> Path:
-    from sim.log_io import read_log
+    from commsim.sim.log_io import read_log
 
     config, settings = load(cfg, overrides)
     c = settings.calibrate
@@ -111,14 +111,14 @@ def calibrate(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None
 
 
 def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Path, say, settings) -> Path:
-    from experiments.calibration import backtest as B
-    from experiments.calibration import priors as P
-    from experiments.calibration import report as R
-    from experiments.calibration import search as S
-    from experiments.calibration.targets import measure
-    from experiments.calibration.twin import build
-    from experiments.jobs import Runner
-    from sim.observed import daily
+    from commsim.experiments.calibration import backtest as B
+    from commsim.experiments.calibration import priors as P
+    from commsim.experiments.calibration import report as R
+    from commsim.experiments.calibration import search as S
+    from commsim.experiments.calibration.targets import measure
+    from commsim.experiments.calibration.twin import build
+    from commsim.experiments.jobs import Runner
+    from commsim.sim.observed import daily
 
     (out_dir / DONE).unlink(missing_ok=True)
     observed_full = daily(activity)
@@ -177,8 +177,8 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
 def _command_model(config, overrides) -> dict:
     """The model keys the command line set (behaviour, plan, strategies ...), as a nested dict: they
     hold under the twin and in calibrated.yaml; everything else comes from the defaults and the fit."""
-    from experiments.overrides import is_setting, key_of
-    from sim.config import to_dict
+    from commsim.experiments.overrides import is_setting, key_of
+    from commsim.sim.config import to_dict
 
     full = flatten(to_dict(config))
     out: dict = {}
@@ -197,7 +197,7 @@ def _plain(value):
 
 
 def _parameters(priors, post: pd.DataFrame) -> dict:
-    from experiments.calibration.search import weighted_quantile
+    from commsim.experiments.calibration.search import weighted_quantile
 
     out = {}
     w = post.weight.to_numpy()
@@ -253,7 +253,7 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
-    from experiments.cli import preflight
+    from commsim.experiments.cli import preflight
 
     preflight("calibrate")
     main()

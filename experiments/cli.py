@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from sim.errors import ConfigError, UserError
+from commsim.sim.errors import ConfigError, UserError
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 HYDRA_OWN_FLAGS = ("--cfg", "-c", "--info", "-i", "--hydra-help", "--resolve", "--package", "-p", "--shell-completion",
@@ -83,8 +83,8 @@ def check_command_line(config_name: str, overrides: list[str], multirun: bool = 
 def _check_points(config_name, points, multirun, check) -> list[str]:
     from omegaconf import open_dict
 
-    from experiments.settings import load
-    from sim import memory
+    from commsim.experiments.settings import load
+    from commsim.sim import memory
 
     for point in points:
         label = f"sweep point {' '.join(point)}: " if multirun and len(points) > 1 else ""
@@ -165,7 +165,7 @@ class hydra_context:
         from hydra import initialize_config_dir
         from hydra.core.global_hydra import GlobalHydra
 
-        from experiments.settings import register_configs
+        from commsim.experiments.settings import register_configs
 
         register_configs()
         self._own = None
@@ -246,7 +246,7 @@ def _article(kind: str) -> str:
 def unknown_key(key: str, compose, others: list[str]) -> str:
     from omegaconf import OmegaConf
 
-    from sim.calibrated import flatten
+    from commsim.sim.calibrated import flatten
 
     try:
         known = list(flatten(OmegaConf.to_container(compose(others), resolve=False)))
@@ -290,12 +290,12 @@ def help_text(config_name: str) -> str:
     """Every key of the command, with default, meaning and allowed range."""
     import dataclasses
 
-    from experiments.settings import CalibrateSettings, CompareSettings, LogColumns, OptimizeSettings, \
+    from commsim.experiments.settings import CalibrateSettings, CompareSettings, LogColumns, OptimizeSettings, \
         OutputSettings, ReportSettings, SensitivitySettings, Settings, TargetWeights
-    from sim.calendar import CalendarConfig
-    from sim.config import NETWORK_KINDS, Config, PlanConfig, PopulationConfig
-    from sim.day import DAY_PLAN, strategy_names, strategy_params
-    from sim.params import declared
+    from commsim.sim.calendar import CalendarConfig
+    from commsim.sim.config import NETWORK_KINDS, Config, PlanConfig, PopulationConfig
+    from commsim.sim.day import DAY_PLAN, strategy_names, strategy_params
+    from commsim.sim.params import declared
 
     module, what = COMMANDS.get(config_name, COMMANDS["config"])
     lines = [f"python -m {module} [-m] [key=value ...]: {what}.", "",

@@ -26,13 +26,13 @@ import pandas as pd
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from experiments.jobs import Job, Runner
-from experiments.locking import hold
-from experiments.outputs import config_hash
-from experiments.overrides import model_overrides
-from experiments.run import compose_run, hydra_app, report_user_errors
-from experiments.settings import CompareSettings, load, model_config, register_configs
-from sim.errors import ConfigError
+from commsim.experiments.jobs import Job, Runner
+from commsim.experiments.locking import hold
+from commsim.experiments.outputs import config_hash
+from commsim.experiments.overrides import model_overrides
+from commsim.experiments.run import compose_run, hydra_app, report_user_errors
+from commsim.experiments.settings import CompareSettings, load, model_config, register_configs
+from commsim.sim.errors import ConfigError
 
 log = logging.getLogger("commsim")
 register_configs()
@@ -58,7 +58,7 @@ def scenarios_from_sweep(cfg) -> None:
     params = OmegaConf.select(cfg, "hydra.sweeper.params") or {}
     if OmegaConf.select(cfg, "compare.scenarios") or not params:
         return
-    from experiments.overrides import parse
+    from commsim.experiments.overrides import parse
 
     swept = [o for o in parse([f"{k}={v}" for k, v in params.items()]) if o.key != "seed"]
     if not swept:
@@ -119,7 +119,7 @@ BYTES_PER_RUN_DAY = 200
 
 def _check_size(spec: CompareSettings, base_overrides: list[str], compose) -> None:
     """Refuse a comparison that would take longer than the time limit, before composing every run."""
-    from sim.memory import estimate_seconds, human_bytes, human_time, time_limit
+    from commsim.sim.memory import estimate_seconds, human_bytes, human_time, time_limit
 
     first = list(spec.scenarios.values())[0]
     try:
@@ -156,7 +156,7 @@ def compare(cfg: DictConfig, report_dir: Path, base_overrides: list[str], compos
             sweep_params: dict | None = None) -> Path:
     """Run (or resume) a comparison and write its report; returns the report path. ``sweep_params``:
     a named sweep experiment's ``hydra.sweeper.params``, compared as scenarios."""
-    from experiments.report import write_report
+    from commsim.experiments.report import write_report
 
     if sweep_params:
         from omegaconf import open_dict
@@ -191,7 +191,7 @@ def compare(cfg: DictConfig, report_dir: Path, base_overrides: list[str], compos
 
 def headline_halfwidths(spec: CompareSettings, jobs: list[Job]) -> dict[str, float]:
     """Half the width of the 95% paired interval of each scenario's headline KPI minus the baseline's."""
-    from experiments.stats import paired_difference
+    from commsim.experiments.stats import paired_difference
 
     kpi = spec.kpis[0]
     values: dict[str, dict[int, float]] = {}
@@ -259,7 +259,7 @@ def preflight_check(cfg, overrides: list[str]) -> None:
     """The comparison's own checks before Hydra starts: every scenario x seed composes and validates."""
     from omegaconf import open_dict
 
-    from experiments.cli import compose_checked
+    from commsim.experiments.cli import compose_checked
 
     scenarios_from_sweep(cfg)
     with open_dict(cfg):
@@ -270,7 +270,7 @@ def preflight_check(cfg, overrides: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    from experiments.cli import preflight
+    from commsim.experiments.cli import preflight
 
     preflight("compare", check=preflight_check)
     main()

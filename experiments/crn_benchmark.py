@@ -23,7 +23,7 @@ KPIS = ["mean_dau_last30", "final_members", "total_joined", "total_churned"]
 
 
 def variance_ratio(plan: str, n: int, days: int, replicates: int, kpis=KPIS) -> dict[str, dict[str, float]]:
-    from sim.simulation import simulate
+    from commsim.sim.simulation import simulate
 
     def run(strategies, seed):
         return simulate({"days": days, "seed": seed, "network": {"kind": "barabasi_albert", "n": n},

@@ -20,8 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from experiments.worker import execute
-from sim.memory import human_time
+from commsim.experiments.worker import execute
+from commsim.sim.memory import human_time
 
 TIMED_PEOPLE = 5_000
 TIMED_DAYS = 30

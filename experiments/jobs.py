@@ -30,11 +30,11 @@ from pathlib import Path
 
 import yaml
 
-from experiments.outputs import config_hash, damage, finished_hash, finished_outputs
-from experiments.worker import execute, payload
-from sim.config import Config, validate
-from sim.errors import UserError
-from sim.progress import Progress
+from commsim.experiments.outputs import config_hash, damage, finished_hash, finished_outputs
+from commsim.experiments.worker import execute, payload
+from commsim.sim.config import Config, validate
+from commsim.sim.errors import UserError
+from commsim.sim.progress import Progress
 
 log = logging.getLogger("commsim")
 
@@ -105,7 +105,7 @@ class Runner:
     makes a throw-away one. :meth:`from_settings` builds one from a command's ``runner.*`` settings."""
 
     def __init__(self, workers: int = 1, settings=None, where: Path | None = None):
-        from experiments.settings import RunnerSettings
+        from commsim.experiments.settings import RunnerSettings
 
         self.settings = settings if settings is not None else RunnerSettings()
         self._workers = max(1, int(self.settings.workers or workers))
@@ -147,7 +147,7 @@ class Runner:
     @property
     def backend(self):
         if self._backend is None:
-            from experiments.backends.choose import make
+            from commsim.experiments.backends.choose import make
 
             self._backend = make(self.settings, self._workers if self.settings.kind == "ray" else self.workers,
                                  self.where)
@@ -171,7 +171,7 @@ class Runner:
                 seen.add(job.out_dir)
                 todo.append(job)
         if self.settings.dry_run:
-            from experiments.dry_run import describe
+            from commsim.experiments.dry_run import describe
 
             raise DryRun(describe(jobs, todo, self))
         if not quiet:

@@ -17,7 +17,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from sim.errors import UserError
+from commsim.sim.errors import UserError
 
 LOCK = ".commsim.lock"
 

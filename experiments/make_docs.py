@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def table(cls, prefix: str, full: bool = True) -> str:
     """The Markdown table of a parameter dataclass. ``full`` adds unit, plausible range, source and rationale."""
-    from sim.params import format_number, declared
+    from commsim.sim.params import format_number, declared
 
     if full:
         lines = ["| key | default | meaning | unit | plausible range | source | rationale |",
@@ -40,7 +40,7 @@ def table(cls, prefix: str, full: bool = True) -> str:
 
 
 def day_plan_table() -> str:
-    from sim.day import DAY_PLAN
+    from commsim.sim.day import DAY_PLAN
 
     lines = ["| # | stage | what happens | parameters | writes |", "|---|---|---|---|---|"]
     for i, stage in enumerate(DAY_PLAN, 1):
@@ -51,13 +51,13 @@ def day_plan_table() -> str:
 
 
 def columns_table() -> str:
-    from sim.metrics import COLUMNS
+    from commsim.sim.metrics import COLUMNS
 
     return "\n".join(["| column | definition |", "|---|---|"] + [f"| `{c.name}` | {c.definition} |" for c in COLUMNS])
 
 
 def kpis_table() -> str:
-    from sim.metrics import KPIS
+    from commsim.sim.metrics import KPIS
 
     arrow = {1: "higher is better", -1: "lower is better", 0: "neither"}
     lines = ["| key | formula | shown as | direction |", "|---|---|---|---|"]
@@ -69,11 +69,11 @@ def kpis_table() -> str:
 def tables() -> dict[str, str]:
     import dataclasses
 
-    from sim.config import PopulationConfig
-    from sim.day import DAY_PLAN
-    from strategies import registry
+    from commsim.sim.config import PopulationConfig
+    from commsim.sim.day import DAY_PLAN
+    from commsim.strategies import registry
 
-    from sim.calendar import CalendarConfig, CalendarEvent
+    from commsim.sim.calendar import CalendarConfig, CalendarEvent
 
     out = {"population": table(PopulationConfig, "population"), "day_plan": day_plan_table(),
            "columns": columns_table(), "kpis": kpis_table(), "calendar": table(CalendarConfig, "calendar"),
@@ -86,7 +86,7 @@ def tables() -> dict[str, str]:
         if dataclasses.fields(params):
             out[f"strategy:{name}"] = table(params, f"strategies.{name}")
     out["demo:levers"] = levers_table()
-    from experiments.settings import (CalibrateSettings, CompareSettings, LogColumns, OptimizeSettings,
+    from commsim.experiments.settings import (CalibrateSettings, CompareSettings, LogColumns, OptimizeSettings,
                                       RunnerSettings, SensitivitySettings, TargetWeights)
 
     out["calibrate"] = table(CalibrateSettings, "calibrate", full=False)
@@ -96,7 +96,7 @@ def tables() -> dict[str, str]:
     out["optimize"] = table(OptimizeSettings, "optimize", full=False)
     out["runner"] = table(RunnerSettings, "runner", full=False)
     out["compare"] = table(CompareSettings, "compare", full=False)
-    from experiments.settings import ReportSettings
+    from commsim.experiments.settings import ReportSettings
 
     out["report"] = table(ReportSettings, "report", full=False)
     return out
@@ -104,7 +104,7 @@ def tables() -> dict[str, str]:
 
 def levers_table() -> str:
     """The classroom page's sliders and the config keys each one sets (experiments/demo/levers.py)."""
-    from experiments.demo.levers import BASE_OVERRIDES, DEFAULTS, LEVERS
+    from commsim.experiments.demo.levers import BASE_OVERRIDES, DEFAULTS, LEVERS
 
     lines = ["| control | range | default | sets |", "|---|---|---|---|"]
     for lever in LEVERS:

@@ -35,15 +35,15 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig
 
-from experiments.jobs import Job, Runner
-from experiments.locking import hold
-from experiments.outputs import DONE, atomic_write, config_hash
-from experiments.run import hydra_app, report_user_errors
-from experiments.settings import load
-from experiments.stats import paired_difference
-from sim.calibrated import set_dotted
-from sim.config import to_dict, validate
-from sim.errors import ConfigError
+from commsim.experiments.jobs import Job, Runner
+from commsim.experiments.locking import hold
+from commsim.experiments.outputs import DONE, atomic_write, config_hash
+from commsim.experiments.run import hydra_app, report_user_errors
+from commsim.experiments.settings import load
+from commsim.experiments.stats import paired_difference
+from commsim.sim.calibrated import set_dotted
+from commsim.sim.config import to_dict, validate
+from commsim.sim.errors import ConfigError
 
 CONFIRM_SEED_OFFSET = 10_000  # confirmation seeds start here: never the seeds the search saw
 
@@ -71,7 +71,7 @@ SPACE: dict[str, tuple[Lever, ...]] = {
 
 def suggest(trial, names: list[str]) -> dict:
     """The trial's plan: {"strategies": [...], "values": {key: value}} (Optuna's define-by-run)."""
-    from experiments.sensitivity import parameter_declarations
+    from commsim.experiments.sensitivity import parameter_declarations
 
     infos = parameter_declarations()
     chosen, values = [], {}
@@ -243,9 +243,9 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
         pareto_cols = ["cost", o.kpi, "difference", "difference_low", "difference_high", "plan", "overrides",
                        "trial", "spent", "max_spent", "budget_ran_out"]
         atomic_write(out_dir / "pareto.csv", lambda p: front[pareto_cols].round(4).to_csv(p, index=False))
-        from experiments.optimize_report import write
+        from commsim.experiments.optimize_report import write
 
-        from experiments.overrides import model_overrides
+        from commsim.experiments.overrides import model_overrides
 
         command = "" if recommended is None else " ".join(
             shlex.quote(x) for x in [*model_overrides(overrides, drop=("seed",)),
@@ -279,7 +279,7 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
-    from experiments.cli import preflight
+    from commsim.experiments.cli import preflight
 
     preflight("optimize")
     main()

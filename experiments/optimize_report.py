@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from experiments.outputs import atomic_write
-from sim.metrics import KPIS
+from commsim.experiments.outputs import atomic_write
+from commsim.sim.metrics import KPIS
 
 
 def figure(trials: pd.DataFrame, front: pd.DataFrame, recommended, budget: float, kpi: str, path: Path) -> None:

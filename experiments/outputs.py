@@ -32,9 +32,9 @@ from pathlib import Path
 
 import yaml
 
-from sim.config import to_dict
-from sim.errors import UserError
-from sim.version import MODEL_VERSION
+from commsim.sim.config import to_dict
+from commsim.sim.errors import UserError
+from commsim.sim.version import MODEL_VERSION
 
 DONE = "DONE"
 
@@ -188,7 +188,7 @@ def _write_outputs(result, out_dir: Path, put, figures: bool, measured: dict | N
     summary.update(plan=result.config.plan.name, seed=result.config.seed, network=result.config.network.kind)
     put(out_dir / "summary.json", lambda p: p.write_text(json.dumps(summary, indent=2) + "\n"))
     if figures:
-        from experiments.figures import run_figures
+        from commsim.experiments.figures import run_figures
 
         fig_dir = out_dir / "figures"
         fig_dir.mkdir(exist_ok=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from experiments.settings import SETTINGS_KEYS
+from commsim.experiments.settings import SETTINGS_KEYS
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,11 @@ import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from experiments.figures import axes  # noqa: E402
-from experiments.outputs import atomic_write  # noqa: E402
-from experiments.stats import mean_ci, paired_difference, t_quantile  # noqa: E402
-from sim import calibrated  # noqa: E402
-from sim.metrics import KPI, KPIS  # noqa: E402
+from commsim.experiments.figures import axes  # noqa: E402
+from commsim.experiments.outputs import atomic_write  # noqa: E402
+from commsim.experiments.stats import mean_ci, paired_difference, t_quantile  # noqa: E402
+from commsim.sim import calibrated  # noqa: E402
+from commsim.sim.metrics import KPI, KPIS  # noqa: E402
 
 
 
@@ -230,9 +230,9 @@ def assumptions(configs: dict, twin: dict | None = None) -> list[str]:
     """Markdown lines: what the numbers rest on -- the behaviour parameters (defaults, or fitted to
     the community of calibration ``twin``, a loaded calibrated.yaml) and the assumed magnitudes of
     the strategies the scenarios use (their values in these runs and plausible ranges)."""
-    from sim.day import DAY_PLAN
-    from sim.params import declared
-    from strategies import registry
+    from commsim.sim.day import DAY_PLAN
+    from commsim.sim.params import declared
+    from commsim.strategies import registry
 
     lines = ["## What these numbers rest on", ""]
     behaviour = [info for stage in DAY_PLAN if stage.group
@@ -301,7 +301,7 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
     in ``data``; ``config`` is the comparison's base model config (network, days); ``configs``
     maps each scenario to one of its runs' model configs (for the assumptions section);
     ``adaptive``: what ``compare.target_halfwidth`` reached (:func:`experiments.compare.add_replicates`)."""
-    from experiments import report_tables as T
+    from commsim.experiments import report_tables as T
 
     CURRENCY["name"], STYLE["baseline"] = currency, spec.baseline
     scenarios = list(spec.scenarios)
@@ -410,7 +410,7 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
     path = report_dir / "report.md"
     text = "\n".join(lines)
     atomic_write(path, lambda tmp: tmp.write_text(text))
-    from experiments.report_html import to_html
+    from commsim.experiments.report_html import to_html
 
     atomic_write(report_dir / "report.html", lambda tmp: tmp.write_text(to_html(text, report_dir, spec.name)))
     return path

@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from experiments.stats import paired_difference
-from sim.metrics import KPIS
+from commsim.experiments.stats import paired_difference
+from commsim.sim.metrics import KPIS
 
 BOOTSTRAP = 2000
 

@@ -19,9 +19,9 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from experiments.jobs import CONFLICT, DONE, DryRun, Job, Runner, RunDirError, execute, status
-from experiments.settings import load, register_configs
-from sim.errors import UserError
+from commsim.experiments.jobs import CONFLICT, DONE, DryRun, Job, Runner, RunDirError, execute, status
+from commsim.experiments.settings import load, register_configs
+from commsim.sim.errors import UserError
 
 log = logging.getLogger("commsim")
 
@@ -52,7 +52,7 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None) -> d
     job = Job(config, out_dir, outputs=requested_outputs(settings))
     state = status(job)
     if settings.runner.dry_run:
-        from experiments.dry_run import describe
+        from commsim.experiments.dry_run import describe
 
         raise DryRun(describe([job], [] if state == DONE else [job], Runner.from_settings(settings, 1)))
     if state == CONFLICT and not settings.overwrite:
@@ -105,7 +105,7 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
-    from experiments.cli import preflight
+    from commsim.experiments.cli import preflight
 
     preflight("config")
     main()

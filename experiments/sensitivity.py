@@ -30,22 +30,22 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig
 
-from experiments.calibration.priors import Prior, declarations
-from experiments.jobs import Job, Runner
-from experiments.locking import hold
-from experiments.outputs import DONE, atomic_write, config_hash
-from experiments.overrides import model_overrides
-from experiments.run import compose_run, hydra_app, report_user_errors
-from experiments.settings import load
-from sim.calibrated import set_dotted
-from sim.config import to_dict, validate
-from sim.errors import ConfigError
-from sim.params import declared
+from commsim.experiments.calibration.priors import Prior, declarations
+from commsim.experiments.jobs import Job, Runner
+from commsim.experiments.locking import hold
+from commsim.experiments.outputs import DONE, atomic_write, config_hash
+from commsim.experiments.overrides import model_overrides
+from commsim.experiments.run import compose_run, hydra_app, report_user_errors
+from commsim.experiments.settings import load
+from commsim.sim.calibrated import set_dotted
+from commsim.sim.config import to_dict, validate
+from commsim.sim.errors import ConfigError
+from commsim.sim.params import declared
 
 
 def parameter_declarations() -> dict:
     """Behaviour, population and strategy parameters by dotted key."""
-    from strategies.registry import available, get
+    from commsim.strategies.registry import available, get
 
     infos = declarations()
     for name in available():
@@ -247,7 +247,7 @@ def sensitivity(cfg: DictConfig, out_dir: Path, overrides: list[str], compose) -
             pts[f"output_seed{seed}"] = y[:, k]
         atomic_write(out_dir / "indices.csv", lambda p: table.round(6).to_csv(p, index=False))
         atomic_write(out_dir / "points.csv", lambda p: pts.round(6).to_csv(p, index=False))
-        from experiments.sensitivity_report import write
+        from commsim.experiments.sensitivity_report import write
 
         report = write(out_dir, s, config, table, noise_share, len(flat), y)
         atomic_write(out_dir / DONE, lambda p: p.write_text(json.dumps(
@@ -266,7 +266,7 @@ def preflight_check(cfg, overrides: list[str]) -> None:
     """Before Hydra starts: the parameters and ranges exist, and the effect's plan composes."""
     from omegaconf import open_dict
 
-    from experiments.cli import compose_checked
+    from commsim.experiments.cli import compose_checked
 
     with open_dict(cfg):
         cfg.pop("hydra", None)
@@ -278,7 +278,7 @@ def preflight_check(cfg, overrides: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    from experiments.cli import preflight
+    from commsim.experiments.cli import preflight
 
     preflight("sensitivity", check=preflight_check)
     main()

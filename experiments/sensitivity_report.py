@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.outputs import atomic_write
-from sim.metrics import KPIS
+from commsim.experiments.outputs import atomic_write
+from commsim.sim.metrics import KPIS
 
 
 def figure(table: pd.DataFrame, method: str, what: str, path: Path) -> None:

@@ -19,14 +19,14 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from sim.calendar import CalendarConfig
-from sim.config import MODEL_KEYS, NETWORK_KINDS, Config, PopulationConfig, validate
-from sim.day import BehaviourConfig
-from sim.errors import ConfigError
-from sim.metrics import DEFAULT_KPIS, KPIS
-from sim.params import param
-from sim.progress import MODES
-from sim.schema import build
+from commsim.sim.calendar import CalendarConfig
+from commsim.sim.config import MODEL_KEYS, NETWORK_KINDS, Config, PopulationConfig, validate
+from commsim.sim.day import BehaviourConfig
+from commsim.sim.errors import ConfigError
+from commsim.sim.metrics import DEFAULT_KPIS, KPIS
+from commsim.sim.params import param
+from commsim.sim.progress import MODES
+from commsim.sim.schema import build
 
 NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
@@ -239,7 +239,7 @@ class OptimizeSettings:
             fit = [k for k, v in KPIS.items() if v.direction > 0 and k not in UNDEFINED_SOMETIMES]
             problems.append(f"kpi: {self.kpi!r} cannot be maximised (lower is better, or it is undefined in some "
                             f"runs); the search maximises one of: {', '.join(fit)}")
-        from strategies.registry import available
+        from commsim.strategies.registry import available
 
         for i, name in enumerate(self.strategies):
             if name not in SEARCHABLE:
@@ -393,8 +393,8 @@ def load(cfg: Any, overrides: list[str] | None = None) -> tuple[Config, Settings
 
     ``overrides`` are the command-line overrides the config was composed with: with
     ``calibration=<dir>`` the calibrated twin's values go under every key they do not set."""
-    from sim import calibrated
-    from sim.config import plain
+    from commsim.sim import calibrated
+    from commsim.sim.config import plain
 
     model_data, settings_data = split(plain(cfg))
     problems: list[str] = []

@@ -52,7 +52,7 @@ ROWS = [  # (fact key, what it is)
 
 def collegemsg_log():
     """CollegeMsg as an activity log: days in 24-hour blocks from the first message (UTC)."""
-    from sim.activity_log import from_actions
+    from commsim.sim.activity_log import from_actions
 
     df = pd.read_csv(COLLEGEMSG, sep=" ")
     t0 = int(df.time.min())
@@ -65,8 +65,8 @@ def model_config(overrides: list[str], seed: int = 0):
     """The default model config with ``key=value`` overrides (typed as YAML reads them)."""
     import yaml
 
-    from sim.config import validate
-    from sim.defaults import default_config
+    from commsim.sim.config import validate
+    from commsim.sim.defaults import default_config
 
     nested: dict = {"seed": seed}
     for item in overrides:
@@ -81,8 +81,8 @@ def model_config(overrides: list[str], seed: int = 0):
 
 def model_facts(overrides: list[str], seeds: int = 1) -> dict:
     """Stylized facts of the model's activity log, averaged over ``seeds`` replicates."""
-    from sim.observed import stylized_facts
-    from sim.simulation import simulate
+    from commsim.sim.observed import stylized_facts
+    from commsim.sim.simulation import simulate
 
     runs = [stylized_facts(simulate(model_config(overrides, s), progress="never", activity_log=True).activity_log)
             for s in range(seeds)]
@@ -90,7 +90,7 @@ def model_facts(overrides: list[str], seeds: int = 1) -> dict:
 
 
 def mean_dau(cfg, days: slice | None = None) -> float:
-    from sim.simulation import simulate
+    from commsim.sim.simulation import simulate
 
     ts = simulate(cfg, progress="never").timeseries
     return float(ts.dau.iloc[days].mean() if days is not None else ts.dau.mean())
@@ -136,8 +136,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", type=int, default=1)
     ap.add_argument("--amplification", action="store_true")
     args = ap.parse_args(argv)
-    from sim.errors import UserError
-    from sim.observed import stylized_facts
+    from commsim.sim.errors import UserError
+    from commsim.sim.observed import stylized_facts
 
     try:
         data = stylized_facts(collegemsg_log())

@@ -27,10 +27,10 @@ import pandas as pd
 import yaml
 from hydra.experimental.callback import Callback
 
-from experiments.jobs import finished_job
-from experiments.outputs import atomic_write
-from experiments.overrides import allowed_values, job_parameters
-from sim.metrics import KPIS
+from commsim.experiments.jobs import finished_job
+from commsim.experiments.outputs import atomic_write
+from commsim.experiments.overrides import allowed_values, job_parameters
+from commsim.sim.metrics import KPIS
 
 RESPONSE_KPIS = [name for name, k in KPIS.items() if k.response]
 log = logging.getLogger("commsim")
@@ -131,7 +131,7 @@ def sweep_figures(table: pd.DataFrame, swept: list[str], fig_dir: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from experiments.stats import mean_ci
+    from commsim.experiments.stats import mean_ci
 
     fig_dir.mkdir(parents=True, exist_ok=True)
     kpis = [k for k in RESPONSE_KPIS if k in table.columns]
@@ -180,7 +180,7 @@ def launch(hydra_context, config, job_overrides, initial_job_idx: int) -> list:
     files as with any launcher. Jobs already finished are skipped (the sweep resumes)."""
     from hydra.core.utils import configure_log, setup_globals
 
-    from experiments.run import quiet_libraries, report_user_errors
+    from commsim.experiments.run import quiet_libraries, report_user_errors
 
     setup_globals()
     configure_log(config.hydra.hydra_logging, config.hydra.verbose)
@@ -194,9 +194,9 @@ def _launch(hydra_context, config, job_overrides, initial_job_idx: int) -> list:
     from hydra.core.utils import JobReturn, JobStatus, _save_config, filter_overrides
     from omegaconf import OmegaConf, open_dict, read_write
 
-    from experiments.jobs import Job, Runner
-    from experiments.run import requested_outputs
-    from experiments.settings import load
+    from commsim.experiments.jobs import Job, Runner
+    from commsim.experiments.run import requested_outputs
+    from commsim.experiments.settings import load
 
     jobs, returns, saves = [], [], []
     for idx, overrides in enumerate(job_overrides, initial_job_idx):
@@ -249,7 +249,7 @@ class CollectSweep(Callback):
     runs, and collect the sweep when it ends."""
 
     def on_multirun_start(self, config, **kwargs) -> None:
-        from experiments.locking import BusyError, hold
+        from commsim.experiments.locking import BusyError, hold
 
         lock = hold(Path(config.hydra.sweep.dir), "sweep")
         try:

@@ -13,9 +13,9 @@ import os
 import time
 from pathlib import Path
 
-from experiments.outputs import write_run
-from sim.config import to_dict, validate
-from sim.simulation import simulate
+from commsim.experiments.outputs import write_run
+from commsim.sim.config import to_dict, validate
+from commsim.sim.simulation import simulate
 
 
 def execute(config, out_dir: Path, progress: str = "never", outputs=frozenset(),
@@ -28,7 +28,7 @@ def execute(config, out_dir: Path, progress: str = "never", outputs=frozenset(),
     result = simulate(config, progress=progress, activity_log=log)
     measured = None
     if measure:
-        from experiments.calibration.targets import measure as measure_targets
+        from commsim.experiments.calibration.targets import measure as measure_targets
 
         measured = measure_targets(result.activity_log, measure["first"], measure["days"], measure.get("daily", False))
     write_run(result, out_dir, time.perf_counter() - start, figures=figures and not measure, measured=measured)

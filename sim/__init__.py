@@ -1,6 +1,6 @@
 """commsim engine: the community model, its state, graph, random streams and metrics.
 
->>> from sim import simulate
+>>> from commsim.sim import simulate
 >>> result = simulate({"network": {"kind": "karate"}, "days": 30}, progress="never")
 >>> sorted(result.summary)[:3]
 ['churn_rate_30d', 'days', 'final_members']
@@ -13,13 +13,13 @@ the engine, the member rules or the strategies.
 from importlib import import_module
 
 _EXPORTS = {
-    "CommunityModel": "sim.model",
-    "Config": "sim.config",
-    "ConfigError": "sim.errors",
-    "validate": "sim.config",
-    "CSRGraph": "sim.graph",
-    "SimResult": "sim.simulation",
-    "simulate": "sim.simulation",
+    "CommunityModel": "commsim.sim.model",
+    "Config": "commsim.sim.config",
+    "ConfigError": "commsim.sim.errors",
+    "validate": "commsim.sim.config",
+    "CSRGraph": "commsim.sim.graph",
+    "SimResult": "commsim.sim.simulation",
+    "simulate": "commsim.sim.simulation",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.calendar import CalendarFileError
-from sim.population import Population, Status
+from commsim.sim.calendar import CalendarFileError
+from commsim.sim.population import Population, Status
 
 
 def read_arrivals(path: str | Path, days: int) -> np.ndarray:

@@ -24,9 +24,9 @@ from typing import Optional
 
 import numpy as np
 
-from sim.delimited import read_records
-from sim.errors import UserError
-from sim.params import Source, param
+from commsim.sim.delimited import read_records
+from commsim.sim.errors import UserError
+from commsim.sim.params import Source, param
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from sim.errors import ConfigError
+from commsim.sim.errors import ConfigError
 
 FILE = "calibrated.yaml"
 PATH_KEYS = (("network", "path"), ("population", "arrivals_file"), ("calendar", "file"))

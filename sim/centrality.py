@@ -11,7 +11,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from sim.graph import CSRGraph
+from commsim.sim.graph import CSRGraph
 
 
 def pagerank(graph: CSRGraph, damping: float = 0.85, tol: float = 1e-10, max_iter: int = 200) -> np.ndarray:

@@ -22,13 +22,13 @@ from typing import Any, Optional
 from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from sim import calibrated, day
-from sim.calendar import CalendarConfig
-from sim.crisis import CrisisConfig
-from sim.day import BehaviourConfig
-from sim.errors import ConfigError
-from sim.params import Source, literature, param
-from sim.schema import build
+from commsim.sim import calibrated, day
+from commsim.sim.calendar import CalendarConfig
+from commsim.sim.crisis import CrisisConfig
+from commsim.sim.day import BehaviourConfig
+from commsim.sim.errors import ConfigError
+from commsim.sim.params import Source, literature, param
+from commsim.sim.schema import build
 
 __all__ = ["Config", "ConfigError", "validate", "to_dict", "NETWORK_KINDS", "MAX_PEOPLE"]
 

@@ -24,8 +24,8 @@ from types import MappingProxyType
 
 import numpy as np
 
-from sim.errors import StrategyError
-from sim.ledger import StrategyLedger
+from commsim.sim.errors import StrategyError
+from commsim.sim.ledger import StrategyLedger
 
 LEVERS_HINT = ("strategies change the community only through ctx.levers (sim/levers.py: activity_uplift, "
                "messages, posts_all, set_role, add_ties, ...) and pay through ctx.ledger")

@@ -30,8 +30,8 @@ from typing import Optional
 import numba as nb
 import numpy as np
 
-from sim.params import Source, param, prob
-from sim.random_streams import hash_uniform
+from commsim.sim.params import Source, param, prob
+from commsim.sim.random_streams import hash_uniform
 
 KINDS = {  # kind -> (share of members who hear it on the day it breaks, multiplier of pass-on)
     "product_fault": (0.05, 1.0),

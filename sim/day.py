@@ -22,14 +22,14 @@ import dataclasses
 
 import numpy as np
 
-from agents import actions, activity, churn, crisis, joining, state, trust
-from agents.member import Member  # noqa: F401  (the mesa.Agent view CommunityModel offers)
-from sim.errors import StrategyError
-from sim.log_draws import friends_at_random, poisson_at
-from sim.metrics import CENSUS_OUTPUTS, SPEND_CHANNELS, TIMESERIES_COLUMNS, census
-from sim.population import Status
-from sim.stages import Stage
-from strategies import registry
+from commsim.agents import actions, activity, churn, crisis, joining, state, trust
+from commsim.agents.member import Member  # noqa: F401  (the mesa.Agent view CommunityModel offers)
+from commsim.sim.errors import StrategyError
+from commsim.sim.log_draws import friends_at_random, poisson_at
+from commsim.sim.metrics import CENSUS_OUTPUTS, SPEND_CHANNELS, TIMESERIES_COLUMNS, census
+from commsim.sim.population import Status
+from commsim.sim.stages import Stage
+from commsim.strategies import registry
 
 
 # ------------------------------------------------------------- strategy hooks

@@ -13,9 +13,9 @@ from __future__ import annotations
 import copy
 import dataclasses
 
-from sim import calibrated
-from sim.calibrated import leaf_keys
-from sim.config import NETWORK_KINDS, BarabasiAlbertConfig, Config
+from commsim.sim import calibrated
+from commsim.sim.calibrated import leaf_keys
+from commsim.sim.config import NETWORK_KINDS, BarabasiAlbertConfig, Config
 
 DEFAULT_NETWORK = BarabasiAlbertConfig
 
@@ -23,7 +23,7 @@ DEFAULT_NETWORK = BarabasiAlbertConfig
 def default_config(overrides: dict | None = None) -> dict:
     """The defaults with ``overrides`` applied; with ``"calibration": <dir>`` the calibrated twin's
     values come between the two (every key in ``overrides`` still wins)."""
-    from sim.plans import plan_layer
+    from commsim.sim.plans import plan_layer
 
     layer, rest = plan_layer(copy.deepcopy(overrides or {}))  # {"plan": "kol_seeding"}: a plan of configs/plan/
     overrides = deep_merge(layer, rest)

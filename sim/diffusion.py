@@ -22,8 +22,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from sim.graph import as_csr
-from sim.random_streams import hash_uniform
+from commsim.sim.graph import as_csr
+from commsim.sim.random_streams import hash_uniform
 
 __all__ = ["independent_cascade", "linear_threshold", "cascades_from_sharers"]
 

@@ -17,8 +17,8 @@ import math
 import numba as nb
 import numpy as np
 
-from sim.graph import CSRGraph
-from sim.random_streams import hash_uniform
+from commsim.sim.graph import CSRGraph
+from commsim.sim.random_streams import hash_uniform
 
 
 def _key(rng: np.random.Generator) -> np.uint64:

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.errors import UserError
-from sim.graph import CSRGraph
+from commsim.sim.errors import UserError
+from commsim.sim.graph import CSRGraph
 
 EDGE_LIST_SUFFIXES = (".csv", ".tsv", ".txt", ".edges")
 log = logging.getLogger("commsim")
@@ -64,7 +64,7 @@ def load_graph(path: str | Path, fmt: str = "auto", header: bool | None = None,
 
 
 def _load_edge_list(path: Path, header: bool | None, delimiter: str | None) -> CSRGraph:
-    from sim.delimited import DELIMITER_NAMES, read_rows
+    from commsim.sim.delimited import DELIMITER_NAMES, read_rows
 
     read = read_rows(path, delimiter, GraphFileError, setting="network.delimiter", what="the edge list",
                      one_column="an edge list needs a source and a target per line (source,target)")

@@ -7,7 +7,7 @@ import math
 import numba as nb
 import numpy as np
 
-from sim.random_streams import hash_uniform
+from commsim.sim.random_streams import hash_uniform
 
 
 @nb.njit(cache=True)

@@ -35,9 +35,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.activity_log import ActivityLog, from_actions
-from sim.delimited import DELIMITER_NAMES, SAMPLE_LINES, read_rows
-from sim.errors import UserError
+from commsim.sim.activity_log import ActivityLog, from_actions
+from commsim.sim.delimited import DELIMITER_NAMES, SAMPLE_LINES, read_rows
+from commsim.sim.errors import UserError
 
 ROLES = ("user", "time", "target", "kind")
 

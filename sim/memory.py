@@ -16,7 +16,7 @@ import math
 import os
 import re
 
-from sim.errors import UserError
+from commsim.sim.errors import UserError
 
 # Calibrated on peak RSS, mean degree 10, 365 days, measured in fresh processes (python -m
 # experiments.benchmarks --only scale, MODEL_VERSION 4.0): baseline plan 448 MiB at 1M people and

@@ -20,8 +20,8 @@ import numba as nb
 import numpy as np
 import pandas as pd
 
-from sim.population import CHANNEL_NAMES, PAID_CHANNELS, Channel, Population
-from sim.segments import SEGMENT_NAMES, segment_of
+from commsim.sim.population import CHANNEL_NAMES, PAID_CHANNELS, Channel, Population
+from commsim.sim.segments import SEGMENT_NAMES, segment_of
 
 
 # ---------------------------------------------------------------- daily columns

@@ -5,21 +5,21 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.activity_log import LogRecorder
-from sim.arrivals import Arrivals, person_arrivals
-from sim.calendar import Calendar
-from sim.config import validate
-from sim.context import StrategyContext
-from sim.day import DAY_PLAN, Member, make_strategies, run_hook
-from sim.defaults import default_config
-from sim.graph import neighbour_sum
-from sim.ledger import Ledger
-from sim.levers import Levers
-from sim.memory import check as check_memory
-from sim.metrics import TIMESERIES_COLUMNS
-from sim.network import build_graph
-from sim.population import Population
-from sim.random_streams import RandomStreams
+from commsim.sim.activity_log import LogRecorder
+from commsim.sim.arrivals import Arrivals, person_arrivals
+from commsim.sim.calendar import Calendar
+from commsim.sim.config import validate
+from commsim.sim.context import StrategyContext
+from commsim.sim.day import DAY_PLAN, Member, make_strategies, run_hook
+from commsim.sim.defaults import default_config
+from commsim.sim.graph import neighbour_sum
+from commsim.sim.ledger import Ledger
+from commsim.sim.levers import Levers
+from commsim.sim.memory import check as check_memory
+from commsim.sim.metrics import TIMESERIES_COLUMNS
+from commsim.sim.network import build_graph
+from commsim.sim.population import Population
+from commsim.sim.random_streams import RandomStreams
 
 DAILY_TABLE = "daily"
 
@@ -27,7 +27,7 @@ DAILY_TABLE = "daily"
 class CommunityModel(mesa.Model):
     """Members on a social graph, stepped one day at a time.
 
-    >>> from sim import CommunityModel
+    >>> from commsim.sim import CommunityModel
     >>> model = CommunityModel({"network": {"kind": "karate"}, "days": 30})
     >>> model.step(); model.time
     1.0

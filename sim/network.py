@@ -5,10 +5,10 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from sim import generators
-from sim.graph import CSRGraph
-from sim.graph_io import load_graph
-from sim.random_streams import RandomStreams
+from commsim.sim import generators
+from commsim.sim.graph import CSRGraph
+from commsim.sim.graph_io import load_graph
+from commsim.sim.random_streams import RandomStreams
 
 
 def build_graph(net, streams: RandomStreams) -> CSRGraph:

@@ -27,7 +27,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from sim.activity_log import ActivityLog
+from commsim.sim.activity_log import ActivityLog
 
 DORMANT_AFTER_DAYS = 14  # the segment rule of sim/segments.py
 CHURN_AFTER_DAYS = 30

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.errors import ConfigError
+from commsim.sim.errors import ConfigError
 
 PLANS_DIR = Path(__file__).resolve().parents[1] / "configs" / "plan"
 

@@ -13,9 +13,9 @@ from enum import IntEnum
 import numpy as np
 from scipy.sparse.csgraph import breadth_first_order
 
-from sim.errors import ConfigError
-from sim.graph import CSRGraph
-from sim.random_streams import RandomStreams
+from commsim.sim.errors import ConfigError
+from commsim.sim.graph import CSRGraph
+from commsim.sim.random_streams import RandomStreams
 
 
 class Status(IntEnum):

@@ -20,7 +20,7 @@ from enum import IntEnum
 import numba as nb
 import numpy as np
 
-from sim.population import Population, Status
+from commsim.sim.population import Population, Status
 
 DORMANT_AFTER = 14
 CORE_MIN_DAYS = 15

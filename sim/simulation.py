@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from sim.activity_log import ActivityLog
-from sim.metrics import retention_curve, summarise
-from sim.model import CommunityModel
-from sim.progress import Progress
+from commsim.sim.activity_log import ActivityLog
+from commsim.sim.metrics import retention_curve, summarise
+from commsim.sim.model import CommunityModel
+from commsim.sim.progress import Progress
 
 
 @dataclass

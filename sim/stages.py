@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from sim.errors import StageContractError
+from commsim.sim.errors import StageContractError
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,10 @@ from typing import Optional
 
 import numpy as np
 
-from sim.params import Source, param
-from sim.population import PAID_CHANNELS, Channel, Status
-from strategies.base import Strategy, window_problems
-from strategies.registry import register
+from commsim.sim.params import Source, param
+from commsim.sim.population import PAID_CHANNELS, Channel, Status
+from commsim.strategies.base import Strategy, window_problems
+from commsim.strategies.registry import register
 
 CODES = {"ads": Channel.ADS, "partners": Channel.PARTNERS, "offline": Channel.OFFLINE}
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from strategies.base import Strategy
-from strategies.registry import register
+from commsim.strategies.base import Strategy
+from commsim.strategies.registry import register
 
 
 @register

@@ -17,9 +17,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sim.params import Source, param, prob
-from strategies.base import Strategy
-from strategies.registry import register
+from commsim.sim.params import Source, param, prob
+from commsim.strategies.base import Strategy
+from commsim.strategies.registry import register
 
 
 @dataclass

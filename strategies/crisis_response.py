@@ -31,10 +31,10 @@ from typing import Optional
 
 import numpy as np
 
-from sim.params import Source, param, prob
-from sim.population import NEVER, Status
-from strategies.base import Strategy
-from strategies.registry import register
+from commsim.sim.params import Source, param, prob
+from commsim.sim.population import NEVER, Status
+from commsim.strategies.base import Strategy
+from commsim.strategies.registry import register
 
 
 @dataclass

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.params import Source, param, prob
-from strategies.base import Strategy
-from strategies.registry import register
-from strategies.targeting import TARGETS, targets
+from commsim.sim.params import Source, param, prob
+from commsim.strategies.base import Strategy
+from commsim.strategies.registry import register
+from commsim.strategies.targeting import TARGETS, targets
 
 ONLINE = {"ties": 0.25, "uplift": 0.6, "cost": 0.2}
 

@@ -37,10 +37,10 @@ from typing import Optional
 
 import numpy as np
 
-from sim.params import Source, literature, param
-from sim.population import Status
-from strategies.base import Strategy, window_problems
-from strategies.registry import register
+from commsim.sim.params import Source, literature, param
+from commsim.sim.population import Status
+from commsim.strategies.base import Strategy, window_problems
+from commsim.strategies.registry import register
 
 
 @dataclass

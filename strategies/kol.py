@@ -25,12 +25,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.centrality import core_number, pagerank
-from sim.diffusion import independent_cascade
-from sim.params import Source, param
-from sim.population import Role, Status
-from strategies.base import Strategy
-from strategies.registry import register
+from commsim.sim.centrality import core_number, pagerank
+from commsim.sim.diffusion import independent_cascade
+from commsim.sim.params import Source, param
+from commsim.sim.population import Role, Status
+from commsim.strategies.base import Strategy
+from commsim.strategies.registry import register
 
 METHODS = ("random", "degree", "pagerank", "kcore", "greedy")
 

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.params import Source, param, prob
-from sim.population import Role, Status
-from strategies.base import Strategy
-from strategies.registry import register
-from strategies.targeting import targets
+from commsim.sim.params import Source, param, prob
+from commsim.sim.population import Role, Status
+from commsim.strategies.base import Strategy
+from commsim.strategies.registry import register
+from commsim.strategies.targeting import targets
 
 
 @dataclass

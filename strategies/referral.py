@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.params import Source, param
-from strategies.base import Strategy
-from strategies.registry import register
+from commsim.sim.params import Source, param
+from commsim.strategies.base import Strategy
+from commsim.strategies.registry import register
 
 
 @dataclass

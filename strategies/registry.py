@@ -16,7 +16,7 @@ import pkgutil
 import sys
 import traceback
 
-from strategies.base import Strategy
+from commsim.strategies.base import Strategy
 
 _REGISTRY: dict[str, type[Strategy]] = {}
 _BROKEN: dict[str, str] = {}  # module name -> what went wrong when importing it
@@ -46,7 +46,7 @@ def _load_builtin() -> None:
         if info.name in _NOT_STRATEGIES:
             continue
         try:
-            importlib.import_module(f"strategies.{info.name}")
+            importlib.import_module(f"{__package__}.{info.name}")
         except Exception as err:  # noqa: BLE001 - one broken file must not break every run
             where = traceback.extract_tb(err.__traceback__)[-1]
             _BROKEN[info.name] = f"{type(err).__name__}: {err} ({where.filename}, line {where.lineno})"

@@ -21,11 +21,11 @@ from typing import Optional
 
 import numpy as np
 
-from sim.params import Source, param
-from sim.population import Status
-from strategies.base import Strategy
-from strategies.content import posts_on_day
-from strategies.registry import register
+from commsim.sim.params import Source, param
+from commsim.sim.population import Status
+from commsim.strategies.base import Strategy
+from commsim.strategies.content import posts_on_day
+from commsim.strategies.registry import register
 
 
 @dataclass

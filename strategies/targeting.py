@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.segments import SEGMENT_NAMES, segment_mask
+from commsim.sim.segments import SEGMENT_NAMES, segment_mask
 
 TARGETS = ("all",) + SEGMENT_NAMES
 

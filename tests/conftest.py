@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from hydra import compose, initialize_config_dir
 
-from experiments.settings import register_configs
-from sim.defaults import deep_merge
+from commsim.experiments.settings import register_configs
+from commsim.sim.defaults import deep_merge
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
@@ -42,15 +42,15 @@ def composed(*overrides, config_name: str = "config"):
 
 def run_here(out_dir, *overrides):
     """``python -m experiments.run <overrides>`` in this process: the summary, or None if skipped."""
-    from experiments.run import run
+    from commsim.experiments.run import run
 
     return run(composed(*overrides), Path(out_dir), list(overrides))
 
 
 def compare_here(report_dir, *overrides):
     """``python -m experiments.compare <overrides>`` in this process; returns the report path."""
-    from experiments.compare import compare
-    from experiments.overrides import model_overrides
+    from commsim.experiments.compare import compare
+    from commsim.experiments.overrides import model_overrides
 
     cfg = composed(*overrides, config_name="compare")
 
@@ -67,6 +67,6 @@ def cli(module: str, *args, **kw):
 
 def calibrate_here(out_dir, *overrides):
     """``python -m experiments.calibrate <overrides> hydra.run.dir=<out_dir>`` in this process."""
-    from experiments.calibrate import calibrate
+    from commsim.experiments.calibrate import calibrate
 
     return calibrate(composed(*overrides, config_name="calibrate"), Path(out_dir), list(overrides))

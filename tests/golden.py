@@ -54,7 +54,7 @@ FRAMES = ("timeseries", "spend", "retention")
 
 def produce(name: str) -> dict:
     """Run scenario ``name``; its frames and summary."""
-    from sim import simulate
+    from commsim.sim import simulate
 
     result = simulate(SCENARIOS[name], progress="never")
     out = {frame: getattr(result, frame) for frame in FRAMES}
@@ -132,7 +132,7 @@ def differences(name: str, stored_only: bool = False) -> list[str]:
 
 
 def regenerate(reason: str) -> int:
-    from sim.version import MODEL_VERSION
+    from commsim.sim.version import MODEL_VERSION
 
     manifest_path = DATA / "manifest.json"
     old = json.loads(manifest_path.read_text()) if manifest_path.is_file() else None

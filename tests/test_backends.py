@@ -198,7 +198,7 @@ def test_runner_settings_of_another_backend_are_refused():
 
 
 def test_the_cluster_docs_name_every_runner_key():
-    from experiments.settings import RunnerSettings
+    from commsim.experiments.settings import RunnerSettings
 
     text = (ROOT / "docs" / "cluster.md").read_text()
     import dataclasses

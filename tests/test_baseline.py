@@ -18,7 +18,7 @@ def test_scenario_reproduces_its_golden_outputs_exactly(scenario):
 
 
 def test_golden_baseline_was_made_by_this_model_version():
-    from sim.version import MODEL_VERSION
+    from commsim.sim.version import MODEL_VERSION
 
     assert golden.load_manifest()["model_version"] == MODEL_VERSION, (
         "MODEL_VERSION changed but the golden baseline was not regenerated under it")

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from experiments.benchmarks.suite import main
+from commsim.experiments.benchmarks.suite import main
 
 
 @pytest.mark.slow

@@ -2,8 +2,8 @@ import re
 
 import pytest
 
-from sim import ConfigError, CommunityModel, simulate, validate
-from sim.defaults import default_config
+from commsim.sim import ConfigError, CommunityModel, simulate, validate
+from commsim.sim.defaults import default_config
 
 from conftest import composed, run_here
 
@@ -91,7 +91,7 @@ def test_a_type_error_is_caught_by_the_hydra_schema():
 
 
 def test_model_problems_and_setting_problems_are_reported_together():
-    from experiments.settings import load
+    from commsim.experiments.settings import load
 
     with pytest.raises(ConfigError) as err:
         load(composed("days=0", "compare.replicates=1", "+sweep_colour=2"))

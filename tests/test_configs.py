@@ -10,9 +10,9 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from experiments.settings import Settings, model_config, register_configs, split
-from sim.config import NETWORK_KINDS
-from sim.defaults import default_config
+from commsim.experiments.settings import Settings, model_config, register_configs, split
+from commsim.sim.config import NETWORK_KINDS
+from commsim.sim.defaults import default_config
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 register_configs()

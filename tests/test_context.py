@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from sim import CommunityModel, simulate
-from sim.errors import StrategyError
-from sim.population import Status
-from strategies import registry
-from strategies.base import Strategy
+from commsim.sim import CommunityModel, simulate
+from commsim.sim.errors import StrategyError
+from commsim.sim.population import Status
+from commsim.strategies import registry
+from commsim.strategies.base import Strategy
 
 from conftest import small
 
@@ -131,7 +131,7 @@ def test_every_registered_strategy_declares_results_that_reach_the_output():
 
 def test_strategies_draw_from_streams_of_their_own():
     model = CommunityModel(small())
-    from sim.context import StrategyContext
+    from commsim.sim.context import StrategyContext
 
     a = StrategyContext(model, Watcher())
     b = StrategyContext(model, Writer())

@@ -7,14 +7,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.config import validate
-from sim.crisis import spread_one_hop
-from sim.defaults import default_config
-from sim.errors import ConfigError
-from sim.graph import CSRGraph
-from sim.metrics import TIMESERIES_COLUMNS, summarise
-from sim.population import NEVER, Channel, Status
-from sim.simulation import simulate
+from commsim.sim.config import validate
+from commsim.sim.crisis import spread_one_hop
+from commsim.sim.defaults import default_config
+from commsim.sim.errors import ConfigError
+from commsim.sim.graph import CSRGraph
+from commsim.sim.metrics import TIMESERIES_COLUMNS, summarise
+from commsim.sim.population import NEVER, Channel, Status
+from commsim.sim.simulation import simulate
 
 from test_metrics import tiny_population
 
@@ -145,7 +145,7 @@ def test_channels_bring_different_members_at_their_price():
 
 
 def test_offline_events_bring_better_fitting_members_than_ads():
-    from sim.model import CommunityModel
+    from commsim.sim.model import CommunityModel
 
     model = CommunityModel(default_config({**COMMUNITY, "days": 40, "plan": {"name": "acq", "strategies": ["acquisition"]}}))
     for _ in range(40):

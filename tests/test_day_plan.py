@@ -5,12 +5,12 @@ import dataclasses
 import numpy as np
 import pytest
 
-from agents import actions
-from sim import CommunityModel
-from sim.day import DAY_PLAN, BehaviourConfig, check_plan
-from sim.errors import StageContractError
-from sim.metrics import TIMESERIES_COLUMNS
-from sim.stages import Stage
+from commsim.agents import actions
+from commsim.sim import CommunityModel
+from commsim.sim.day import DAY_PLAN, BehaviourConfig, check_plan
+from commsim.sim.errors import StageContractError
+from commsim.sim.metrics import TIMESERIES_COLUMNS
+from commsim.sim.stages import Stage
 
 from conftest import small
 
@@ -77,7 +77,7 @@ def test_an_error_inside_a_stage_names_the_day_and_the_stage(monkeypatch):
 
 
 def test_an_error_inside_a_strategy_names_the_strategy_and_hook():
-    from strategies.base import Strategy
+    from commsim.strategies.base import Strategy
 
     class Faulty(Strategy):
         name = "faulty"

@@ -12,20 +12,20 @@ import pandas as pd
 import pytest
 import solara
 
-from experiments.demo import offline
-from experiments.demo.__main__ import main as demo_main
-from experiments.demo.app import Demo
-from experiments.demo.levers import DEFAULTS, LEVERS, MAX_PEOPLE, NETWORKS, overrides
-from experiments.demo.model import DemoModel, classroom_config
-from experiments.demo.svg import Series, line_chart, network_edges, network_nodes
-from experiments.demo.views import (ACTIVE, CHURNED, DORMANT, NETWORK_BOX, PROSPECT, STATUS_COLOURS, node_sizes,
+from commsim.experiments.demo import offline
+from commsim.experiments.demo.__main__ import main as demo_main
+from commsim.experiments.demo.app import Demo
+from commsim.experiments.demo.levers import DEFAULTS, LEVERS, MAX_PEOPLE, NETWORKS, overrides
+from commsim.experiments.demo.model import DemoModel, classroom_config
+from commsim.experiments.demo.svg import Series, line_chart, network_edges, network_nodes
+from commsim.experiments.demo.views import (ACTIVE, CHURNED, DORMANT, NETWORK_BOX, PROSPECT, STATUS_COLOURS, node_sizes,
                                    status_codes)
-from experiments.settings import model_config as validate
-from sim.errors import ConfigError
-from sim.model import CommunityModel
-from sim.population import Role, Status
-from sim.segments import Segment, segments
-from sim.simulation import simulate
+from commsim.experiments.settings import model_config as validate
+from commsim.sim.errors import ConfigError
+from commsim.sim.model import CommunityModel
+from commsim.sim.population import Role, Status
+from commsim.sim.segments import Segment, segments
+from commsim.sim.simulation import simulate
 
 # ---------------------------------------------------------------- levers -> configs
 
@@ -305,8 +305,8 @@ def test_bad_port_is_refused():
 
 
 def test_force_directed_layout_is_deterministic_and_pulls_friends_together():
-    from experiments.demo.layout import force_directed
-    from sim.generators import watts_strogatz
+    from commsim.experiments.demo.layout import force_directed
+    from commsim.sim.generators import watts_strogatz
 
     graph = watts_strogatz(400, 6, 0.05, np.random.default_rng(0))
     pos = force_directed(graph, seed=3)
@@ -320,7 +320,7 @@ def test_force_directed_layout_is_deterministic_and_pulls_friends_together():
 
 
 def test_lessons_script_runs_and_prints_every_setting(capsys):
-    from experiments.demo.lessons import LESSONS, main
+    from commsim.experiments.demo.lessons import LESSONS, main
 
     assert main(["--seeds", "1", "--days", "20", "--only", "KOL reach"]) == 0
     out = capsys.readouterr().out

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from experiments.demo import offline
+from commsim.experiments.demo import offline
 
 try:
     from playwright.sync_api import sync_playwright

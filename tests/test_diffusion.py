@@ -4,9 +4,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import generators
-from sim.diffusion import cascades_from_sharers, independent_cascade, linear_threshold
-from sim.graph import CSRGraph
+from commsim.sim import generators
+from commsim.sim.diffusion import cascades_from_sharers, independent_cascade, linear_threshold
+from commsim.sim.graph import CSRGraph
 
 
 def rng(seed=0):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from experiments.cli import check_command_line
+from commsim.experiments.cli import check_command_line
 
 ROOT = Path(__file__).resolve().parents[1]
 HYDRA_APPS = {"experiments.run": "config", "experiments.compare": "compare", "experiments.calibrate": "calibrate",
@@ -35,7 +35,18 @@ def documented_commands() -> list[tuple[str, str]]:
                 line = line.strip()
                 if line.startswith("python -m experiments."):
                     out.append((f"{doc.name}: {line[:70]}", line))
+                elif line.startswith("commsim ") and not line.startswith("commsim --"):
+                    out.append((f"{doc.name}: {line[:70]}", as_module(line)))
     return out
+
+
+def as_module(line: str) -> str:
+    """``commsim run a=1`` -> ``python -m experiments.run a=1`` (the console command's own table)."""
+    from commsim.cli import COMMANDS as CONSOLE
+
+    name, _, rest = line.partition(" ")[2].partition(" ")
+    module, before, _ = CONSOLE[name]
+    return " ".join(["python -m", module.removeprefix("commsim."), *before, rest]).strip()
 
 
 COMMANDS = documented_commands()
@@ -49,6 +60,11 @@ def test_the_docs_show_commands_at_all():
 def test_documented_command_passes_its_preflight(line, tmp_path):
     edges = tmp_path / "my_community.csv"
     edges.write_text("source,target\nann,bob\nbob,cy\ncy,ann\n")
+    own = tmp_path / "my_configs" / "plan"  # a user's own config folder (hydra.searchpath) with a plan
+    own.mkdir(parents=True)
+    (own / "my_plan.yaml").write_text("# @package _global_\nplan:\n  name: my_plan\n  budget: null\n"
+                                      "  strategies: [content]\n")
+    line = line.replace("/path/to/my_configs", str(own.parent))
     words = shlex.split(line.replace("{edges}", str(edges)), comments=True)
     module, args = words[2], words[3:]
     if "..." in args:

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from sim.day import BehaviourConfig
-from sim.config import PopulationConfig
-from sim.metrics import SUMMARY_KEYS, TIMESERIES_COLUMNS
+from commsim.sim.day import BehaviourConfig
+from commsim.sim.config import PopulationConfig
+from commsim.sim.metrics import SUMMARY_KEYS, TIMESERIES_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,13 +24,13 @@ def test_every_behaviour_and_population_parameter_is_in_model_md():
 
 def test_parameter_tables_are_up_to_date():
     """docs/model.md and docs/strategies.md tables equal what the schemas generate."""
-    from experiments.make_docs import main
+    from commsim.experiments.make_docs import main
 
     assert main(["--check"]) == 0, "run: python -m experiments.make_docs"
 
 
 def test_every_strategy_and_its_parameters_are_in_strategies_md():
-    from strategies import registry
+    from commsim.strategies import registry
 
     text = (ROOT / "docs" / "strategies.md").read_text()
     for name in registry.available():
@@ -67,7 +67,7 @@ def test_the_worked_strategy_example_in_strategies_md_runs():
     text = (ROOT / "docs" / "strategies.md").read_text()
     code = re.search(r"```python\n(# strategies/welcome.py\n.*?)```", text, re.S).group(1)
     script = code + '''
-from sim import simulate
+from commsim.sim import simulate
 result = simulate({"days": 30, "seed": 1, "network": {"n": 2000},
                    "plan": {"name": "welcome", "budget": 1000, "strategies": ["welcome"]},
                    "strategies": {"welcome": {"uplift": 2.0}}})
@@ -85,8 +85,8 @@ def test_the_calendar_and_campaign_examples_in_calibration_md_read(tmp_path):
     """docs/calibration.md's CSV examples, as written, are valid calendar and campaign files."""
     import re
 
-    from experiments.calibration.twin import build
-    from sim.log_io import read_log
+    from commsim.experiments.calibration.twin import build
+    from commsim.sim.log_io import read_log
 
     calendar, campaigns = re.findall(r"```csv\n(.*?)```", (ROOT / "docs" / "calibration.md").read_text(), re.S)
     (tmp_path / "calendar.csv").write_text(calendar)
@@ -105,7 +105,7 @@ def test_every_calibrate_key_in_calibration_md_exists():
     import dataclasses
     import re
 
-    from experiments.settings import CalibrateSettings, LogColumns, TargetWeights
+    from commsim.experiments.settings import CalibrateSettings, LogColumns, TargetWeights
 
     known = {f"calibrate.{f.name}" for f in dataclasses.fields(CalibrateSettings)}
     known |= {f"calibrate.columns.{f.name}" for f in dataclasses.fields(LogColumns)}

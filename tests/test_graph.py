@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import generators
-from sim.graph import CSRGraph, as_csr, neighbour_sum
+from commsim.sim import generators
+from commsim.sim.graph import CSRGraph, as_csr, neighbour_sum
 
 
 def rng(seed=0):

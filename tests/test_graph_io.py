@@ -1,7 +1,7 @@
 import networkx as nx
 import pytest
 
-from sim.graph_io import GraphFileError, load_graph
+from commsim.sim.graph_io import GraphFileError, load_graph
 
 from conftest import run_here
 

@@ -54,7 +54,7 @@ def import_graph(root: Path, packages=PACKAGES) -> dict[str, set[str]]:
             else:
                 continue
             for full in names:
-                found = target(full)
+                found = target(full.removeprefix("commsim."))
                 if found:
                     deps.add(found)
                     parent = found.rpartition(".")[0]
@@ -145,3 +145,21 @@ def test_a_planted_cycle_and_an_upward_import_are_found(tmp_path):
     graph = import_graph(tmp_path, packages=("sim", "agents"))
     assert ["sim.graph", "sim.ledger"] in cycles(graph)
     assert any("sim.ledger (a sim leaf) imports agents.activity" in p for p in layer_violations(graph))
+
+
+def test_the_project_is_imported_as_one_package():
+    """Every import of the project's own modules goes through ``commsim.`` (nothing is installed
+    under the generic names sim, agents, strategies or experiments): a bare ``import sim`` would
+    load a second copy of a module, or someone else's package of that name."""
+    bare = []
+    files = [p for pkg in (*PACKAGES, "tests", "commsim", "hydra_plugins") for p in (ROOT / pkg).rglob("*.py")]
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            else:
+                continue
+            bare += [f"{path.relative_to(ROOT)}:{node.lineno}: {n}" for n in names if n.split(".")[0] in PACKAGES]
+    assert not bare, "import these through commsim.:\n" + "\n".join(bare[:20])

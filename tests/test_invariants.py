@@ -4,8 +4,8 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim import CommunityModel
-from sim.population import Status
+from commsim.sim import CommunityModel
+from commsim.sim.population import Status
 
 NETWORKS = st.sampled_from([
     {"kind": "barabasi_albert", "n": 300, "m": 3},

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.ledger import Ledger, StrategyLedger
+from commsim.sim.ledger import Ledger, StrategyLedger
 
 
 def test_unlimited_budget_grants_everything_and_books_it_per_strategy():

@@ -4,7 +4,7 @@ import gzip
 
 import pytest
 
-from sim.log_io import LogFileError, read_log
+from commsim.sim.log_io import LogFileError, read_log
 
 
 def write(tmp_path, name, text, encoding="utf-8"):

@@ -2,8 +2,8 @@
 
 import pytest
 
-from sim import CommunityModel
-from sim.memory import MemoryGuardError, estimate_bytes
+from commsim.sim import CommunityModel
+from commsim.sim.memory import MemoryGuardError, estimate_bytes
 
 from conftest import run_here
 
@@ -42,9 +42,9 @@ def test_the_guard_admits_what_fits_24_gib_and_names_both_numbers_when_not(monke
     """Measured on this 24 GiB machine: 10M x 365 days peak 2.0 GiB; 100M people (built, one day)
     peaked at 15.9 GiB before trust's 16 B a person (the estimate now: 17.8 GiB), which fits; 200M would
     need ~35 GiB."""
-    from sim.config import validate
-    from sim.defaults import default_config
-    from sim.memory import check
+    from commsim.sim.config import validate
+    from commsim.sim.defaults import default_config
+    from commsim.sim.memory import check
 
     def config(n):
         return validate(default_config({"network": {"n": n}, "days": 365}))

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.metrics import SUMMARY_KEYS, TIMESERIES_COLUMNS, rolling_retention, summarise
-from sim.population import NEVER, Channel, Population
+from commsim.sim.metrics import SUMMARY_KEYS, TIMESERIES_COLUMNS, rolling_retention, summarise
+from commsim.sim.population import NEVER, Channel, Population
 
 
 def tiny_population(join_day, last_active_day, channel):
@@ -79,9 +79,9 @@ def test_roi_is_undefined_without_spending():
 
 
 def test_fused_census_matches_the_segment_definitions():
-    from sim import CommunityModel
-    from sim.population import Status
-    from sim.segments import SEGMENT_NAMES, segments
+    from commsim.sim import CommunityModel
+    from commsim.sim.population import Status
+    from commsim.sim.segments import SEGMENT_NAMES, segments
 
     model = CommunityModel({"days": 40, "network": {"n": 3000},
                             "population": {"initial_member_share": 0.3}})

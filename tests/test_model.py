@@ -3,11 +3,11 @@
 import mesa
 import numpy as np
 
-from agents import Member
-from sim import CommunityModel, simulate
-from sim.day import DAY_PLAN, describe
-from sim.metrics import TIMESERIES_COLUMNS
-from sim.population import Channel, Status
+from commsim.agents import Member
+from commsim.sim import CommunityModel, simulate
+from commsim.sim.day import DAY_PLAN, describe
+from commsim.sim.metrics import TIMESERIES_COLUMNS
+from commsim.sim.population import Channel, Status
 
 from conftest import small
 
@@ -97,7 +97,7 @@ def test_each_prospect_gets_at_most_one_invitation_a_day():
 
 
 def test_public_names_survive_submodule_imports():
-    import sim.simulation  # noqa: F401  (a submodule must not shadow the function)
-    from sim import CommunityModel as CM, simulate as run
+    import commsim.sim.simulation  # noqa: F401  (a submodule must not shadow the function)
+    from commsim.sim import CommunityModel as CM, simulate as run
 
     assert callable(run) and isinstance(CM, type)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
-from experiments.settings import model_config, register_configs
+from commsim.experiments.settings import model_config, register_configs
 from tests.conftest import CONFIGS, composed, run_here
 
 EXPERIMENTS = sorted(p.stem for p in (CONFIGS / "experiment").glob("*.yaml"))

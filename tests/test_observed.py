@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.stylized_facts import collegemsg_log
-from sim.activity_log import ActivityLog, from_actions
-from sim.observed import (daily, hill_tail_index, participation, retention_shape, stylized_facts,
+from commsim.experiments.stylized_facts import collegemsg_log
+from commsim.sim.activity_log import ActivityLog, from_actions
+from commsim.sim.observed import (daily, hill_tail_index, participation, retention_shape, stylized_facts,
                           weekday_profile, weekly_retention)
 
 

@@ -8,7 +8,7 @@ import json
 import pandas as pd
 from hypothesis import given, strategies as st
 
-from experiments.optimize import describe, optimize, overrides_of, pareto_front
+from commsim.experiments.optimize import describe, optimize, overrides_of, pareto_front
 from tests.conftest import composed
 
 BUDGET = 1500
@@ -67,7 +67,7 @@ def test_pareto_front_is_exactly_the_non_dominated_points(points):
 def test_a_journal_of_other_settings_is_refused_and_kpis_that_cannot_be_maximised_too(tmp_path):
     import pytest
 
-    from sim.errors import ConfigError
+    from commsim.sim.errors import ConfigError
 
     _run(tmp_path, 2)
     args = ["network.n=300", "days=30", "progress=never", f"optimize.budget={BUDGET}", "optimize.trials=3",

@@ -5,12 +5,12 @@ import dataclasses
 
 import pytest
 
-from agents.activity import ActivityCoefficients, ActivityParams
-from agents.state import StateCoefficients, StateParams
-from sim.config import PopulationConfig
-from sim.day import DAY_PLAN
-from sim.params import SOURCE_KINDS, Source, coefficient_type, coefficients, declared, literature, param
-from strategies import registry
+from commsim.agents.activity import ActivityCoefficients, ActivityParams
+from commsim.agents.state import StateCoefficients, StateParams
+from commsim.sim.config import PopulationConfig
+from commsim.sim.day import DAY_PLAN
+from commsim.sim.params import SOURCE_KINDS, Source, coefficient_type, coefficients, declared, literature, param
+from commsim.strategies import registry
 
 
 def behaviour_params():
@@ -66,8 +66,8 @@ def test_kernels_take_every_numeric_parameter_by_name():
 
 def test_a_new_parameter_is_one_declaration_away_from_every_reader():
     """Declared once, a parameter is validated, documented and handed to kernels with no other edit."""
-    from experiments.make_docs import table
-    from sim.schema import build
+    from commsim.experiments.make_docs import table
+    from commsim.sim.schema import build
 
     @dataclasses.dataclass
     class Grown(ActivityParams):

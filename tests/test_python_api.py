@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.errors import ConfigError
-from sim.simulation import simulate
+from commsim.sim.errors import ConfigError
+from commsim.sim.simulation import simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,7 +37,7 @@ def test_the_notebook_runs_and_every_function_returns_a_data_frame(tmp_path, mon
 
 def test_a_named_plan_from_python_is_the_plan_of_the_command_line():
     from tests.conftest import composed
-    from experiments.settings import model_config
+    from commsim.experiments.settings import model_config
 
     from_python = simulate({"plan": "kol_seeding", "days": 5, "network": {"n": 300}}, progress="never").config
     from_cli = model_config(composed("plan=kol_seeding", "days=5", "network.n=300"))

@@ -3,7 +3,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from sim.random_streams import RandomStreams
+from commsim.sim.random_streams import RandomStreams
 
 
 def test_same_seed_stream_day_gives_same_numbers():

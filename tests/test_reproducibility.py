@@ -5,9 +5,9 @@ import random
 import numpy as np
 import pandas as pd
 
-from agents import activity
-from sim import CommunityModel, simulate
-from strategies.base import Strategy
+from commsim.agents import activity
+from commsim.sim import CommunityModel, simulate
+from commsim.strategies.base import Strategy
 
 from conftest import small
 

@@ -8,10 +8,10 @@ import json
 import pandas as pd
 import pytest
 
-from experiments.jobs import RunDirError
-from sim.metrics import SUMMARY_KEYS, TIMESERIES_COLUMNS
-from sim.progress import Progress
-from sim.simulation import simulate
+from commsim.experiments.jobs import RunDirError
+from commsim.sim.metrics import SUMMARY_KEYS, TIMESERIES_COLUMNS
+from commsim.sim.progress import Progress
+from commsim.sim.simulation import simulate
 
 from conftest import cli, run_here, small
 

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.sensitivity import elementary_effects, ranges_for, sensitivity, to_values
-from sim.errors import ConfigError
+from commsim.experiments.sensitivity import elementary_effects, ranges_for, sensitivity, to_values
+from commsim.sim.errors import ConfigError
 from tests.conftest import composed
 
 FAST = ["network.n=300", "days=40", "progress=never"]

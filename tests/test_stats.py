@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from experiments.stats import mean_ci, paired_difference
+from commsim.experiments.stats import mean_ci, paired_difference
 
 
 def test_paired_ci_by_hand():
@@ -41,7 +41,7 @@ def test_too_few_replicates_and_mismatched_pairs():
 
 def test_common_random_numbers_shrink_the_variance_of_paired_differences():
     """Common random numbers: paired comparisons (same seeds) vary far less than unpaired ones."""
-    from experiments.crn_benchmark import variance_ratio
+    from commsim.experiments.crn_benchmark import variance_ratio
 
     result = variance_ratio("content", n=3000, days=90, replicates=8, kpis=["final_members", "total_churned"])
     assert result["final_members"]["ratio"] > 2

@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from sim import CommunityModel, ConfigError, simulate, validate
-from sim.defaults import default_config
-from sim.population import Channel, Role, Status
+from commsim.sim import CommunityModel, ConfigError, simulate, validate
+from commsim.sim.defaults import default_config
+from commsim.sim.population import Channel, Role, Status
 
 
 def paired_interval(diffs):
-    from experiments.stats import mean_ci
+    from commsim.experiments.stats import mean_ci
 
     return mean_ci(diffs)
 
@@ -61,9 +61,9 @@ def test_rewards_habituate_and_withdrawal_leaves_activity_below_baseline():
 
 def test_kempe_central_seeds_beat_random_seeds_on_a_scale_free_graph():
     """The diffusion-level fact: 30 seeds by degree or PageRank reach more than 30 random ones."""
-    from sim import generators
-    from sim.centrality import pagerank
-    from sim.diffusion import independent_cascade
+    from commsim.sim import generators
+    from commsim.sim.centrality import pagerank
+    from commsim.sim.diffusion import independent_cascade
 
     g = generators.barabasi_albert(20_000, 3, np.random.default_rng(0))
 
@@ -249,7 +249,7 @@ def test_cumulative_spend_never_exceeds_budget_on_any_day(budget, seed, subset):
 
 
 def test_winback_counts_a_member_who_answers_on_the_message_day_as_back():
-    from strategies.winback import WinBack
+    from commsim.strategies.winback import WinBack
 
     model = CommunityModel(scenario(["winback"], n=3000, days=200, seed=1))
     wb = next(s for s in model.strategies if isinstance(s, WinBack))
@@ -287,7 +287,7 @@ def test_kol_perks_are_all_or_nothing_and_greedy_pool_must_cover_k():
 
 
 def test_ledger_counts_whole_units_exactly():
-    from sim.ledger import Ledger
+    from commsim.sim.ledger import Ledger
 
     assert Ledger(0.6).spend_units("w", 0.2, 5) == 3
 
@@ -300,10 +300,10 @@ def test_a_broken_strategy_file_breaks_only_the_runs_that_use_it(tmp_path):
 
     (tmp_path / "broken.py").write_text("import a_module_that_does_not_exist\n")
     script = f"""
-import strategies
-strategies.__path__.append({str(tmp_path)!r})
-from sim import ConfigError, simulate
-from strategies import registry
+import commsim.strategies
+commsim.strategies.__path__.append({str(tmp_path)!r})
+from commsim.sim import ConfigError, simulate
+from commsim.strategies import registry
 assert "broken" not in registry.available() and "content" in registry.available()
 assert "a_module_that_does_not_exist" in registry.broken()["broken"]
 simulate({{"days": 5, "network": {{"n": 300}}, "plan": {{"strategies": ["content"]}}}}, progress="never")

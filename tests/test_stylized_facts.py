@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from sim import CommunityModel, simulate
-from sim.population import Status
+from commsim.sim import CommunityModel, simulate
+from commsim.sim.population import Status
 
 
 def bass_recursion(p, q, days):
@@ -76,7 +76,7 @@ def test_each_churned_friend_multiplies_churn_hazard_by_contagion():
     pop.fatigue[:] = 0.0
     pressure = np.arange(pop.n) % 4
     pop.churn_pressure[:] = pressure
-    from agents.churn import churn
+    from commsim.agents.churn import churn
 
     model.steps = 1
     churn(model, model.params.churn)

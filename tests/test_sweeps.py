@@ -6,7 +6,7 @@ import sys
 import pandas as pd
 import pytest
 
-from experiments.sweeps import EmptySweepError, collect, main
+from commsim.experiments.sweeps import EmptySweepError, collect, main
 
 SWEEP = ["-m", "strategies.content.posts_per_week=0,14", "seed=0,1", "plan=content", "days=20", "network.n=800"]
 

@@ -4,8 +4,8 @@ import networkx as nx
 import pandas as pd
 import pytest
 
-from experiments.calibration.twin import TwinError, build
-from sim.log_io import read_log
+from commsim.experiments.calibration.twin import TwinError, build
+from commsim.sim.log_io import read_log
 
 LOG = """user,target,time
 ann,bob,2024-01-01 09:00

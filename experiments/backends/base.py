@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable, Protocol
 
-from sim.errors import UserError
+from commsim.sim.errors import UserError
 
 
 class BackendError(UserError, RuntimeError):

@@ -4,14 +4,16 @@ pool; the pool is rebuilt and the unfinished batches are submitted again, up to 
 
 from __future__ import annotations
 
+import ast
 import logging
 import multiprocessing
 import os
+import sys
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
-from experiments.backends.base import BackendError
-from experiments.worker import die_with_parent, execute_batch
+from commsim.experiments.backends.base import BackendError
+from commsim.experiments.worker import die_with_parent, execute_batch
 
 log = logging.getLogger("commsim")
 
@@ -31,6 +33,14 @@ class LocalBackend:
 
     def pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
+            script = unguarded_main_script()
+            if script is not None:
+                raise BackendError(
+                    f"worker processes cannot start: {script} has no `if __name__ == \"__main__\":` guard. "
+                    f"Each worker process starts by importing that script, which would start the work (and "
+                    f"its workers) again. Put the calls under the guard:\n\n    if __name__ == \"__main__\":\n"
+                    f"        result = api.compare(...)\n\nor run the work in this process (runner.workers=1, "
+                    f"compare.jobs=1).")
             context = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
                                              initializer=die_with_parent, initargs=(os.getpid(),))
@@ -70,3 +80,23 @@ class LocalBackend:
                     raise error
                 del left[i]
                 done(i)
+
+
+def unguarded_main_script() -> str | None:
+    """The script this program was started as, if worker processes would run it again: Python's
+    "spawn" start method imports the ``__main__`` file in every new worker, so a script that calls
+    commsim at its top level without an ``if __name__ == "__main__":`` guard would restart the work in
+    each worker (which Python refuses, and the pool breaks with no hint). None when started otherwise
+    (``python -m``, a notebook, an interactive session) or when the script has the guard."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if not path or not str(path).endswith(".py") or getattr(main, "__spec__", None) is not None:
+        return None
+    try:
+        tree = ast.parse(open(path, encoding="utf-8").read(), path)
+    except (OSError, SyntaxError, ValueError):
+        return None
+    for node in tree.body:
+        if isinstance(node, ast.If) and any(isinstance(n, ast.Name) and n.id == "__name__" for n in ast.walk(node.test)):
+            return None
+    return str(path)

@@ -19,8 +19,8 @@ from __future__ import annotations
 import logging
 import os
 
-from experiments.backends.base import BackendError, missing
-from experiments.worker import execute_batch
+from commsim.experiments.backends.base import BackendError, missing
+from commsim.experiments.worker import execute_batch
 
 log = logging.getLogger("commsim")
 

@@ -19,8 +19,8 @@ import logging
 import time
 from pathlib import Path
 
-from experiments.backends.base import BackendError, missing
-from experiments.worker import execute_batch
+from commsim.experiments.backends.base import BackendError, missing
+from commsim.experiments.worker import execute_batch
 
 log = logging.getLogger("commsim")
 POLL_SECONDS = 0.5

@@ -2,6 +2,6 @@
 
 import sys
 
-from experiments.benchmarks.suite import main
+from commsim.experiments.benchmarks.suite import main
 
 sys.exit(main())

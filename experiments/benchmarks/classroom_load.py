@@ -91,7 +91,7 @@ def measure(sessions: int, people: int, seconds: float, page_kind: str, cwd: Pat
     how = PAGES[page_kind]
     port = _free_port()
     url = f"http://127.0.0.1:{port}/"
-    server = subprocess.Popen([sys.executable, "-m", "experiments.demo", "--port", str(port)], cwd=cwd,
+    server = subprocess.Popen([sys.executable, "-m", "commsim.experiments.demo", "--port", str(port)], cwd=cwd,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120

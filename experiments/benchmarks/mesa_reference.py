@@ -17,7 +17,7 @@ import math
 import mesa
 from mesa.discrete_space import FixedAgent, Network
 
-from sim.day import BehaviourConfig
+from commsim.sim.day import BehaviourConfig
 
 PROSPECT, MEMBER, CHURNED = 0, 1, 2
 

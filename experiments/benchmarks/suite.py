@@ -45,7 +45,7 @@ import numpy as np
 
 def all_strategies() -> list[str]:
     """Every registered strategy but the do-nothing baseline (the "all strategies" plan)."""
-    from strategies import registry
+    from commsim.strategies import registry
 
     return [name for name in registry.available() if name != "baseline"]
 
@@ -71,7 +71,7 @@ def _median(values):
 def _model_child(n, days, plan, queue):
     import resource
 
-    from sim.model import CommunityModel
+    from commsim.sim.model import CommunityModel
 
     cfg = {"days": days, "seed": 0, "network": {"kind": "barabasi_albert", "n": n},
            "plan": {"name": "all" if plan else "baseline", "strategies": plan}}
@@ -122,7 +122,7 @@ def bench_scale(sizes):
     """The largest communities on this machine (baseline plan, one fresh process each): wall time, peak
     memory against the memory guard's estimate (sim/memory.py), and cost per person-day against the
     smallest size measured here."""
-    from sim.memory import estimate_bytes
+    from commsim.sim.memory import estimate_bytes
 
     rows = []
     for n in sizes["scale"]:
@@ -148,10 +148,10 @@ def bench_cluster(sizes, workers: int = 2):
     import sys
     import tempfile
 
-    from experiments.jobs import Job, Runner
-    from experiments.settings import RunnerSettings
-    from sim.config import validate
-    from sim.defaults import default_config
+    from commsim.experiments.jobs import Job, Runner
+    from commsim.experiments.settings import RunnerSettings
+    from commsim.sim.config import validate
+    from commsim.sim.defaults import default_config
 
     def jobs(root):
         return [Job(validate(default_config({"seed": s, "network": {"n": sizes["sweep_people"]}})), root / f"seed{s}")
@@ -187,9 +187,9 @@ def bench_cluster(sizes, workers: int = 2):
 
 
 def bench_mesa(sizes, repeats):
-    from experiments.benchmarks.mesa_reference import ReferenceModel
-    from sim import generators
-    from sim.model import CommunityModel
+    from commsim.experiments.benchmarks.mesa_reference import ReferenceModel
+    from commsim.sim import generators
+    from commsim.sim.model import CommunityModel
 
     rows = []
     for n in sizes["mesa"]:
@@ -215,8 +215,8 @@ def bench_mesa(sizes, repeats):
 
 
 def bench_diffusion(sizes, repeats):
-    from sim import generators
-    from sim.diffusion import independent_cascade
+    from commsim.sim import generators
+    from commsim.sim.diffusion import independent_cascade
 
     n = sizes["diffusion_n"]
     graph = generators.barabasi_albert(n, 5, np.random.default_rng(0))
@@ -277,8 +277,8 @@ def bench_diffusion(sizes, repeats):
 def bench_graph(sizes, repeats):
     import networkx as nx
 
-    from sim import generators
-    from sim.graph import CSRGraph
+    from commsim.sim import generators
+    from commsim.sim.graph import CSRGraph
 
     n = sizes["graph_n"]
     ours = []
@@ -312,7 +312,7 @@ def bench_bandwidth(sizes, model_rows):
         np.copyto(dst, buf)
         times.append(time.perf_counter() - t)
     bandwidth = 2 * buf.nbytes / min(times)  # bytes read + written per second
-    from sim.model import CommunityModel
+    from commsim.sim.model import CommunityModel
 
     n = max(sizes["people"])
     model = CommunityModel({"days": 1, "network": {"n": n}})
@@ -330,14 +330,14 @@ def bench_calibration(sizes, repeats, workers: int = 2):
     import os
     import tempfile
 
-    from experiments.calibrate import budget
-    from experiments.calibration import priors as P
-    from experiments.calibration.search import Fit
-    from experiments.calibration.targets import measure
-    from experiments.calibration.twin import build
-    from experiments.jobs import Runner
-    from experiments.settings import CALIBRATION_CANDIDATES, CalibrateSettings
-    from sim.log_io import read_log
+    from commsim.experiments.calibrate import budget
+    from commsim.experiments.calibration import priors as P
+    from commsim.experiments.calibration.search import Fit
+    from commsim.experiments.calibration.targets import measure
+    from commsim.experiments.calibration.twin import build
+    from commsim.experiments.jobs import Runner
+    from commsim.experiments.settings import CALIBRATION_CANDIDATES, CalibrateSettings
+    from commsim.sim.log_io import read_log
 
     log, _ = read_log(COLLEGEMSG)
     train, n = 100, sizes["calibration_runs"]

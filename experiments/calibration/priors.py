@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.day import DAY_PLAN
-from sim.errors import ConfigError
-from sim.params import declared
+from commsim.sim.day import DAY_PLAN
+from commsim.sim.errors import ConfigError
+from commsim.sim.params import declared
 
 # In a twin, people enter the audience when first seen, and a first action *is* joining: most
 # join within days of arriving, far faster than a prospect of a generic audience.
@@ -59,7 +59,7 @@ class Prior:
 
 def declarations() -> dict:
     """Every behaviour and population parameter's declaration, by dotted key."""
-    from sim.config import PopulationConfig
+    from commsim.sim.config import PopulationConfig
 
     infos = {i.key: i for i in declared(PopulationConfig, "population")}
     for stage in DAY_PLAN:

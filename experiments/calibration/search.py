@@ -38,13 +38,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.calibration import priors as P
-from experiments.calibration.targets import distance, errors
-from experiments.jobs import Job, Runner
-from experiments.outputs import config_hash
-from sim.calibrated import set_dotted
-from sim.config import validate
-from sim.defaults import default_config
+from commsim.experiments.calibration import priors as P
+from commsim.experiments.calibration.targets import distance, errors
+from commsim.experiments.jobs import Job, Runner
+from commsim.experiments.outputs import config_hash
+from commsim.sim.calibrated import set_dotted
+from commsim.sim.config import validate
+from commsim.sim.defaults import default_config
 
 log = logging.getLogger("commsim")
 

@@ -20,8 +20,8 @@ import math
 
 import numpy as np
 
-from sim.activity_log import ActivityLog
-from sim.observed import daily, participation, weekly_retention
+from commsim.sim.activity_log import ActivityLog
+from commsim.sim.observed import daily, participation, weekly_retention
 
 TARGETS = ("dau", "ever_active", "retention", "participation")
 

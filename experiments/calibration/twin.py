@@ -23,11 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.activity_log import ActivityLog
-from sim.delimited import read_records
-from sim.errors import UserError
-from sim.log_io import LogFileError, day_of
-from sim.observed import daily
+from commsim.sim.activity_log import ActivityLog
+from commsim.sim.delimited import read_records
+from commsim.sim.errors import UserError
+from commsim.sim.log_io import LogFileError, day_of
+from commsim.sim.observed import daily
 
 CAMPAIGN_STRATEGIES = {"winback": ("start_day", "end_day"), "incentive": ("start_day", "end_day"),
                        "events": ("first_day", None)}
@@ -53,8 +53,8 @@ class Twin:
         model config the command was given (its network and population replaced by the twin's)."""
         import copy
 
-        from sim.calibrated import resolve_paths
-        from sim.defaults import deep_merge
+        from commsim.sim.calibrated import resolve_paths
+        from commsim.sim.defaults import deep_merge
 
         base = copy.deepcopy(self.base)
         base.pop("network", None)

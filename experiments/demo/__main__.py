@@ -10,7 +10,7 @@ import argparse
 import sys
 import warnings
 
-from experiments.demo import offline, serve
+from commsim.experiments.demo import offline, serve
 
 DEFAULT_PORT = 8521
 

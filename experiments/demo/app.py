@@ -12,9 +12,9 @@ import time
 
 import solara
 
-from experiments.demo.levers import LEVERS
-from experiments.demo.model import DemoModel
-from experiments.demo.views import VIEWS
+from commsim.experiments.demo.levers import LEVERS
+from commsim.experiments.demo.model import DemoModel
+from commsim.experiments.demo.views import VIEWS
 
 TITLE = "commsim classroom: a community under your levers"
 SPEEDS = (1, 2, 5, 10, 20)  # days per second while playing

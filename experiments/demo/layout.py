@@ -14,7 +14,7 @@ import networkx as nx
 import numba as nb
 import numpy as np
 
-from sim.graph import CSRGraph
+from commsim.sim.graph import CSRGraph
 
 _CACHE: dict[tuple[str, int], np.ndarray] = {}
 _LOCK = threading.Lock()

@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from experiments.demo.model import DemoModel
+from commsim.experiments.demo.model import DemoModel
 
 # lesson -> (what is compared, the fixed levers, the settings of the moved lever)
 LESSONS = {

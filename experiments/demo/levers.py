@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from agents.churn import ChurnParams
-from strategies.content import ContentParams
-from strategies.kol import METHODS
+from commsim.agents.churn import ChurnParams
+from commsim.strategies.content import ContentParams
+from commsim.strategies.kol import METHODS
 
 NETWORKS = ("karate", "barabasi_albert", "watts_strogatz", "stochastic_block", "erdos_renyi")
 MAX_PEOPLE = 500  # the network view stays readable (and each step fast) up to here

@@ -13,10 +13,10 @@ from pathlib import Path
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
-from experiments.demo.layout import layout
-from experiments.demo.levers import DEFAULTS, overrides
-from experiments.settings import model_config, register_configs
-from sim.model import CommunityModel
+from commsim.experiments.demo.layout import layout
+from commsim.experiments.demo.levers import DEFAULTS, overrides
+from commsim.experiments.settings import model_config, register_configs
+from commsim.sim.model import CommunityModel
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 _HYDRA = threading.Lock()  # Hydra's global state: one composition at a time

@@ -17,11 +17,11 @@ from starlette.exceptions import HTTPException
 from starlette.responses import PlainTextResponse
 from starlette.staticfiles import StaticFiles
 
-from experiments.demo import offline
+from commsim.experiments.demo import offline
 
 CDN_PREFIX = "/_solara/cdn/"
 CLOSE_PREFIX = "/_solara/api/close/"
-APP = "experiments.demo.app"
+APP = "commsim.experiments.demo.app"
 
 
 def configure_environment() -> None:

@@ -13,9 +13,9 @@ from html import escape
 import numpy as np
 import solara
 
-from experiments.demo.svg import Series, line_chart, network_edges, network_nodes
-from sim.population import Role, Status
-from sim.segments import Segment, segments
+from commsim.experiments.demo.svg import Series, line_chart, network_edges, network_nodes
+from commsim.sim.population import Role, Status
+from commsim.sim.segments import Segment, segments
 
 PROSPECT, ACTIVE, DORMANT, CHURNED = range(4)
 STATUS_NAMES = ("prospect", "active member", "dormant member", "left (lapsed)")

@@ -26,6 +26,6 @@ class CommsimLauncher(Launcher):
         self.hydra_context, self.config = hydra_context, config
 
     def launch(self, job_overrides: Sequence[Sequence[str]], initial_job_idx: int):
-        from experiments.sweeps import launch
+        from commsim.experiments.sweeps import launch
 
         return launch(self.hydra_context, self.config, job_overrides, initial_job_idx)
