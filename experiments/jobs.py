@@ -55,7 +55,7 @@ class Job:
     label: str = ""
     tags: dict = field(default_factory=dict)
     outputs: frozenset = frozenset()  # optional outputs asked for (OPTIONAL_OUTPUTS)
-    measure: dict | None = None  # a calibration's run: {"first": day, "days": n, "daily": bool}
+    measure: dict | None = None  # a post-run measure an analysis asks for: {"function": "pkg.mod:f", "args": {...}}
     figures: bool = True  # draw the run's figures (many-run analyses that read only summaries skip them)
 
     def __post_init__(self):

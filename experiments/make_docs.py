@@ -31,7 +31,8 @@ def table(cls, prefix: str, full: bool = True) -> str:
         lines = ["| key | default | meaning |", "|---|---|---|"]
     for info in declared(cls, prefix):
         default = info.default if not isinstance(info.default, float) else format_number(info.default)
-        row = f"| `{info.key}` | `{default}` | {info.doc}{info.bounds_text()} |"
+        lever = " **Lever** (the optimiser searches it)." if info.lever else ""
+        row = f"| `{info.key}` | `{default}` | {info.doc}{info.bounds_text()}{lever} |"
         if full:
             plausible = f"{format_number(info.plausible[0])} – {format_number(info.plausible[1])}" if info.plausible else ""
             row += f" {info.unit} | {plausible} | {info.source} | {info.why} |"

@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import shlex
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import hydra
@@ -44,65 +43,41 @@ from commsim.experiments.stats import paired_difference
 from commsim.sim.calibrated import set_dotted
 from commsim.sim.config import to_dict, validate
 from commsim.sim.errors import ConfigError
+from commsim.sim.space import levers, search_range
 
 CONFIRM_SEED_OFFSET = 10_000  # confirmation seeds start here: never the seeds the search saw
 
 
-@dataclass(frozen=True)
-class Lever:
-    """One searchable lever of a strategy: config keys set to one value, its range from the declaration."""
-
-    keys: tuple[str, ...]
-    words: str  # how the plan reads: "{v:g} posts a week"
-    choices: tuple = ()
-
-
-SPACE: dict[str, tuple[Lever, ...]] = {
-    "content": (Lever(("strategies.content.posts_per_week",), "{v:g} posts a week"),),
-    "events": (Lever(("strategies.events.every_days",), "an event every {v} days"),),
-    "incentive": (Lever(("strategies.incentive.points_per_action",), "{v:g} points per action"),),
-    "kol": (Lever(("strategies.kol.k",), "{v} KOL(s)"),
-            Lever(("strategies.kol.method",), "chosen by {v}", choices=("random", "degree", "pagerank", "kcore"))),
-    "referral": (Lever(("strategies.referral.inviter_reward", "strategies.referral.invitee_reward"),
-                       "a referral reward of {v:g} each side"),),
-    "winback": (Lever(("strategies.winback.dormant_days",), "win-back after {v} dormant days"),),
-}
-
-
 def suggest(trial, names: list[str]) -> dict:
-    """The trial's plan: {"strategies": [...], "values": {key: value}} (Optuna's define-by-run)."""
-    from commsim.experiments.sensitivity import parameter_declarations
-
-    infos = parameter_declarations()
+    """The trial's plan: {"strategies": [...], "values": {key: value}} (Optuna's define-by-run). Each
+    strategy's levers are its parameters declared with ``lever=True`` (:func:`sim.space.levers`),
+    searched over their choices or plausible range."""
     chosen, values = [], {}
     for name in names:
         if not trial.suggest_categorical(f"use_{name}", [False, True]):
             continue
         chosen.append(name)
-        for lever in SPACE[name]:
-            key = lever.keys[0]
-            if lever.choices:
-                value = trial.suggest_categorical(key, list(lever.choices))
+        for info in levers(name):
+            if info.choices:
+                value = trial.suggest_categorical(info.key, list(info.choices))
             else:
-                info = infos[key]
-                low, high = info.plausible
-                if info.type is int:
-                    value = trial.suggest_int(key, int(low), int(high), log=low > 0 and high / low >= 20)
+                r = search_range(info)
+                if r.integer:
+                    value = trial.suggest_int(info.key, int(r.low), int(r.high), log=r.log)
                 else:
-                    value = trial.suggest_float(key, float(low), float(high), log=low > 0 and high / low >= 20)
-                    value = round(value, 2)
-            for k in lever.keys:
-                values[k] = value
+                    value = round(trial.suggest_float(info.key, r.low, r.high, log=r.log), 2)
+            values[info.key] = value
     return {"strategies": chosen, "values": values}
 
 
 def describe(plan: dict) -> str:
-    """A plan in words: "content (7 posts a week) + kol (12 KOLs, chosen by pagerank)"."""
+    """A plan in words: "content (posts_per_week=7) + kol (k=12, method=pagerank)"."""
     if not plan["strategies"]:
         return "no strategy (the baseline)"
     parts = []
     for name in plan["strategies"]:
-        words = [lever.words.format(v=plan["values"][lever.keys[0]]) for lever in SPACE[name]]
+        words = [f"{info.name}={plan['values'][info.key]:g}" if isinstance(plan["values"][info.key], float)
+                 else f"{info.name}={plan['values'][info.key]}" for info in levers(name)]
         parts.append(f"{name} ({', '.join(words)})")
     return " + ".join(parts)
 

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig
 
-from commsim.experiments.calibration.priors import Prior, declarations
+from commsim.experiments.calibration.priors import Prior
 from commsim.experiments.jobs import Job, Runner
 from commsim.experiments.locking import hold
 from commsim.experiments.outputs import DONE, atomic_write, config_hash
@@ -40,34 +40,19 @@ from commsim.experiments.settings import load
 from commsim.sim.calibrated import set_dotted
 from commsim.sim.config import to_dict, validate
 from commsim.sim.errors import ConfigError
-from commsim.sim.params import declared
+from commsim.sim.space import expand, log_scale, parameters
 
 
 def parameter_declarations() -> dict:
-    """Behaviour, population and strategy parameters by dotted key."""
-    from commsim.strategies.registry import available, get
-
-    infos = declarations()
-    for name in available():
-        infos.update({i.key: i for i in declared(get(name).Params, f"strategies.{name}")})
-    return infos
+    """Behaviour, population and strategy parameters by dotted key (:mod:`sim.space`)."""
+    return parameters()
 
 
 def ranges_for(keys: list[str], given: dict) -> list[Prior]:
     """The ranges the parameters vary over (as calibration priors: uniform, or log-uniform over wide ranges)."""
-    import fnmatch
-
     infos = parameter_declarations()
-    if not keys:
-        keys = ["behaviour.*", "population.*"]
-    expanded = []
-    for key in keys:  # a pattern (behaviour.churn.*) stands for every parameter it matches that has a range
-        if any(c in key for c in "*?["):
-            found = [k for k, i in infos.items() if fnmatch.fnmatchcase(k, key) and i.numeric and i.plausible]
-            expanded += found or [key]
-        else:
-            expanded.append(key)
-    keys = list(dict.fromkeys(expanded))
+    # a pattern (behaviour.churn.*) stands for every parameter it matches that has a range
+    keys = expand(keys or ["behaviour.*", "population.*"], infos)
     out, problems = [], []
     for key in keys:
         info = infos.get(key)
@@ -84,7 +69,7 @@ def ranges_for(keys: list[str], given: dict) -> list[Prior]:
             problems.append(f"sensitivity.ranges: [{low}, {high}] for {key} must be increasing and inside the "
                             f"parameter's bounds{info.bounds_text()}")
             continue
-        out.append(Prior(key, float(low), float(high), log=low > 0 and high / low >= 20, integer=info.type is int))
+        out.append(Prior(key, float(low), float(high), log=log_scale(low, high), integer=info.type is int))
     for key in given:
         if key not in keys:
             problems.append(f"sensitivity.ranges: {key} is not one of sensitivity.parameters")

@@ -218,8 +218,8 @@ class OptimizeSettings:
                         le=100_000)
     kpi: str = param("mean_dau_last30", "the outcome maximised: the paired difference of this KPI against the "
                      "baseline plan")
-    strategies: list[str] = param(None, "strategies the search may switch on", factory=lambda: [
-        "content", "events", "incentive", "kol", "referral", "winback"])
+    strategies: list[str] = param(None, "strategies the search may switch on (default: every strategy that "
+                                  "declares levers, sim/space.py)", factory=lambda: _searchable())
     replicates: int = param(3, "seeds per candidate, the same for every candidate and the baseline (CRN)", ge=2,
                             le=100)
     first_seed: int = param(0, "replicate seeds are first_seed, first_seed + 1, ...", ge=0)
@@ -241,11 +241,13 @@ class OptimizeSettings:
                             f"runs); the search maximises one of: {', '.join(fit)}")
         from commsim.strategies.registry import available
 
+        searchable = _searchable()
         for i, name in enumerate(self.strategies):
-            if name not in SEARCHABLE:
-                problems.append(f"strategies[{i}]: {name!r} cannot be searched; searchable: {', '.join(SEARCHABLE)}")
-            elif name not in available():
+            if name not in available():
                 problems.append(f"strategies[{i}]: strategy {name!r} is not available")
+            elif name not in searchable:
+                problems.append(f"strategies[{i}]: {name!r} declares no levers (param(..., lever=True)), so it "
+                                f"cannot be searched; searchable: {', '.join(searchable)}")
         if not self.strategies:
             problems.append("strategies: empty; list at least one strategy the search may switch on")
         if not NAME.fullmatch(self.name):
@@ -256,8 +258,11 @@ class OptimizeSettings:
 # KPIs that are null in some runs (no cost: no ROI; a budget that never runs out)
 UNDEFINED_SOMETIMES = ("roi", "budget_exhausted_day")
 
-# the strategies the optimiser knows how to parametrise (experiments/optimize.py: SPACE)
-SEARCHABLE = ("content", "events", "incentive", "kol", "referral", "winback")
+def _searchable() -> list[str]:
+    """The strategies the optimiser can tune: those declaring levers (sim/space.py)."""
+    from commsim.sim.space import searchable
+
+    return searchable()
 
 
 @dataclass

@@ -20,19 +20,28 @@ from commsim.sim.simulation import simulate
 
 def execute(config, out_dir: Path, progress: str = "never", outputs=frozenset(),
             measure: dict | None = None, figures: bool = True) -> dict:
-    """Simulate one config and write its run directory; returns the summary. With ``measure``
-    (a calibration's run) the targets of experiments/calibration/targets.py are measured on the
-    run's activity log and written to measure.json, and no figures are drawn."""
+    """Simulate one config and write its run directory; returns the summary. ``measure`` is a
+    post-run measure an analysis registered with its jobs: ``{"function": "package.module:name",
+    "args": {...}}``; the function is called on the run's activity log (``function(log, **args)``),
+    its dict written to measure.json, and no figures are drawn. The runner itself knows no analysis."""
     start = time.perf_counter()
     log = True if "activity_log" in outputs else ("days" if measure else False)
     result = simulate(config, progress=progress, activity_log=log)
     measured = None
     if measure:
-        from commsim.experiments.calibration.targets import measure as measure_targets
-
-        measured = measure_targets(result.activity_log, measure["first"], measure["days"], measure.get("daily", False))
+        measured = post_run_measure(measure["function"])(result.activity_log, **measure.get("args", {}))
     write_run(result, out_dir, time.perf_counter() - start, figures=figures and not measure, measured=measured)
     return result.summary
+
+
+def post_run_measure(name: str):
+    """``"package.module:function"`` -> the function (imported in the worker, wherever it runs)."""
+    import importlib
+
+    module, _, attr = name.partition(":")
+    if not module.startswith("commsim.") or not attr:
+        raise ValueError(f"a post-run measure is named 'commsim.<module>:<function>', not {name!r}")
+    return getattr(importlib.import_module(module), attr)
 
 
 def payload(job, cwd: str | None = None) -> dict:

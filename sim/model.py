@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from time import perf_counter
+
 import mesa
 import numpy as np
 
@@ -69,6 +71,8 @@ class CommunityModel(mesa.Model):
         self.strategies = make_strategies(cfg) if strategies is None else list(strategies)
         self.contexts = [StrategyContext(self, s) for s in self.strategies]
         self.day_plan = DAY_PLAN
+        # wall-clock seconds spent in each stage so far (inspection only: never part of a result)
+        self.stage_seconds = dict.fromkeys((s.name for s in DAY_PLAN), 0.0)
         self.seed_members = np.flatnonzero(self.population.is_member)
         self.initial_members = int(self.seed_members.size)
         self.ugc_per_member = np.zeros(self.population.n_topics)
@@ -100,7 +104,9 @@ class CommunityModel(mesa.Model):
         against its declared outputs."""
         record = self.record = {}
         params = self.params
+        seconds = self.stage_seconds
         for stage in self.day_plan:
+            start = perf_counter()
             try:
                 out = stage.run(self, getattr(params, stage.group) if stage.group is not None else None)
                 if out is None or out.keys() != stage.output_set:
@@ -108,6 +114,7 @@ class CommunityModel(mesa.Model):
             except Exception as err:
                 err.add_note(f"commsim: on day {self.day}, in stage {stage.name!r} of the day plan (sim/day.py)")
                 raise
+            seconds[stage.name] += perf_counter() - start
             if out:
                 record.update(out)
         record["day"] = self.day
@@ -138,6 +145,15 @@ class CommunityModel(mesa.Model):
         neighbour_sum(self.graph.indptr, self.graph.indices, pop.active.view(np.uint8), pop.active_friends)
 
     # ---------------------------------------------------------------- inspection
+    def stage_times(self):
+        """Where the time of the days simulated so far went: one row per stage of the day plan, in
+        order, with ``seconds`` and ``share`` of the stepping time (wall clock; for profiling only)."""
+        import pandas as pd
+
+        total = sum(self.stage_seconds.values()) or 1.0
+        return pd.DataFrame({"stage": list(self.stage_seconds), "seconds": list(self.stage_seconds.values()),
+                             "share": [v / total for v in self.stage_seconds.values()]})
+
     def member(self, person: int) -> Member:
         """A mesa.Agent view of ``person`` (created on first use, then cached)."""
         if not 0 <= person < self.graph.n:

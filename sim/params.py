@@ -64,16 +64,18 @@ def fitted(detail: str) -> Source:
 
 def param(default: Any, doc: str, *, unit: str = "", why: str = "", source: Source = ASSUMED,
           plausible: tuple[float, float] | None = None, ge=None, le=None, gt=None, lt=None, choices=None,
-          factory=None):
+          factory=None, lever: bool = False):
     """A declared parameter (a dataclass field carrying its documentation and ranges).
 
     ``ge``/``le``/``gt``/``lt``/``choices`` are hard bounds (the validator refuses
     values outside); ``plausible`` is the range a value is believed to lie in,
     which calibration samples its prior from and sensitivity analysis varies over.
-    ``factory`` makes a mutable default (a list or dict) for each instance.
+    ``factory`` makes a mutable default (a list or dict) for each instance. ``lever`` marks a
+    strategy parameter the operator chooses (the optimiser searches it over ``plausible`` or
+    ``choices``); the others are responses of the community, to be measured or calibrated.
     """
     meta = {"doc": doc, "unit": unit, "why": why, "source": source, "plausible": plausible,
-            "ge": ge, "le": le, "gt": gt, "lt": lt, "choices": choices}
+            "ge": ge, "le": le, "gt": gt, "lt": lt, "choices": choices, "lever": lever}
     if factory is not None:
         return dataclasses.field(default_factory=factory, metadata=meta)
     return dataclasses.field(default=default, metadata=meta)
@@ -103,6 +105,7 @@ class ParamInfo:
     gt: Any = None
     lt: Any = None
     choices: tuple | None = None
+    lever: bool = False
 
     @property
     def numeric(self) -> bool:
@@ -157,7 +160,7 @@ def declared(cls, prefix: str) -> list[ParamInfo]:
             default=default, doc=meta.get("doc", ""), unit=meta.get("unit", ""), why=meta.get("why", ""),
             source=meta.get("source", ASSUMED), plausible=meta.get("plausible"),
             ge=meta.get("ge"), le=meta.get("le"), gt=meta.get("gt"), lt=meta.get("lt"),
-            choices=meta.get("choices"),
+            choices=meta.get("choices"), lever=meta.get("lever", False),
         ))
     return out
 

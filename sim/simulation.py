@@ -24,6 +24,7 @@ class SimResult:
     config: object = field(repr=False)
     model: CommunityModel | None = field(default=None, repr=False)
     activity_log: ActivityLog | None = field(default=None, repr=False)  # with activity_log=True
+    stage_times: pd.DataFrame | None = field(default=None, repr=False)  # wall-clock seconds per stage (profiling)
 
 
 def simulate(cfg=None, *, graph=None, keep_model: bool = False, progress: str = "auto",
@@ -62,4 +63,5 @@ def simulate(cfg=None, *, graph=None, keep_model: bool = False, progress: str = 
         config=model.cfg,
         model=model if keep_model else None,
         activity_log=model.activity_log() if activity_log else None,
+        stage_times=model.stage_times(),
     )

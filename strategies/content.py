@@ -24,7 +24,7 @@ from commsim.strategies.registry import register
 
 @dataclass
 class ContentParams:
-    posts_per_week: float = param(7.0, "operator posts per week, pushed to all members", ge=0, unit="posts/week", source=Source("user"),
+    posts_per_week: float = param(7.0, "operator posts per week, pushed to all members", lever=True, ge=0, unit="posts/week", source=Source("user"),
                                   plausible=(1.0, 21.0))
     quality: float = prob(0.6, "content quality at or below team capacity (0.5 = average)", unit="quality", plausible=(0.4, 0.8),
                            why="A good team writes better than average (assumed); quality scales both appeal and satisfaction.")

@@ -32,7 +32,7 @@ ONLINE = {"ties": 0.25, "uplift": 0.6, "cost": 0.2}
 @dataclass
 class EventsParams:
     kind: str = param("offline", "offline salon or online live session", choices=("offline", "online"))
-    every_days: int = param(30, "days between events", ge=1, unit="days", source=Source("user"),
+    every_days: int = param(30, "days between events", lever=True, ge=1, unit="days", source=Source("user"),
                             plausible=(7, 90))
     first_day: int = param(7, "day of the first event", ge=1, unit="day", source=Source("user"))
     capacity: int = param(50, "places per event", ge=1, unit="people", source=Source("user"))

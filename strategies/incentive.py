@@ -45,7 +45,7 @@ from commsim.strategies.registry import register
 
 @dataclass
 class IncentiveParams:
-    points_per_action: float = param(10.0, "points per active day, post, share and invite", ge=0, unit="points", source=Source("user"),
+    points_per_action: float = param(10.0, "points per active day, post, share and invite", lever=True, ge=0, unit="points", source=Source("user"),
                                      plausible=(1.0, 50.0))
     point_value: float = param(0.01, "money per point when redeemed", ge=0, unit="currency", source=Source("user"))
     redeem_at: float = param(1000.0, "points per redemption", gt=0, unit="points", source=Source("user"))

@@ -37,9 +37,9 @@ METHODS = ("random", "degree", "pagerank", "kcore", "greedy")
 
 @dataclass
 class KOLParams:
-    k: int = param(20, "number of KOLs", ge=0, unit="people", source=Source("user"),
+    k: int = param(20, "number of KOLs", lever=True, ge=0, unit="people", source=Source("user"),
                    plausible=(1, 50))
-    method: str = param("degree", "how KOLs are chosen", choices=METHODS)
+    method: str = param("degree", "how KOLs are chosen", lever=True, choices=METHODS)
     perk_cost: float = param(10.0, "money per KOL per day", ge=0, unit="currency", source=Source("user"))
     perk_uplift: float = param(1.0, "activity log-odds the perks give a KOL", ge=0, unit="log-odds", plausible=(0.3, 2.0),
                                why="Being chosen and paid brings a KOL back more often (assumed).")

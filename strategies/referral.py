@@ -21,9 +21,9 @@ from commsim.strategies.registry import register
 
 @dataclass
 class ReferralParams:
-    inviter_reward: float = param(5.0, "money to the member whose invitation is accepted", ge=0, unit="currency",
+    inviter_reward: float = param(5.0, "money to the member whose invitation is accepted", lever=True, ge=0, unit="currency",
                                   source=Source("user"), plausible=(0.0, 20.0))
-    invitee_reward: float = param(5.0, "money to the invited person on joining", ge=0, unit="currency",
+    invitee_reward: float = param(5.0, "money to the invited person on joining", lever=True, ge=0, unit="currency",
                                   source=Source("user"), plausible=(0.0, 20.0))
     invite_sensitivity: float = param(0.4, "relative rise in invitations per unit of inviter reward", ge=0, unit="per currency",
                                       plausible=(0.05, 1.0), why="Paid referrers invite more (assumed): a reward of 5 triples invitations.")

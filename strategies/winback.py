@@ -40,7 +40,7 @@ from commsim.strategies.registry import register
 
 @dataclass
 class WinBackParams:
-    dormant_days: int = param(14, "days without activity before a member is messaged", ge=1, unit="days",
+    dormant_days: int = param(14, "days without activity before a member is messaged", lever=True, ge=1, unit="days",
                              source=Source("user"), plausible=(7, 60))
     max_dormant_days: Optional[int] = param(90, "members dormant longer are given up on (null = never)", ge=1, unit="days", source=Source("user"))
     every_days: int = param(7, "days between messages to the same member", ge=1, unit="days", source=Source("user"))

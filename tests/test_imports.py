@@ -8,7 +8,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("sim", "agents", "strategies", "experiments")
 
 # sim's leaf modules: state, graph, streams, levers, ledger, parameter declarations, errors, metrics ...
-SIM_ENGINE = {"sim.day", "sim.config", "sim.model", "sim.simulation", "sim.defaults"}
+SIM_ENGINE = {"sim.day", "sim.config", "sim.model", "sim.simulation", "sim.defaults", "sim.space"}
 COMPOSITION_ROOT = "sim.day"  # the one module of the engine that imports agents and strategies
 
 
@@ -163,3 +163,14 @@ def test_the_project_is_imported_as_one_package():
                 continue
             bare += [f"{path.relative_to(ROOT)}:{node.lineno}: {n}" for n in names if n.split(".")[0] in PACKAGES]
     assert not bare, "import these through commsim.:\n" + "\n".join(bare[:20])
+
+
+def test_the_job_runner_knows_no_analysis():
+    """The runner (jobs, worker, backends) imports no analysis: a calibration's post-run measure is
+    named in its jobs (``Job.measure``) and imported by the worker from that name."""
+    graph = import_graph(ROOT)
+    runner = [m for m in graph if m in ("experiments.jobs", "experiments.worker") or m.startswith("experiments.backends")]
+    analyses = ("experiments.calibrat", "experiments.sensitivity", "experiments.optimize", "experiments.compare",
+                "experiments.report", "experiments.sweeps")
+    wrong = sorted(f"{m} -> {d}" for m in runner for d in graph[m] if d.startswith(analyses))
+    assert len(runner) >= 4 and not wrong, wrong

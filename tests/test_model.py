@@ -101,3 +101,13 @@ def test_public_names_survive_submodule_imports():
     from commsim.sim import CommunityModel as CM, simulate as run
 
     assert callable(run) and isinstance(CM, type)
+
+
+def test_time_per_stage_is_reported_for_every_stage_of_the_day():
+    from commsim.sim.day import DAY_PLAN
+
+    result = simulate({"days": 20, "network": {"n": 500}}, progress="never")
+    times = result.stage_times
+    assert list(times.stage) == [s.name for s in DAY_PLAN]
+    assert (times.seconds >= 0).all() and times.seconds.sum() > 0
+    assert abs(times.share.sum() - 1) < 1e-9

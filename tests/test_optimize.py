@@ -48,7 +48,7 @@ def test_front_is_non_dominated_within_budget_and_the_search_resumes(tmp_path):
 def test_a_plan_reads_in_words_and_as_overrides():
     plan = {"strategies": ["content", "kol"], "values": {"strategies.content.posts_per_week": 7.0,
                                                          "strategies.kol.k": 12, "strategies.kol.method": "pagerank"}}
-    assert describe(plan) == "content (7 posts a week) + kol (12 KOL(s), chosen by pagerank)"
+    assert describe(plan) == "content (posts_per_week=7) + kol (k=12, method=pagerank)"
     assert overrides_of(plan, 2000) == ["plan.strategies=[content,kol]", "plan.budget=2000",
                                         "strategies.content.posts_per_week=7.0", "strategies.kol.k=12",
                                         "strategies.kol.method=pagerank"]

@@ -5,6 +5,7 @@ generic top-level name."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -69,8 +70,11 @@ def test_the_python_api_works_from_any_folder_and_writes_there(tmp_path):
 
 
 def test_the_wheel_holds_one_package_with_its_configs_and_data(tmp_path):
+    source = tmp_path / "src"  # a copy: building writes build/ and *.egg-info into the source tree
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv", "results", "build", "*.egg-info",
+                                                                 "__pycache__", ".hypothesis", ".pytest_cache"))
     res = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                          "-w", str(tmp_path), str(ROOT)], capture_output=True, text=True)
+                          "-w", str(tmp_path), str(source)], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     (wheel,) = tmp_path.glob("commsim-*.whl")
     names = zipfile.ZipFile(wheel).namelist()

@@ -2,7 +2,7 @@
 
 A prior is uniform on ``[low, high]`` -- or on ``[log low, log high]`` when the range spans a
 factor of 20 or more (rates and hazards) -- taken from the parameter's declared plausible range
-(:mod:`sim.params`), except where a calibrated twin needs a wider one (:data:`TWIN_PRIORS`), or
+(:mod:`sim.space`, from the declarations of :mod:`sim.params`), except where a calibrated twin needs a wider one (:data:`TWIN_PRIORS`), or
 ``calibrate.priors`` says otherwise. All search and weighting happens in the transformed
 coordinate ``z`` (the value or its log), where the prior is flat.
 """
@@ -14,9 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from commsim.sim.day import DAY_PLAN
 from commsim.sim.errors import ConfigError
-from commsim.sim.params import declared
+from commsim.sim.space import log_scale, model_parameters
 
 # In a twin, people enter the audience when first seen, and a first action *is* joining: most
 # join within days of arriving, far faster than a prospect of a generic audience.
@@ -58,14 +57,8 @@ class Prior:
 
 
 def declarations() -> dict:
-    """Every behaviour and population parameter's declaration, by dotted key."""
-    from commsim.sim.config import PopulationConfig
-
-    infos = {i.key: i for i in declared(PopulationConfig, "population")}
-    for stage in DAY_PLAN:
-        if stage.group:
-            infos.update({i.key: i for i in declared(stage.params, f"behaviour.{stage.group}")})
-    return infos
+    """Every behaviour and population parameter's declaration, by dotted key (:mod:`sim.space`)."""
+    return model_parameters()
 
 
 def priors_for(keys: list[str], given: dict, fitted_events: list[int]) -> list[Prior]:
@@ -85,8 +78,7 @@ def priors_for(keys: list[str], given: dict, fitted_events: list[int]) -> list[P
             problems.append(f"calibrate.priors.{key}: [{low}, {high}] must be increasing and inside the parameter's "
                             f"bounds")
             continue
-        priors.append(Prior(key, float(low), float(high), log=low > 0 and high / low >= 20,
-                            integer=info.type is int))
+        priors.append(Prior(key, float(low), float(high), log=log_scale(low, high), integer=info.type is int))
     for key in given:
         if key not in keys and not key.startswith("calendar.events."):
             problems.append(f"calibrate.priors.{key}: not one of calibrate.parameters")

@@ -73,7 +73,8 @@ class Fit:
         cfg["seed"] = int(seed)
         config = validate(default_config(cfg))
         return Job(config, self.root / "runs" / stage / config_hash(config),
-                   measure={"first": 1, "days": days, "daily": daily})
+                   measure={"function": "commsim.experiments.calibration.targets:measure",
+                            "args": {"first": 1, "days": days, "with_daily": daily}})
 
     def run(self, jobs: list[Job], what: str) -> list[dict]:
         ran = self.runner.run(jobs, progress="never", quiet=True)
