@@ -86,8 +86,8 @@ def sweep(grid: dict[str, list], *, overrides: list[str] = (), seeds: list[int] 
     values and every summary KPI (what ``python -m experiments.run -m`` and
     ``experiments.sweeps`` collect). ``runner``: where the runs run, as the ``runner.*`` keys
     (docs/cluster.md), e.g. ``{"kind": "ray", "address": "127.0.0.1:6379"}``; default this machine."""
-    from commsim.experiments.jobs import Job, Runner
-    from commsim.experiments.outputs import config_hash
+    from commsim.experiments.runner.jobs import Job, Runner
+    from commsim.experiments.runner.outputs import config_hash
     from commsim.experiments.settings import RunnerSettings, model_config
     from commsim.sim.errors import ConfigError
     from commsim.sim.schema import build as build_settings

@@ -6,9 +6,9 @@
         calibrate.calendar=data/collegemsg/calendar.csv
 
 Reads the log (sim/log_io.py, saying what it read), measures it (sim/observed.py), builds the
-twin from the training days (experiments/calibration/twin.py), screens, searches and samples the
-posterior (experiments/calibration/search.py), forecasts the held-out days and checks them against
-naive baselines (experiments/calibration/backtest.py), and writes into its run directory
+twin from the training days (experiments/analyses/calibration/twin.py), screens, searches and samples the
+posterior (experiments/analyses/calibration/search.py), forecasts the held-out days and checks them against
+naive baselines (experiments/analyses/calibration/backtest.py), and writes into its run directory
 (``results/calibrations/<name>/`` or ``hydra.run.dir=``): ``observed.parquet``,
 ``posterior.parquet``, ``calibrated.yaml``, ``forecast.csv``, ``backtest.json``, ``screening.csv``,
 ``report.md`` with figures, and ``DONE`` last. Every simulation goes through the job runner and
@@ -33,8 +33,8 @@ import pandas as pd
 import yaml
 from omegaconf import DictConfig
 
-from commsim.experiments.locking import hold
-from commsim.experiments.outputs import DONE, atomic_write
+from commsim.experiments.runner.locking import hold
+from commsim.experiments.runner.outputs import DONE, atomic_write
 from commsim.experiments.run import hydra_app, report_user_errors
 from commsim.experiments.settings import load, register_configs
 from commsim.sim.calibrated import flatten, set_dotted
@@ -111,13 +111,13 @@ def calibrate(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None
 
 
 def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Path, say, settings) -> Path:
-    from commsim.experiments.calibration import backtest as B
-    from commsim.experiments.calibration import priors as P
-    from commsim.experiments.calibration import report as R
-    from commsim.experiments.calibration import search as S
-    from commsim.experiments.calibration.targets import measure
-    from commsim.experiments.calibration.twin import build
-    from commsim.experiments.jobs import Runner
+    from commsim.experiments.analyses.calibration import backtest as B
+    from commsim.experiments.analyses.calibration import priors as P
+    from commsim.experiments.reports import calibration as R
+    from commsim.experiments.analyses.calibration import search as S
+    from commsim.experiments.analyses.calibration.targets import measure
+    from commsim.experiments.analyses.calibration.twin import build
+    from commsim.experiments.runner.jobs import Runner
     from commsim.sim.observed import daily
 
     (out_dir / DONE).unlink(missing_ok=True)
@@ -197,7 +197,7 @@ def _plain(value):
 
 
 def _parameters(priors, post: pd.DataFrame) -> dict:
-    from commsim.experiments.calibration.search import weighted_quantile
+    from commsim.experiments.analyses.calibration.search import weighted_quantile
 
     out = {}
     w = post.weight.to_numpy()
@@ -236,7 +236,7 @@ def _spec(c, read, activity, train, horizon, cut_off, twin, params, draws, post_
                  "timezone": c.timezone, "day_start": c.day_start},
         "fit": {"train_days": train, "forecast_days": horizon, "cut_off": cut_off,
                 "fitted_on": dt.date.today().isoformat(), "runs": runs, "seeds_per_set": c.seeds,
-                "method": "Optuna TPE search, then ABC importance sampling (experiments/calibration/search.py)",
+                "method": "Optuna TPE search, then ABC importance sampling (experiments/analyses/calibration/search.py)",
                 "parameters": keys, "weights": vars(c.weights).copy(), **{k: _plain(v) if isinstance(v, (int, float, np.number))
                                                                    else v for k, v in post_summary.items()}},
         "parameters": params,

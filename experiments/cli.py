@@ -44,7 +44,7 @@ def preflight(config_name: str, argv: list[str] | None = None, check: Callable |
     """Check the command line of the command whose primary config is ``config_name``; on a problem
     print it and exit 2. ``check(cfg, overrides)`` adds the command's own checks (may raise
     :class:`ConfigError`)."""
-    if argv is None and "--dry-run" in sys.argv:  # the flag is runner.dry_run=true (experiments/dry_run.py)
+    if argv is None and "--dry-run" in sys.argv:  # the flag is runner.dry_run=true (experiments/runner/dry_run.py)
         sys.argv = [("runner.dry_run=true" if a == "--dry-run" else a) for a in sys.argv]
     argv = list(sys.argv[1:] if argv is None else argv)
     if "--help" in argv or "-h" in argv:

@@ -5,7 +5,7 @@ same seeds ``first_seed .. first_seed + replicates - 1``: common random
 numbers, so differences are paired. Each run is an ordinary run directory
 (``results/reports/<name>/runs/<scenario>/seed<k>_<config hash>/``, with its
 DONE marker); re-running a comparison reuses every finished run and computes
-only what is missing. The report (:mod:`experiments.report`) is written last.
+only what is missing. The report (:mod:`experiments.reports.comparison`) is written last.
 
     python -m experiments.compare experiment=default_comparison
     python -m experiments.compare experiment=kol_vs_random compare.replicates=20 compare.jobs=2
@@ -26,9 +26,9 @@ import pandas as pd
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from commsim.experiments.jobs import Job, Runner
-from commsim.experiments.locking import hold
-from commsim.experiments.outputs import config_hash
+from commsim.experiments.runner.jobs import Job, Runner
+from commsim.experiments.runner.locking import hold
+from commsim.experiments.runner.outputs import config_hash
 from commsim.experiments.overrides import model_overrides
 from commsim.experiments.run import compose_run, hydra_app, report_user_errors
 from commsim.experiments.settings import CompareSettings, load, model_config, register_configs
@@ -156,7 +156,7 @@ def compare(cfg: DictConfig, report_dir: Path, base_overrides: list[str], compos
             sweep_params: dict | None = None) -> Path:
     """Run (or resume) a comparison and write its report; returns the report path. ``sweep_params``:
     a named sweep experiment's ``hydra.sweeper.params``, compared as scenarios."""
-    from commsim.experiments.report import write_report
+    from commsim.experiments.reports.comparison import write_report
 
     if sweep_params:
         from omegaconf import open_dict
@@ -191,7 +191,7 @@ def compare(cfg: DictConfig, report_dir: Path, base_overrides: list[str], compos
 
 def headline_halfwidths(spec: CompareSettings, jobs: list[Job]) -> dict[str, float]:
     """Half the width of the 95% paired interval of each scenario's headline KPI minus the baseline's."""
-    from commsim.experiments.stats import paired_difference
+    from commsim.experiments.analyses.stats import paired_difference
 
     kpi = spec.kpis[0]
     values: dict[str, dict[int, float]] = {}

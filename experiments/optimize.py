@@ -34,12 +34,12 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig
 
-from commsim.experiments.jobs import Job, Runner
-from commsim.experiments.locking import hold
-from commsim.experiments.outputs import DONE, atomic_write, config_hash
+from commsim.experiments.runner.jobs import Job, Runner
+from commsim.experiments.runner.locking import hold
+from commsim.experiments.runner.outputs import DONE, atomic_write, config_hash
 from commsim.experiments.run import hydra_app, report_user_errors
 from commsim.experiments.settings import load
-from commsim.experiments.stats import paired_difference
+from commsim.experiments.analyses.stats import paired_difference
 from commsim.sim.calibrated import set_dotted
 from commsim.sim.config import to_dict, validate
 from commsim.sim.errors import ConfigError
@@ -218,7 +218,7 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
         pareto_cols = ["cost", o.kpi, "difference", "difference_low", "difference_high", "plan", "overrides",
                        "trial", "spent", "max_spent", "budget_ran_out"]
         atomic_write(out_dir / "pareto.csv", lambda p: front[pareto_cols].round(4).to_csv(p, index=False))
-        from commsim.experiments.optimize_report import write
+        from commsim.experiments.reports.optimize import write
 
         from commsim.experiments.overrides import model_overrides
 

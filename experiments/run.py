@@ -2,9 +2,9 @@
 
 A Hydra app over configs/. Validates the whole config before any work, runs
 the model, and writes outputs into the Hydra output directory (see
-:mod:`experiments.outputs`). Whether the directory already holds this run, a
+:mod:`experiments.runner.outputs`). Whether the directory already holds this run, a
 different one, or none follows the job runner's one rule
-(:mod:`experiments.jobs`): a finished run of this config is skipped, one of a
+(:mod:`experiments.runner.jobs`): a finished run of this config is skipped, one of a
 different config is refused unless ``overwrite=true``.
 """
 
@@ -19,7 +19,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from commsim.experiments.jobs import CONFLICT, DONE, DryRun, Job, Runner, RunDirError, execute, status
+from commsim.experiments.runner.jobs import CONFLICT, DONE, DryRun, Job, Runner, RunDirError, execute, status
 from commsim.experiments.settings import load, register_configs
 from commsim.sim.errors import UserError
 
@@ -52,7 +52,7 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None) -> d
     job = Job(config, out_dir, outputs=requested_outputs(settings))
     state = status(job)
     if settings.runner.dry_run:
-        from commsim.experiments.dry_run import describe
+        from commsim.experiments.runner.dry_run import describe
 
         raise DryRun(describe([job], [] if state == DONE else [job], Runner.from_settings(settings, 1)))
     if state == CONFLICT and not settings.overwrite:
@@ -86,7 +86,7 @@ def requested_outputs(settings) -> frozenset:
 
 def report_user_errors(fn):
     """Run ``fn()``; a :class:`~sim.errors.UserError` becomes a message and exit status 2; a dry run's
-    plan (:class:`experiments.jobs.DryRun`) is printed, exit status 0."""
+    plan (:class:`experiments.runner.jobs.DryRun`) is printed, exit status 0."""
     try:
         return fn()
     except DryRun as plan:

@@ -30,10 +30,10 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig
 
-from commsim.experiments.calibration.priors import Prior
-from commsim.experiments.jobs import Job, Runner
-from commsim.experiments.locking import hold
-from commsim.experiments.outputs import DONE, atomic_write, config_hash
+from commsim.experiments.analyses.calibration.priors import Prior
+from commsim.experiments.runner.jobs import Job, Runner
+from commsim.experiments.runner.locking import hold
+from commsim.experiments.runner.outputs import DONE, atomic_write, config_hash
 from commsim.experiments.overrides import model_overrides
 from commsim.experiments.run import compose_run, hydra_app, report_user_errors
 from commsim.experiments.settings import load
@@ -232,7 +232,7 @@ def sensitivity(cfg: DictConfig, out_dir: Path, overrides: list[str], compose) -
             pts[f"output_seed{seed}"] = y[:, k]
         atomic_write(out_dir / "indices.csv", lambda p: table.round(6).to_csv(p, index=False))
         atomic_write(out_dir / "points.csv", lambda p: pts.round(6).to_csv(p, index=False))
-        from commsim.experiments.sensitivity_report import write
+        from commsim.experiments.reports.sensitivity import write
 
         report = write(out_dir, s, config, table, noise_share, len(flat), y)
         atomic_write(out_dir / DONE, lambda p: p.write_text(json.dumps(

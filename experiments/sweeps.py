@@ -27,8 +27,8 @@ import pandas as pd
 import yaml
 from hydra.experimental.callback import Callback
 
-from commsim.experiments.jobs import finished_job
-from commsim.experiments.outputs import atomic_write
+from commsim.experiments.runner.jobs import finished_job
+from commsim.experiments.runner.outputs import atomic_write
 from commsim.experiments.overrides import allowed_values, job_parameters
 from commsim.sim.metrics import KPIS
 
@@ -131,7 +131,7 @@ def sweep_figures(table: pd.DataFrame, swept: list[str], fig_dir: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from commsim.experiments.stats import mean_ci
+    from commsim.experiments.analyses.stats import mean_ci
 
     fig_dir.mkdir(parents=True, exist_ok=True)
     kpis = [k for k in RESPONSE_KPIS if k in table.columns]
@@ -194,7 +194,7 @@ def _launch(hydra_context, config, job_overrides, initial_job_idx: int) -> list:
     from hydra.core.utils import JobReturn, JobStatus, _save_config, filter_overrides
     from omegaconf import OmegaConf, open_dict, read_write
 
-    from commsim.experiments.jobs import Job, Runner
+    from commsim.experiments.runner.jobs import Job, Runner
     from commsim.experiments.run import requested_outputs
     from commsim.experiments.settings import load
 
@@ -245,11 +245,11 @@ _HELD_LOCKS: dict[str, object] = {}  # sweep dir -> held lock; kept off the call
 
 
 class CollectSweep(Callback):
-    """Hydra callback: hold the sweep folder's lock (:mod:`experiments.locking`) while the multirun
+    """Hydra callback: hold the sweep folder's lock (:mod:`experiments.runner.locking`) while the multirun
     runs, and collect the sweep when it ends."""
 
     def on_multirun_start(self, config, **kwargs) -> None:
-        from commsim.experiments.locking import BusyError, hold
+        from commsim.experiments.runner.locking import BusyError, hold
 
         lock = hold(Path(config.hydra.sweep.dir), "sweep")
         try:

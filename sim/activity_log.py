@@ -97,7 +97,7 @@ class ActivityLog:
     def save(self, folder: Path, write=None) -> list[Path]:
         """Write ``activity_log.parquet`` (and ``interactions.parquet``) into ``folder``.
 
-        ``write(path, fn)`` lets a caller write atomically (``experiments.outputs.atomic_write``)."""
+        ``write(path, fn)`` lets a caller write atomically (``experiments.runner.outputs.atomic_write``)."""
         folder = Path(folder)
         write = write or (lambda path, fn: fn(path))
         meta = {"first_day": self.first_day, "last_day": self.last_day, "people": self.people,

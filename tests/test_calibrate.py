@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from commsim.experiments.calibration.priors import priors_for
+from commsim.experiments.analyses.calibration.priors import priors_for
 from commsim.sim import simulate
 from commsim.sim.calibrated import apply, set_dotted
 from commsim.sim.errors import UserError

@@ -107,7 +107,7 @@ def test_the_report_leads_with_value_for_money_and_shows_settings_withdrawal_and
 def test_cost_per_unit_is_the_ratio_of_paired_means_with_a_bootstrap_interval():
     import numpy as np
 
-    from commsim.experiments.report_tables import cost_per_unit
+    from commsim.experiments.reports.tables import cost_per_unit
 
     cost, effect = np.array([100.0, 120, 80, 100]), np.array([10.0, 12, 8, 10])
     point, low, high = cost_per_unit(cost, effect)
@@ -118,8 +118,8 @@ def test_cost_per_unit_is_the_ratio_of_paired_means_with_a_bootstrap_interval():
 def test_value_for_money_follows_the_kpis_direction_and_html_survives_odd_lines(tmp_path):
     import numpy as np
 
-    from commsim.experiments.report_html import to_html
-    from commsim.experiments.report_tables import value_table
+    from commsim.experiments.reports.html import to_html
+    from commsim.experiments.reports.tables import value_table
 
     seeds = [0, 1, 2]
     summaries = pd.DataFrame({"scenario": ["baseline"] * 3 + ["calm"] * 3, "seed": seeds * 2,

@@ -85,7 +85,7 @@ def test_the_calendar_and_campaign_examples_in_calibration_md_read(tmp_path):
     """docs/calibration.md's CSV examples, as written, are valid calendar and campaign files."""
     import re
 
-    from commsim.experiments.calibration.twin import build
+    from commsim.experiments.analyses.calibration.twin import build
     from commsim.sim.log_io import read_log
 
     calendar, campaigns = re.findall(r"```csv\n(.*?)```", (ROOT / "docs" / "calibration.md").read_text(), re.S)

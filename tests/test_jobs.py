@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from commsim.experiments.jobs import CONFLICT, DONE, TODO, Job, RunDirError, finished_job, run_jobs, status
-from commsim.experiments.outputs import config_hash
+from commsim.experiments.runner.jobs import CONFLICT, DONE, TODO, Job, RunDirError, finished_job, run_jobs, status
+from commsim.experiments.runner.outputs import config_hash
 from commsim.sim.config import validate
 from commsim.sim.defaults import default_config
 from commsim.sim.version import MODEL_VERSION
@@ -110,8 +110,8 @@ def test_a_damaged_finished_run_is_redone_and_named(tmp_path, caplog):
 @pytest.mark.parametrize("code, words", [(28, "the disk is full"), (13, "it is not writable"),
                                          (30, "the file system is read-only")])
 def test_a_write_that_fails_leaves_no_outputs_and_says_why(tmp_path, monkeypatch, code, words):
-    from commsim.experiments import outputs
-    from commsim.experiments.outputs import OutputError
+    from commsim.experiments.runner import outputs
+    from commsim.experiments.runner.outputs import OutputError
 
     real = outputs.atomic_write
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from commsim.experiments.locking import hold
+from commsim.experiments.runner.locking import hold
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,7 +42,7 @@ def wait_for(condition, timeout: float, step: float = 0.2) -> bool:
 
 def test_the_lock_refuses_a_second_holder_naming_the_first(tmp_path):
     with hold(tmp_path, "comparison"):
-        code = ("from commsim.experiments.locking import hold\n"
+        code = ("from commsim.experiments.runner.locking import hold\n"
                 f"with hold({str(tmp_path)!r}, 'comparison'): pass\n")
         res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
         assert res.returncode != 0 and f"process {os.getpid()}" in res.stderr and "is in use by another comparison" \

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from commsim.experiments.stats import mean_ci
+from commsim.experiments.analyses.stats import mean_ci
 from commsim.experiments.stylized_facts import collegemsg_log
 from commsim.sim.observed import daily, stylized_facts, weekday_profile
 from commsim.sim.simulation import simulate

@@ -8,7 +8,7 @@ import json
 import pandas as pd
 import pytest
 
-from commsim.experiments.jobs import RunDirError
+from commsim.experiments.runner.jobs import RunDirError
 from commsim.sim.metrics import SUMMARY_KEYS, TIMESERIES_COLUMNS
 from commsim.sim.progress import Progress
 from commsim.sim.simulation import simulate

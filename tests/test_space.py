@@ -11,7 +11,7 @@ import optuna
 import pytest
 
 from commsim.experiments import optimize, sensitivity
-from commsim.experiments.calibration.priors import priors_for
+from commsim.experiments.analyses.calibration.priors import priors_for
 from commsim.experiments.settings import OptimizeSettings
 from commsim.sim import space
 from commsim.sim.params import param

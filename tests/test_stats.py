@@ -3,7 +3,7 @@ import math
 import numpy as np
 import pytest
 
-from commsim.experiments.stats import mean_ci, paired_difference
+from commsim.experiments.analyses.stats import mean_ci, paired_difference
 
 
 def test_paired_ci_by_hand():

@@ -9,7 +9,7 @@ from commsim.sim.population import Channel, Role, Status
 
 
 def paired_interval(diffs):
-    from commsim.experiments.stats import mean_ci
+    from commsim.experiments.analyses.stats import mean_ci
 
     return mean_ci(diffs)
 

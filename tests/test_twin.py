@@ -4,7 +4,7 @@ import networkx as nx
 import pandas as pd
 import pytest
 
-from commsim.experiments.calibration.twin import TwinError, build
+from commsim.experiments.analyses.calibration.twin import TwinError, build
 from commsim.sim.log_io import read_log
 
 LOG = """user,target,time

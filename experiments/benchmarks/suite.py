@@ -148,7 +148,7 @@ def bench_cluster(sizes, workers: int = 2):
     import sys
     import tempfile
 
-    from commsim.experiments.jobs import Job, Runner
+    from commsim.experiments.runner.jobs import Job, Runner
     from commsim.experiments.settings import RunnerSettings
     from commsim.sim.config import validate
     from commsim.sim.defaults import default_config
@@ -331,11 +331,11 @@ def bench_calibration(sizes, repeats, workers: int = 2):
     import tempfile
 
     from commsim.experiments.calibrate import budget
-    from commsim.experiments.calibration import priors as P
-    from commsim.experiments.calibration.search import Fit
-    from commsim.experiments.calibration.targets import measure
-    from commsim.experiments.calibration.twin import build
-    from commsim.experiments.jobs import Runner
+    from commsim.experiments.analyses.calibration import priors as P
+    from commsim.experiments.analyses.calibration.search import Fit
+    from commsim.experiments.analyses.calibration.targets import measure
+    from commsim.experiments.analyses.calibration.twin import build
+    from commsim.experiments.runner.jobs import Runner
     from commsim.experiments.settings import CALIBRATION_CANDIDATES, CalibrateSettings
     from commsim.sim.log_io import read_log
 

@@ -19,8 +19,8 @@ import logging
 import time
 from pathlib import Path
 
-from commsim.experiments.backends.base import BackendError, missing
-from commsim.experiments.worker import execute_batch
+from commsim.experiments.runner.backends.base import BackendError, missing
+from commsim.experiments.runner.worker import execute_batch
 
 log = logging.getLogger("commsim")
 POLL_SECONDS = 0.5

@@ -5,7 +5,7 @@ started with ``ray start --head --node-ip-address=127.0.0.1``, ``auto`` for the 
 runs on, ``ray://host:10001`` for Ray Client. Without one, Ray starts a private single-machine
 instance for the command and stops it at the end.
 
-Tasks carry plain payloads (configs as dicts, :mod:`experiments.worker`), a few runs each; at most
+Tasks carry plain payloads (configs as dicts, :mod:`experiments.runner.worker`), a few runs each; at most
 ``2 x workers`` tasks are in flight (workers: ``runner.workers``, else the cluster's CPUs), and results
 are collected with ``ray.wait`` as they finish, never one blocking ``ray.get`` after another. A task
 whose worker process dies is retried by Ray itself (``max_retries = runner.retries``); a run that
@@ -19,8 +19,8 @@ from __future__ import annotations
 import logging
 import os
 
-from commsim.experiments.backends.base import BackendError, missing
-from commsim.experiments.worker import execute_batch
+from commsim.experiments.runner.backends.base import BackendError, missing
+from commsim.experiments.runner.worker import execute_batch
 
 log = logging.getLogger("commsim")
 

@@ -38,10 +38,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from commsim.experiments.calibration import priors as P
-from commsim.experiments.calibration.targets import distance, errors
-from commsim.experiments.jobs import Job, Runner
-from commsim.experiments.outputs import config_hash
+from commsim.experiments.analyses.calibration import priors as P
+from commsim.experiments.analyses.calibration.targets import distance, errors
+from commsim.experiments.runner.jobs import Job, Runner
+from commsim.experiments.runner.outputs import config_hash
 from commsim.sim.calibrated import set_dotted
 from commsim.sim.config import validate
 from commsim.sim.defaults import default_config
@@ -73,7 +73,7 @@ class Fit:
         cfg["seed"] = int(seed)
         config = validate(default_config(cfg))
         return Job(config, self.root / "runs" / stage / config_hash(config),
-                   measure={"function": "commsim.experiments.calibration.targets:measure",
+                   measure={"function": "commsim.experiments.analyses.calibration.targets:measure",
                             "args": {"first": 1, "days": days, "with_daily": daily}})
 
     def run(self, jobs: list[Job], what: str) -> list[dict]:

@@ -139,7 +139,7 @@ def disk_problem(path, err: OSError) -> str:
 def write_run(result, out_dir: Path, seconds: float, figures: bool = True, measured: dict | None = None) -> None:
     """Write a run's outputs (the module docstring), ``DONE`` last, holding the SHA-256 of every
     output (:func:`damage` checks them). ``measured`` (the targets a calibration compares,
-    experiments/calibration/targets.py) goes to ``measure.json``; runs of a calibration skip the
+    experiments/analyses/calibration/targets.py) goes to ``measure.json``; runs of a calibration skip the
     figures. If writing fails (a full disk, a read-only folder), what this call wrote is removed
     and :class:`OutputError` says why: nothing is left that could pass for results."""
     out_dir = Path(out_dir)
@@ -188,7 +188,7 @@ def _write_outputs(result, out_dir: Path, put, figures: bool, measured: dict | N
     summary.update(plan=result.config.plan.name, seed=result.config.seed, network=result.config.network.kind)
     put(out_dir / "summary.json", lambda p: p.write_text(json.dumps(summary, indent=2) + "\n"))
     if figures:
-        from commsim.experiments.figures import run_figures
+        from commsim.experiments.runner.figures import run_figures
 
         fig_dir = out_dir / "figures"
         fig_dir.mkdir(exist_ok=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from commsim.experiments.outputs import atomic_write
+from commsim.experiments.runner.outputs import atomic_write
 from commsim.sim.metrics import KPIS
 
 

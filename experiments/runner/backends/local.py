@@ -12,8 +12,8 @@ import sys
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
-from commsim.experiments.backends.base import BackendError
-from commsim.experiments.worker import die_with_parent, execute_batch
+from commsim.experiments.runner.backends.base import BackendError
+from commsim.experiments.runner.worker import die_with_parent, execute_batch
 
 log = logging.getLogger("commsim")
 

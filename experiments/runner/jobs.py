@@ -13,10 +13,10 @@ to. Its :func:`status` follows one rule:
   overwritten unless asked (``overwrite=true``).
 
 :func:`run_jobs` runs the jobs that are not done, in this process or on a
-backend (``runner=local|ray|slurm``, :mod:`experiments.backends`: worker
+backend (``runner=local|ray|slurm``, :mod:`experiments.runner.backends`: worker
 processes that stay alive across jobs, a Ray cluster, SLURM), with one
 progress display; each job writes its own
-directory atomically (:mod:`experiments.outputs`), and callers collect the
+directory atomically (:mod:`experiments.runner.outputs`), and callers collect the
 results from the directories once all jobs are done. ``run``, ``compare`` and
 the sweep collection use it.
 """
@@ -30,8 +30,8 @@ from pathlib import Path
 
 import yaml
 
-from commsim.experiments.outputs import config_hash, damage, finished_hash, finished_outputs
-from commsim.experiments.worker import execute, payload
+from commsim.experiments.runner.outputs import config_hash, damage, finished_hash, finished_outputs
+from commsim.experiments.runner.worker import execute, payload
 from commsim.sim.config import Config, validate
 from commsim.sim.errors import UserError
 from commsim.sim.progress import Progress
@@ -69,7 +69,7 @@ class Job:
 
 def status(job: Job) -> str:
     """``done``, ``to do`` or ``conflict`` (see the module docstring). A finished run whose outputs
-    were damaged afterwards (a file missing or changed: :func:`experiments.outputs.damage`) is to
+    were damaged afterwards (a file missing or changed: :func:`experiments.runner.outputs.damage`) is to
     do again, and a warning names it and what was wrong."""
     found = finished_hash(job.out_dir)
     if found is None:
@@ -100,7 +100,7 @@ class DryRun(Exception):
 
 
 class Runner:
-    """Runs jobs, in this process or on a backend (:mod:`experiments.backends`: local worker processes
+    """Runs jobs, in this process or on a backend (:mod:`experiments.runner.backends`: local worker processes
     that stay alive across calls, a Ray cluster, SLURM). Use as a context manager; :func:`run_jobs`
     makes a throw-away one. :meth:`from_settings` builds one from a command's ``runner.*`` settings."""
 
@@ -147,7 +147,7 @@ class Runner:
     @property
     def backend(self):
         if self._backend is None:
-            from commsim.experiments.backends.choose import make
+            from commsim.experiments.runner.backends.choose import make
 
             self._backend = make(self.settings, self._workers if self.settings.kind == "ray" else self.workers,
                                  self.where)
@@ -171,7 +171,7 @@ class Runner:
                 seen.add(job.out_dir)
                 todo.append(job)
         if self.settings.dry_run:
-            from commsim.experiments.dry_run import describe
+            from commsim.experiments.runner.dry_run import describe
 
             raise DryRun(describe(jobs, todo, self))
         if not quiet:

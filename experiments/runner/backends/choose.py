@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from commsim.experiments.backends.base import Backend, BackendError
+from commsim.experiments.runner.backends.base import Backend, BackendError
 
 KINDS = ("local", "ray", "slurm")
 
@@ -11,15 +11,15 @@ def make(settings, workers: int, where=None) -> Backend:
     """The backend ``settings`` (:class:`experiments.settings.RunnerSettings`) names, running at most
     ``workers`` runs at once; ``where``: the command's output folder (SLURM's logs go under it)."""
     if settings.kind == "local":
-        from commsim.experiments.backends.local import LocalBackend
+        from commsim.experiments.runner.backends.local import LocalBackend
 
         return LocalBackend(workers, settings.retries)
     if settings.kind == "ray":
-        from commsim.experiments.backends.ray_cluster import RayBackend
+        from commsim.experiments.runner.backends.ray_cluster import RayBackend
 
         return RayBackend(settings, workers)
     if settings.kind == "slurm":
-        from commsim.experiments.backends.slurm import SlurmBackend
+        from commsim.experiments.runner.backends.slurm import SlurmBackend
 
         return SlurmBackend(settings, workers, where)
     raise BackendError(f"runner.kind: unknown backend {settings.kind!r}; choose one of {', '.join(KINDS)}")

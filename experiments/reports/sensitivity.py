@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from commsim.experiments.outputs import atomic_write
+from commsim.experiments.runner.outputs import atomic_write
 from commsim.sim.metrics import KPIS
 
 

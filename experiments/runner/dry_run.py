@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from commsim.experiments.worker import execute
+from commsim.experiments.runner.worker import execute
 from commsim.sim.memory import human_time
 
 TIMED_PEOPLE = 5_000

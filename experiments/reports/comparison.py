@@ -21,9 +21,9 @@ import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from commsim.experiments.figures import axes  # noqa: E402
-from commsim.experiments.outputs import atomic_write  # noqa: E402
-from commsim.experiments.stats import mean_ci, paired_difference, t_quantile  # noqa: E402
+from commsim.experiments.runner.figures import axes  # noqa: E402
+from commsim.experiments.runner.outputs import atomic_write  # noqa: E402
+from commsim.experiments.analyses.stats import mean_ci, paired_difference, t_quantile  # noqa: E402
 from commsim.sim import calibrated  # noqa: E402
 from commsim.sim.metrics import KPI, KPIS  # noqa: E402
 
@@ -301,7 +301,7 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
     in ``data``; ``config`` is the comparison's base model config (network, days); ``configs``
     maps each scenario to one of its runs' model configs (for the assumptions section);
     ``adaptive``: what ``compare.target_halfwidth`` reached (:func:`experiments.compare.add_replicates`)."""
-    from commsim.experiments import report_tables as T
+    from commsim.experiments.reports import tables as T
 
     CURRENCY["name"], STYLE["baseline"] = currency, spec.baseline
     scenarios = list(spec.scenarios)
@@ -410,7 +410,7 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
     path = report_dir / "report.md"
     text = "\n".join(lines)
     atomic_write(path, lambda tmp: tmp.write_text(text))
-    from commsim.experiments.report_html import to_html
+    from commsim.experiments.reports.html import to_html
 
     atomic_write(report_dir / "report.html", lambda tmp: tmp.write_text(to_html(text, report_dir, spec.name)))
     return path

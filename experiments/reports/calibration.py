@@ -12,8 +12,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from commsim.experiments.figures import axes  # noqa: E402
-from commsim.experiments.outputs import atomic_write  # noqa: E402
+from commsim.experiments.runner.figures import axes  # noqa: E402
+from commsim.experiments.runner.outputs import atomic_write  # noqa: E402
 
 
 def _save(fig, path: Path) -> None:

@@ -9,6 +9,6 @@
 - ``report.py``    report.md and its figures
 
 ``python -m experiments.calibrate`` (experiments/calibrate.py) runs them in order; every
-simulation goes through the job runner (experiments/jobs.py). docs/calibration.md explains the
+simulation goes through the job runner (experiments/runner/jobs.py). docs/calibration.md explains the
 method and its diagnostics.
 """

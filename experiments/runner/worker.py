@@ -13,7 +13,7 @@ import os
 import time
 from pathlib import Path
 
-from commsim.experiments.outputs import write_run
+from commsim.experiments.runner.outputs import write_run
 from commsim.sim.config import to_dict, validate
 from commsim.sim.simulation import simulate
 

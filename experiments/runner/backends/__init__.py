@@ -1,9 +1,9 @@
 """Where the job runner's runs run: ``runner=local|ray|slurm`` (configs/runner/).
 
-:func:`experiments.backends.choose.make` picks one; :mod:`.base` holds what they share.
+:func:`experiments.runner.backends.choose.make` picks one; :mod:`.base` holds what they share.
 
-The job runner (:mod:`experiments.jobs`) decides *what* runs -- the jobs that are not done -- and
-cuts them into batches of plain payloads (:mod:`experiments.worker`); a backend decides *where*:
+The job runner (:mod:`experiments.runner.jobs`) decides *what* runs -- the jobs that are not done -- and
+cuts them into batches of plain payloads (:mod:`experiments.runner.worker`); a backend decides *where*:
 
 * ``local`` (:mod:`.local`) -- worker processes on this machine that stay alive across runs;
 * ``ray`` (:mod:`.ray_cluster`) -- tasks on a Ray cluster, through Ray's own client API;

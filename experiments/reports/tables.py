@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from commsim.experiments.stats import paired_difference
+from commsim.experiments.analyses.stats import paired_difference
 from commsim.sim.metrics import KPIS
 
 BOOTSTRAP = 2000

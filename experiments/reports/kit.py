@@ -1,0 +1,134 @@
+"""One report kit for every report: sections, paragraphs, lists, tables and figures, written as
+Markdown (``report.md``) and as one self-contained HTML file (``report.html``, figures embedded).
+
+    doc = Report("What to do with 20,000", language="en", currency="CNY")
+    doc.paragraph("Plans ranked by value for money.")
+    doc.section("The front")
+    doc.table(["cost", "plan"], [[fmt.money(1200), "content"]])
+    doc.figure("figures/pareto.png", "the front")
+    doc.write(folder)                      # report.md and report.html, each written atomically
+
+A report carries its own settings -- language, currency, the scenario drawn as the baseline --
+in a :class:`Formatter`, never in module state, so two reports can be written at once (threads,
+a web page serving several people). Every sentence a report shows passes through
+:meth:`Report.t` / :meth:`Formatter.t`, the hook a message catalogue plugs into
+(``report.language``); numbers, money and shares are formatted by the same object for the locale.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from commsim.experiments.runner.outputs import atomic_write
+
+LANGUAGES = ("en", "zh")
+# the message catalogue: msgid (the English text) -> translation, per language; English is the msgid itself
+CATALOGUE: dict[str, dict[str, str]] = {"en": {}, "zh": {}}
+
+
+@dataclass(frozen=True)
+class Formatter:
+    """How one report writes numbers, money, shares and sentences."""
+
+    language: str = "en"
+    currency: str = "currency units"
+
+    def __post_init__(self):
+        if self.language not in LANGUAGES:
+            raise ValueError(f"report language {self.language!r}; available: {', '.join(LANGUAGES)}")
+
+    def t(self, msgid: str, **values) -> str:
+        """The sentence ``msgid`` in this report's language, with ``values`` filled in."""
+        text = CATALOGUE.get(self.language, {}).get(msgid, msgid)
+        return text.format(**values) if values else text
+
+    def number(self, x, digits: int = 3, sign: bool = False) -> str:
+        if x is None or (isinstance(x, float) and not math.isfinite(x)):
+            return "n/a"
+        text = f"{x:,.0f}" if abs(x) >= 100 else f"{x:.{digits}g}"
+        return ("+" + text) if sign and x > 0 else text
+
+    def money(self, x, sign: bool = False) -> str:
+        text = self.number(x, sign=sign)
+        return text if text == "n/a" else f"{text} {self.currency}"
+
+    def share(self, x, points: bool = False) -> str:
+        """A share as a percentage; a difference of shares (``points``) in percentage points."""
+        if x is None or (isinstance(x, float) and not math.isfinite(x)):
+            return "n/a"
+        return f"{100 * x:+.1f} pp" if points else f"{x:.1%}"
+
+
+@dataclass
+class Report:
+    """A report being written: a title and a list of Markdown blocks."""
+
+    title: str
+    language: str = "en"
+    currency: str = "currency units"
+    blocks: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.fmt = Formatter(self.language, self.currency)
+
+    def t(self, msgid: str, **values) -> str:
+        return self.fmt.t(msgid, **values)
+
+    # ------------------------------------------------------------------ blocks
+    def section(self, heading: str, level: int = 2) -> Report:
+        self.blocks.append(f"{'#' * level} {heading}")
+        return self
+
+    def paragraph(self, *lines: str) -> Report:
+        """One paragraph; several ``lines`` are kept on lines of their own (a Markdown line break)."""
+        if lines:
+            self.blocks.append("  \n".join(line.rstrip() for line in lines))
+        return self
+
+    def bullets(self, items) -> Report:
+        items = list(items)
+        if items:
+            self.blocks.append("\n".join(f"- {item}" for item in items))
+        return self
+
+    def table(self, header: list[str], rows) -> Report:
+        """A pipe table; cells are written as they are (format them with :attr:`fmt`)."""
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
+        self.blocks.append("\n".join(lines))
+        return self
+
+    def figure(self, path: str, caption: str, note: bool = True) -> Report:
+        """A figure (a path relative to the report's folder) with its caption below it."""
+        self.blocks.append(f"![{caption}]({path})")
+        if note:
+            self.blocks.append(f"*{caption}*")
+        return self
+
+    def markdown_block(self, text: str) -> Report:
+        """Markdown made elsewhere (e.g. a list of lines a helper wrote), kept as it is."""
+        if text.strip():
+            self.blocks.append(text.rstrip("\n"))
+        return self
+
+    # ------------------------------------------------------------------ output
+    def markdown(self) -> str:
+        return "\n\n".join([f"# {self.title}", *self.blocks]) + "\n"
+
+    def html(self, base: Path) -> str:
+        from commsim.experiments.reports.html import to_html
+
+        return to_html(self.markdown(), base, self.title, language=self.language)
+
+    def write(self, folder: Path, name: str = "report") -> Path:
+        """``<name>.md`` and ``<name>.html`` in ``folder`` (each atomically); returns the Markdown's path."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        text = self.markdown()
+        path = folder / f"{name}.md"
+        atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        page = self.html(folder)
+        atomic_write(folder / f"{name}.html", lambda tmp: tmp.write_text(page, encoding="utf-8"))
+        return path
