@@ -225,7 +225,8 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
         command = "" if recommended is None else " ".join(
             shlex.quote(x) for x in [*model_overrides(overrides, drop=("seed",)),
                                       *overrides_of(recommended["_plan"], o.budget)])
-        report = write(out_dir, o, config, trials_table, front, recommended, confirmed, len(seeds), command)
+        report = write(out_dir, o, config, trials_table, front, recommended, confirmed, len(seeds), command,
+                       currency=settings.report.currency)
         atomic_write(out_dir / DONE, lambda p: p.write_text(json.dumps(
             {"status": "finished", "kind": "optimize", "trials": len(complete)}) + "\n"))
     return report

@@ -119,6 +119,7 @@ def test_outputs_have_the_documented_columns_and_provenance_and_done_comes_last(
     assert len(spec["draws"]) == 100 and set(spec["draws"][0]) == set(TRUTH)
 
     report = (folder / "report.md").read_text()
+    assert "<h2>The posterior</h2>" in (folder / "report.html").read_text()
     for phrase in ("last week's mean", "80% band", "posterior", "weekly cohort retention", "beats every naive"):
         assert phrase.lower() in report.lower(), phrase
     for figure in (folder / "figures").iterdir():

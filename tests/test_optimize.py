@@ -37,6 +37,7 @@ def test_front_is_non_dominated_within_budget_and_the_search_resumes(tmp_path):
     for t in off_front.itertuples():  # and everything else is dominated by the front
         assert ((front["cost"] <= t.cost) & (front["difference"] >= t.difference)).any()
     assert "What to do with 1,500" in report.read_text()
+    assert "What to do with 1,500" in report.with_suffix(".html").read_text(), "every report is also HTML"
 
     runs_before = set((tmp_path / "runs").iterdir())
     _run(tmp_path, 8)  # two more trials: the journal continues, the first six are not re-run

@@ -35,6 +35,7 @@ def test_morris_ranks_a_parameter_that_cannot_act_near_zero(tmp_path):
     assert flags["strategies.content.posts_per_week"].startswith("no effect")
     assert (tmp_path / "DONE").is_file() and (tmp_path / "figures" / "indices.png").is_file()
     assert "behaviour.activity.base" in report.read_text()
+    assert "<td>behaviour.activity.base</td>" in report.with_suffix(".html").read_text()
     points = pd.read_csv(tmp_path / "points.csv")
     assert len(points) == 4 * (3 + 1) and {"output_seed0", "output_seed1"} <= set(points.columns)
 

@@ -13,6 +13,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from commsim.experiments.runner.figures import axes  # noqa: E402
+from commsim.experiments.reports.kit import Report  # noqa: E402
 from commsim.experiments.runner.outputs import atomic_write  # noqa: E402
 
 
@@ -129,8 +130,8 @@ def backtest_words(bt: dict) -> list[str]:
 
 def write(folder: Path, data_lines: list[str], windows: dict, twin, screening: pd.DataFrame | None,
           params: dict, post_summary: dict, bt: dict, figs: dict, runs: int) -> Path:
-    lines = [f"# Calibration: {folder.name}", "",
-             "What was fitted, how well, and how far to trust it. Method and diagnostics: docs/calibration.md.", "",
+    doc = Report(f"Calibration: {folder.name}")
+    lines = ["What was fitted, how well, and how far to trust it. Method and diagnostics: docs/calibration.md.", "",
              "## The data", ""] + [f"    {line}" for line in data_lines] + [
              "", f"Fitted on days 0–{windows['train_days'] - 1}; days {windows['train_days']}–"
                  f"{windows['train_days'] + windows['forecast_days'] - 1} held out for the backtest "
@@ -174,6 +175,5 @@ def write(folder: Path, data_lines: list[str], windows: dict, twin, screening: p
               "parameter uncertainty as well as seed noise. `calibrated.yaml` holds the twin and the draws; "
               "`posterior.parquet` one row per accepted parameter set with its weight; `forecast.csv` and "
               "`backtest.json` the numbers above.", ""]
-    path = folder / "report.md"
-    atomic_write(path, lambda tmp: tmp.write_text("\n".join(lines)))
-    return path
+    doc.markdown_block("\n".join(lines))
+    return doc.write(folder)

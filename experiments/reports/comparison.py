@@ -11,6 +11,7 @@ retention curves, churn, cascade sizes, and cost against outcome.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -21,6 +22,7 @@ import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from commsim.experiments.reports.kit import Formatter, Report  # noqa: E402
 from commsim.experiments.runner.figures import axes  # noqa: E402
 from commsim.experiments.runner.outputs import atomic_write  # noqa: E402
 from commsim.experiments.analyses.stats import mean_ci, paired_difference, t_quantile  # noqa: E402
@@ -80,10 +82,7 @@ def difference_table(summaries: pd.DataFrame, baseline: str, scenarios: list[str
     return pd.DataFrame(rows)
 
 
-CURRENCY = {"name": "currency units"}  # report.currency of the report being written
-
-
-def _fmt(x: float, kpi: str, diff: bool = False) -> str:
+def _fmt(fmt: Formatter, x: float, kpi: str, diff: bool = False) -> str:
     """A KPI value as the report prints it: shares as percentages (differences of shares in
     percentage points), money with the currency named."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
@@ -95,10 +94,10 @@ def _fmt(x: float, kpi: str, diff: bool = False) -> str:
         return f"{x:.3f}"
     sign = "+" if diff and x > 0 else ""
     text = sign + (f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}")
-    return f"{text} {CURRENCY['name']}" if kind == "currency" else text
+    return f"{text} {fmt.currency}" if kind == "currency" else text
 
 
-def meaning(scenario: str, diffs: pd.DataFrame, primary: str, cost_mean: float) -> str:
+def meaning(fmt: Formatter, scenario: str, diffs: pd.DataFrame, primary: str, cost_mean: float) -> str:
     """One plain sentence on the headline KPI. ``cost_mean`` is the plan's extra cost over the
     baseline (mean paired difference of spend plus points still owed at the end)."""
     row = diffs[(diffs.scenario == scenario) & (diffs.kpi == primary)].iloc[0]
@@ -108,18 +107,18 @@ def meaning(scenario: str, diffs: pd.DataFrame, primary: str, cost_mean: float) 
         return f"**{scenario}**: {name} could not be compared (undefined in some runs)."
     verb = "raised" if row.difference > 0 else "lowered"
     rel = f" ({row.relative:+.0%})" if math.isfinite(row.relative) else ""
-    text = (f"**{scenario}** {verb} {name} by {_fmt(abs(row.difference), primary, diff=True).lstrip('+')}{rel} "
-            f"against the baseline (95% CI {_fmt(row.low, primary, diff=True)} to {_fmt(row.high, primary, diff=True)}). ")
+    text = (f"**{scenario}** {verb} {name} by {_fmt(fmt, abs(row.difference), primary, diff=True).lstrip('+')}{rel} "
+            f"against the baseline (95% CI {_fmt(fmt, row.low, primary, diff=True)} to {_fmt(fmt, row.high, primary, diff=True)}). ")
     if row.distinguishable:
         text += "The difference is clear: the interval excludes zero."
     else:
         text += "This is **not distinguishable from zero** with these replicates; more replicates may tell."
     improved = good != 0 and row.difference * good > 0
     if cost_mean > 0 and improved and row.distinguishable:
-        text += (f" It cost {cost_mean:,.0f} {CURRENCY['name']} more than the baseline (spend plus points still owed), about "
+        text += (f" It cost {cost_mean:,.0f} {fmt.currency} more than the baseline (spend plus points still owed), about "
                  f"{cost_mean / abs(row.difference):,.0f} per {_info(primary).per_unit or 'unit of change in ' + name}.")
     elif cost_mean > 0:
-        text += f" It cost {cost_mean:,.0f} {CURRENCY['name']} more than the baseline (spend plus points still owed)."
+        text += f" It cost {cost_mean:,.0f} {fmt.currency} more than the baseline (spend plus points still owed)."
     if good != 0 and row.distinguishable and not improved:
         text += " That is a change for the worse."
     return text
@@ -127,34 +126,38 @@ def meaning(scenario: str, diffs: pd.DataFrame, primary: str, cost_mean: float) 
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
            "#7f7f7f")
-STYLE = {"baseline": None}  # the scenario drawn in black, on top (set per report)
 
 
-def colour(scenario: str, scenarios: list[str]) -> str:
-    """One colour per scenario in every figure of a report; the baseline is black."""
-    if scenario == STYLE["baseline"]:
-        return "#000000"
-    others = [s for s in scenarios if s != STYLE["baseline"]]
-    return PALETTE[others.index(scenario) % len(PALETTE)] if scenario in others else "#7f7f7f"
+@dataclass(frozen=True)
+class Colours:
+    """One colour per scenario in every figure of one report; the baseline is black and drawn last."""
+
+    scenarios: tuple[str, ...]
+    baseline: str
+
+    def __call__(self, scenario: str) -> str:
+        if scenario == self.baseline:
+            return "#000000"
+        others = [s for s in self.scenarios if s != self.baseline]
+        return PALETTE[others.index(scenario) % len(PALETTE)] if scenario in others else "#7f7f7f"
+
+    def ordered(self) -> list[str]:
+        """Drawing order: the baseline last, so it sits on top."""
+        return [s for s in self.scenarios if s != self.baseline] + [s for s in self.scenarios if s == self.baseline]
 
 
-def _ordered(scenarios: list[str]) -> list[str]:
-    """Drawing order: the baseline last, so it sits on top."""
-    return [s for s in scenarios if s != STYLE["baseline"]] + [s for s in scenarios if s == STYLE["baseline"]]
-
-
-def _band(ax, ts: pd.DataFrame, column: str, scenarios: list[str]) -> None:
+def _band(ax, ts: pd.DataFrame, column: str, colour: Colours) -> None:
     """Mean over replicates of the 7-day average, with its 95% band (clipped at 0)."""
-    for scenario in _ordered(scenarios):
+    for scenario in colour.ordered():
         sub = ts[ts.scenario == scenario].pivot(index="day", columns="seed", values=column)
         sub = sub.rolling(7, min_periods=1).mean()
         mean = sub.mean(axis=1)
         n = sub.shape[1]
         half = t_quantile(n - 1) * sub.std(axis=1, ddof=1) / math.sqrt(n) if n > 1 else 0 * mean
-        base = scenario == STYLE["baseline"]
-        ax.plot(mean.index, mean, label=scenario, lw=2.0 if base else 1.4, color=colour(scenario, scenarios),
+        base = scenario == colour.baseline
+        ax.plot(mean.index, mean, label=scenario, lw=2.0 if base else 1.4, color=colour(scenario),
                 zorder=3 if base else 2)
-        ax.fill_between(mean.index, (mean - half).clip(lower=0), mean + half, color=colour(scenario, scenarios),
+        ax.fill_between(mean.index, (mean - half).clip(lower=0), mean + half, color=colour(scenario),
                         alpha=0.12, lw=0)
 
 
@@ -162,23 +165,25 @@ def _axes(title, xlabel, ylabel):
     return axes(title, ylabel, xlabel, size=(8, 4.5))
 
 
-def figures(data, scenarios: list[str], diffs: pd.DataFrame, primary: str, fig_dir: Path) -> dict[str, str]:
+def figures(data, scenarios: list[str], diffs: pd.DataFrame, primary: str, fig_dir: Path, baseline: str,
+            fmt: Formatter) -> dict[str, str]:
     fig_dir.mkdir(parents=True, exist_ok=True)
+    colour = Colours(tuple(scenarios), baseline)
     ts, out = data.timeseries, {}
 
     for column, title, ylabel in (("dau", "Daily active members over time", "daily active members"),
                                   ("members", "Members over time", "members")):
         fig, ax = _axes(f"{title} (7-day average; mean and 95% band over replicates)", "day", ylabel)
-        _band(ax, ts, column, scenarios)
+        _band(ax, ts, column, colour)
         ax.legend(fontsize=8, ncol=2)
         _savefig(fig, fig_dir / f"{column}_over_time.png")
         out[column] = f"figures/{column}_over_time.png"
 
     fig, ax = _axes("Rolling retention of new members", "days since joining", "share active again on or after day N")
     ret = data.retention.groupby(["scenario", "days_since_join"])["retention"].mean().reset_index()
-    for scenario in _ordered(scenarios):
+    for scenario in colour.ordered():
         sub = ret[ret.scenario == scenario]
-        ax.plot(sub.days_since_join, sub.retention, label=scenario, color=colour(scenario, scenarios))
+        ax.plot(sub.days_since_join, sub.retention, label=scenario, color=colour(scenario))
     ax.set_ylim(0, 1.02)
     ax.legend(fontsize=8, ncol=2)
     _savefig(fig, fig_dir / "retention.png")
@@ -188,7 +193,7 @@ def figures(data, scenarios: list[str], diffs: pd.DataFrame, primary: str, fig_d
                     "members leaving per day / members")
     rated = ts.assign(churn_rate=ts["churned"] / ts.groupby(["scenario", "seed"])["members"].shift(1)
                       .where(lambda m: m > 0))
-    _band(ax, rated.fillna({"churn_rate": 0.0}), "churn_rate", scenarios)
+    _band(ax, rated.fillna({"churn_rate": 0.0}), "churn_rate", colour)
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=1))
     ax.legend(fontsize=8, ncol=2)
     _savefig(fig, fig_dir / "churn.png")
@@ -201,10 +206,10 @@ def figures(data, scenarios: list[str], diffs: pd.DataFrame, primary: str, fig_d
         per_run = (sub.reached / sub.shares.where(lambda x: x > 0)).dropna().to_numpy()
         if len(per_run) >= 2:
             ci = mean_ci(per_run)
-            ax.bar(i, ci.mean, color=colour(scenario, scenarios), alpha=0.85)
+            ax.bar(i, ci.mean, color=colour(scenario), alpha=0.85)
             ax.errorbar(i, ci.mean, yerr=[[ci.mean - ci.low], [ci.high - ci.mean]], color="#333", capsize=4)
         elif len(per_run):
-            ax.bar(i, per_run.mean(), color=colour(scenario, scenarios), alpha=0.85)
+            ax.bar(i, per_run.mean(), color=colour(scenario), alpha=0.85)
     ax.set_xticks(range(len(scenarios)), scenarios, rotation=30, ha="right", fontsize=8)
     _savefig(fig, fig_dir / "cascades.png")
     out["cascades"] = "figures/cascades.png"
@@ -213,12 +218,12 @@ def figures(data, scenarios: list[str], diffs: pd.DataFrame, primary: str, fig_d
     d = diffs[diffs.kpi == primary]
     if len(d):
         fig, ax = _axes(f"What the money buys: change in {_info(primary).label.lower()}",
-                        f"money spent ({CURRENCY['name']}, mean over replicates)",
+                        f"money spent ({fmt.currency}, mean over replicates)",
                         f"change vs baseline ({_info(primary).unit or 'units'})")
         for _, row in d.iterrows():
             x = cost.get(row.scenario, 0.0)
             ax.errorbar([x], [row.difference], yerr=[[row.difference - row.low], [row.high - row.difference]],
-                        fmt="o", capsize=4, label=row.scenario, color=colour(row.scenario, scenarios))
+                        fmt="o", capsize=4, label=row.scenario, color=colour(row.scenario))
         ax.axhline(0, color="grey", lw=0.8)
         ax.legend(fontsize=8, ncol=2)
         _savefig(fig, fig_dir / "cost_vs_outcome.png")
@@ -296,14 +301,16 @@ def adaptive_words(adaptive: dict, primary: str) -> str:
 
 
 def write_report(config, spec, data, report_dir: Path, configs: dict | None = None, adaptive: dict | None = None,
-                 currency: str = "currency units", seed_only: pd.DataFrame | None = None) -> Path:
+                 currency: str = "currency units", seed_only: pd.DataFrame | None = None,
+                 language: str = "en") -> Path:
     """The report of comparison ``spec`` (``experiments.settings.CompareSettings``) over the runs
     in ``data``; ``config`` is the comparison's base model config (network, days); ``configs``
     maps each scenario to one of its runs' model configs (for the assumptions section);
     ``adaptive``: what ``compare.target_halfwidth`` reached (:func:`experiments.compare.add_replicates`)."""
     from commsim.experiments.reports import tables as T
 
-    CURRENCY["name"], STYLE["baseline"] = currency, spec.baseline
+    doc = Report(f"{spec.name}: what each plan changes", currency=currency, language=language)
+    fmt = doc.fmt
     scenarios = list(spec.scenarios)
     kpis = list(spec.kpis)
     primary = kpis[0]
@@ -311,7 +318,7 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
     value = T.value_table(data.summaries, data.timeseries, spec.baseline, scenarios, primary)
     diffs = difference_table(data.summaries, spec.baseline, scenarios, kpis)
     report_dir.mkdir(parents=True, exist_ok=True)
-    figs = figures(data, scenarios, diffs, primary, report_dir / "figures")
+    figs = figures(data, scenarios, diffs, primary, report_dir / "figures", spec.baseline, fmt)
     table.to_csv(report_dir / "kpis.csv", index=False)
     T.kpis_wide(table).to_csv(report_dir / "kpis_wide.csv", index=False)
     value.round(4).to_csv(report_dir / "value_for_money.csv", index=False)
@@ -332,8 +339,6 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
                      f"{config.days} days (not calibrated: illustrative defaults).")
         uncertainty = "The intervals carry seed noise only (the parameters are fixed assumptions). "
     lines = [
-        f"# {spec.name}: what each plan changes",
-        "",
         f"Scenarios: {', '.join(f'`{s}`' for s in scenarios)}; baseline: `{spec.baseline}`.  ",
         f"Each scenario ran {spec.replicates} times (replicate seeds {seeds}), the same seeds for every "
         f"scenario, so each plan is compared with the baseline on identical simulated communities "
@@ -348,7 +353,7 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
         "so about 1 in 20 \"yes\" verdicts can arise by chance: trust a pattern across KPIs and "
         "replicate counts more than any single verdict.",
         "",
-        *value_lines(value, primary, currency),
+        *value_lines(fmt, value, primary),
         "## What this means",
         "",
     ]
@@ -356,7 +361,7 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
     extra_cost = value.set_index("scenario")["extra_cost"] if len(value) else pd.Series(dtype=float)
     for scenario in scenarios:
         if scenario != spec.baseline:
-            lines += [f"- {meaning(scenario, diffs, primary, float(extra_cost.get(scenario, 0.0)))}"]
+            lines += [f"- {meaning(fmt, scenario, diffs, primary, float(extra_cost.get(scenario, 0.0)))}"]
     if "budget_exhausted_day" in data.summaries:
         for scenario in scenarios:
             days = data.summaries.loc[data.summaries.scenario == scenario, "budget_exhausted_day"].dropna()
@@ -378,18 +383,18 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
         for scenario in scenarios:
             r = table[(table.scenario == scenario) & (table.kpi == kpi)].iloc[0]
             low = max(r["low"], 0.0) if _info(kpi).non_negative and math.isfinite(r["low"]) else r["low"]
-            cells.append(f"{_fmt(r['mean'], kpi)} [{_fmt(low, kpi)}, {_fmt(r['high'], kpi)}]")
+            cells.append(f"{_fmt(fmt, r['mean'], kpi)} [{_fmt(fmt, low, kpi)}, {_fmt(fmt, r['high'], kpi)}]")
         lines.append(f"| {_label(kpi)} | " + " | ".join(cells) + " |")
     if seed_only is not None:
-        lines += ["", *uncertainty_lines(data.summaries, seed_only, spec.baseline, scenarios, primary)]
+        lines += ["", *uncertainty_lines(fmt, data.summaries, seed_only, spec.baseline, scenarios, primary)]
     lines += ["", f"## Difference from `{spec.baseline}` (paired, 95% CI)", "",
               "| scenario | KPI | difference | relative | distinguishable from zero? | pairs |",
               "|---|---|---|---|---|---|"]
     for _, r in diffs.iterrows():
         rel = f"{r.relative:+.1%}" if math.isfinite(r.relative) else "n/a"
         verdict = "yes" if r.distinguishable else "**no**"
-        lines.append(f"| `{r.scenario}` | {_label(r.kpi)} | {_fmt(r.difference, r.kpi, True)} "
-                     f"[{_fmt(r.low, r.kpi, True)}, {_fmt(r.high, r.kpi, True)}] | {rel} | {verdict} | {r.pairs} |")
+        lines.append(f"| `{r.scenario}` | {_label(r.kpi)} | {_fmt(fmt, r.difference, r.kpi, True)} "
+                     f"[{_fmt(fmt, r.low, r.kpi, True)}, {_fmt(fmt, r.high, r.kpi, True)}] | {rel} | {verdict} | {r.pairs} |")
     lines += ["", "## Figures", ""]
     captions = {
         "dau": "Daily active members over time; bands are 95% intervals over replicates.",
@@ -407,16 +412,11 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
               "Tables for spreadsheets: `kpis_wide.csv` (one row per scenario), `value_for_money.csv`, `kpis.csv`, "
               "`differences.csv`, `runs.csv`; each run's daily numbers: `runs/<scenario>/<run>/timeseries.csv`. "
               "The same report as one file: `report.html`.", ""]
-    path = report_dir / "report.md"
-    text = "\n".join(lines)
-    atomic_write(path, lambda tmp: tmp.write_text(text))
-    from commsim.experiments.reports.html import to_html
-
-    atomic_write(report_dir / "report.html", lambda tmp: tmp.write_text(to_html(text, report_dir, spec.name)))
-    return path
+    doc.markdown_block("\n".join(lines))
+    return doc.write(report_dir)
 
 
-def value_lines(value: pd.DataFrame, primary: str, currency: str) -> list[str]:
+def value_lines(fmt: Formatter, value: pd.DataFrame, primary: str) -> list[str]:
     """The first table: plans ranked by value for money on the headline KPI."""
     if value.empty:
         return []
@@ -431,15 +431,15 @@ def value_lines(value: pd.DataFrame, primary: str, currency: str) -> list[str]:
            f"| rank | plan | {_label(primary)}: difference | mean DAU, all days: difference | extra cost | "
            f"extra cost per {unit} |", "|---|---|---|---|---|---|"]
     for i, r in enumerate(value.itertuples(), 1):
-        per = (f"{r.cost_per_unit:,.0f} [{r.cost_per_unit_low:,.0f}, {r.cost_per_unit_high:,.0f}] {currency}"
+        per = (f"{r.cost_per_unit:,.0f} [{r.cost_per_unit_low:,.0f}, {r.cost_per_unit_high:,.0f}] {fmt.currency}"
                if math.isfinite(r.cost_per_unit) else "-")
-        out.append(f"| {i} | `{r.scenario}` | {_fmt(r.effect, primary, True)} [{_fmt(r.effect_low, primary, True)}, "
-                   f"{_fmt(r.effect_high, primary, True)}] | {r.effect_all_days:+.3g} [{r.effect_all_days_low:+.3g}, "
-                   f"{r.effect_all_days_high:+.3g}] | {r.extra_cost:,.0f} {currency} | {per} |")
+        out.append(f"| {i} | `{r.scenario}` | {_fmt(fmt, r.effect, primary, True)} [{_fmt(fmt, r.effect_low, primary, True)}, "
+                   f"{_fmt(fmt, r.effect_high, primary, True)}] | {r.effect_all_days:+.3g} [{r.effect_all_days_low:+.3g}, "
+                   f"{r.effect_all_days_high:+.3g}] | {r.extra_cost:,.0f} {fmt.currency} | {per} |")
     return out + [""]
 
 
-def uncertainty_lines(both: pd.DataFrame, seed_only: pd.DataFrame, baseline: str, scenarios: list[str],
+def uncertainty_lines(fmt: Formatter, both: pd.DataFrame, seed_only: pd.DataFrame, baseline: str, scenarios: list[str],
                       primary: str) -> list[str]:
     """The headline difference with two intervals: seed noise alone (every replicate at the fitted
     parameters) and seed noise plus parameter uncertainty (replicate k at posterior draw k)."""
@@ -452,7 +452,7 @@ def uncertainty_lines(both: pd.DataFrame, seed_only: pd.DataFrame, baseline: str
            "| scenario | seed noise only | seed noise + parameter uncertainty |", "|---|---|---|"]
     for s in a.index:
         ra, rb = a.loc[s], b.loc[s]
-        out.append(f"| `{s}` | {_fmt(rb.difference, primary, True)} [{_fmt(rb.low, primary, True)}, "
-                   f"{_fmt(rb.high, primary, True)}] | {_fmt(ra.difference, primary, True)} "
-                   f"[{_fmt(ra.low, primary, True)}, {_fmt(ra.high, primary, True)}] |")
+        out.append(f"| `{s}` | {_fmt(fmt, rb.difference, primary, True)} [{_fmt(fmt, rb.low, primary, True)}, "
+                   f"{_fmt(fmt, rb.high, primary, True)}] | {_fmt(fmt, ra.difference, primary, True)} "
+                   f"[{_fmt(fmt, ra.low, primary, True)}, {_fmt(fmt, ra.high, primary, True)}] |")
     return out + [""]

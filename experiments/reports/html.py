@@ -40,7 +40,7 @@ def _image(alt: str, src: str, base: Path) -> str:
     return f'<p><img alt="{html.escape(alt)}" src="{src}"></p>'
 
 
-def to_html(markdown: str, base: Path, title: str) -> str:
+def to_html(markdown: str, base: Path, title: str, language: str = "en") -> str:
     lines, out, i = markdown.splitlines(), [], 0
     while i < len(lines):
         line = lines[i]
@@ -79,5 +79,5 @@ def to_html(markdown: str, base: Path, title: str) -> str:
                 para.append(_inline(lines[i].rstrip()) + ("<br>" if lines[i].endswith("  ") else ""))
                 i += 1
             out.append("<p>" + "\n".join(para) + "</p>")
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+    return (f'<!DOCTYPE html>\n<html lang="{'zh-CN' if language == 'zh' else language}"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
             f"<style>{STYLE}</style></head><body>\n" + "\n".join(out) + "\n</body></html>\n")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from commsim.experiments.reports.kit import Report
 from commsim.experiments.runner.outputs import atomic_write
 from commsim.sim.metrics import KPIS
 
@@ -39,11 +40,12 @@ def figure(trials: pd.DataFrame, front: pd.DataFrame, recommended, budget: float
 
 
 def write(out_dir: Path, o, config, trials: pd.DataFrame, front: pd.DataFrame, recommended, confirmed,
-          replicates: int, command: str = "") -> Path:
-    """``command``: the recommended plan's overrides, quoted for a shell."""
+          replicates: int, command: str = "", currency: str = "currency units") -> Path:
+    """``command``: the recommended plan's overrides, quoted for a shell; ``currency``: report.currency."""
     figure(trials, front, recommended, o.budget, o.kpi, out_dir / "figures" / "pareto.png")
     label = KPIS[o.kpi].label if o.kpi in KPIS else o.kpi
-    lines = [f"# What to do with {o.budget:,.0f}", ""]
+    doc = Report(f"What to do with {o.budget:,.0f}", currency=currency)
+    lines = []
     lines.append(f"{len(trials)} plans searched ({o.sampler}, strategies: {', '.join(o.strategies)}), each on the same "
                  f"{replicates} seeds as the baseline; outcome: **{label}** (`{o.kpi}`), as the paired difference "
                  f"from the baseline plan; {config.days} days, network `{config.network.kind}`. Every plan ran "
@@ -65,16 +67,16 @@ def write(out_dir: Path, o, config, trials: pd.DataFrame, front: pd.DataFrame, r
                      f"{'; the interval now includes zero: treat the gain as unproven' if confirmed['difference_low'] <= 0 else ''}).")
         lines.append("")
         lines.append(f"Run it: `python -m experiments.run {command}`")
-    lines += ["", "![the front](figures/pareto.png)", "", "## The front", "",
-              "Plans that no other plan beats on both cost and effect, cheapest first:", ""]
-    lines.append("| cost | difference | 95% interval | cost per extra unit | plan |")
-    lines.append("|---|---|---|---|---|")
+    doc.markdown_block("\n".join(lines))
+    doc.figure("figures/pareto.png", "the front", note=False)
+    doc.section("The front")
+    doc.paragraph("Plans that no other plan beats on both cost and effect, cheapest first:")
+    rows = []
     for row in front.itertuples():
-        per_unit = f"{row.cost / row.difference:,.0f}" if row.difference > 0 and row.cost > 0 else "-"
-        lines.append(f"| {row.cost:,.0f} | {row.difference:+.3g} | [{row.difference_low:+.3g}, "
-                     f"{row.difference_high:+.3g}] | {per_unit} | {row.plan} |")
-    lines += ["", "`pareto.csv` has the front with each plan as Hydra overrides, `trials.csv` every plan tried. "
-              "Intervals are for seed noise only, at the model's default (or calibrated) parameters."]
-    report = out_dir / "report.md"
-    atomic_write(report, lambda p: p.write_text("\n".join(lines) + "\n"))
-    return report
+        per_unit = doc.fmt.money(row.cost / row.difference) if row.difference > 0 and row.cost > 0 else "-"
+        rows.append([doc.fmt.money(row.cost), f"{row.difference:+.3g}",
+                     f"[{row.difference_low:+.3g}, {row.difference_high:+.3g}]", per_unit, row.plan])
+    doc.table(["cost", "difference", "95% interval", "cost per extra unit", "plan"], rows)
+    doc.paragraph("`pareto.csv` has the front with each plan as Hydra overrides, `trials.csv` every plan tried. "
+                  "Intervals are for seed noise only, at the model's default (or calibrated) parameters.")
+    return doc.write(out_dir)

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from commsim.experiments.reports.kit import Report
 from commsim.experiments.runner.outputs import atomic_write
 from commsim.sim.metrics import KPIS
 
@@ -45,7 +46,8 @@ def write(out_dir: Path, s, config, table: pd.DataFrame, noise_share, runs: int,
     what = f"the effect of plan {s.effect_of} on {label}" if s.effect_of else label
     short = f"the effect of {s.effect_of} on {s.kpi}" if s.effect_of else s.kpi
     figure(table, s.method, what if len(what) < 60 else short, out_dir / "figures" / "indices.png")
-    lines = [f"# Sensitivity: what drives {what}", ""]
+    doc = Report(f"Sensitivity: what drives {what}")
+    lines = []
     lines.append(f"Method: **{s.method}** ({_method_words(s)}), {len(table)} parameters, {s.replicates} replicate "
                  f"seeds per point (the same seeds everywhere), {runs:,} runs. Plan: `{config.plan.name}`"
                  f"{f', compared with `{s.effect_of}` seed by seed' if s.effect_of else ''}; {config.days} days, "
@@ -61,13 +63,13 @@ def write(out_dir: Path, s, config, table: pd.DataFrame, noise_share, runs: int,
     else:
         lines += _sobol_words(table, noise_share)
         cols = ["parameter", "S1", "S1_conf", "ST", "ST_conf", "low", "high", "scale", "flag"]
-    lines += ["", "![indices](figures/indices.png)", "", _markdown(table[cols]), ""]
-    lines.append("Ranges are the parameters' declared plausible ranges (docs/model.md; `sensitivity.ranges` "
+    doc.markdown_block("\n".join(lines))
+    doc.figure("figures/indices.png", "indices", note=False)
+    doc.table(cols, ([_cell(v) for v in row] for row in table[cols].itertuples(index=False)))
+    doc.paragraph("Ranges are the parameters' declared plausible ranges (docs/model.md; `sensitivity.ranges` "
                  "replaces them); a range spanning a factor of 20 or more is sampled on a log scale. "
-                 "`indices.csv` has the table, `points.csv` every design point with its output per seed.")
-    report = out_dir / "report.md"
-    atomic_write(report, lambda p: p.write_text("\n".join(lines) + "\n"))
-    return report
+                  "`indices.csv` has the table, `points.csv` every design point with its output per seed.")
+    return doc.write(out_dir)
 
 
 def _method_words(s) -> str:
@@ -106,13 +108,5 @@ def _sobol_words(table: pd.DataFrame, noise_share) -> list[str]:
     return out
 
 
-def _markdown(df: pd.DataFrame) -> str:
-    def cell(v):
-        if isinstance(v, float):
-            return f"{v:.4g}"
-        return str(v)
-
-    head = "| " + " | ".join(df.columns) + " |"
-    rule = "|" + "---|" * len(df.columns)
-    rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
-    return "\n".join([head, rule, *rows])
+def _cell(v) -> str:
+    return f"{v:.4g}" if isinstance(v, float) else str(v)

@@ -1,0 +1,69 @@
+"""The one report kit (experiments/reports/kit.py): every report is written through it, as
+Markdown and HTML with the same content, with its settings (currency, language, baseline) in the
+report rather than in module state."""
+
+from __future__ import annotations
+
+import ast
+import threading
+from pathlib import Path
+
+import pytest
+
+from commsim.experiments.reports.kit import CATALOGUE, Formatter, Report
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_markdown_and_html_carry_the_same_blocks(tmp_path):
+    doc = Report("What to do with 5,000", currency="CNY")
+    doc.paragraph("First line", "second line").section("The front")
+    doc.table(["cost", "plan"], [[doc.fmt.money(1234.5), "content | kol"]])
+    doc.bullets(["one", "two"])
+    path = doc.write(tmp_path)
+    md, page = path.read_text(), (tmp_path / "report.html").read_text()
+    assert md.startswith("# What to do with 5,000\n") and "| 1,234 CNY | content \\| kol |" in md
+    assert "<h2>The front</h2>" in page and "<td>1,234 CNY</td>" in page and "<li>two</li>" in page
+    assert 'lang="en"' in page and "First line<br>" in page
+
+
+def test_two_reports_written_at_once_keep_their_own_currency(tmp_path):
+    out = {}
+
+    def write(name, currency):
+        doc = Report(name, currency=currency)
+        for i in range(200):
+            doc.paragraph(f"spent {doc.fmt.money(100.0 + i)}")
+        out[name] = doc.write(tmp_path / name).read_text()
+
+    threads = [threading.Thread(target=write, args=(n, c)) for n, c in (("a", "CNY"), ("b", "EUR"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert "EUR" not in out["a"] and "CNY" not in out["b"] and out["a"].count("CNY") == 200
+
+
+def test_sentences_go_through_the_catalogue_of_the_reports_language(monkeypatch):
+    monkeypatch.setitem(CATALOGUE, "zh", {"{n} plans searched": "搜索了 {n} 个方案"})
+    assert Formatter("zh").t("{n} plans searched", n=3) == "搜索了 3 个方案"
+    assert Formatter("en").t("{n} plans searched", n=3) == "3 plans searched"
+    with pytest.raises(ValueError, match="report language 'fr'"):
+        Formatter("fr")
+    assert Formatter().share(0.1234) == "12.3%" and Formatter().share(0.01, points=True) == "+1.0 pp"
+    assert Formatter().number(float("nan")) == "n/a"
+
+
+def test_every_report_writer_uses_the_kit_and_keeps_no_module_state():
+    writers = sorted((ROOT / "experiments" / "reports").glob("*.py"))
+    writers = [p for p in writers if p.name in ("comparison.py", "calibration.py", "sensitivity.py", "optimize.py")]
+    assert len(writers) == 4
+    for path in writers:
+        tree = ast.parse(path.read_text())
+        text = path.read_text()
+        assert "Report(" in text and ".write(" in text, f"{path.name} does not write through the kit"
+        assert "report.md\"" not in text.replace("`report.md`", ""), f"{path.name} writes report.md itself"
+        for node in tree.body:  # no module-level dict or list that a report would change while writing
+            if isinstance(node, ast.Assign) and isinstance(node.value, (ast.Dict, ast.List)):
+                names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+                assert False, f"{path.name}: module-level mutable {names}"
