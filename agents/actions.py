@@ -37,7 +37,7 @@ from commsim.sim.diffusion import cascades_from_sharers
 from commsim.sim.graph import neighbour_scatter_add
 from commsim.sim.params import Source, param, prob
 from commsim.sim.population import Role, Status
-from commsim.sim.stages import Stage
+from commsim.sim.stages import Stage, fields
 
 
 @dataclass
@@ -155,5 +155,9 @@ def act(model, par: ActionParams) -> dict:
 
 STAGE = Stage("act", act, "active members post, interact, share (cascades), invite, buy",
               group="actions", params=ActionParams,
+              owns=fields("active_friends", "exposures", "interactions", "pending_inviter", "points", "value",
+                          "model.cascade_sizes", "model.posted", "model.ugc_by_topic"),
+              reads=fields("status", "active", "active_friends", "fit", "join_day", "points", "role", "topic",
+                           "trust", "value", "voice", "levers", "graph"),
               outputs=("posts", "interactions", "shares", "reached", "max_cascade", "invites", "purchases",
                        "revenue"))

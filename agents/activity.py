@@ -41,7 +41,7 @@ import numpy as np
 
 from commsim.sim.params import coefficient_type, coefficients, literature, param
 from commsim.sim.random_streams import hash_uniform
-from commsim.sim.stages import Stage
+from commsim.sim.stages import Stage, fields
 
 
 @dataclass
@@ -171,4 +171,9 @@ def _activity_kernel(status, habit, fit, satisfaction, fatigue, exposures, activ
 STAGE = Stage("activity", decide_activity,
               "members decide to be active (logistic in propensity, habit, friends, content, fatigue, "
               "calendar); lapsed people may come back",
-              group="activity", params=ActivityParams, outputs=("returned",))
+              group="activity", params=ActivityParams,
+              owns=fields("active", "last_active_day", "recent_activity", "status"),
+              reads=fields("status", "active", "active_friends", "exposures", "fatigue", "fit", "habit",
+                           "join_day", "last_active_day", "propensity", "recent_activity", "satisfaction",
+                           "topic", "trust", "levers", "calendar", "model.ugc_per_member"),
+              outputs=("returned",))

@@ -28,7 +28,7 @@ import numpy as np
 from commsim.sim.graph import neighbour_scatter_add
 from commsim.sim.params import literature, param, prob
 from commsim.sim.population import Status
-from commsim.sim.stages import Stage
+from commsim.sim.stages import Stage, fields
 
 
 @dataclass
@@ -96,4 +96,10 @@ def churn(model, par: ChurnParams) -> dict:
 
 
 STAGE = Stage("churn", churn, "members churn (lapse): hazard from inactivity, satisfaction, fatigue, churned "
-              "friends, frailty", group="churn", params=ChurnParams, outputs=("churned", "churned_total"))
+              "friends, frailty", group="churn", params=ChurnParams,
+              owns=fields("status", "active", "churn_day", "churn_pressure", "habit", "interactions",
+                          "active_friends", "model.churned_total"),
+              reads=fields("status", "active", "active_friends", "churn_day", "churn_pressure", "fatigue",
+                           "frailty", "habit", "interactions", "join_day", "last_active_day", "satisfaction",
+                           "trust", "graph"),
+              outputs=("churned", "churned_total"))

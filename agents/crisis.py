@@ -22,7 +22,7 @@ import numpy as np
 from commsim.sim.crisis import spread_one_hop
 from commsim.sim.params import literature, param, prob
 from commsim.sim.population import NEVER, Status
-from commsim.sim.stages import Stage
+from commsim.sim.stages import Stage, fields
 
 
 @dataclass
@@ -79,4 +79,6 @@ def spread(model, par: CrisisParams) -> dict:
 
 STAGE = Stage("crisis", spread, "crisis news spreads one hop a day (and the operator's correction after it); "
               "members it reaches lose satisfaction", group="crisis", params=CrisisParams,
+              owns=fields("heard_day", "corrected_day", "satisfaction"),
+              reads=fields("status", "heard_day", "corrected_day", "satisfaction", "levers", "graph"),
               outputs=("crisis_reached", "corrected"))

@@ -41,7 +41,7 @@ from commsim.sim.graph import neighbour_sum
 from commsim.sim.params import param, prob
 from commsim.sim.population import CHANNEL_NAMES, Channel, Status
 from commsim.sim.random_streams import hash_uniform
-from commsim.sim.stages import Stage
+from commsim.sim.stages import Stage, fields
 
 
 @dataclass
@@ -146,5 +146,9 @@ def _join_kernel(status, friends, degree, exposures, pending_inviter, propensity
 
 STAGE = Stage("join", join, "people arrive; prospects join: network Bass hazard, word of mouth, accepted invites",
               group="joining", params=JoiningParams,
+              owns=fields("status", "join_day", "channel", "fit", "habit", "pending_inviter", "referrer"),
+              reads=fields("status", "active_friends", "exposures", "fatigue", "fit", "habit",
+                           "pending_inviter", "propensity", "satisfaction", "trust", "levers", "graph",
+                           "calendar", "arrivals"),
               outputs=("arrived", "joined", "referral_joins",
                        *(f"joined_{name}" for name in CHANNEL_NAMES.values() if name != "referral")))

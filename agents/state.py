@@ -24,7 +24,7 @@ import numba as nb
 import numpy as np
 
 from commsim.sim.params import coefficient_type, coefficients, param, prob
-from commsim.sim.stages import Stage
+from commsim.sim.stages import Stage, fields
 
 
 @dataclass
@@ -109,4 +109,7 @@ def _state_kernel(status, active, topic, interactions, messages, volume_by_topic
             habit[i] *= 1.0 - c.habit_decay
 
 
-STAGE = Stage("state", update_state, "habit, fatigue and satisfaction update", group="state", params=StateParams)
+STAGE = Stage("state", update_state, "habit, fatigue and satisfaction update", group="state", params=StateParams,
+              owns=fields("fatigue", "habit", "satisfaction"),
+              reads=fields("status", "active", "fatigue", "habit", "interactions", "satisfaction", "topic",
+                           "levers", "model.ugc_per_member"))

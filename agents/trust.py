@@ -35,7 +35,7 @@ import numpy as np
 
 from commsim.sim.params import coefficient_type, coefficients, param, prob
 from commsim.sim.population import NEVER, TRUST_NEUTRAL
-from commsim.sim.stages import Stage
+from commsim.sim.stages import Stage, fields
 
 
 @dataclass
@@ -136,4 +136,8 @@ def _trust_kernel(status, active, topic, interactions, fatigue, posted, volume_b
 
 STAGE = Stage("trust", update_trust, "trust is built by good content, answered posts and moderation, eroded by "
               "spam, over-messaging and the crisis news, repaired by the operator's answer", group="trust",
-              params=TrustParams, outputs=("trust_mean",))
+              params=TrustParams,
+              owns=fields("trust"),
+              reads=fields("status", "active", "corrected_day", "fatigue", "heard_day", "interactions",
+                           "topic", "trust", "levers"),
+              outputs=("trust_mean",))

@@ -43,11 +43,13 @@ def table(cls, prefix: str, full: bool = True) -> str:
 def day_plan_table() -> str:
     from commsim.sim.day import DAY_PLAN
 
-    lines = ["| # | stage | what happens | parameters | writes |", "|---|---|---|---|---|"]
+    lines = ["| # | stage | what happens | parameters | owns (the state it changes) | writes (columns) |",
+             "|---|---|---|---|---|---|"]
     for i, stage in enumerate(DAY_PLAN, 1):
         group = f"`behaviour.{stage.group}`" if stage.group else ""
         writes = ", ".join(f"`{o}`" for o in stage.outputs)
-        lines.append(f"| {i} | `{stage.name}` | {stage.doc} | {group} | {writes} |")
+        owns = ", ".join(f"`{o.removeprefix('population.')}`" for o in stage.owns)
+        lines.append(f"| {i} | `{stage.name}` | {stage.doc} | {group} | {owns} | {writes} |")
     return "\n".join(lines)
 
 

@@ -28,7 +28,7 @@ from commsim.sim.errors import StrategyError
 from commsim.sim.log_draws import friends_at_random, poisson_at
 from commsim.sim.metrics import CENSUS_OUTPUTS, SPEND_CHANNELS, TIMESERIES_COLUMNS, census
 from commsim.sim.population import Status
-from commsim.sim.stages import Stage
+from commsim.sim.stages import Stage, fields
 from commsim.strategies import registry
 
 
@@ -116,8 +116,13 @@ def close_books(model, _params) -> dict:
             **{f"spend_{name}": float(channels.get(name, 0.0)) for name in SPEND_CHANNELS}}
 
 
+# what strategies may change through their hooks: the levers, and roles (applied from levers.set_role)
+LEVER_ARRAYS = ("activity_uplift", "messages", "post_boost", "correction", "trust_repair", "posts_by_topic")
+STRATEGY_OWNS = (*(f"levers.{name}" for name in LEVER_ARRAYS), "population.role")
+
 DAY_PLAN: tuple[Stage, ...] = (
-    Stage("levers", strategies_before, "strategies set today's levers (content, events, rewards, messages, perks)"),
+    Stage("levers", strategies_before, "strategies set today's levers (content, events, rewards, messages, perks)",
+          owns=STRATEGY_OWNS, reads=("population", "graph", "levers")),
     joining.STAGE,
     activity.STAGE,
     actions.STAGE,
@@ -125,15 +130,20 @@ DAY_PLAN: tuple[Stage, ...] = (
     crisis.STAGE,
     trust.STAGE,
     churn.STAGE,
-    Stage("observe", strategies_after, "strategies observe the outcome, pay rewards and record their results"),
-    Stage("ties", apply_ties, "friendships made today by strategies join the graph", outputs=("new_ties",)),
-    Stage("content", member_content, "today's member posts per member and topic become tomorrow's content"),
+    Stage("observe", strategies_after, "strategies observe the outcome, pay rewards and record their results",
+          owns=STRATEGY_OWNS, reads=("population", "graph", "levers")),
+    Stage("ties", apply_ties, "friendships made today by strategies join the graph", outputs=("new_ties",),
+          owns=fields("active_friends", "model.graph", "model.graph_degree"), reads=fields("levers", "active")),
+    Stage("content", member_content, "today's member posts per member and topic become tomorrow's content",
+          owns=fields("model.ugc_per_member"), reads=fields("status", "topic", "voice", "model.ugc_by_topic")),
     Stage("census", take_census, "count members, prospects, churned, DAU/WAU/MAU and segments",
-          outputs=CENSUS_OUTPUTS),
+          outputs=CENSUS_OUTPUTS, reads=("population",)),
     Stage("books", close_books, "close the day's books: money spent per strategy and per acquisition channel, "
           "money owed, whether the budget fell short",
-          outputs=("cost", "liability", "budget_short", *(f"spend_{name}" for name in SPEND_CHANNELS))),
-    Stage("log", record_log, "record the activity log, when asked (outputs.activity_log)"),
+          outputs=("cost", "liability", "budget_short", *(f"spend_{name}" for name in SPEND_CHANNELS)),
+          reads=("model.ledger",)),
+    Stage("log", record_log, "record the activity log, when asked (outputs.activity_log)",
+          reads=fields("active", "status", "graph")),
 )
 
 

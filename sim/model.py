@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from time import perf_counter
 
 import mesa
@@ -22,6 +23,8 @@ from commsim.sim.metrics import TIMESERIES_COLUMNS
 from commsim.sim.network import build_graph
 from commsim.sim.population import Population
 from commsim.sim.random_streams import RandomStreams
+from commsim.sim.errors import StageContractError
+from commsim.sim.stages import owned_changes, snapshot
 
 DAILY_TABLE = "daily"
 
@@ -50,7 +53,8 @@ class CommunityModel(mesa.Model):
     ``"daily"``; ``model.timeseries()`` gives it as a DataFrame).
     """
 
-    def __init__(self, cfg=None, *, graph=None, strategies=None, activity_log: bool | str = False):
+    def __init__(self, cfg=None, *, graph=None, strategies=None, activity_log: bool | str = False,
+                 audit: bool | str = False):
         cfg = validate(_with_defaults(cfg))
         super().__init__(rng=cfg.seed)
         self.cfg = cfg
@@ -73,6 +77,9 @@ class CommunityModel(mesa.Model):
         self.day_plan = DAY_PLAN
         # wall-clock seconds spent in each stage so far (inspection only: never part of a result)
         self.stage_seconds = dict.fromkeys((s.name for s in DAY_PLAN), 0.0)
+        # audit=True: check every stage changes only the state it owns (slow: for tests and debugging)
+        self.audit = audit if audit else (os.environ.get("COMMSIM_AUDIT_STAGES") == "1")
+        self.stage_writes: dict[str, set] = {}
         self.seed_members = np.flatnonzero(self.population.is_member)
         self.initial_members = int(self.seed_members.size)
         self.ugc_per_member = np.zeros(self.population.n_topics)
@@ -108,9 +115,12 @@ class CommunityModel(mesa.Model):
         for stage in self.day_plan:
             start = perf_counter()
             try:
+                before = snapshot(self) if self.audit else None
                 out = stage.run(self, getattr(params, stage.group) if stage.group is not None else None)
                 if out is None or out.keys() != stage.output_set:
                     stage.check(out)  # raises, naming the stage and the keys
+                if before is not None:
+                    self._check_ownership(stage, before)
             except Exception as err:
                 err.add_note(f"commsim: on day {self.day}, in stage {stage.name!r} of the day plan (sim/day.py)")
                 raise
@@ -120,6 +130,15 @@ class CommunityModel(mesa.Model):
         record["day"] = self.day
         self.today = {col: record[col] for col in TIMESERIES_COLUMNS}
         self.datacollector.add_table_row(DAILY_TABLE, self.today)
+
+    def _check_ownership(self, stage, before: dict) -> None:
+        wrong = owned_changes(stage, before, self)
+        self.stage_writes.setdefault(stage.name, set()).update(wrong)
+        if wrong and self.audit != "record":
+            raise StageContractError(
+                f"stage {stage.name!r} changed {', '.join(wrong)}, which it does not own (its Stage(owns=...) "
+                f"lists {', '.join(stage.owns) or 'nothing'}); state has one writer: declare it, or move the write "
+                f"to the stage that owns it")
 
     def apply_role_changes(self) -> None:
         """Apply the roles strategies queued through ``levers.set_role``."""

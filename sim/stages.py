@@ -10,6 +10,13 @@ that returns a key it did not declare, or leaves out one it did, stops the run
 with a :class:`~sim.errors.StageContractError` naming the stage and the key --
 a typo never becomes a silent column of zeros.
 
+A stage also declares the state it owns -- the population arrays, levers and model attributes it
+may change (``owns``) -- and the state it reads (``reads``). A model built with ``audit=True``
+(or with ``COMMSIM_AUDIT_STAGES=1`` in the environment) snapshots the state around every stage
+and stops with a :class:`~sim.errors.StageContractError` when a stage changes something it does
+not own, or sets a new model attribute: state has one writer, and a newcomer finds it from the
+day plan (docs/model.md).
+
 The day plan (:data:`sim.day.DAY_PLAN`) is the ordered tuple of stages; it is
 the whole day: nothing else runs between steps.
 """
@@ -30,6 +37,10 @@ class Stage:
     group: str | None = None  # behaviour.<group>: the parameter group this stage reads
     params: type | None = None  # that group's dataclass
     outputs: tuple[str, ...] = ()
+    # the state the stage changes ("population.<field>", "levers.<field>", "model.<attribute>"),
+    # checked when the model audits its stages (CommunityModel(audit=True), COMMSIM_AUDIT_STAGES=1)
+    owns: tuple[str, ...] = ()
+    reads: tuple[str, ...] = ()  # the state it reads (documentation: reads cannot be checked cheaply)
     output_set: frozenset = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -54,3 +65,40 @@ class Stage:
             f"stage {self.name!r} {' and '.join(parts)}; its declared outputs are "
             f"{', '.join(self.outputs) or 'none'} (a misspelt key? declare new outputs in the stage's "
             f"Stage(outputs=...) and define them in sim/metrics.py COLUMNS)")
+
+
+COARSE = ("levers", "graph", "calendar", "arrivals")  # whole objects a stage may read
+
+
+def fields(*names: str) -> tuple[str, ...]:
+    """State names as stages declare them: a bare name is a population array (``"habit"`` ->
+    ``"population.habit"``); ``"model.<attribute>"``, ``"levers.<array>"`` and the coarse
+    :data:`COARSE` names are kept as they are."""
+    return tuple(n if "." in n or n in COARSE else f"population.{n}" for n in names)
+
+
+def owned_changes(stage: Stage, before: dict, model) -> list[str]:
+    """What ``stage`` changed that it does not own, from a :func:`snapshot` taken before it ran."""
+    after = snapshot(model)
+    changed = {key for key, value in after.items() if key not in before or _differs(before[key], value)}
+    return sorted(changed - set(stage.owns))
+
+
+def snapshot(model) -> dict:
+    """Copies of the population's and the levers' arrays, and the identity of every model attribute."""
+    import numpy as np
+
+    out = {f"model.{key}": id(value) for key, value in vars(model).items()}
+    for prefix, obj in (("population", model.population), ("levers", model.levers)):
+        for key, value in vars(obj).items():
+            if isinstance(value, np.ndarray):
+                out[f"{prefix}.{key}"] = value.copy()
+    return out
+
+
+def _differs(a, b) -> bool:
+    import numpy as np
+
+    if isinstance(a, np.ndarray):
+        return a.shape != b.shape or not np.array_equal(a, b, equal_nan=a.dtype.kind == "f")
+    return a != b
