@@ -116,7 +116,7 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
     from commsim.experiments.reports import calibration as R
     from commsim.experiments.analyses.calibration import search as S
     from commsim.experiments.analyses.calibration.targets import measure
-    from commsim.experiments.analyses.calibration.twin import build
+    from commsim.experiments.analyses.calibration.twin import build, build_today
     from commsim.experiments.runner.jobs import Runner
     from commsim.sim.observed import daily
 
@@ -128,6 +128,8 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
     atomic_write(out_dir / "observed.parquet", lambda p: observed_full.to_parquet(p, index=False))
     observed = measure(activity, activity.first_day, train)
     twin = build(activity, train, out_dir, c.calendar, c.campaigns, c.timezone, c.weekly)
+    today = build_today(activity, out_dir, twin.config["calendar"], c.left_after)
+    today["start_date"] = _cut_off(activity, activity.n_days)[:10]  # the day after the log: day 1 of a what-if
     twin.base = _command_model(config, overrides)
     candidates = P.priors_for(list(c.parameters), c.prior_ranges(), twin.fitted_events)
     plan = budget(c.runs, c.seeds, c.forecast_sets, c.forecast_seeds, len(candidates))
@@ -163,6 +165,7 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
     cut_off = _cut_off(activity, train)
     spec = _spec(c, read, activity, train, horizon, cut_off, twin, params, draws, post_summary, fit.runs_done,
                  [p.key for p in chosen])
+    spec["today"] = today
     atomic_write(out_dir / "calibrated.yaml", lambda p: p.write_text(yaml.safe_dump(spec, sort_keys=False)))
     observed_all = measure(activity, activity.first_day, total)
     figs = R.figures(out_dir, forecast, measured, observed_all, train, post, [p.key for p in chosen])

@@ -158,6 +158,8 @@ class CalibrateSettings:
     weights: TargetWeights = param(None, "weight of each target in the distance", factory=lambda: TargetWeights())
     weekly: str = param("observed", "the twin's weekly rhythm: observed (from the training days) or flat",
                         choices=("observed", "flat"))
+    left_after: int = param(60, "days without activity after which a person counts as gone when the twin's "
+                            "what-ifs start (from the end of the log; sim/start_state.py)", ge=1, unit="days")
     jobs: int = param(2, "simulations in parallel (processes)", ge=1)
     seed: int = param(0, "seed of the search and the posterior draws", ge=0)
 

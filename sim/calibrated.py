@@ -7,7 +7,8 @@ draws (``posterior.parquet``, resampled by weight). :func:`apply` puts those val
 model config -- every key the user sets explicitly still wins -- and, with
 ``calibration_draw=k``, takes the fitted parameters of the k-th posterior draw instead of the
 medians (comparisons give each replicate its own draw, so their intervals carry parameter
-uncertainty as well as seed noise).
+uncertainty as well as seed noise). A what-if starts from the end of the log
+(:func:`starting_config`): day 1 is the day after it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import yaml
 from commsim.sim.errors import ConfigError
 
 FILE = "calibrated.yaml"
-PATH_KEYS = (("network", "path"), ("population", "arrivals_file"), ("calendar", "file"))
+PATH_KEYS = (("network", "path"), ("population", "arrivals_file"), ("population", "state_file"), ("calendar", "file"))
 
 
 def resolve_paths(config: dict, folder) -> dict:
@@ -95,7 +96,7 @@ def apply(data: dict, explicit: set[str]) -> dict:
     if not folder:
         return data
     spec = load(folder)
-    config = resolve_paths(spec["config"], folder)
+    config = resolve_paths(starting_config(spec), folder)
     if "network" in config and not _explicitly_set("network", explicit):
         data["network"] = dict(config.pop("network"))  # a network is one kind: replace it whole
     values = flatten(config)
@@ -104,11 +105,32 @@ def apply(data: dict, explicit: set[str]) -> dict:
         draws = spec["draws"]
         if not draws:
             raise ConfigError([f"calibration_draw: {folder} has no posterior draws"])
-        values.update(draws[int(draw) % len(draws)])
+        drawn = draws[int(draw) % len(draws)]
+        if spec.get("today"):  # the log's dated events lie in the past of a what-if
+            drawn = {k: v for k, v in drawn.items() if not k.startswith("calendar.events.")}
+        values.update(drawn)
     for key, value in values.items():
         if not _explicitly_set(key, explicit):
             set_dotted(data, key, copy.deepcopy(value))
     return data
+
+
+def starting_config(spec: dict) -> dict:
+    """The model config a what-if on the twin starts from: the fitted behaviour with the community
+    as the whole log leaves it (``today``: its graph, each person's state, the calendar from the
+    next day on), so that ``days=N`` are the N days after the log. The training window's own
+    set-up (arrivals from day 1, its length, its past campaigns) is what the calibration fitted on,
+    not where a what-if starts. A calibration written before ``today`` existed starts as it did."""
+    config = copy.deepcopy(spec["config"])
+    today = spec.get("today")
+    if not today:
+        return config
+    for key in ("days", "plan", "strategies"):
+        config.pop(key, None)
+    config["network"] = copy.deepcopy(today["config"]["network"])
+    config.setdefault("population", {}).update(copy.deepcopy(today["config"]["population"]))
+    config.setdefault("calendar", {}).update(copy.deepcopy(today["config"]["calendar"]))
+    return config
 
 
 def leaf_keys(tree: dict, prefix: str = "") -> set[str]:

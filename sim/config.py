@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Optional
 
 from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
@@ -184,6 +185,11 @@ class PopulationConfig:
     arrivals_file: Optional[str] = param(None, "CSV with columns day,people: people arriving on each day "
                                          "(overrides arrival_days)", source=Source("user"),
                                          why="A dated series of arrivals, e.g. sign-ups per day from your data.")
+    state_file: Optional[str] = param(None, "CSV of each person's state on day 0 -- person,status,join_day,"
+                                      "last_active_day,recent (sim/start_state.py); a calibrated twin's state at the "
+                                      "end of its log, so that its what-ifs start from today", source=Source("user"),
+                                      why="A twin's future starts from the community as the log leaves it, not "
+                                          "from an empty one.")
 
 
 # ------------------------------------------------------------------------ plan
@@ -300,6 +306,12 @@ def _check_cross_keys(cfg: Config, problems: list[str]) -> None:
             f"population.initial_members: {pop.initial_members} is more than the {n} people in the "
             f"network (network.n); lower it or raise network.n"
         )
+    if pop.state_file is not None:
+        if not Path(pop.state_file).is_file():
+            problems.append(f"population.state_file: {pop.state_file!r} is not a file")
+        if pop.initial_members or pop.arrivals_file:
+            problems.append("population.state_file: the day-0 members come from the state file; leave "
+                            "population.initial_members at 0 and population.arrivals_file empty")
     if isinstance(net, KarateConfig) and pop.initial_members is not None and pop.initial_members > 34:
         problems.append(f"population.initial_members: {pop.initial_members} is more than the 34 people of the karate club")
     if cfg.crisis.day is not None and cfg.crisis.day > cfg.days:

@@ -174,6 +174,10 @@ class Population:
         pop.active[seeds[was_active]] = True
         pop.recent_activity[seeds[was_active]] = 1
         pop.last_active_day[seeds] = np.where(was_active, 0, -g.integers(1, 30, size=seeds.size))
+        if cfg.state_file:  # a twin's state at the end of its log (sim/start_state.py)
+            from commsim.sim.start_state import apply_state, read_state
+
+            apply_state(pop, read_state(cfg.state_file, graph.labels), Status.MEMBER, Status.LAPSED, Channel.SEED)
         return pop
 
 

@@ -158,8 +158,15 @@ def test_run_and_compare_use_the_twin_and_its_posterior_draws(calibrations, tmp_
     summary = run_here(tmp_path / "run", f"calibration={folder}", "days=30")
     spec = yaml.safe_load((folder / "calibrated.yaml").read_text())
     used = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())
-    assert used["network"]["kind"] == "file" and used["network"]["path"].endswith("twin/graph.graphml")
+    assert used["network"]["kind"] == "file" and used["network"]["path"].endswith("twin/graph_today.graphml")
+    assert used["population"]["state_file"].endswith("twin/state.csv") and not used["population"]["arrivals_file"]
     assert used["days"] == 30, "what the user sets explicitly wins over the twin"
+    # the what-if starts from the community as the log leaves it, not from nobody
+    state = pd.read_csv(folder / "twin" / "state.csv")
+    members = int((state.status == "member").sum())
+    first_day = pd.read_parquet(tmp_path / "run" / "timeseries.parquet").iloc[0]
+    assert members > 50 and first_day.members >= 0.9 * members, (members, first_day.members)
+    assert spec["today"]["start_date"] == "2024-03-31", "day 1 of a what-if is the day after the log's 90 days"
     for key in TRUTH:
         group, stage, name = key.split(".")
         assert used[group][stage][name] == pytest.approx(spec["parameters"][key]["value"])
@@ -183,6 +190,7 @@ def test_run_and_compare_use_the_twin_and_its_posterior_draws(calibrations, tmp_
         assert used["calibration_draw"] is None
         assert used["behaviour"]["activity"]["base"] == pytest.approx(spec["parameters"]["behaviour.activity.base"]["value"])
     assert "**fitted**" in text and "behaviour.activity.base" in text and "calibrated twin" in text
+    assert "days after the log ends: 2024-03-31 to 2024-04-29" in text, "what-ifs are dated from the log's end"
     assert "illustrative" not in text
 
 
@@ -249,3 +257,23 @@ def test_no_log_and_unknown_parameters_are_clear_errors(tmp_path, community):
     with pytest.raises(UserError, match="'behaviour.activity.nope' is not a numeric"):
         calibrate_here(tmp_path / "b", f"calibrate.log={community}", "progress=never",
                        "calibrate.parameters=[behaviour.activity.nope]")
+
+
+def test_a_what_if_on_the_twin_starts_the_day_after_the_log_from_its_state(small_calibration, tmp_path):
+    log, folder = small_calibration
+    actions = pd.read_csv(log)
+    end = pd.Timestamp(actions.time.max())
+    recent = actions[pd.to_datetime(actions.time) > end - pd.Timedelta(days=60)]
+    state = pd.read_csv(folder / "twin" / "state.csv")
+    assert list(state.columns) == ["person", "status", "join_day", "last_active_day", "recent"]
+    assert set(state.loc[state.status == "member", "person"]) == set(recent.user), "members: active in the last 60 days"
+    assert (state.last_active_day <= 0).all() and (state.join_day <= state.last_active_day).all()
+    active_last_day = set(actions.loc[pd.to_datetime(actions.time) == end, "user"])
+    assert set(state.loc[state.recent % 2 == 1, "person"]) == active_last_day, "bit 0: active on the log's last day"
+
+    run_here(tmp_path / "run", f"calibration={folder}", "days=14", "plan=kol_seeding", "strategies.kol.k=5")
+    ts = pd.read_parquet(tmp_path / "run" / "timeseries.parquet")
+    members = int((state.status == "member").sum())
+    assert ts.day.iloc[0] == 1 and ts.members.iloc[0] >= 0.9 * members, "day 1 starts from today's members"
+    kols = pd.read_parquet(tmp_path / "run" / "strategy_results.parquet")
+    assert kols["kol.kols"].iloc[0] == 5, "KOLs are chosen among the twin's people on day 0"

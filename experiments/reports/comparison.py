@@ -332,6 +332,16 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
         community = (f"Community: the calibrated twin of `{twin['data']['file']}` (calibration "
                      f"`{config.calibration}`: {twin['data'].get('active_people', '?')} people active in the data, the "
                      f"graph of their interactions before the cut-off), {config.days} days.")
+        today = twin.get("today")
+        if today:
+            start = pd.Timestamp(today["start_date"]) if today["start_date"][:1].isdigit() else None
+            when = (f"{start:%Y-%m-%d} to {start + pd.Timedelta(days=config.days - 1):%Y-%m-%d}" if start is not None
+                    else f"days 1-{config.days}")
+            community = (f"Community: the calibrated twin of `{twin['data']['file']}` (calibration "
+                         f"`{config.calibration}`), as its log leaves it: {today['members']:,} members (active in "
+                         f"the last {today['left_after']} days of the log), {today['people']:,} people and "
+                         f"{today['ties']:,} ties in all. The plans run for the **{config.days} days after the log "
+                         f"ends: {when}**.")
         uncertainty = ("Replicate seed k also used posterior draw k of the fitted parameters (the same draw in "
                        "every scenario), so the intervals carry **parameter uncertainty as well as seed noise**. ")
     else:

@@ -63,32 +63,10 @@ class Twin:
 
 def build(log: ActivityLog, train_days: int, root: Path, calendar_file: str | None = None,
           campaigns_file: str | None = None, timezone: str = "UTC", weekly: str = "observed") -> Twin:
-    import networkx as nx
-
     folder = root / "twin"
     folder.mkdir(parents=True, exist_ok=True)
     cut = log.first_day + train_days  # first day after the training window
-    days = log.days[log.days.day < cut]
-    inter = log.interactions
-    inter = inter[inter.day < cut] if inter is not None else None
-    acted = {int(p): int(d) for p, d in days.groupby("person").day.min().items()}
-    seen = dict(acted)
-    if inter is not None and len(inter):
-        for col in ("person", "other"):
-            firsts = inter.groupby(col).day.min()
-            for p, d in firsts.items():
-                seen[int(p)] = min(seen.get(int(p), int(d)), int(d))
-    order = sorted(seen, key=lambda p: (seen[p], p))
-    labels = [str(log.labels[p]) if log.labels is not None else str(p) for p in order]
-    graph = nx.Graph()
-    graph.add_nodes_from(labels)
-    ties = 0
-    if inter is not None and len(inter):
-        pairs = np.unique(np.sort(inter[["person", "other"]].to_numpy(), axis=1), axis=0)
-        name = {p: lab for p, lab in zip(order, labels)}
-        graph.add_edges_from((name[a], name[b]) for a, b in pairs if a != b)
-        ties = graph.number_of_edges()
-    nx.write_graphml(graph, folder / "graph.graphml")
+    order, labels, seen, acted, ties = write_graph(log, cut, folder / "graph.graphml")
     with open(folder / "arrivals.csv", "w", newline="") as handle:
         out = csv.writer(handle)
         out.writerow(["person", "day", "as"])
@@ -110,6 +88,72 @@ def build(log: ActivityLog, train_days: int, root: Path, calendar_file: str | No
     if campaigns_file:
         config.update(read_campaigns(campaigns_file, log, timezone, notes))
     return Twin(root, len(order), ties, config, fitted, notes)
+
+
+def write_graph(log: ActivityLog, cut: int, path: Path):
+    """The graph of everyone seen before day ``cut`` of ``log`` (as the one who acted or the one acted
+    at), with a tie between every two people who interacted before it, as GraphML at ``path``.
+    Returns (people in order of first appearance, their labels, first-seen day, first-action day, ties)."""
+    import networkx as nx
+
+    days = log.days[log.days.day < cut]
+    inter = log.interactions
+    inter = inter[inter.day < cut] if inter is not None else None
+    acted = {int(p): int(d) for p, d in days.groupby("person").day.min().items()}
+    seen = dict(acted)
+    if inter is not None and len(inter):
+        for col in ("person", "other"):
+            firsts = inter.groupby(col).day.min()
+            for p, d in firsts.items():
+                seen[int(p)] = min(seen.get(int(p), int(d)), int(d))
+    order = sorted(seen, key=lambda p: (seen[p], p))
+    labels = [str(log.labels[p]) if log.labels is not None else str(p) for p in order]
+    graph = nx.Graph()
+    graph.add_nodes_from(labels)
+    ties = 0
+    if inter is not None and len(inter):
+        pairs = np.unique(np.sort(inter[["person", "other"]].to_numpy(), axis=1), axis=0)
+        name = {p: lab for p, lab in zip(order, labels)}
+        graph.add_edges_from((name[a], name[b]) for a, b in pairs if a != b)
+        ties = graph.number_of_edges()
+    nx.write_graphml(graph, path)
+    return order, labels, seen, acted, ties
+
+
+def build_today(log: ActivityLog, root: Path, calendar: dict, left_after: int) -> dict:
+    """The twin as the whole log leaves it, for what-ifs that start the day after the log ends:
+    the graph of everyone seen in the log (``twin/graph_today.graphml``), each person's state on the
+    log's last day (``twin/state.csv``, :mod:`sim.start_state`: member, or left when not active for
+    ``left_after`` days; join and last active days; who was active on each of the last 32 days), and
+    the calendar from the next day on (its weekday; the weekly rhythm; no dated events). Returns the
+    model-config values and the dates."""
+    folder = root / "twin"
+    end = log.first_day + log.n_days - 1  # the log's last day
+    order, labels, _, acted, ties = write_graph(log, end + 1, folder / "graph_today.graphml")
+    days = log.days
+    first = days.groupby("person").day.min()
+    last = days.groupby("person").day.max()
+    recent = days[days.day > end - 32]
+    bits: dict[int, int] = {}
+    for person, day in zip(recent.person.to_numpy(), recent.day.to_numpy()):
+        bits[int(person)] = bits.get(int(person), 0) | (1 << int(end - day))
+    members = 0
+    with open(folder / "state.csv", "w", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["person", "status", "join_day", "last_active_day", "recent"])
+        for p, lab in zip(order, labels):
+            if p not in acted:
+                continue  # only written to: a prospect
+            gone = end - int(last[p]) >= left_after
+            members += not gone
+            out.writerow([lab, "left" if gone else "member", int(first[p]) - end, int(last[p]) - end,
+                          bits.get(p, 0)])
+    start_weekday = (int(log.first_weekday or 0) + log.n_days) % 7
+    config = {"network": {"kind": "file", "path": "twin/graph_today.graphml", "format": "graphml"},
+              "population": {"initial_members": 0, "arrivals_file": None, "state_file": "twin/state.csv",
+                             "audience_at_start": 1.0},
+              "calendar": {"start_weekday": start_weekday, "weekly": list(calendar["weekly"]), "events": []}}
+    return {"config": config, "people": len(order), "ties": ties, "members": members, "left_after": left_after}
 
 
 def observed_week(log: ActivityLog, train_days: int, events: list[dict]) -> list[float]:
