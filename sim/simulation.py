@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -25,6 +26,7 @@ class SimResult:
     model: CommunityModel | None = field(default=None, repr=False)
     activity_log: ActivityLog | None = field(default=None, repr=False)  # with activity_log=True
     stage_times: pd.DataFrame | None = field(default=None, repr=False)  # wall-clock seconds per stage (profiling)
+    idle_strategies: list = field(default_factory=list)  # strategies of the plan that did nothing (idle())
 
 
 def simulate(cfg=None, *, graph=None, keep_model: bool = False, progress: str = "auto",
@@ -54,6 +56,11 @@ def simulate(cfg=None, *, graph=None, keep_model: bool = False, progress: str = 
     results = pd.DataFrame(model.strategy_rows)
     if results.empty:
         results = pd.DataFrame({"day": ts["day"].to_numpy()})
+    idle = idle_strategies(names, spend, results)
+    if idle:
+        logging.getLogger("commsim").warning(
+            "strategy %s did nothing in this run: no money spent and no result recorded on any day (no one "
+            "to pick -- no members, no dormant members, no KOL candidates -- or no budget)", ", ".join(idle))
     return SimResult(
         timeseries=ts,
         summary=summarise(ts, model.population, model.initial_members, model.params.actions.discount_rate),
@@ -64,4 +71,18 @@ def simulate(cfg=None, *, graph=None, keep_model: bool = False, progress: str = 
         model=model if keep_model else None,
         activity_log=model.activity_log() if activity_log else None,
         stage_times=model.stage_times(),
+        idle_strategies=idle,
     )
+
+
+def idle_strategies(names: list[str], spend: pd.DataFrame, results: pd.DataFrame) -> list[str]:
+    """The strategies that did nothing: no money spent on any day and every result they record
+    (``<strategy>.<result>`` columns) zero on every day."""
+    idle = []
+    for name in names:
+        spent = float(spend[name].abs().sum()) if name in spend else 0.0
+        cols = [c for c in results.columns if c.startswith(f"{name}.")]
+        recorded = bool(cols) and bool((results[cols].fillna(0).to_numpy() != 0).any())
+        if spent == 0 and not recorded:
+            idle.append(name)
+    return idle

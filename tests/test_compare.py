@@ -130,3 +130,19 @@ def test_value_for_money_follows_the_kpis_direction_and_html_survives_odd_lines(
     assert row.effect < 0 and row.cost_per_unit == pytest.approx(1000)  # less churn is the gain
     html = to_html("##### not a heading\n![a](b) text\nplain", tmp_path, "t")  # used to loop for ever
     assert "plain" in html and np.char.count(html, "<p>") >= 1
+
+
+def test_a_plan_that_did_nothing_is_named_and_never_ranked(tmp_path, caplog):
+    """KOL seeding in a community with no members (and nobody joining) has no one to pick: the
+    run warns, and the report lists the plan as having done nothing instead of ranking it."""
+    empty = ["network.n=300", "days=15", "population.initial_members=0", "behaviour.joining.p_organic=0",
+             "behaviour.joining.q_social=0", "progress=never"]
+    report = compare_here(tmp_path, "compare.replicates=2", *empty,
+                          "++compare.scenarios={baseline:['plan=baseline'],kol:['plan=kol_seeding'],"
+                          "content:['plan=content']}")
+    text = report.read_text()
+    assert "**kol** did nothing: kol spent nothing and recorded no result" in text
+    assert "Did nothing (not ranked): `kol`" in text
+    ranked = pd.read_csv(tmp_path / "value_for_money.csv")
+    assert "kol" not in set(ranked.scenario) and "content" in set(ranked.scenario)
+    assert any("strategy kol did nothing in this run" in r.getMessage() for r in caplog.records), "the run warns"

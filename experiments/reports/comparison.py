@@ -315,7 +315,9 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
     kpis = list(spec.kpis)
     primary = kpis[0]
     table = kpi_table(data.summaries, scenarios, kpis)
-    value = T.value_table(data.summaries, data.timeseries, spec.baseline, scenarios, primary)
+    idle = did_nothing(data.summaries, configs or {}, spec.baseline)
+    value = T.value_table(data.summaries, data.timeseries, spec.baseline, [s for s in scenarios if s not in idle],
+                          primary)
     diffs = difference_table(data.summaries, spec.baseline, scenarios, kpis)
     report_dir.mkdir(parents=True, exist_ok=True)
     figs = figures(data, scenarios, diffs, primary, report_dir / "figures", spec.baseline, fmt)
@@ -364,13 +366,17 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
         "replicate counts more than any single verdict.",
         "",
         *value_lines(fmt, value, primary),
+        *idle_lines(idle),
         "## What this means",
         "",
     ]
     # spend plus points still owed at the end, paired (the value-for-money table's extra cost)
     extra_cost = value.set_index("scenario")["extra_cost"] if len(value) else pd.Series(dtype=float)
     for scenario in scenarios:
-        if scenario != spec.baseline:
+        if scenario in idle:
+            lines += [f"- **{scenario}** did nothing: {idle[scenario]}. Its numbers are the baseline's, give or take "
+                      f"noise; it is not a plan to rank."]
+        elif scenario != spec.baseline:
             lines += [f"- {meaning(fmt, scenario, diffs, primary, float(extra_cost.get(scenario, 0.0)))}"]
     if "budget_exhausted_day" in data.summaries:
         for scenario in scenarios:
@@ -424,6 +430,29 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
               "The same report as one file: `report.html`.", ""]
     doc.markdown_block("\n".join(lines))
     return doc.write(report_dir)
+
+
+def did_nothing(summaries: pd.DataFrame, configs: dict, baseline: str) -> dict[str, str]:
+    """Scenarios whose every strategy did nothing in every run (no money spent, no result recorded:
+    no one to pick, or no budget), with the reason in words."""
+    out = {}
+    if "idle" not in summaries:
+        return out
+    for scenario, config in configs.items():
+        names = list(config.plan.strategies)
+        runs = summaries.loc[summaries.scenario == scenario, "idle"].fillna("")
+        if scenario == baseline or not names or not len(runs):
+            continue
+        if all(set(names) <= set(str(r).split()) for r in runs):
+            out[scenario] = (f"{', '.join(names)} spent nothing and recorded no result on any day of any run (no "
+                             f"one to pick -- no members, no dormant members, no KOL candidates -- or no budget)")
+    return out
+
+
+def idle_lines(idle: dict[str, str]) -> list[str]:
+    if not idle:
+        return []
+    return [f"Did nothing (not ranked): {', '.join(f'`{s}`' for s in idle)} -- see below.", ""]
 
 
 def value_lines(fmt: Formatter, value: pd.DataFrame, primary: str) -> list[str]:
