@@ -277,3 +277,22 @@ def test_a_what_if_on_the_twin_starts_the_day_after_the_log_from_its_state(small
     assert ts.day.iloc[0] == 1 and ts.members.iloc[0] >= 0.9 * members, "day 1 starts from today's members"
     kols = pd.read_parquet(tmp_path / "run" / "strategy_results.parquet")
     assert kols["kol.kols"].iloc[0] == 5, "KOLs are chosen among the twin's people on day 0"
+
+
+def test_the_twins_warnings_travel_to_reports_built_on_it(small_calibration, tmp_path):
+    from commsim.experiments.reports.twin import ESS_WARN, health_lines
+
+    _, folder = small_calibration
+    spec = yaml.safe_load((folder / "calibrated.yaml").read_text())
+    bt = json.loads((folder / "backtest.json").read_text())
+    lines = health_lines(folder)
+    ess = spec["fit"]["effective_sample_size"]
+    assert f"effective sample size {ess:.0f}" in lines[0]
+    assert f"covered {bt['model']['coverage80']:.0%} of 30 held-out days" in lines[0]
+    assert ("**Warning**" in "".join(lines)) == (ess < ESS_WARN or bt["model"]["coverage80"] < 0.6
+                                                 or not bt["beats_every_baseline"])
+    report = compare_here(tmp_path / "cmp", f"calibration={folder}", "compare.replicates=2", "days=10",
+                          "++compare.scenarios={baseline:['plan=baseline'],content:['plan=content']}")
+    text = report.read_text()
+    assert lines[0].strip() in text, "the comparison report repeats the twin's health near its top"
+    assert text.index("**The twin**") < text.index("## What this means")

@@ -23,6 +23,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from commsim.experiments.reports.kit import Formatter, Report  # noqa: E402
+from commsim.experiments.reports.twin import health_lines  # noqa: E402
 from commsim.experiments.runner.figures import axes  # noqa: E402
 from commsim.experiments.runner.outputs import atomic_write  # noqa: E402
 from commsim.experiments.analyses.stats import mean_ci, paired_difference, t_quantile  # noqa: E402
@@ -358,6 +359,7 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
         *([adaptive_words(adaptive, primary)] if adaptive else []),
         community,
         "",
+        *health_lines(config.calibration),
         "How to read this: numbers are means over replicates; brackets are 95% confidence intervals "
         "(shown clipped to values that are possible, e.g. no negative counts). " + uncertainty +
         "A difference whose interval excludes zero is distinguishable from noise at this number of "

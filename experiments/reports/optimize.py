@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from commsim.experiments.reports.kit import Report
+from commsim.experiments.reports.twin import health_lines
 from commsim.experiments.runner.outputs import atomic_write
 from commsim.sim.metrics import KPIS
 
@@ -45,7 +46,7 @@ def write(out_dir: Path, o, config, trials: pd.DataFrame, front: pd.DataFrame, r
     figure(trials, front, recommended, o.budget, o.kpi, out_dir / "figures" / "pareto.png")
     label = KPIS[o.kpi].label if o.kpi in KPIS else o.kpi
     doc = Report(f"What to do with {o.budget:,.0f}", currency=currency)
-    lines = []
+    lines = health_lines(config.calibration)
     lines.append(f"{len(trials)} plans searched ({o.sampler}, strategies: {', '.join(o.strategies)}), each on the same "
                  f"{replicates} seeds as the baseline; outcome: **{label}** (`{o.kpi}`), as the paired difference "
                  f"from the baseline plan; {config.days} days, network `{config.network.kind}`. Every plan ran "

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from commsim.experiments.reports.kit import Report
+from commsim.experiments.reports.twin import health_lines
 from commsim.experiments.runner.outputs import atomic_write
 from commsim.sim.metrics import KPIS
 
@@ -47,7 +48,7 @@ def write(out_dir: Path, s, config, table: pd.DataFrame, noise_share, runs: int,
     short = f"the effect of {s.effect_of} on {s.kpi}" if s.effect_of else s.kpi
     figure(table, s.method, what if len(what) < 60 else short, out_dir / "figures" / "indices.png")
     doc = Report(f"Sensitivity: what drives {what}")
-    lines = []
+    lines = health_lines(config.calibration)
     lines.append(f"Method: **{s.method}** ({_method_words(s)}), {len(table)} parameters, {s.replicates} replicate "
                  f"seeds per point (the same seeds everywhere), {runs:,} runs. Plan: `{config.plan.name}`"
                  f"{f', compared with `{s.effect_of}` seed by seed' if s.effect_of else ''}; {config.days} days, "

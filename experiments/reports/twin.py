@@ -1,0 +1,53 @@
+"""How far a calibrated twin can be trusted, in the words every report built on it leads with.
+
+A calibration's warnings travel: the effective sample size of its posterior, how much of the
+held-out days its 80% band covered, its error on the training days, and whether it beat every
+naive forecast are repeated at the top of every comparison, sensitivity analysis and optimisation
+run with ``calibration=<dir>`` -- not only in the calibration's own report.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+ESS_WARN = 200  # fewer effective draws: intervals rest on a handful of parameter sets
+COVERAGE_WARN = 0.6  # an 80% band covering less of the held-out days is too narrow
+
+
+def health_lines(calibration) -> list[str]:
+    """Markdown lines on the twin in folder ``calibration`` (empty when there is none)."""
+    if not calibration:
+        return []
+    from commsim.sim import calibrated
+
+    folder = Path(calibration)
+    spec = calibrated.load(folder)
+    fit = spec.get("fit", {})
+    ess = fit.get("effective_sample_size")
+    backtest = folder / "backtest.json"
+    bt = json.loads(backtest.read_text()) if backtest.is_file() else {}
+    model = bt.get("model", {})
+    coverage = model.get("coverage80")
+    train = bt.get("train_fit", {}).get("rmse")
+    beats = bt.get("beats_every_baseline")
+    facts = [f"effective sample size {ess:.0f}" if isinstance(ess, (int, float)) else "effective sample size unknown",
+             (f"its 80% band covered {coverage:.0%} of {bt.get('forecast_days', '?')} held-out days"
+              if isinstance(coverage, (int, float)) and math.isfinite(coverage) else "no held-out days were checked"),
+             f"training-fit RMSE {train:.3g} people a day" if isinstance(train, (int, float)) else "",
+             {True: "its forecast beat every naive baseline", False: "its forecast did **not** beat every naive "
+              "baseline", None: ""}[beats]]
+    warnings = []
+    if isinstance(ess, (int, float)) and ess < ESS_WARN:
+        warnings.append(f"the posterior rests on few effective draws ({ess:.0f} < {ESS_WARN}): intervals that "
+                        f"carry parameter uncertainty are rougher than they look")
+    if isinstance(coverage, (int, float)) and coverage < COVERAGE_WARN:
+        warnings.append(f"its bands were too narrow on held-out days ({coverage:.0%} covered by an 80% band)")
+    if beats is False:
+        warnings.append("a naive forecast did at least as well: trust relative effects more than levels")
+    head = f"**The twin** (`{folder}`): " + "; ".join(f for f in facts if f) + "."
+    lines = [head + "  "]
+    if warnings:
+        lines.append("**Warning**: " + "; ".join(warnings) + ". Details: the calibration's report.")
+    return lines + [""]
