@@ -40,7 +40,7 @@ from commsim.experiments.settings import load
 from commsim.sim.calibrated import set_dotted
 from commsim.sim.config import to_dict, validate
 from commsim.sim.errors import ConfigError
-from commsim.sim.space import expand, log_scale, parameters
+from commsim.sim.space import checked_range, expand, parameters
 
 
 def parameter_declarations() -> dict:
@@ -60,16 +60,16 @@ def ranges_for(keys: list[str], given: dict) -> list[Prior]:
             problems.append(f"sensitivity.parameters: {key!r} is not (or matches no) numeric behaviour, population or strategy "
                             f"parameter (python -m experiments.sensitivity --help lists them)")
             continue
-        low, high = given.get(key) or info.plausible or (None, None)
-        if low is None:
+        r = checked_range(info, given.get(key))
+        if r == "no range":
             problems.append(f"sensitivity.parameters: {key} declares no plausible range; give one with "
                             f"sensitivity.ranges=[[{key},low,high]]")
-            continue
-        if not (low < high) or not (info.allows(low) and info.allows(high)):
+        elif r == "bad range":
+            low, high = given.get(key) or info.plausible
             problems.append(f"sensitivity.ranges: [{low}, {high}] for {key} must be increasing and inside the "
                             f"parameter's bounds{info.bounds_text()}")
-            continue
-        out.append(Prior(key, float(low), float(high), log=log_scale(low, high), integer=info.type is int))
+        else:
+            out.append(Prior(key, r.low, r.high, log=r.log, integer=r.integer))
     for key in given:
         if key not in keys:
             problems.append(f"sensitivity.ranges: {key} is not one of sensitivity.parameters")

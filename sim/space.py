@@ -100,3 +100,15 @@ def search_range(info: ParamInfo, override: tuple[float, float] | None = None) -
     if low is None:
         raise ValueError(f"{info.key} declares no plausible range")
     return Range(info.key, float(low), float(high), log_scale(float(low), float(high)), info.type is int)
+
+
+def checked_range(info: ParamInfo, override: tuple[float, float] | None = None) -> Range | str:
+    """The range ``info`` is searched over (``override`` or its plausible range), or what is wrong
+    with it: ``"no range"`` (none declared or given) or ``"bad range"`` (not increasing, or outside
+    the parameter's hard bounds)."""
+    low, high = override or info.plausible or (None, None)
+    if low is None:
+        return "no range"
+    if not (low < high) or not (info.allows(low) and info.allows(high)):
+        return "bad range"
+    return search_range(info, (low, high))

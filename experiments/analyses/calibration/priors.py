@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from commsim.sim.errors import ConfigError
-from commsim.sim.space import log_scale, model_parameters
+from commsim.sim.space import checked_range, model_parameters
 
 # In a twin, people enter the audience when first seen, and a first action *is* joining: most
 # join within days of arriving, far faster than a prospect of a generic audience.
@@ -70,15 +70,14 @@ def priors_for(keys: list[str], given: dict, fitted_events: list[int]) -> list[P
         if info is None or not info.numeric:
             problems.append(f"calibrate.parameters: {key!r} is not a numeric behaviour or population parameter")
             continue
-        low, high = given.get(key) or TWIN_PRIORS.get(key) or info.plausible or (None, None)
-        if low is None:
+        r = checked_range(info, given.get(key) or TWIN_PRIORS.get(key))
+        if r == "no range":
             problems.append(f"calibrate.parameters: {key} has no plausible range; give calibrate.priors.{key}=[low,high]")
-            continue
-        if not (low < high) or not (info.allows(low) and info.allows(high)):
-            problems.append(f"calibrate.priors.{key}: [{low}, {high}] must be increasing and inside the parameter's "
-                            f"bounds")
-            continue
-        priors.append(Prior(key, float(low), float(high), log=log_scale(low, high), integer=info.type is int))
+        elif r == "bad range":
+            problems.append(f"calibrate.priors.{key}: {list(given.get(key) or TWIN_PRIORS.get(key) or info.plausible)} must be increasing "
+                            f"and inside the parameter's bounds")
+        else:
+            priors.append(Prior(key, r.low, r.high, log=r.log, integer=r.integer))
     for key in given:
         if key not in keys and not key.startswith("calendar.events."):
             problems.append(f"calibrate.priors.{key}: not one of calibrate.parameters")
