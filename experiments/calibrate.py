@@ -166,6 +166,8 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
     spec = _spec(c, read, activity, train, horizon, cut_off, twin, params, draws, post_summary, fit.runs_done,
                  [p.key for p in chosen])
     spec["today"] = today
+    with Runner.from_settings(settings, c.jobs, out_dir) as runner:
+        today["continuity"] = continuity(spec, out_dir, observed_full.dau.to_numpy(float), runner)
     atomic_write(out_dir / "calibrated.yaml", lambda p: p.write_text(yaml.safe_dump(spec, sort_keys=False)))
     observed_all = measure(activity, activity.first_day, total)
     figs = R.figures(out_dir, forecast, measured, observed_all, train, post, [p.key for p in chosen])
@@ -221,6 +223,30 @@ def _cut_off(activity, train: int) -> str:
     if not first or first == "day 0":
         return f"day {train}"
     return str((pd.Timestamp(first) + pd.Timedelta(days=train)).isoformat())
+
+
+CONTINUITY_DAYS = 14
+
+
+def continuity(spec: dict, out_dir: Path, observed_dau, runner) -> dict:
+    """Does the twin, started from the end of its log, continue it? Mean DAU of the first
+    :data:`CONTINUITY_DAYS` days simulated from today (fitted parameters, 4 seeds) against the last
+    as many observed days. The reports built on the twin warn when the two differ by more than 1.5x."""
+    from commsim.experiments.runner.jobs import Job
+    from commsim.sim.calibrated import resolve_paths, starting_config
+    from commsim.sim.config import validate
+    from commsim.sim.defaults import default_config
+
+    base = resolve_paths(starting_config(spec), out_dir)
+    jobs = []
+    for seed in range(4):
+        cfg = validate(default_config({**copy.deepcopy(base), "days": CONTINUITY_DAYS, "seed": seed}))
+        jobs.append(Job(cfg, out_dir / "runs" / "today" / f"seed{seed}", figures=False))
+    runner.run(jobs, progress="never", quiet=True)
+    simulated = float(np.mean([pd.read_parquet(j.out_dir / "timeseries.parquet").dau.mean() for j in jobs]))
+    observed = float(np.mean(observed_dau[-CONTINUITY_DAYS:]))
+    return {"days": CONTINUITY_DAYS, "simulated_dau": round(simulated, 2), "observed_dau": round(observed, 2),
+            "ratio": round(simulated / observed, 3) if observed > 0 else None}
 
 
 def _sha256(path: str) -> str:

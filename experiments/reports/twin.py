@@ -14,6 +14,7 @@ from pathlib import Path
 
 ESS_WARN = 200  # fewer effective draws: intervals rest on a handful of parameter sets
 COVERAGE_WARN = 0.6  # an 80% band covering less of the held-out days is too narrow
+CONTINUITY_WARN = 1.5  # simulated / observed DAU around the start of a what-if beyond this factor (either way)
 
 
 def health_lines(calibration) -> list[str]:
@@ -46,6 +47,15 @@ def health_lines(calibration) -> list[str]:
         warnings.append(f"its bands were too narrow on held-out days ({coverage:.0%} covered by an 80% band)")
     if beats is False:
         warnings.append("a naive forecast did at least as well: trust relative effects more than levels")
+    cont = (spec.get("today") or {}).get("continuity") or {}
+    ratio = cont.get("ratio")
+    if ratio is not None:
+        facts.append(f"started from the end of its log it gives a mean DAU of {cont['simulated_dau']:.3g} in its "
+                     f"first {cont['days']} days against {cont['observed_dau']:.3g} in the log's last {cont['days']}")
+        if not 1 / CONTINUITY_WARN <= ratio <= CONTINUITY_WARN:
+            warnings.append(f"it does not continue its log smoothly ({ratio:.2f}x the last observed level in its "
+                            f"first {cont['days']} days): levels after the start are off by about that much; "
+                            f"compare plans with each other, not with the log")
     head = f"**The twin** (`{folder}`): " + "; ".join(f for f in facts if f) + "."
     lines = [head + "  "]
     if warnings:

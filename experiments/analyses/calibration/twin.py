@@ -90,9 +90,10 @@ def build(log: ActivityLog, train_days: int, root: Path, calendar_file: str | No
     return Twin(root, len(order), ties, config, fitted, notes)
 
 
-def write_graph(log: ActivityLog, cut: int, path: Path):
+def write_graph(log: ActivityLog, cut: int, path: Path, seen_since: int | None = None):
     """The graph of everyone seen before day ``cut`` of ``log`` (as the one who acted or the one acted
     at), with a tie between every two people who interacted before it, as GraphML at ``path``.
+    ``seen_since``: leave out people who never acted and were last seen before that day.
     Returns (people in order of first appearance, their labels, first-seen day, first-action day, ties)."""
     import networkx as nx
 
@@ -106,6 +107,9 @@ def write_graph(log: ActivityLog, cut: int, path: Path):
             firsts = inter.groupby(col).day.min()
             for p, d in firsts.items():
                 seen[int(p)] = min(seen.get(int(p), int(d)), int(d))
+    if seen_since is not None and inter is not None and len(inter):
+        last_seen = {int(p): int(d) for p, d in inter.groupby("other").day.max().items()}
+        seen = {p: d for p, d in seen.items() if p in acted or last_seen.get(p, d) >= seen_since}
     order = sorted(seen, key=lambda p: (seen[p], p))
     labels = [str(log.labels[p]) if log.labels is not None else str(p) for p in order]
     graph = nx.Graph()
@@ -114,7 +118,7 @@ def write_graph(log: ActivityLog, cut: int, path: Path):
     if inter is not None and len(inter):
         pairs = np.unique(np.sort(inter[["person", "other"]].to_numpy(), axis=1), axis=0)
         name = {p: lab for p, lab in zip(order, labels)}
-        graph.add_edges_from((name[a], name[b]) for a, b in pairs if a != b)
+        graph.add_edges_from((name[a], name[b]) for a, b in pairs if a != b and a in name and b in name)
         ties = graph.number_of_edges()
     nx.write_graphml(graph, path)
     return order, labels, seen, acted, ties
@@ -122,14 +126,17 @@ def write_graph(log: ActivityLog, cut: int, path: Path):
 
 def build_today(log: ActivityLog, root: Path, calendar: dict, left_after: int) -> dict:
     """The twin as the whole log leaves it, for what-ifs that start the day after the log ends:
-    the graph of everyone seen in the log (``twin/graph_today.graphml``), each person's state on the
+    the graph of everyone seen in the log (``twin/graph_today.graphml``; people who were only ever
+    written to, last more than ``left_after`` days before the end, are left out), each person's state on the
     log's last day (``twin/state.csv``, :mod:`sim.start_state`: member, or left when not active for
     ``left_after`` days; join and last active days; who was active on each of the last 32 days), and
     the calendar from the next day on (its weekday; the weekly rhythm; no dated events). Returns the
     model-config values and the dates."""
     folder = root / "twin"
     end = log.first_day + log.n_days - 1  # the log's last day
-    order, labels, _, acted, ties = write_graph(log, end + 1, folder / "graph_today.graphml")
+    # people who were only ever written to, and not lately, are not prospects any more: leave them out
+    order, labels, _, acted, ties = write_graph(log, end + 1, folder / "graph_today.graphml",
+                                                seen_since=end + 1 - left_after)
     days = log.days
     first = days.groupby("person").day.min()
     last = days.groupby("person").day.max()
