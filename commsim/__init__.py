@@ -28,7 +28,12 @@ _tree = Path(__file__).resolve().parent.parent
 if (_tree / "sim" / "__init__.py").is_file() and (_tree / "pyproject.toml").is_file():
     __path__.append(str(_tree))  # noqa: F821 (a package's __path__)
 
-__version__ = "0.3.0"
+try:
+    from importlib.metadata import PackageNotFoundError, version
+
+    __version__ = version("commsim")
+except PackageNotFoundError:  # a source tree that was not installed
+    __version__ = "unknown"
 
 _LAZY = {"simulate": "commsim.sim.simulation", "CommunityModel": "commsim.sim.model",
          "SimResult": "commsim.sim.simulation", "UserError": "commsim.sim.errors",

@@ -62,5 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         runpy.run_module(module, run_name="__main__", alter_sys=True)
     except SystemExit as stop:
         code = stop.code
+        if isinstance(code, str):
+            print(code, file=sys.stderr)
         return code if isinstance(code, int) else (0 if code is None else 1)
     return 0

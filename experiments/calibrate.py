@@ -233,6 +233,7 @@ def continuity(spec: dict, out_dir: Path, observed_dau, runner) -> dict:
     :data:`CONTINUITY_DAYS` days simulated from today (fitted parameters, 4 seeds) against the last
     as many observed days. The reports built on the twin warn when the two differ by more than 1.5x."""
     from commsim.experiments.runner.jobs import Job
+    from commsim.experiments.runner.outputs import config_hash
     from commsim.sim.calibrated import resolve_paths, starting_config
     from commsim.sim.config import validate
     from commsim.sim.defaults import default_config
@@ -241,7 +242,7 @@ def continuity(spec: dict, out_dir: Path, observed_dau, runner) -> dict:
     jobs = []
     for seed in range(4):
         cfg = validate(default_config({**copy.deepcopy(base), "days": CONTINUITY_DAYS, "seed": seed}))
-        jobs.append(Job(cfg, out_dir / "runs" / "today" / f"seed{seed}", figures=False))
+        jobs.append(Job(cfg, out_dir / "runs" / "today" / f"seed{seed}_{config_hash(cfg)[:8]}", figures=False))
     runner.run(jobs, progress="never", quiet=True)
     simulated = float(np.mean([pd.read_parquet(j.out_dir / "timeseries.parquet").dau.mean() for j in jobs]))
     observed = float(np.mean(observed_dau[-CONTINUITY_DAYS:]))

@@ -97,7 +97,7 @@ def apply(data: dict, explicit: set[str]) -> dict:
         return data
     spec = load(folder)
     config = resolve_paths(starting_config(spec), folder)
-    if "network" in config and not _explicitly_set("network", explicit):
+    if "network" in config and not any(k == "network" or k.startswith("network.") for k in explicit):
         data["network"] = dict(config.pop("network"))  # a network is one kind: replace it whole
     values = flatten(config)
     draw = data.get("calibration_draw")
@@ -134,11 +134,13 @@ def starting_config(spec: dict) -> dict:
 
 
 def leaf_keys(tree: dict, prefix: str = "") -> set[str]:
-    """Dotted keys of every value in a nested dict (what a user set in a Python config)."""
+    """Dotted keys of the values a user set in a Python config: the leaves (a dict given for a group
+    such as ``population`` sets only the keys it holds, so the twin's other values still apply)."""
     keys = set()
     for key, value in tree.items():
         dotted = f"{prefix}.{key}" if prefix else str(key)
-        keys.add(dotted)
-        if isinstance(value, dict):
+        if isinstance(value, dict) and value:
             keys |= leaf_keys(value, dotted)
+        else:
+            keys.add(dotted)
     return keys

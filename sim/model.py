@@ -54,7 +54,7 @@ class CommunityModel(mesa.Model):
     """
 
     def __init__(self, cfg=None, *, graph=None, strategies=None, activity_log: bool | str = False,
-                 audit: bool | str = False):
+                 audit: bool | str | None = None):
         cfg = validate(_with_defaults(cfg))
         super().__init__(rng=cfg.seed)
         self.cfg = cfg
@@ -78,7 +78,7 @@ class CommunityModel(mesa.Model):
         # wall-clock seconds spent in each stage so far (inspection only: never part of a result)
         self.stage_seconds = dict.fromkeys((s.name for s in DAY_PLAN), 0.0)
         # audit=True: check every stage changes only the state it owns (slow: for tests and debugging)
-        self.audit = audit if audit else (os.environ.get("COMMSIM_AUDIT_STAGES") == "1")
+        self.audit = (os.environ.get("COMMSIM_AUDIT_STAGES") == "1") if audit is None else audit
         self.stage_writes: dict[str, set] = {}
         self.seed_members = np.flatnonzero(self.population.is_member)
         self.initial_members = int(self.seed_members.size)

@@ -158,6 +158,8 @@ class Population:
         else:
             present = _audience_at_start(pop, cfg.audience_at_start, streams.generator("init.arrivals"))
         k = cfg.initial_members if cfg.initial_members is not None else int(round(cfg.initial_member_share * n))
+        if cfg.state_file:
+            k = 0  # the day-0 members are the state file's
         if k > present.size:
             where = "in the network" if present.size == n else "in the audience on day 0 (population.audience_at_start)"
             raise ConfigError([f"population.initial_members: {k} is more than the {present.size} people {where}"])
@@ -177,7 +179,7 @@ class Population:
         if cfg.state_file:  # a twin's state at the end of its log (sim/start_state.py)
             from commsim.sim.start_state import apply_state, read_state
 
-            apply_state(pop, read_state(cfg.state_file, graph.labels), Status.MEMBER, Status.LAPSED, Channel.SEED)
+            apply_state(pop, read_state(cfg.state_file, graph.labels, n), Status.MEMBER, Status.LAPSED, Channel.SEED)
         return pop
 
 

@@ -81,6 +81,7 @@ def owned_changes(stage: Stage, before: dict, model) -> list[str]:
     """What ``stage`` changed that it does not own, from a :func:`snapshot` taken before it ran."""
     after = snapshot(model)
     changed = {key for key, value in after.items() if key not in before or _differs(before[key], value)}
+    changed |= before.keys() - after.keys()  # an attribute a stage deleted
     return sorted(changed - set(stage.owns))
 
 

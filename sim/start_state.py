@@ -40,9 +40,9 @@ class StateFileError(ConfigError):
         super().__init__([message])
 
 
-def read_state(path, labels) -> dict[str, np.ndarray]:
-    """The rows of ``path`` as arrays, each person as a node index of a network whose node labels
-    are ``labels`` (None: node numbers)."""
+def read_state(path, labels, n: int) -> dict[str, np.ndarray]:
+    """The rows of ``path`` as arrays, each person as a node index of a network of ``n`` people whose
+    node labels are ``labels`` (None: node numbers 0..n-1)."""
     path = Path(path)
     index = {str(label): i for i, label in enumerate(labels)} if labels is not None else None
     try:
@@ -58,7 +58,7 @@ def read_state(path, labels) -> dict[str, np.ndarray]:
         if len(row) != len(COLUMNS):
             raise StateFileError(f"{path}, line {number}: expected {len(COLUMNS)} values ({','.join(COLUMNS)})")
         label = row[0].strip()
-        node = index.get(label) if index is not None else (int(label) if label.isdigit() else None)
+        node = index.get(label) if index is not None else (int(label) if label.isdigit() and int(label) < n else None)
         if node is None:
             raise StateFileError(f"{path}, line {number}: {label!r} is not a person of the network")
         kind = row[1].strip().lower()
@@ -100,4 +100,5 @@ def apply_state(pop, state: dict[str, np.ndarray], member_status: int, churned_s
     pop.active[stay] = (bits & 1).astype(bool)
     window = np.uint32((1 << HABIT_DAYS) - 1)
     days = np.array([int(b).bit_count() for b in (bits & window)], np.float32)
-    pop.habit[stay] = days / HABIT_DAYS
+    there = np.minimum(HABIT_DAYS, 1 - state["join_day"][member]).astype(np.float32)  # days since joining, <= 28
+    pop.habit[stay] = days / there

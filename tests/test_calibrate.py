@@ -296,3 +296,13 @@ def test_the_twins_warnings_travel_to_reports_built_on_it(small_calibration, tmp
     text = report.read_text()
     assert lines[0].strip() in text, "the comparison report repeats the twin's health near its top"
     assert text.index("**The twin**") < text.index("## What this means")
+
+
+def test_a_python_config_that_sets_some_population_keys_keeps_the_twins_others(small_calibration):
+    from commsim.sim.defaults import default_config
+
+    _, folder = small_calibration
+    cfg = default_config({"calibration": str(folder), "population": {"propensity_sd": 1.2}, "days": 5})
+    assert cfg["population"]["state_file"].endswith("twin/state.csv"), "the twin's start state is kept"
+    assert cfg["population"]["propensity_sd"] == 1.2, "the key set in Python wins"
+    assert cfg["network"]["path"].endswith("twin/graph_today.graphml")

@@ -65,3 +65,18 @@ def test_members_come_from_the_state_file_only(network, tmp_path):
     with pytest.raises(ConfigError, match="is not a file"):
         model(network, tmp_path / "nope.csv")
     assert np.count_nonzero(model(network, state).population.is_member) == 1
+
+
+def test_without_initial_members_the_state_file_alone_says_who_is_a_member(network, tmp_path):
+    state = tmp_path / "state.csv"
+    state.write_text(HEADER + "p1,member,-3,0,1\np2,member,-2,0,1\n")
+    m = CommunityModel({"days": 5, "network": {"kind": "file", "path": str(network), "format": "graphml"},
+                        "population": {"state_file": str(state)}})  # initial_member_share stays at its default
+    assert np.count_nonzero(m.population.is_member) == 2
+
+
+def test_a_recent_joiner_gets_habit_over_the_days_since_joining(network, tmp_path):
+    state = tmp_path / "state.csv"
+    state.write_text(HEADER + "p1,member,-2,0,7\n")  # joined 2 days before the end, active all 3 days
+    m = model(network, state)
+    assert m.population.habit[list(m.graph.labels).index("p1")] == 1.0

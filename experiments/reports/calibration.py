@@ -14,6 +14,7 @@ import pandas as pd  # noqa: E402
 
 from commsim.experiments.runner.figures import axes  # noqa: E402
 from commsim.experiments.reports.kit import Report  # noqa: E402
+from commsim.experiments.reports.twin import ESS_WARN  # noqa: E402
 from commsim.experiments.runner.outputs import atomic_write  # noqa: E402
 
 
@@ -151,7 +152,7 @@ def write(folder: Path, data_lines: list[str], windows: dict, twin, screening: p
               f"{post_summary['effective_sample_size']:.0f}"
               + (f"; {post_summary['weights_truncated']} weights capped" if post_summary.get("weights_truncated")
                  else "") + f"); {runs:,} simulations in all."]
-    if post_summary["effective_sample_size"] < 30:
+    if post_summary["effective_sample_size"] < ESS_WARN:
         lines.append(f"**The posterior rests on few effective draws ({post_summary['effective_sample_size']:.0f})**: "
                      "its intervals and the forecast's band are rougher than they look. Raise calibrate.runs, "
                      "or fit fewer parameters (calibrate.fit=<n>, the most influential of the screening).")

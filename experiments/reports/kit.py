@@ -12,7 +12,8 @@ A report carries its own settings -- language, currency, the scenario drawn as t
 in a :class:`Formatter`, never in module state, so two reports can be written at once (threads,
 a web page serving several people). Every sentence a report shows passes through
 :meth:`Report.t` / :meth:`Formatter.t`, the hook a message catalogue plugs into
-(``report.language``); numbers, money and shares are formatted by the same object for the locale.
+(the report's ``language``; no command key sets it yet, and the catalogue is empty); numbers, money
+and shares are formatted by the same object.
 """
 
 from __future__ import annotations

@@ -6,9 +6,9 @@
 - ``priors.py``    the parameters a calibration may fit and their prior ranges
 - ``search.py``    screening, the Optuna search and the ABC importance step -> posterior
 - ``backtest.py``  forecast bands, errors, and the naive baselines a forecast must beat
-- ``report.py``    report.md and its figures
 
 ``python -m experiments.calibrate`` (experiments/calibrate.py) runs them in order; every
-simulation goes through the job runner (experiments/runner/jobs.py). docs/calibration.md explains the
+simulation goes through the job runner (experiments/runner/jobs.py); its report is
+experiments/reports/calibration.py. docs/calibration.md explains the
 method and its diagnostics.
 """
