@@ -96,3 +96,15 @@ def test_search_range_rules():
     assert space.expand(["behaviour.churn.*", "behaviour.churn.hazard_dormant"]).count("behaviour.churn.hazard_dormant") == 1
     assert space.expand(["no.such.*"]) == ["no.such.*"]
     assert not math.isnan(r.low)
+
+
+def test_the_comparison_report_shows_a_new_strategys_levers(newsletter):
+    from types import SimpleNamespace
+
+    from commsim.experiments.reports.tables import settings_rows
+    import pandas as pd
+
+    config = SimpleNamespace(plan=SimpleNamespace(strategies=["newsletter_test"], budget=None, name="n"),
+                             strategies={"newsletter_test": newsletter.Params()})
+    rows = settings_rows({"n": config}, pd.DataFrame({"scenario": ["n"]}), "CNY")
+    assert "newsletter_test (per_month 4, tone warm)" in rows[-1]

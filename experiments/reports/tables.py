@@ -10,6 +10,7 @@ import pandas as pd
 
 from commsim.experiments.analyses.stats import paired_difference
 from commsim.sim.metrics import KPIS
+from commsim.sim.space import levers
 
 BOOTSTRAP = 2000
 
@@ -70,7 +71,7 @@ def value_table(summaries: pd.DataFrame, timeseries: pd.DataFrame, baseline: str
         .reset_index(drop=True)
 
 
-LEVERS = {  # the settings worth showing per strategy
+LEVERS = {  # the settings worth showing per built-in strategy (others show their declared levers, sim/space.py)
     "content": ("posts_per_week", "quality"), "events": ("every_days", "kind", "capacity"),
     "incentive": ("points_per_action", "redeem_at", "end_day"), "kol": ("k", "method"),
     "referral": ("inviter_reward", "invitee_reward"), "winback": ("dormant_days", "max_messages"),
@@ -86,7 +87,8 @@ def settings_rows(configs: dict, summaries: pd.DataFrame, currency: str) -> list
         parts = []
         for name in config.plan.strategies:
             params = config.strategies.get(name)
-            shown = [f"{k} {getattr(params, k)}" for k in LEVERS.get(name, ()) if getattr(params, k, None) is not None]
+            keys = LEVERS.get(name) or tuple(info.name for info in levers(name))  # a new strategy: its levers
+            shown = [f"{k} {getattr(params, k)}" for k in keys if getattr(params, k, None) is not None]
             parts.append(f"{name} ({', '.join(shown)})" if shown else name)
         budget = "unlimited" if config.plan.budget is None else f"{config.plan.budget:,.0f} {currency}"
         ran_out = "-"
