@@ -143,23 +143,23 @@ def load_runs(jobs: list[Job]) -> Replicates:
     for job in jobs:
         tag = job.tags
         summary = json.loads((job.out_dir / "summary.json").read_text())
-        summaries.append({**tag, **summary, "idle": " ".join(idle_in(job))})
         for frames, name in ((series, "timeseries"), (retention, "retention"), (spend, "spend")):
             df = pd.read_parquet(job.out_dir / f"{name}.parquet")
             frames.append(df.assign(**tag))
+        summaries.append({**tag, **summary, "idle": " ".join(idle_in(job, spend[-1]))})
     spend_all = pd.concat(spend, ignore_index=True).fillna(0.0)
     return Replicates(pd.DataFrame(summaries), pd.concat(series, ignore_index=True),
                       pd.concat(retention, ignore_index=True), spend_all)
 
 
-def idle_in(job: Job) -> list[str]:
-    """The strategies of ``job``'s plan that did nothing in its run (:func:`sim.simulation.idle_strategies`)."""
+def idle_in(job: Job, spend: pd.DataFrame) -> list[str]:
+    """The strategies of ``job``'s plan that did nothing in its run (:func:`sim.simulation.idle_strategies`);
+    ``spend``: the run's spend table, already read."""
     from commsim.sim.simulation import idle_strategies
 
     names = list(job.config.plan.strategies)
     if not names:
         return []
-    spend = pd.read_parquet(job.out_dir / "spend.parquet")
     results = pd.read_parquet(job.out_dir / "strategy_results.parquet")
     return idle_strategies(names, spend, results)
 
