@@ -13,14 +13,19 @@ graph) and ``kind`` (``post`` counts as a public post). Files: CSV / TSV / any d
   the time column does not read as a time while the other lines' do -- unless ``header`` is
   given; no list of "header words" is consulted;
 * columns are taken from ``columns`` (``{"user": "sender", "time": "sent_at", ...}``; names, or
-  0-based positions in a file without a header), else by the names ``user``, ``time``,
-  ``target``, ``kind``, else inferred: the column whose values read as times is ``time``, the
-  first other column ``user``, the next ``target``; every other column is ignored (and said so);
+  0-based positions in a file without a header), else by their names (:data:`NAMES`: ``user``,
+  ``time``, ``target``, ``kind`` and the usual English and Chinese headers of chat and forum
+  exports, such as ``用户ID``, ``发送时间``, ``接收者``), else inferred: the column whose values
+  read as times is ``time``, the first other column ``user``, the next ``target``; every other
+  column is ignored (and said so). A guessed column that maps one-to-one onto another column
+  is an *alias* of it (a nickname beside an ID): it is never taken as a second person column,
+  the ID-like one of the pair is used, and the report warns;
 * times are Unix seconds (or milliseconds, told apart by size), ISO dates or datetimes.
   **Time zone rule**: a time without a zone (a plain date or datetime) is local time in
   ``timezone`` (default UTC); a time with a zone, and Unix time, is converted to ``timezone``.
   Days are 24-hour blocks from the first action (``day_start="first"``, as the data's own
   documentation counts them) or calendar days in ``timezone`` (``day_start="midnight"``).
+  Times without a zone draw a warning naming the zone assumed.
 
 Every problem raises :class:`LogFileError` naming the file and the line or column; nothing is
 guessed silently. :func:`read_log` returns the log and a report of what was read.
@@ -40,6 +45,18 @@ from commsim.sim.delimited import DELIMITER_NAMES, SAMPLE_LINES, read_rows
 from commsim.sim.errors import UserError
 
 ROLES = ("user", "time", "target", "kind")
+# header names read as each role (compared lower-cased, without spaces, "_" or "-")
+NAMES = {
+    "user": ("user", "userid", "uid", "user_id", "sender", "senderid", "from", "src", "author", "authorid",
+             "member", "memberid", "account", "用户", "用户id", "用户编号", "发送者", "发送者id", "发送人",
+             "发言人", "发言者", "成员", "成员id", "账号", "作者", "作者id", "微信号"),
+    "time": ("time", "timestamp", "datetime", "date", "createdat", "sentat", "sendtime", "时间", "发送时间",
+             "发言时间", "创建时间", "日期", "时间戳", "消息时间"),
+    "target": ("target", "targetid", "to", "dst", "recipient", "receiver", "receiverid", "replyto", "replytoid",
+               "接收者", "接收者id", "接收人", "回复对象", "回复对象id", "被回复者", "回复给", "对象"),
+    "kind": ("kind", "type", "messagetype", "msgtype", "类型", "消息类型", "动作", "行为"),
+}
+ID_HINTS = ("id", "uid", "编号", "账号", "号")
 
 
 class LogFileError(UserError, ValueError):
@@ -58,6 +75,7 @@ class ReadReport:
     header: bool = False
     columns: dict = field(default_factory=dict)  # role -> column name or position
     ignored_columns: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)  # things read on an assumption the user should check
     time_format: str = ""
     timezone: str = "UTC"
     day_start: str = "first"
@@ -76,6 +94,7 @@ class ReadReport:
                f"{'a header line' if self.header else 'no header line'}; columns {cols}"
                + (f"; ignored: {', '.join(map(str, self.ignored_columns))}" if self.ignored_columns else ""),
                f"  times: {self.time_format}; days are {'24-hour blocks from the first action' if self.day_start == 'first' else 'calendar days'} in {self.timezone}"]
+        out += [f"  warning: {w}" for w in self.warnings]
         for reason, count in self.skipped.items():
             examples = ", ".join(map(str, self.skipped_examples.get(reason, [])[:5]))
             out.append(f"  skipped {count:,} rows: {reason} (lines {examples})")
@@ -244,10 +263,13 @@ def _map_columns(path, table: pd.DataFrame, columns: dict, timezone: str, time_u
         else:
             raise LogFileError(f"{path}: calibrate.columns.{role}={given!r} is not a column of the file; its columns: "
                                f"{', '.join(map(str, names))}")
-    lower = {str(n).lower(): n for n in names}
+    given_roles = set(mapping)
     for role in ROLES:
-        if role not in mapping and role in lower and lower[role] not in mapping.values():
-            mapping[role] = lower[role]
+        if role in mapping:
+            continue
+        named = [n for n in names if _plain(n) in NAMES[role] and n not in mapping.values()]
+        if named:
+            mapping[role] = named[0]
     sample = table.iloc[:SAMPLE_LINES]
     if "time" not in mapping:
         timelike = [n for n in names if n not in mapping.values() and _time_like(sample[n], timezone, time_unit) >= 0.5]
@@ -260,11 +282,52 @@ def _map_columns(path, table: pd.DataFrame, columns: dict, timezone: str, time_u
         if not others:
             raise LogFileError(f"{path}: no column left for the user; name it with calibrate.columns.user=<column>")
         mapping["user"] = others.pop(0)
-    if "target" not in mapping and others and "target" not in columns:
-        mapping["target"] = others.pop(0)
+    if "user" not in given_roles:
+        for other in [n for n in names if n not in mapping.values()]:
+            if _alias(table, mapping["user"], other) or _alias(table, other, mapping["user"]):
+                keep = _id_like(table, mapping["user"], other)
+                dropped = other if keep == mapping["user"] else mapping["user"]
+                report.warnings.append(f"columns {mapping['user']!r} and {other!r} name the same people one-to-one "
+                                       f"(one is an alias such as a nickname): using {keep!r} as the user")
+                mapping["user"] = keep
+                others = [n for n in others if n not in (keep, dropped)]
+                break
+    while "target" not in mapping and others and "target" not in columns:
+        candidate = others.pop(0)
+        if _alias(table, mapping["user"], candidate):
+            report.warnings.append(f"column {candidate!r} maps one-to-one onto the user column {mapping['user']!r} "
+                                   f"(an alias such as a nickname): not read as whom an action was addressed to")
+            continue
+        mapping["target"] = candidate
     report.columns = {role: mapping[role] for role in ROLES if role in mapping}
     report.ignored_columns = [n for n in names if n not in mapping.values()]
     return mapping
+
+
+def _plain(name) -> str:
+    return "".join(ch for ch in str(name).lower() if ch not in " _-.")
+
+
+def _alias(table: pd.DataFrame, a, b) -> bool:
+    """Does column ``b`` rename column ``a``'s people: one value of ``b`` for each value of ``a`` and
+    back, on every row with both, and ``b``'s values mostly not ``a``'s (a recipient column that
+    happens to pair people one-to-one still names people who act)."""
+    pairs = table[[a, b]].astype(str)
+    pairs = pairs[(pairs[a].str.strip() != "") & (pairs[b].str.strip() != "")].drop_duplicates()
+    if len(pairs) < 2 or not (pairs[a].is_unique and pairs[b].is_unique):
+        return False
+    return float(pairs[b].isin(set(pairs[a])).mean()) < 0.5
+
+
+def _id_like(table: pd.DataFrame, a, b):
+    """Of two alias columns, the one that looks like an identifier: an ID-like name, else all digits."""
+    for name in (a, b):
+        if any(h in _plain(name) for h in ID_HINTS):
+            return name
+    for name in (a, b):
+        if table[name].astype(str).str.strip().str.fullmatch(r"[0-9A-Za-z_\-]+").all():
+            return name
+    return a
 
 
 def _build(path, table, mapping, line_of, timezone, day_start, time_unit, post_kinds, report):
@@ -274,6 +337,9 @@ def _build(path, table, mapping, line_of, timezone, day_start, time_unit, post_k
     user = table[mapping["user"]].astype(str).str.strip()
     times = parse_times(table[mapping["time"]].reset_index(drop=True), timezone, time_unit)
     report.time_format = times.format
+    if times.format in ("dates", "datetimes"):
+        report.warnings.append(f"the times carry no time zone: read as local time in {timezone} (set the time zone "
+                               f"of the export, e.g. timezone=Asia/Shanghai, if that is wrong)")
     bad_time = np.flatnonzero(~times.ok)
     if bad_time.size:
         value = table[mapping["time"]].iloc[bad_time[0]]

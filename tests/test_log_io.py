@@ -100,3 +100,50 @@ def test_collegemsg_reads_as_documented():
     assert (report.rows, report.people, report.active_people, log.n_days) == (59_835, 1_899, 1_350, 194)
     assert report.columns == {"user": "src", "time": "time", "target": "dst"} and report.header
     assert log.first_weekday == 3, "2004-04-15 was a Thursday"
+
+
+def test_chinese_headers_are_read_by_name_and_a_nickname_is_not_a_recipient(tmp_path):
+    path = write(tmp_path, "群聊导出.csv", "用户ID,昵称,发送时间,回复对象ID\nu1,小明,2024-03-01 10:00,u2\nu2,小红,2024-03-01 11:00,u1\n"
+                 "u3,阿强,2024-03-02 09:00,\nu1,小明,2024-03-03 09:00,u3\n")
+    log, report = read_log(path, timezone="Asia/Shanghai")
+    assert report.columns == {"user": "用户ID", "time": "发送时间", "target": "回复对象ID"}
+    assert report.ignored_columns == ["昵称"] and log.people == 3
+
+
+def test_a_guessed_nickname_column_is_an_alias_never_a_second_person(tmp_path):
+    # no header names a role: user, then the next column, would be guessed; the next column renames
+    # the user one-to-one, so it is skipped with a warning and people are not doubled
+    path = write(tmp_path, "export.csv", "a,b,c,d\n1001,Ming,2024-03-01 10:00,1002\n1002,Hong,2024-03-01 11:00,1001\n"
+                 "1003,Qiang,2024-03-02 09:00,1001\n1001,Ming,2024-03-03 09:00,1003\n")
+    log, report = read_log(path)
+    assert report.columns == {"user": "a", "time": "c", "target": "d"} and log.people == 3
+    assert any("'b'" in w and "alias" in w for w in report.warnings)
+    assert any("warning:" in line and "alias" in line for line in report.lines())
+
+
+def test_when_the_nickname_comes_first_the_id_column_is_the_user(tmp_path):
+    path = write(tmp_path, "export.csv", "name,member_id,when\nMing,1001,2024-03-01 10:00\nHong,1002,2024-03-01 11:00\n"
+                 "Ming,1001,2024-03-02 10:00\n")
+    log, report = read_log(path)
+    assert report.columns["user"] == "member_id" and "target" not in report.columns
+    assert sorted(log.labels) == ["1001", "1002"]
+
+
+def test_a_recipient_column_that_pairs_people_one_to_one_is_still_a_recipient(tmp_path):
+    # a ring: each person writes to one other and hears from one other -- one-to-one, but the
+    # recipients are people who act, so no alias
+    path = write(tmp_path, "ring.csv", "ann,bob,2024-03-01\nbob,cat,2024-03-02\ncat,ann,2024-03-03\n")
+    log, report = read_log(path)
+    assert report.columns == {"user": 0, "time": 2, "target": 1} and log.people == 3
+    assert not any("alias" in w for w in report.warnings)
+
+
+def test_times_without_a_zone_warn_naming_the_zone_assumed(tmp_path):
+    path = write(tmp_path, "local.csv", "user,time\nann,2024-03-01 10:00\nbob,2024-03-02 10:00\n")
+    _, report = read_log(path, timezone="Asia/Shanghai")
+    assert any("no time zone" in w and "Asia/Shanghai" in w for w in report.warnings)
+    _, report = read_log(write(tmp_path, "unix.csv", "user,time\nann,1709280000\nbob,1709366400\n"))
+    assert not report.warnings, "Unix time has a zone: UTC"
+    _, report = read_log(write(tmp_path, "zoned.csv", "user,time\nann,2024-03-01T10:00:00+08:00\n"
+                                                      "bob,2024-03-02T10:00:00+08:00\n"))
+    assert not report.warnings, "times with an offset need no assumption"
