@@ -93,7 +93,8 @@ def test_known_parameters_fall_inside_the_posterior_90_percent_intervals(calibra
 def test_outputs_have_the_documented_columns_and_provenance_and_done_comes_last(small_calibration):
     log, folder = small_calibration
     forecast = pd.read_csv(folder / "forecast.csv")
-    assert list(forecast.columns) == ["day", "observed_dau", "dau_median", "dau_lo80", "dau_hi80"]
+    assert list(forecast.columns) == ["day", "observed_dau", "dau_median", "dau_lo80", "dau_hi80",
+                                      "twin_median", "twin_lo80", "twin_hi80"]
     assert forecast.day.tolist() == list(range(90)), "every day of the training and forecast windows"
     assert (forecast.dau_lo80 <= forecast.dau_median).all() and (forecast.dau_median <= forecast.dau_hi80).all()
     observed = pd.read_parquet(folder / "observed.parquet")
@@ -106,7 +107,10 @@ def test_outputs_have_the_documented_columns_and_provenance_and_done_comes_last(
 
     bt = json.loads((folder / "backtest.json").read_text())
     assert {"rmse", "mape", "coverage80"} <= set(bt["model"])
-    assert set(bt["baselines"]) == {"last7", "last30", "exp_decay"}
+    assert set(bt["baselines"]) == {"last7", "last30", "exp_decay", "seasonal_naive", "weekday_mean4", "ets",
+                                    "arima", "theta"}
+    assert {"rmse", "mape", "coverage80", "band_width", "degenerate"} <= set(bt["twin"])
+    assert {"inner_days", "stacked_with", "twin_weight", "conformal_q"} <= set(bt["band"])
     assert 0.0 <= bt["model"]["coverage80"] <= 1.0
 
     spec = yaml.safe_load((folder / "calibrated.yaml").read_text())
@@ -120,7 +124,8 @@ def test_outputs_have_the_documented_columns_and_provenance_and_done_comes_last(
 
     report = (folder / "report.md").read_text()
     assert "<h2>The posterior</h2>" in (folder / "report.html").read_text()
-    for phrase in ("last week's mean", "80% band", "posterior", "weekly cohort retention", "beats every naive"):
+    for phrase in ("last week's mean", "80% band", "posterior", "weekly cohort retention", "every baseline",
+                   "seasonal ARIMA", "conformal"):
         assert phrase.lower() in report.lower(), phrase
     for figure in (folder / "figures").iterdir():
         assert figure.stat().st_size > 1000

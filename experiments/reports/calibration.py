@@ -14,7 +14,7 @@ import pandas as pd  # noqa: E402
 
 from commsim.experiments.runner.figures import axes  # noqa: E402
 from commsim.experiments.reports.kit import Report  # noqa: E402
-from commsim.experiments.reports.twin import ESS_WARN  # noqa: E402
+from commsim.experiments.reports.twin import ESS_WARN, fmt as _fmt, forecast_table, pct as _pct  # noqa: E402
 from commsim.experiments.runner.outputs import atomic_write  # noqa: E402
 
 
@@ -40,8 +40,12 @@ def figures(folder: Path, forecast: pd.DataFrame, measured: list[dict], observed
     fig, ax = axes("Daily active people: observed and simulated (median, 80% band)", "people active that day",
                    size=(9, 4.5))
     ax.fill_between(forecast.day, forecast.dau_lo80, forecast.dau_hi80, alpha=0.25, color="tab:blue", lw=0,
-                    label="model, 80% band (posterior draws x seeds)")
-    ax.plot(forecast.day, forecast.dau_median, color="tab:blue", lw=1.4, label="model, median")
+                    label="forecast, 80% band (posterior runs; after the cut-off calibrated on its own error)")
+    ax.plot(forecast.day, forecast.dau_median, color="tab:blue", lw=1.4, label="forecast, median")
+    if "twin_median" in forecast:
+        after = forecast.day >= train_days
+        ax.plot(forecast.day[after], forecast.twin_median[after], color="tab:blue", lw=0.8, ls=":",
+                label="the twin alone, median")
     ax.plot(forecast.day, forecast.observed_dau, color="black", lw=0.9, label="observed")
     ax.axvline(train_days - 0.5, color="grey", ls="--", lw=1)
     ax.text(train_days, ax.get_ylim()[1] * 0.95, " forecast (held out)", fontsize=8, va="top")
@@ -87,45 +91,43 @@ def figures(folder: Path, forecast: pd.DataFrame, measured: list[dict], observed
     return out
 
 
-def _fmt(x) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "n/a"
-    if abs(x) >= 100:
-        return f"{x:,.0f}"
-    if abs(x) >= 1:
-        return f"{x:.2f}"
-    return f"{x:.3g}"
-
-
 def backtest_words(bt: dict) -> list[str]:
+    from commsim.experiments.analyses.calibration.baselines import NAMES
+
     if "model" not in bt:
         return [f"No days were held out ({bt.get('note', '')}), so the forecast is not checked against data. "
                 "Rerun with calibrate.forecast_days=<n> to backtest."]
-    m, base = bt["model"], bt["baselines"]
-    names = {"last7": "the last week's mean carried forward", "last30": "the last 30 days' mean carried forward",
-             "exp_decay": "an exponential decay fitted to the second half of the training days"}
-    lines = [f"On the {bt['forecast_days']} held-out days the model's median forecast misses the observed DAU by "
-             f"{_fmt(m['rmse'])} people a day (RMSE; MAPE {m['mape']:.0%}), and the 80% band holds "
-             f"{m['coverage80']:.0%} of the observed days.", "",
-             "| forecast | RMSE | MAPE |", "|---|---|---|",
-             f"| **model (posterior median)** | {_fmt(m['rmse'])} | {m['mape']:.0%} |"]
-    for key, label in names.items():
-        e = base[key]
-        lines.append(f"| {label} | {_fmt(e['rmse'])} | "
-                     f"{'n/a' if not math.isfinite(e['mape']) else format(e['mape'], '.0%')} |")
-    lines.append("")
-    beaten = [names[k] for k, e in base.items() if math.isfinite(e["rmse"]) and e["rmse"] <= m["rmse"]]
+    m, base, band = bt["model"], bt["baselines"], bt.get("band", {})
+    lines = [f"On the {bt['forecast_days']} held-out days the forecast's median misses the observed DAU by "
+             f"{_fmt(m['rmse'])} people a day (RMSE; MAPE {_pct(m['mape'])}), and its 80% band holds "
+             f"{_pct(m['coverage80'])} of the observed days."]
+    if band:
+        stacked = band.get("stacked_with")
+        how = (f"On the last {band['inner_days']} training days {NAMES.get(stacked, stacked)} forecast better than "
+               f"the twin (RMSE {_fmt(band['inner_baselines'][stacked]['rmse'])} against "
+               f"{_fmt(band['inner_twin_rmse'])}), so the forecast shown is stacked: "
+               f"{band['twin_weight']:.0%} twin, {1 - band['twin_weight']:.0%} that baseline."
+               if stacked else f"On the last {band['inner_days']} training days the twin forecast better than "
+                               f"every baseline, so the forecast shown is the twin's.")
+        q = band.get("conformal_q", 0.0)
+        lines += ["", how + f" Its band is the twin's posterior spread {'widened' if q >= 0 else 'narrowed'} by "
+                  f"{abs(q):.2f} in log(1 + DAU) so that it would have held 80% of those days (conformal)."]
+    lines += ["", *forecast_table(bt), ""]
+    beaten = [NAMES.get(k, k) for k, e in base.items() if math.isfinite(e["rmse"]) and e["rmse"] <= m["rmse"]]
     if not beaten:
-        lines.append("The model beats every naive baseline on RMSE: its forecast adds something a trend line "
-                     "does not.")
+        lines.append("The forecast beats every baseline on RMSE, statistical forecasters included.")
     else:
-        lines.append("**The model does not beat every naive baseline**: " + "; ".join(beaten)
-                     + " forecasts at least as well. Trust the model's what-ifs (relative effects) more than its "
+        lines.append("**The forecast does not beat every baseline**: " + "; ".join(beaten)
+                     + " forecast at least as well. Trust the model's what-ifs (relative effects) more than its "
                        "level forecast, and see the figures for where it departs from the data.")
+    if bt.get("twin", {}).get("degenerate"):
+        lines.append("**The twin's own band has no width on most held-out days: a degenerate posterior** (a "
+                     "handful of parameter sets carry it; see its effective sample size above). The band shown "
+                     "owes its width to the conformal step, not to the posterior.")
     if m["coverage80"] < 0.6:
         lines.append(f"The 80% band covers only {m['coverage80']:.0%} of the held-out days: the model is more "
-                     "certain than it should be there (seed noise and the posterior's spread do not account for "
-                     "everything the community did).")
+                     "certain than it should be there (seed noise, the posterior's spread and the error measured on "
+                     "the training days do not account for everything the community did).")
     return lines
 
 

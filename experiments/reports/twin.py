@@ -17,6 +17,33 @@ COVERAGE_WARN = 0.6  # an 80% band covering less of the held-out days is too nar
 CONTINUITY_WARN = 1.5  # simulated / observed DAU around the start of a what-if beyond this factor (either way)
 
 
+def fmt(x) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "n/a"
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    if abs(x) >= 1:
+        return f"{x:.2f}"
+    return f"{x:.3g}"
+
+
+def pct(x) -> str:
+    return "n/a" if x is None or not math.isfinite(x) else f"{x:.0%}"
+
+
+def forecast_table(bt: dict) -> list[str]:
+    """The held-out days' scores: the forecast shown, the raw twin and every baseline (markdown)."""
+    from commsim.experiments.analyses.calibration.baselines import NAMES
+
+    rows = [("**forecast shown**", bt["model"]), ("the twin alone (posterior runs)", bt.get("twin", bt["model"]))]
+    rows += [(NAMES.get(k, k), e) for k, e in bt["baselines"].items()]
+    lines = ["| forecast | RMSE | MAPE | 80% band covers | band width |", "|---|---|---|---|---|"]
+    for label, e in rows:
+        lines.append(f"| {label} | {fmt(e['rmse'])} | {pct(e['mape'])} | {pct(e.get('coverage80'))} | "
+                     f"{fmt(e.get('band_width'))} |")
+    return lines
+
+
 def health_lines(calibration) -> list[str]:
     """Markdown lines on the twin in folder ``calibration`` (empty when there is none)."""
     if not calibration:
@@ -37,7 +64,7 @@ def health_lines(calibration) -> list[str]:
              (f"its 80% band covered {coverage:.0%} of {bt.get('forecast_days', '?')} held-out days"
               if isinstance(coverage, (int, float)) and math.isfinite(coverage) else "no held-out days were checked"),
              f"training-fit RMSE {train:.3g} people a day" if isinstance(train, (int, float)) else "",
-             {True: "its forecast beat every naive baseline", False: "its forecast did **not** beat every naive "
+             {True: "its forecast beat every baseline", False: "its forecast did **not** beat every "
               "baseline", None: ""}[beats]]
     warnings = []
     if isinstance(ess, (int, float)) and ess < ESS_WARN:
@@ -46,7 +73,13 @@ def health_lines(calibration) -> list[str]:
     if isinstance(coverage, (int, float)) and coverage < COVERAGE_WARN:
         warnings.append(f"its bands were too narrow on held-out days ({coverage:.0%} covered by an 80% band)")
     if beats is False:
-        warnings.append("a naive forecast did at least as well: trust relative effects more than levels")
+        warnings.append("a baseline forecast did at least as well: trust relative effects more than levels")
+    if bt.get("twin", {}).get("degenerate"):
+        warnings.append("its posterior is degenerate (the twin's own band has no width on most held-out days)")
+    stacked = bt.get("band", {}).get("stacked_with")
+    if stacked:
+        facts.append(f"its forecast is stacked with a baseline ({stacked}, weight "
+                     f"{1 - bt['band']['twin_weight']:.0%})")
     cont = (spec.get("today") or {}).get("continuity") or {}
     ratio = cont.get("ratio")
     if ratio is not None:
@@ -60,4 +93,6 @@ def health_lines(calibration) -> list[str]:
     lines = [head + "  "]
     if warnings:
         lines.append("**Warning**: " + "; ".join(warnings) + ". Details: the calibration's report.")
+    if "baselines" in bt:
+        lines += ["", "Its forecast of the held-out days against the baselines:", "", *forecast_table(bt)]
     return lines + [""]

@@ -5,7 +5,9 @@
 - ``targets.py``   what a fit compares: observed vs simulated DAU, people ever active, retention
 - ``priors.py``    the parameters a calibration may fit and their prior ranges
 - ``search.py``    screening, the Optuna search and the ABC importance step -> posterior
-- ``backtest.py``  forecast bands, errors, and the naive baselines a forecast must beat
+- ``baselines.py`` the forecasts a twin must beat: naive, seasonal, ETS, ARIMA, Theta
+- ``backtest.py``  the forecast's band (stacked and conformally widened on the twin's own error),
+                   its errors, and the baselines' on the held-out days
 
 ``python -m experiments.calibrate`` (experiments/calibrate.py) runs them in order; every
 simulation goes through the job runner (experiments/runner/jobs.py); its report is

@@ -1,16 +1,33 @@
-"""The backtest: the forecast's bands, its errors on the held-out days, and the naive baselines.
+"""The backtest: the forecast's bands, its errors on the held-out days, and the baselines it must beat.
 
-The forecast simulates the whole window (training and forecast days) for parameter sets drawn
-from the posterior by weight, each with its own seeds; each day's median and 80% band (10th and
-90th percentiles over all those runs) come from those runs. On the forecast days (held out of the
-fit) it reports RMSE and MAPE of the median against the observed DAU, and ``coverage80``, the
-share of observed days inside the 80% band. A forecast is only worth having if it beats these
-naive forecasts, computed from the training days alone:
+**The twin's raw forecast.** The calibration simulates the whole window (training and forecast
+days) for parameter sets drawn from the posterior by weight, each with its own seeds; each day's
+median and 80% band (10th and 90th percentiles over all those runs) come from those runs.
 
-* ``last7``: the mean DAU of the last 7 training days, carried forward;
-* ``last30``: the mean of the last 30 training days, carried forward;
-* ``exp_decay``: ``DAU(t) = exp(a + b t)`` fitted by least squares to log DAU over the second half
-  of the training window (days with DAU 0 left out), extrapolated.
+**The forecast it shows** corrects that band by the twin's own measured error, in three steps on
+an *inner backtest*: the last ``H`` training days (``H`` = the forecast horizon, at least 14 and at
+most a third of the training days), forecast by every baseline from the days before them
+(baselines.py) and by the twin's runs over the same days:
+
+1. *Stacking.* When a baseline's inner RMSE beats the twin's, the median becomes
+   ``w * twin + (1 - w) * baseline`` with the weight ``w`` (a grid of 0.05) that minimises the
+   inner RMSE; the weight and the baseline are reported. A forecast is never silently replaced.
+2. *Band shape.* In ``log(1 + DAU)``, the band's offsets from the median are the twin's
+   posterior spread, mixed with the baseline's own band offsets by the same weight.
+3. *Conformal widening* (conformalised quantile regression, Romano, Patterson & Candès 2019):
+   on the inner days the score of a day is how far the observed value lies outside the band
+   (negative inside), ``q`` the ``ceil(0.8 (n + 1)) / n`` quantile of the scores, and the band
+   moves out by ``q`` at both edges (in by ``-q`` when it was too wide).
+
+The twin's runs over the inner days are not out of sample (the posterior saw those days), so the
+widening is a lower bound on the error the held-out days need: the held-out coverage reported
+beside it is the check. A raw band with no width on most days (its edges at the median) is
+flagged ``degenerate``: a handful of parameter sets carry the posterior.
+
+On the held-out days the backtest reports RMSE, MAPE, the share of observed days inside the 80%
+band (``coverage80``) and the band's mean width, for the forecast shown (``model``), the raw
+twin (``twin``) and every baseline (``baselines``); ``beats_every_baseline`` compares the shown
+forecast's RMSE with all of them, ``twin_beats_every_baseline`` the raw twin's.
 """
 
 from __future__ import annotations
@@ -20,10 +37,17 @@ import math
 import numpy as np
 import pandas as pd
 
+from commsim.experiments.analyses.calibration.baselines import Forecast, forecast_all
+
+COVERAGE = 0.8
+MIN_INNER_DAYS = 14
+DEGENERATE_WIDTH = 0.01  # a band narrower than 1% of its median (at least 0.01 people) has no width
+DEGENERATE_SHARE = 0.5  # ... on at least half of the held-out days: a degenerate posterior
+
 
 def errors(observed: np.ndarray, forecast: np.ndarray) -> dict:
     observed, forecast = np.asarray(observed, float), np.asarray(forecast, float)
-    if observed.size == 0:
+    if observed.size == 0 or not np.isfinite(forecast).all():
         return {"rmse": math.nan, "mape": math.nan}
     positive = observed > 0
     return {"rmse": float(np.sqrt(np.mean((forecast - observed) ** 2))),
@@ -31,18 +55,13 @@ def errors(observed: np.ndarray, forecast: np.ndarray) -> dict:
             if positive.any() else math.nan}
 
 
-def naive_forecasts(train: np.ndarray, horizon: int) -> dict[str, np.ndarray]:
-    train = np.asarray(train, float)
-    out = {"last7": np.full(horizon, train[-7:].mean()), "last30": np.full(horizon, train[-30:].mean())}
-    half = np.arange(len(train) // 2, len(train))
-    y = train[half]
-    keep = y > 0
-    if keep.sum() >= 3:
-        b, a = np.polyfit(half[keep], np.log(y[keep]), 1)
-        out["exp_decay"] = np.exp(a + b * np.arange(len(train), len(train) + horizon))
-    else:
-        out["exp_decay"] = np.full(horizon, math.nan)
-    return out
+def scored(observed: np.ndarray, f: Forecast) -> dict:
+    """RMSE, MAPE, 80% coverage and mean band width of forecast ``f`` (band fields NaN without a band)."""
+    out = errors(observed, f.mean)
+    if f.lo is None or not np.isfinite(f.mean).all():
+        return {**out, "coverage80": math.nan, "band_width": math.nan}
+    return {**out, "coverage80": float(np.mean((observed >= f.lo) & (observed <= f.hi))),
+            "band_width": float(np.mean(f.hi - f.lo))}
 
 
 def bands(runs: np.ndarray) -> pd.DataFrame:
@@ -51,15 +70,87 @@ def bands(runs: np.ndarray) -> pd.DataFrame:
                          "dau_hi80": np.quantile(runs, 0.9, axis=0)})
 
 
+def inner_days(train_days: int, horizon: int) -> int:
+    return int(min(max(horizon, MIN_INNER_DAYS), train_days // 3))
+
+
+def degenerate(twin: Forecast) -> bool:
+    width = twin.hi - twin.lo
+    return bool(np.mean(width <= np.maximum(DEGENERATE_WIDTH * twin.mean, 0.01)) >= DEGENERATE_SHARE)
+
+
+def _stack_weight(observed, twin_mean, base_mean) -> float:
+    grid = np.linspace(0, 1, 21)
+    losses = [np.mean((w * twin_mean + (1 - w) * base_mean - observed) ** 2) for w in grid]
+    return float(grid[int(np.argmin(losses))])
+
+
+def combine(twin: Forecast, base: Forecast | None, weight: float, q: float = 0.0) -> Forecast:
+    """The stacked median and its band (see the module's steps 1-3), ``q`` added in log(1 + DAU)."""
+    if base is None or weight >= 1:
+        base, weight = twin, 1.0
+    mean = weight * twin.mean + (1 - weight) * base.mean
+    center, lt = np.log1p(mean), np.log1p(twin.mean)
+    lo_off = weight * (np.log1p(twin.lo) - lt)
+    hi_off = weight * (np.log1p(twin.hi) - lt)
+    if base.lo is not None and weight < 1:
+        lb = np.log1p(base.mean)
+        lo_off = lo_off + (1 - weight) * (np.log1p(base.lo) - lb)
+        hi_off = hi_off + (1 - weight) * (np.log1p(base.hi) - lb)
+    lo = np.expm1(np.minimum(center + lo_off - q, center))
+    hi = np.expm1(np.maximum(center + hi_off + q, center))
+    return Forecast(mean, np.maximum(lo, 0.0), hi)
+
+
+def conformal_q(observed, band: Forecast) -> float:
+    """The CQR widening in log(1 + DAU): the ceil(0.8 (n + 1)) / n quantile of the inner days' scores."""
+    y = np.log1p(observed)
+    scores = np.maximum(np.log1p(band.lo) - y, y - np.log1p(band.hi))
+    n = len(scores)
+    level = min(1.0, math.ceil(COVERAGE * (n + 1)) / n)
+    return float(np.quantile(scores, level, method="higher"))
+
+
+def calibrate_band(obs: np.ndarray, runs: np.ndarray, train_days: int, horizon: int) -> tuple[dict, Forecast, Forecast]:
+    """Stacking weight, baseline and conformal ``q`` from the inner backtest, and the shown and raw
+    forecasts of the ``horizon`` days after training."""
+    raw = bands(runs)
+    twin_all = Forecast(raw.dau_median.to_numpy(), raw.dau_lo80.to_numpy(), raw.dau_hi80.to_numpy())
+    cut = lambda f, a, b: Forecast(f.mean[a:b], f.lo[a:b], f.hi[a:b])  # noqa: E731
+    n_in = inner_days(train_days, horizon)
+    origin = train_days - n_in
+    y_in = obs[origin:train_days]
+    twin_in, twin_out = cut(twin_all, origin, train_days), cut(twin_all, train_days, train_days + horizon)
+    inner_forecasts = forecast_all(obs[:origin], n_in)
+    inner = {name: scored(y_in, f) for name, f in inner_forecasts.items()}
+    twin_rmse = errors(y_in, twin_in.mean)["rmse"]
+    finite = {k: v["rmse"] for k, v in inner.items() if math.isfinite(v["rmse"])}
+    best = min(finite, key=finite.get) if finite else None
+    info = {"inner_days": n_in, "inner_origin": origin, "inner_twin_rmse": twin_rmse,
+            "inner_baselines": inner, "stacked_with": None, "twin_weight": 1.0}
+    if best is not None and finite[best] < twin_rmse:
+        info["stacked_with"] = best
+        info["twin_weight"] = _stack_weight(y_in, twin_in.mean, inner_forecasts[best].mean)
+    weight = info["twin_weight"]
+    base_in = inner_forecasts[best] if weight < 1 else None
+    q = conformal_q(y_in, combine(twin_in, base_in, weight))
+    info["conformal_q"] = q
+    base_out = forecast_all(obs[:train_days], horizon)[best] if weight < 1 else None
+    return info, combine(twin_out, base_out, weight, q), twin_out
+
+
 def backtest(observed: np.ndarray, runs: np.ndarray, train_days: int) -> tuple[pd.DataFrame, dict]:
     """``forecast.csv`` (every day of the window) and ``backtest.json`` from the observed daily DAU
     (data days 0..) and the forecast runs (rows = runs, columns = the same days)."""
     total = runs.shape[1]
-    table = bands(runs)
+    raw = bands(runs)
+    table = raw.copy()
     table.insert(0, "day", np.arange(total))
     obs = np.full(total, np.nan)
     obs[: min(total, len(observed))] = observed[:total]
     table.insert(1, "observed_dau", obs)
+    for col in ("median", "lo80", "hi80"):
+        table[f"twin_{col}"] = raw[f"dau_{col}"]
     horizon = total - train_days
     result = {"train_days": int(train_days), "forecast_days": int(horizon), "runs": int(runs.shape[0])}
     if horizon <= 0 or np.isnan(obs[train_days:]).all():
@@ -67,11 +158,17 @@ def backtest(observed: np.ndarray, runs: np.ndarray, train_days: int) -> tuple[p
         return table, result
     held = slice(train_days, total)
     o = obs[held]
-    result["model"] = {**errors(o, table.dau_median.to_numpy()[held]),
-                       "coverage80": float(np.mean((o >= table.dau_lo80.to_numpy()[held])
-                                                   & (o <= table.dau_hi80.to_numpy()[held])))}
-    result["train_fit"] = errors(obs[:train_days], table.dau_median.to_numpy()[:train_days])
-    result["baselines"] = {name: errors(o, f) for name, f in naive_forecasts(obs[:train_days], horizon).items()}
-    best = min((v["rmse"] for v in result["baselines"].values() if v["rmse"] == v["rmse"]), default=math.nan)
+    info, shown, twin = calibrate_band(obs, runs, train_days, horizon)
+    table.loc[train_days:, "dau_median"] = shown.mean
+    table.loc[train_days:, "dau_lo80"] = shown.lo
+    table.loc[train_days:, "dau_hi80"] = shown.hi
+    result["model"] = scored(o, shown)
+    result["twin"] = {**scored(o, twin), "degenerate": degenerate(twin)}
+    result["band"] = info
+    result["train_fit"] = errors(obs[:train_days], raw.dau_median.to_numpy()[:train_days])
+    result["baselines"] = {name: {**scored(o, f), **({"note": f.note} if f.note else {}), **f.extra}
+                           for name, f in forecast_all(obs[:train_days], horizon).items()}
+    best = min((v["rmse"] for v in result["baselines"].values() if math.isfinite(v["rmse"])), default=math.nan)
     result["beats_every_baseline"] = bool(result["model"]["rmse"] < best)
+    result["twin_beats_every_baseline"] = bool(result["twin"]["rmse"] < best)
     return table, result

@@ -1,0 +1,97 @@
+"""The backtest's baselines and the forecast band it calibrates on the twin's own error
+(experiments/analyses/calibration/baselines.py and backtest.py), on series of known structure."""
+
+import math
+
+import numpy as np
+import pytest
+
+from commsim.experiments.analyses.calibration import backtest as B
+from commsim.experiments.analyses.calibration import baselines as BL
+
+
+def workplace(days: int, rng=None, noise: float = 0.0) -> np.ndarray:
+    """About 200 people on weekdays and 20 at weekends (day 0 a Monday)."""
+    base = np.where(np.arange(days) % 7 < 5, 200.0, 20.0)
+    return base if rng is None else np.maximum(base + rng.normal(0, noise, days), 0)
+
+
+def test_seasonal_baselines_repeat_a_noise_free_week_exactly_and_flat_ones_do_not():
+    y = workplace(84)
+    forecasts = BL.forecast_all(y[:56], 28)
+    for name in ("seasonal_naive", "weekday_mean4"):
+        assert np.allclose(forecasts[name].mean, y[56:]), name
+    assert B.errors(y[56:], forecasts["last30"].mean)["rmse"] > 50
+    assert B.errors(y[56:], forecasts["ets"].mean)["rmse"] < 20, "ETS with a weekly season follows it too"
+    assert set(forecasts) == set(BL.NAMES)
+
+
+def test_baseline_bands_cover_about_80_percent_of_steady_noise():
+    rng = np.random.default_rng(3)
+    cover = {name: [] for name in ("last30", "seasonal_naive", "weekday_mean4", "ets", "theta")}
+    for _ in range(20):
+        y = 100 + rng.normal(0, 10, 120)
+        for name in cover:
+            f = BL.FORECASTERS[name](y[:90], 30)
+            cover[name].append(np.mean((y[90:] >= f.lo) & (y[90:] <= f.hi)))
+    shares = {name: float(np.mean(v)) for name, v in cover.items()}
+    for name in ("last30", "weekday_mean4", "ets"):
+        assert 0.7 <= shares[name] <= 0.9, shares
+    # seasonal naive's band grows with each week ahead and Theta's like a random walk's: wider than
+    # 80% on steady noise, never narrower
+    assert shares["seasonal_naive"] >= 0.8 and shares["theta"] >= 0.8, shares
+
+
+def test_a_forecaster_that_cannot_fit_is_listed_with_its_reason(monkeypatch):
+    def broken(train, horizon):
+        raise RuntimeError("no convergence")
+
+    monkeypatch.setitem(BL.FORECASTERS, "ets", broken)
+    forecasts = BL.forecast_all(workplace(56), 14)
+    assert np.isnan(forecasts["ets"].mean).all() and "no convergence" in forecasts["ets"].note
+    assert np.isfinite(forecasts["seasonal_naive"].mean).all()
+
+
+def test_a_degenerate_twin_gets_a_band_from_its_measured_error_and_is_named():
+    rng = np.random.default_rng(0)
+    observed = 100 + rng.normal(0, 10, 200)
+    runs = np.full((40, 200), 100.0)  # every run the same: a band with no width
+    table, bt = B.backtest(observed, runs, 140)
+    assert bt["twin"]["degenerate"] and bt["twin"]["coverage80"] < 0.1
+    assert 0.65 <= bt["model"]["coverage80"] <= 0.95, bt["model"]
+    assert bt["band"]["conformal_q"] > 0
+    held = table.day >= 140
+    assert (table.dau_lo80[held] < table.twin_lo80[held]).all()
+
+
+def test_a_twin_without_the_weekly_rhythm_is_stacked_with_a_seasonal_baseline_and_says_so():
+    rng = np.random.default_rng(1)
+    observed = workplace(140, rng, noise=8)
+    runs = np.tile(np.full(140, observed.mean()), (30, 1)) + rng.normal(0, 5, (30, 140))
+    _, bt = B.backtest(observed, runs, 98)
+    band = bt["band"]
+    assert band["stacked_with"] in {"seasonal_naive", "weekday_mean4", "ets", "arima", "theta"}
+    assert band["twin_weight"] < 0.5
+    assert bt["model"]["rmse"] < 0.5 * bt["twin"]["rmse"]
+    assert not bt["twin_beats_every_baseline"]
+
+
+def test_a_twin_that_beats_the_baselines_is_shown_unstacked():
+    rng = np.random.default_rng(2)
+    trend = 50 + 100 * np.sin(np.arange(150) / 25.0) ** 2  # a rise and fall no baseline extrapolates
+    observed = trend + rng.normal(0, 3, 150)
+    runs = trend + rng.normal(0, 3, (40, 150))
+    _, bt = B.backtest(observed, runs, 100)
+    assert bt["band"]["stacked_with"] is None and bt["band"]["twin_weight"] == 1.0
+    assert bt["beats_every_baseline"] and bt["twin_beats_every_baseline"]
+    assert math.isclose(bt["model"]["rmse"], bt["twin"]["rmse"])
+    assert 0.6 <= bt["model"]["coverage80"] <= 1.0
+
+
+@pytest.mark.parametrize("days", [28, 29, 35])
+def test_short_training_windows_still_score_every_baseline(days):
+    y = workplace(days + 14, np.random.default_rng(days), noise=5)
+    runs = np.tile(y, (10, 1))
+    _, bt = B.backtest(y, runs, days)
+    assert set(bt["baselines"]) == set(BL.NAMES)
+    assert bt["band"]["inner_days"] >= 9
