@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, list[str], str]] = {
     "sweep": ("commsim.experiments.run", ["-m"], "a parameter sweep: every combination, one run each (run -m)"),
     "collect": ("commsim.experiments.sweeps", [], "(re)collect a sweep's folder into sweep.parquet and figures"),
     "compare": ("commsim.experiments.compare", [], "paired comparison of plans, with a report"),
+    "observe": ("commsim.experiments.observe", [], "a community's own numbers from its export: DAU, new, retention"),
     "calibrate": ("commsim.experiments.calibrate", [], "fit a twin of a community to its activity export"),
     "sensitivity": ("commsim.experiments.sensitivity", [], "Morris / Sobol sensitivity of a KPI or an effect"),
     "optimize": ("commsim.experiments.optimize", [], "search strategy mixes under a budget"),

@@ -6,6 +6,7 @@
     table = api.sweep({"strategies.content.posts_per_week": [0, 7, 14]}, overrides=["plan=content"])
     indices = api.sensitivity("morris", effect_of="content", parameters=["behaviour.activity.*"])
     front = api.optimize(budget=20_000, trials=60)
+    seen = api.observe("my_export.csv", overrides=["timezone=Asia/Shanghai"])
 
 Each function composes configs/ exactly as its command does (the same keys, the same checks),
 runs through the same job runner, writes the same files (into ``out_dir``, by default the
@@ -23,11 +24,11 @@ from pathlib import Path
 import pandas as pd
 
 def _compose(config_name: str, overrides: list[str], with_hydra: bool = False):
-    from commsim.experiments.cli import compose_checked
+    from commsim.experiments.cli import autoquote, compose_checked
     from commsim.experiments.settings import register_configs
 
     register_configs()
-    return compose_checked(config_name, list(overrides), with_hydra=with_hydra)
+    return compose_checked(config_name, [autoquote(o) for o in overrides], with_hydra=with_hydra)
 
 
 def _run_dir(config_name: str, overrides: list[str], out_dir, with_hydra: bool = False):
@@ -111,6 +112,27 @@ def sweep(grid: dict[str, list], *, overrides: list[str] = (), seeds: list[int] 
     for row, job in zip(rows, jobs_):
         row.update(json.loads((job.out_dir / "summary.json").read_text()))
     return pd.DataFrame(rows)
+
+
+@dataclass
+class Observation:
+    folder: Path
+    observed: pd.DataFrame  # one row a day: date, dau, wau, mau, new, returning, cumulative_people
+    retention: pd.DataFrame  # one row per weekly cohort: cohort_start, people, week_1 ...
+    warnings: list  # what was read on an assumption (a time zone, an alias column)
+
+
+def observe(log: str, *, overrides: list[str] = (), out_dir=None) -> Observation:
+    """``python -m experiments.observe``: a community's own numbers from its export, no model."""
+    from commsim.experiments.observe import observe as run_observe
+    from commsim.experiments.settings import load_observe
+
+    cfg, where = _run_dir("observe", [f"log={log}", *overrides], out_dir)
+    settings = load_observe(cfg)
+    run_observe(settings, where)
+    warnings = [line.split("warning: ", 1)[1] for line in (where / "read.txt").read_text(encoding="utf-8").splitlines()
+                if line.strip().startswith("warning: ")]
+    return Observation(where, pd.read_csv(where / "observed.csv"), pd.read_csv(where / "retention.csv"), warnings)
 
 
 @dataclass

@@ -37,6 +37,7 @@ COMMANDS = {
     "calibrate": ("experiments.calibrate", "fit the model to a community's activity log"),
     "sensitivity": ("experiments.sensitivity", "which parameters drive a KPI or a plan's effect (Morris / Sobol)"),
     "optimize": ("experiments.optimize", "search plans for the cost / effect Pareto front under a budget"),
+    "observe": ("experiments.observe", "a community's own numbers from its export (DAU, new, retention), no model"),
 }
 
 
@@ -46,6 +47,8 @@ def preflight(config_name: str, argv: list[str] | None = None, check: Callable |
     :class:`ConfigError`)."""
     if argv is None and "--dry-run" in sys.argv:  # the flag is runner.dry_run=true (experiments/runner/dry_run.py)
         sys.argv = [("runner.dry_run=true" if a == "--dry-run" else a) for a in sys.argv]
+    if argv is None:
+        sys.argv = [sys.argv[0], *map(autoquote, sys.argv[1:])]
     argv = list(sys.argv[1:] if argv is None else argv)
     if "--help" in argv or "-h" in argv:
         print(help_text(config_name))
@@ -83,7 +86,7 @@ def check_command_line(config_name: str, overrides: list[str], multirun: bool = 
 def _check_points(config_name, points, multirun, check) -> list[str]:
     from omegaconf import open_dict
 
-    from commsim.experiments.settings import load
+    from commsim.experiments.settings import load, load_observe
     from commsim.sim import memory
 
     for point in points:
@@ -95,6 +98,9 @@ def _check_points(config_name, points, multirun, check) -> list[str]:
                 check(cfg.copy(), point)
             with open_dict(cfg):
                 del cfg["hydra"]
+            if config_name == "observe":
+                load_observe(cfg)
+                continue
             config, _ = load(cfg, point)
             memory.check(config)
         except ConfigError as err:
@@ -117,6 +123,17 @@ def parse_each(overrides: list[str]):
         except OverrideParseException:
             problems.append(quoting_hint(text))
     return parsed, problems
+
+
+def autoquote(text: str) -> str:
+    """``key=value`` with a plain value Hydra's grammar refuses only for its letters (a non-ASCII
+    path such as ``log=/data/社群.csv``) -> the value quoted, which Hydra reads as the same string.
+    Anything else -- lists, sweeps, values with quotes, commas or brackets -- is left as it is."""
+    key, eq, value = text.partition("=")
+    if not eq or not value or value.isascii() or any(c in value for c in "'\"[]{}(),=$\\ ") \
+            or not key.lstrip("+~").replace(".", "").replace("_", "").replace("/", "").isalnum():
+        return text
+    return f"{key}='{value}'"
 
 
 def quoting_hint(text: str) -> str:
@@ -298,6 +315,14 @@ def help_text(config_name: str) -> str:
     from commsim.sim.params import declared
 
     module, what = COMMANDS.get(config_name, COMMANDS["config"])
+    if config_name == "observe":
+        from commsim.experiments.settings import ObserveSettings
+
+        lines = [f"python -m {module} log=<export> [key=value ...]: {what}.", "", "keys:"]
+        lines += [f"  {i.key} = {i.default!r}: {i.doc}{i.bounds_text()}" for i in declared(ObserveSettings, "")
+                  if not dataclasses.is_dataclass(i.type)]
+        lines += [f"  {i.key}: {i.doc}" for i in declared(LogColumns, "columns")]
+        return "\n".join(lines + ["", "Docs: docs/observe.md."])
     lines = [f"python -m {module} [-m] [key=value ...]: {what}.", "",
              "Every key below can be set as key=value (lists as key=[a,b]; -m with key=a,b,c runs one job per value).",
              "Config groups pick a whole section: " + "; ".join(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import typing
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -346,6 +347,36 @@ def _fields_of(*classes):
 AppConfig = dataclasses.make_dataclass("AppConfig", list(_fields_of(Config, Settings)), module=__name__)
 
 
+# the keys that say how an export is read: declared once in CalibrateSettings, shared by observe
+READING_KEYS = ("columns", "header", "delimiter", "timezone", "day_start", "time_unit")
+
+
+def _reading_fields():
+    return [f for f in _fields_of(CalibrateSettings) if f[0] in READING_KEYS]
+
+
+# ``python -m experiments.observe log=... [timezone=...]``: its own flat keys, no model config
+ObserveSettings = dataclasses.make_dataclass("ObserveSettings", [
+    ("log", Optional[str], param(None, "the export to read: CSV/TSV/Parquet, one row per action (user, time, "
+                                 "[target], [kind]); headers in English or Chinese (docs/observe.md)")),
+    ("name", str, param("${observed_name:${log}}", "name of the observation; it lands in results/observed/<name>/ "
+                        "(default: the export's file name without its extension)")),
+    ("retention_weeks", int, param(12, "weeks after each person's first active day in the cohort retention table",
+                                   ge=1, le=520)),
+    *_reading_fields(),
+], module=__name__)
+
+
+def observed_name(log) -> str:
+    """The default name of an observation: the export's file name without its extension(s)."""
+    if not log:
+        return "observed"
+    name = Path(str(log)).name
+    for suffix in (".gz", ".csv", ".tsv", ".txt", ".parquet", ".xlsx"):
+        name = name[: -len(suffix)] if name.lower().endswith(suffix) else name
+    return re.sub(r"[^\w.-]+", "_", name).strip("._") or "observed"
+
+
 def adhoc_name(scenarios) -> str:
     """The default name of a comparison: ``adhoc-`` and a fingerprint of its scenarios."""
     import hashlib
@@ -378,8 +409,10 @@ def register_configs() -> None:
     OmegaConf.register_new_resolver("adhoc_name", adhoc_name, replace=True)
     OmegaConf.register_new_resolver("sensitivity_name", sensitivity_name, replace=True)
     OmegaConf.register_new_resolver("optimize_name", optimize_name, replace=True)
+    OmegaConf.register_new_resolver("observed_name", observed_name, replace=True)
     cs = ConfigStore.instance()
     cs.store(name="base_config", node=AppConfig)
+    cs.store(name="observe_config", node=ObserveSettings)
     for kind, cls in NETWORK_KINDS.items():
         cs.store(group="network", name=f"schema_{kind}", node=cls)
     cs.store(group="population", name="schema", node=PopulationConfig)
@@ -417,6 +450,18 @@ def load(cfg: Any, overrides: list[str] | None = None) -> tuple[Config, Settings
     if problems:
         raise ConfigError(problems)
     return config, settings
+
+
+def load_observe(cfg: Any):
+    """Validate the composed config of ``experiments.observe`` (:data:`ObserveSettings`)."""
+    from commsim.sim.config import plain
+
+    problems: list[str] = []
+    data = {k: v for k, v in plain(cfg).items() if k != "hydra"}
+    settings = build(ObserveSettings, data, "", problems)
+    if problems:
+        raise ConfigError(problems)
+    return settings
 
 
 def model_config(cfg: Any, overrides: list[str] | None = None) -> Config:

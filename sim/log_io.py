@@ -188,14 +188,14 @@ def read_log(path, columns: dict | None = None, header: bool | None = None, deli
     """The activity log in ``path`` and a report of what was read (see the module docstring)."""
     path = Path(path)
     report = ReadReport(str(path), timezone=timezone, day_start=day_start)
-    if not path.is_file():
-        raise LogFileError(f"{path}: no such file (calibrate.log must name a CSV/TSV/Parquet activity log)")
     if day_start not in ("first", "midnight"):
         raise LogFileError(f"{path}: day_start {day_start!r}; allowed: first, midnight")
     try:
         pd.Timestamp("2020-01-01").tz_localize(timezone)
     except Exception:  # noqa: BLE001 - any unknown zone name
         raise LogFileError(f"{path}: unknown time zone {timezone!r} (e.g. UTC, Europe/Berlin, Asia/Shanghai)") from None
+    if not path.is_file():
+        raise LogFileError(f"{path}: no such file (name a CSV/TSV/Parquet export of the community's activity)")
     columns = dict(columns or {})
     unknown = set(columns) - set(ROLES)
     if unknown:
@@ -338,8 +338,9 @@ def _build(path, table, mapping, line_of, timezone, day_start, time_unit, post_k
     times = parse_times(table[mapping["time"]].reset_index(drop=True), timezone, time_unit)
     report.time_format = times.format
     if times.format in ("dates", "datetimes"):
-        report.warnings.append(f"the times carry no time zone: read as local time in {timezone} (set the time zone "
-                               f"of the export, e.g. timezone=Asia/Shanghai, if that is wrong)")
+        report.warnings.append(f"the times carry no time zone: read as local time in {timezone}; if the export's "
+                               f"clock was in another zone, say which (timezone=<zone>, e.g. Asia/Shanghai; "
+                               f"calibrate.timezone= for a calibration)")
     bad_time = np.flatnonzero(~times.ok)
     if bad_time.size:
         value = table[mapping["time"]].iloc[bad_time[0]]

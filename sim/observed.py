@@ -198,3 +198,51 @@ def stylized_facts(log: ActivityLog, retention_weeks=(1, 4, 7, 10, 14, 19)) -> d
         for i, name in enumerate(WEEKDAYS):
             facts[f"weekday_{name}"] = float(profile.iloc[i])
     return facts
+
+
+# -------------------------------------------------------------- a log's own numbers (observe)
+def dates(log: ActivityLog) -> list[str]:
+    """Each day of the window as an ISO date (the date its 24-hour block or calendar day starts on),
+    or ``day N`` when the log carries no dates."""
+    first = log.meta.get("first_time")
+    if not first or first == "day 0":
+        return [f"day {d}" for d in range(log.first_day, log.last_day + 1)]
+    start = pd.Timestamp(first)
+    return [(start + pd.Timedelta(days=d)).date().isoformat() for d in range(log.n_days)]
+
+
+def observed_table(log: ActivityLog) -> pd.DataFrame:
+    """``observed.csv``: ``date, dau, wau, mau, new, returning, cumulative_people`` -- new people are
+    active for the first time that day, returning ones were active before, and cumulative people
+    have been active on any day so far."""
+    d = daily(log)
+    new = d.new_people.to_numpy()
+    return pd.DataFrame({"date": dates(log), "dau": d.dau, "wau": d.wau, "mau": d.mau, "new": new,
+                         "returning": d.dau.to_numpy() - new, "cumulative_people": np.cumsum(new)})
+
+
+def cohort_retention(log: ActivityLog, max_week: int = 12) -> pd.DataFrame:
+    """Weekly cohort retention as a table: one row per cohort (people whose first active day falls
+    in the same week of the log, by the week's first day), ``people`` in it, and ``week_k`` the share
+    of them active in their own week k (days f + 7k .. f + 7k + 6 after their first day f); empty
+    where week k is not over for all of the cohort by the log's last day."""
+    person, offset = _index(log)
+    first = first_days(log, newcomers_only=True)
+    keep = np.isin(person, first.index.to_numpy())
+    person, offset = person[keep], offset[keep]
+    week_of = (offset - first.reindex(person).to_numpy()) // 7
+    cohort = (first // 7).rename("cohort")
+    labels = dates(log)
+    rows = []
+    for c, members in cohort.groupby(cohort):
+        ids = members.index.to_numpy()
+        row = {"cohort_start": labels[7 * int(c)], "people": int(ids.size)}
+        last_first = int(first.loc[ids].max())
+        for k in range(1, max_week + 1):
+            if last_first + 7 * k + 6 > log.n_days - 1:
+                row[f"week_{k}"] = math.nan
+                continue
+            back = np.unique(person[(week_of == k) & np.isin(person, ids)]).size
+            row[f"week_{k}"] = back / ids.size
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["cohort_start", "people", *[f"week_{k}" for k in range(1, max_week + 1)]])
