@@ -94,12 +94,16 @@ def plan_jobs(spec: CompareSettings, base_overrides: list[str], compose, runs_di
     _check_size(spec, base_overrides, compose)
     calibrated = any(o.split("=", 1)[0] == "calibration" for o in base_overrides)
     for scenario, overrides in spec.scenarios.items():
+        first = None
         for seed in range(spec.first_seed, spec.first_seed + spec.replicates):
             run_overrides = base_overrides + list(overrides) + [f"seed={seed}"]
             if calibrated and not any(o.startswith("calibration_draw=") for o in run_overrides):
                 run_overrides.append(f"calibration_draw={seed}")  # each replicate its own posterior draw
             try:
-                config = model_config(compose(run_overrides), run_overrides)
+                # without a twin, replicates differ by their seed only: compose once, then set the seed
+                config = (with_seed(first, seed) if first is not None and not calibrated
+                          else model_config(compose(run_overrides), run_overrides))
+                first = first or config
             except ConfigError as err:
                 problems += [f"scenario {scenario!r}: {p}" for p in err.problems]
                 break
@@ -117,7 +121,7 @@ BYTES_PER_RUN_DIR = 64 * 2**10  # config, summary, parquet tables and figures of
 BYTES_PER_RUN_DAY = 200
 
 
-def _check_size(spec: CompareSettings, base_overrides: list[str], compose) -> None:
+def _check_size(spec: CompareSettings, base_overrides: list[str], compose, factor: int = 1, why: str = "") -> None:
     """Refuse a comparison that would take longer than the time limit, before composing every run."""
     from commsim.sim.memory import estimate_seconds, human_bytes, human_time, time_limit
 
@@ -126,12 +130,12 @@ def _check_size(spec: CompareSettings, base_overrides: list[str], compose) -> No
         config = model_config(compose(base_overrides + list(first)), base_overrides + list(first))
     except ConfigError:
         return  # the scenario's own problem is reported below
-    runs = len(spec.scenarios) * spec.replicates
+    runs = len(spec.scenarios) * spec.replicates * factor
     people = getattr(config.network, "n", 0)
     seconds = runs * estimate_seconds(people, config.days) / max(1, spec.jobs)
     disk = runs * (BYTES_PER_RUN_DIR + config.days * BYTES_PER_RUN_DAY)
     if seconds > time_limit():
-        raise ConfigError([f"compare: {len(spec.scenarios)} scenarios x {spec.replicates:,} replicates = {runs:,} runs "
+        raise ConfigError([f"compare: {len(spec.scenarios)} scenarios x {spec.replicates:,} replicates{why} = {runs:,} runs "
                            f"of {people:,} people x {config.days:,} days would take about {human_time(seconds)} on "
                            f"{spec.jobs} process(es) and about {human_bytes(disk)} of disk, more than the limit of "
                            f"{human_time(time_limit())}; use fewer replicates, scenarios, people or days, or raise "
@@ -164,6 +168,107 @@ def idle_in(job: Job, spend: pd.DataFrame) -> list[str]:
     return idle_strategies(names, spend, results)
 
 
+@dataclass
+class Robust:
+    """The robust part of a comparison: its parameter draws and one summary row per scenario x draw x seed."""
+
+    kind: str  # prior | posterior
+    draws: pd.DataFrame  # draw, then one column per drawn key
+    ranges: list  # sim.space.Range of every drawn key
+    runs: pd.DataFrame  # scenario, draw, seed, every summary KPI, cost
+    keys: dict  # scenario -> the drawn keys its runs read
+
+
+def uncertainty_kind(settings, config) -> str:
+    kind = settings.uncertainty.kind
+    if kind == "auto":
+        return "posterior" if config.calibration else "prior"
+    if kind == "posterior" and not config.calibration:
+        raise ConfigError(["uncertainty=posterior: a posterior needs a calibrated twin (calibration=<dir>); "
+                           "without one use uncertainty=prior (or none)"])
+    return kind
+
+
+def drawn_ranges(unc, configs: dict, fitted: set[str]) -> list:
+    """The ranges drawn: ``uncertainty.parameters`` and (``strategy_responses``) every compared
+    strategy's response parameters, less the keys a twin fitted (its posterior draws carry those)."""
+    from commsim.sim import space
+
+    infos = space.parameters()
+    keys = space.expand(list(unc.parameters), infos)
+    if unc.strategy_responses:
+        for config in configs.values():
+            for name in config.plan.strategies:
+                keys += [i.key for i in space.responses(name)]
+    keys = [k for k in dict.fromkeys(keys) if k not in fitted]
+    return [space.search_range(infos[k]) for k in keys]
+
+
+def read_keys(ranges: list, configs: dict) -> dict[str, list[str]]:
+    """Per scenario, the drawn keys its runs read: the behaviour keys, and its own strategies' responses."""
+    return {scenario: [r.key for r in ranges if not r.key.startswith("strategies.")
+                       or r.key.split(".")[1] in config.plan.strategies] for scenario, config in configs.items()}
+
+
+def robust_jobs(spec: CompareSettings, kind: str, keys: dict, draws: pd.DataFrame, base_overrides: list[str],
+                compose, runs_dir: Path, configs: dict) -> list[Job]:
+    """Every scenario x draw x seed: the draw's values of the keys that scenario's runs read (the
+    behaviour keys, and the responses of its own strategies), the twin's posterior draw ``d`` with
+    ``uncertainty=posterior``; figures are not drawn (only summaries are read)."""
+    jobs = []
+    for scenario, overrides in spec.scenarios.items():
+        fixed = None
+        for d in draws.draw:
+            values = {k: _plain(draws.at[d, k]) for k in keys[scenario]}
+            if kind == "posterior":  # the twin's draw d is applied while composing
+                words = (base_overrides + list(overrides) + [f"{k}={v}" for k, v in values.items()]
+                         + [f"calibration_draw={d}", f"seed={spec.first_seed}"])
+                first = model_config(compose(words), words)
+            else:
+                if fixed is None:
+                    words = base_overrides + list(overrides) + [f"seed={spec.first_seed}"] + (
+                        ["calibration_draw=null"] if configs[scenario].calibration else [])
+                    fixed = model_config(compose(words), words)
+                first = with_values(fixed, values)
+            for seed in range(spec.first_seed, spec.first_seed + spec.replicates):
+                config = first if seed == spec.first_seed else with_seed(first, seed)
+                out_dir = runs_dir / scenario / f"d{d}_seed{seed}_{config_hash(config)[:8]}"
+                jobs.append(Job(config, out_dir, label=f"{scenario} draw {d} seed {seed}", figures=False,
+                                tags={"scenario": scenario, "draw": int(d), "seed": seed}))
+    return jobs
+
+
+def with_seed(config, seed: int):
+    """``config`` with another seed, validated as a composed one would be (the same config hash)."""
+    from commsim.sim.config import to_dict, validate
+
+    return validate({**to_dict(config), "seed": seed})
+
+
+def with_values(config, values: dict):
+    """``config`` with dotted ``values`` set, validated."""
+    from commsim.sim.calibrated import set_dotted
+    from commsim.sim.config import to_dict, validate
+
+    data = to_dict(config)
+    for key, value in values.items():
+        set_dotted(data, key, value)
+    return validate(data)
+
+
+def _plain(value):
+    return int(value) if isinstance(value, (np.integer, int)) else float(value)
+
+
+def load_summaries(jobs: list[Job]) -> pd.DataFrame:
+    rows = []
+    for job in jobs:
+        summary = json.loads((job.out_dir / "summary.json").read_text())
+        rows.append({**job.tags, **summary,
+                     "cost": float(summary.get("total_cost") or 0.0) + float(summary.get("liability") or 0.0)})
+    return pd.DataFrame(rows)
+
+
 def compare(cfg: DictConfig, report_dir: Path, base_overrides: list[str], compose,
             sweep_params: dict | None = None) -> Path:
     """Run (or resume) a comparison and write its report; returns the report path. ``sweep_params``:
@@ -182,9 +287,17 @@ def compare(cfg: DictConfig, report_dir: Path, base_overrides: list[str], compos
     spec = settings.compare
     jobs = plan_jobs(spec, base_overrides, compose, report_dir / "runs")
     with hold(report_dir, "comparison"), Runner.from_settings(settings, spec.jobs, report_dir) as runner:
+        kind = uncertainty_kind(settings, config)
+        if kind != "none":
+            _check_size(spec, base_overrides, compose, 1 + settings.uncertainty.draws,
+                        f" x (1 + {settings.uncertainty.draws} parameter draws)")
         if spec.target_halfwidth is not None:
             runner.expect(len(spec.scenarios) * spec.max_replicates,
                           "at most: compare.target_halfwidth adds replicates up to compare.max_replicates")
+        elif kind != "none":
+            runner.expect(len(spec.scenarios) * spec.replicates * (1 + settings.uncertainty.draws),
+                          f"uncertainty={kind}: every plan at the default parameters, then for each of "
+                          f"{settings.uncertainty.draws} parameter draws, on the same {spec.replicates} seeds")
         runner.run(jobs, progress=settings.progress)
         adaptive = None
         if spec.target_halfwidth is not None:
@@ -197,8 +310,28 @@ def compare(cfg: DictConfig, report_dir: Path, base_overrides: list[str], compos
             runner.run(fixed, progress=settings.progress)
             seed_only = load_runs(fixed).summaries
         configs = {job.tags["scenario"]: job.config for job in jobs}
+        robust = None
+        if kind != "none":
+            robust = run_robust(spec, settings, kind, config, configs, base_overrides, compose, report_dir, runner)
         return write_report(config, spec, load_runs(jobs), report_dir, configs, adaptive=adaptive,
-                            currency=settings.report.currency, seed_only=seed_only)
+                            currency=settings.report.currency, seed_only=seed_only, robust=robust)
+
+
+def run_robust(spec, settings, kind: str, config, configs: dict, base_overrides, compose, report_dir: Path,
+               runner) -> Robust:
+    from commsim.experiments.analyses.robust import draw
+    from commsim.sim import calibrated
+
+    unc = settings.uncertainty
+    fitted = set(calibrated.load(config.calibration)["fit"].get("parameters", [])) if kind == "posterior" else set()
+    ranges = drawn_ranges(unc, configs, fitted)
+    draws = draw(ranges, unc.draws, unc.seed)
+    keys = read_keys(ranges, configs)
+    jobs = robust_jobs(spec, kind, keys, draws, base_overrides, compose, report_dir / "runs_drawn", configs)
+    log.info("uncertainty=%s: %d draws of %d parameters x %d scenarios x %d seeds = %d runs", kind, unc.draws,
+             len(ranges), len(spec.scenarios), spec.replicates, len(jobs))
+    runner.run(jobs, progress=settings.progress)
+    return Robust(kind, draws, ranges, load_summaries(jobs), keys)
 
 
 def headline_halfwidths(spec: CompareSettings, jobs: list[Job]) -> dict[str, float]:

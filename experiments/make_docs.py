@@ -99,9 +99,11 @@ def tables() -> dict[str, str]:
     out["optimize"] = table(OptimizeSettings, "optimize", full=False)
     out["runner"] = table(RunnerSettings, "runner", full=False)
     out["compare"] = table(CompareSettings, "compare", full=False)
-    from commsim.experiments.settings import ReportSettings
+    from commsim.experiments.settings import ObserveSettings, ReportSettings, UncertaintySettings
 
     out["report"] = table(ReportSettings, "report", full=False)
+    out["uncertainty"] = table(UncertaintySettings, "uncertainty", full=False)
+    out["observe"] = table(ObserveSettings, "", full=False)
     return out
 
 
@@ -140,7 +142,7 @@ def main(argv=None) -> int:
     generated = tables()
     stale = []
     for doc in ("docs/model.md", "docs/strategies.md", "docs/metrics.md", "docs/classroom.md", "docs/calibration.md",
-                "docs/decisions.md", "docs/cluster.md"):
+                "docs/decisions.md", "docs/cluster.md", "docs/observe.md"):
         path = ROOT / doc
         text = path.read_text()
         new = render(text, generated)

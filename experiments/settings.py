@@ -280,6 +280,40 @@ class OutputSettings:
                                "on which day; docs/metrics.md)")
 
 
+# what a robust comparison draws besides the strategies' own responses: every behaviour parameter
+# with a plausible range -- how the community acts and answers the operator, unknown until calibrated
+PRIOR_PARAMETERS = ["behaviour.*"]
+
+
+@dataclass
+class UncertaintySettings:
+    kind: str = param("auto", "what a comparison's decision carries besides seed noise: none (seed noise only), prior "
+                      "(behaviour and response parameters drawn from their plausible ranges), posterior (a twin's posterior draws "
+                      "plus the prior for the rest); auto: posterior with calibration=<dir>, else prior; pick with "
+                      "uncertainty=none, uncertainty=prior or uncertainty=posterior (experiments/analyses/robust.py)",
+                      choices=("auto", "none", "prior", "posterior"))
+    draws: int = param(16, "parameter draws; each runs every plan on the same compare.replicates seeds (a plan is "
+                       "clear when it gains in at least 95% of them: with 16, in every one)", ge=2, le=1000)
+    seed: int = param(0, "seed of the draws (a Latin hypercube over the plausible ranges)", ge=0)
+    parameters: list[str] = param(None, "behaviour parameters drawn besides the compared strategies' own response "
+                                  "parameters (keys or glob patterns, sim/space.py)",
+                                  factory=lambda: list(PRIOR_PARAMETERS))
+    strategy_responses: bool = param(True, "also draw every compared strategy's response parameters "
+                                     "(sim/space.py responses(): not levers, not prices)")
+
+    def check(self) -> list[str]:
+        from commsim.sim.space import checked_range, expand, parameters
+
+        infos = parameters()
+        problems = []
+        for key in expand(self.parameters, infos):
+            if key not in infos:
+                problems.append(f"parameters: {key!r} is not a declared parameter (sim/space.py)")
+            elif isinstance(checked_range(infos[key]), str):
+                problems.append(f"parameters: {key!r} has no plausible range to draw from")
+        return problems
+
+
 @dataclass
 class RunnerSettings:
     kind: str = param("local", "where runs run: local (processes on this machine), ray (a Ray cluster), slurm "
@@ -328,6 +362,7 @@ class Settings:
     report: ReportSettings = field(default_factory=ReportSettings)
     optimize: OptimizeSettings = field(default_factory=OptimizeSettings)
     runner: RunnerSettings = field(default_factory=RunnerSettings)
+    uncertainty: UncertaintySettings = field(default_factory=UncertaintySettings)
 
 
 SETTINGS_KEYS = tuple(f.name for f in dataclasses.fields(Settings))

@@ -9,6 +9,7 @@ other edit::
     from commsim.sim import space
     space.parameters()["strategies.content.posts_per_week"].plausible   # (1.0, 21.0)
     space.levers("kol")                                                 # [k, method]
+    space.responses("kol")                                              # [perk_uplift]
     space.search_range(space.parameters()["behaviour.churn.hazard_dormant"])
 
 Keys: ``behaviour.<stage group>.<name>`` (the day's stages), ``population.<name>``,
@@ -54,6 +55,14 @@ def levers(name: str) -> list[ParamInfo]:
     """Strategy ``name``'s levers: the parameters declared with ``lever=True`` (what the operator
     chooses), each searchable over its plausible range or its choices."""
     return [i for i in strategy_parameters(name).values() if i.lever and (i.choices or (i.numeric and i.plausible))]
+
+
+def responses(name: str) -> list[ParamInfo]:
+    """Strategy ``name``'s response parameters: how the community answers it -- not a lever the
+    operator sets, not a price or capacity the operator knows (``source="user"``) -- each numeric
+    with a plausible range: what a robust comparison draws from its prior (experiments/analyses/robust.py)."""
+    return [i for i in strategy_parameters(name).values()
+            if not i.lever and i.numeric and i.plausible and i.source.kind != "user"]
 
 
 def searchable() -> list[str]:

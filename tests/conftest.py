@@ -52,6 +52,8 @@ def compare_here(report_dir, *overrides):
     from commsim.experiments.compare import compare
     from commsim.experiments.overrides import model_overrides
 
+    if not any(o.split("=", 1)[0].lstrip("+").startswith("uncertainty") for o in overrides):
+        overrides = (*overrides, "uncertainty=none")  # seed noise only, unless the test draws parameters
     cfg = composed(*overrides, config_name="compare")
 
     def compose_scenario(scenario_overrides):

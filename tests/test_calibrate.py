@@ -199,6 +199,27 @@ def test_run_and_compare_use_the_twin_and_its_posterior_draws(calibrations, tmp_
     assert "illustrative" not in text
 
 
+def test_a_robust_comparison_on_a_twin_draws_its_posterior_and_the_responses_prior(small_calibration, tmp_path):
+    _, folder = small_calibration
+    spec = yaml.safe_load((folder / "calibrated.yaml").read_text())
+    out = tmp_path / "robust"
+    report = compare_here(out, f"calibration={folder}", "uncertainty=auto", "uncertainty.draws=3",
+                          "compare.replicates=2", "days=10", "compare.separate_uncertainty=false",
+                          "++compare.scenarios={baseline:['plan=baseline'],content:['plan=content']}")
+    draws = pd.read_csv(out / "draws.csv")
+    assert not set(spec["fit"]["parameters"]) & set(draws.columns), "fitted keys come from the posterior"
+    assert "strategies.content.quality" in draws
+    for run in (out / "runs_drawn" / "content").iterdir():
+        used = yaml.safe_load((run / "config.yaml").read_text())
+        d = int(run.name.split("_")[0][1:])
+        assert used["calibration_draw"] == d
+        assert used["behaviour"]["activity"]["base"] == spec["draws"][d]["behaviour.activity.base"]
+        assert used["strategies"]["content"]["quality"] == pytest.approx(draws.loc[d, "strategies.content.quality"])
+    text = report.read_text()
+    assert "the twin's posterior draws" in text and "## The decision" in text
+    assert set(pd.read_csv(out / "decision.csv").scenario) == {"baseline", "content"}
+
+
 def test_an_uncalibrated_report_says_its_numbers_are_illustrative(tmp_path):
     report = compare_here(tmp_path / "cmp", "experiment=default_comparison", "compare.replicates=2", "days=20",
                           "network.n=300", "compare.scenarios={baseline:['plan=baseline'],content:['plan=content']}")

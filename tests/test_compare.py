@@ -55,6 +55,7 @@ def test_cli_smoke_and_unknown_experiment(tmp_path):
     ok = cli("experiments.compare", *TINY[:2], "compare.replicates=2", TINY[-1], f"hydra.run.dir={tmp_path / 'r'}")
     assert ok.returncode == 0, ok.stderr
     assert "report:" in ok.stdout and (tmp_path / "r" / "report.md").is_file()
+    assert (tmp_path / "r" / "decision.csv").is_file(), "by default a comparison draws response sizes (prior)"
     res = cli("experiments.compare", "experiment=no_such_thing", f"hydra.run.dir={tmp_path / 'a'}")
     assert res.returncode != 0
     assert "no_such_thing" in res.stderr and "default_comparison" in res.stderr, "lists the available ones"

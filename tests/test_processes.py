@@ -54,7 +54,7 @@ def test_the_lock_refuses_a_second_holder_naming_the_first(tmp_path):
 @pytest.mark.slow
 def test_two_comparisons_of_one_name_do_not_both_run(tmp_path):
     args = [sys.executable, "-m", "experiments.compare", "experiment=default_comparison", "days=60",
-            "network.n=3000", "compare.replicates=2", f"hydra.run.dir={tmp_path / 'report'}"]
+            "network.n=3000", "compare.replicates=2", "uncertainty=none", f"hydra.run.dir={tmp_path / 'report'}"]
     first = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     assert wait_for(lambda: (tmp_path / "report" / ".commsim.lock").exists(), 60)
     second = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, timeout=120)
@@ -66,7 +66,7 @@ def test_two_comparisons_of_one_name_do_not_both_run(tmp_path):
 @pytest.mark.slow
 def test_pool_workers_die_with_a_killed_comparison(tmp_path):
     args = [sys.executable, "-m", "experiments.compare", "experiment=default_comparison", "days=365",
-            "network.n=20000", "compare.replicates=4", "compare.jobs=2", f"hydra.run.dir={tmp_path / 'report'}"]
+            "network.n=20000", "compare.replicates=4", "compare.jobs=2", "uncertainty=none", f"hydra.run.dir={tmp_path / 'report'}"]
     parent = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
     try:
         assert wait_for(lambda: len(children(parent.pid)) >= 2, 90), "the pool never started"

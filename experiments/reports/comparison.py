@@ -98,9 +98,12 @@ def _fmt(fmt: Formatter, x: float, kpi: str, diff: bool = False) -> str:
     return f"{text} {fmt.currency}" if kind == "currency" else text
 
 
-def meaning(fmt: Formatter, scenario: str, diffs: pd.DataFrame, primary: str, cost_mean: float) -> str:
+def meaning(fmt: Formatter, scenario: str, diffs: pd.DataFrame, primary: str, cost_mean: float,
+            decided=None) -> str:
     """One plain sentence on the headline KPI. ``cost_mean`` is the plan's extra cost over the
-    baseline (mean paired difference of spend plus points still owed at the end)."""
+    baseline (mean paired difference of spend plus points still owed at the end). ``decided``: the
+    plan's row of the decision table, when the comparison drew parameters: then "clear" is its
+    verdict (``p_better >= 0.95``), and the seed-only interval is called what it is."""
     row = diffs[(diffs.scenario == scenario) & (diffs.kpi == primary)].iloc[0]
     name = _info(primary).label.lower()
     good = _info(primary).direction
@@ -110,7 +113,14 @@ def meaning(fmt: Formatter, scenario: str, diffs: pd.DataFrame, primary: str, co
     rel = f" ({row.relative:+.0%})" if math.isfinite(row.relative) else ""
     text = (f"**{scenario}** {verb} {name} by {_fmt(fmt, abs(row.difference), primary, diff=True).lstrip('+')}{rel} "
             f"against the baseline (95% CI {_fmt(fmt, row.low, primary, diff=True)} to {_fmt(fmt, row.high, primary, diff=True)}). ")
-    if row.distinguishable:
+    if decided is not None:
+        from commsim.experiments.analyses.robust import clear
+
+        seeds = "excludes" if row.distinguishable else "includes"
+        text += f"Seed noise alone, at the default response sizes, {seeds} zero; "
+        text += (f"over plausible response sizes it gains in {decided.p_better:.0%} of the draws: "
+                 + ("**clear**." if clear(decided) else "**not clear**."))
+    elif row.distinguishable:
         text += "The difference is clear: the interval excludes zero."
     else:
         text += "This is **not distinguishable from zero** with these replicates; more replicates may tell."
@@ -303,7 +313,7 @@ def adaptive_words(adaptive: dict, primary: str) -> str:
 
 def write_report(config, spec, data, report_dir: Path, configs: dict | None = None, adaptive: dict | None = None,
                  currency: str = "currency units", seed_only: pd.DataFrame | None = None,
-                 language: str = "en") -> Path:
+                 language: str = "en", robust=None) -> Path:
     """The report of comparison ``spec`` (``experiments.settings.CompareSettings``) over the runs
     in ``data``; ``config`` is the comparison's base model config (network, days); ``configs``
     maps each scenario to one of its runs' model configs (for the assumptions section);
@@ -321,6 +331,14 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
                           primary)
     diffs = difference_table(data.summaries, spec.baseline, scenarios, kpis)
     report_dir.mkdir(parents=True, exist_ok=True)
+    decision = None
+    if robust is not None:
+        from commsim.experiments.analyses.robust import decision_table
+
+        decision = decision_table(robust.runs, robust.draws, robust.ranges, spec.baseline, primary,
+                                  _info(primary).direction, scenarios, idle, robust.keys)
+        decision.to_csv(report_dir / "decision.csv", index=False)
+        robust.draws.to_csv(report_dir / "draws.csv", index=False)
     figs = figures(data, scenarios, diffs, primary, report_dir / "figures", spec.baseline, fmt)
     table.to_csv(report_dir / "kpis.csv", index=False)
     T.kpis_wide(table).to_csv(report_dir / "kpis_wide.csv", index=False)
@@ -367,9 +385,10 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
         "so about 1 in 20 \"yes\" verdicts can arise by chance: trust a pattern across KPIs and "
         "replicate counts more than any single verdict.",
         "",
+        *(decision_lines(fmt, decision, robust, spec, primary, idle) if decision is not None else []),
         *value_lines(fmt, value, primary),
         *idle_lines(idle),
-        "## What this means",
+        "## What this means" + (" (seed noise only, at the default response sizes)" if decision is not None else ""),
         "",
     ]
     # spend plus points still owed at the end, paired (the value-for-money table's extra cost)
@@ -379,7 +398,8 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
             lines += [f"- **{scenario}** did nothing: {idle[scenario]}. Its numbers are the baseline's, give or take "
                       f"noise; it is not a plan to rank."]
         elif scenario != spec.baseline:
-            lines += [f"- {meaning(fmt, scenario, diffs, primary, float(extra_cost.get(scenario, 0.0)))}"]
+            row = decision.set_index("scenario").loc[scenario] if decision is not None else None
+            lines += [f"- {meaning(fmt, scenario, diffs, primary, float(extra_cost.get(scenario, 0.0)), row)}"]
     if "budget_exhausted_day" in data.summaries:
         for scenario in scenarios:
             days = data.summaries.loc[data.summaries.scenario == scenario, "budget_exhausted_day"].dropna()
@@ -432,6 +452,51 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
               "The same report as one file: `report.html`.", ""]
     doc.markdown_block("\n".join(lines))
     return doc.write(report_dir)
+
+
+def decision_lines(fmt: Formatter, decision: pd.DataFrame, robust, spec, primary: str, idle: dict) -> list[str]:
+    """The section a robust comparison's report leads with: the decision table and what would flip it."""
+    from commsim.experiments.analyses.robust import CLEAR, clear
+
+    name = _info(primary).label.lower()
+    what = ("the twin's posterior draws of its fitted parameters, the other parameters drawn from their plausible "
+            "ranges" if robust.kind == "posterior" else
+            "the community's behaviour and its responses to each strategy, drawn from their plausible ranges (most "
+            "assumed: docs/model.md; calibrate on your own data to narrow them)")
+    groups = sorted({r.key.split(".")[0] + ("." + r.key.split(".")[1] if r.key.startswith("strategies.") else "")
+                     for r in robust.ranges})
+    lines = ["## The decision", "",
+             f"Each plan ran for {len(robust.draws)} draws of {what}, each on the same {spec.replicates} seeds "
+             f"({len(robust.runs):,} runs; {len(robust.ranges)} parameters drawn, of {', '.join(groups)}: "
+             f"`draws.csv`). The gain is the change in {name} against `{spec.baseline}` in its good direction; its 80% "
+             f"interval carries both the parameters' uncertainty and seed noise. A gain is **clear** only when the "
+             f"plan beats doing nothing in at least {CLEAR:.0%} of the draws; \"would flip if\" names the parameter "
+             f"that decides whether it gains, where one stands out.", "",
+             "| plan | chance it beats doing nothing | chance it is best | expected gain [80% interval] | cost | "
+             "cost per unit gained | would flip if |", "|---|---|---|---|---|---|---|"]
+    for r in decision.itertuples(index=False):
+        if r.scenario == spec.baseline:
+            lines.append(f"| `{r.scenario}` (doing nothing) | | {r.p_best:.0%} | 0 | {fmt.money(r.cost)} | | |")
+            continue
+        flip = ""
+        if r.flip_parameter and math.isfinite(r.flip_value):
+            flip = f"`{r.flip_parameter}` crosses {fmt.number(r.flip_value)}"
+        elif r.flip_parameter:
+            flip = f"no sign change within `{r.flip_parameter}`'s range (it moves the gain most)"
+        verdict = " **clear**" if clear(r) else ""
+        lines.append(f"| `{r.scenario}`{' (did nothing)' if r.scenario in idle else ''} | {r.p_better:.0%}{verdict} | "
+                     f"{r.p_best:.0%} | {_fmt(fmt, r.gain, primary, True)} [{_fmt(fmt, r.gain_lo80, primary, True)}, "
+                     f"{_fmt(fmt, r.gain_hi80, primary, True)}] | {fmt.money(r.cost)} | "
+                     f"{fmt.number(r.cost_per_unit) if math.isfinite(r.cost_per_unit) else 'n/a'} | {flip} |")
+    ranked = decision[decision.scenario != spec.baseline].sort_values("p_best", ascending=False)
+    best = decision.sort_values("p_best", ascending=False).iloc[0]
+    clear_ones = [r.scenario for r in ranked.itertuples(index=False) if clear(r)]
+    lines += ["", (f"Most often best: `{best.scenario}` ({best.p_best:.0%} of the draws). "
+                   + (f"Clear gains: {', '.join(f'`{s}`' for s in clear_ones)}." if clear_ones else
+                      "No plan's gain is clear: each loses to doing nothing in more than "
+                      f"{1 - CLEAR:.0%} of plausible response sizes."))
+              + " `decision.csv` holds this table.", ""]
+    return lines
 
 
 def did_nothing(summaries: pd.DataFrame, configs: dict, baseline: str) -> dict[str, str]:

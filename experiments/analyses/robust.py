@@ -1,0 +1,142 @@
+"""Decisions that hold under what we don't know: parameter draws and the decision table.
+
+A robust comparison (``uncertainty=prior|posterior``, experiments/compare.py) runs every plan for
+each of ``uncertainty.draws`` parameter sets, each on the same replicate seeds, so that for draw
+``d`` and seed ``s`` each plan's paired difference from the baseline is known. From those:
+
+* a plan's **effect in draw d** is its mean paired gain over the seeds (gain: the headline KPI's
+  change in the good direction, so a fall in churn is a gain);
+* ``p_better``: the share of draws in which the effect is above zero -- the chance the plan beats
+  doing nothing, over the parameters' uncertainty (each draw's mean carries its seed noise too);
+* ``p_best``: the share of draws in which the plan has the largest effect of all (the baseline's
+  effect is 0; ties shared), so ``p_best`` sums to 1 over the scenarios, baseline included;
+* ``gain``: the mean effect over the draws; ``gain_lo80`` / ``gain_hi80``: the 10th and 90th
+  percentiles of the draws' effects (an 80% interval carrying parameter and seed uncertainty);
+* ``cost``: the plan's mean spend plus points still owed; ``cost_per_unit``: cost / gain (a gain
+  at or below zero has none);
+* ``flip_parameter`` / ``flip_value``: of the drawn parameters, the one whose value moves the
+  plan's effect most (largest absolute Spearman correlation over the draws, and significant at
+  5% after a Bonferroni correction for the number of parameters tried -- with many parameters
+  and few draws, chance correlations are large), and the value at which a straight line through
+  the effects against it (on a log scale for a log-scaled range) crosses zero, when that lies
+  inside the parameter's range: on one side of it the plan gains, on the other it loses.
+  ``flip_parameter`` is empty when no parameter stands out; ``flip_value`` when it does not
+  cross zero within its range.
+
+A plan's gain is **clear** only when ``p_better >= 0.95`` (:data:`CLEAR`).
+
+Draws: a Latin hypercube over the parameters' plausible ranges (sim/space.py ``Range``: a log
+scale for ranges spanning a factor of 20 or more), seeded by ``uncertainty.seed``: the prior.
+With a calibrated twin, draw ``d`` also takes posterior draw ``d`` of the fitted parameters.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from commsim.sim.space import Range
+
+CLEAR = 0.95  # p_better at or above this: the plan's gain is clear
+DECISION_COLUMNS = ["scenario", "p_better", "p_best", "gain", "gain_lo80", "gain_hi80", "cost", "cost_per_unit",
+                    "flip_parameter", "flip_value"]
+MIN_DRAWS_FOR_FLIP = 4
+
+
+def draw(ranges: list[Range], n: int, seed: int) -> pd.DataFrame:
+    """``n`` parameter sets (rows; ``draw`` 0..n-1 and one column per key) from a seeded Latin
+    hypercube over ``ranges``."""
+    from scipy.stats import qmc
+
+    table = pd.DataFrame({"draw": np.arange(n)})
+    if not ranges:
+        return table
+    unit = qmc.LatinHypercube(d=len(ranges), seed=seed).random(n)
+    for j, r in enumerate(ranges):
+        u = unit[:, j]
+        values = (np.exp(np.log(r.low) + u * (np.log(r.high) - np.log(r.low))) if r.log
+                  else r.low + u * (r.high - r.low))
+        table[r.key] = np.rint(values).astype(int) if r.integer else values
+    return table
+
+
+def effects(runs: pd.DataFrame, baseline: str, kpi: str, direction: int) -> pd.DataFrame:
+    """Per scenario and draw: the mean paired gain over seeds (rows: draw; columns: scenario,
+    the baseline's column all zeros). ``runs``: one row per scenario x draw x seed with ``kpi``."""
+    wide = runs.pivot_table(index=["draw", "seed"], columns="scenario", values=kpi, aggfunc="first")
+    gain = wide.sub(wide[baseline], axis=0) * (direction or 1)
+    return gain.groupby(level="draw").mean()
+
+
+def _flip(effect: pd.Series, draws: pd.DataFrame, ranges: dict[str, Range]) -> tuple[str, float]:
+    from scipy.stats import spearmanr
+
+    best, best_rho, best_p = "", 0.0, 1.0
+    for key in ranges:
+        x = draws.set_index("draw").loc[effect.index, key].to_numpy(float)
+        if np.ptp(x) == 0 or np.ptp(effect.to_numpy()) == 0:
+            continue
+        test = spearmanr(x, effect.to_numpy())
+        if math.isfinite(test.statistic) and abs(test.statistic) > abs(best_rho):
+            best, best_rho, best_p = key, test.statistic, test.pvalue
+    if not best or best_p * len(ranges) > 0.05:
+        return "", math.nan
+    r = ranges[best]
+    x = draws.set_index("draw").loc[effect.index, best].to_numpy(float)
+    t = np.log(x) if r.log else x
+    slope, intercept = np.polyfit(t, effect.to_numpy(float), 1)
+    if slope == 0:
+        return best, math.nan
+    root = -intercept / slope
+    value = float(np.exp(root)) if r.log else float(root)
+    return best, (value if r.low <= value <= r.high else math.nan)
+
+
+def decision_table(runs: pd.DataFrame, draws: pd.DataFrame, ranges: list[Range], baseline: str, kpi: str,
+                   direction: int, scenarios: list[str], idle: dict | None = None,
+                   keys: dict | None = None) -> pd.DataFrame:
+    """``decision.csv`` (:data:`DECISION_COLUMNS`, one row per scenario, baseline first). ``runs``:
+    one row per scenario x draw x seed with the headline ``kpi`` and ``cost``; ``idle``: scenarios
+    that did nothing (never best, never better); ``keys``: per scenario, the drawn keys its runs
+    read (a flip is looked for among those only; default: all)."""
+    idle = idle or {}
+    eff = effects(runs, baseline, kpi, direction)
+    eff = eff[[s for s in scenarios if s in eff.columns]]
+    for name in idle:
+        if name in eff:
+            eff[name] = 0.0  # a plan that did nothing gains nothing, whatever its noise says
+    values = eff.to_numpy(float)
+    top = np.nanmax(values, axis=1, keepdims=True)
+    winners = np.isclose(values, top, rtol=0, atol=1e-12) & np.isfinite(values)
+    for j, name in enumerate(eff.columns):  # idle plans and the baseline tie at 0: the baseline wins those
+        if name in idle:
+            winners[:, j] = False
+    share = winners / np.maximum(winners.sum(axis=1, keepdims=True), 1)
+    cost = runs.groupby("scenario").cost.mean()
+    by_key = {r.key: r for r in ranges}
+    rows = []
+    for j, name in enumerate(eff.columns):
+        e = eff[name].dropna()
+        gain = float(e.mean()) if len(e) else math.nan
+        row = {"scenario": name, "p_best": float(share[:, j].mean()), "gain": gain,
+               "gain_lo80": float(e.quantile(0.1)) if len(e) else math.nan,
+               "gain_hi80": float(e.quantile(0.9)) if len(e) else math.nan,
+               "cost": float(cost.get(name, math.nan))}
+        if name == baseline:
+            row.update(p_better=math.nan, cost_per_unit=math.nan, flip_parameter="", flip_value=math.nan)
+        else:
+            row["p_better"] = 0.0 if name in idle else float((e > 0).mean()) if len(e) else math.nan
+            extra = row["cost"] - float(cost.get(baseline, 0.0))
+            row["cost_per_unit"] = extra / gain if gain > 0 and extra > 0 else math.nan
+            mine = {k: r for k, r in by_key.items() if keys is None or k in keys.get(name, by_key)}
+            flip = _flip(e, draws, mine) if len(e) >= MIN_DRAWS_FOR_FLIP and name not in idle else ("", math.nan)
+            row["flip_parameter"], row["flip_value"] = flip
+        rows.append(row)
+    table = pd.DataFrame(rows, columns=DECISION_COLUMNS)
+    return table
+
+
+def clear(row) -> bool:
+    return bool(math.isfinite(row.p_better) and row.p_better >= CLEAR)

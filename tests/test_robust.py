@@ -1,0 +1,130 @@
+"""Robust comparisons (experiments/analyses/robust.py, uncertainty=prior|posterior): parameter
+draws, the decision table and its report."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from commsim.experiments.analyses import robust as R
+from commsim.sim.space import Range
+
+from conftest import compare_here, run_here
+
+
+def synthetic(effects: dict, draws: pd.DataFrame, seeds=3, noise=0.0, rng=None):
+    """Runs whose headline KPI is 100 + the scenario's effect in that draw (+ noise); cost 10 a plan."""
+    rows = []
+    for d in draws.draw:
+        for s in range(seeds):
+            base = 100 + (rng.normal(0, noise) if rng is not None else 0.0)
+            rows.append({"scenario": "baseline", "draw": d, "seed": s, "kpi": base, "cost": 0.0})
+            for name, f in effects.items():
+                rows.append({"scenario": name, "draw": d, "seed": s, "kpi": base + f(draws.loc[d]), "cost": 10.0})
+    return pd.DataFrame(rows)
+
+
+def test_the_decision_table_finds_clear_plans_the_best_and_where_a_plan_flips():
+    ranges = [Range("x", 0.0, 1.0, False), Range("y", 0.01, 1.0, True)]
+    draws = R.draw(ranges, 40, seed=1)
+    runs = synthetic({"steady": lambda p: 1.0, "risky": lambda p: 4.0 * (p["x"] - 0.3), "idle": lambda p: 0.0},
+                     draws)
+    table = R.decision_table(runs, draws, ranges, "baseline", "kpi", 1, ["baseline", "steady", "risky", "idle"],
+                             idle={"idle": "no one to pick"}).set_index("scenario")
+    assert list(table.reset_index().columns) == R.DECISION_COLUMNS
+    assert table.p_best.sum() == pytest.approx(1.0)
+    assert table.loc["steady", "p_better"] == 1.0 and R.clear(table.loc["steady"])
+    risky = table.loc["risky"]
+    assert 0.6 < risky.p_better < 0.8 and not R.clear(risky), "x is above 0.3 in about 70% of draws"
+    assert risky.flip_parameter == "x" and risky.flip_value == pytest.approx(0.3, abs=1e-6)
+    assert table.loc["risky", "p_best"] == pytest.approx(float(np.mean(4 * (draws.x - 0.3) > 1.0)))
+    assert table.loc["idle", "p_better"] == 0 and table.loc["idle", "p_best"] == 0
+    assert table.loc["steady", "cost_per_unit"] == pytest.approx(10.0)
+    assert table.loc["steady", "flip_parameter"] in ("", "x", "y") and math.isnan(table.loc["steady", "flip_value"])
+
+
+def test_a_lower_is_better_kpi_counts_a_fall_as_a_gain():
+    ranges = [Range("x", 0.0, 1.0, False)]
+    draws = R.draw(ranges, 10, seed=0)
+    runs = synthetic({"cuts_churn": lambda p: -2.0}, draws)
+    table = R.decision_table(runs, draws, ranges, "baseline", "kpi", -1, ["baseline", "cuts_churn"])
+    row = table.set_index("scenario").loc["cuts_churn"]
+    assert row.gain == pytest.approx(2.0) and row.p_better == 1.0
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(2, 30), seed=st.integers(0, 10_000))
+def test_draws_are_a_latin_hypercube_inside_the_ranges(n, seed):
+    ranges = [Range("a", 0.2, 0.8, False), Range("rate", 1e-4, 1e-1, True), Range("k", 1, 50, False, integer=True)]
+    draws = R.draw(ranges, n, seed)
+    assert list(draws.draw) == list(range(n))
+    for r in ranges:
+        assert draws[r.key].between(r.low, r.high).all()
+    strata = np.floor((draws.a - 0.2) / 0.6 * n).clip(0, n - 1)
+    assert sorted(strata) == list(range(n)), "one draw in each of n equal slices of a linear range"
+    log_strata = np.floor(np.log(draws.rate / 1e-4) / np.log(1e3) * n).clip(0, n - 1)
+    assert sorted(log_strata) == list(range(n)), "and of a log-scaled one, on the log scale"
+    assert (draws.k == draws.k.round()).all()
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_chance_of_being_best_sums_to_one_whatever_the_effects(data):
+    n = data.draw(st.integers(2, 12))
+    k = data.draw(st.integers(1, 4))
+    draws = pd.DataFrame({"draw": range(n), "x": np.linspace(0, 1, n)})
+    values = data.draw(st.lists(st.lists(st.sampled_from([-1.0, 0.0, 0.5, 1.0]), min_size=k, max_size=k),
+                                min_size=n, max_size=n))
+    effects = {f"p{j}": (lambda p, j=j: values[int(p.name)][j]) for j in range(k)}
+    runs = synthetic(effects, draws, seeds=2)
+    table = R.decision_table(runs, draws, [Range("x", 0, 1, False)], "baseline", "kpi", 1,
+                             ["baseline", *effects])
+    assert table.p_best.sum() == pytest.approx(1.0)
+    assert ((table.p_better.dropna() >= 0) & (table.p_better.dropna() <= 1)).all()
+
+
+TINY = ["days=30", "network.n=1200", "compare.replicates=2",
+        "++compare.scenarios={baseline:['plan=baseline'],content:['plan=content'],referral:['plan=referral']}"]
+
+
+@pytest.fixture(scope="module")
+def robust(tmp_path_factory):
+    out = tmp_path_factory.mktemp("robust")
+    report = compare_here(out, *TINY, "uncertainty=prior", "uncertainty.draws=3", "compare.jobs=2")
+    return out, report.read_text()
+
+
+def test_a_robust_comparison_writes_the_decision_and_leads_with_it(robust):
+    out, text = robust
+    decision = pd.read_csv(out / "decision.csv")
+    assert list(decision.columns) == R.DECISION_COLUMNS
+    assert list(decision.scenario) == ["baseline", "content", "referral"]
+    assert decision.p_best.sum() == pytest.approx(1.0)
+    assert text.index("## The decision") < text.index("## What this means")
+    assert "seed noise only, at the default response sizes" in text
+    draws = pd.read_csv(out / "draws.csv")
+    assert len(draws) == 3 and "strategies.content.quality" in draws and "behaviour.activity.content" in draws
+    assert len(list((out / "runs_drawn").glob("*/*/summary.json"))) == 3 * 3 * 2
+
+
+def test_a_drawn_run_is_the_plain_run_with_the_drawn_values(robust, tmp_path):
+    import json
+
+    out, _ = robust
+    draws = pd.read_csv(out / "draws.csv").set_index("draw")
+    run = next((out / "runs_drawn" / "content").glob("d1_seed1_*"))
+    keys = [k for k in draws.columns if not k.startswith("strategies.") or k.startswith("strategies.content.")]
+    summary = run_here(tmp_path, *TINY[:2], "plan=content", "seed=1",
+                       *[f"{k}={v.item()!r}" for k, v in ((k, draws.at[1, k]) for k in keys)])
+    plain = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in summary.items()}
+    stored = json.loads((run / "summary.json").read_text())
+    assert plain == {k: v for k, v in stored.items() if k in plain} and len(plain) > 30
+
+
+def test_a_posterior_needs_a_twin(tmp_path):
+    from commsim.sim.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="uncertainty=posterior: a posterior needs a calibrated twin"):
+        compare_here(tmp_path, *TINY, "uncertainty=posterior")
