@@ -84,3 +84,25 @@ def test_ranges_are_the_declared_plausible_ones_and_log_scaled_when_wide():
 def test_bad_parameters_are_refused_with_the_key(keys, given, words):
     with pytest.raises(ConfigError, match=words):
         ranges_for(keys, given)
+
+
+def test_a_parameter_whose_mu_star_is_below_its_confidence_half_width_is_within_noise():
+    from types import SimpleNamespace
+
+    from SALib.sample import morris
+
+    from commsim.experiments.sensitivity import morris_indices
+
+    r, d = 8, 3
+    x = morris.sample({"num_vars": d, "names": ["a", "b", "c"], "bounds": [[0, 1]] * d}, r, num_levels=4, seed=2)
+    y = np.zeros(len(x))
+    for t in range(r):  # walk each trajectory: a always acts (3 per unit), b only in trajectory 0, c never
+        rows = range(t * (d + 1), (t + 1) * (d + 1))
+        for prev, row in zip(rows, list(rows)[1:]):
+            step = x[row] - x[prev]
+            y[row] = y[prev] + 3 * step[0] + (10 * step[1] if t == 0 else 0.0)
+    priors = [SimpleNamespace(key=k, low=0.0, high=1.0, log=False) for k in "abc"]
+    table = morris_indices(priors, x, np.column_stack([y, y]), SimpleNamespace(levels=4, seed=0)).set_index("parameter")
+    assert table.loc["a", "flag"] == "" and table.loc["a", "mu_star"] == pytest.approx(3)
+    assert table.loc["b", "flag"] == "within noise", table
+    assert table.loc["c", "flag"].startswith("no effect")

@@ -92,6 +92,10 @@ def _morris_words(table: pd.DataFrame) -> list[str]:
     if noisy:
         out.append(f"Within seed noise (mu* no more than twice the noise the seeds alone cause): {', '.join(noisy)}. "
                    f"More replicates or trajectories would tell them apart; they are not shown to matter.")
+    vague = table[table["flag"] == "within noise"]["parameter"].tolist()
+    if vague:
+        out.append(f"Within noise (mu* below its own 95% confidence half-width, so its size is not pinned down): "
+                   f"{', '.join(vague)}. More trajectories would tell whether they matter.")
     return out
 
 
