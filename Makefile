@@ -19,7 +19,7 @@ export FIND_PYTHON
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help setup run test test-slow test-full demo-ui browser-deps clean
+.PHONY: help setup run test test-slow test-full demo-ui browser-deps fonts clean
 
 help:
 	@echo "make run        set up and run the default comparison (report in results/reports/default_comparison/)"
@@ -28,6 +28,7 @@ help:
 	@echo "make test-full  both tiers at once"
 	@echo "make demo-ui    serve the classroom page at http://localhost:8521/ (works offline)"
 	@echo "make browser-deps  install Debian's chromium for the browser test (apt-get; needs root or sudo)"
+	@echo "make fonts         install a Chinese font for report.language=zh figures (Debian's fonts-wqy-microhei)"
 	@echo "make clean      remove the virtual environment and caches (keeps results/)"
 
 # An editable install in setuptools' "compat" mode (the source tree on sys.path): Hydra finds the
@@ -53,13 +54,13 @@ run: $(STAMP)
 # that its fixtures are built once).
 XDIST := -n auto --dist loadscope
 
-test: $(STAMP) browser-deps
+test: $(STAMP) browser-deps fonts
 	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 
 test-slow: $(STAMP)
 	$(PY) -m pytest $(XDIST) -m slow $(PYTEST_ARGS)
 
-test-full: $(STAMP) browser-deps
+test-full: $(STAMP) browser-deps fonts
 	$(PY) -m pytest $(XDIST) -m "slow or not slow" $(PYTEST_ARGS)
 
 demo-ui: $(STAMP)
@@ -74,6 +75,16 @@ browser-deps:
 	echo "commsim: installing Debian's chromium for the browser test"; \
 	$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium >/dev/null \
 	  || { echo "commsim: apt-get install chromium failed" >&2; exit 1; }
+
+# Chinese reports' figures need a font with Chinese glyphs (4 MB from Debian, never downloaded at run
+# time); without one, their labels stay in English and the report says so.
+fonts:
+	@if fc-list :lang=zh 2>/dev/null | grep -q .; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+	else echo "commsim: no Chinese font and no root: report.language=zh figures keep English labels (apt-get install fonts-wqy-microhei)" >&2; exit 0; fi; \
+	echo "commsim: installing Debian's fonts-wqy-microhei for Chinese figures"; \
+	$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq fonts-wqy-microhei fontconfig >/dev/null \
+	  || { echo "commsim: apt-get install fonts-wqy-microhei failed" >&2; exit 1; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -314,7 +314,8 @@ def compare(cfg: DictConfig, report_dir: Path, base_overrides: list[str], compos
         if kind != "none":
             robust = run_robust(spec, settings, kind, config, configs, base_overrides, compose, report_dir, runner)
         return write_report(config, spec, load_runs(jobs), report_dir, configs, adaptive=adaptive,
-                            currency=settings.report.currency, seed_only=seed_only, robust=robust)
+                            currency=settings.report.currency, seed_only=seed_only, robust=robust,
+                            language=settings.report.language)
 
 
 def run_robust(spec, settings, kind: str, config, configs: dict, base_overrides, compose, report_dir: Path,

@@ -226,7 +226,7 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
             shlex.quote(x) for x in [*model_overrides(overrides, drop=("seed",)),
                                       *overrides_of(recommended["_plan"], o.budget)])
         report = write(out_dir, o, config, trials_table, front, recommended, confirmed, len(seeds), command,
-                       currency=settings.report.currency)
+                       currency=settings.report.currency, language=settings.report.language)
         atomic_write(out_dir / DONE, lambda p: p.write_text(json.dumps(
             {"status": "finished", "kind": "optimize", "trials": len(complete)}) + "\n"))
     return report

@@ -236,7 +236,7 @@ def sensitivity(cfg: DictConfig, out_dir: Path, overrides: list[str], compose) -
         atomic_write(out_dir / "points.csv", lambda p: pts.round(6).to_csv(p, index=False))
         from commsim.experiments.reports.sensitivity import write
 
-        report = write(out_dir, s, config, table, noise_share, len(flat), y)
+        report = write(out_dir, s, config, table, noise_share, len(flat), y, settings.report.language)
         atomic_write(out_dir / DONE, lambda p: p.write_text(json.dumps(
             {"status": "finished", "kind": "sensitivity", "method": s.method, "runs": len(flat)}) + "\n"))
     return report

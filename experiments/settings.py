@@ -272,6 +272,8 @@ def _searchable() -> list[str]:
 class ReportSettings:
     currency: str = param("currency units", "the currency every money figure of a report is in (e.g. CNY, EUR); "
                           "the model's costs are in whatever unit its cost parameters were given")
+    language: str = param("en", "the language of the report: en (English) or zh (简体中文); sentences from "
+                          "experiments/reports/locale/<language>.po (docs/languages.md)", choices=("en", "zh"))
 
 
 @dataclass
@@ -399,6 +401,7 @@ ObserveSettings = dataclasses.make_dataclass("ObserveSettings", [
     ("retention_weeks", int, param(12, "weeks after each person's first active day in the cohort retention table",
                                    ge=1, le=520)),
     *_reading_fields(),
+    ("report", ReportSettings, dataclasses.field(default_factory=ReportSettings)),
 ], module=__name__)
 
 

@@ -90,3 +90,19 @@ def test_bad_command_lines_are_clear_errors(tmp_path, args, expected):
                           capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 2 and expected in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_report_in_chinese_is_complete_with_chinese_dates_and_figures(tmp_path):
+    from commsim.experiments import api
+    from commsim.experiments.reports import messages
+    from commsim.experiments.runner.figures import cjk_font
+
+    messages.USED.pop("zh", None)
+    seen = api.observe(str(COLLEGEMSG), overrides=["report.language=zh"], out_dir=tmp_path)
+    assert messages.missing("zh") == set(), "every sentence of the observation has its Chinese translation"
+    text = (seen.folder / "report.md").read_text(encoding="utf-8")
+    assert text.startswith("# 社群自身数据") and "2004年4月15日 至 2004年10月25日（共 194 天）" in text
+    assert "第 4 周留存" in text and "Cohort retention" not in text
+    assert '<html lang="zh-CN">' in (seen.folder / "report.html").read_text(encoding="utf-8")
+    if cjk_font() is None:
+        assert "make fonts" in text, "without a Chinese font the report says why its figures are in English"

@@ -82,7 +82,8 @@ def test_the_wheel_holds_one_package_with_its_configs_and_data(tmp_path):
     assert tops == {"commsim", "hydra_plugins"}, tops
     for needed in ("commsim/configs/config.yaml", "commsim/configs/plan/content.yaml", "commsim/cli.py",
                    "commsim/data/collegemsg/CollegeMsg.txt.gz", "commsim/sim/model.py",
-                   "commsim/experiments/runner/backends/local.py", "hydra_plugins/commsim_launcher/commsim_launcher.py"):
+                   "commsim/experiments/runner/backends/local.py", "hydra_plugins/commsim_launcher/commsim_launcher.py",
+                   "commsim/experiments/reports/locale/zh.po", "commsim/configs/uncertainty/prior.yaml"):
         assert needed in names, needed
     entry = next(n for n in names if n.endswith("entry_points.txt"))
     assert "commsim = commsim.cli:main" in zipfile.ZipFile(wheel).read(entry).decode()

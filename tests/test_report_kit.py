@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from commsim.experiments.reports.kit import CATALOGUE, Formatter, Report
+from commsim.experiments.reports.kit import Formatter, Report
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,14 +44,37 @@ def test_two_reports_written_at_once_keep_their_own_currency(tmp_path):
     assert "EUR" not in out["a"] and "CNY" not in out["b"] and out["a"].count("CNY") == 200
 
 
-def test_sentences_go_through_the_catalogue_of_the_reports_language(monkeypatch):
-    monkeypatch.setitem(CATALOGUE, "zh", {"{n} plans searched": "搜索了 {n} 个方案"})
+def test_sentences_go_through_the_catalogue_of_the_reports_language(monkeypatch, tmp_path):
+    from commsim.experiments.reports import messages
+
+    po = tmp_path / "zh.po"
+    po.write_text('# a translator\'s comment\nmsgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+                  'msgid "{n} plans searched"\nmsgstr ""\n"搜索了 {n} "\n"个方案"\n\nmsgid "untranslated"\nmsgstr ""\n',
+                  encoding="utf-8")
+    assert messages.read_po(po) == {"{n} plans searched": "搜索了 {n} 个方案"}
+    monkeypatch.setattr(messages, "LOCALE", tmp_path)
+    messages.catalogue.cache_clear()
     assert Formatter("zh").t("{n} plans searched", n=3) == "搜索了 3 个方案"
+    assert Formatter("zh").t("untranslated") == "untranslated" and "untranslated" in messages.missing("zh")
+    messages.catalogue.cache_clear()
     assert Formatter("en").t("{n} plans searched", n=3) == "3 plans searched"
     with pytest.raises(ValueError, match="report language 'fr'"):
         Formatter("fr")
     assert Formatter().share(0.1234) == "12.3%" and Formatter().share(0.01, points=True) == "+1.0 pp"
     assert Formatter().number(float("nan")) == "n/a"
+    assert Formatter("zh").date("2004-04-15") == "2004年4月15日" and Formatter().date("2004-04-15") == "2004-04-15"
+
+
+def test_the_shipped_catalogues_read():
+    from commsim.experiments.reports import messages
+
+    for po in messages.LOCALE.glob("*.po"):
+        entries = messages.read_po(po)
+        assert entries, po
+        for msgid, msgstr in entries.items():  # a translation keeps the msgid's placeholders
+            import re
+
+            assert set(re.findall(r"{(\w*)[^}]*}", msgid)) == set(re.findall(r"{(\w*)[^}]*}", msgstr)), msgid
 
 
 def test_every_report_writer_uses_the_kit_and_keeps_no_module_state():

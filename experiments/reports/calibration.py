@@ -132,8 +132,8 @@ def backtest_words(bt: dict) -> list[str]:
 
 
 def write(folder: Path, data_lines: list[str], windows: dict, twin, screening: pd.DataFrame | None,
-          params: dict, post_summary: dict, bt: dict, figs: dict, runs: int) -> Path:
-    doc = Report(f"Calibration: {folder.name}")
+          params: dict, post_summary: dict, bt: dict, figs: dict, runs: int, language: str = "en") -> Path:
+    doc = Report(f"Calibration: {folder.name}", language=language)
     lines = ["What was fitted, how well, and how far to trust it. Method and diagnostics: docs/calibration.md.", "",
              "## The data", ""] + [f"    {line}" for line in data_lines] + [
              "", f"Fitted on days 0–{windows['train_days'] - 1}; days {windows['train_days']}–"

@@ -11,9 +11,9 @@ Markdown (``report.md``) and as one self-contained HTML file (``report.html``, f
 A report carries its own settings -- language, currency, the scenario drawn as the baseline --
 in a :class:`Formatter`, never in module state, so two reports can be written at once (threads,
 a web page serving several people). Every sentence a report shows passes through
-:meth:`Report.t` / :meth:`Formatter.t`, the hook a message catalogue plugs into
-(the report's ``language``; no command key sets it yet, and the catalogue is empty); numbers, money
-and shares are formatted by the same object.
+:meth:`Report.t` / :meth:`Formatter.t`, which looks it up in the message catalogue
+(experiments/reports/messages.py: gettext PO files, ``report.language=zh|en``); numbers, money,
+shares and dates are formatted by the same object, for the report's locale.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from pathlib import Path
 from commsim.experiments.runner.outputs import atomic_write
 
 LANGUAGES = ("en", "zh")
-# the message catalogue: msgid (the English text) -> translation, per language; English is the msgid itself
-CATALOGUE: dict[str, dict[str, str]] = {"en": {}, "zh": {}}
+UNTRANSLATED = ("This report has no translation into the language asked for yet; it follows in English. "
+                "(Translated so far: the observation of an export.)")
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,23 @@ class Formatter:
 
     def t(self, msgid: str, **values) -> str:
         """The sentence ``msgid`` in this report's language, with ``values`` filled in."""
-        text = CATALOGUE.get(self.language, {}).get(msgid, msgid)
+        from commsim.experiments.reports.messages import translate
+
+        text = translate(self.language, msgid)
         return text.format(**values) if values else text
+
+    def date(self, value) -> str:
+        """A date for prose: 2004-04-15 in English reports, 2004年4月15日 in Chinese ones; a label
+        that is no date (``day 12``) is translated as a phrase."""
+        import pandas as pd
+
+        text = str(value)
+        if text.startswith("day "):
+            return self.t("day {n}", n=text[4:])
+        if self.language == "zh":
+            d = pd.Timestamp(text)
+            return f"{d.year}年{d.month}月{d.day}日"
+        return text
 
     def number(self, x, digits: int = 3, sign: bool = False) -> str:
         if x is None or (isinstance(x, float) and not math.isfinite(x)):
@@ -70,6 +85,7 @@ class Report:
     language: str = "en"
     currency: str = "currency units"
     blocks: list[str] = field(default_factory=list)
+    translated: bool = False  # every sentence goes through t(); else a non-English report says it is in English
 
     def __post_init__(self):
         self.fmt = Formatter(self.language, self.currency)
@@ -115,13 +131,20 @@ class Report:
         return self
 
     # ------------------------------------------------------------------ output
+    @property
+    def body_language(self) -> str:
+        return self.language if self.translated else "en"
+
     def markdown(self) -> str:
-        return "\n\n".join([f"# {self.title}", *self.blocks]) + "\n"
+        note = []
+        if self.language != "en" and not self.translated:
+            note = [self.t(UNTRANSLATED)]
+        return "\n\n".join([f"# {self.title}", *note, *self.blocks]) + "\n"
 
     def html(self, base: Path) -> str:
         from commsim.experiments.reports.html import to_html
 
-        return to_html(self.markdown(), base, self.title, language=self.language)
+        return to_html(self.markdown(), base, self.title, language=self.body_language)
 
     def write(self, folder: Path, name: str = "report") -> Path:
         """``<name>.md`` and ``<name>.html`` in ``folder`` (each atomically); returns the Markdown's path."""

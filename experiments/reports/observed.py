@@ -12,18 +12,18 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from commsim.experiments.reports.kit import Report  # noqa: E402
+from commsim.experiments.reports.kit import Formatter, Report  # noqa: E402
 from commsim.experiments.runner.figures import axes  # noqa: E402
 from commsim.experiments.runner.outputs import atomic_write  # noqa: E402
 
 MAU_HISTORY = 30  # DAU/MAU is read once a month of history lies behind the day
 
 
-def _x(table: pd.DataFrame):
+def _x(table: pd.DataFrame, t):
     """The figures' x axis: dates when the log has them, else day numbers."""
     if str(table.date.iloc[0]).startswith("day "):
-        return table.date.str.slice(4).astype(int), "day of the log"
-    return pd.to_datetime(table.date), "date"
+        return table.date.str.slice(4).astype(int), t("day of the log")
+    return pd.to_datetime(table.date), t("date")
 
 
 def _save(fig, path: Path) -> None:
@@ -31,20 +31,32 @@ def _save(fig, path: Path) -> None:
     plt.close(fig)
 
 
-def figures(folder: Path, table: pd.DataFrame, cohorts: pd.DataFrame) -> dict[str, str]:
+def figures(folder: Path, table: pd.DataFrame, cohorts: pd.DataFrame, language: str = "en") -> dict[str, str]:
+    """The observation's figures, labelled in ``language`` where a font can draw it (else English)."""
+    from commsim.experiments.reports.kit import Formatter
+    from commsim.experiments.runner.figures import figure_language
+
+    drawn, rc = figure_language(language)
+    t = Formatter(drawn).t
+    with matplotlib.rc_context(rc):
+        return _figures(folder, table, cohorts, t)
+
+
+def _figures(folder: Path, table: pd.DataFrame, cohorts: pd.DataFrame, t) -> dict[str, str]:
     fig_dir = folder / "figures"
     fig_dir.mkdir(parents=True, exist_ok=True)
-    x, xlabel = _x(table)
+    x, xlabel = _x(table, t)
     out = {}
-    fig, ax = axes("Active people: daily, weekly, monthly", "people", xlabel, size=(9, 4.2))
-    for col, label in (("mau", "MAU (active in the last 30 days)"), ("wau", "WAU (last 7 days)"), ("dau", "DAU")):
+    fig, ax = axes(t("Active people: daily, weekly, monthly"), t("people"), xlabel, size=(9, 4.2))
+    for col, label in (("mau", t("MAU (active in the last 30 days)")), ("wau", t("WAU (last 7 days)")),
+                       ("dau", t("DAU"))):
         ax.plot(x, table[col], label=label, lw=1.2 if col == "dau" else 1.6)
     ax.legend(fontsize=8)
     fig.autofmt_xdate()
     _save(fig, fig_dir / "activity.png")
     out["activity"] = "figures/activity.png"
-    fig, ax = axes("Who was active each day: first-timers and returning people", "people", xlabel, size=(9, 4.2))
-    ax.stackplot(x, table.returning, table.new, labels=["returning", "new (first active day)"],
+    fig, ax = axes(t("Who was active each day: first-timers and returning people"), t("people"), xlabel, size=(9, 4.2))
+    ax.stackplot(x, table.returning, table.new, labels=[t("returning"), t("new (first active day)")],
                  colors=["tab:blue", "tab:orange"], alpha=0.8)
     ax.legend(fontsize=8, loc="upper left")
     fig.autofmt_xdate()
@@ -54,21 +66,22 @@ def figures(folder: Path, table: pd.DataFrame, cohorts: pd.DataFrame) -> dict[st
     shown = cohorts[cohorts[weeks].notna().any(axis=1)]
     if len(shown) and weeks:
         grid = shown[weeks].to_numpy(float)
-        fig, ax = axes("Weekly cohort retention: share of each week's newcomers active k weeks later",
-                       "cohort (week of first activity)", "weeks after the first active day",
+        fig, ax = axes(t("Weekly cohort retention: share of each week's newcomers active k weeks later"),
+                       t("cohort (week of first activity)"), t("weeks after the first active day"),
                        size=(9, 1.6 + 0.28 * len(shown)))
         image = ax.imshow(np.ma.masked_invalid(grid), aspect="auto", cmap="viridis", vmin=0, vmax=1)
         ax.set_xticks(range(len(weeks)), [w.split("_")[1] for w in weeks])
         ax.set_yticks(range(len(shown)), [f"{c} ({n})" for c, n in zip(shown.cohort_start, shown.people)], fontsize=7)
         ax.grid(False)
-        fig.colorbar(image, ax=ax, label="share active")
+        fig.colorbar(image, ax=ax, label=t("share active"))
         _save(fig, fig_dir / "retention.png")
         out["retention"] = "figures/retention.png"
     return out
 
 
-def headline(table: pd.DataFrame, curve: pd.DataFrame) -> list[tuple[str, str]]:
+def headline(table: pd.DataFrame, curve: pd.DataFrame, fmt) -> list[tuple[str, str]]:
     """The numbers a strategist reads first, as (what, value) rows."""
+    t = fmt.t
     dau, mau = table.dau.to_numpy(float), table.mau.to_numpy(float)
     n = len(table)
     last = table.tail(min(30, n))
@@ -76,58 +89,73 @@ def headline(table: pd.DataFrame, curve: pd.DataFrame) -> list[tuple[str, str]]:
     peak = int(smooth.to_numpy().argmax())
     later = slice(MAU_HISTORY - 1 if n > 2 * MAU_HISTORY else 0, n)
     ratio = np.divide(dau[later], mau[later], out=np.full(len(dau[later]), np.nan), where=mau[later] > 0)
-    rows = [("period", f"{table.date.iloc[0]} to {table.date.iloc[-1]} ({n:,} days)"),
-            ("people active at least once", f"{int(table.cumulative_people.iloc[-1]):,}"),
-            (f"mean DAU, last {len(last)} days", f"{last.dau.mean():,.1f}"),
-            ("WAU / MAU on the last day", f"{int(table.wau.iloc[-1]):,} / {int(table.mau.iloc[-1]):,}"),
-            ("DAU/MAU (stickiness), mean" + (" after the first month" if later.start else ""),
-             "n/a" if np.isnan(ratio).all() else f"{np.nanmean(ratio):.2f}"),
-            ("busiest week (7-day mean DAU)", f"{smooth.iloc[peak]:,.1f} around {table.date.iloc[peak]}"),
-            (f"last {len(last)} days against that peak", f"{last.dau.mean() / smooth.iloc[peak]:.0%}"
-             if smooth.iloc[peak] > 0 else "n/a"),
-            ("newcomers in the last 30 days", f"{int(last.new.sum()):,}")]
+    rows = [(t("period"), t("{first} to {last} ({days} days)", first=fmt.date(table.date.iloc[0]),
+                            last=fmt.date(table.date.iloc[-1]), days=f"{n:,}")),
+            (t("people active at least once"), f"{int(table.cumulative_people.iloc[-1]):,}"),
+            (t("mean DAU, last {n} days", n=len(last)), f"{last.dau.mean():,.1f}"),
+            (t("WAU / MAU on the last day"), f"{int(table.wau.iloc[-1]):,} / {int(table.mau.iloc[-1]):,}"),
+            (t("DAU/MAU (stickiness), mean after the first month") if later.start
+             else t("DAU/MAU (stickiness), mean"), "n/a" if np.isnan(ratio).all() else f"{np.nanmean(ratio):.2f}"),
+            (t("busiest week (7-day mean DAU)"), t("{value} around {date}", value=f"{smooth.iloc[peak]:,.1f}",
+                                                   date=fmt.date(table.date.iloc[peak]))),
+            (t("last {n} days against that peak", n=len(last)),
+             f"{last.dau.mean() / smooth.iloc[peak]:.0%}" if smooth.iloc[peak] > 0 else "n/a"),
+            (t("newcomers in the last 30 days"), f"{int(last.new.sum()):,}")]
     for k in (1, 4):
         row = curve[curve.week == k]
-        value = (f"{row.retention.iloc[0]:.0%} of {int(row.eligible.iloc[0]):,} newcomers" if len(row)
-                 else "not yet measurable (the log is too short)")
-        rows.append((f"week-{k} retention (active in their week {k})", value))
+        value = (t("{share} of {people} newcomers", share=f"{row.retention.iloc[0]:.0%}",
+                   people=f"{int(row.eligible.iloc[0]):,}") if len(row)
+                 else t("not yet measurable (the log is too short)"))
+        rows.append((t("week-{k} retention (active in their week {k})", k=k), value))
     return rows
 
 
 def write(folder: Path, settings, read, table: pd.DataFrame, cohorts: pd.DataFrame, curve: pd.DataFrame) -> Path:
-    figs = figures(folder, table, cohorts)
-    doc = Report(f"Your community's own numbers: {folder.name}")
-    doc.paragraph("What the export says, measured with the same definitions the model's outputs use "
-                  "(docs/metrics.md, *Observed metrics*); no model is involved.")
-    doc.section("What was read")
+    language = settings.report.language
+    figs = figures(folder, table, cohorts, language)
+    doc = Report(Formatter(language).t("Your community's own numbers: {name}", name=folder.name), language=language,
+                 translated=True)
+    t, fmt = doc.t, doc.fmt
+    doc.paragraph(t("What the export says, measured with the same definitions the model's outputs use "
+                    "(docs/metrics.md, *Observed metrics*); no model is involved."))
+    doc.section(t("What was read"))
     doc.markdown_block("\n".join(f"    {line}" for line in read.lines()))
     if read.warnings:
-        doc.paragraph("**Check**: " + "; ".join(read.warnings) + ".")
+        doc.paragraph(t("**Check**: {warnings}.", warnings="; ".join(read.warnings)))
     if settings.day_start == "first":
-        doc.paragraph("Days are 24-hour blocks from the first action; each is dated by the day it starts on. "
-                      "For calendar days in your time zone, add day_start=midnight timezone=<zone>.")
-    doc.section("In numbers")
-    doc.table(["", "value"], headline(table, curve))
-    doc.section("Figures")
-    captions = {"activity": "Daily, weekly and monthly active people.",
-                "new_returning": "Each day's active people: first-timers on top of those who came back.",
-                "retention": "Weekly cohort retention (brighter: more of the cohort active; blank: not over yet)."}
+        doc.paragraph(t("Days are 24-hour blocks from the first action; each is dated by the day it starts on. "
+                        "For calendar days in your time zone, add day_start=midnight timezone=<zone>."))
+    doc.section(t("In numbers"))
+    doc.table(["", t("value")], headline(table, curve, fmt))
+    doc.section(t("Figures"))
+    captions = {"activity": t("Daily, weekly and monthly active people."),
+                "new_returning": t("Each day's active people: first-timers on top of those who came back."),
+                "retention": t("Weekly cohort retention (brighter: more of the cohort active; blank: not over yet).")}
     for key, path in figs.items():
         doc.figure(path, captions[key])
+    if language != "en" and figure_language_used(language) == "en":
+        doc.paragraph(t("(The figures' labels are in English: no font with this language's letters is installed; "
+                        "`make fonts` installs one.)"))
     weeks = [c for c in cohorts.columns if c.startswith("week_")]
-    doc.section("Cohort retention")
-    doc.paragraph("Each row: the people whose first active day fell in that week, and the share of them active "
-                  "in their own week k after it (blank: week k is not over for the whole cohort yet). "
-                  "`retention.csv` holds every cohort.")
-    rows = [[c["cohort_start"], f"{c['people']:,}",
+    doc.section(t("Cohort retention"))
+    doc.paragraph(t("Each row: the people whose first active day fell in that week, and the share of them active "
+                    "in their own week k after it (blank: week k is not over for the whole cohort yet). "
+                    "`retention.csv` holds every cohort."))
+    rows = [[fmt.date(c["cohort_start"]), f"{c['people']:,}",
              *("" if not math.isfinite(c[w]) else f"{c[w]:.0%}" for w in weeks[:8])]
             for c in cohorts.to_dict("records")]
-    doc.table(["cohort", "people", *[f"week {w.split('_')[1]}" for w in weeks[:8]]], rows)
-    doc.section("Next")
+    doc.table([t("cohort"), t("people"), *[t("week {k}", k=w.split("_")[1]) for w in weeks[:8]]], rows)
+    doc.section(t("Next"))
     reading = " ".join(f"calibrate.{k}={getattr(settings, k)}" for k in ("timezone", "day_start")
                        if getattr(settings, k) != {"timezone": "UTC", "day_start": "first"}[k])
     command = f"python -m experiments.calibrate calibrate.log={settings.log} {reading}".rstrip()
-    doc.paragraph(f"Fit a twin to this export (docs/calibration.md): `{command}`")
-    doc.paragraph("Files: `observed.csv` (date, dau, wau, mau, new, returning, cumulative_people), `retention.csv`, "
-                  "`read.txt` (what was read), `figures/`.")
+    doc.paragraph(t("Fit a twin to this export (docs/calibration.md): `{command}`", command=command))
+    doc.paragraph(t("Files: `observed.csv` (date, dau, wau, mau, new, returning, cumulative_people), `retention.csv`, "
+                    "`read.txt` (what was read), `figures/`."))
     return doc.write(folder)
+
+
+def figure_language_used(language: str) -> str:
+    from commsim.experiments.runner.figures import figure_language
+
+    return figure_language(language)[0]

@@ -41,11 +41,11 @@ def figure(trials: pd.DataFrame, front: pd.DataFrame, recommended, budget: float
 
 
 def write(out_dir: Path, o, config, trials: pd.DataFrame, front: pd.DataFrame, recommended, confirmed,
-          replicates: int, command: str = "", currency: str = "currency units") -> Path:
+          replicates: int, command: str = "", currency: str = "currency units", language: str = "en") -> Path:
     """``command``: the recommended plan's overrides, quoted for a shell; ``currency``: report.currency."""
     figure(trials, front, recommended, o.budget, o.kpi, out_dir / "figures" / "pareto.png")
     label = KPIS[o.kpi].label if o.kpi in KPIS else o.kpi
-    doc = Report(f"What to do with {o.budget:,.0f}", currency=currency)
+    doc = Report(f"What to do with {o.budget:,.0f}", currency=currency, language=language)
     lines = health_lines(config.calibration)
     lines.append(f"{len(trials)} plans searched ({o.sampler}, strategies: {', '.join(o.strategies)}), each on the same "
                  f"{replicates} seeds as the baseline; outcome: **{label}** (`{o.kpi}`), as the paired difference "

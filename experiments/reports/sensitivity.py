@@ -42,12 +42,13 @@ def figure(table: pd.DataFrame, method: str, what: str, path: Path) -> None:
     plt.close(fig)
 
 
-def write(out_dir: Path, s, config, table: pd.DataFrame, noise_share, runs: int, y: np.ndarray) -> Path:
+def write(out_dir: Path, s, config, table: pd.DataFrame, noise_share, runs: int, y: np.ndarray,
+          language: str = "en") -> Path:
     label = KPIS[s.kpi].label if s.kpi in KPIS else s.kpi
     what = f"the effect of plan {s.effect_of} on {label}" if s.effect_of else label
     short = f"the effect of {s.effect_of} on {s.kpi}" if s.effect_of else s.kpi
     figure(table, s.method, what if len(what) < 60 else short, out_dir / "figures" / "indices.png")
-    doc = Report(f"Sensitivity: what drives {what}")
+    doc = Report(f"Sensitivity: what drives {what}", language=language)
     lines = health_lines(config.calibration)
     lines.append(f"Method: **{s.method}** ({_method_words(s)}), {len(table)} parameters, {s.replicates} replicate "
                  f"seeds per point (the same seeds everywhere), {runs:,} runs. Plan: `{config.plan.name}`"

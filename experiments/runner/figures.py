@@ -6,6 +6,36 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+
+# fonts with Chinese glyphs, in order of preference (Debian's, then the usual desktop ones)
+CJK_FONTS = ("WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC",
+             "Source Han Sans CN", "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC")
+
+
+def cjk_font() -> str | None:
+    """An installed font that draws Chinese (``make fonts`` installs one), or None."""
+    from matplotlib import font_manager
+
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    found = next((name for name in CJK_FONTS if name in names), None)
+    if found is None:  # installed after matplotlib built its font cache
+        for path in ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"):
+            if Path(path).is_file():
+                font_manager.fontManager.addfont(path)
+                return cjk_font()
+    return found
+
+
+def figure_language(language: str):
+    """The language figure labels can be drawn in, and the matplotlib settings that draw it: Chinese
+    needs a font with its glyphs; without one the labels stay in English (never boxes)."""
+    if language == "zh":
+        font = cjk_font()
+        if font:
+            return "zh", {"font.sans-serif": [font, "DejaVu Sans"], "axes.unicode_minus": False}
+    return "en", {}
 
 
 def axes(title: str, ylabel: str, xlabel: str = "day", size=(7, 4)):
