@@ -18,8 +18,9 @@ effect whose interval excludes zero -- is re-run on fresh seeds (``optimize.conf
 so that its interval is not flattered by having been picked as the best of many.
 
 Writes ``trials.csv``, ``pareto.csv`` (``cost``, the KPI by its name, ``difference``,
-``difference_low``, ``difference_high``, ``plan``, ``overrides``), ``figures/pareto.png``,
-``report.md`` and ``DONE`` last.
+``difference_low``, ``difference_high``, ``plan``, ``overrides``), the recommended plan week by week
+as ``schedule.csv`` (``week, strategy, action, cost``; experiments/analyses/schedule.py),
+``figures/pareto.png``, ``report.md`` and ``DONE`` last.
 """
 
 from __future__ import annotations
@@ -70,16 +71,18 @@ def suggest(trial, names: list[str]) -> dict:
     return {"strategies": chosen, "values": values}
 
 
+def lever_words(plan: dict) -> dict[str, str]:
+    """Each strategy of the plan with its levers in words: {"kol": "k=12, method=pagerank"}."""
+    return {name: ", ".join(f"{info.name}={plan['values'][info.key]:g}" if isinstance(plan["values"][info.key], float)
+                            else f"{info.name}={plan['values'][info.key]}" for info in levers(name))
+            for name in plan["strategies"]}
+
+
 def describe(plan: dict) -> str:
     """A plan in words: "content (posts_per_week=7) + kol (k=12, method=pagerank)"."""
     if not plan["strategies"]:
         return "no strategy (the baseline)"
-    parts = []
-    for name in plan["strategies"]:
-        words = [f"{info.name}={plan['values'][info.key]:g}" if isinstance(plan["values"][info.key], float)
-                 else f"{info.name}={plan['values'][info.key]}" for info in levers(name)]
-        parts.append(f"{name} ({', '.join(words)})")
-    return " + ".join(parts)
+    return " + ".join(f"{name} ({words})" for name, words in lever_words(plan).items())
 
 
 def overrides_of(plan: dict, budget: float) -> list[str]:
@@ -212,7 +215,15 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
         front_index = pareto_front(list(zip(trials_table["cost"], trials_table["difference"])))
         front = (trials_table.iloc[front_index].sort_values(["cost", "trial"])
                  .drop_duplicates("overrides").reset_index(drop=True))  # a plan tried twice is one point
-        recommended, confirmed = _recommend(front, base, o, runner, out_dir)
+        recommended, confirmed, confirm_jobs = _recommend(front, base, o, runner, out_dir)
+        if recommended is not None:
+            from commsim.experiments.analyses.schedule import schedule
+
+            plan = recommended["_plan"]
+            table = schedule([j.out_dir for j in confirm_jobs], list(plan["strategies"]), lever_words(plan))
+            atomic_write(out_dir / "schedule.csv", lambda p: table.to_csv(p, index=False))
+        else:
+            (out_dir / "schedule.csv").unlink(missing_ok=True)
         public = [c for c in trials_table.columns if c != "_plan"]
         atomic_write(out_dir / "trials.csv", lambda p: trials_table[public].round(4).to_csv(p, index=False))
         pareto_cols = ["cost", o.kpi, "difference", "difference_low", "difference_high", "plan", "overrides",
@@ -236,7 +247,7 @@ def _recommend(front: pd.DataFrame, base: dict, o, runner, out_dir: Path):
     """The front point with the largest effect whose interval excludes zero, re-run on fresh seeds."""
     reliable = front[front["difference_low"] > 0]
     if reliable.empty:
-        return None, None
+        return None, None, []
     pick = reliable.sort_values("difference", ascending=False).iloc[0]
     seeds = list(range(CONFIRM_SEED_OFFSET + o.first_seed, CONFIRM_SEED_OFFSET + o.first_seed + o.confirm_replicates))
     plan_jobs = jobs_for(base, pick["_plan"], o.budget, seeds, out_dir)
@@ -244,7 +255,7 @@ def _recommend(front: pd.DataFrame, base: dict, o, runner, out_dir: Path):
     runner.run(plan_jobs + base_jobs, progress="never", quiet=True)
     confirmed = evaluate(plan_jobs, summaries(base_jobs), o.kpi)
     confirmed["replicates"] = len(seeds)
-    return pick, confirmed
+    return pick, confirmed, plan_jobs
 
 
 @hydra.main(version_base="1.3", config_path="../configs", config_name="optimize")

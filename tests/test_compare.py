@@ -52,7 +52,8 @@ def test_comparison_errors_stop_before_any_run(tmp_path, overrides, expected):
 
 
 def test_cli_smoke_and_unknown_experiment(tmp_path):
-    ok = cli("experiments.compare", *TINY[:2], "compare.replicates=2", TINY[-1], f"hydra.run.dir={tmp_path / 'r'}")
+    ok = cli("experiments.compare", *TINY[:2], "compare.replicates=2", TINY[-1], "uncertainty.draws=2",
+             f"hydra.run.dir={tmp_path / 'r'}")
     assert ok.returncode == 0, ok.stderr
     assert "report:" in ok.stdout and (tmp_path / "r" / "report.md").is_file()
     assert (tmp_path / "r" / "decision.csv").is_file(), "by default a comparison draws response sizes (prior)"

@@ -79,3 +79,29 @@ def test_a_journal_of_other_settings_is_refused_and_kpis_that_cannot_be_maximise
         bad = ["progress=never", f"optimize.kpi={kpi}"]
         with pytest.raises(ConfigError, match="cannot be maximised"):
             optimize(composed(*bad, config_name="optimize"), tmp_path / kpi, bad)
+
+
+def test_the_schedule_adds_up_to_the_plans_cost_week_by_week(tmp_path):
+    import math
+
+    from commsim.experiments.analyses.schedule import COLUMNS, schedule
+    from tests.conftest import run_here
+
+    dirs = []
+    for seed in (0, 1):
+        dirs.append(tmp_path / f"s{seed}")
+        run_here(dirs[-1], "network.n=600", "days=30", f"seed={seed}", "plan.name=mix",
+                 "plan.strategies=[incentive,winback]", "strategies.winback.dormant_days=7")
+    table = schedule(dirs, ["incentive", "winback"], {"incentive": "points_per_action=10", "winback": "dormant_days=7"})
+    assert list(table.columns) == COLUMNS
+    assert sorted(table.week.unique()) == [1, 2, 3, 4, 5], "30 days: weeks 1-5, the last one short"
+    for name in ("incentive", "winback"):
+        owed = [json.loads((d / "summary.json").read_text()) for d in dirs]
+        spend = [pd.read_parquet(d / "spend.parquet")[name].sum() for d in dirs]
+        liability = [float(s["liability"] or 0.0) if name == "incentive" else 0.0 for s in owed]
+        expected = sum(a + b for a, b in zip(spend, liability)) / len(dirs)
+        assert math.isclose(table[table.strategy == name].cost.sum(), expected, rel_tol=1e-6, abs_tol=0.05), name
+    assert (table[table.strategy == "incentive"].action == "run (points_per_action=10)").all()
+    assert set(table[table.strategy == "winback"].action) <= {"run (dormant_days=7)", "nothing to act on"}
+    assert (table[table.strategy == "winback"].action.iloc[0]) == "nothing to act on", \
+        "in its first week nobody has been away 7 days yet"
