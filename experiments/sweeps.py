@@ -40,10 +40,20 @@ class EmptySweepError(RuntimeError):
     pass
 
 
-def finished_runs(sweep_dir: Path) -> list[Path]:
-    """Run directories under ``sweep_dir`` that hold a finished run (the job runner's rule)."""
-    candidates = sorted(p.parent for p in Path(sweep_dir).rglob("DONE"))  # override values may hold "/"
-    return [run for run in candidates if finished_job(run) is not None]
+def finished_runs(sweep_dir: Path, damaged: list | None = None) -> list[Path]:
+    """Run directories under ``sweep_dir`` that hold a finished run (the job runner's rule); every
+    other job folder (one Hydra started: it has ``.hydra/``) is appended to ``damaged`` as (run, reason)."""
+    sweep_dir = Path(sweep_dir)
+    marked = {p.parent for p in sweep_dir.rglob("DONE")}  # override values may hold "/"
+    started = {p.parent.parent for p in sweep_dir.rglob(".hydra/overrides.yaml")}
+    out = []
+    for run in sorted(marked | started):
+        if run in marked and finished_job(run) is not None:
+            out.append(run)
+        elif damaged is not None:
+            damaged.append((run, "not finished: interrupted or failed, or its outputs changed since they were "
+                                 "written"))
+    return out
 
 
 def run_overrides(run: Path) -> list[str] | None:
@@ -91,7 +101,8 @@ def current_jobs(sweep_dir: Path, runs: list[Path]) -> list[Path]:
 def collect(sweep_dir: Path, only_current: bool = True) -> pd.DataFrame:
     """One row per finished run of the sweep in ``sweep_dir``; writes sweep.parquet and figures."""
     sweep_dir = Path(sweep_dir)
-    runs = finished_runs(sweep_dir)
+    damaged: list[tuple[Path, str]] = []
+    runs = finished_runs(sweep_dir, damaged)
     if only_current:
         runs = current_jobs(sweep_dir, runs)
     if not runs:
@@ -103,6 +114,7 @@ def collect(sweep_dir: Path, only_current: bool = True) -> pd.DataFrame:
     for run in runs:
         overrides = run_overrides(run)
         if overrides is None:
+            damaged.append((run, "its .hydra/overrides.yaml is missing or unreadable: which point it is is unknown"))
             continue
         params = job_parameters(overrides)
         param_names.update(dict.fromkeys(params))
@@ -110,6 +122,7 @@ def collect(sweep_dir: Path, only_current: bool = True) -> pd.DataFrame:
             summary = json.loads((run / "summary.json").read_text())
         except (OSError, json.JSONDecodeError) as err:
             log.warning("skipping %s: summary.json is unreadable (%s)", run, str(err).splitlines()[0])
+            damaged.append((run, "its summary.json is unreadable"))
             continue
         rows.append({**params, **{k: v for k, v in summary.items() if k not in params}, "run_dir": str(run)})
     table = pd.DataFrame(rows)
@@ -122,6 +135,7 @@ def collect(sweep_dir: Path, only_current: bool = True) -> pd.DataFrame:
         stale.unlink(missing_ok=True)  # an earlier sweep into this folder swept other keys
     if swept:
         sweep_figures(table, swept, sweep_dir / "figures")
+    table.attrs["damaged"] = [(str(run), why) for run, why in damaged]
     return table
 
 
@@ -290,6 +304,13 @@ def main(argv=None) -> int:
         print(f"commsim: {err}", file=sys.stderr)
         return 2
     print(f"{len(table)} runs -> {args.sweep_dir / 'sweep.parquet'}")
+    damaged = table.attrs.get("damaged", [])
+    if damaged:
+        print(f"commsim: {len(damaged)} damaged run{'s' if len(damaged) != 1 else ''} left out of the table (rerun the "
+              f"sweep to redo them):", file=sys.stderr)
+        for run, why in damaged:
+            print(f"  {run}: {why}", file=sys.stderr)
+        return 1
     return 0
 
 

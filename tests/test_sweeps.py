@@ -87,3 +87,13 @@ def test_collecting_a_damaged_sweep_skips_what_is_broken_and_says_so(tmp_path, c
     assert "summary.json changed since it was written" in caplog.text
     assert f"skipping {runs[1]}: overrides.yaml is missing" in caplog.text
     assert "multirun.yaml is unreadable" in caplog.text
+    assert sorted(run for run, _ in table.attrs["damaged"]) == sorted(map(str, runs[:2]))
+    from commsim.experiments.sweeps import main
+
+    import contextlib
+    import io
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert main([str(tmp_path)]) == 1, "collecting a damaged sweep exits non-zero"
+    assert "2 damaged runs" in err.getvalue() and str(runs[0]) in err.getvalue() and str(runs[1]) in err.getvalue()
