@@ -105,3 +105,35 @@ def test_sigterm_stops_the_classroom_server_and_frees_its_port():
         assert not any(alive(p) for p in spawned), "a child of the launcher survived it"
     finally:
         server.kill()
+
+
+@pytest.mark.slow
+def test_a_killed_robust_comparison_resumes_to_the_numbers_of_an_uninterrupted_one(tmp_path):
+    import pandas as pd
+
+    common = ["days=40", "network.n=2000", "compare.replicates=2", "uncertainty.draws=4", "compare.jobs=2",
+              "++compare.scenarios={baseline:['plan=baseline'],content:['plan=content'],incentive:['plan=incentive']}"]
+    killed = tmp_path / "killed"
+    args = [sys.executable, "-m", "experiments.compare", *common, f"hydra.run.dir={killed}", "progress=never"]
+    first = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    try:
+        assert wait_for(lambda: len(list((killed / "runs_drawn").rglob("DONE"))) >= 6, 240), "no drawn run finished"
+        workers = children(first.pid)
+        first.kill()
+        first.wait()
+        assert wait_for(lambda: not any(alive(w) for w in workers), 10), "workers outlived the killed comparison"
+    finally:
+        first.kill()
+    done_before = {p.parent for p in killed.rglob("DONE")}
+    assert not (killed / "decision.csv").exists() and len(done_before) < 3 * 2 * 5
+    resumed = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    drawn = len([d for d in done_before if "runs_drawn" in str(d)])
+    assert f"24 runs: {drawn} already finished, {24 - drawn} to do" in resumed.stdout + resumed.stderr
+    fresh = tmp_path / "fresh"
+    ok = subprocess.run([sys.executable, "-m", "experiments.compare", *common, f"hydra.run.dir={fresh}",
+                         "progress=never"], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert ok.returncode == 0, ok.stderr[-2000:]
+    for name in ("decision.csv", "runs.csv", "differences.csv"):
+        a, b = pd.read_csv(killed / name), pd.read_csv(fresh / name)
+        pd.testing.assert_frame_equal(a, b, check_exact=True, obj=name)
