@@ -126,12 +126,13 @@ def parse_each(overrides: list[str]):
 
 
 def autoquote(text: str) -> str:
-    """``key=value`` with a plain value Hydra's grammar refuses only for its letters (a non-ASCII
-    path such as ``log=/data/社群.csv``) -> the value quoted, which Hydra reads as the same string.
-    Anything else -- lists, sweeps, values with quotes, commas or brackets -- is left as it is."""
+    """``key=value`` whose value holds non-ASCII letters (a path such as ``log=/data/社群 导出(1).csv``)
+    -> the value quoted, which Hydra reads as the same string, spaces and brackets included.
+    Lists and mappings, sweeps (commas), interpolations and values with quotes or backslashes are
+    left as they are."""
     key, eq, value = text.partition("=")
-    if not eq or not value or value.isascii() or any(c in value for c in "'\"[]{}(),=$\\ ") \
-            or not key.lstrip("+~").replace(".", "").replace("_", "").replace("/", "").isalnum():
+    if not eq or not value or value.isascii() or value[0] in "[{" or any(c in value for c in "'\",\\") \
+            or "${" in value or not key.lstrip("+~").replace(".", "").replace("_", "").replace("/", "").isalnum():
         return text
     return f"{key}='{value}'"
 

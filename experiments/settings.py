@@ -294,8 +294,8 @@ class UncertaintySettings:
                       "plus the prior for the rest); auto: posterior with calibration=<dir>, else prior; pick with "
                       "uncertainty=none, uncertainty=prior or uncertainty=posterior (experiments/analyses/robust.py)",
                       choices=("auto", "none", "prior", "posterior"))
-    draws: int = param(16, "parameter draws; each runs every plan on the same compare.replicates seeds (a plan is "
-                       "clear when it gains in at least 95% of them: with 16, in every one)", ge=2, le=1000)
+    draws: int = param(20, "parameter draws; each runs every plan on the same compare.replicates seeds (a plan is "
+                       "clear when it gains in at least 95% of at least 20 draws)", ge=2, le=1000)
     seed: int = param(0, "seed of the draws (a Latin hypercube over the plausible ranges)", ge=0)
     parameters: list[str] = param(None, "behaviour parameters drawn besides the compared strategies' own response "
                                   "parameters (keys or glob patterns, sim/space.py)",

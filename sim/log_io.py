@@ -320,14 +320,13 @@ def _alias(table: pd.DataFrame, a, b) -> bool:
 
 
 def _id_like(table: pd.DataFrame, a, b):
-    """Of two alias columns, the one that looks like an identifier: an ID-like name, else all digits."""
+    """Of two alias columns, the one that looks like an identifier: an ID-like name, else the one
+    with more all-digit values (ties: the first)."""
     for name in (a, b):
         if any(h in _plain(name) for h in ID_HINTS):
             return name
-    for name in (a, b):
-        if table[name].astype(str).str.strip().str.fullmatch(r"[0-9A-Za-z_\-]+").all():
-            return name
-    return a
+    digits = {name: table[name].astype(str).str.strip().str.fullmatch(r"\d+").mean() for name in (a, b)}
+    return b if digits[b] > digits[a] else a
 
 
 def _build(path, table, mapping, line_of, timezone, day_start, time_unit, post_kinds, report):

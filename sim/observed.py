@@ -168,6 +168,15 @@ def weekday_profile(log: ActivityLog, series: pd.DataFrame | None = None) -> pd.
     return profile.reindex(range(7))
 
 
+def dau_over_mau(series: pd.DataFrame) -> float:
+    """Mean DAU/MAU over the days with a month of history behind them (every day of a log of 60 days
+    or fewer); a day with no MAU counts 0."""
+    skip = 29 if len(series) > 60 else 0  # MAU needs 30 days of history
+    mau = series.mau.to_numpy(float)[skip:]
+    dau = series.dau.to_numpy(float)[skip:]
+    return float(np.mean(np.divide(dau, mau, out=np.zeros_like(dau), where=mau > 0)))
+
+
 def life_cycle(series: pd.DataFrame) -> dict:
     smooth = series.dau.rolling(7, min_periods=1).mean()
     peak = float(smooth.max())
@@ -187,10 +196,7 @@ def stylized_facts(log: ActivityLog, retention_weeks=(1, 4, 7, 10, 14, 19)) -> d
         row = curve[curve.week == k]
         facts[f"retention_week{k}"] = float(row.retention.iloc[0]) if len(row) else math.nan
     facts.update(retention_shape(curve))
-    skip = 29 if log.n_days > 60 else 0  # MAU needs 30 days of history
-    mau = series.mau.to_numpy(float)[skip:]
-    dau = series.dau.to_numpy(float)[skip:]
-    facts["dau_over_mau"] = float(np.mean(np.divide(dau, mau, out=np.zeros_like(dau), where=mau > 0)))
+    facts["dau_over_mau"] = dau_over_mau(series)
     facts["mean_dau"] = float(series.dau.mean())
     facts.update(life_cycle(series))
     profile = weekday_profile(log, series)

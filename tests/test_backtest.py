@@ -93,5 +93,6 @@ def test_short_training_windows_still_score_every_baseline(days):
     y = workplace(days + 14, np.random.default_rng(days), noise=5)
     runs = np.tile(y, (10, 1))
     _, bt = B.backtest(y, runs, days)
-    assert set(bt["baselines"]) == set(BL.NAMES)
-    assert bt["band"]["inner_days"] >= 9
+    assert all(math.isfinite(bt["baselines"][k]["rmse"]) for k in ("last7", "seasonal_naive", "weekday_mean4"))
+    assert bt["band"]["inner_days"] == days // 3, "a third of the training days when that is under 14"
+    assert math.isfinite(bt["model"]["coverage80"])

@@ -129,6 +129,13 @@ def test_when_the_nickname_comes_first_the_id_column_is_the_user(tmp_path):
     assert sorted(log.labels) == ["1001", "1002"]
 
 
+def test_of_two_alias_columns_without_id_names_the_digits_are_the_user(tmp_path):
+    path = write(tmp_path, "export.csv", "a,b,c\nMing,1001,2024-03-01 10:00\nHong,1002,2024-03-01 11:00\n"
+                 "Ming,1001,2024-03-02 10:00\n")
+    log, report = read_log(path)
+    assert report.columns["user"] == "b" and sorted(log.labels) == ["1001", "1002"]
+
+
 def test_a_recipient_column_that_pairs_people_one_to_one_is_still_a_recipient(tmp_path):
     # a ring: each person writes to one other and hears from one other -- one-to-one, but the
     # recipients are people who act, so no alias

@@ -52,6 +52,10 @@ def test_sentences_go_through_the_catalogue_of_the_reports_language(monkeypatch,
                   'msgid "{n} plans searched"\nmsgstr ""\n"搜索了 {n} "\n"个方案"\n\nmsgid "untranslated"\nmsgstr ""\n',
                   encoding="utf-8")
     assert messages.read_po(po) == {"{n} plans searched": "搜索了 {n} 个方案"}
+    tools = tmp_path / "tools.po"
+    tools.write_text('#, fuzzy\nmsgid "guess"\nmsgstr "猜的"\n\nmsgctxt "menu"\nmsgid "File"\nmsgstr "文件"\n\n'
+                     'msgid "one"\nmsgid_plural "many"\nmsgstr[0] "个"\n\nmsgid "kept"\nmsgstr "保留"\n', encoding="utf-8")
+    assert messages.read_po(tools) == {"kept": "保留"}, "fuzzy, context and plural entries are left out"
     monkeypatch.setattr(messages, "LOCALE", tmp_path)
     messages.catalogue.cache_clear()
     assert Formatter("zh").t("{n} plans searched", n=3) == "搜索了 3 个方案"

@@ -102,8 +102,8 @@ def meaning(fmt: Formatter, scenario: str, diffs: pd.DataFrame, primary: str, co
             decided=None) -> str:
     """One plain sentence on the headline KPI. ``cost_mean`` is the plan's extra cost over the
     baseline (mean paired difference of spend plus points still owed at the end). ``decided``: the
-    plan's row of the decision table, when the comparison drew parameters: then "clear" is its
-    verdict (``p_better >= 0.95``), and the seed-only interval is called what it is."""
+    plan's row of the decision table with its verdict (``clear``), when the comparison drew
+    parameters: then "clear" is that verdict, and the seed-only interval is called what it is."""
     row = diffs[(diffs.scenario == scenario) & (diffs.kpi == primary)].iloc[0]
     name = _info(primary).label.lower()
     good = _info(primary).direction
@@ -114,12 +114,10 @@ def meaning(fmt: Formatter, scenario: str, diffs: pd.DataFrame, primary: str, co
     text = (f"**{scenario}** {verb} {name} by {_fmt(fmt, abs(row.difference), primary, diff=True).lstrip('+')}{rel} "
             f"against the baseline (95% CI {_fmt(fmt, row.low, primary, diff=True)} to {_fmt(fmt, row.high, primary, diff=True)}). ")
     if decided is not None:
-        from commsim.experiments.analyses.robust import clear
-
         seeds = "excludes" if row.distinguishable else "includes"
         text += f"Seed noise alone, at the default response sizes, {seeds} zero; "
         text += (f"over plausible response sizes it gains in {decided.p_better:.0%} of the draws: "
-                 + ("**clear**." if clear(decided) else "**not clear**."))
+                 + ("**clear**." if decided.clear else "**not clear**."))
     elif row.distinguishable:
         text += "The difference is clear: the interval excludes zero."
     else:
@@ -333,10 +331,11 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
     report_dir.mkdir(parents=True, exist_ok=True)
     decision = None
     if robust is not None:
-        from commsim.experiments.analyses.robust import decision_table
+        from commsim.experiments.analyses.robust import clear, decision_table
 
         decision = decision_table(robust.runs, robust.draws, robust.ranges, spec.baseline, primary,
                                   _info(primary).direction, scenarios, idle, robust.keys)
+        verdicts = {r.scenario: clear(r, len(robust.draws)) for r in decision.itertuples(index=False)}
         decision.to_csv(report_dir / "decision.csv", index=False)
         robust.draws.to_csv(report_dir / "draws.csv", index=False)
     figs = figures(data, scenarios, diffs, primary, report_dir / "figures", spec.baseline, fmt)
@@ -398,7 +397,9 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
             lines += [f"- **{scenario}** did nothing: {idle[scenario]}. Its numbers are the baseline's, give or take "
                       f"noise; it is not a plan to rank."]
         elif scenario != spec.baseline:
-            row = decision.set_index("scenario").loc[scenario] if decision is not None else None
+            row = decision.set_index("scenario").loc[scenario].copy() if decision is not None else None
+            if row is not None:
+                row["clear"] = verdicts[scenario]
             lines += [f"- {meaning(fmt, scenario, diffs, primary, float(extra_cost.get(scenario, 0.0)), row)}"]
     if "budget_exhausted_day" in data.summaries:
         for scenario in scenarios:
@@ -456,7 +457,9 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
 
 def decision_lines(fmt: Formatter, decision: pd.DataFrame, robust, spec, primary: str, idle: dict) -> list[str]:
     """The section a robust comparison's report leads with: the decision table and what would flip it."""
-    from commsim.experiments.analyses.robust import CLEAR, clear
+    from commsim.experiments.analyses.robust import CLEAR, MIN_DRAWS_FOR_CLEAR, clear
+
+    n = len(robust.draws)
 
     name = _info(primary).label.lower()
     what = ("the twin's posterior draws of its fitted parameters, the other parameters drawn from their plausible "
@@ -470,7 +473,7 @@ def decision_lines(fmt: Formatter, decision: pd.DataFrame, robust, spec, primary
              f"({len(robust.runs):,} runs; {len(robust.ranges)} parameters drawn, of {', '.join(groups)}: "
              f"`draws.csv`). The gain is the change in {name} against `{spec.baseline}` in its good direction; its 80% "
              f"interval carries both the parameters' uncertainty and seed noise. A gain is **clear** only when the "
-             f"plan beats doing nothing in at least {CLEAR:.0%} of the draws; \"would flip if\" names the parameter "
+             f"plan beats doing nothing in at least {CLEAR:.0%} of at least {MIN_DRAWS_FOR_CLEAR} draws; \"would flip if\" names the parameter "
              f"that decides whether it gains, where one stands out.", "",
              "| plan | chance it beats doing nothing | chance it is best | expected gain [80% interval] | cost | "
              "cost per unit gained | would flip if |", "|---|---|---|---|---|---|---|"]
@@ -483,16 +486,18 @@ def decision_lines(fmt: Formatter, decision: pd.DataFrame, robust, spec, primary
             flip = f"`{r.flip_parameter}` crosses {fmt.number(r.flip_value)}"
         elif r.flip_parameter:
             flip = f"no sign change within `{r.flip_parameter}`'s range (it moves the gain most)"
-        verdict = " **clear**" if clear(r) else ""
+        verdict = " **clear**" if clear(r, n) else ""
         lines.append(f"| `{r.scenario}`{' (did nothing)' if r.scenario in idle else ''} | {r.p_better:.0%}{verdict} | "
                      f"{r.p_best:.0%} | {_fmt(fmt, r.gain, primary, True)} [{_fmt(fmt, r.gain_lo80, primary, True)}, "
                      f"{_fmt(fmt, r.gain_hi80, primary, True)}] | {fmt.money(r.cost)} | "
                      f"{fmt.number(r.cost_per_unit) if math.isfinite(r.cost_per_unit) else 'n/a'} | {flip} |")
     ranked = decision[decision.scenario != spec.baseline].sort_values("p_best", ascending=False)
     best = decision.sort_values("p_best", ascending=False).iloc[0]
-    clear_ones = [r.scenario for r in ranked.itertuples(index=False) if clear(r)]
+    clear_ones = [r.scenario for r in ranked.itertuples(index=False) if clear(r, n)]
     lines += ["", (f"Most often best: `{best.scenario}` ({best.p_best:.0%} of the draws). "
                    + (f"Clear gains: {', '.join(f'`{s}`' for s in clear_ones)}." if clear_ones else
+                      f"No gain is called clear with {n} draws (at least {MIN_DRAWS_FOR_CLEAR} are needed; "
+                      f"uncertainty.draws=<n>)." if n < MIN_DRAWS_FOR_CLEAR else
                       "No plan's gain is clear: each loses to doing nothing in more than "
                       f"{1 - CLEAR:.0%} of plausible response sizes."))
               + " `decision.csv` holds this table.", ""]

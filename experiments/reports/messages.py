@@ -8,6 +8,8 @@ falls back to English (and :func:`missing` lists them, for a test to keep a repo
 
 The reader below handles what the files use -- ``msgid``/``msgstr`` pairs, continued ``"..."``
 lines, escapes, ``#`` comments -- so no compile step (``.mo``) and no extra package is needed.
+Entries flagged ``#, fuzzy`` are left out (as gettext does); entries with a ``msgctxt`` or plural
+forms, which commsim does not use, are read past and left out.
 """
 
 from __future__ import annotations
@@ -25,22 +27,34 @@ def read_po(path: Path) -> dict[str, str]:
     entries: dict[str, str] = {}
     key = None
     parts: dict[str, list[str]] = {}
+    flags = {"fuzzy": False}
 
     def flush():
-        if "msgid" in parts and "msgstr" in parts:
+        if "msgid" in parts and "msgstr" in parts and not flags["fuzzy"] and "msgctxt" not in parts \
+                and "msgid_plural" not in parts:
             msgid, msgstr = "".join(parts["msgid"]), "".join(parts["msgstr"])
             if msgid and msgstr:
                 entries[msgid] = msgstr
         parts.clear()
+        flags["fuzzy"] = False
 
     for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         line = raw.strip()
-        if not line or line.startswith("#"):
+        if not line:
             continue
-        if line.startswith("msgid "):
-            flush()
+        head = line.split(" ", 1)[0]
+        if line.startswith("#") or head in ("msgctxt", "msgid"):
+            if any(k.startswith("msgstr") for k in parts):  # the previous entry is complete
+                flush()
+        if line.startswith("#"):
+            if line.startswith("#,") and "fuzzy" in line:  # a guess awaiting review: gettext ignores it too
+                flags["fuzzy"] = True
+            continue
+        if head in ("msgctxt", "msgid_plural") or head.startswith("msgstr["):  # not used by commsim: kept out
+            key, line = head, line[len(head) + 1:]
+        elif head == "msgid":
             key, line = "msgid", line[6:]
-        elif line.startswith("msgstr "):
+        elif head == "msgstr":
             key, line = "msgstr", line[7:]
         if key is None or not (line.startswith('"') and line.endswith('"')):
             raise ValueError(f"{path}, line {number}: not a PO line: {raw!r}")

@@ -81,26 +81,27 @@ def _figures(folder: Path, table: pd.DataFrame, cohorts: pd.DataFrame, t) -> dic
 
 def headline(table: pd.DataFrame, curve: pd.DataFrame, fmt) -> list[tuple[str, str]]:
     """The numbers a strategist reads first, as (what, value) rows."""
+    from commsim.sim.observed import dau_over_mau, life_cycle
+
     t = fmt.t
-    dau, mau = table.dau.to_numpy(float), table.mau.to_numpy(float)
     n = len(table)
     last = table.tail(min(30, n))
-    smooth = table.dau.rolling(7, min_periods=1).mean()
-    peak = int(smooth.to_numpy().argmax())
-    later = slice(MAU_HISTORY - 1 if n > 2 * MAU_HISTORY else 0, n)
-    ratio = np.divide(dau[later], mau[later], out=np.full(len(dau[later]), np.nan), where=mau[later] > 0)
+    cycle = life_cycle(pd.DataFrame({"day": np.arange(n), "dau": table.dau}))
+    peak, top = cycle["peak_day"], cycle["peak_dau_7d"]
+    later = n > 2 * MAU_HISTORY
+    ratio = dau_over_mau(table)
     rows = [(t("period"), t("{first} to {last} ({days} days)", first=fmt.date(table.date.iloc[0]),
                             last=fmt.date(table.date.iloc[-1]), days=f"{n:,}")),
             (t("people active at least once"), f"{int(table.cumulative_people.iloc[-1]):,}"),
             (t("mean DAU, last {n} days", n=len(last)), f"{last.dau.mean():,.1f}"),
             (t("WAU / MAU on the last day"), f"{int(table.wau.iloc[-1]):,} / {int(table.mau.iloc[-1]):,}"),
-            (t("DAU/MAU (stickiness), mean after the first month") if later.start
-             else t("DAU/MAU (stickiness), mean"), "n/a" if np.isnan(ratio).all() else f"{np.nanmean(ratio):.2f}"),
-            (t("busiest week (7-day mean DAU)"), t("{value} around {date}", value=f"{smooth.iloc[peak]:,.1f}",
+            (t("DAU/MAU (stickiness), mean after the first month") if later
+             else t("DAU/MAU (stickiness), mean"), f"{ratio:.2f}"),
+            (t("busiest week (7-day mean DAU)"), t("{value} around {date}", value=f"{top:,.1f}",
                                                    date=fmt.date(table.date.iloc[peak]))),
             (t("last {n} days against that peak", n=len(last)),
-             f"{last.dau.mean() / smooth.iloc[peak]:.0%}" if smooth.iloc[peak] > 0 else "n/a"),
-            (t("newcomers in the last 30 days"), f"{int(last.new.sum()):,}")]
+             f"{cycle['last30_over_peak']:.0%}" if top > 0 else "n/a"),
+            (t("newcomers in the last {n} days", n=len(last)), f"{int(last.new.sum()):,}")]
     for k in (1, 4):
         row = curve[curve.week == k]
         value = (t("{share} of {people} newcomers", share=f"{row.retention.iloc[0]:.0%}",
@@ -146,8 +147,10 @@ def write(folder: Path, settings, read, table: pd.DataFrame, cohorts: pd.DataFra
             for c in cohorts.to_dict("records")]
     doc.table([t("cohort"), t("people"), *[t("week {k}", k=w.split("_")[1]) for w in weeks[:8]]], rows)
     doc.section(t("Next"))
-    reading = " ".join(f"calibrate.{k}={getattr(settings, k)}" for k in ("timezone", "day_start")
-                       if getattr(settings, k) != {"timezone": "UTC", "day_start": "first"}[k])
+    defaults = {"timezone": "UTC", "day_start": "first", "time_unit": "auto", "header": None, "delimiter": None}
+    reading = " ".join([*(f"calibrate.{k}={getattr(settings, k)}" for k in defaults
+                          if getattr(settings, k) != defaults[k]),
+                        *(f"calibrate.columns.{role}={name}" for role, name in settings.columns.given().items())])
     command = f"python -m experiments.calibrate calibrate.log={settings.log} {reading}".rstrip()
     doc.paragraph(t("Fit a twin to this export (docs/calibration.md): `{command}`", command=command))
     doc.paragraph(t("Files: `observed.csv` (date, dau, wau, mau, new, returning, cumulative_people), `retention.csv`, "

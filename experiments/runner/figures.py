@@ -10,8 +10,9 @@ from pathlib import Path  # noqa: E402
 
 
 # fonts with Chinese glyphs, in order of preference (Debian's, then the usual desktop ones)
-CJK_FONTS = ("WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC",
-             "Source Han Sans CN", "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC")
+CJK_FONTS = ("WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC",
+             "Source Han Sans SC", "Source Han Sans CN", "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC")
+FONT_FILES = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 
 
 def cjk_font() -> str | None:
@@ -20,12 +21,13 @@ def cjk_font() -> str | None:
 
     names = {f.name for f in font_manager.fontManager.ttflist}
     found = next((name for name in CJK_FONTS if name in names), None)
-    if found is None:  # installed after matplotlib built its font cache
-        for path in ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"):
-            if Path(path).is_file():
-                font_manager.fontManager.addfont(path)
-                return cjk_font()
-    return found
+    if found is not None:
+        return found
+    for path in FONT_FILES:  # installed after matplotlib built its font cache: add the file, use its name
+        if Path(path).is_file():
+            font_manager.fontManager.addfont(path)
+            return font_manager.FontProperties(fname=path).get_name()
+    return None
 
 
 def figure_language(language: str):

@@ -5,9 +5,9 @@ days) for parameter sets drawn from the posterior by weight, each with its own s
 median and 80% band (10th and 90th percentiles over all those runs) come from those runs.
 
 **The forecast it shows** corrects that band by the twin's own measured error, in three steps on
-an *inner backtest*: the last ``H`` training days (``H`` = the forecast horizon, at least 14 and at
-most a third of the training days), forecast by every baseline from the days before them
-(baselines.py) and by the twin's runs over the same days:
+an *inner backtest*: the last ``H`` training days (``H`` = the forecast horizon, at least 14 where
+a third of the training days allows, at most that third), forecast by every baseline from the days
+before them (baselines.py) and by the twin's runs over the same days:
 
 1. *Stacking.* When a baseline's inner RMSE beats the twin's, the median becomes
    ``w * twin + (1 - w) * baseline`` with the weight ``w`` (a grid of 0.05) that minimises the
@@ -19,8 +19,9 @@ most a third of the training days), forecast by every baseline from the days bef
    (negative inside), ``q`` the ``ceil(0.8 (n + 1)) / n`` quantile of the scores, and the band
    moves out by ``q`` at both edges (in by ``-q`` when it was too wide).
 
-The twin's runs over the inner days are not out of sample (the posterior saw those days), so the
-widening is a lower bound on the error the held-out days need: the held-out coverage reported
+The twin's runs over the inner days are not out of sample (the posterior saw those days), and the
+stacking weight is chosen on the same days as the widening, so the widening is a lower bound on
+the error the held-out days need: the held-out coverage reported
 beside it is the check. A raw band with no width on most days (its edges at the median) is
 flagged ``degenerate``: a handful of parameter sets carry the posterior.
 
@@ -105,15 +106,18 @@ def combine(twin: Forecast, base: Forecast | None, weight: float, q: float = 0.0
 def conformal_q(observed, band: Forecast) -> float:
     """The CQR widening in log(1 + DAU): the ceil(0.8 (n + 1)) / n quantile of the inner days' scores."""
     y = np.log1p(observed)
-    scores = np.maximum(np.log1p(band.lo) - y, y - np.log1p(band.hi))
+    scores = np.sort(np.maximum(np.log1p(band.lo) - y, y - np.log1p(band.hi)))
     n = len(scores)
-    level = min(1.0, math.ceil(COVERAGE * (n + 1)) / n)
-    return float(np.quantile(scores, level, method="higher"))
+    if n == 0:
+        return 0.0
+    return float(scores[min(math.ceil(COVERAGE * (n + 1)), n) - 1])  # the k-th smallest, k = ceil(0.8 (n + 1))
 
 
-def calibrate_band(obs: np.ndarray, runs: np.ndarray, train_days: int, horizon: int) -> tuple[dict, Forecast, Forecast]:
+def calibrate_band(obs: np.ndarray, runs: np.ndarray, train_days: int, horizon: int,
+                   outer: dict | None = None) -> tuple[dict, Forecast, Forecast]:
     """Stacking weight, baseline and conformal ``q`` from the inner backtest, and the shown and raw
-    forecasts of the ``horizon`` days after training."""
+    forecasts of the ``horizon`` days after training (``outer``: the baselines' forecasts of those
+    days, if already made)."""
     raw = bands(runs)
     twin_all = Forecast(raw.dau_median.to_numpy(), raw.dau_lo80.to_numpy(), raw.dau_hi80.to_numpy())
     cut = lambda f, a, b: Forecast(f.mean[a:b], f.lo[a:b], f.hi[a:b])  # noqa: E731
@@ -135,7 +139,9 @@ def calibrate_band(obs: np.ndarray, runs: np.ndarray, train_days: int, horizon: 
     base_in = inner_forecasts[best] if weight < 1 else None
     q = conformal_q(y_in, combine(twin_in, base_in, weight))
     info["conformal_q"] = q
-    base_out = forecast_all(obs[:train_days], horizon)[best] if weight < 1 else None
+    if weight < 1 and outer is None:
+        outer = forecast_all(obs[:train_days], horizon)
+    base_out = outer[best] if weight < 1 else None
     return info, combine(twin_out, base_out, weight, q), twin_out
 
 
@@ -158,7 +164,8 @@ def backtest(observed: np.ndarray, runs: np.ndarray, train_days: int) -> tuple[p
         return table, result
     held = slice(train_days, total)
     o = obs[held]
-    info, shown, twin = calibrate_band(obs, runs, train_days, horizon)
+    outer = forecast_all(obs[:train_days], horizon)
+    info, shown, twin = calibrate_band(obs, runs, train_days, horizon, outer)
     table.loc[train_days:, "dau_median"] = shown.mean
     table.loc[train_days:, "dau_lo80"] = shown.lo
     table.loc[train_days:, "dau_hi80"] = shown.hi
@@ -167,7 +174,7 @@ def backtest(observed: np.ndarray, runs: np.ndarray, train_days: int) -> tuple[p
     result["band"] = info
     result["train_fit"] = errors(obs[:train_days], raw.dau_median.to_numpy()[:train_days])
     result["baselines"] = {name: {**scored(o, f), **({"note": f.note} if f.note else {}), **f.extra}
-                           for name, f in forecast_all(obs[:train_days], horizon).items()}
+                           for name, f in outer.items()}
     best = min((v["rmse"] for v in result["baselines"].values() if math.isfinite(v["rmse"])), default=math.nan)
     result["beats_every_baseline"] = bool(result["model"]["rmse"] < best)
     result["twin_beats_every_baseline"] = bool(result["twin"]["rmse"] < best)
