@@ -103,8 +103,44 @@ def tables() -> dict[str, str]:
 
     out["report"] = table(ReportSettings, "report", full=False)
     out["uncertainty"] = table(UncertaintySettings, "uncertainty", full=False)
+    out["evidence"] = evidence_table()
     out["observe"] = table(ObserveSettings, "", full=False)
     return out
+
+
+def evidence_table() -> str:
+    """Every response parameter of every strategy (sim/space.py ``responses()``) and the behaviour
+    parameters the strategies act through: default, plausible range, and where it comes from --
+    a study, or ``assumed`` where no source was found (never an assumption presented as evidence)."""
+    from commsim.experiments.settings import PRIOR_PARAMETERS
+    from commsim.sim import space
+    from commsim.sim.params import format_number
+    from commsim.strategies import registry
+
+    def row(info) -> str:
+        low, high = info.plausible
+        source = (f"**{info.source.citation}**" if info.source.kind == "literature"
+                  else "assumed: no published effect size found" if info.source.kind == "assumed" else str(info.source))
+        why = f" {info.why}" if info.why else ""
+        return (f"| `{info.key}` | {format_number(info.default)} | {format_number(low)} – {format_number(high)} | "
+                f"{source} |{why} {info.doc} |")
+
+    header = ["| parameter | default | plausible range (the prior) | source | what it is |", "|---|---|---|---|---|"]
+    lines, counts = [], {"literature": 0, "all": 0}
+    for name in registry.available():
+        infos = space.responses(name)
+        if not infos:
+            continue
+        lines += ["", f"**{name}**", "", *header, *(row(i) for i in infos)]
+        counts["all"] += len(infos)
+        counts["literature"] += sum(i.source.kind == "literature" for i in infos)
+    behaviour = [space.model_parameters()[k] for k in space.expand(PRIOR_PARAMETERS, space.model_parameters())]
+    lines += ["", "**the community's behaviour** (drawn by a robust comparison with the responses above)", "",
+              *header, *(row(i) for i in behaviour)]
+    counts["all"] += len(behaviour)
+    counts["literature"] += sum(i.source.kind == "literature" for i in behaviour)
+    return (f"{counts['literature']} of {counts['all']} parameters have a published source; the rest are assumed "
+            f"and say so.\n" + "\n".join(lines))
 
 
 def levers_table() -> str:
@@ -142,7 +178,7 @@ def main(argv=None) -> int:
     generated = tables()
     stale = []
     for doc in ("docs/model.md", "docs/strategies.md", "docs/metrics.md", "docs/classroom.md", "docs/calibration.md",
-                "docs/decisions.md", "docs/cluster.md", "docs/observe.md"):
+                "docs/decisions.md", "docs/cluster.md", "docs/observe.md", "docs/evidence.md"):
         path = ROOT / doc
         text = path.read_text()
         new = render(text, generated)
