@@ -206,3 +206,18 @@ def test_the_cluster_docs_name_every_runner_key():
 
     for f in dataclasses.fields(RunnerSettings):
         assert f"runner.{f.name}" in text, f"docs/cluster.md does not mention runner.{f.name}"
+
+
+def test_a_dry_run_times_what_the_job_does(monkeypatch):
+    """A calibration's runs draw no figures and measure the log: the dry run times that, not a plain run."""
+    from commsim.experiments.runner import dry_run
+    from commsim.sim.config import validate
+    from commsim.sim.defaults import default_config
+
+    calls = []
+    monkeypatch.setattr(dry_run, "execute", lambda config, out_dir, **kw: calls.append((config.days, kw)))
+    measure = {"function": "commsim.experiments.analyses.calibration.targets:measure", "args": {"first": 1, "days": 90}}
+    dry_run.timing(validate(default_config({"days": 90})), True, measure, frozenset())
+    assert [days for days, _ in calls] == [2, 30, 60]
+    assert all(kw["measure"]["function"] == measure["function"] for _, kw in calls)
+    assert [kw["measure"]["args"]["days"] for _, kw in calls] == [2, 30, 60], "measured over the days simulated"

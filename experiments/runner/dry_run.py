@@ -38,14 +38,17 @@ def shortened(config, days: int):
     return dataclasses.replace(config, days=days, network=net)
 
 
-def timing(config, figures: bool) -> tuple[float, float, int]:
-    """(fixed seconds per run, seconds per simulated day, people timed) for runs like ``config``."""
+def timing(config, figures: bool, measure: dict | None = None, outputs=frozenset()) -> tuple[float, float, int]:
+    """(fixed seconds per run, seconds per simulated day, people timed) for runs like ``config``,
+    doing what the job does: its post-run ``measure`` (which draws no figures), its ``outputs``."""
     d = max(2, min(TIMED_DAYS, config.days))
     with tempfile.TemporaryDirectory(prefix="commsim-dry-run-") as tmp:
         took = []
         for i, days in enumerate((2, d, 2 * d)):
+            if measure and "days" in measure.get("args", {}):
+                measure = {**measure, "args": {**measure["args"], "days": days}}
             start = time.perf_counter()
-            execute(shortened(config, days), Path(tmp) / str(i), figures=figures)
+            execute(shortened(config, days), Path(tmp) / str(i), figures=figures, measure=measure, outputs=outputs)
             took.append(time.perf_counter() - start)
     per_day = max(0.0, (took[2] - took[1]) / d)
     fixed = max(0.0, took[1] - per_day * d)
@@ -68,7 +71,7 @@ def describe(jobs: list, todo: list, runner) -> str:
     shown = ", ".join(f"{n:,} people x {d:,} days" if n else f"{d:,} days" for n, d in sizes[:3])
     lines.append(f"  each run: {shown}{' ...' if len(sizes) > 3 else ''}")
     if todo:
-        fixed, per_day, timed = timing(todo[0].config, todo[0].figures)
+        fixed, per_day, timed = timing(todo[0].config, todo[0].figures, todo[0].measure, todo[0].outputs)
         each = [job_seconds(j, fixed, per_day, timed) for j in todo]
         mean = sum(each) / len(each)
         to_do = mean * (total - (len(jobs) - len(todo))) if runner.expected else sum(each)
