@@ -297,7 +297,8 @@ def compare(cfg: DictConfig, report_dir: Path, base_overrides: list[str], compos
         elif kind != "none":
             runner.expect(len(spec.scenarios) * spec.replicates * (1 + settings.uncertainty.draws),
                           f"uncertainty={kind}: every plan at the default parameters, then for each of "
-                          f"{settings.uncertainty.draws} parameter draws, on the same {spec.replicates} seeds")
+                          f"{settings.uncertainty.draws} parameter draws, on the same {spec.replicates} seeds",
+                          bare=len(spec.scenarios) * spec.replicates * settings.uncertainty.draws)
         runner.run(jobs, progress=settings.progress)
         adaptive = None
         if spec.target_halfwidth is not None:

@@ -74,7 +74,12 @@ def describe(jobs: list, todo: list, runner) -> str:
         fixed, per_day, timed = timing(todo[0].config, todo[0].figures, todo[0].measure, todo[0].outputs)
         each = [job_seconds(j, fixed, per_day, timed) for j in todo]
         mean = sum(each) / len(each)
-        to_do = mean * (total - (len(jobs) - len(todo))) if runner.expected else sum(each)
+        bare = getattr(runner, "expected_bare", 0) if runner.expected else 0
+        to_do = mean * (total - bare - (len(jobs) - len(todo))) if runner.expected else sum(each)
+        if bare:  # later rounds without figures: timed as they run
+            fixed_b, per_day_b, timed_b = (fixed, per_day, timed) if not todo[0].figures else \
+                timing(todo[0].config, False, todo[0].measure, todo[0].outputs)
+            to_do += bare * sum(job_seconds(j, fixed_b, per_day_b, timed_b) for j in todo) / len(todo)
         workers = min(runner.workers, max(1, len(todo)))
         lines.append(f"  this machine, timed now on {timed or 'the same'} people: {fixed:.2f} s per run + "
                      f"{per_day * 1e3:.2f} ms per simulated day -> about {human_time(mean)} per run")

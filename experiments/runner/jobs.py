@@ -111,6 +111,7 @@ class Runner:
         self._workers = max(1, int(self.settings.workers or workers))
         self.where = where
         self.expected: tuple[int, str] | None = None
+        self.expected_bare = 0  # of those, runs after the first round that draw no figures
         self._backend = None
 
     @classmethod
@@ -130,9 +131,11 @@ class Runner:
             self._backend.close()
             self._backend = None
 
-    def expect(self, runs: int, how: str = "") -> None:
-        """Tell a dry run the whole command's number of runs when it comes in several rounds (a search)."""
+    def expect(self, runs: int, how: str = "", bare: int = 0) -> None:
+        """Tell a dry run the whole command's number of runs when it comes in several rounds (a search);
+        ``bare``: how many of the later ones draw no figures (they cost less, and are timed so)."""
         self.expected = (int(runs), how)
+        self.expected_bare = int(bare)
 
     @property
     def workers(self) -> int:
