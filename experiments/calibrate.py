@@ -136,7 +136,9 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
     rng = np.random.default_rng(c.seed)
     seeds = list(range(c.seeds))
     with Runner.from_settings(settings, c.jobs, out_dir) as runner:
-        runner.expect(c.runs, "calibrate.runs: screening, search, posterior and forecast")
+        runner.expect(c.runs, "calibrate.runs: screening, search, posterior and forecast",
+                      config=_typical_config(twin, train + horizon),
+                      fewer="a smaller calibrate.runs", people=twin.people)
         fit = S.Fit(twin, observed, train, vars(c.weights).copy(), runner, out_dir, say)
         say.fit = fit
         say(f"{twin.people:,} people, {twin.ties:,} ties; screening {len(candidates)} candidates", force=True)
@@ -177,6 +179,14 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
         {"status": "finished", "kind": "calibration", "runs": fit.runs_done}) + "\n"))
     say(f"done: {report}", force=True)
     return report
+
+
+def _typical_config(twin, days: int):
+    """One of the calibration's runs, at the defaults: what its size check costs."""
+    from commsim.sim.config import validate
+    from commsim.sim.defaults import default_config
+
+    return validate(default_config(twin.model_config(days)))
 
 
 def _command_model(config, overrides) -> dict:

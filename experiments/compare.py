@@ -117,29 +117,21 @@ def plan_jobs(spec: CompareSettings, base_overrides: list[str], compose, runs_di
     return jobs
 
 
-BYTES_PER_RUN_DIR = 64 * 2**10  # config, summary, parquet tables and figures of one run
-BYTES_PER_RUN_DAY = 200
-
-
 def _check_size(spec: CompareSettings, base_overrides: list[str], compose, factor: int = 1, why: str = "") -> None:
     """Refuse a comparison that would take longer than the time limit, before composing every run."""
-    from commsim.sim.memory import estimate_seconds, human_bytes, human_time, time_limit
+    from commsim.sim.memory import MemoryGuardError, check_runs
 
     first = list(spec.scenarios.values())[0]
     try:
         config = model_config(compose(base_overrides + list(first)), base_overrides + list(first))
     except ConfigError:
         return  # the scenario's own problem is reported below
-    runs = len(spec.scenarios) * spec.replicates * factor
-    people = getattr(config.network, "n", 0)
-    seconds = runs * estimate_seconds(people, config.days) / max(1, spec.jobs)
-    disk = runs * (BYTES_PER_RUN_DIR + config.days * BYTES_PER_RUN_DAY)
-    if seconds > time_limit():
-        raise ConfigError([f"compare: {len(spec.scenarios)} scenarios x {spec.replicates:,} replicates{why} = {runs:,} runs "
-                           f"of {people:,} people x {config.days:,} days would take about {human_time(seconds)} on "
-                           f"{spec.jobs} process(es) and about {human_bytes(disk)} of disk, more than the limit of "
-                           f"{human_time(time_limit())}; use fewer replicates, scenarios, people or days, or raise "
-                           f"COMMSIM_TIME_LIMIT (seconds)"])
+    try:
+        check_runs(len(spec.scenarios) * spec.replicates * factor, getattr(config.network, "n", 0), config.days,
+                   spec.jobs, f"compare: {len(spec.scenarios)} scenarios x {spec.replicates:,} replicates{why}",
+                   "fewer replicates, draws, scenarios, people or days")
+    except MemoryGuardError as err:
+        raise ConfigError([str(err)]) from None
 
 
 def load_runs(jobs: list[Job]) -> Replicates:
@@ -411,9 +403,12 @@ def preflight_check(cfg, overrides: list[str]) -> None:
     scenarios_from_sweep(cfg)
     with open_dict(cfg):
         cfg.pop("hydra", None)
-    _, settings = load(cfg, overrides)
-    plan_jobs(settings.compare, model_overrides(overrides, drop=("seed",)),
-              lambda o: compose_checked("config", o), Path(".commsim-preflight"))
+    config, settings = load(cfg, overrides)
+    base, compose = model_overrides(overrides, drop=("seed",)), (lambda o: compose_checked("config", o))
+    plan_jobs(settings.compare, base, compose, Path(".commsim-preflight"))
+    if uncertainty_kind(settings, config) != "none":
+        _check_size(settings.compare, base, compose, 1 + settings.uncertainty.draws,
+                    f" x (1 + {settings.uncertainty.draws} parameter draws)")
 
 
 if __name__ == "__main__":

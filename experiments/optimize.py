@@ -166,7 +166,10 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
     out_dir = Path(out_dir)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     with hold(out_dir, "budget search"), Runner.from_settings(settings, o.jobs, out_dir) as runner:
-        runner.expect((o.trials + 1) * len(seeds), "optimize.trials candidates and the baseline, x replicates")
+        runner.expect((o.trials + 1) * len(seeds) + 2 * o.confirm_replicates,
+                      f"optimize: ({o.trials:,} trials + the baseline) x {len(seeds)} replicates, and the "
+                      f"recommended plan's confirmation", config=config,
+                      fewer="fewer optimize.trials or optimize.replicates, fewer people or days")
         (out_dir / DONE).unlink(missing_ok=True)
         base_jobs = jobs_for(base, {}, None, seeds, out_dir)
         runner.run(base_jobs, progress="never", quiet=True)

@@ -97,6 +97,23 @@ def estimate_seconds(people: int, days: int) -> float:
     return days * (SECONDS_PER_DAY + people * SECONDS_PER_PERSON_DAY)
 
 
+BYTES_PER_RUN_DIR = 64 * 2**10  # config, summary, parquet tables and figures of one run
+BYTES_PER_RUN_DAY = 200
+
+
+def check_runs(runs: int, people: int, days: int, workers: int, what: str, fewer: str) -> None:
+    """Refuse ``runs`` runs of ``people`` x ``days`` on ``workers`` processes that would take longer
+    than the time limit (``COMMSIM_TIME_LIMIT``), before any work, with the numbers: ``what`` says
+    how the count arose, ``fewer`` which settings would lower it."""
+    seconds = runs * estimate_seconds(people or 0, days) / max(1, workers)
+    if seconds > time_limit():
+        disk = runs * (BYTES_PER_RUN_DIR + days * BYTES_PER_RUN_DAY)
+        raise MemoryGuardError(f"{what} = {runs:,} runs of {people or 0:,} people x {days:,} days would take about "
+                               f"{human_time(seconds)} on {workers} process(es) and about {human_bytes(disk)} of "
+                               f"disk, more than the limit of {human_time(time_limit())}; use {fewer}, or raise "
+                               f"COMMSIM_TIME_LIMIT (seconds)")
+
+
 def human_time(seconds: float) -> str:
     for unit, size in (("years", 365.25 * 86400), ("days", 86400), ("hours", 3600), ("minutes", 60)):
         if seconds >= size:

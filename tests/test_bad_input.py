@@ -36,6 +36,8 @@ CASES = [
     ("experiments.run", ["network.n=500,600"], {}, "add -m"),
     ("experiments.compare", ["experiment=default_comparison", "compare.replicates=100000000"], {},
      "compare.replicates: 100000000 is out of range"),
+    ("experiments.compare", ["experiment=default_comparison", "uncertainty.draws=1000"], {"COMMSIM_TIME_LIMIT": "600"},
+     "x (1 + 1000 parameter draws) = 45,045 runs"),
     ("experiments.compare", ["experiment=no_such_thing"], {}, "Available: channel_mix, content_frequency, crisis_response, default_comparison"),
     ("experiments.compare", ["++compare.scenarios={a:[plan=baseline],b:[plan=content]}"], {},
      "compare.scenarios={a:['plan=baseline'],b:['plan=content']}"),
@@ -54,6 +56,13 @@ def test_bad_input_is_a_message_not_a_traceback(tmp_path, module, args, env, exp
     assert "Traceback" not in res.stderr and "HYDRA_FULL_ERROR" not in res.stderr, res.stderr[-3000:]
     assert expected in res.stderr, res.stderr[-3000:]
     assert not out.exists(), "refused before any output directory was made"
+
+
+def test_a_search_too_long_for_the_time_limit_is_refused_before_any_run(tmp_path):
+    res, out = cli(tmp_path, "experiments.optimize", "optimize.trials=5000", env={"COMMSIM_TIME_LIMIT": "60"})
+    assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr[-3000:]
+    assert "optimize: (5,000 trials + the baseline) x 3 replicates" in res.stderr and "15,023 runs" in res.stderr
+    assert not out.exists() or not list(out.rglob("DONE")), "no run was made"
 
 
 def test_a_non_ascii_path_works_as_typed(tmp_path):

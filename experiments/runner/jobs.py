@@ -131,11 +131,18 @@ class Runner:
             self._backend.close()
             self._backend = None
 
-    def expect(self, runs: int, how: str = "", bare: int = 0) -> None:
+    def expect(self, runs: int, how: str = "", bare: int = 0, config=None, fewer: str = "fewer runs",
+               people: int | None = None) -> None:
         """Tell a dry run the whole command's number of runs when it comes in several rounds (a search);
-        ``bare``: how many of the later ones draw no figures (they cost less, and are timed so)."""
+        ``bare``: how many of the later ones draw no figures (they cost less, and are timed so). With a
+        typical run's ``config``, a count that would take longer than the time limit is refused here,
+        before any work (sim/memory.py ``check_runs``; ``fewer``: the settings that lower it)."""
         self.expected = (int(runs), how)
         self.expected_bare = int(bare)
+        if config is not None:
+            from commsim.sim.memory import check_runs
+
+            check_runs(int(runs), people or getattr(config.network, "n", 0), config.days, self.workers, how, fewer)
 
     @property
     def workers(self) -> int:
