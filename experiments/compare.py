@@ -253,12 +253,10 @@ def _plain(value):
 
 
 def load_summaries(jobs: list[Job]) -> pd.DataFrame:
-    rows = []
-    for job in jobs:
-        summary = json.loads((job.out_dir / "summary.json").read_text())
-        rows.append({**job.tags, **summary,
-                     "cost": float(summary.get("total_cost") or 0.0) + float(summary.get("liability") or 0.0)})
-    return pd.DataFrame(rows)
+    from commsim.experiments.reports.comparison import plan_costs
+
+    table = pd.DataFrame([{**job.tags, **json.loads((job.out_dir / "summary.json").read_text())} for job in jobs])
+    return table.assign(cost=plan_costs(table))
 
 
 def compare(cfg: DictConfig, report_dir: Path, base_overrides: list[str], compose,

@@ -148,3 +148,10 @@ def test_a_plan_that_did_nothing_is_named_and_never_ranked(tmp_path, caplog):
     ranked = pd.read_csv(tmp_path / "value_for_money.csv")
     assert "kol" not in set(ranked.scenario) and "content" in set(ranked.scenario)
     assert any("strategy kol did nothing in this run" in r.getMessage() for r in caplog.records), "the run warns"
+
+
+def test_every_figure_and_table_counts_points_owed_as_cost():
+    from commsim.experiments.reports.comparison import plan_costs
+
+    runs = pd.DataFrame({"scenario": ["baseline", "incentive"], "total_cost": [0.0, 100.0], "liability": [None, 40.0]})
+    assert plan_costs(runs).tolist() == [0.0, 140.0]

@@ -223,11 +223,11 @@ def figures(data, scenarios: list[str], diffs: pd.DataFrame, primary: str, fig_d
     _savefig(fig, fig_dir / "cascades.png")
     out["cascades"] = "figures/cascades.png"
 
-    cost = data.summaries.groupby("scenario")["total_cost"].mean()
+    cost = plan_costs(data.summaries).groupby(data.summaries["scenario"]).mean()
     d = diffs[diffs.kpi == primary]
     if len(d):
         fig, ax = _axes(f"What the money buys: change in {_info(primary).label.lower()}",
-                        f"money spent ({fmt.currency}, mean over replicates)",
+                        f"cost: spent plus points still owed ({fmt.currency}, mean over replicates)",
                         f"change vs baseline ({_info(primary).unit or 'units'})")
         for _, row in d.iterrows():
             x = cost.get(row.scenario, 0.0)
@@ -441,7 +441,8 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
         "retention": "Share of new members active again on or after N days after joining.",
         "churn": "Members leaving per day, 7-day average.",
         "cascades": "People reached per shared post, per day (word of mouth).",
-        "cost_vs_outcome": "Money spent against the change in the headline KPI (with 95% CI): what each plan buys.",
+        "cost_vs_outcome": "Cost (money spent plus points still owed) against the change in the headline KPI (with "
+                           "95% CI): what each plan buys.",
     }
     for key, path in figs.items():
         lines += [f"![{captions[key]}]({path})", "", f"*{captions[key]}*", ""]
@@ -502,6 +503,13 @@ def decision_lines(fmt: Formatter, decision: pd.DataFrame, robust, spec, primary
                       f"{1 - CLEAR:.0%} of plausible response sizes."))
               + " `decision.csv` holds this table.", ""]
     return lines
+
+
+def plan_costs(summaries: pd.DataFrame) -> pd.Series:
+    """What each run's plan cost, as every table and figure counts it: money spent plus the points
+    still owed at the end (the incentive plan's liability, which it must pay one day)."""
+    owed = summaries["liability"].astype(float).fillna(0.0) if "liability" in summaries else 0.0
+    return summaries["total_cost"].astype(float) + owed
 
 
 def did_nothing(summaries: pd.DataFrame, configs: dict, baseline: str) -> dict[str, str]:
