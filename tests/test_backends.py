@@ -221,3 +221,15 @@ def test_a_dry_run_times_what_the_job_does(monkeypatch):
     assert [days for days, _ in calls] == [2, 30, 60]
     assert all(kw["measure"]["function"] == measure["function"] for _, kw in calls)
     assert [kw["measure"]["args"]["days"] for _, kw in calls] == [2, 30, 60], "measured over the days simulated"
+
+
+def test_dry_runs_of_cluster_backends_need_no_cluster_and_state_their_assumptions(tmp_path):
+    ray = cli("experiments.compare", *COMPARISON, "network.n=500", "days=10", "runner=ray",
+              f"runner.address=127.0.0.1:{free_port()}", "--dry-run", f"hydra.run.dir={tmp_path / 'r'}")
+    assert ray.returncode == 0, ray.stderr
+    assert "assumed 8: the cluster is not contacted" in ray.stdout and "each assumed to start in 1 s" in ray.stdout
+    slurm = cli("experiments.compare", *COMPARISON, "network.n=500", "days=10", "runner=slurm", "runner.workers=4",
+                "--dry-run", f"hydra.run.dir={tmp_path / 's'}")
+    assert slurm.returncode == 0, slurm.stderr
+    assert "with 4 workers (runner.workers)" in slurm.stdout and "no wait in the queue" in slurm.stdout
+    assert not (tmp_path / "r" / "runs").exists() and not (tmp_path / "s" / "runs").exists()

@@ -25,6 +25,11 @@ from commsim.sim.memory import human_time
 
 TIMED_PEOPLE = 5_000
 TIMED_DAYS = 30
+# What a dry run assumes of a cluster it does not contact (it never connects, so it works before one
+# is started): the workers, and what each task pays before its first run.
+ASSUMED_RAY_WORKERS = 8  # without runner.workers: a small cluster
+RAY_TASK_START_SECONDS = 1.0  # a task's round trip and a worker's first import (numba caches per process)
+SLURM_TASK_START_SECONDS = 10.0  # an array task: node start, Python and commsim imports, numba compilation
 
 
 def people(config) -> int | None:
@@ -61,6 +66,31 @@ def job_seconds(job, fixed: float, per_day: float, timed_people: int) -> float:
     return fixed * max(1.0, scale) + per_day * job.config.days * scale
 
 
+def assumed_workers(runner) -> tuple[int, str]:
+    """The workers an estimate divides by, and what was assumed to get them (never contacting a cluster)."""
+    s = runner.settings
+    if s.kind == "local":
+        return runner.workers, ""
+    if s.workers:
+        return s.workers, "runner.workers"
+    if s.kind == "ray":
+        return ASSUMED_RAY_WORKERS, (f"assumed {ASSUMED_RAY_WORKERS}: the cluster is not contacted; set "
+                                     f"runner.workers=<its CPUs> for a truer estimate")
+    return runner.workers, "array tasks at once: assumed all start together"
+
+
+def start_up(runner, tasks: int, workers: int, size: int) -> tuple[float, str]:
+    """Seconds of wall time the tasks spend starting (per wave of ``workers``), and the assumption."""
+    kind = runner.settings.kind
+    if kind == "local":
+        return 0.0, ""
+    each = RAY_TASK_START_SECONDS if kind == "ray" else SLURM_TASK_START_SECONDS
+    waves = -(-tasks // max(1, workers))
+    queue = " and no wait in the queue (a busy SLURM partition adds its own)" if kind == "slurm" else ""
+    return each * waves, (f"{tasks:,} task{'s' if tasks != 1 else ''} of up to {size} run{'s' if size != 1 else ''}, "
+                          f"each assumed to start in {each:g} s{queue}")
+
+
 def describe(jobs: list, todo: list, runner) -> str:
     lines = [f"dry run (runner.dry_run=true): nothing was run; results would land in {where(jobs)}"]
     total = runner.expected[0] if runner.expected else len(jobs)
@@ -80,12 +110,17 @@ def describe(jobs: list, todo: list, runner) -> str:
             fixed_b, per_day_b, timed_b = (fixed, per_day, timed) if not todo[0].figures else \
                 timing(todo[0].config, False, todo[0].measure, todo[0].outputs)
             to_do += bare * sum(job_seconds(j, fixed_b, per_day_b, timed_b) for j in todo) / len(todo)
-        workers = min(runner.workers, max(1, len(todo)))
+        available, assumed = assumed_workers(runner)
+        workers = min(available, max(1, (total - (len(jobs) - len(todo))) if runner.expected else len(todo)))
+        batches = runner.batches(todo, available)
+        extra, how = start_up(runner, len(batches), workers, max(len(b) for b in batches))
         lines.append(f"  this machine, timed now on {timed or 'the same'} people: {fixed:.2f} s per run + "
                      f"{per_day * 1e3:.2f} ms per simulated day -> about {human_time(mean)} per run")
-        lines.append(f"  compute: about {human_time(to_do)} of one core; about {human_time(to_do / workers)} of wall "
-                     f"time on {runner.settings.kind} with {workers} worker{'s' if workers != 1 else ''} "
-                     f"(runner.workers)")
+        lines.append(f"  compute: about {human_time(to_do)} of one core; about {human_time(to_do / workers + extra)} "
+                     f"of wall time on {runner.settings.kind} with {workers} worker{'s' if workers != 1 else ''} "
+                     f"({assumed or 'runner.workers'})")
+        if how:
+            lines.append(f"  start-up: {how} -> {human_time(extra)} included above")
     lines.append(f"  runner: {runner.settings.kind}" + (f", address {runner.settings.address or os.environ.get('RAY_ADDRESS') or 'a private local instance'}"
                                                       if runner.settings.kind == "ray" else ""))
     return "\n".join(lines)

@@ -200,11 +200,12 @@ class Runner:
         bar.close()
         return todo
 
-    def batches(self, todo: list[Job]) -> list[list[Job]]:
+    def batches(self, todo: list[Job], workers: int | None = None) -> list[list[Job]]:
         """Small runs share a task (fewer round trips): about four tasks per worker, at most 16 runs
-        each locally and 64 on a cluster, or ``runner.batch``."""
+        each locally and 64 on a cluster, or ``runner.batch``. ``workers``: instead of asking the
+        cluster (a dry run's assumption)."""
         cap = 16 if self.settings.kind == "local" else 64
-        size = self.settings.batch or max(1, min(cap, len(todo) // (self.workers * 4)))
+        size = self.settings.batch or max(1, min(cap, len(todo) // ((workers or self.workers) * 4)))
         return [todo[i:i + size] for i in range(0, len(todo), size)]
 
     def _run_on_backend(self, todo: list[Job], bar: Progress) -> None:
