@@ -279,7 +279,7 @@ def unknown_key(key: str, compose, others: list[str]) -> str:
     siblings = sorted({k[len(parent) + 1:].split(".")[0] for k in known if parent and k.startswith(parent + ".")})
     hint = f"; did you mean {' or '.join(close)}?" if close else ""
     keys = f" Keys under {parent}: {', '.join(siblings)}." if siblings else ""
-    return f"{key}: unknown key{hint}{keys} (python -m experiments.run --help lists every key)"
+    return f"{key}: unknown key{hint}{keys} (commsim run --help lists every key)"
 
 
 def output_dir_problem(cfg, multirun: bool) -> None:

@@ -59,7 +59,7 @@ def ranges_for(keys: list[str], given: dict) -> list[Prior]:
         info = infos.get(key)
         if info is None or not info.numeric:
             problems.append(f"sensitivity.parameters: {key!r} is not (or matches no) numeric behaviour, population or strategy "
-                            f"parameter (python -m experiments.sensitivity --help lists them)")
+                            f"parameter (commsim sensitivity --help lists them)")
             continue
         r = checked_range(info, given.get(key))
         if r == "no range":

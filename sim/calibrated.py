@@ -40,17 +40,17 @@ def load(path) -> dict:
     spec = folder / FILE
     if not spec.is_file():
         raise ConfigError([f"calibration: {str(path)!r} holds no {FILE}; give the run directory of "
-                           f"python -m experiments.calibrate (e.g. results/calibrations/<name>)"])
+                           f"commsim calibrate (e.g. results/calibrations/<name>)"])
     if not (folder / "DONE").is_file():
         raise ConfigError([f"calibration: {str(path)!r} is not a finished calibration (no DONE marker); "
-                           f"run python -m experiments.calibrate again to finish it"])
+                           f"run the same commsim calibrate command again to finish it"])
     try:
         data = yaml.safe_load(spec.read_text()) or {}
     except yaml.YAMLError as err:
         raise ConfigError([f"calibration: {spec} is not valid YAML ({err})"]) from None
     if "config" not in data or "draws" not in data:
         raise ConfigError([f"calibration: {spec} has no 'config' and 'draws' sections; was it written by "
-                           f"python -m experiments.calibrate?"])
+                           f"commsim calibrate?"])
     return data
 
 

@@ -173,7 +173,7 @@ def write(folder: Path, data_lines: list[str], windows: dict, twin, screening: p
     for key, path in figs.items():
         lines += [f"![{captions[key]}]({path})", "", f"*{captions[key]}*", ""]
     lines += ["## Using it", "",
-              f"`python -m experiments.compare experiment=default_comparison calibration={folder}` runs the "
+              f"`commsim compare experiment=default_comparison calibration={folder}` runs the "
               "comparison on this twin; each replicate uses its own posterior draw, so the intervals carry "
               "parameter uncertainty as well as seed noise. `calibrated.yaml` holds the twin and the draws; "
               "`posterior.parquet` one row per accepted parameter set with its weight; `forecast.csv` and "

@@ -151,7 +151,7 @@ def write(folder: Path, settings, read, table: pd.DataFrame, cohorts: pd.DataFra
     reading = " ".join([*(f"calibrate.{k}={getattr(settings, k)}" for k in defaults
                           if getattr(settings, k) != defaults[k]),
                         *(f"calibrate.columns.{role}={name}" for role, name in settings.columns.given().items())])
-    command = f"python -m experiments.calibrate calibrate.log={settings.log} {reading}".rstrip()
+    command = f"commsim calibrate calibrate.log={settings.log} {reading}".rstrip()
     doc.paragraph(t("Fit a twin to this export (docs/calibration.md): `{command}`", command=command))
     doc.paragraph(t("Files: `observed.csv` (date, dau, wau, mau, new, returning, cumulative_people), `retention.csv`, "
                     "`read.txt` (what was read), `figures/`."))

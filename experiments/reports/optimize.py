@@ -67,7 +67,7 @@ def write(out_dir: Path, o, config, trials: pd.DataFrame, front: pd.DataFrame, r
                      f"[{confirmed['difference_low']:+.3g}, {confirmed['difference_high']:+.3g}] (95% paired interval"
                      f"{'; the interval now includes zero: treat the gain as unproven' if confirmed['difference_low'] <= 0 else ''}).")
         lines.append("")
-        lines.append(f"Run it: `python -m experiments.run {command}`")
+        lines.append(f"Run it: `commsim run {command}`")
     doc.markdown_block("\n".join(lines))
     doc.figure("figures/pareto.png", "the front", note=False)
     doc.section("The front")
