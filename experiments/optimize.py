@@ -121,6 +121,18 @@ def summaries(jobs: list[Job]) -> list[dict]:
     return [json.loads((job.out_dir / "summary.json").read_text()) for job in jobs]
 
 
+def idle_everywhere(jobs: list[Job]) -> list[str]:
+    """The plan's strategies that did nothing in every one of its runs (no one to pick, no budget):
+    a plan that contains one is not the plan it says it is, and is kept off the front."""
+    from commsim.experiments.compare import idle_in
+
+    idle = None
+    for job in jobs:
+        mine = set(idle_in(job, pd.read_parquet(job.out_dir / "spend.parquet")))
+        idle = mine if idle is None else idle & mine
+    return sorted(idle or ())
+
+
 def evaluate(jobs: list[Job], baseline: list[dict], kpi: str) -> dict:
     runs = summaries(jobs)
     value = [float("nan") if r.get(kpi) is None else float(r[kpi]) for r in runs]
@@ -129,7 +141,8 @@ def evaluate(jobs: list[Job], baseline: list[dict], kpi: str) -> dict:
     return {"cost": float(np.mean(owed)), "spent": float(np.mean([r["total_cost"] for r in runs])),
             "max_spent": float(np.max([r["total_cost"] for r in runs])),
             kpi: float(np.mean(value)), "difference": diff.mean, "difference_low": diff.low,
-            "difference_high": diff.high, "budget_ran_out": sum(r.get("budget_exhausted_day") is not None for r in runs)}
+            "difference_high": diff.high, "budget_ran_out": sum(r.get("budget_exhausted_day") is not None for r in runs),
+            "idle": " ".join(idle_everywhere(jobs))}
 
 
 def search_setup(base: dict, o, seeds: list[int]) -> str:
@@ -215,8 +228,9 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
             rows.append({"trial": t.number, **t.user_attrs["result"], "plan": describe(plan),
                          "overrides": " ".join(overrides_of(plan, o.budget)), "_plan": plan})
         trials_table = pd.DataFrame(rows)
-        front_index = pareto_front(list(zip(trials_table["cost"], trials_table["difference"])))
-        front = (trials_table.iloc[front_index].sort_values(["cost", "trial"])
+        acting = trials_table[trials_table.get("idle", pd.Series("", index=trials_table.index)).fillna("") == ""]
+        front_index = pareto_front(list(zip(acting["cost"], acting["difference"])))
+        front = (acting.iloc[front_index].sort_values(["cost", "trial"])
                  .drop_duplicates("overrides").reset_index(drop=True))  # a plan tried twice is one point
         recommended, confirmed, confirm_jobs = _recommend(front, base, o, runner, out_dir)
         if recommended is not None:

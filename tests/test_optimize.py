@@ -33,8 +33,8 @@ def test_front_is_non_dominated_within_budget_and_the_search_resumes(tmp_path):
         dominated = ((trials["cost"] <= f.cost) & (trials["difference"] >= f.difference)
                      & ((trials["cost"] < f.cost) | (trials["difference"] > f.difference))).any()
         assert not dominated, f"front point {f.plan} is dominated"
-    off_front = trials[~trials["trial"].isin(front["trial"])]
-    for t in off_front.itertuples():  # and everything else is dominated by the front
+    off_front = trials[~trials["trial"].isin(front["trial"]) & trials["idle"].isna()]
+    for t in off_front.itertuples():  # and every other plan that acted is dominated by the front
         assert ((front["cost"] <= t.cost) & (front["difference"] >= t.difference)).any()
     assert "What to do with 1,500" in report.read_text()
     assert "What to do with 1,500" in report.with_suffix(".html").read_text(), "every report is also HTML"
@@ -105,3 +105,18 @@ def test_the_schedule_adds_up_to_the_plans_cost_week_by_week(tmp_path):
     assert set(table[table.strategy == "winback"].action) <= {"run (dormant_days=7)", "nothing to act on"}
     assert (table[table.strategy == "winback"].action.iloc[0]) == "nothing to act on", \
         "in its first week nobody has been away 7 days yet"
+
+
+def test_a_plan_whose_strategy_cannot_act_is_kept_off_the_front(tmp_path, monkeypatch):
+    import commsim.experiments.optimize as O
+
+    real = O.idle_everywhere
+    monkeypatch.setattr(O, "idle_everywhere", lambda jobs: ["kol"] if "kol" in jobs[0].config.plan.strategies
+                        else real(jobs))  # as a twin with no members would make it
+    report = _run(tmp_path, 8)
+    trials = pd.read_csv(tmp_path / "trials.csv").fillna({"idle": ""})
+    front = pd.read_csv(tmp_path / "pareto.csv")
+    with_kol = trials[trials.plan.str.contains("kol")]
+    assert len(with_kol) and (with_kol.idle == "kol").all()
+    assert not front.plan.str.contains("kol").any(), "a plan whose KOL part did nothing is never on the front"
+    assert "did nothing in every run" in report.read_text()

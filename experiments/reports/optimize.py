@@ -54,6 +54,12 @@ def write(out_dir: Path, o, config, trials: pd.DataFrame, front: pd.DataFrame, r
                  f"points it still owes at the end (their money value): points are paid when redeemed, so a "
                  f"points plan's spend alone understates it.")
     lines.append("")
+    idle = trials[trials["idle"].fillna("") != ""] if "idle" in trials else trials.iloc[:0]
+    if len(idle):
+        names = sorted({n for text in idle["idle"] for n in str(text).split()})
+        lines += [f"{len(idle)} of the plans searched had a strategy that did nothing in every run "
+                  f"({', '.join(f'`{n}`' for n in names)}: no one to pick, or no budget left for it): they are kept "
+                  f"off the front and never recommended (`trials.csv`, column `idle`).", ""]
     if recommended is None:
         lines.append("**No plan beats the baseline reliably**: no point of the front has a 95% interval above zero. "
                      "More replicates (`optimize.replicates`) or trials may find one; so far, spending does not "
