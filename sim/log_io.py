@@ -76,6 +76,12 @@ class ReadReport:
     columns: dict = field(default_factory=dict)  # role -> column name or position
     ignored_columns: list = field(default_factory=list)
     warnings: list = field(default_factory=list)  # things read on an assumption the user should check
+    notes: list = field(default_factory=list)  # the same as (message id, values), for reports in other languages
+
+    def warn(self, msgid: str, **values) -> None:
+        """A warning in English (``warnings``) and as a message id a report can translate (``notes``)."""
+        self.warnings.append(msgid.format(**values))
+        self.notes.append((msgid, values))
     time_format: str = ""
     timezone: str = "UTC"
     day_start: str = "first"
@@ -287,16 +293,17 @@ def _map_columns(path, table: pd.DataFrame, columns: dict, timezone: str, time_u
             if _alias(table, mapping["user"], other) or _alias(table, other, mapping["user"]):
                 keep = _id_like(table, mapping["user"], other)
                 dropped = other if keep == mapping["user"] else mapping["user"]
-                report.warnings.append(f"columns {mapping['user']!r} and {other!r} name the same people one-to-one "
-                                       f"(one is an alias such as a nickname): using {keep!r} as the user")
+                report.warn("columns {a} and {b} name the same people one-to-one (one is an alias such as a "
+                            "nickname): using {keep} as the user", a=repr(mapping["user"]), b=repr(other),
+                            keep=repr(keep))
                 mapping["user"] = keep
                 others = [n for n in others if n not in (keep, dropped)]
                 break
     while "target" not in mapping and others and "target" not in columns:
         candidate = others.pop(0)
         if _alias(table, mapping["user"], candidate):
-            report.warnings.append(f"column {candidate!r} maps one-to-one onto the user column {mapping['user']!r} "
-                                   f"(an alias such as a nickname): not read as whom an action was addressed to")
+            report.warn("column {a} maps one-to-one onto the user column {b} (an alias such as a nickname): not "
+                        "read as whom an action was addressed to", a=repr(candidate), b=repr(mapping["user"]))
             continue
         mapping["target"] = candidate
     report.columns = {role: mapping[role] for role in ROLES if role in mapping}
@@ -337,9 +344,9 @@ def _build(path, table, mapping, line_of, timezone, day_start, time_unit, post_k
     times = parse_times(table[mapping["time"]].reset_index(drop=True), timezone, time_unit)
     report.time_format = times.format
     if times.format in ("dates", "datetimes"):
-        report.warnings.append(f"the times carry no time zone: read as local time in {timezone}; if the export's "
-                               f"clock was in another zone, say which (timezone=<zone>, e.g. Asia/Shanghai; "
-                               f"calibrate.timezone= for a calibration)")
+        report.warn("the times carry no time zone: read as local time in {zone}; if the export's clock was in "
+                    "another zone, say which (timezone=<zone>, e.g. Asia/Shanghai; calibrate.timezone= for a "
+                    "calibration)", zone=timezone)
     bad_time = np.flatnonzero(~times.ok)
     if bad_time.size:
         value = table[mapping["time"]].iloc[bad_time[0]]

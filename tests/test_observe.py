@@ -107,3 +107,15 @@ def test_the_report_in_chinese_is_complete_with_chinese_dates_and_figures(tmp_pa
     assert '<html lang="zh-CN">' in (seen.folder / "report.html").read_text(encoding="utf-8")
     if cjk_font() is None:
         assert "make fonts" in text, "without a Chinese font the report says why its figures are in English"
+
+
+def test_the_readers_warnings_are_translated_too(tmp_path):
+    from commsim.experiments import api
+
+    export = tmp_path / "群聊导出.csv"
+    export.write_text("用户ID,昵称,发送时间\nu1,小明,2024-03-01 10:00\nu2,小红,2024-03-01 11:00\nu1,小明,2024-03-02 09:00\n",
+                      encoding="utf-8")
+    seen = api.observe(str(export), overrides=["report.language=zh"], out_dir=tmp_path / "out")
+    text = (seen.folder / "report.md").read_text(encoding="utf-8")
+    assert "**请核对**：" in text and "时间没有标明时区" in text and "昵称之类的别名" in text
+    assert any("no time zone" in w for w in seen.warnings), "the terminal and the API keep English"
