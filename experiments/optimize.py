@@ -179,9 +179,10 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
     out_dir = Path(out_dir)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     with hold(out_dir, "budget search"), Runner.from_settings(settings, o.jobs, out_dir) as runner:
-        runner.expect((o.trials + 1) * len(seeds) + 2 * o.confirm_replicates,
+        runner.expect((o.trials + 1) * len(seeds) + 2 * o.confirm_replicates
+                      + (2 * len(seeds) * settings.uncertainty.draws if settings.uncertainty.kind != "none" else 0),
                       f"optimize: ({o.trials:,} trials + the baseline) x {len(seeds)} replicates, and the "
-                      f"recommended plan's confirmation", config=config,
+                      f"recommended plan's confirmation and its check over uncertainty.draws", config=config,
                       fewer="fewer optimize.trials or optimize.replicates, fewer people or days")
         (out_dir / DONE).unlink(missing_ok=True)
         base_jobs = jobs_for(base, {}, None, seeds, out_dir)
@@ -233,7 +234,12 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
         front = (acting.iloc[front_index].sort_values(["cost", "trial"])
                  .drop_duplicates("overrides").reset_index(drop=True))  # a plan tried twice is one point
         recommended, confirmed, confirm_jobs = _recommend(front, base, o, runner, out_dir)
+        decision = None
+        (out_dir / "decision.csv").unlink(missing_ok=True)
         if recommended is not None:
+            decision = robust_check(recommended["_plan"], base, o, settings, config, runner, out_dir)
+            if decision is not None:
+                atomic_write(out_dir / "decision.csv", lambda p: decision.to_csv(p, index=False))
             from commsim.experiments.analyses.schedule import schedule
 
             plan = recommended["_plan"]
@@ -254,10 +260,54 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
             shlex.quote(x) for x in [*model_overrides(overrides, drop=("seed",)),
                                       *overrides_of(recommended["_plan"], o.budget)])
         report = write(out_dir, o, config, trials_table, front, recommended, confirmed, len(seeds), command,
-                       currency=settings.report.currency, language=settings.report.language)
+                       currency=settings.report.currency, language=settings.report.language, decision=decision)
         atomic_write(out_dir / DONE, lambda p: p.write_text(json.dumps(
             {"status": "finished", "kind": "optimize", "trials": len(complete)}) + "\n"))
     return report
+
+
+def robust_check(plan: dict, base: dict, o, settings, config, runner, out_dir: Path) -> pd.DataFrame | None:
+    """The recommended plan against the baseline over ``uncertainty.draws`` draws of the uncertain
+    parameters (the comparison's ``uncertainty=``: the prior, or a twin's posterior draws with the
+    prior for the rest), on the search's seeds: its row of the decision table (experiments/analyses/
+    robust.py), or None with ``uncertainty=none``."""
+    from commsim.experiments.analyses.robust import decision_table, draw
+    from commsim.experiments.compare import uncertainty_kind
+    from commsim.experiments.reports.comparison import plan_costs
+    from commsim.sim import calibrated, space
+    from commsim.sim.metrics import KPIS
+
+    kind = uncertainty_kind(settings, config)
+    if kind == "none":
+        return None
+    unc = settings.uncertainty
+    spec = calibrated.load(config.calibration) if kind == "posterior" else {}
+    fitted = set(spec.get("fit", {}).get("parameters", []))
+    infos = space.parameters()
+    keys = space.expand(list(unc.parameters), infos)
+    if unc.strategy_responses:
+        keys += [i.key for name in plan["strategies"] for i in space.responses(name)]
+    ranges = [space.search_range(infos[k]) for k in dict.fromkeys(keys) if k not in fitted]
+    draws = draw(ranges, unc.draws, unc.seed)
+    seeds = list(range(o.first_seed, o.first_seed + o.replicates))
+    jobs = []
+    for d in draws.draw:
+        drawn = json.loads(json.dumps(base))
+        values = {r.key: (int(draws.at[d, r.key]) if r.integer else float(draws.at[d, r.key])) for r in ranges}
+        if kind == "posterior":
+            values.update(spec["draws"][int(d) % len(spec["draws"])])
+        for key, value in values.items():
+            set_dotted(drawn, key, value)
+        for scenario, budget in (("baseline", None), ("recommended", o.budget)):
+            for job in jobs_for(drawn, plan if budget else {}, budget, seeds, out_dir):
+                job.tags = {"scenario": scenario, "draw": int(d), "seed": job.config.seed}
+                jobs.append(job)
+    runner.run(jobs, progress="never", quiet=True)
+    runs = pd.DataFrame([{**j.tags, **s} for j, s in zip(jobs, summaries(jobs))])
+    runs["cost"] = plan_costs(runs)
+    table = decision_table(runs, draws, ranges, "baseline", o.kpi, KPIS[o.kpi].direction, ["baseline", "recommended"])
+    table.attrs["draws"], table.attrs["kind"] = len(draws), kind
+    return table
 
 
 def _recommend(front: pd.DataFrame, base: dict, o, runner, out_dir: Path):

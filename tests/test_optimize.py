@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 from hypothesis import given, strategies as st
 
 from commsim.experiments.optimize import describe, optimize, overrides_of, pareto_front
@@ -120,3 +121,27 @@ def test_a_plan_whose_strategy_cannot_act_is_kept_off_the_front(tmp_path, monkey
     assert len(with_kol) and (with_kol.idle == "kol").all()
     assert not front.plan.str.contains("kol").any(), "a plan whose KOL part did nothing is never on the front"
     assert "did nothing in every run" in report.read_text()
+
+
+def test_the_recommended_plan_is_checked_over_the_uncertain_parameters(tmp_path):
+    import yaml
+
+    from commsim.experiments.analyses.robust import DECISION_COLUMNS
+    from commsim.experiments.optimize import robust_check
+    from commsim.experiments.runner.jobs import Runner
+    from commsim.experiments.settings import load
+    from commsim.sim.config import to_dict
+
+    args = ["network.n=300", "days=30", "progress=never", "optimize.replicates=2", "uncertainty.draws=3"]
+    config, settings = load(composed(*args, config_name="optimize"), args)
+    plan = {"strategies": ["content"], "values": {"strategies.content.posts_per_week": 7}}
+    with Runner() as runner:
+        table = robust_check(plan, to_dict(config), settings.optimize, settings, config, runner, tmp_path)
+    assert list(table.columns) == DECISION_COLUMNS and list(table.scenario) == ["baseline", "recommended"]
+    assert table.p_best.sum() == pytest.approx(1.0) and 0 <= table.p_better.iloc[1] <= 1
+    used = [yaml.safe_load((d / "config.yaml").read_text()) for d in (tmp_path / "runs").iterdir()]
+    assert len(used) == 3 * 2 * 2, "3 draws x 2 seeds x (plan, baseline)"
+    assert len({u["strategies"]["content"]["quality"] for u in used}) == 3, "each draw its own response size"
+    assert len({u["behaviour"]["activity"]["base"] for u in used}) == 3
+    settings.uncertainty.kind = "none"
+    assert robust_check(plan, to_dict(config), settings.optimize, settings, config, None, tmp_path) is None

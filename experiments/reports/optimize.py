@@ -41,7 +41,8 @@ def figure(trials: pd.DataFrame, front: pd.DataFrame, recommended, budget: float
 
 
 def write(out_dir: Path, o, config, trials: pd.DataFrame, front: pd.DataFrame, recommended, confirmed,
-          replicates: int, command: str = "", currency: str = "currency units", language: str = "en") -> Path:
+          replicates: int, command: str = "", currency: str = "currency units", language: str = "en",
+          decision=None) -> Path:
     """``command``: the recommended plan's overrides, quoted for a shell; ``currency``: report.currency."""
     figure(trials, front, recommended, o.budget, o.kpi, out_dir / "figures" / "pareto.png")
     label = KPIS[o.kpi].label if o.kpi in KPIS else o.kpi
@@ -72,6 +73,21 @@ def write(out_dir: Path, o, config, trials: pd.DataFrame, front: pd.DataFrame, r
                      f"{confirmed['cost']:,.0f}, difference **{confirmed['difference']:+.3g}** "
                      f"[{confirmed['difference_low']:+.3g}, {confirmed['difference_high']:+.3g}] (95% paired interval"
                      f"{'; the interval now includes zero: treat the gain as unproven' if confirmed['difference_low'] <= 0 else ''}).")
+        if decision is not None:
+            from commsim.experiments.analyses.robust import MIN_DRAWS_FOR_CLEAR, clear
+
+            row = decision.set_index("scenario").loc["recommended"]
+            n = decision.attrs.get("draws", 0)
+            what = ("the twin's posterior draws (the prior for the rest)" if decision.attrs.get("kind") == "posterior"
+                    else "the uncertain behaviour and response parameters drawn from their plausible ranges")
+            verdict = ("**clear**" if clear(row, n) else
+                       f"**not clear** (fewer than {MIN_DRAWS_FOR_CLEAR} draws)" if n < MIN_DRAWS_FOR_CLEAR else "**not clear**")
+            lines.append(f"Under what we don't know ({n} draws of {what}, on the search's seeds; `decision.csv`): it "
+                         f"beats doing nothing in {row.p_better:.0%} of the draws -- {verdict} -- with an expected "
+                         f"change of {row.gain:+.3g} [{row.gain_lo80:+.3g}, {row.gain_hi80:+.3g}] (80% interval over "
+                         f"the draws)" + (f"; it would flip where `{row.flip_parameter}` crosses "
+                                          f"{row.flip_value:.3g}" if row.flip_parameter and row.flip_value == row.flip_value
+                                          else "") + ".")
         lines.append("")
         lines.append(f"Run it: `commsim run {command}`")
     doc.markdown_block("\n".join(lines))
