@@ -281,14 +281,15 @@ def compare(cfg: DictConfig, report_dir: Path, base_overrides: list[str], compos
         if kind != "none":
             _check_size(spec, base_overrides, compose, 1 + settings.uncertainty.draws,
                         f" x (1 + {settings.uncertainty.draws} parameter draws)")
-        if spec.target_halfwidth is not None:
-            runner.expect(len(spec.scenarios) * spec.max_replicates,
-                          "at most: compare.target_halfwidth adds replicates up to compare.max_replicates")
-        elif kind != "none":
-            runner.expect(len(spec.scenarios) * spec.replicates * (1 + settings.uncertainty.draws),
-                          f"uncertainty={kind}: every plan at the default parameters, then for each of "
-                          f"{settings.uncertainty.draws} parameter draws, on the same {spec.replicates} seeds",
-                          bare=len(spec.scenarios) * spec.replicates * settings.uncertainty.draws)
+        seeds = spec.max_replicates if spec.target_halfwidth is not None else spec.replicates
+        draws = settings.uncertainty.draws if kind != "none" else 0
+        if spec.target_halfwidth is not None or draws:
+            runner.expect(len(spec.scenarios) * seeds * (1 + draws),
+                          ("at most: compare.target_halfwidth adds replicates up to compare.max_replicates"
+                           if spec.target_halfwidth is not None else "every plan at the default parameters")
+                          + (f"; uncertainty={kind}: then for each of {draws} parameter draws, on the same seeds"
+                             if draws else ""),
+                          bare=len(spec.scenarios) * seeds * draws)
         runner.run(jobs, progress=settings.progress)
         adaptive = None
         if spec.target_halfwidth is not None:

@@ -19,7 +19,8 @@ so that its interval is not flattered by having been picked as the best of many.
 
 Writes ``trials.csv``, ``pareto.csv`` (``cost``, the KPI by its name, ``difference``,
 ``difference_low``, ``difference_high``, ``plan``, ``overrides``), the recommended plan week by week
-as ``schedule.csv`` (``week, strategy, action, cost``; experiments/analyses/schedule.py),
+as ``schedule.csv`` (``week, strategy, action, cost``; experiments/analyses/schedule.py), the
+recommended plan checked over the uncertainty draws as ``decision.csv`` (:func:`robust_check`),
 ``figures/pareto.png``, ``report.md`` and ``DONE`` last.
 """
 
@@ -172,15 +173,18 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
     from optuna.storages.journal import JournalFileBackend
     from optuna.trial import TrialState
 
+    from commsim.experiments.compare import uncertainty_kind
+
     config, settings = load(cfg, overrides)
     o = settings.optimize
+    kind = uncertainty_kind(settings, config)  # a posterior without a twin is refused before any run
     base = to_dict(config)
     seeds = list(range(o.first_seed, o.first_seed + o.replicates))
     out_dir = Path(out_dir)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     with hold(out_dir, "budget search"), Runner.from_settings(settings, o.jobs, out_dir) as runner:
         runner.expect((o.trials + 1) * len(seeds) + 2 * o.confirm_replicates
-                      + (2 * len(seeds) * settings.uncertainty.draws if settings.uncertainty.kind != "none" else 0),
+                      + (2 * len(seeds) * settings.uncertainty.draws if kind != "none" else 0),
                       f"optimize: ({o.trials:,} trials + the baseline) x {len(seeds)} replicates, and the "
                       f"recommended plan's confirmation and its check over uncertainty.draws", config=config,
                       fewer="fewer optimize.trials or optimize.replicates, fewer people or days")
@@ -226,7 +230,11 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
         rows = []
         for t in complete:
             plan = t.user_attrs["plan"]
-            rows.append({"trial": t.number, **t.user_attrs["result"], "plan": describe(plan),
+            result = dict(t.user_attrs["result"])
+            if "idle" not in result:  # a trial of an older journal: its runs are on disk
+                result["idle"] = " ".join(idle_everywhere(jobs_for(base, plan, o.budget, seeds, out_dir))) \
+                    if plan["strategies"] else ""
+            rows.append({"trial": t.number, **result, "plan": describe(plan),
                          "overrides": " ".join(overrides_of(plan, o.budget)), "_plan": plan})
         trials_table = pd.DataFrame(rows)
         acting = trials_table[trials_table.get("idle", pd.Series("", index=trials_table.index)).fillna("") == ""]
@@ -237,7 +245,7 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
         decision = None
         (out_dir / "decision.csv").unlink(missing_ok=True)
         if recommended is not None:
-            decision = robust_check(recommended["_plan"], base, o, settings, config, runner, out_dir)
+            decision = robust_check(recommended["_plan"], base, o, settings, config, runner, out_dir, overrides)
             if decision is not None:
                 atomic_write(out_dir / "decision.csv", lambda p: decision.to_csv(p, index=False))
             from commsim.experiments.analyses.schedule import schedule
@@ -266,36 +274,44 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
     return report
 
 
-def robust_check(plan: dict, base: dict, o, settings, config, runner, out_dir: Path) -> pd.DataFrame | None:
+def robust_check(plan: dict, base: dict, o, settings, config, runner, out_dir: Path,
+                 overrides: list[str] = ()) -> pd.DataFrame | None:
     """The recommended plan against the baseline over ``uncertainty.draws`` draws of the uncertain
     parameters (the comparison's ``uncertainty=``: the prior, or a twin's posterior draws with the
     prior for the rest), on the search's seeds: its row of the decision table (experiments/analyses/
-    robust.py), or None with ``uncertainty=none``."""
+    robust.py), or None with ``uncertainty=none``. Keys set on the command line (``overrides``) are
+    never drawn, as in a comparison; a twin's draws of calendar events are left out when its
+    what-ifs start from today (those events are in the past)."""
     from commsim.experiments.analyses.robust import decision_table, draw
     from commsim.experiments.compare import uncertainty_kind
     from commsim.experiments.reports.comparison import plan_costs
     from commsim.sim import calibrated, space
     from commsim.sim.metrics import KPIS
 
+    from commsim.experiments.overrides import key_of
+
     kind = uncertainty_kind(settings, config)
     if kind == "none":
         return None
     unc = settings.uncertainty
     spec = calibrated.load(config.calibration) if kind == "posterior" else {}
-    fitted = set(spec.get("fit", {}).get("parameters", []))
+    explicit = {key_of(o_) for o_ in overrides}
+    posterior = [{k: v for k, v in d.items() if k not in explicit
+                  and not (spec.get("today") and k.startswith("calendar.events."))} for d in spec.get("draws") or []]
+    fitted = set(spec.get("fit", {}).get("parameters", [])) if posterior else set()
     infos = space.parameters()
     keys = space.expand(list(unc.parameters), infos)
     if unc.strategy_responses:
         keys += [i.key for name in plan["strategies"] for i in space.responses(name)]
-    ranges = [space.search_range(infos[k]) for k in dict.fromkeys(keys) if k not in fitted]
+    ranges = [space.search_range(infos[k]) for k in dict.fromkeys(keys) if k not in fitted and k not in explicit]
     draws = draw(ranges, unc.draws, unc.seed)
     seeds = list(range(o.first_seed, o.first_seed + o.replicates))
     jobs = []
     for d in draws.draw:
         drawn = json.loads(json.dumps(base))
         values = {r.key: (int(draws.at[d, r.key]) if r.integer else float(draws.at[d, r.key])) for r in ranges}
-        if kind == "posterior":
-            values.update(spec["draws"][int(d) % len(spec["draws"])])
+        if posterior:
+            values.update(posterior[int(d) % len(posterior)])
         for key, value in values.items():
             set_dotted(drawn, key, value)
         for scenario, budget in (("baseline", None), ("recommended", o.budget)):

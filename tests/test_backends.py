@@ -173,7 +173,7 @@ def test_a_dry_run_says_how_many_runs_how_long_and_where_and_runs_nothing(tmp_pa
     out = res.stdout
     assert "nothing was run" in out and f"results would land in {tmp_path}" in out
     # 2 scenarios x 3 replicates at the default parameters, then x 20 parameter draws (uncertainty=auto: prior)
-    assert "runs: 126 (uncertainty=prior" in out and "this first round: 6 -- 0 already finished, 6 to do" in out, out
+    assert "runs: 126 (every plan at the default parameters; uncertainty=prior" in out and "this first round: 6 -- 0 already finished, 6 to do" in out, out
     assert "2,000 people x 30 days" in out and "of one core" in out and "timed now" in out
     assert not (tmp_path / "runs").exists() and not list(tmp_path.rglob("DONE"))
 
@@ -218,9 +218,9 @@ def test_a_dry_run_times_what_the_job_does(monkeypatch):
     monkeypatch.setattr(dry_run, "execute", lambda config, out_dir, **kw: calls.append((config.days, kw)))
     measure = {"function": "commsim.experiments.analyses.calibration.targets:measure", "args": {"first": 1, "days": 90}}
     dry_run.timing(validate(default_config({"days": 90})), True, measure, frozenset())
-    assert [days for days, _ in calls] == [2, 30, 60]
+    assert [days for days, _ in calls] == [2, 30, 30, 90, 90]
     assert all(kw["measure"]["function"] == measure["function"] for _, kw in calls)
-    assert [kw["measure"]["args"]["days"] for _, kw in calls] == [2, 30, 60], "measured over the days simulated"
+    assert [kw["measure"]["args"]["days"] for _, kw in calls] == [2, 30, 30, 90, 90], "measured over the days simulated"
 
 
 def test_dry_runs_of_cluster_backends_need_no_cluster_and_state_their_assumptions(tmp_path):
@@ -233,3 +233,10 @@ def test_dry_runs_of_cluster_backends_need_no_cluster_and_state_their_assumption
     assert slurm.returncode == 0, slurm.stderr
     assert "with 4 workers (runner.workers)" in slurm.stdout and "no wait in the queue" in slurm.stdout
     assert not (tmp_path / "r" / "runs").exists() and not (tmp_path / "s" / "runs").exists()
+
+
+def test_an_optimisation_dry_run_on_ray_needs_no_cluster_either(tmp_path):
+    res = cli("experiments.optimize", "network.n=500", "days=10", "optimize.trials=4", "runner=ray",
+              f"runner.address=127.0.0.1:{free_port()}", "--dry-run", f"hydra.run.dir={tmp_path}")
+    assert res.returncode == 0, res.stderr
+    assert "assumed 8: the cluster is not contacted" in res.stdout

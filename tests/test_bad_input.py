@@ -61,7 +61,8 @@ def test_bad_input_is_a_message_not_a_traceback(tmp_path, module, args, env, exp
 def test_a_search_too_long_for_the_time_limit_is_refused_before_any_run(tmp_path):
     res, out = cli(tmp_path, "experiments.optimize", "optimize.trials=5000", env={"COMMSIM_TIME_LIMIT": "60"})
     assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr[-3000:]
-    assert "optimize: (5,000 trials + the baseline) x 3 replicates" in res.stderr and "15,023 runs" in res.stderr
+    # (5,000 + 1) x 3 + 2 x 10 confirmation runs + 2 x 3 x 20 runs checking the recommendation over the draws
+    assert "optimize: (5,000 trials + the baseline) x 3 replicates" in res.stderr and "15,143 runs" in res.stderr
     assert not out.exists() or not list(out.rglob("DONE")), "no run was made"
 
 

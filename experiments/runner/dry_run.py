@@ -1,9 +1,9 @@
 """``runner.dry_run=true`` (or ``--dry-run``): say what a command would run, run nothing.
 
 The estimate comes from this machine, measured now: a short version of the command's first run (at
-most 5,000 people, 30 days) is executed three times into a temporary folder -- once to compile, then
-for ``d`` and ``2d`` days -- which gives a fixed cost per run (building the graph, writing the outputs)
-and a cost per simulated day. Each job to do is then costed as
+most 5,000 people) is executed into a temporary folder -- once to compile, then twice each for ``d``
+and ``3d`` days (``d`` at most 30), the faster of each pair kept -- which gives a fixed cost per run
+(building the graph, writing the outputs) and a cost per simulated day. Each job to do is then costed as
 
     fixed x max(1, people / people_timed) + per_day x days x people / people_timed
 
@@ -49,13 +49,16 @@ def timing(config, figures: bool, measure: dict | None = None, outputs=frozenset
     d = max(2, min(TIMED_DAYS, config.days))
     with tempfile.TemporaryDirectory(prefix="commsim-dry-run-") as tmp:
         took = []
-        for i, days in enumerate((2, d, 2 * d)):
+        # a warm-up (compiling), then d and 3d days twice each, the faster of each pair: two runs a few
+        # tens of milliseconds apart are too close for one timing each to tell a day's cost
+        for i, days in enumerate((2, d, d, 3 * d, 3 * d)):
             if measure and "days" in measure.get("args", {}):
                 measure = {**measure, "args": {**measure["args"], "days": days}}
             start = time.perf_counter()
             execute(shortened(config, days), Path(tmp) / str(i), figures=figures, measure=measure, outputs=outputs)
             took.append(time.perf_counter() - start)
-    per_day = max(0.0, (took[2] - took[1]) / d)
+    took = [took[0], min(took[1:3]), min(took[3:5])]
+    per_day = max(0.0, (took[2] - took[1]) / (2 * d))
     fixed = max(0.0, took[1] - per_day * d)
     return fixed, per_day, people(shortened(config, d)) or 0
 
@@ -76,7 +79,7 @@ def assumed_workers(runner) -> tuple[int, str]:
     if s.kind == "ray":
         return ASSUMED_RAY_WORKERS, (f"assumed {ASSUMED_RAY_WORKERS}: the cluster is not contacted; set "
                                      f"runner.workers=<its CPUs> for a truer estimate")
-    return runner.workers, "array tasks at once: assumed all start together"
+    return runner.workers, f"up to {runner.workers} array tasks at once, assumed to start together"
 
 
 def start_up(runner, tasks: int, workers: int, size: int) -> tuple[float, str]:
@@ -113,7 +116,9 @@ def describe(jobs: list, todo: list, runner) -> str:
         available, assumed = assumed_workers(runner)
         workers = min(available, max(1, (total - (len(jobs) - len(todo))) if runner.expected else len(todo)))
         batches = runner.batches(todo, available)
-        extra, how = start_up(runner, len(batches), workers, max(len(b) for b in batches))
+        rounds_share = ((total - (len(jobs) - len(todo))) / len(todo)) if runner.expected else 1.0
+        tasks = max(len(batches), round(len(batches) * rounds_share))  # later rounds start tasks of their own
+        extra, how = start_up(runner, tasks, workers, max(len(b) for b in batches))
         lines.append(f"  this machine, timed now on {timed or 'the same'} people: {fixed:.2f} s per run + "
                      f"{per_day * 1e3:.2f} ms per simulated day -> about {human_time(mean)} per run")
         lines.append(f"  compute: about {human_time(to_do)} of one core; about {human_time(to_do / workers + extra)} "

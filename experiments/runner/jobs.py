@@ -140,9 +140,11 @@ class Runner:
         self.expected = (int(runs), how)
         self.expected_bare = int(bare)
         if config is not None:
+            from commsim.experiments.runner.dry_run import assumed_workers
             from commsim.sim.memory import check_runs
 
-            check_runs(int(runs), people or getattr(config.network, "n", 0), config.days, self.workers, how, fewer)
+            workers = assumed_workers(self)[0]  # never contacts a cluster
+            check_runs(int(runs), people or getattr(config.network, "n", 0), config.days, workers, how, fewer)
 
     @property
     def workers(self) -> int:
