@@ -31,6 +31,7 @@ from commsim.experiments.runner.locking import hold
 from commsim.experiments.runner.outputs import config_hash
 from commsim.experiments.overrides import model_overrides
 from commsim.experiments.run import compose_run, hydra_app, report_user_errors
+from commsim.experiments.analyses.robust import drawn_ranges, uncertainty_kind
 from commsim.experiments.settings import CompareSettings, load, model_config, register_configs
 from commsim.sim.errors import ConfigError
 
@@ -171,31 +172,6 @@ class Robust:
     keys: dict  # scenario -> the drawn keys its runs read
 
 
-def uncertainty_kind(settings, config) -> str:
-    kind = settings.uncertainty.kind
-    if kind == "auto":
-        return "posterior" if config.calibration else "prior"
-    if kind == "posterior" and not config.calibration:
-        raise ConfigError(["uncertainty=posterior: a posterior needs a calibrated twin (calibration=<dir>); "
-                           "without one use uncertainty=prior (or none)"])
-    return kind
-
-
-def drawn_ranges(unc, configs: dict, fitted: set[str]) -> list:
-    """The ranges drawn: ``uncertainty.parameters`` and (``strategy_responses``) every compared
-    strategy's response parameters, less the keys a twin fitted (its posterior draws carry those)."""
-    from commsim.sim import space
-
-    infos = space.parameters()
-    keys = space.expand(list(unc.parameters), infos)
-    if unc.strategy_responses:
-        for config in configs.values():
-            for name in config.plan.strategies:
-                keys += [i.key for i in space.responses(name)]
-    keys = [k for k in dict.fromkeys(keys) if k not in fitted]
-    return [space.search_range(infos[k]) for k in keys]
-
-
 def read_keys(ranges: list, configs: dict) -> dict[str, list[str]]:
     """Per scenario, the drawn keys its runs read: the behaviour keys, and its own strategies' responses."""
     return {scenario: [r.key for r in ranges if not r.key.startswith("strategies.")
@@ -317,7 +293,7 @@ def run_robust(spec, settings, kind: str, config, configs: dict, base_overrides,
 
     unc = settings.uncertainty
     fitted = set(calibrated.load(config.calibration)["fit"].get("parameters", [])) if kind == "posterior" else set()
-    ranges = drawn_ranges(unc, configs, fitted)
+    ranges = drawn_ranges(unc, dict.fromkeys(n for config in configs.values() for n in config.plan.strategies), fitted)
     draws = draw(ranges, unc.draws, unc.seed)
     keys = read_keys(ranges, configs)
     jobs = robust_jobs(spec, kind, keys, draws, base_overrides, compose, report_dir / "runs_drawn", configs)

@@ -173,7 +173,7 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
     from optuna.storages.journal import JournalFileBackend
     from optuna.trial import TrialState
 
-    from commsim.experiments.compare import uncertainty_kind
+    from commsim.experiments.analyses.robust import uncertainty_kind
 
     config, settings = load(cfg, overrides)
     o = settings.optimize
@@ -282,10 +282,9 @@ def robust_check(plan: dict, base: dict, o, settings, config, runner, out_dir: P
     robust.py), or None with ``uncertainty=none``. Keys set on the command line (``overrides``) are
     never drawn, as in a comparison; a twin's draws of calendar events are left out when its
     what-ifs start from today (those events are in the past)."""
-    from commsim.experiments.analyses.robust import decision_table, draw
-    from commsim.experiments.compare import uncertainty_kind
+    from commsim.experiments.analyses.robust import decision_table, draw, drawn_ranges, uncertainty_kind
     from commsim.experiments.reports.comparison import plan_costs
-    from commsim.sim import calibrated, space
+    from commsim.sim import calibrated
     from commsim.sim.metrics import KPIS
 
     from commsim.experiments.overrides import key_of
@@ -299,11 +298,7 @@ def robust_check(plan: dict, base: dict, o, settings, config, runner, out_dir: P
     posterior = [{k: v for k, v in d.items() if k not in explicit
                   and not (spec.get("today") and k.startswith("calendar.events."))} for d in spec.get("draws") or []]
     fitted = set(spec.get("fit", {}).get("parameters", [])) if posterior else set()
-    infos = space.parameters()
-    keys = space.expand(list(unc.parameters), infos)
-    if unc.strategy_responses:
-        keys += [i.key for name in plan["strategies"] for i in space.responses(name)]
-    ranges = [space.search_range(infos[k]) for k in dict.fromkeys(keys) if k not in fitted and k not in explicit]
+    ranges = drawn_ranges(unc, plan["strategies"], fitted, explicit)
     draws = draw(ranges, unc.draws, unc.seed)
     seeds = list(range(o.first_seed, o.first_seed + o.replicates))
     jobs = []

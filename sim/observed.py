@@ -78,15 +78,20 @@ def daily(log: ActivityLog) -> pd.DataFrame:
                          "churned": churned})
 
 
-def weekly_retention(log: ActivityLog, max_week: int | None = None) -> pd.DataFrame:
-    """Weekly cohort retention for weeks 1..max_week (see the module docstring), over newcomers
-    (people established before the window are left out, see :func:`first_days`)."""
+def _newcomer_weeks(log: ActivityLog) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+    """Every active person-day of a newcomer as (person, their own week: (day - first day) // 7),
+    and each newcomer's first active day."""
     person, offset = _index(log)
     first = first_days(log, newcomers_only=True)
     keep = np.isin(person, first.index.to_numpy())
     person, offset = person[keep], offset[keep]
-    rel = offset - first.reindex(person).to_numpy()
-    week = rel // 7
+    return person, (offset - first.reindex(person).to_numpy()) // 7, first
+
+
+def weekly_retention(log: ActivityLog, max_week: int | None = None) -> pd.DataFrame:
+    """Weekly cohort retention for weeks 1..max_week (see the module docstring), over newcomers
+    (people established before the window are left out, see :func:`first_days`)."""
+    person, week, first = _newcomer_weeks(log)
     n = log.n_days
     if max_week is None:
         max_week = max(0, (n - 7) // 7)
@@ -232,11 +237,7 @@ def cohort_retention(log: ActivityLog, max_week: int = 12) -> pd.DataFrame:
     in the same week of the log, by the week's first day), ``people`` in it, and ``week_k`` the share
     of them active in their own week k (days f + 7k .. f + 7k + 6 after their first day f); empty
     where week k is not over for all of the cohort by the log's last day."""
-    person, offset = _index(log)
-    first = first_days(log, newcomers_only=True)
-    keep = np.isin(person, first.index.to_numpy())
-    person, offset = person[keep], offset[keep]
-    week_of = (offset - first.reindex(person).to_numpy()) // 7
+    person, week_of, first = _newcomer_weeks(log)
     cohort = (first // 7).rename("cohort")
     labels = dates(log)
     rows = []

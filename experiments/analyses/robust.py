@@ -48,6 +48,33 @@ DECISION_COLUMNS = ["scenario", "p_better", "p_best", "gain", "gain_lo80", "gain
 MIN_DRAWS_FOR_FLIP = 4
 
 
+def uncertainty_kind(settings, config) -> str:
+    """``uncertainty.kind`` resolved: ``auto`` is ``posterior`` on a twin, ``prior`` otherwise; a
+    posterior without a twin is refused."""
+    from commsim.sim.errors import ConfigError
+
+    kind = settings.uncertainty.kind
+    if kind == "auto":
+        return "posterior" if config.calibration else "prior"
+    if kind == "posterior" and not config.calibration:
+        raise ConfigError(["uncertainty=posterior: a posterior needs a calibrated twin (calibration=<dir>); "
+                           "without one use uncertainty=prior (or none)"])
+    return kind
+
+
+def drawn_ranges(unc, strategies, fitted=frozenset(), explicit=frozenset()) -> list[Range]:
+    """The ranges drawn: ``uncertainty.parameters`` and (``strategy_responses``) the response
+    parameters of ``strategies``, less the keys a twin fitted (its posterior draws carry those) and
+    the ``explicit`` keys a command line set."""
+    from commsim.sim import space
+
+    infos = space.parameters()
+    keys = space.expand(list(unc.parameters), infos)
+    if unc.strategy_responses:
+        keys += [i.key for name in strategies for i in space.responses(name)]
+    return [space.search_range(infos[k]) for k in dict.fromkeys(keys) if k not in fitted and k not in explicit]
+
+
 def draw(ranges: list[Range], n: int, seed: int) -> pd.DataFrame:
     """``n`` parameter sets (rows; ``draw`` 0..n-1 and one column per key) from a seeded Latin
     hypercube over ``ranges``."""
