@@ -98,15 +98,15 @@ def act(model, par: ActionParams) -> dict:
     pop.active_friends.fill(0.0)
     neighbour_scatter_add(model.graph.indptr, model.graph.indices, idx, pop.active_friends, 1.0)
     np.multiply(pop.active_friends, par.interact_prob, out=pop.interactions)
-    pop.interactions[~active] = 0.0
+    np.multiply(pop.interactions, active, out=pop.interactions)  # x 1 or x 0: no mask to build and scatter
 
     # outward sharing: one independent cascade per share
     sharers = idx[streams.uniform_at("share", day, idx) < par.share_prob * voice]
-    boost = np.where(pop.role == Role.KOL, par.kol_reach_mult, 1.0)
-    exposures, sizes = cascades_from_sharers(
-        model.graph, sharers, par.share_reach_p, boost, streams.key("share.cascade", day)
+    kols = pop.role == Role.KOL
+    boost = np.where(kols, par.kol_reach_mult, 1.0) if kols.any() else 1.0  # no per-person array without KOLs
+    _, sizes = cascades_from_sharers(
+        model.graph, sharers, par.share_reach_p, boost, streams.key("share.cascade", day), out=pop.exposures
     )
-    pop.exposures[:] = exposures
     model.cascade_sizes = sizes
 
     # invitations to a random friend who is a prospect

@@ -26,6 +26,7 @@ import numpy as np
 
 from commsim.sim.errors import StrategyError
 from commsim.sim.ledger import StrategyLedger
+from commsim.sim.selection import smallest_k
 
 LEVERS_HINT = ("strategies change the community only through ctx.levers (sim/levers.py: activity_uplift, "
                "messages, posts_all, set_role, add_ties, ...) and pay through ctx.ledger")
@@ -143,7 +144,7 @@ class StrategyContext:
         if k >= candidates.size:
             return candidates
         u = self.uniform(purpose, candidates)
-        return candidates[np.argsort(u, kind="stable")[:k]]
+        return candidates[smallest_k(u, k)]
 
     def generator(self, purpose: str) -> np.random.Generator:
         """A NumPy generator for this strategy's set-up draws (not per day)."""

@@ -159,6 +159,7 @@ def _sharer_cascades(indptr, indices, sharers, p, sender_boost, key, stamp, expo
     # One independent cascade per sharer; ``stamp`` marks who a cascade reached
     # (stamp value = cascade number + 1), so no array is cleared between cascades.
     n = np.uint64(indptr.size - 1)
+    per_node = sender_boost.size > 1
     queue = np.empty(indptr.size - 1, np.int64)
     for c in range(sharers.size):
         s = sharers[c]
@@ -170,7 +171,7 @@ def _sharer_cascades(indptr, indices, sharers, p, sender_boost, key, stamp, expo
         while head < tail:
             u = queue[head]
             head += 1
-            pu = p * sender_boost[u]
+            pu = p * sender_boost[u if per_node else 0]
             base = (np.uint64(s) * n + np.uint64(u)) * n  # wraps mod 2**64: fine for a hash
             for k in range(indptr[u], indptr[u + 1]):
                 v = indices[k]
@@ -182,11 +183,14 @@ def _sharer_cascades(indptr, indices, sharers, p, sender_boost, key, stamp, expo
         sizes[c] = tail - 1
 
 
-def cascades_from_sharers(graph, sharers, p: float, sender_boost, key: np.uint64):
+def cascades_from_sharers(graph, sharers, p: float, sender_boost, key: np.uint64, *, out=None):
     """Run one independent cascade per sharer (the day's word of mouth).
 
     Returns ``(exposures, sizes)``: how many cascades reached each node (the
     sharer itself excluded) and the number of people each cascade reached.
+    ``sender_boost`` multiplies ``p`` for ties out of each node: an array with
+    one value per node, or one number for everyone. ``out`` (int32, one per
+    node) receives the exposures instead of a new array.
     The coin of the tie ``u -> v`` in the cascade of sharer ``s`` is
     ``hash(key, (s n + u) n + v)``: it does not depend on who else shared, nor
     on ties added elsewhere (events, interest groups).
@@ -194,8 +198,16 @@ def cascades_from_sharers(graph, sharers, p: float, sender_boost, key: np.uint64
     """
     sharers = np.ascontiguousarray(sharers, dtype=np.int64)
     stamp = np.zeros(graph.n, dtype=np.int32)
-    exposures = np.zeros(graph.n, dtype=np.int32)
+    if out is None:
+        exposures = np.zeros(graph.n, dtype=np.int32)
+    else:
+        if out.dtype != np.int32 or out.shape != (graph.n,):
+            raise ValueError(f"out must be an int32 array of {graph.n} nodes, got {out.dtype} {out.shape}")
+        exposures = out
+        exposures.fill(0)
     sizes = np.zeros(sharers.size, dtype=np.int64)
-    boost = np.ascontiguousarray(sender_boost, dtype=np.float64)
+    boost = np.ascontiguousarray(sender_boost, dtype=np.float64).reshape(-1)
+    if boost.size not in (1, graph.n):
+        raise ValueError(f"sender_boost has {boost.size} values for {graph.n} nodes: give one per node, or one")
     _sharer_cascades(graph.indptr, graph.indices, sharers, float(p), boost, key, stamp, exposures, sizes)
     return exposures, sizes

@@ -25,6 +25,7 @@ import numpy as np
 
 from commsim.sim.params import Source, param
 from commsim.sim.population import PAID_CHANNELS, Channel, Status
+from commsim.sim.selection import race_winners
 from commsim.strategies.base import Strategy, window_problems
 from commsim.strategies.registry import register
 
@@ -79,6 +80,7 @@ class Acquisition(Strategy):
         if day < p.start_day or (p.end_day is not None and day >= p.end_day):
             return
         prospects = np.flatnonzero(pop.status == Status.PROSPECT)
+        fit_range = (pop.fit.min(), pop.fit.max()) if prospects.size else (0.0, 0.0)
         taken = np.zeros(0, np.int64)
         for name in PAID_CHANNELS:
             share = getattr(p, f"mix_{name}")
@@ -86,17 +88,19 @@ class Acquisition(Strategy):
             want = share * p.daily_budget / cpa + self.carry[name]
             wanted = int(math.floor(want + 1e-9))
             self.carry[name] = want - wanted
-            pool = np.setdiff1d(prospects, taken, assume_unique=True)
-            wanted = min(wanted, pool.size)
+            wanted = min(wanted, prospects.size - taken.size)
             if wanted == 0:
                 continue
             k = ctx.ledger.spend_units(cpa, wanted, channel=name)
             if k == 0:
                 continue
-            u = ctx.uniform(f"draw.{name}", pool)
-            weight = np.exp(getattr(p, f"fit_{name}") * pop.fit[pool].astype(np.float64))
-            keys = np.log(np.maximum(u, 1e-300)) / weight  # u^(1/w): the top k are a weighted sample
-            chosen = pool[np.argsort(-keys, kind="stable")[:k]]
-            ctx.levers.acquire(chosen, CODES[name])
-            taken = np.concatenate([taken, chosen])
+            u = ctx.uniform(f"draw.{name}", prospects)
+            u[taken] = -1.0  # bought through an earlier channel today: out of this channel's race
+            tilt = getattr(p, f"fit_{name}")
+            # weights exp(tilt x fit): the k largest log(u)/w are a weighted sample (an exponential race)
+            ends = (tilt * float(fit_range[0]), tilt * float(fit_range[1]))
+            won = race_winners(u, lambda at: tilt * pop.fit[prospects[at]].astype(np.float64), k,
+                               (min(ends), max(ends)))
+            ctx.levers.acquire(prospects[won], CODES[name])
+            taken = np.concatenate([taken, won])  # positions in prospects
             ctx.record(f"acquired_{name}", k)

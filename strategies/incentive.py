@@ -97,21 +97,21 @@ class Incentives(Strategy):
 
     def before_day(self, ctx) -> None:
         p, pop = self.params, ctx.population
-        member = pop.status == Status.MEMBER
+        member = np.flatnonzero(pop.status == Status.MEMBER)  # members only: a few % of a large audience
         if self.running(ctx.day) and ctx.ledger.remaining <= ctx.ledger.liability:
             self.stopped_for_budget = True  # every further point would be a promise it cannot keep
         ctx.record("running", self.running(ctx.day))
         if self.running(ctx.day):
             ctx.levers.points_per_action = p.points_per_action
-            level = np.minimum(np.floor(pop.points / p.level_step), p.max_level)
-            uplift = p.reward_uplift * np.exp(-self.days_in / p.habituation_days) + p.level_uplift * level
-            ctx.levers.activity_uplift += np.where(member, uplift, 0.0).astype(np.float32)
+            level = np.minimum(np.floor(pop.points[member] / p.level_step), p.max_level)
+            uplift = p.reward_uplift * np.exp(-self.days_in[member] / p.habituation_days) + p.level_uplift * level
+            ctx.levers.activity_uplift[member] += uplift.astype(np.float32)
             self.days_in[member] += 1
             self.reliance[member] += (1.0 - self.reliance[member]) / p.reliance_days
         else:
-            habit_pull = ctx.behaviour.activity.habit * pop.habit
-            penalty = p.crowding * self.reliance * habit_pull
-            ctx.levers.activity_uplift -= np.where(member, penalty, 0.0).astype(np.float32)
+            habit_pull = ctx.behaviour.activity.habit * pop.habit[member]
+            penalty = p.crowding * self.reliance[member] * habit_pull
+            ctx.levers.activity_uplift[member] -= penalty.astype(np.float32)
             self.reliance *= np.float32(math.exp(-1.0 / p.recovery_days))
 
     def after_day(self, ctx) -> None:

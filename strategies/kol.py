@@ -29,6 +29,7 @@ from commsim.sim.centrality import core_number, pagerank
 from commsim.sim.diffusion import independent_cascade
 from commsim.sim.params import Source, param
 from commsim.sim.population import Role, Status
+from commsim.sim.selection import smallest_k
 from commsim.strategies.base import Strategy
 from commsim.strategies.registry import register
 
@@ -91,7 +92,7 @@ class KOLSeeding(Strategy):
         p, graph = self.params, ctx.graph
         actions = ctx.behaviour.actions
         reach_p = min(1.0, actions.share_reach_p * actions.kol_reach_mult)
-        pool = members[np.argsort(-graph.degree[members], kind="stable")[: p.greedy_pool]]
+        pool = members[smallest_k(-graph.degree[members], p.greedy_pool)]
         rng = ctx.generator("greedy")
         keys = rng.integers(0, 2**63, size=p.greedy_samples)
 

@@ -112,3 +112,16 @@ def test_sharer_cascades_are_independent_of_other_sharers():
     _, together = cascades_from_sharers(g, [1, 5, 9], 0.2, ones, key)
     assert together[1] == alone[0], "CRN: a share's cascade does not depend on other shares"
     assert alone_exp.sum() == alone[0]
+
+
+def test_one_boost_for_everyone_and_an_output_buffer_give_the_same_cascades():
+    g = generators.barabasi_albert(2000, 3, rng())
+    sharers, key = np.arange(0, 2000, 25), np.uint64(7)
+    exposures, sizes = cascades_from_sharers(g, sharers, 0.2, np.full(g.n, 1.5), key)
+    out = np.full(g.n, 99, np.int32)  # stale values: the call must clear them
+    same, same_sizes = cascades_from_sharers(g, sharers, 0.2, 1.5, key, out=out)
+    assert same is out and np.array_equal(out, exposures) and np.array_equal(same_sizes, sizes)
+    with pytest.raises(ValueError, match="int32 array of 2000"):
+        cascades_from_sharers(g, sharers, 0.2, 1.0, key, out=np.zeros(g.n, np.int64))
+    with pytest.raises(ValueError, match="one per node, or one"):
+        cascades_from_sharers(g, sharers, 0.2, np.ones(3), key)
