@@ -24,7 +24,7 @@ import pandas as pd  # noqa: E402
 
 from commsim.experiments.reports.kit import Formatter, Report  # noqa: E402
 from commsim.experiments.reports.twin import health_lines  # noqa: E402
-from commsim.experiments.runner.figures import axes  # noqa: E402
+from commsim.experiments.runner.figures import axes, figure_language  # noqa: E402
 from commsim.experiments.runner.outputs import atomic_write  # noqa: E402
 from commsim.experiments.analyses.stats import mean_ci, paired_difference, t_quantile  # noqa: E402
 from commsim.sim import calibrated  # noqa: E402
@@ -36,9 +36,28 @@ def _info(kpi: str) -> KPI:
     return KPIS[kpi]
 
 
-def _label(kpi: str) -> str:
+def _label(kpi: str, fmt: Formatter | None = None) -> str:
+    """A KPI's label with its unit, in the report's language."""
+    t = (fmt or Formatter()).t
     k = _info(kpi)
-    return f"{k.label} ({k.unit})" if k.unit else k.label
+    return t("{label} ({unit})", label=t(k.label), unit=t(k.unit)) if k.unit else t(k.label)
+
+
+def _name(fmt: Formatter, kpi: str) -> str:
+    """A KPI's label inside a sentence: lower case in English, as translated otherwise."""
+    text = fmt.t(_info(kpi).label)
+    return text.lower() if fmt.language == "en" else text
+
+
+def _per_unit(fmt: Formatter, kpi: str) -> str:
+    """What "it cost X per ..." counts: the KPI's per_unit, else a unit of change in it."""
+    per = _info(kpi).per_unit
+    return fmt.t(per) if per else fmt.t("unit of change in {name}", name=_name(fmt, kpi))
+
+
+def _row(cells) -> str:
+    """One Markdown table row."""
+    return "| " + " | ".join(cells) + " |"
 
 
 def _savefig(fig, path: Path) -> None:
@@ -87,15 +106,15 @@ def _fmt(fmt: Formatter, x: float, kpi: str, diff: bool = False) -> str:
     """A KPI value as the report prints it: shares as percentages (differences of shares in
     percentage points), money with the currency named."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
+        return fmt.na
     kind = _info(kpi).kind
     if kind == "share":
-        return f"{100 * x:+.1f} pp" if diff else f"{x:.1%}"
+        return fmt.points(x) if diff else f"{x:.1%}"
     if kind == "ratio":
         return f"{x:.3f}"
     sign = "+" if diff and x > 0 else ""
     text = sign + (f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}")
-    return f"{text} {fmt.currency}" if kind == "currency" else text
+    return f"{text} {fmt.money_unit}" if kind == "currency" else text
 
 
 def meaning(fmt: Formatter, scenario: str, diffs: pd.DataFrame, primary: str, cost_mean: float,
@@ -104,32 +123,39 @@ def meaning(fmt: Formatter, scenario: str, diffs: pd.DataFrame, primary: str, co
     baseline (mean paired difference of spend plus points still owed at the end). ``decided``: the
     plan's row of the decision table with its verdict (``clear``), when the comparison drew
     parameters: then "clear" is that verdict, and the seed-only interval is called what it is."""
+    t = fmt.t
     row = diffs[(diffs.scenario == scenario) & (diffs.kpi == primary)].iloc[0]
-    name = _info(primary).label.lower()
+    name = _name(fmt, primary)
     good = _info(primary).direction
     if not math.isfinite(row.difference):
-        return f"**{scenario}**: {name} could not be compared (undefined in some runs)."
-    verb = "raised" if row.difference > 0 else "lowered"
-    rel = f" ({row.relative:+.0%})" if math.isfinite(row.relative) else ""
-    text = (f"**{scenario}** {verb} {name} by {_fmt(fmt, abs(row.difference), primary, diff=True).lstrip('+')}{rel} "
-            f"against the baseline (95% CI {_fmt(fmt, row.low, primary, diff=True)} to {_fmt(fmt, row.high, primary, diff=True)}). ")
+        return t("**{scenario}**: {name} could not be compared (undefined in some runs).", scenario=scenario, name=name)
+    said = dict(scenario=scenario, name=name, amount=_fmt(fmt, abs(row.difference), primary, diff=True).lstrip("+"),
+                rel=t(" ({relative})", relative=f"{row.relative:+.0%}") if math.isfinite(row.relative) else "",
+                low=_fmt(fmt, row.low, primary, diff=True), high=_fmt(fmt, row.high, primary, diff=True))
+    text = (t("**{scenario}** raised {name} by {amount}{rel} against the baseline (95% CI {low} to {high}). ", **said)
+            if row.difference > 0 else
+            t("**{scenario}** lowered {name} by {amount}{rel} against the baseline (95% CI {low} to {high}). ", **said))
     if decided is not None:
-        seeds = "excludes" if row.distinguishable else "includes"
-        text += f"Seed noise alone, at the default response sizes, {seeds} zero; "
-        text += (f"over plausible response sizes it gains in {decided.p_better:.0%} of the draws: "
-                 + ("**clear**." if decided.clear else "**not clear**."))
+        text += (t("Seed noise alone, at the default response sizes, excludes zero; ") if row.distinguishable
+                 else t("Seed noise alone, at the default response sizes, includes zero; "))
+        share = f"{decided.p_better:.0%}"
+        text += (t("over plausible response sizes it gains in {share} of the draws: **clear**.", share=share)
+                 if decided.clear else
+                 t("over plausible response sizes it gains in {share} of the draws: **not clear**.", share=share))
     elif row.distinguishable:
-        text += "The difference is clear: the interval excludes zero."
+        text += t("The difference is clear: the interval excludes zero.")
     else:
-        text += "This is **not distinguishable from zero** with these replicates; more replicates may tell."
+        text += t("This is **not distinguishable from zero** with these replicates; more replicates may tell.")
     improved = good != 0 and row.difference * good > 0
     if cost_mean > 0 and improved and row.distinguishable:
-        text += (f" It cost {cost_mean:,.0f} {fmt.currency} more than the baseline (spend plus points still owed), about "
-                 f"{cost_mean / abs(row.difference):,.0f} per {_info(primary).per_unit or 'unit of change in ' + name}.")
+        text += t(" It cost {cost} {currency} more than the baseline (spend plus points still owed), about "
+                  "{per} per {unit}.", cost=f"{cost_mean:,.0f}", currency=fmt.money_unit,
+                  per=f"{cost_mean / abs(row.difference):,.0f}", unit=_per_unit(fmt, primary))
     elif cost_mean > 0:
-        text += f" It cost {cost_mean:,.0f} {fmt.currency} more than the baseline (spend plus points still owed)."
+        text += t(" It cost {cost} {currency} more than the baseline (spend plus points still owed).",
+                  cost=f"{cost_mean:,.0f}", currency=fmt.money_unit)
     if good != 0 and row.distinguishable and not improved:
-        text += " That is a change for the worse."
+        text += t(" That is a change for the worse.")
     return text
 
 
@@ -176,19 +202,29 @@ def _axes(title, xlabel, ylabel):
 
 def figures(data, scenarios: list[str], diffs: pd.DataFrame, primary: str, fig_dir: Path, baseline: str,
             fmt: Formatter) -> dict[str, str]:
+    """The comparison's figures, labelled in the report's language where a font can draw it (else English)."""
+    drawn, rc = figure_language(fmt.language)
+    with matplotlib.rc_context(rc):
+        return _figures(data, scenarios, diffs, primary, fig_dir, baseline, Formatter(drawn, fmt.currency))
+
+
+def _figures(data, scenarios: list[str], diffs: pd.DataFrame, primary: str, fig_dir: Path, baseline: str,
+             fmt: Formatter) -> dict[str, str]:
+    t = fmt.t
     fig_dir.mkdir(parents=True, exist_ok=True)
     colour = Colours(tuple(scenarios), baseline)
     ts, out = data.timeseries, {}
 
-    for column, title, ylabel in (("dau", "Daily active members over time", "daily active members"),
-                                  ("members", "Members over time", "members")):
-        fig, ax = _axes(f"{title} (7-day average; mean and 95% band over replicates)", "day", ylabel)
+    for column, title, ylabel in (("dau", t("Daily active members over time"), t("daily active members")),
+                                  ("members", t("Members over time"), t("members"))):
+        fig, ax = _axes(t("{title} (7-day average; mean and 95% band over replicates)", title=title), t("day"), ylabel)
         _band(ax, ts, column, colour)
         ax.legend(fontsize=8, ncol=2)
         _savefig(fig, fig_dir / f"{column}_over_time.png")
         out[column] = f"figures/{column}_over_time.png"
 
-    fig, ax = _axes("Rolling retention of new members", "days since joining", "share active again on or after day N")
+    fig, ax = _axes(t("Rolling retention of new members"), t("days since joining"),
+                    t("share active again on or after day N"))
     ret = data.retention.groupby(["scenario", "days_since_join"])["retention"].mean().reset_index()
     for scenario in colour.ordered():
         sub = ret[ret.scenario == scenario]
@@ -198,8 +234,8 @@ def figures(data, scenarios: list[str], diffs: pd.DataFrame, primary: str, fig_d
     _savefig(fig, fig_dir / "retention.png")
     out["retention"] = "figures/retention.png"
 
-    fig, ax = _axes("Churn rate: share of members leaving per day (7-day average; 95% band)", "day",
-                    "members leaving per day / members")
+    fig, ax = _axes(t("Churn rate: share of members leaving per day (7-day average; 95% band)"), t("day"),
+                    t("members leaving per day / members"))
     rated = ts.assign(churn_rate=ts["churned"] / ts.groupby(["scenario", "seed"])["members"].shift(1)
                       .where(lambda m: m > 0))
     _band(ax, rated.fillna({"churn_rate": 0.0}), "churn_rate", colour)
@@ -208,8 +244,8 @@ def figures(data, scenarios: list[str], diffs: pd.DataFrame, primary: str, fig_d
     _savefig(fig, fig_dir / "churn.png")
     out["churn"] = "figures/churn.png"
 
-    fig, ax = _axes("Word of mouth: people reached per share (mean over the run; 95% CI over replicates)",
-                    "scenario", "people reached per share")
+    fig, ax = _axes(t("Word of mouth: people reached per share (mean over the run; 95% CI over replicates)"),
+                    t("scenario"), t("people reached per share"))
     for i, scenario in enumerate(scenarios):  # a mean per run: readable even when most days reach nobody
         sub = ts[ts.scenario == scenario].groupby("seed")[["reached", "shares"]].sum()
         per_run = (sub.reached / sub.shares.where(lambda x: x > 0)).dropna().to_numpy()
@@ -226,9 +262,10 @@ def figures(data, scenarios: list[str], diffs: pd.DataFrame, primary: str, fig_d
     cost = plan_costs(data.summaries).groupby(data.summaries["scenario"]).mean()
     d = diffs[diffs.kpi == primary]
     if len(d):
-        fig, ax = _axes(f"What the money buys: change in {_info(primary).label.lower()}",
-                        f"cost: spent plus points still owed ({fmt.currency}, mean over replicates)",
-                        f"change vs baseline ({_info(primary).unit or 'units'})")
+        fig, ax = _axes(t("What the money buys: change in {name}", name=_name(fmt, primary)),
+                        t("cost: spent plus points still owed ({currency}, mean over replicates)",
+                          currency=fmt.money_unit),
+                        t("change vs baseline ({unit})", unit=t(_info(primary).unit or "units")))
         for _, row in d.iterrows():
             x = cost.get(row.scenario, 0.0)
             ax.errorbar([x], [row.difference], yerr=[[row.difference - row.low], [row.high - row.difference]],
@@ -240,7 +277,7 @@ def figures(data, scenarios: list[str], diffs: pd.DataFrame, primary: str, fig_d
     return out
 
 
-def assumptions(configs: dict, twin: dict | None = None) -> list[str]:
+def assumptions(configs: dict, twin: dict | None = None, fmt: Formatter | None = None) -> list[str]:
     """Markdown lines: what the numbers rest on -- the behaviour parameters (defaults, or fitted to
     the community of calibration ``twin``, a loaded calibrated.yaml) and the assumed magnitudes of
     the strategies the scenarios use (their values in these runs and plausible ranges)."""
@@ -248,65 +285,72 @@ def assumptions(configs: dict, twin: dict | None = None) -> list[str]:
     from commsim.sim.params import declared
     from commsim.strategies import registry
 
-    lines = ["## What these numbers rest on", ""]
+    t = (fmt or Formatter()).t
+    lines = ["## " + t("What these numbers rest on"), ""]
     behaviour = [info for stage in DAY_PLAN if stage.group
                  for info in declared(stage.params, f"behaviour.{stage.group}")]
     if twin:
         fit, data = twin.get("fit", {}), twin.get("data", {})
         fitted = twin.get("parameters", {})
-        lines += [f"The behaviour parameters below were **fitted** to `{data.get('file')}` (its first "
-                  f"{fit.get('train_days')} days, up to {fit.get('cut_off')}; {fit.get('method', 'see calibrated.yaml')}); "
-                  f"each replicate used one posterior draw of them. The other "
-                  f"{len(behaviour) - sum(1 for k in fitted if k.startswith('behaviour.'))} behaviour parameters are "
-                  f"defaults (docs/model.md lists each with its source and plausible range).", "",
-                  "| fitted parameter | posterior median | 90% interval |", "|---|---|---|"]
+        lines += [t("The behaviour parameters below were **fitted** to `{file}` (its first {days} days, up to "
+                    "{cut_off}; {method}); each replicate used one posterior draw of them. The other {others} "
+                    "behaviour parameters are defaults (docs/model.md lists each with its source and plausible range).",
+                    file=data.get("file"), days=fit.get("train_days"), cut_off=fit.get("cut_off"),
+                    method=fit.get("method", t("see calibrated.yaml")),
+                    others=len(behaviour) - sum(1 for k in fitted if k.startswith("behaviour."))), "",
+                  _row(t(h) for h in ("fitted parameter", "posterior median", "90% interval")), "|---|---|---|"]
         for key, p in fitted.items():
             lo, hi = p.get("interval90", [math.nan, math.nan])
-            flag = " (at the edge of its prior range)" if p.get("at_bound") else ""
+            flag = t(" (at the edge of its prior range)") if p.get("at_bound") else ""
             lines.append(f"| `{key}` | {p.get('value'):.4g}{flag} | {lo:.4g} – {hi:.4g} |")
-        lines += ["", "The log shows how these members behaved, not how they respond to a plan they never "
-                      "saw: the strategies' magnitudes below are still assumptions, so the effects are "
-                      "what the calibrated community does *if* members respond as assumed."]
+        lines += ["", t("The log shows how these members behaved, not how they respond to a plan they never "
+                        "saw: the strategies' magnitudes below are still assumptions, so the effects are "
+                        "what the calibrated community does *if* members respond as assumed.")]
     else:
         kinds = {kind: sum(1 for i in behaviour if i.source.kind == kind) for kind in ("assumed", "literature")}
-        lines.append(f"The model's behaviour parameters are defaults, not fitted to your community: "
-                     f"{kinds['assumed']} of {len(behaviour)} are modelling assumptions and {kinds['literature']} "
-                     f"come from the literature (docs/model.md lists each with its source and plausible range). "
-                     f"The effects below are illustrative: they show what the model does with these assumptions, "
-                     f"not a measurement of your members. To ground them in your own community, calibrate "
-                     f"on its activity log (docs/calibration.md) and compare with `calibration=<dir>`.")
+        lines.append(t("The model's behaviour parameters are defaults, not fitted to your community: "
+                       "{assumed} of {total} are modelling assumptions and {literature} "
+                       "come from the literature (docs/model.md lists each with its source and plausible range). "
+                       "The effects below are illustrative: they show what the model does with these assumptions, "
+                       "not a measurement of your members. To ground them in your own community, calibrate "
+                       "on its activity log (docs/calibration.md) and compare with `calibration=<dir>`.",
+                       assumed=kinds["assumed"], total=len(behaviour), literature=kinds["literature"]))
     used = {}
     for scenario, cfg in configs.items():
         for name in cfg.plan.strategies:
             used.setdefault(name, (scenario, cfg.strategies[name]))
     if used:
-        lines += ["", "Assumed magnitudes of the strategies in this comparison (how members respond; the "
-                      "values used, and the range they plausibly lie in):", ""]
+        lines += ["", t("Assumed magnitudes of the strategies in this comparison (how members respond; the "
+                        "values used, and the range they plausibly lie in):"), ""]
         for name, (_, params) in used.items():
             parts = []
             for info in declared(registry.get(name).Params, f"strategies.{name}"):
                 if info.source.kind != "user" and info.numeric:
                     lo, hi = info.plausible or (math.nan, math.nan)
-                    parts.append(f"`{info.name}` = {getattr(params, info.name):g} (plausible {lo:g}–{hi:g})")
+                    parts.append(t("`{name}` = {value} (plausible {low}–{high})", name=info.name,
+                                   value=f"{getattr(params, info.name):g}", low=f"{lo:g}", high=f"{hi:g}"))
             if parts:
                 lines.append(f"- **{name}**: " + "; ".join(parts))
     return lines + [""]
 
 
-def adaptive_words(adaptive: dict, primary: str) -> str:
+def adaptive_words(adaptive: dict, primary: str, fmt: Formatter | None = None) -> str:
     """One sentence on what ``compare.target_halfwidth`` reached."""
-    steps = " -> ".join(str(r["replicates"]) for r in adaptive["rounds"])
+    fmt = fmt or Formatter()
+    said = dict(label=_label(primary, fmt), target=f"{adaptive['target']:g}", replicates=adaptive["replicates"],
+                widest=f"{adaptive['widest']:.3g}", cap=adaptive.get("cap"),
+                steps=" -> ".join(str(r["replicates"]) for r in adaptive["rounds"]))
     if adaptive["reached"]:
-        return (f"Replicates were added until every scenario's interval of {_label(primary)} against the baseline was "
-                f"at most +/-{adaptive['target']:g} (`compare.target_halfwidth`): **reached** with "
-                f"{adaptive['replicates']} replicates (widest +/-{adaptive['widest']:.3g}; rounds {steps}).  ")
+        return fmt.t("Replicates were added until every scenario's interval of {label} against the baseline was "
+                     "at most +/-{target} (`compare.target_halfwidth`): **reached** with "
+                     "{replicates} replicates (widest +/-{widest}; rounds {steps}).", **said) + "  "
     if not math.isfinite(adaptive["widest"]):
-        return (f"Replicates were added towards an interval of +/-{adaptive['target']:g} on {_label(primary)} "
-                f"(`compare.target_halfwidth`), but for some scenario the KPI is undefined in too many runs to "
-                f"give an interval: **not reached** ({adaptive['replicates']} replicates; rounds {steps}).  ")
-    return (f"Replicates were added towards an interval of +/-{adaptive['target']:g} on {_label(primary)} "
-            f"(`compare.target_halfwidth`) but the cap of {adaptive['cap']} replicates (`compare.max_replicates`) was "
-            f"reached first: **not reached**, the widest interval is +/-{adaptive['widest']:.3g} (rounds {steps}).  ")
+        return fmt.t("Replicates were added towards an interval of +/-{target} on {label} "
+                     "(`compare.target_halfwidth`), but for some scenario the KPI is undefined in too many runs to "
+                     "give an interval: **not reached** ({replicates} replicates; rounds {steps}).", **said) + "  "
+    return fmt.t("Replicates were added towards an interval of +/-{target} on {label} "
+                 "(`compare.target_halfwidth`) but the cap of {cap} replicates (`compare.max_replicates`) was "
+                 "reached first: **not reached**, the widest interval is +/-{widest} (rounds {steps}).", **said) + "  "
 
 
 def write_report(config, spec, data, report_dir: Path, configs: dict | None = None, adaptive: dict | None = None,
@@ -318,13 +362,14 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
     ``adaptive``: what ``compare.target_halfwidth`` reached (:func:`experiments.compare.add_replicates`)."""
     from commsim.experiments.reports import tables as T
 
-    doc = Report(f"{spec.name}: what each plan changes", currency=currency, language=language)
-    fmt = doc.fmt
+    doc = Report(Formatter(language).t("{name}: what each plan changes", name=spec.name), currency=currency,
+                 language=language, translated=True)
+    fmt, t = doc.fmt, doc.t
     scenarios = list(spec.scenarios)
     kpis = list(spec.kpis)
     primary = kpis[0]
     table = kpi_table(data.summaries, scenarios, kpis)
-    idle = did_nothing(data.summaries, configs or {}, spec.baseline)
+    idle = did_nothing(data.summaries, configs or {}, spec.baseline, fmt)
     value = T.value_table(data.summaries, data.timeseries, spec.baseline, [s for s in scenarios if s not in idle],
                           primary)
     diffs = difference_table(data.summaries, spec.baseline, scenarios, kpis)
@@ -349,53 +394,61 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
     twin = calibrated.load(config.calibration) if config.calibration else None
     seeds = f"{spec.first_seed}..{spec.first_seed + spec.replicates - 1}"
     if twin:
-        community = (f"Community: the calibrated twin of `{twin['data']['file']}` (calibration "
-                     f"`{config.calibration}`: {twin['data'].get('active_people', '?')} people active in the data, the "
-                     f"graph of their interactions before the cut-off), {config.days} days.")
+        community = t("Community: the calibrated twin of `{file}` (calibration `{calibration}`: {people} people active "
+                      "in the data, the graph of their interactions before the cut-off), {days} days.",
+                      file=twin["data"]["file"], calibration=config.calibration,
+                      people=twin["data"].get("active_people", "?"), days=config.days)
         today = twin.get("today")
         if today:
             start = pd.Timestamp(today["start_date"]) if today["start_date"][:1].isdigit() else None
-            when = (f"{start:%Y-%m-%d} to {start + pd.Timedelta(days=config.days - 1):%Y-%m-%d}" if start is not None
-                    else f"days 1-{config.days}")
-            community = (f"Community: the calibrated twin of `{twin['data']['file']}` (calibration "
-                         f"`{config.calibration}`), as its log leaves it: {today['members']:,} members (active in "
-                         f"the last {today['left_after']} days of the log), {today['people']:,} people and "
-                         f"{today['ties']:,} ties in all. The plans run for the **{config.days} days after the log "
-                         f"ends: {when}**.")
-        uncertainty = ("Replicate seed k also used posterior draw k of the fitted parameters (the same draw in "
-                       "every scenario), so the intervals carry **parameter uncertainty as well as seed noise**. ")
+            when = (t("{first} to {last}", first=fmt.date(f"{start:%Y-%m-%d}"),
+                      last=fmt.date(f"{start + pd.Timedelta(days=config.days - 1):%Y-%m-%d}")) if start is not None
+                    else t("days 1-{days}", days=config.days))
+            community = t("Community: the calibrated twin of `{file}` (calibration `{calibration}`), as its log leaves "
+                          "it: {members} members (active in the last {left_after} days of the log), {people} people "
+                          "and {ties} ties in all. The plans run for the **{days} days after the log ends: {when}**.",
+                          file=twin["data"]["file"], calibration=config.calibration, members=f"{today['members']:,}",
+                          left_after=today["left_after"], people=f"{today['people']:,}", ties=f"{today['ties']:,}",
+                          days=config.days, when=when)
+        uncertainty = t("Replicate seed k also used posterior draw k of the fitted parameters (the same draw in "
+                        "every scenario), so the intervals carry **parameter uncertainty as well as seed noise**. ")
     else:
-        community = (f"Community: {net.kind.replace('_', ' ')} network of {getattr(net, 'n', 'the given')} people, "
-                     f"{config.days} days (not calibrated: illustrative defaults).")
-        uncertainty = "The intervals carry seed noise only (the parameters are fixed assumptions). "
+        n = getattr(net, "n", None)
+        community = (t("Community: {kind} network of {n} people, {days} days (not calibrated: illustrative defaults).",
+                       kind=net.kind.replace("_", " "), n=n, days=config.days) if n is not None else
+                     t("Community: {kind} network of the given people, {days} days (not calibrated: illustrative "
+                       "defaults).", kind=net.kind.replace("_", " "), days=config.days))
+        uncertainty = t("The intervals carry seed noise only (the parameters are fixed assumptions). ")
     lines = [
-        f"Scenarios: {', '.join(f'`{s}`' for s in scenarios)}; baseline: `{spec.baseline}`.  ",
-        f"Each scenario ran {spec.replicates} times (replicate seeds {seeds}), the same seeds for every "
-        f"scenario, so each plan is compared with the baseline on identical simulated communities "
-        f"(paired comparison with common random numbers).  ",
-        *([adaptive_words(adaptive, primary)] if adaptive else []),
+        t("Scenarios: {scenarios}; baseline: `{baseline}`.", scenarios=", ".join(f"`{s}`" for s in scenarios),
+          baseline=spec.baseline) + "  ",
+        t("Each scenario ran {replicates} times (replicate seeds {seeds}), the same seeds for every "
+          "scenario, so each plan is compared with the baseline on identical simulated communities "
+          "(paired comparison with common random numbers).", replicates=spec.replicates, seeds=seeds) + "  ",
+        *([adaptive_words(adaptive, primary, fmt)] if adaptive else []),
         community,
         "",
-        *health_lines(config.calibration),
-        "How to read this: numbers are means over replicates; brackets are 95% confidence intervals "
-        "(shown clipped to values that are possible, e.g. no negative counts). " + uncertainty +
-        "A difference whose interval excludes zero is distinguishable from noise at this number of "
-        "replicates; one that includes zero is not. The tables test many scenario-KPI pairs at once, "
-        "so about 1 in 20 \"yes\" verdicts can arise by chance: trust a pattern across KPIs and "
-        "replicate counts more than any single verdict.",
+        *health_lines(config.calibration, fmt),
+        t("How to read this: numbers are means over replicates; brackets are 95% confidence intervals "
+          "(shown clipped to values that are possible, e.g. no negative counts). {uncertainty}"
+          "A difference whose interval excludes zero is distinguishable from noise at this number of "
+          "replicates; one that includes zero is not. The tables test many scenario-KPI pairs at once, "
+          "so about 1 in 20 \"yes\" verdicts can arise by chance: trust a pattern across KPIs and "
+          "replicate counts more than any single verdict.", uncertainty=uncertainty),
         "",
         *(decision_lines(fmt, decision, robust, spec, primary, idle) if decision is not None else []),
         *value_lines(fmt, value, primary),
-        *idle_lines(idle),
-        "## What this means" + (" (seed noise only, at the default response sizes)" if decision is not None else ""),
+        *idle_lines(idle, fmt),
+        "## " + (t("What this means (seed noise only, at the default response sizes)") if decision is not None
+                 else t("What this means")),
         "",
     ]
     # spend plus points still owed at the end, paired (the value-for-money table's extra cost)
     extra_cost = value.set_index("scenario")["extra_cost"] if len(value) else pd.Series(dtype=float)
     for scenario in scenarios:
         if scenario in idle:
-            lines += [f"- **{scenario}** did nothing: {idle[scenario]}. Its numbers are the baseline's, give or take "
-                      f"noise; it is not a plan to rank."]
+            lines += ["- " + t("**{scenario}** did nothing: {reason}. Its numbers are the baseline's, give or take "
+                               "noise; it is not a plan to rank.", scenario=scenario, reason=idle[scenario])]
         elif scenario != spec.baseline:
             row = decision.set_index("scenario").loc[scenario].copy() if decision is not None else None
             if row is not None:
@@ -406,16 +459,17 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
             days = data.summaries.loc[data.summaries.scenario == scenario, "budget_exhausted_day"].dropna()
             if len(days):
                 total = int((data.summaries.scenario == scenario).sum())
-                lines.append(f"- `{scenario}`: **its budget ran out** on day {int(days.median())} (median; in "
-                             f"{len(days)} of {total} replicates): after that its strategies got less money than "
-                             f"they asked for, so its effects are those of a plan cut short.")
+                lines.append("- " + t("`{scenario}`: **its budget ran out** on day {day} (median; in {n} of "
+                                      "{total} replicates): after that its strategies got less money than they asked "
+                                      "for, so its effects are those of a plan cut short.", scenario=scenario,
+                                      day=int(days.median()), n=len(days), total=total))
     if configs:
-        lines += ["", "## The scenarios", "", *T.settings_rows(configs, data.summaries, currency)]
-        withdrawal = T.withdrawal_rows(configs, data.summaries, data.timeseries, spec.baseline)
+        lines += ["", "## " + t("The scenarios"), "", *T.settings_rows(configs, data.summaries, currency, fmt)]
+        withdrawal = T.withdrawal_rows(configs, data.summaries, data.timeseries, spec.baseline, fmt)
         if withdrawal:
             lines += ["", *withdrawal]
-    lines += ["", "## Key numbers per scenario", "",
-              "| KPI | " + " | ".join(f"`{s}`" for s in scenarios) + " |",
+    lines += ["", "## " + t("Key numbers per scenario"), "",
+              _row([t("KPI"), *(f"`{s}`" for s in scenarios)]),
               "|---|" + "---|" * len(scenarios)]
     for kpi in kpis:
         cells = []
@@ -423,35 +477,38 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
             r = table[(table.scenario == scenario) & (table.kpi == kpi)].iloc[0]
             low = max(r["low"], 0.0) if _info(kpi).non_negative and math.isfinite(r["low"]) else r["low"]
             cells.append(f"{_fmt(fmt, r['mean'], kpi)} [{_fmt(fmt, low, kpi)}, {_fmt(fmt, r['high'], kpi)}]")
-        lines.append(f"| {_label(kpi)} | " + " | ".join(cells) + " |")
+        lines.append(f"| {_label(kpi, fmt)} | " + " | ".join(cells) + " |")
     if seed_only is not None:
         lines += ["", *uncertainty_lines(fmt, data.summaries, seed_only, spec.baseline, scenarios, primary)]
-    lines += ["", f"## Difference from `{spec.baseline}` (paired, 95% CI)", "",
-              "| scenario | KPI | difference | relative | distinguishable from zero? | pairs |",
+    lines += ["", "## " + t("Difference from `{baseline}` (paired, 95% CI)", baseline=spec.baseline), "",
+              _row(t(h) for h in ("scenario", "KPI", "difference", "relative", "distinguishable from zero?", "pairs")),
               "|---|---|---|---|---|---|"]
     for _, r in diffs.iterrows():
-        rel = f"{r.relative:+.1%}" if math.isfinite(r.relative) else "n/a"
-        verdict = "yes" if r.distinguishable else "**no**"
-        lines.append(f"| `{r.scenario}` | {_label(r.kpi)} | {_fmt(fmt, r.difference, r.kpi, True)} "
+        rel = f"{r.relative:+.1%}" if math.isfinite(r.relative) else fmt.na
+        verdict = t("yes") if r.distinguishable else t("**no**")
+        lines.append(f"| `{r.scenario}` | {_label(r.kpi, fmt)} | {_fmt(fmt, r.difference, r.kpi, True)} "
                      f"[{_fmt(fmt, r.low, r.kpi, True)}, {_fmt(fmt, r.high, r.kpi, True)}] | {rel} | {verdict} | {r.pairs} |")
-    lines += ["", "## Figures", ""]
+    lines += ["", "## " + t("Figures"), ""]
     captions = {
-        "dau": "Daily active members over time; bands are 95% intervals over replicates.",
-        "members": "Members over time.",
-        "retention": "Share of new members active again on or after N days after joining.",
-        "churn": "Members leaving per day, 7-day average.",
-        "cascades": "People reached per shared post, per day (word of mouth).",
-        "cost_vs_outcome": "Cost (money spent plus points still owed) against the change in the headline KPI (with "
-                           "95% CI): what each plan buys.",
+        "dau": t("Daily active members over time; bands are 95% intervals over replicates."),
+        "members": t("Members over time."),
+        "retention": t("Share of new members active again on or after N days after joining."),
+        "churn": t("Members leaving per day, 7-day average."),
+        "cascades": t("People reached per shared post, per day (word of mouth)."),
+        "cost_vs_outcome": t("Cost (money spent plus points still owed) against the change in the headline KPI (with "
+                             "95% CI): what each plan buys."),
     }
     for key, path in figs.items():
         lines += [f"![{captions[key]}]({path})", "", f"*{captions[key]}*", ""]
+    if language != "en" and figure_language(language)[0] == "en" and figs:
+        lines += [t("(The figures' labels are in English: no font with this language's letters is installed; "
+                    "`make fonts` installs one.)"), ""]
     if configs:
-        lines += assumptions(configs, twin)
-    lines += ["Definitions of every KPI: docs/metrics.md. Per-run outputs: `runs/<scenario>/seed<k>_<hash>/`. "
-              "Tables for spreadsheets: `kpis_wide.csv` (one row per scenario), `value_for_money.csv`, `kpis.csv`, "
-              "`differences.csv`, `runs.csv`; each run's daily numbers: `runs/<scenario>/<run>/timeseries.csv`. "
-              "The same report as one file: `report.html`.", ""]
+        lines += assumptions(configs, twin, fmt)
+    lines += [t("Definitions of every KPI: docs/metrics.md. Per-run outputs: `runs/<scenario>/seed<k>_<hash>/`. "
+                "Tables for spreadsheets: `kpis_wide.csv` (one row per scenario), `value_for_money.csv`, `kpis.csv`, "
+                "`differences.csv`, `runs.csv`; each run's daily numbers: `runs/<scenario>/<run>/timeseries.csv`. "
+                "The same report as one file: `report.html`."), ""]
     doc.markdown_block("\n".join(lines))
     return doc.write(report_dir)
 
@@ -460,48 +517,55 @@ def decision_lines(fmt: Formatter, decision: pd.DataFrame, robust, spec, primary
     """The section a robust comparison's report leads with: the decision table and what would flip it."""
     from commsim.experiments.analyses.robust import CLEAR, MIN_DRAWS_FOR_CLEAR, clear
 
+    t = fmt.t
     n = len(robust.draws)
 
-    name = _info(primary).label.lower()
-    what = ("the twin's posterior draws of its fitted parameters, the other parameters drawn from their plausible "
-            "ranges" if robust.kind == "posterior" else
-            "the community's behaviour and its responses to each strategy, drawn from their plausible ranges (most "
-            "assumed: docs/model.md; calibrate on your own data to narrow them)")
+    name = _name(fmt, primary)
+    what = (t("the twin's posterior draws of its fitted parameters, the other parameters drawn from their plausible "
+              "ranges") if robust.kind == "posterior" else
+            t("the community's behaviour and its responses to each strategy, drawn from their plausible ranges (most "
+              "assumed: docs/model.md; calibrate on your own data to narrow them)"))
     groups = sorted({r.key.split(".")[0] + ("." + r.key.split(".")[1] if r.key.startswith("strategies.") else "")
                      for r in robust.ranges})
-    lines = ["## The decision", "",
-             f"Each plan ran for {len(robust.draws)} draws of {what}, each on the same {spec.replicates} seeds "
-             f"({len(robust.runs):,} runs; {len(robust.ranges)} parameters drawn, of {', '.join(groups)}: "
-             f"`draws.csv`). The gain is the change in {name} against `{spec.baseline}` in its good direction; its 80% "
-             f"interval carries both the parameters' uncertainty and seed noise. A gain is **clear** only when the "
-             f"plan beats doing nothing in at least {CLEAR:.0%} of at least {MIN_DRAWS_FOR_CLEAR} draws; \"would flip if\" names the parameter "
-             f"that decides whether it gains, where one stands out.", "",
-             "| plan | chance it beats doing nothing | chance it is best | expected gain [80% interval] | cost | "
-             "cost per unit gained | would flip if |", "|---|---|---|---|---|---|---|"]
+    lines = ["## " + t("The decision"), "",
+             t("Each plan ran for {draws} draws of {what}, each on the same {replicates} seeds "
+               "({runs} runs; {parameters} parameters drawn, of {groups}: "
+               "`draws.csv`). The gain is the change in {name} against `{baseline}` in its good direction; its 80% "
+               "interval carries both the parameters' uncertainty and seed noise. A gain is **clear** only when the "
+               "plan beats doing nothing in at least {clear} of at least {min_draws} draws; \"would flip if\" names "
+               "the parameter that decides whether it gains, where one stands out.", draws=len(robust.draws),
+               what=what, replicates=spec.replicates, runs=f"{len(robust.runs):,}", parameters=len(robust.ranges),
+               groups=", ".join(groups), name=name, baseline=spec.baseline, clear=f"{CLEAR:.0%}",
+               min_draws=MIN_DRAWS_FOR_CLEAR), "",
+             _row(t(h) for h in ("plan", "chance it beats doing nothing", "chance it is best",
+                                 "expected gain [80% interval]", "cost", "cost per unit gained", "would flip if")),
+             "|---|---|---|---|---|---|---|"]
     for r in decision.itertuples(index=False):
         if r.scenario == spec.baseline:
-            lines.append(f"| `{r.scenario}` (doing nothing) | | {r.p_best:.0%} | 0 | {fmt.money(r.cost)} | | |")
+            lines.append(f"| `{r.scenario}` {t('(doing nothing)')} | | {r.p_best:.0%} | 0 | {fmt.money(r.cost)} | | |")
             continue
         flip = ""
         if r.flip_parameter and math.isfinite(r.flip_value):
-            flip = f"`{r.flip_parameter}` crosses {fmt.number(r.flip_value)}"
+            flip = t("`{parameter}` crosses {value}", parameter=r.flip_parameter, value=fmt.number(r.flip_value))
         elif r.flip_parameter:
-            flip = f"no sign change within `{r.flip_parameter}`'s range (it moves the gain most)"
-        verdict = " **clear**" if clear(r, n) else ""
-        lines.append(f"| `{r.scenario}`{' (did nothing)' if r.scenario in idle else ''} | {r.p_better:.0%}{verdict} | "
+            flip = t("no sign change within `{parameter}`'s range (it moves the gain most)", parameter=r.flip_parameter)
+        verdict = " " + t("**clear**") if clear(r, n) else ""
+        lines.append(f"| `{r.scenario}`{' ' + t('(did nothing)') if r.scenario in idle else ''} | "
+                     f"{r.p_better:.0%}{verdict} | "
                      f"{r.p_best:.0%} | {_fmt(fmt, r.gain, primary, True)} [{_fmt(fmt, r.gain_lo80, primary, True)}, "
                      f"{_fmt(fmt, r.gain_hi80, primary, True)}] | {fmt.money(r.cost)} | "
-                     f"{fmt.number(r.cost_per_unit) if math.isfinite(r.cost_per_unit) else 'n/a'} | {flip} |")
+                     f"{fmt.number(r.cost_per_unit) if math.isfinite(r.cost_per_unit) else fmt.na} | {flip} |")
     ranked = decision[decision.scenario != spec.baseline].sort_values("p_best", ascending=False)
     best = decision.sort_values("p_best", ascending=False).iloc[0]
     clear_ones = [r.scenario for r in ranked.itertuples(index=False) if clear(r, n)]
-    lines += ["", (f"Most often best: `{best.scenario}` ({best.p_best:.0%} of the draws). "
-                   + (f"Clear gains: {', '.join(f'`{s}`' for s in clear_ones)}." if clear_ones else
-                      f"No gain is called clear with {n} draws (at least {MIN_DRAWS_FOR_CLEAR} are needed; "
-                      f"uncertainty.draws=<n>)." if n < MIN_DRAWS_FOR_CLEAR else
-                      "No plan's gain is clear: each loses to doing nothing in more than "
-                      f"{1 - CLEAR:.0%} of plausible response sizes."))
-              + " `decision.csv` holds this table.", ""]
+    lines += ["", (t("Most often best: `{scenario}` ({share} of the draws). ", scenario=best.scenario,
+                     share=f"{best.p_best:.0%}")
+                   + (t("Clear gains: {plans}.", plans=", ".join(f"`{s}`" for s in clear_ones)) if clear_ones else
+                      t("No gain is called clear with {n} draws (at least {min_draws} are needed; "
+                        "uncertainty.draws=<n>).", n=n, min_draws=MIN_DRAWS_FOR_CLEAR) if n < MIN_DRAWS_FOR_CLEAR else
+                      t("No plan's gain is clear: each loses to doing nothing in more than "
+                        "{share} of plausible response sizes.", share=f"{1 - CLEAR:.0%}"))
+                   + t(" `decision.csv` holds this table.")), ""]
     return lines
 
 
@@ -512,7 +576,7 @@ def plan_costs(summaries: pd.DataFrame) -> pd.Series:
     return summaries["total_cost"].astype(float) + owed
 
 
-def did_nothing(summaries: pd.DataFrame, configs: dict, baseline: str) -> dict[str, str]:
+def did_nothing(summaries: pd.DataFrame, configs: dict, baseline: str, fmt: Formatter | None = None) -> dict[str, str]:
     """Scenarios whose every strategy did nothing in every run (no money spent, no result recorded:
     no one to pick, or no budget), with the reason in words."""
     out = {}
@@ -524,37 +588,41 @@ def did_nothing(summaries: pd.DataFrame, configs: dict, baseline: str) -> dict[s
         if scenario == baseline or not names or not len(runs):
             continue
         if all(set(names) <= set(str(r).split()) for r in runs):
-            out[scenario] = (f"{', '.join(names)} spent nothing and recorded no result on any day of any run (no "
-                             f"one to pick -- no members, no dormant members, no KOL candidates -- or no budget)")
+            out[scenario] = (fmt or Formatter()).t(
+                "{names} spent nothing and recorded no result on any day of any run (no one to pick -- no members, "
+                "no dormant members, no KOL candidates -- or no budget)", names=", ".join(names))
     return out
 
 
-def idle_lines(idle: dict[str, str]) -> list[str]:
+def idle_lines(idle: dict[str, str], fmt: Formatter | None = None) -> list[str]:
     if not idle:
         return []
-    return [f"Did nothing (not ranked): {', '.join(f'`{s}`' for s in idle)} -- see below.", ""]
+    return [(fmt or Formatter()).t("Did nothing (not ranked): {plans} -- see below.",
+                                   plans=", ".join(f"`{s}`" for s in idle)), ""]
 
 
 def value_lines(fmt: Formatter, value: pd.DataFrame, primary: str) -> list[str]:
     """The first table: plans ranked by value for money on the headline KPI."""
     if value.empty:
         return []
-    unit = _info(primary).per_unit or f"unit of {_label(primary).lower()}"
-    out = ["## Value for money", "",
-           f"Plans ranked by extra cost per {unit} (the paired extra cost -- spend plus points still owed at the end "
-           f"-- over the paired gain in "
-           f"{_label(primary).lower()}; 95% interval from a paired bootstrap over replicates), then by effect. "
-           f"A plan whose gain is not distinguishable from zero has no cost per unit. \"All days\" is the "
-           f"difference in mean DAU over the whole run, which shows early gains and late dips that the last 30 "
-           f"days hide.", "",
-           f"| rank | plan | {_label(primary)}: difference | mean DAU, all days: difference | extra cost | "
-           f"extra cost per {unit} |", "|---|---|---|---|---|---|"]
+    t = fmt.t
+    label = _label(primary, fmt)
+    lowered = label.lower() if fmt.language == "en" else label
+    unit = t(_info(primary).per_unit) if _info(primary).per_unit else t("unit of {label}", label=lowered)
+    out = ["## " + t("Value for money"), "",
+           t("Plans ranked by extra cost per {unit} (the paired extra cost -- spend plus points still owed at the end "
+             "-- over the paired gain in {label}; 95% interval from a paired bootstrap over replicates), then by "
+             "effect. A plan whose gain is not distinguishable from zero has no cost per unit. \"All days\" is the "
+             "difference in mean DAU over the whole run, which shows early gains and late dips that the last 30 "
+             "days hide.", unit=unit, label=lowered), "",
+           _row([t("rank"), t("plan"), t("{label}: difference", label=label), t("mean DAU, all days: difference"),
+                 t("extra cost"), t("extra cost per {unit}", unit=unit)]), "|---|---|---|---|---|---|"]
     for i, r in enumerate(value.itertuples(), 1):
-        per = (f"{r.cost_per_unit:,.0f} [{r.cost_per_unit_low:,.0f}, {r.cost_per_unit_high:,.0f}] {fmt.currency}"
+        per = (f"{r.cost_per_unit:,.0f} [{r.cost_per_unit_low:,.0f}, {r.cost_per_unit_high:,.0f}] {fmt.money_unit}"
                if math.isfinite(r.cost_per_unit) else "-")
         out.append(f"| {i} | `{r.scenario}` | {_fmt(fmt, r.effect, primary, True)} [{_fmt(fmt, r.effect_low, primary, True)}, "
                    f"{_fmt(fmt, r.effect_high, primary, True)}] | {r.effect_all_days:+.3g} [{r.effect_all_days_low:+.3g}, "
-                   f"{r.effect_all_days_high:+.3g}] | {r.extra_cost:,.0f} {fmt.currency} | {per} |")
+                   f"{r.effect_all_days_high:+.3g}] | {r.extra_cost:,.0f} {fmt.money_unit} | {per} |")
     return out + [""]
 
 
@@ -564,11 +632,13 @@ def uncertainty_lines(fmt: Formatter, both: pd.DataFrame, seed_only: pd.DataFram
     parameters) and seed noise plus parameter uncertainty (replicate k at posterior draw k)."""
     a = difference_table(both, baseline, scenarios, [primary]).set_index("scenario")
     b = difference_table(seed_only, baseline, scenarios, [primary]).set_index("scenario")
-    out = ["## Seed noise and parameter uncertainty", "",
-           f"{_label(primary)}, difference from `{baseline}` with 95% intervals of two kinds: **seed noise only** "
-           f"(every replicate at the fitted parameters: what more replicates would shrink) and **seed noise + "
-           f"parameter uncertainty** (replicate k at posterior draw k: what only better data would shrink).", "",
-           "| scenario | seed noise only | seed noise + parameter uncertainty |", "|---|---|---|"]
+    t = fmt.t
+    out = ["## " + t("Seed noise and parameter uncertainty"), "",
+           t("{label}, difference from `{baseline}` with 95% intervals of two kinds: **seed noise only** "
+             "(every replicate at the fitted parameters: what more replicates would shrink) and **seed noise + "
+             "parameter uncertainty** (replicate k at posterior draw k: what only better data would shrink).",
+             label=_label(primary, fmt), baseline=baseline), "",
+           _row(t(h) for h in ("scenario", "seed noise only", "seed noise + parameter uncertainty")), "|---|---|---|"]
     for s in a.index:
         ra, rb = a.loc[s], b.loc[s]
         out.append(f"| `{s}` | {_fmt(fmt, rb.difference, primary, True)} [{_fmt(fmt, rb.low, primary, True)}, "

@@ -25,8 +25,7 @@ from pathlib import Path
 from commsim.experiments.runner.outputs import atomic_write
 
 LANGUAGES = ("en", "zh")
-UNTRANSLATED = ("This report has no translation into the language asked for yet; it follows in English. "
-                "(Translated so far: the observation of an export.)")
+UNTRANSLATED = "This report has no translation into the language asked for yet; it follows in English."
 
 
 @dataclass(frozen=True)
@@ -60,21 +59,35 @@ class Formatter:
             return f"{d.year}年{d.month}月{d.day}日"
         return text
 
+    @property
+    def na(self) -> str:
+        """What a table shows for a number that could not be computed ("n/a")."""
+        return self.t("n/a")
+
+    @property
+    def money_unit(self) -> str:
+        """The currency as a report names it: report.currency, or "currency units" (translated) when unset."""
+        return self.t(self.currency) if self.currency == "currency units" else self.currency
+
     def number(self, x, digits: int = 3, sign: bool = False) -> str:
         if x is None or (isinstance(x, float) and not math.isfinite(x)):
-            return "n/a"
+            return self.na
         text = f"{x:,.0f}" if abs(x) >= 100 else f"{x:.{digits}g}"
         return ("+" + text) if sign and x > 0 else text
 
     def money(self, x, sign: bool = False) -> str:
         text = self.number(x, sign=sign)
-        return text if text == "n/a" else f"{text} {self.currency}"
+        return text if text == self.na else f"{text} {self.money_unit}"
+
+    def points(self, x) -> str:
+        """A difference of shares in percentage points: +1.0 pp (English), +1.0 个百分点 (Chinese)."""
+        return self.t("{value} pp", value=f"{100 * x:+.1f}")
 
     def share(self, x, points: bool = False) -> str:
         """A share as a percentage; a difference of shares (``points``) in percentage points."""
         if x is None or (isinstance(x, float) and not math.isfinite(x)):
-            return "n/a"
-        return f"{100 * x:+.1f} pp" if points else f"{x:.1%}"
+            return self.na
+        return self.points(x) if points else f"{x:.1%}"
 
 
 @dataclass

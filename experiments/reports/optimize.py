@@ -6,32 +6,42 @@ from pathlib import Path
 
 import pandas as pd
 
-from commsim.experiments.reports.kit import Report
+from commsim.experiments.reports.kit import Formatter, Report
 from commsim.experiments.reports.twin import health_lines
 from commsim.experiments.runner.outputs import atomic_write
 from commsim.sim.metrics import KPIS
 
 
-def figure(trials: pd.DataFrame, front: pd.DataFrame, recommended, budget: float, kpi: str, path: Path) -> None:
+def figure(trials: pd.DataFrame, front: pd.DataFrame, recommended, budget: float, kpi: str, path: Path,
+           language: str = "en") -> None:
+    """Cost against effect of every plan tried, labelled in ``language`` where a font can draw it (else English)."""
     import matplotlib
 
     matplotlib.use("Agg")
+    from commsim.experiments.runner.figures import figure_language
+
+    drawn, rc = figure_language(language)
+    with matplotlib.rc_context(rc):
+        _figure(trials, front, recommended, budget, kpi, path, Formatter(drawn).t)
+
+
+def _figure(trials: pd.DataFrame, front: pd.DataFrame, recommended, budget: float, kpi: str, path: Path, t) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8, 5))
-    ax.scatter(trials["cost"], trials["difference"], s=14, color="#c9ccd1", label="every plan tried")
+    ax.scatter(trials["cost"], trials["difference"], s=14, color="#c9ccd1", label=t("every plan tried"))
     err = [front["difference"] - front["difference_low"], front["difference_high"] - front["difference"]]
     ax.errorbar(front["cost"], front["difference"], yerr=err, fmt="o-", color="#1d3557", ms=5, capsize=3,
-                label="the front (95% paired interval)")
+                label=t("the front (95% paired interval)"))
     if recommended is not None:
         ax.scatter([recommended["cost"]], [recommended["difference"]], s=160, marker="*", color="#e76f51", zorder=4,
-                   label="recommended")
-    ax.axvline(budget, color="#d62828", ls="--", lw=1, label=f"budget {budget:,.0f}")
+                   label=t("recommended"))
+    ax.axvline(budget, color="#d62828", ls="--", lw=1, label=t("budget {budget}", budget=f"{budget:,.0f}"))
     ax.axhline(0, color="#333", lw=0.8)
-    label = KPIS[kpi].label if kpi in KPIS else kpi
-    ax.set_xlabel("cost: mean spend plus points still owed at the end")
-    ax.set_ylabel(f"{label}: difference from the baseline")
-    ax.set_title("Cost and effect of the plans searched", fontsize=11)
+    label = t(KPIS[kpi].label) if kpi in KPIS else kpi
+    ax.set_xlabel(t("cost: mean spend plus points still owed at the end"))
+    ax.set_ylabel(t("{label}: difference from the baseline", label=label))
+    ax.set_title(t("Cost and effect of the plans searched"), fontsize=11)
     ax.legend(fontsize=9, frameon=False, loc="best")
     ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -43,63 +53,83 @@ def figure(trials: pd.DataFrame, front: pd.DataFrame, recommended, budget: float
 def write(out_dir: Path, o, config, trials: pd.DataFrame, front: pd.DataFrame, recommended, confirmed,
           replicates: int, command: str = "", currency: str = "currency units", language: str = "en",
           decision=None) -> Path:
-    """``command``: the recommended plan's overrides, quoted for a shell; ``currency``: report.currency."""
-    figure(trials, front, recommended, o.budget, o.kpi, out_dir / "figures" / "pareto.png")
-    label = KPIS[o.kpi].label if o.kpi in KPIS else o.kpi
-    doc = Report(f"What to do with {o.budget:,.0f}", currency=currency, language=language)
-    lines = health_lines(config.calibration)
-    lines.append(f"{len(trials)} plans searched ({o.sampler}, strategies: {', '.join(o.strategies)}), each on the same "
-                 f"{replicates} seeds as the baseline; outcome: **{label}** (`{o.kpi}`), as the paired difference "
-                 f"from the baseline plan; {config.days} days, network `{config.network.kind}`. Every plan ran "
-                 f"under a budget of {o.budget:,.0f}, so none spent more. Cost is what a plan spent plus the "
-                 f"points it still owes at the end (their money value): points are paid when redeemed, so a "
-                 f"points plan's spend alone understates it.")
+    """``command``: the recommended plan's overrides, quoted for a shell; ``currency``: report.currency.
+    A plan's description (experiments/optimize.py: ``describe``) names strategies and their Hydra keys
+    and stays as it is, except the baseline's."""
+    figure(trials, front, recommended, o.budget, o.kpi, out_dir / "figures" / "pareto.png", language)
+    fmt = Formatter(language, currency)
+    t = fmt.t
+    label = t(KPIS[o.kpi].label) if o.kpi in KPIS else o.kpi
+    lowered = label.lower() if language == "en" else label
+    doc = Report(t("What to do with {budget}", budget=f"{o.budget:,.0f}"), currency=currency, language=language,
+                 translated=True)
+    lines = health_lines(config.calibration, fmt)
+    lines.append(t("{n} plans searched ({sampler}, strategies: {strategies}), each on the same {replicates} seeds as "
+                   "the baseline; outcome: **{label}** (`{kpi}`), as the paired difference from the baseline plan; "
+                   "{days} days, network `{network}`. Every plan ran under a budget of {budget}, so none spent more. "
+                   "Cost is what a plan spent plus the points it still owes at the end (their money value): points "
+                   "are paid when redeemed, so a points plan's spend alone understates it.", n=len(trials),
+                   sampler=o.sampler, strategies=", ".join(o.strategies), replicates=replicates, label=label,
+                   kpi=o.kpi, days=config.days, network=config.network.kind, budget=f"{o.budget:,.0f}"))
     lines.append("")
     idle = trials[trials["idle"].fillna("") != ""] if "idle" in trials else trials.iloc[:0]
     if len(idle):
         names = sorted({n for text in idle["idle"] for n in str(text).split()})
-        lines += [f"{len(idle)} of the plans searched had a strategy that did nothing in every run "
-                  f"({', '.join(f'`{n}`' for n in names)}: no one to pick, or no budget left for it): they are kept "
-                  f"off the front and never recommended (`trials.csv`, column `idle`).", ""]
+        lines += [t("{n} of the plans searched had a strategy that did nothing in every run ({names}: no one to "
+                    "pick, or no budget left for it): they are kept off the front and never recommended "
+                    "(`trials.csv`, column `idle`).", n=len(idle), names=", ".join(f"`{n}`" for n in names)), ""]
     if recommended is None:
-        lines.append("**No plan beats the baseline reliably**: no point of the front has a 95% interval above zero. "
-                     "More replicates (`optimize.replicates`) or trials may find one; so far, spending does not "
-                     "clearly pay on this KPI.")
+        lines.append(t("**No plan beats the baseline reliably**: no point of the front has a 95% interval above zero. "
+                       "More replicates (`optimize.replicates`) or trials may find one; so far, spending does not "
+                       "clearly pay on this KPI."))
     else:
-        lines.append(f"**Recommended: {recommended['plan']}.** On the search's seeds it cost {recommended['cost']:,.0f} "
-                     f"and changed {label.lower()} by {recommended['difference']:+.3g} "
-                     f"[{recommended['difference_low']:+.3g}, {recommended['difference_high']:+.3g}].")
-        lines.append(f"Re-run on {confirmed['replicates']} fresh seeds (not those it was picked on): cost "
-                     f"{confirmed['cost']:,.0f}, difference **{confirmed['difference']:+.3g}** "
-                     f"[{confirmed['difference_low']:+.3g}, {confirmed['difference_high']:+.3g}] (95% paired interval"
-                     f"{'; the interval now includes zero: treat the gain as unproven' if confirmed['difference_low'] <= 0 else ''}).")
+        lines.append(t("**Recommended: {plan}.** On the search's seeds it cost {cost} and changed {label} by "
+                       "{difference} [{low}, {high}].", plan=_plan(recommended["plan"], t),
+                       cost=f"{recommended['cost']:,.0f}", label=lowered,
+                       difference=f"{recommended['difference']:+.3g}", low=f"{recommended['difference_low']:+.3g}",
+                       high=f"{recommended['difference_high']:+.3g}"))
+        lines.append(t("Re-run on {replicates} fresh seeds (not those it was picked on): cost {cost}, difference "
+                       "**{difference}** [{low}, {high}] (95% paired interval{unproven}).",
+                       replicates=confirmed["replicates"], cost=f"{confirmed['cost']:,.0f}",
+                       difference=f"{confirmed['difference']:+.3g}", low=f"{confirmed['difference_low']:+.3g}",
+                       high=f"{confirmed['difference_high']:+.3g}",
+                       unproven=t("; the interval now includes zero: treat the gain as unproven")
+                       if confirmed["difference_low"] <= 0 else ""))
         if decision is not None:
             from commsim.experiments.analyses.robust import MIN_DRAWS_FOR_CLEAR, clear
 
             row = decision.set_index("scenario").loc["recommended"]
             n = decision.attrs.get("draws", 0)
-            what = ("the twin's posterior draws (the prior for the rest)" if decision.attrs.get("kind") == "posterior"
-                    else "the uncertain behaviour and response parameters drawn from their plausible ranges")
-            verdict = ("**clear**" if clear(row, n) else
-                       f"**not clear** (fewer than {MIN_DRAWS_FOR_CLEAR} draws)" if n < MIN_DRAWS_FOR_CLEAR else "**not clear**")
-            lines.append(f"Under what we don't know ({n} draws of {what}, on the search's seeds; `decision.csv`): it "
-                         f"beats doing nothing in {row.p_better:.0%} of the draws -- {verdict} -- with an expected "
-                         f"change of {row.gain:+.3g} [{row.gain_lo80:+.3g}, {row.gain_hi80:+.3g}] (80% interval over "
-                         f"the draws)" + (f"; it would flip where `{row.flip_parameter}` crosses "
-                                          f"{row.flip_value:.3g}" if row.flip_parameter and row.flip_value == row.flip_value
-                                          else "") + ".")
+            what = (t("the twin's posterior draws (the prior for the rest)") if decision.attrs.get("kind") == "posterior"
+                    else t("the uncertain behaviour and response parameters drawn from their plausible ranges"))
+            verdict = (t("**clear**") if clear(row, n) else
+                       t("**not clear** (fewer than {n} draws)", n=MIN_DRAWS_FOR_CLEAR) if n < MIN_DRAWS_FOR_CLEAR
+                       else t("**not clear**"))
+            flips = row.flip_parameter and row.flip_value == row.flip_value
+            lines.append(t("Under what we don't know ({n} draws of {what}, on the search's seeds; `decision.csv`): it "
+                           "beats doing nothing in {share} of the draws -- {verdict} -- with an expected change of "
+                           "{gain} [{low}, {high}] (80% interval over the draws){flip}.", n=n, what=what,
+                           share=f"{row.p_better:.0%}", verdict=verdict, gain=f"{row.gain:+.3g}",
+                           low=f"{row.gain_lo80:+.3g}", high=f"{row.gain_hi80:+.3g}",
+                           flip=t("; it would flip where `{parameter}` crosses {value}", parameter=row.flip_parameter,
+                                  value=f"{row.flip_value:.3g}") if flips else ""))
         lines.append("")
-        lines.append(f"Run it: `commsim run {command}`")
+        lines.append(t("Run it: `{command}`", command=f"commsim run {command}"))
     doc.markdown_block("\n".join(lines))
-    doc.figure("figures/pareto.png", "the front", note=False)
-    doc.section("The front")
-    doc.paragraph("Plans that no other plan beats on both cost and effect, cheapest first:")
+    doc.figure("figures/pareto.png", t("the front"), note=False)
+    doc.section(t("The front"))
+    doc.paragraph(t("Plans that no other plan beats on both cost and effect, cheapest first:"))
     rows = []
     for row in front.itertuples():
-        per_unit = doc.fmt.money(row.cost / row.difference) if row.difference > 0 and row.cost > 0 else "-"
-        rows.append([doc.fmt.money(row.cost), f"{row.difference:+.3g}",
-                     f"[{row.difference_low:+.3g}, {row.difference_high:+.3g}]", per_unit, row.plan])
-    doc.table(["cost", "difference", "95% interval", "cost per extra unit", "plan"], rows)
-    doc.paragraph("`pareto.csv` has the front with each plan as Hydra overrides, `trials.csv` every plan tried. "
-                  "Intervals are for seed noise only, at the model's default (or calibrated) parameters.")
+        per_unit = fmt.money(row.cost / row.difference) if row.difference > 0 and row.cost > 0 else "-"
+        rows.append([fmt.money(row.cost), f"{row.difference:+.3g}",
+                     f"[{row.difference_low:+.3g}, {row.difference_high:+.3g}]", per_unit, _plan(row.plan, t)])
+    doc.table([t(h) for h in ("cost", "difference", "95% interval", "cost per extra unit", "plan")], rows)
+    doc.paragraph(t("`pareto.csv` has the front with each plan as Hydra overrides, `trials.csv` every plan tried. "
+                    "Intervals are for seed noise only, at the model's default (or calibrated) parameters."))
     return doc.write(out_dir)
+
+
+def _plan(words: str, t) -> str:
+    """A plan in words: strategy names and Hydra keys stay; the baseline's description is translated."""
+    return t(words) if words == "no strategy (the baseline)" else words

@@ -79,10 +79,21 @@ LEVERS = {  # the settings worth showing per built-in strategy (others show thei
 }
 
 
-def settings_rows(configs: dict, summaries: pd.DataFrame, currency: str) -> list[str]:
+def _formatter(fmt):
+    from commsim.experiments.reports.kit import Formatter
+
+    return fmt or Formatter()
+
+
+def settings_rows(configs: dict, summaries: pd.DataFrame, currency: str, fmt=None) -> list[str]:
     """Markdown table rows: each scenario's plan, strategies with their key settings, budget, and
-    whether and when the budget ran out."""
-    rows = ["| scenario | plan | strategies and key settings | budget | budget ran out |", "|---|---|---|---|---|"]
+    whether and when the budget ran out; in the language of ``fmt`` (a report's Formatter; English
+    without one)."""
+    t = _formatter(fmt).t
+    if fmt is not None and currency == "currency units":
+        currency = fmt.money_unit
+    header = ("scenario", "plan", "strategies and key settings", "budget", "budget ran out")
+    rows = ["| " + " | ".join(t(h) for h in header) + " |", "|---|---|---|---|---|"]
     for scenario, config in configs.items():
         parts = []
         for name in config.plan.strategies:
@@ -90,16 +101,16 @@ def settings_rows(configs: dict, summaries: pd.DataFrame, currency: str) -> list
             keys = LEVERS.get(name) or tuple(info.name for info in levers(name))  # a new strategy: its levers
             shown = [f"{k} {getattr(params, k)}" for k in keys if getattr(params, k, None) is not None]
             parts.append(f"{name} ({', '.join(shown)})" if shown else name)
-        budget = "unlimited" if config.plan.budget is None else f"{config.plan.budget:,.0f} {currency}"
+        budget = t("unlimited") if config.plan.budget is None else f"{config.plan.budget:,.0f} {currency}"
         ran_out = "-"
         if "budget_exhausted_day" in summaries:
             days = summaries.loc[summaries.scenario == scenario, "budget_exhausted_day"].dropna()
             total = int((summaries.scenario == scenario).sum())
             if len(days):
-                ran_out = f"day {int(days.median())} (in {len(days)} of {total} runs)"
+                ran_out = t("day {day} (in {n} of {total} runs)", day=int(days.median()), n=len(days), total=total)
             elif config.plan.budget is not None:
-                ran_out = "no"
-        rows.append(f"| `{scenario}` | `{config.plan.name}` | {'; '.join(parts) or 'none'} | {budget} | {ran_out} |")
+                ran_out = t("no")
+        rows.append(f"| `{scenario}` | `{config.plan.name}` | {'; '.join(parts) or t('none')} | {budget} | {ran_out} |")
     return rows
 
 
@@ -111,10 +122,12 @@ def kpis_wide(table: pd.DataFrame) -> pd.DataFrame:
     return wide[order].reindex(table.scenario.unique()).round(4).reset_index()
 
 
-def withdrawal_rows(configs: dict, summaries: pd.DataFrame, timeseries: pd.DataFrame, baseline: str) -> list[str]:
+def withdrawal_rows(configs: dict, summaries: pd.DataFrame, timeseries: pd.DataFrame, baseline: str,
+                    fmt=None) -> list[str]:
     """Markdown lines: for each scenario whose strategies stop before the run ends (``end_day``), the
     paired difference from the baseline in mean DAU and in members lost over the days after the
     last one stops -- the withdrawal effect the last 30 days can hide or exaggerate."""
+    t = _formatter(fmt).t
     rows = []
     for scenario, config in configs.items():
         ends = {n: getattr(config.strategies.get(n), "end_day", None) for n in config.plan.strategies}
@@ -128,14 +141,15 @@ def withdrawal_rows(configs: dict, summaries: pd.DataFrame, timeseries: pd.DataF
         churn = after.groupby(["scenario", "seed"])["churned"].sum().rename("v").reset_index()
         d, c = paired_difference(*_paired(dau, scenario, baseline, "v")), \
             paired_difference(*_paired(churn, scenario, baseline, "v"))
-        stops = ", ".join(ends) + (f" (still running: {', '.join(running)})" if running else "")
-        rows.append(f"| `{scenario}` | {stops}: day {stop} | {d.mean:+.3g} [{d.low:+.3g}, {d.high:+.3g}] | "
-                    f"{c.mean:+.3g} [{c.low:+.3g}, {c.high:+.3g}] |")
+        stops = ", ".join(ends) + (t(" (still running: {names})", names=", ".join(running)) if running else "")
+        rows.append(f"| `{scenario}` | {t('{stops}: day {day}', stops=stops, day=stop)} | "
+                    f"{d.mean:+.3g} [{d.low:+.3g}, {d.high:+.3g}] | {c.mean:+.3g} [{c.low:+.3g}, {c.high:+.3g}] |")
     if not rows:
         return []
-    return ["## After a strategy stops", "",
-            "Scenarios whose strategies end before the run does (`end_day`): the paired difference from the "
-            "baseline over the days after the last one stops. A gain that vanishes, or extra churn, here is "
-            "the withdrawal effect of taking the strategy away.", "",
-            "| scenario | what stops: from day | mean DAU after it stops: difference | members lost after it stops: "
-            "difference |", "|---|---|---|---|", *rows, ""]
+    header = ("scenario", "what stops: from day", "mean DAU after it stops: difference",
+              "members lost after it stops: difference")
+    return ["## " + t("After a strategy stops"), "",
+            t("Scenarios whose strategies end before the run does (`end_day`): the paired difference from the "
+              "baseline over the days after the last one stops. A gain that vanishes, or extra churn, here is "
+              "the withdrawal effect of taking the strategy away."), "",
+            "| " + " | ".join(t(h) for h in header) + " |", "|---|---|---|---|", *rows, ""]

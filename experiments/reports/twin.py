@@ -17,9 +17,9 @@ COVERAGE_WARN = 0.6  # an 80% band covering less of the held-out days is too nar
 CONTINUITY_WARN = 1.5  # simulated / observed DAU around the start of a what-if beyond this factor (either way)
 
 
-def fmt(x) -> str:
+def fmt(x, na: str = "n/a") -> str:
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "n/a"
+        return na
     if abs(x) >= 100:
         return f"{x:,.0f}"
     if abs(x) >= 1:
@@ -27,28 +27,43 @@ def fmt(x) -> str:
     return f"{x:.3g}"
 
 
-def pct(x) -> str:
-    return "n/a" if x is None or not math.isfinite(x) else f"{x:.0%}"
+def pct(x, na: str = "n/a") -> str:
+    return na if x is None or not math.isfinite(x) else f"{x:.0%}"
 
 
-def forecast_table(bt: dict) -> list[str]:
-    """The held-out days' scores: the forecast shown, the raw twin and every baseline (markdown)."""
+def baseline_name(key: str, formatter=None) -> str:
+    """A naive forecast's name in words (experiments/analyses/calibration/baselines.py), in the report's language."""
     from commsim.experiments.analyses.calibration.baselines import NAMES
+    from commsim.experiments.reports.kit import Formatter
 
-    rows = [("**forecast shown**", bt["model"]), ("the twin alone (posterior runs)", bt.get("twin", bt["model"]))]
-    rows += [(NAMES.get(k, k), e) for k, e in bt["baselines"].items()]
-    lines = ["| forecast | RMSE | MAPE | 80% band covers | band width |", "|---|---|---|---|---|"]
+    return (formatter or Formatter()).t(NAMES[key]) if key in NAMES else key
+
+
+def forecast_table(bt: dict, formatter=None) -> list[str]:
+    """The held-out days' scores: the forecast shown, the raw twin and every baseline (markdown)."""
+    from commsim.experiments.reports.kit import Formatter
+
+    f = formatter or Formatter()
+    t, na = f.t, f.na
+    rows = [(t("**forecast shown**"), bt["model"]), (t("the twin alone (posterior runs)"), bt.get("twin", bt["model"]))]
+    rows += [(baseline_name(k, f), e) for k, e in bt["baselines"].items()]
+    lines = ["| " + " | ".join(t(h) for h in ("forecast", "RMSE", "MAPE", "80% band covers", "band width")) + " |",
+             "|---|---|---|---|---|"]
     for label, e in rows:
-        lines.append(f"| {label} | {fmt(e['rmse'])} | {pct(e['mape'])} | {pct(e.get('coverage80'))} | "
-                     f"{fmt(e.get('band_width'))} |")
+        lines.append(f"| {label} | {fmt(e['rmse'], na)} | {pct(e['mape'], na)} | {pct(e.get('coverage80'), na)} | "
+                     f"{fmt(e.get('band_width'), na)} |")
     return lines
 
 
-def health_lines(calibration) -> list[str]:
-    """Markdown lines on the twin in folder ``calibration`` (empty when there is none)."""
+def health_lines(calibration, formatter=None) -> list[str]:
+    """Markdown lines on the twin in folder ``calibration`` (empty when there is none), in the language of
+    ``formatter`` (a :class:`~commsim.experiments.reports.kit.Formatter`; English without one)."""
     if not calibration:
         return []
+    from commsim.experiments.reports.kit import Formatter
     from commsim.sim import calibrated
+
+    t = (formatter or Formatter()).t
 
     folder = Path(calibration)
     spec = calibrated.load(folder)
@@ -60,39 +75,45 @@ def health_lines(calibration) -> list[str]:
     coverage = model.get("coverage80")
     train = bt.get("train_fit", {}).get("rmse")
     beats = bt.get("beats_every_baseline")
-    facts = [f"effective sample size {ess:.0f}" if isinstance(ess, (int, float)) else "effective sample size unknown",
-             (f"its 80% band covered {coverage:.0%} of {bt.get('forecast_days', '?')} held-out days"
-              if isinstance(coverage, (int, float)) and math.isfinite(coverage) else "no held-out days were checked"),
-             f"training-fit RMSE {train:.3g} people a day" if isinstance(train, (int, float)) else "",
-             {True: "its forecast beat every baseline", False: "its forecast did **not** beat every "
-              "baseline", None: ""}[beats]]
+    facts = [t("effective sample size {ess}", ess=f"{ess:.0f}") if isinstance(ess, (int, float))
+             else t("effective sample size unknown"),
+             (t("its 80% band covered {share} of {days} held-out days", share=f"{coverage:.0%}",
+                days=bt.get("forecast_days", "?"))
+              if isinstance(coverage, (int, float)) and math.isfinite(coverage) else t("no held-out days were checked")),
+             t("training-fit RMSE {rmse} people a day", rmse=f"{train:.3g}") if isinstance(train, (int, float)) else "",
+             {True: t("its forecast beat every baseline"), False: t("its forecast did **not** beat every baseline"),
+              None: ""}[beats]]
     warnings = []
     if isinstance(ess, (int, float)) and ess < ESS_WARN:
-        warnings.append(f"the posterior rests on few effective draws ({ess:.0f} < {ESS_WARN}): intervals that "
-                        f"carry parameter uncertainty are rougher than they look")
+        warnings.append(t("the posterior rests on few effective draws ({ess} < {limit}): intervals that "
+                          "carry parameter uncertainty are rougher than they look", ess=f"{ess:.0f}", limit=ESS_WARN))
     if isinstance(coverage, (int, float)) and coverage < COVERAGE_WARN:
-        warnings.append(f"its bands were too narrow on held-out days ({coverage:.0%} covered by an 80% band)")
+        warnings.append(t("its bands were too narrow on held-out days ({share} covered by an 80% band)",
+                          share=f"{coverage:.0%}"))
     if beats is False:
-        warnings.append("a baseline forecast did at least as well: trust relative effects more than levels")
+        warnings.append(t("a baseline forecast did at least as well: trust relative effects more than levels"))
     if bt.get("twin", {}).get("degenerate"):
-        warnings.append("its posterior is degenerate (the twin's own band has no width on most held-out days)")
+        warnings.append(t("its posterior is degenerate (the twin's own band has no width on most held-out days)"))
     stacked = bt.get("band", {}).get("stacked_with")
     if stacked:
-        facts.append(f"its forecast is stacked with a baseline ({stacked}, weight "
-                     f"{1 - bt['band']['twin_weight']:.0%})")
+        facts.append(t("its forecast is stacked with a baseline ({baseline}, weight {weight})", baseline=stacked,
+                       weight=f"{1 - bt['band']['twin_weight']:.0%}"))
     cont = (spec.get("today") or {}).get("continuity") or {}
     ratio = cont.get("ratio")
     if ratio is not None:
-        facts.append(f"started from the end of its log it gives a mean DAU of {cont['simulated_dau']:.3g} in its "
-                     f"first {cont['days']} days against {cont['observed_dau']:.3g} in the log's last {cont['days']}")
+        facts.append(t("started from the end of its log it gives a mean DAU of {simulated} in its first {days} days "
+                       "against {observed} in the log's last {days}", simulated=f"{cont['simulated_dau']:.3g}",
+                       days=cont["days"], observed=f"{cont['observed_dau']:.3g}"))
         if not 1 / CONTINUITY_WARN <= ratio <= CONTINUITY_WARN:
-            warnings.append(f"it does not continue its log smoothly ({ratio:.2f}x the last observed level in its "
-                            f"first {cont['days']} days): levels after the start are off by about that much; "
-                            f"compare plans with each other, not with the log")
-    head = f"**The twin** (`{folder}`): " + "; ".join(f for f in facts if f) + "."
+            warnings.append(t("it does not continue its log smoothly ({ratio}x the last observed level in its "
+                              "first {days} days): levels after the start are off by about that much; "
+                              "compare plans with each other, not with the log", ratio=f"{ratio:.2f}",
+                              days=cont["days"]))
+    head = t("**The twin** (`{folder}`): {facts}.", folder=folder, facts=t("; ").join(f for f in facts if f))
     lines = [head + "  "]
     if warnings:
-        lines.append("**Warning**: " + "; ".join(warnings) + ". Details: the calibration's report.")
+        lines.append(t("**Warning**: {warnings}. Details: the calibration's report.", warnings=t("; ").join(warnings)))
     if "baselines" in bt:
-        lines += ["", "Its forecast of the held-out days against the baselines:", "", *forecast_table(bt)]
+        lines += ["", t("Its forecast of the held-out days against the baselines:"), "",
+                  *forecast_table(bt, formatter)]
     return lines + [""]
