@@ -7,4 +7,4 @@ resumed after such a change re-runs everything instead of mixing runs of two
 engines. Changes that move no number (refactors, outputs, reports) keep it.
 """
 
-MODEL_VERSION = "4.0"  # wave 2, issue 16: trust, crises, acquisition channels, per-person revenue
+MODEL_VERSION = "4.1"  # wave 3, issue 24.1: response defaults from published effect sizes (winback, incentive, events, KOL reach)

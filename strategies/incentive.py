@@ -49,20 +49,39 @@ class IncentiveParams:
                                      plausible=(1.0, 50.0))
     point_value: float = param(0.01, "money per point when redeemed", ge=0, unit="currency", source=Source("user"))
     redeem_at: float = param(1000.0, "points per redemption", gt=0, unit="points", source=Source("user"))
-    reward_uplift: float = param(0.6, "activity log-odds of the reward when new", ge=0, unit="log-odds",
-                                 plausible=(0.2, 1.5),
-                                 why="A new reward is noticed (assumed): +0.6 log-odds, fading with habituation.")
+    reward_uplift: float = param(0.4, "activity log-odds of the reward when new", ge=0, unit="log-odds",
+                                 plausible=(0.0, 1.0),
+                                 source=literature("Restivo & van de Rijt 2012, PLoS ONE 7(3):e34358; "
+                                                   "Gallus 2017, Management Science; Hamari 2013, Electron. Commer. "
+                                                   "Res. Appl. 12"),
+                                 why="Randomised rewards in online communities: Wikipedia barnstars raised top "
+                                     "editors' productivity 60% (+0.47 log-odds; Restivo & van de Rijt 2012); a "
+                                     "symbolic award raised newcomers' retention from 56.5% to 65.2% (+0.37 "
+                                     "log-odds; Gallus 2017); adding badges alone changed nothing measurable "
+                                     "(3,234 users randomised; Hamari 2013). Default 0.4, range 0 (the nulls) to "
+                                     "1.0; symbolic awards and badges, not points, are the closest trials found.")
     habituation_days: float = param(30.0, "e-folding days over which the reward's pull fades", gt=0, unit="days",
-                                    plausible=(10.0, 90.0), why="The same reward motivates less and less (habituation; assumed).")
+                                    plausible=(14.0, 90.0),
+                                    source=literature("Rodrigues et al. 2021, Int. J. Educ. Technol. High. Educ. "
+                                                      "(s41239-021-00314-6)"),
+                                    why="The same reward motivates less and less: in a 14-week study of 756 students "
+                                        "the effect of gamification began to fade after four weeks and had mostly "
+                                        "gone by week 6-10 (an e-folding time of ~20-45 days); a one-off symbolic "
+                                        "award lasted four quarters (Gallus 2017), hence the range's upper end.")
     level_step: float = param(500.0, "lifetime points per level", gt=0, unit="points", source=Source("user"))
     level_uplift: float = param(0.1, "activity log-odds per level", ge=0, unit="log-odds", plausible=(0.0, 0.3),
                                 why="Status levels add a little pull (assumed).")
     max_level: int = param(5, "highest level", ge=0, unit="levels", source=Source("user"))
     crowding: float = param(0.8, "share of the habit's pull lost at full reliance once rewards stop",
-                            ge=0, le=1, unit="share", plausible=(0.2, 1.0),
+                            ge=0, le=1, unit="share", plausible=(0.3, 1.0),
                             source=literature("Deci, Koestner & Ryan 1999, Psychol. Bull. 125(6)"),
-                            why="Extrinsic rewards undermine intrinsic motivation (the mechanism; its size here is "
-                                "assumed), so withdrawing them leaves activity below where it would have been.")
+                            why="Extrinsic rewards undermine intrinsic motivation: over 128 experiments, free-choice "
+                                "activity after engagement-contingent rewards stopped fell by d = -0.40 (-0.73 "
+                                "log-odds by d x 1.81). Here the loss is crowding x behaviour.activity.habit (2.0) x the "
+                                "member's habit strength h, so a regular member (h ~0.5) loses the measured size "
+                                "at crowding ~0.7-0.8; an occasional one (h ~0.06) can lose at most ~0.1. "
+                                "Removing points from IBM's internal network reduced participation (Thom et al. "
+                                "2012, CSCW: direction).")
     reliance_days: float = param(60.0, "days in the programme to build most of the reliance", gt=0, unit="days",
                                   plausible=(20.0, 120.0), why="Reliance on rewards grows over months (assumed).")
     recovery_days: float = param(45.0, "e-folding days for intrinsic motivation to recover", gt=0, unit="days",

@@ -83,13 +83,17 @@ def test_central_kols_beat_random_kols_on_reach(method):
     the KOLs sit in the network -- the Kempe fact -- from how much the people chosen happen to share."""
     sharing = {"behaviour": {"actions": {"share_prob": 0.1}}, "population": {"voice_sd": 0.0}}
 
+    from scipy.stats import binomtest
+
     def reach(m):
         return np.array([simulate(scenario(["kol"], seed=s, days=60, params={"kol": {"k": 30, "method": m}},
-                                           **sharing)).timeseries["reached"].sum() for s in range(6)])
+                                           **sharing)).timeseries["reached"].sum() for s in range(16)])
     central, random = reach(method), reach("random")
-    # paired over seeds (CRN): central wins on every seed (the margin is no fixed ratio: since wave 2 a
-    # KOL's reach multiplier is 1.5, not 2, so the gain is the KOLs' extra friends, measured, not assumed)
-    assert np.all(central > random), "a sign test: 6 of 6 paired seeds, p = 1/64"
+    # paired over seeds (CRN), a one-sided sign test at the level the former 6-of-6 test had (p < 1/50).
+    # Since model 4.1 a KOL sways each friend no more than anyone (kol_reach_mult 1.0, Hinz et al. 2011):
+    # the whole gain is where central KOLs sit, so the test needs 16 seeds, not 6, to see it.
+    wins = int(np.sum(central > random))
+    assert binomtest(wins, central.size, alternative="greater").pvalue < 0.02, f"central won {wins} of 16 seeds"
 
 
 def test_greedy_and_kcore_kols_are_valid_members():
