@@ -31,7 +31,7 @@ from commsim.experiments.runner.locking import hold
 from commsim.experiments.runner.outputs import config_hash
 from commsim.experiments.overrides import model_overrides
 from commsim.experiments.run import compose_run, hydra_app, report_user_errors
-from commsim.experiments.analyses.robust import drawn_ranges, uncertainty_kind
+from commsim.experiments.analyses.robust import MATCH_CANDIDATES, MATCH_KPI, drawn_ranges, uncertainty_kind
 from commsim.experiments.settings import CompareSettings, load, model_config, register_configs
 from commsim.sim.errors import ConfigError
 
@@ -170,6 +170,7 @@ class Robust:
     ranges: list  # sim.space.Range of every drawn key
     runs: pd.DataFrame  # scenario, draw, seed, every summary KPI, cost
     keys: dict  # scenario -> the drawn keys its runs read
+    matched: dict | None = None  # uncertainty.match: factor, reference, tried (draw, mean DAU, kept)
 
 
 def read_keys(ranges: list, configs: dict) -> dict[str, list[str]]:
@@ -259,13 +260,18 @@ def compare(cfg: DictConfig, report_dir: Path, base_overrides: list[str], compos
                         f" x (1 + {settings.uncertainty.draws} parameter draws)")
         seeds = spec.max_replicates if spec.target_halfwidth is not None else spec.replicates
         draws = settings.uncertainty.draws if kind != "none" else 0
+        # uncertainty.match: the baseline of about half as many candidate draws again, which miss (up to 5x as many)
+        missed = draws if kind == "prior" and settings.uncertainty.match is not None else 0
         if spec.target_halfwidth is not None or draws:
-            runner.expect(len(spec.scenarios) * seeds * (1 + draws),
+            runner.expect(len(spec.scenarios) * seeds * (1 + draws) + missed,
                           ("at most: compare.target_halfwidth adds replicates up to compare.max_replicates"
                            if spec.target_halfwidth is not None else "every plan at the default parameters")
                           + (f"; uncertainty={kind}: then for each of {draws} parameter draws, on the same seeds"
-                             if draws else ""),
-                          bare=len(spec.scenarios) * seeds * draws)
+                             if draws else "")
+                          + (f"; uncertainty.match: one baseline run per candidate draw, about {missed} of them "
+                             f"missing this community (up to {MATCH_CANDIDATES} x draws if most miss)"
+                             if missed else ""),
+                          bare=len(spec.scenarios) * seeds * draws + missed)
         runner.run(jobs, progress=settings.progress)
         adaptive = None
         if spec.target_halfwidth is not None:
@@ -280,27 +286,76 @@ def compare(cfg: DictConfig, report_dir: Path, base_overrides: list[str], compos
         configs = {job.tags["scenario"]: job.config for job in jobs}
         robust = None
         if kind != "none":
-            robust = run_robust(spec, settings, kind, config, configs, base_overrides, compose, report_dir, runner)
+            reference = load_runs([j for j in jobs if j.tags["scenario"] == spec.baseline]).summaries
+            robust = run_robust(spec, settings, kind, config, configs, base_overrides, compose, report_dir, runner,
+                                float(reference[MATCH_KPI].mean()))
         return write_report(config, spec, load_runs(jobs), report_dir, configs, adaptive=adaptive,
                             currency=settings.report.currency, seed_only=seed_only, robust=robust,
                             language=settings.report.language)
 
 
 def run_robust(spec, settings, kind: str, config, configs: dict, base_overrides, compose, report_dir: Path,
-               runner) -> Robust:
+               runner, reference: float = math.nan) -> Robust:
+    """The robust part: draws (with ``uncertainty.match``, only those whose baseline resembles the configured
+    community, ``reference`` its baseline's mean DAU of the last 30 days), then every plan on each."""
     from commsim.experiments.analyses.robust import draw
     from commsim.sim import calibrated
 
     unc = settings.uncertainty
     fitted = set(calibrated.load(config.calibration)["fit"].get("parameters", [])) if kind == "posterior" else set()
-    ranges = drawn_ranges(unc, dict.fromkeys(n for config in configs.values() for n in config.plan.strategies), fitted)
-    draws = draw(ranges, unc.draws, unc.seed)
+    explicit = {o.split("=", 1)[0].lstrip("+~") for o in base_overrides if "=" in o}  # the command line's own
+    ranges = drawn_ranges(unc, dict.fromkeys(n for config in configs.values() for n in config.plan.strategies), fitted,
+                          explicit)
     keys = read_keys(ranges, configs)
+    matched = None
+    if kind == "prior" and unc.match is not None and math.isfinite(reference) and reference > 0:
+        draws, matched = matched_draws(spec, settings, keys, ranges, reference, base_overrides, compose, report_dir,
+                                       runner, configs)
+    else:
+        draws = draw(ranges, unc.draws, unc.seed)
+    if len(draws) < 2:
+        return Robust(kind, draws, ranges, pd.DataFrame(), keys, matched)
     jobs = robust_jobs(spec, kind, keys, draws, base_overrides, compose, report_dir / "runs_drawn", configs)
-    log.info("uncertainty=%s: %d draws of %d parameters x %d scenarios x %d seeds = %d runs", kind, unc.draws,
+    log.info("uncertainty=%s: %d draws of %d parameters x %d scenarios x %d seeds = %d runs", kind, len(draws),
              len(ranges), len(spec.scenarios), spec.replicates, len(jobs))
     runner.run(jobs, progress=settings.progress)
-    return Robust(kind, draws, ranges, load_summaries(jobs), keys)
+    return Robust(kind, draws, ranges, load_summaries(jobs), keys, matched)
+
+
+def matched_draws(spec, settings, keys: dict, ranges: list, reference: float, base_overrides, compose,
+                  report_dir: Path, runner, configs: dict) -> tuple[pd.DataFrame, dict]:
+    """History matching of the prior: candidate draws (a hypercube of MATCH_CANDIDATES x draws, in order) run
+    the baseline on the first seed; those whose community lies within ``uncertainty.match`` of ``reference``
+    are kept, until ``uncertainty.draws`` are (each batch sized by the share kept so far). Returns the kept
+    draws (indexed and numbered by candidate) and what was tried."""
+    from dataclasses import replace
+
+    from commsim.experiments.analyses.robust import draw, matches
+
+    unc = settings.uncertainty
+    candidates = draw(ranges, unc.draws * MATCH_CANDIDATES, unc.seed)
+    only_baseline = replace(spec, scenarios={spec.baseline: spec.scenarios[spec.baseline]}, replicates=1)
+    kept: list[int] = []
+    tried = []
+    start = 0
+    while len(kept) < unc.draws and start < len(candidates):
+        need = unc.draws - len(kept)
+        share = max(len(kept) / len(tried), 0.1) if tried else 2 / 3  # the share kept so far, at least 10%
+        batch = candidates.iloc[start:start + max(2, math.ceil(1.2 * need / share))]
+        start += len(batch)
+        jobs = robust_jobs(only_baseline, "prior", keys, batch, base_overrides, compose, report_dir / "runs_drawn",
+                           configs)
+        runner.run(jobs, progress=settings.progress, quiet=True)
+        dau = load_summaries(jobs).groupby("draw")[MATCH_KPI].mean()
+        ok = matches(dau, reference, unc.match)
+        tried += [{"draw": int(d), MATCH_KPI: float(dau[d]), "kept": bool(ok[d])} for d in batch.draw]
+        kept += [int(d) for d in batch.draw if ok[d]]
+    log.info("uncertainty.match=%g: %d of %d candidate draws describe a community like this one (mean DAU of the "
+             "last 30 days within %g x of %.3g); the first %d kept", unc.match, len(kept), len(tried), unc.match,
+             reference, min(len(kept), unc.draws))
+    kept = kept[:unc.draws]
+    return candidates.loc[kept], {"factor": unc.match, "reference": reference, "asked": unc.draws,
+                                  "tried": pd.DataFrame(tried, columns=["draw", MATCH_KPI, "kept"])}
 
 
 def headline_halfwidths(spec: CompareSettings, jobs: list[Job]) -> dict[str, float]:

@@ -94,7 +94,8 @@ TINY = ["days=30", "network.n=1200", "compare.replicates=2",
 @pytest.fixture(scope="module")
 def robust(tmp_path_factory):
     out = tmp_path_factory.mktemp("robust")
-    report = compare_here(out, *TINY, "uncertainty=prior", "uncertainty.draws=3", "compare.jobs=2")
+    report = compare_here(out, *TINY, "uncertainty=prior", "uncertainty.draws=3", "uncertainty.match=null",
+                          "compare.jobs=2")
     return out, report.read_text()
 
 
@@ -123,6 +124,28 @@ def test_a_drawn_run_is_the_plain_run_with_the_drawn_values(robust, tmp_path):
     plain = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in summary.items()}
     stored = json.loads((run / "summary.json").read_text())
     assert plain == {k: v for k, v in stored.items() if k in plain} and len(plain) > 30
+
+
+def test_matched_draws_are_those_whose_community_resembles_this_one(tmp_path):
+    """uncertainty.match: candidate draws screened by their baseline's mean DAU (last 30 days, first seed);
+    the kept ones lie within the factor of the undrawn baseline's, in candidate order, and the report says
+    how many of how many were kept."""
+    report = compare_here(tmp_path, *TINY, "uncertainty=prior", "uncertainty.draws=3", "uncertainty.match=2",
+                          "compare.jobs=2").read_text()
+    tried = pd.read_csv(tmp_path / "candidates.csv")
+    reference = pd.read_csv(tmp_path / "runs.csv").query("scenario == 'baseline'").mean_dau_last30.mean()
+    assert list(tried.columns) == ["draw", "mean_dau_last30", "kept"]
+    inside = (tried.mean_dau_last30 >= reference / 2) & (tried.mean_dau_last30 <= reference * 2)
+    assert list(tried.kept) == list(inside)
+    kept = list(pd.read_csv(tmp_path / "draws.csv").draw)
+    assert kept == list(tried.draw[tried.kept])[:3] and 2 <= len(kept) <= 3
+    assert f"{int(tried.kept.sum())} of {len(tried)} candidate draws did" in report
+    assert len(tried) <= 3 * R.MATCH_CANDIDATES
+
+
+def test_match_is_a_ratio_window():
+    values = pd.Series([0.0, 5.0, 10.0, 20.0, 40.0, 41.0])
+    assert list(R.matches(values, 20.0, 2.0)) == [False, False, True, True, True, False]
 
 
 def test_a_posterior_needs_a_twin(tmp_path):

@@ -29,6 +29,12 @@ of 0.83 on the true share; 20 of 20, 0.86 -- the rule is a convention, stated as
 
 Draws: a Latin hypercube over the parameters' plausible ranges (sim/space.py ``Range``: a log
 scale for ranges spanning a factor of 20 or more), seeded by ``uncertainty.seed``: the prior.
+With ``uncertainty.match`` (default 2) a prior draw is kept only when the community it describes
+resembles the configured one -- its baseline's mean DAU of the last 30 days within that factor of
+the undrawn baseline's -- a history-matching step (Vernon, Goldstein & Bower 2010): ranges drawn
+one by one also describe communities that die out or explode, which say nothing about this one.
+Candidates come from a hypercube of ``MATCH_CANDIDATES`` x draws, tried in order, each screened by
+one baseline run (the first seed).
 With a calibrated twin, draw ``d`` also takes posterior draw ``d`` of the fitted parameters.
 """
 
@@ -90,6 +96,16 @@ def draw(ranges: list[Range], n: int, seed: int) -> pd.DataFrame:
                   else r.low + u * (r.high - r.low))
         table[r.key] = np.rint(values).astype(int) if r.integer else values
     return table
+
+
+MATCH_KPI = "mean_dau_last30"  # what a kept draw's community must resemble (uncertainty.match)
+MATCH_CANDIDATES = 10  # at most this many candidate draws per kept draw
+
+
+def matches(values: pd.Series, reference: float, factor: float) -> pd.Series:
+    """Per draw: whether its baseline's ``values`` (mean DAU of the last 30 days) lie within ``factor`` of
+    ``reference`` (the configured community's), on a ratio scale."""
+    return (values >= reference / factor) & (values <= reference * factor)
 
 
 def effects(runs: pd.DataFrame, baseline: str, kpi: str, direction: int) -> pd.DataFrame:

@@ -375,7 +375,8 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
     diffs = difference_table(data.summaries, spec.baseline, scenarios, kpis)
     report_dir.mkdir(parents=True, exist_ok=True)
     decision = None
-    if robust is not None:
+    few = robust is not None and len(robust.draws) < 2  # uncertainty.match kept too few to decide over
+    if robust is not None and not few:
         from commsim.experiments.analyses.robust import clear, decision_table
 
         decision = decision_table(robust.runs, robust.draws, robust.ranges, spec.baseline, primary,
@@ -383,6 +384,8 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
         verdicts = {r.scenario: clear(r, len(robust.draws)) for r in decision.itertuples(index=False)}
         decision.to_csv(report_dir / "decision.csv", index=False)
         robust.draws.to_csv(report_dir / "draws.csv", index=False)
+    if robust is not None and robust.matched is not None:
+        robust.matched["tried"].to_csv(report_dir / "candidates.csv", index=False)
     figs = figures(data, scenarios, diffs, primary, report_dir / "figures", spec.baseline, fmt)
     table.to_csv(report_dir / "kpis.csv", index=False)
     T.kpis_wide(table).to_csv(report_dir / "kpis_wide.csv", index=False)
@@ -437,6 +440,7 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
           "replicate counts more than any single verdict.", uncertainty=uncertainty),
         "",
         *(decision_lines(fmt, decision, robust, spec, primary, idle) if decision is not None else []),
+        *(["## " + t("The decision"), "", *_matched_lines(fmt, robust)] if few else []),
         *value_lines(fmt, value, primary),
         *idle_lines(idle, fmt),
         "## " + (t("What this means (seed noise only, at the default response sizes)") if decision is not None
@@ -536,10 +540,11 @@ def decision_lines(fmt: Formatter, decision: pd.DataFrame, robust, spec, primary
                "the parameter that decides whether it gains, where one stands out.", draws=len(robust.draws),
                what=what, replicates=spec.replicates, runs=f"{len(robust.runs):,}", parameters=len(robust.ranges),
                groups=", ".join(groups), name=name, baseline=spec.baseline, clear=f"{CLEAR:.0%}",
-               min_draws=MIN_DRAWS_FOR_CLEAR), "",
+               min_draws=MIN_DRAWS_FOR_CLEAR), "", *_matched_lines(fmt, robust),
              _row(t(h) for h in ("plan", "chance it beats doing nothing", "chance it is best",
                                  "expected gain [80% interval]", "cost", "cost per unit gained", "would flip if")),
              "|---|---|---|---|---|---|---|"]
+    outside = False
     for r in decision.itertuples(index=False):
         if r.scenario == spec.baseline:
             lines.append(f"| `{r.scenario}` {t('(doing nothing)')} | | {r.p_best:.0%} | 0 | {fmt.money(r.cost)} | | |")
@@ -550,9 +555,12 @@ def decision_lines(fmt: Formatter, decision: pd.DataFrame, robust, spec, primary
         elif r.flip_parameter:
             flip = t("no sign change within `{parameter}`'s range (it moves the gain most)", parameter=r.flip_parameter)
         verdict = " " + t("**clear**") if clear(r, n) else ""
+        skewed = r.gain > r.gain_hi80 or r.gain < r.gain_lo80
+        outside = outside or skewed
         lines.append(f"| `{r.scenario}`{' ' + t('(did nothing)') if r.scenario in idle else ''} | "
                      f"{r.p_better:.0%}{verdict} | "
-                     f"{r.p_best:.0%} | {_fmt(fmt, r.gain, primary, True)} [{_fmt(fmt, r.gain_lo80, primary, True)}, "
+                     f"{r.p_best:.0%} | {_fmt(fmt, r.gain, primary, True)}{' †' if skewed else ''} "
+                     f"[{_fmt(fmt, r.gain_lo80, primary, True)}, "
                      f"{_fmt(fmt, r.gain_hi80, primary, True)}] | {fmt.money(r.cost)} | "
                      f"{fmt.number(r.cost_per_unit) if math.isfinite(r.cost_per_unit) else fmt.na} | {flip} |")
     ranked = decision[decision.scenario != spec.baseline].sort_values("p_best", ascending=False)
@@ -566,7 +574,34 @@ def decision_lines(fmt: Formatter, decision: pd.DataFrame, robust, spec, primary
                       t("No plan's gain is clear: each loses to doing nothing in more than "
                         "{share} of plausible response sizes.", share=f"{1 - CLEAR:.0%}"))
                    + t(" `decision.csv` holds this table.")), ""]
+    if outside:
+        lines[-1:-1] = ["", t("† The expected gain lies outside its 80% interval: a few draws with a far larger "
+                              "effect carry the mean (`decision.csv`, `draws.csv`); the interval says what most "
+                              "draws give.")]
     return lines
+
+
+def _matched_lines(fmt: Formatter, robust) -> list[str]:
+    """What uncertainty.match kept: draws whose community resembles this one (experiments/compare.py)."""
+    if robust is None or getattr(robust, "matched", None) is None:
+        return []
+    t, m = fmt.t, robust.matched
+    tried = m["tried"]
+    lines = [t("Only draws that describe a community like this one were kept: without any plan, their daily active "
+               "members (mean of the last 30 days, first seed) lie within a factor of {factor} of this community's "
+               "{reference}; {kept} of {tried} candidate draws did, the others describing communities that fade "
+               "out or grow far beyond this one (`candidates.csv`; uncertainty.match=null keeps every draw).",
+               factor=fmt.number(m["factor"]), reference=fmt.number(m["reference"]),
+               kept=int(tried["kept"].sum()), tried=len(tried))]
+    if len(robust.draws) < m["asked"]:
+        lines.append(t("Fewer draws than asked for ({kept} of {asked}) resemble this community: the plausible ranges "
+                       "of its behaviour mostly describe other communities. Calibrate on your own log "
+                       "(docs/calibration.md) for draws that all fit it, or widen uncertainty.match.",
+                       kept=len(robust.draws), asked=m["asked"]))
+    if len(robust.draws) < 2:
+        lines.append(t("With fewer than 2 such draws there is no decision over them; the comparison below carries "
+                       "seed noise only."))
+    return lines + [""]
 
 
 def plan_costs(summaries: pd.DataFrame) -> pd.Series:
