@@ -66,8 +66,9 @@ class ActionParams:
                                  source=Source("user"), plausible=(0.05, 0.2),
                                  why="Revenue next year is worth less than today's; 10% a year is a common "
                                      "choice (set your own cost of capital).")
-    price: float = param(20.0, "revenue per purchase (currency units)", ge=0, unit="currency", source=Source("user"),
-                         why="Average order value, in the operator's currency units (set it for your business).")
+    price: float = param(20.0, "revenue per purchase", ge=0, unit="currency", source=Source("user"),
+                         why="Average order value; default in CNY: community group-buying orders run ~10-43 元 "
+                             "(group leaders' accounts, low confidence; docs/prices.md). Set it for your business.")
     kol_post_mult: float = param(4.0, "how many times more often KOLs post", ge=0, unit="×", plausible=(2.0, 8.0),
                                  why="KOLs post several times more than ordinary members.")
     kol_reach_mult: float = param(1.0, "how much likelier a KOL's pass-on reaches a friend", ge=0, unit="×",

@@ -104,8 +104,21 @@ def tables() -> dict[str, str]:
     out["report"] = table(ReportSettings, "report", full=False)
     out["uncertainty"] = table(UncertaintySettings, "uncertainty", full=False)
     out["evidence"] = evidence_table()
+    out["prices"] = prices_table()
     out["observe"] = table(ObserveSettings, "", full=False)
     return out
+
+
+def prices_table() -> str:
+    """Every money parameter (``unit="currency"``) with its default, in CNY, and where it comes from."""
+    from commsim.sim import space
+    from commsim.sim.params import PRICE_CURRENCY, format_number
+
+    rows = [i for i in space.parameters().values() if i.unit == "currency" and i.default is not None]
+    lines = [f"| parameter | default ({PRICE_CURRENCY}) | what it is | where the default comes from |",
+             "|---|---|---|---|"]
+    lines += [f"| `{i.key}` | {format_number(i.default)} | {i.doc} | {i.why or 'yours to set'} |" for i in rows]
+    return "\n".join(lines)
 
 
 def evidence_table() -> str:
@@ -178,7 +191,7 @@ def main(argv=None) -> int:
     generated = tables()
     stale = []
     for doc in ("docs/model.md", "docs/strategies.md", "docs/metrics.md", "docs/classroom.md", "docs/calibration.md",
-                "docs/decisions.md", "docs/cluster.md", "docs/observe.md", "docs/evidence.md"):
+                "docs/decisions.md", "docs/cluster.md", "docs/observe.md", "docs/evidence.md", "docs/prices.md"):
         path = ROOT / doc
         text = path.read_text()
         new = render(text, generated)

@@ -25,7 +25,7 @@ from commsim.sim.config import MODEL_KEYS, NETWORK_KINDS, Config, PopulationConf
 from commsim.sim.day import BehaviourConfig
 from commsim.sim.errors import ConfigError
 from commsim.sim.metrics import DEFAULT_KPIS, KPIS
-from commsim.sim.params import param
+from commsim.sim.params import PRICE_CURRENCY, param
 from commsim.sim.progress import MODES
 from commsim.sim.schema import build
 
@@ -268,10 +268,13 @@ def _searchable() -> list[str]:
     return searchable()
 
 
+
+
 @dataclass
 class ReportSettings:
-    currency: str = param("currency units", "the currency every money figure of a report is in (e.g. CNY, EUR); "
-                          "the model's costs are in whatever unit its cost parameters were given")
+    currency: str = param(PRICE_CURRENCY, "the currency every money figure of a report is in (CNY, EUR, ...): "
+                          "the unit of the model's prices, whose defaults are in CNY (docs/prices.md); a report in "
+                          "another currency says its prices must be given in it")
     language: str = param("en", "the language of the report: en (English) or zh (简体中文); sentences from "
                           "experiments/reports/locale/<language>.po (docs/languages.md)", choices=("en", "zh"))
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 SOURCE_KINDS = ("assumed", "literature", "fitted", "user")
+PRICE_CURRENCY = "CNY"  # the unit of every default price (unit="currency"; docs/prices.md)
 
 
 @dataclass(frozen=True)

@@ -7,4 +7,4 @@ resumed after such a change re-runs everything instead of mixing runs of two
 engines. Changes that move no number (refactors, outputs, reports) keep it.
 """
 
-MODEL_VERSION = "4.1"  # wave 3, issue 24.1: response defaults from published effect sizes (winback, incentive, events, KOL reach)
+MODEL_VERSION = "4.2"  # wave 3, issue 24.5: default prices in CNY with sources (ads CPA 15, announcement SMS 0.05)

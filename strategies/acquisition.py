@@ -35,19 +35,23 @@ CODES = {"ads": Channel.ADS, "partners": Channel.PARTNERS, "offline": Channel.OF
 @dataclass
 class AcquisitionParams:
     daily_budget: float = param(50.0, "money spent on acquisition each day", ge=0, unit="currency",
-                                source=Source("user"))
+                                source=Source("user"), why="Default in CNY: a small daily test budget (set your own).")
     mix_ads: float = param(0.6, "channel mix: share of the daily budget spent on paid ads", ge=0, le=1,
                            unit="share", source=Source("user"))
     mix_partners: float = param(0.3, "channel mix: share spent through partners", ge=0, le=1, unit="share",
                                 source=Source("user"))
     mix_offline: float = param(0.1, "channel mix: share spent on offline events", ge=0, le=1, unit="share",
                                source=Source("user"))
-    cpa_ads: float = param(5.0, "cost of a member acquired through ads", gt=0, unit="currency", source=Source("user"),
-                           plausible=(1.0, 30.0))
+    cpa_ads: float = param(15.0, "cost of a member acquired through ads", gt=0, unit="currency", source=Source("user"),
+                           plausible=(5.0, 60.0),
+                           why="Default in CNY: follower and lead costs reported for Douyin and WeChat ads run "
+                               "~10-23 元 a person (campaign write-ups, low confidence; docs/prices.md).")
     cpa_partners: float = param(8.0, "cost of a member acquired through partners", gt=0, unit="currency",
-                                source=Source("user"), plausible=(2.0, 40.0))
+                                source=Source("user"), plausible=(2.0, 40.0),
+                                why="Default in CNY, assumed: a partner's cross-promotion (互推) costs less than ads.")
     cpa_offline: float = param(15.0, "cost of a member acquired at offline events", gt=0, unit="currency",
-                               source=Source("user"), plausible=(5.0, 60.0))
+                               source=Source("user"), plausible=(5.0, 60.0),
+                               why="Default in CNY, assumed: staff time at an offline stand (地推) per member gained.")
     fit_ads: float = param(0.0, "fit tilt of ads: who arrives is drawn with weights exp(tilt x fit)", unit="per fit",
                            plausible=(-2.0, 2.0),
                            why="Ads reach whoever clicks: the audience's own fit (assumed).")

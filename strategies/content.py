@@ -29,7 +29,9 @@ class ContentParams:
     quality: float = prob(0.6, "content quality at or below team capacity (0.5 = average)", unit="quality", plausible=(0.4, 0.8),
                            why="A good team writes better than average (assumed); quality scales both appeal and satisfaction.")
     team_capacity: float = param(14.0, "posts per week the team makes at full quality", gt=0, unit="posts/week", source=Source("user"))
-    cost_per_post: float = param(50.0, "money per post", ge=0, unit="currency", source=Source("user"))
+    cost_per_post: float = param(50.0, "money per post", ge=0, unit="currency", source=Source("user"),
+                                 why="Default in CNY: about an hour of writing; an operator's hour costs ~50 元 "
+                                     "(docs/prices.md). A long article takes 2-10 hours.")
 
 
 def posts_on_day(day: int, per_week: float) -> int:

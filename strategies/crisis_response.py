@@ -45,8 +45,11 @@ class CrisisResponseParams:
                               why="Open communication takes the air out of a story; it does not erase it (assumed).")
     announce_share: float = prob(0.5, "share of members messaged on each announcement day", source=Source("user"))
     announce_days: int = param(3, "days the announcement is repeated", ge=1, unit="days", source=Source("user"))
-    cost_per_message: float = param(0.1, "money per announcement message", ge=0, unit="currency",
-                                    source=Source("user"))
+    cost_per_message: float = param(0.05, "money per announcement message", ge=0, unit="currency",
+                                    source=Source("user"),
+                                    why="Default in CNY: one SMS at Tencent Cloud's list price, 0.047-0.050 元 a "
+                                        "message (promotional SMS on Huawei Cloud 0.07-0.08); an in-app or WeCom "
+                                        "announcement costs nothing.")
     compensation: float = param(0.0, "money offered to each member who heard the news (0: none)", ge=0,
                                 unit="currency", source=Source("user"), plausible=(0.0, 50.0))
     compensation_repair: float = prob(0.5, "share of the lost trust a compensated member regains",
@@ -60,7 +63,9 @@ class CrisisResponseParams:
                                  plausible=(0.2, 0.6),
                                  why="A rehearsed playbook cuts the time to respond to about a third (assumed).")
     drill_cost_per_year: float = param(3650.0, "money the drills cost a year", ge=0, unit="currency",
-                                       source=Source("user"))
+                                       source=Source("user"),
+                                       why="Default in CNY: quarterly drills of a few people for half a day; "
+                                           "an operator's hour costs ~50 元 (docs/prices.md) (assumed time).")
 
 
 @register

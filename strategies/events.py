@@ -52,8 +52,12 @@ class EventsParams:
                                   "EPJ Data Science: the direction and persistence, not the size).")
     ties_per_attendee: float = param(2.0, "new friendships per attendee (offline)", ge=0, unit="ties", plausible=(0.5, 4.0),
                                      why="People leave a salon knowing a couple of others (assumed).")
-    fixed_cost: float = param(500.0, "money per event (offline)", ge=0, unit="currency", source=Source("user"))
-    cost_per_attendee: float = param(20.0, "money per attendee (offline)", ge=0, unit="currency", source=Source("user"))
+    fixed_cost: float = param(500.0, "money per event (offline)", ge=0, unit="currency", source=Source("user"),
+                              why="Default in CNY: a small room for a three-hour salon; venues list 150-1,000 元 an "
+                                  "hour (listing pages, low confidence; docs/prices.md).")
+    cost_per_attendee: float = param(20.0, "money per attendee (offline)", ge=0, unit="currency", source=Source("user"),
+                                     why="Default in CNY: tea and materials; catered tea breaks at 50-100 元 a person "
+                                         "are the upper end (listing pages, low confidence).")
 
     def check(self) -> list[str]:
         bad = [t for t in self.target.split("+") if t.strip() not in TARGETS]

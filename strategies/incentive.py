@@ -47,7 +47,9 @@ from commsim.strategies.registry import register
 class IncentiveParams:
     points_per_action: float = param(10.0, "points per active day, post, share and invite", lever=True, ge=0, unit="points", source=Source("user"),
                                      plausible=(1.0, 50.0))
-    point_value: float = param(0.01, "money per point when redeemed", ge=0, unit="currency", source=Source("user"))
+    point_value: float = param(0.01, "money per point when redeemed", ge=0, unit="currency", source=Source("user"),
+                               why="Default in CNY: 100 points = 1 元, the common convention of Chinese loyalty "
+                                   "schemes (e.g. JD's 京豆); set your programme's own rate.")
     redeem_at: float = param(1000.0, "points per redemption", gt=0, unit="points", source=Source("user"))
     reward_uplift: float = param(0.4, "activity log-odds of the reward when new", ge=0, unit="log-odds",
                                  plausible=(0.0, 1.0),

@@ -41,7 +41,9 @@ class KOLParams:
     k: int = param(20, "number of KOLs", lever=True, ge=0, unit="people", source=Source("user"),
                    plausible=(1, 50))
     method: str = param("degree", "how KOLs are chosen", lever=True, choices=METHODS)
-    perk_cost: float = param(10.0, "money per KOL per day", ge=0, unit="currency", source=Source("user"))
+    perk_cost: float = param(10.0, "money per KOL per day", ge=0, unit="currency", source=Source("user"),
+                             why="Default in CNY: ~300 元 a month of perks per in-community KOL (assumed); paid "
+                                 "posts by small creators (KOC) are quoted at 50-800 元 each (low confidence).")
     perk_uplift: float = param(1.0, "activity log-odds the perks give a KOL", ge=0, unit="log-odds", plausible=(0.3, 2.0),
                                why="Being chosen and paid brings a KOL back more often (assumed).")
     greedy_pool: int = param(200, "candidates (highest degree) the greedy method considers", ge=1,

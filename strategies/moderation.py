@@ -34,12 +34,16 @@ from commsim.strategies.targeting import targets
 @dataclass
 class ModerationParams:
     intensity: float = prob(0.7, "share of spam paid moderators remove", source=Source("user"))
-    cost_per_1000_members: float = param(10.0, "money per day per 1000 members at full intensity", ge=0, unit="currency", source=Source("user"))
+    cost_per_1000_members: float = param(10.0, "money per day per 1000 members at full intensity", ge=0,
+                                         unit="currency", source=Source("user"),
+                                         why="Default in CNY: ~12 minutes of moderation a day per 1,000 members; "
+                                             "an operator's hour costs ~50 元 (docs/prices.md) (assumed time).")
     admins: int = param(10, "members promoted to admin", ge=0, unit="people", source=Source("user"))
     promote_day: int = param(14, "day admins are first promoted (core members first, then active)", ge=1, unit="day", source=Source("user"))
     admin_removal: float = prob(0.03, "share of spam each admin removes", plausible=(0.005, 0.1),
                                 why="A volunteer catches some of the spam (assumed).")
-    admin_perk_cost: float = param(2.0, "money per admin per day", ge=0, unit="currency", source=Source("user"))
+    admin_perk_cost: float = param(2.0, "money per admin per day", ge=0, unit="currency", source=Source("user"),
+                                   why="Default in CNY, assumed: ~60 元 a month of perks per volunteer admin.")
     admin_uplift: float = param(0.5, "activity log-odds of being an admin", ge=0, unit="log-odds",
                                 plausible=(0.0, 1.0), why="A role gives a reason to come back.")
     admin_churn_cut: float = prob(0.25, "share of the churn hazard admins remove when they look after everyone",

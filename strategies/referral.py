@@ -22,9 +22,12 @@ from commsim.strategies.registry import register
 @dataclass
 class ReferralParams:
     inviter_reward: float = param(5.0, "money to the member whose invitation is accepted", lever=True, ge=0, unit="currency",
-                                  source=Source("user"), plausible=(0.0, 20.0))
+                                  source=Source("user"), plausible=(0.0, 20.0),
+                                  why="Default in CNY, assumed: a small red packet; WeChat Pay red packets range "
+                                      "1-200 元 (docs/prices.md).")
     invitee_reward: float = param(5.0, "money to the invited person on joining", lever=True, ge=0, unit="currency",
-                                  source=Source("user"), plausible=(0.0, 20.0))
+                                  source=Source("user"), plausible=(0.0, 20.0),
+                                  why="Default in CNY, assumed: a small welcome red packet (WeChat Pay: 1-200 元).")
     invite_sensitivity: float = param(0.4, "relative rise in invitations per unit of inviter reward", ge=0, unit="per currency",
                                       plausible=(0.05, 1.0), why="Paid referrers invite more (assumed): a reward of 5 triples invitations.")
     accept_sensitivity: float = param(0.2, "relative rise in acceptance per unit of invitee reward", ge=0, unit="per currency",

@@ -32,7 +32,9 @@ from commsim.strategies.registry import register
 class SegmentationParams:
     posts_per_week: float = param(3.5, "operator posts per week in each served topic", ge=0, unit="posts/week", source=Source("user"))
     max_topics: Optional[int] = param(None, "serve only the largest topics (null = all)", ge=1, unit="topics", source=Source("user"))
-    cost_per_topic_per_week: float = param(150.0, "operator effort per served topic per week (money)", ge=0, unit="currency", source=Source("user"))
+    cost_per_topic_per_week: float = param(150.0, "operator effort per served topic per week (money)", ge=0,
+                                           unit="currency", source=Source("user"),
+                                           why="Default in CNY: three operator hours a week per topic; an operator's hour costs ~50 元 (docs/prices.md)." )
     group_every_days: int = param(30, "days between interest-group meetups", ge=1, unit="days", source=Source("user"))
     group_ties_per_member: float = param(1.0, "new friendships per active member at a meetup", ge=0, unit="ties", plausible=(0.2, 3.0),
                                          why="An interest group introduces people who share a topic (assumed).")

@@ -65,7 +65,10 @@ class WinBackParams:
     wear_out: float = prob(0.5, "each earlier message in the spell multiplies a message's pull by this", plausible=(0.2, 0.9),
                             why="Repeated messages wear out: repeated reminder templates lose their novelty "
                                 "(Yancey & Settles 2020, KDD: direction only; the per-repeat factor is assumed).")
-    cost_per_message: float = param(0.2, "money per message", ge=0, unit="currency", source=Source("user"))
+    cost_per_message: float = param(0.2, "money per message", ge=0, unit="currency", source=Source("user"),
+                                    why="Default in CNY: a personal WeCom message takes ~15 seconds; an operator's hour costs ~50 元 (docs/prices.md). An "
+                                        "SMS costs 0.047-0.050 元 (Tencent Cloud list price), a WeCom or "
+                                        "service-account message nothing." )
     start_day: int = param(1, "first day of the campaign", ge=1, unit="day", source=Source("user"))
     end_day: Optional[int] = param(None, "day the campaign stops (null = never)", ge=1, unit="day", source=Source("user"))
 

@@ -136,7 +136,11 @@ def test_channels_bring_different_members_at_their_price():
     res = simulate(validate(default_config({**COMMUNITY, "plan": {"name": "acq", "budget": None,
                                                                 "strategies": ["acquisition"]}})))
     ts, s = res.timeseries, res.summary
-    for name, cpa in (("ads", 5.0), ("partners", 8.0), ("offline", 15.0)):
+    from commsim.sim.day import strategy_defaults
+
+    prices = strategy_defaults()["acquisition"]
+    for name in ("ads", "partners", "offline"):
+        cpa = prices[f"cpa_{name}"]
         assert ts[f"spend_{name}"].sum() == pytest.approx(cpa * ts[f"joined_{name}"].sum())
         assert s[f"cac_{name}"] == pytest.approx(cpa)
     assert ts["joined_ads"].sum() > 0 and ts["joined_offline"].sum() > 0

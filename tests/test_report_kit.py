@@ -94,3 +94,13 @@ def test_every_report_writer_uses_the_kit_and_keeps_no_module_state():
             if isinstance(node, ast.Assign) and isinstance(node.value, (ast.Dict, ast.List)):
                 names = [t.id for t in node.targets if isinstance(t, ast.Name)]
                 assert False, f"{path.name}: module-level mutable {names}"
+
+
+def test_money_is_in_cny_by_default_and_another_currency_is_said():
+    from commsim.experiments.reports.kit import Formatter
+
+    assert Formatter("en").money(1500) == "1,500 CNY" and Formatter("zh").money(1500) == "1,500 元"
+    assert Formatter("en").currency_lines() == []
+    note = Formatter("en", "EUR").currency_lines()[0]
+    assert "default prices are in CNY" in note and "given in EUR" in note
+    assert "欧元" in Formatter("zh", "EUR").currency_lines()[0]

@@ -23,6 +23,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from commsim.experiments.reports.kit import Formatter, Report  # noqa: E402
+from commsim.sim.params import PRICE_CURRENCY  # noqa: E402
 from commsim.experiments.reports.twin import health_lines  # noqa: E402
 from commsim.experiments.runner.figures import axes, figure_language  # noqa: E402
 from commsim.experiments.runner.outputs import atomic_write  # noqa: E402
@@ -354,7 +355,7 @@ def adaptive_words(adaptive: dict, primary: str, fmt: Formatter | None = None) -
 
 
 def write_report(config, spec, data, report_dir: Path, configs: dict | None = None, adaptive: dict | None = None,
-                 currency: str = "currency units", seed_only: pd.DataFrame | None = None,
+                 currency: str = PRICE_CURRENCY, seed_only: pd.DataFrame | None = None,
                  language: str = "en", robust=None) -> Path:
     """The report of comparison ``spec`` (``experiments.settings.CompareSettings``) over the runs
     in ``data``; ``config`` is the comparison's base model config (network, days); ``configs``
@@ -431,6 +432,7 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
         *([adaptive_words(adaptive, primary, fmt)] if adaptive else []),
         community,
         "",
+        *fmt.currency_lines(),
         *health_lines(config.calibration, fmt),
         t("How to read this: numbers are means over replicates; brackets are 95% confidence intervals "
           "(shown clipped to values that are possible, e.g. no negative counts). {uncertainty}"

@@ -23,9 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from commsim.experiments.runner.outputs import atomic_write
+from commsim.sim.params import PRICE_CURRENCY
 
 LANGUAGES = ("en", "zh")
 UNTRANSLATED = "This report has no translation into the language asked for yet; it follows in English."
+
+
+NAMED_CURRENCIES = ("currency units", "CNY", "USD", "EUR")  # translated by name (zh.po: CNY is 元)
 
 
 @dataclass(frozen=True)
@@ -33,7 +37,7 @@ class Formatter:
     """How one report writes numbers, money, shares and sentences."""
 
     language: str = "en"
-    currency: str = "currency units"
+    currency: str = PRICE_CURRENCY
 
     def __post_init__(self):
         if self.language not in LANGUAGES:
@@ -66,8 +70,15 @@ class Formatter:
 
     @property
     def money_unit(self) -> str:
-        """The currency as a report names it: report.currency, or "currency units" (translated) when unset."""
-        return self.t(self.currency) if self.currency == "currency units" else self.currency
+        """The currency as a report names it: report.currency (CNY is 元 in a Chinese report)."""
+        return self.t(self.currency) if self.currency in NAMED_CURRENCIES else self.currency
+
+    def currency_lines(self) -> list[str]:
+        """A sentence for a report whose money is not in the default prices' currency (docs/prices.md)."""
+        if self.currency == PRICE_CURRENCY:
+            return []
+        return [self.t("Money is in {currency}: the default prices are in CNY (docs/prices.md), so every price these "
+                       "plans use must be given in {currency} too.", currency=self.money_unit), ""]
 
     def number(self, x, digits: int = 3, sign: bool = False) -> str:
         if x is None or (isinstance(x, float) and not math.isfinite(x)):
@@ -96,7 +107,7 @@ class Report:
 
     title: str
     language: str = "en"
-    currency: str = "currency units"
+    currency: str = PRICE_CURRENCY
     blocks: list[str] = field(default_factory=list)
     translated: bool = False  # every sentence goes through t(); else a non-English report says it is in English
 

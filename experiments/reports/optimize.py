@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from commsim.experiments.reports.kit import Formatter, Report
+from commsim.sim.params import PRICE_CURRENCY
 from commsim.experiments.reports.twin import health_lines
 from commsim.experiments.runner.outputs import atomic_write
 from commsim.sim.metrics import KPIS
@@ -51,7 +52,7 @@ def _figure(trials: pd.DataFrame, front: pd.DataFrame, recommended, budget: floa
 
 
 def write(out_dir: Path, o, config, trials: pd.DataFrame, front: pd.DataFrame, recommended, confirmed,
-          replicates: int, command: str = "", currency: str = "currency units", language: str = "en",
+          replicates: int, command: str = "", currency: str = PRICE_CURRENCY, language: str = "en",
           decision=None) -> Path:
     """``command``: the recommended plan's overrides, quoted for a shell; ``currency``: report.currency.
     A plan's description (experiments/optimize.py: ``describe``) names strategies and their Hydra keys
@@ -63,7 +64,7 @@ def write(out_dir: Path, o, config, trials: pd.DataFrame, front: pd.DataFrame, r
     lowered = label.lower() if language == "en" else label
     doc = Report(t("What to do with {budget}", budget=f"{o.budget:,.0f}"), currency=currency, language=language,
                  translated=True)
-    lines = health_lines(config.calibration, fmt)
+    lines = health_lines(config.calibration, fmt) + fmt.currency_lines()
     lines.append(t("{n} plans searched ({sampler}, strategies: {strategies}), each on the same {replicates} seeds as "
                    "the baseline; outcome: **{label}** (`{kpi}`), as the paired difference from the baseline plan; "
                    "{days} days, network `{network}`. Every plan ran under a budget of {budget}, so none spent more. "
