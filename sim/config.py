@@ -199,6 +199,10 @@ class PlanConfig:
                       "label is labelled by them: content+winback)")
     budget: Optional[float] = param(None, "total money the plan may spend (null = unlimited)", ge=0, unit="currency")
     strategies: list[str] = param(None, "strategy names, in order", factory=list)
+    allowances: dict[str, float] = param(
+        None, "a budget split: the most each listed strategy may spend over the run ({content: 5000, kol: 3000}); "
+        "together at most plan.budget; a strategy not listed spends from what the budget has left (empty: no split)",
+        unit="currency", factory=dict)
 
 
 # ----------------------------------------------------------------------- model
@@ -286,6 +290,17 @@ def plain(cfg: Any) -> dict:
 
 
 def _check_cross_keys(cfg: Config, problems: list[str]) -> None:
+    plan = cfg.plan
+    for name, amount in (plan.allowances or {}).items():
+        if name not in plan.strategies:
+            problems.append(f"plan.allowances.{name}: {name!r} is not a strategy of the plan "
+                            f"({', '.join(plan.strategies) or 'none'}); a budget split names the plan's strategies")
+        if amount < 0:
+            problems.append(f"plan.allowances.{name}: {amount:g} is negative; an allowance is the most a strategy "
+                            f"may spend")
+    if plan.allowances and plan.budget is not None and sum(plan.allowances.values()) > plan.budget + 1e-6:
+        problems.append(f"plan.allowances: they add up to {sum(plan.allowances.values()):,.2f}, more than "
+                        f"plan.budget ({plan.budget:,.2f}); a split divides the budget, it cannot exceed it")
     net = cfg.network
     n = getattr(net, "n", None)
     if isinstance(net, (BarabasiAlbertConfig, PowerlawClusterConfig)) and net.m >= net.n:

@@ -1,7 +1,10 @@
 """The plan's money: what each strategy spent, day by day, under one budget.
 
 Strategies ask the ledger before spending; it grants at most what is left of
-the budget, so total spend can never exceed it. Spending is booked per
+the budget, so total spend can never exceed it. A budget split
+(``plan.allowances``) caps what each listed strategy may spend over the run
+as well: it is granted at most what is left of its own allowance and of the
+budget, whichever is less. Spending is booked per
 strategy and per day; the engine reports the day's total as ``cost`` and each
 strategy's share in ``spend.parquet``. A strategy sees the ledger through a
 :class:`StrategyLedger` bound to its own name.
@@ -13,10 +16,14 @@ import math
 
 
 class Ledger:
-    def __init__(self, budget: float | None = None):
+    def __init__(self, budget: float | None = None, allowances: dict[str, float] | None = None):
         if budget is not None and (budget < 0 or math.isnan(budget)):
             raise ValueError(f"budget must be >= 0 or None (unlimited), got {budget}")
         self.budget = math.inf if budget is None else float(budget)
+        self.allowances = {k: float(v) for k, v in (allowances or {}).items()}
+        if any(v < 0 or math.isnan(v) for v in self.allowances.values()):
+            raise ValueError(f"allowances must be >= 0, got {allowances}")
+        self.spent_by: dict[str, float] = {}  # over the run, per strategy
         self.spent = 0.0
         self.today: dict[str, float] = {}
         self.channels_today: dict[str, float] = {}  # money spent today per acquisition channel
@@ -38,46 +45,58 @@ class Ledger:
     def remaining(self) -> float:
         return self.budget - self.spent
 
-    def can_afford(self, amount: float) -> bool:
-        return amount <= self.remaining + 1e-9
+    def remaining_for(self, strategy: str) -> float:
+        """What ``strategy`` may still spend: the budget's rest, or its allowance's rest if that is less."""
+        if strategy not in self.allowances:
+            return self.remaining
+        return min(self.remaining, self.allowances[strategy] - self.spent_by.get(strategy, 0.0))
+
+    def can_afford(self, amount: float, strategy: str | None = None) -> bool:
+        left = self.remaining if strategy is None else self.remaining_for(strategy)
+        return amount <= left + 1e-9
+
+    def _book(self, strategy: str, amount: float) -> None:
+        self.spent += amount
+        self.spent_by[strategy] = self.spent_by.get(strategy, 0.0) + amount
+        self.today[strategy] = self.today.get(strategy, 0.0) + amount
 
     def spend(self, strategy: str, amount: float, channel: str | None = None) -> float:
         """Book up to ``amount`` for ``strategy``; returns what was granted (0 if broke). ``channel``:
         the acquisition channel the money bought members through (``spend_<channel>`` columns)."""
         if amount < 0 or math.isnan(amount):
             raise ValueError(f"{strategy}: cannot spend {amount}")
-        granted = min(float(amount), max(0.0, self.remaining))
-        self.short_today |= granted < float(amount) - 1e-9
-        self.spent += granted
-        self.today[strategy] = self.today.get(strategy, 0.0) + granted
+        granted = min(float(amount), max(0.0, self.remaining_for(strategy)))
+        self.short_today |= granted < float(amount) - 1e-9 and self.remaining < float(amount) - 1e-9  # the budget's
+        self._book(strategy, granted)
         if channel is not None:
             self.channels_today[channel] = self.channels_today.get(channel, 0.0) + granted
         return granted
 
     def spend_all_or_nothing(self, strategy: str, amount: float) -> bool:
         """Book ``amount`` only if the budget covers all of it; True if booked."""
-        if not self.can_afford(amount):
-            self.short_today = True
+        if not self.can_afford(amount, strategy):
+            self.short_today |= not self.can_afford(amount)  # the budget fell short, not only an allowance
             return False
-        self.spent += float(amount)  # the whole amount: affordable within the rounding tolerance
-        self.today[strategy] = self.today.get(strategy, 0.0) + float(amount)
+        self._book(strategy, float(amount))  # the whole amount: affordable within the rounding tolerance
         return True
 
     def spend_units(self, strategy: str, unit_cost: float, units: int, channel: str | None = None) -> int:
         """Book as many of ``units`` (each ``unit_cost``) as the budget covers; returns how many."""
-        if unit_cost <= 0 or math.isinf(self.remaining):
+        left = self.remaining_for(strategy)
+        if unit_cost <= 0 or math.isinf(left):
             if unit_cost > 0:
                 self.spend(strategy, units * unit_cost, channel)
             return int(units)
-        most = max(0.0, self.remaining) / unit_cost + 1e-9  # may be inf for a vanishing unit cost
+        most = max(0.0, left) / unit_cost + 1e-9  # may be inf for a vanishing unit cost
         affordable = int(units) if most >= units else int(math.floor(most))
-        self.short_today |= affordable < int(units)
+        self.short_today |= affordable < int(units) and max(0.0, self.remaining) / unit_cost + 1e-9 < units
         if affordable:
             self.spend(strategy, affordable * unit_cost, channel)
         return affordable
 
     def close_day(self) -> tuple[dict[str, float], bool, dict[str, float]]:
-        """The day's spending per strategy, whether a request was cut short for want of budget, and the
+        """The day's spending per strategy, whether a request was cut short for want of budget (not of a
+        strategy's own allowance: that is the split working), and the
         day's spending per acquisition channel; starts a new day."""
         day, short, channels = self.today, self.short_today, self.channels_today
         self.today, self.short_today, self.channels_today = {}, False, {}
@@ -93,14 +112,16 @@ class StrategyLedger:
 
     @property
     def budget(self) -> float:
-        return self._ledger.budget
+        """The most this strategy may spend over the run: its allowance, else the plan's budget."""
+        return min(self._ledger.budget, self._ledger.allowances.get(self.strategy, math.inf))
 
     @property
     def remaining(self) -> float:
-        return self._ledger.remaining
+        """What this strategy may still spend (its allowance's rest, within the budget's)."""
+        return self._ledger.remaining_for(self.strategy)
 
     def can_afford(self, amount: float) -> bool:
-        return self._ledger.can_afford(amount)
+        return self._ledger.can_afford(amount, self.strategy)
 
     def spend(self, amount: float, channel: str | None = None) -> float:
         """Book up to ``amount``; returns what was granted (0 once the budget is gone). ``channel``: the

@@ -71,7 +71,7 @@ class CommunityModel(mesa.Model):
         self.params = cfg.behaviour
         self.initial_habit = cfg.population.initial_habit
         self.levers = Levers(self.graph.n, self.population.n_topics)
-        self.ledger = Ledger(cfg.plan.budget)
+        self.ledger = Ledger(cfg.plan.budget, cfg.plan.allowances)
         self.strategies = make_strategies(cfg) if strategies is None else list(strategies)
         self.contexts = [StrategyContext(self, s) for s in self.strategies]
         self.day_plan = DAY_PLAN

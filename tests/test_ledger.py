@@ -91,3 +91,44 @@ def test_spend_is_booked_per_acquisition_channel_too():
     assert day == {"acquisition": 35.0, "content": 20.0} and not short
     assert channels == {"ads": 30.0, "partners": 5.0}, "money that bought no members is in no channel"
     assert ledger.close_day()[2] == {}
+
+
+@given(st.lists(st.tuples(st.sampled_from(["content", "kol", "events"]), st.floats(0, 400),
+                          st.sampled_from(["spend", "all", "units"])), max_size=60),
+       st.floats(0, 2000), st.floats(0, 2000))
+def test_a_split_never_lets_a_strategy_spend_beyond_its_allowance_nor_all_beyond_the_budget(requests, a, b):
+    budget = a + b + 500.0
+    ledger = Ledger(budget, {"content": a, "kol": b})
+    for strategy, amount, how in requests:
+        if how == "spend":
+            ledger.spend(strategy, amount)
+        elif how == "all":
+            ledger.spend_all_or_nothing(strategy, amount)
+        else:
+            ledger.spend_units(strategy, 7.5, int(amount))
+    assert ledger.spent_by.get("content", 0.0) <= a + 1e-6 and ledger.spent_by.get("kol", 0.0) <= b + 1e-6
+    assert ledger.spent <= budget + 1e-6
+    left = min(budget - ledger.spent, a - ledger.spent_by.get("content", 0.0))
+    assert StrategyLedger(ledger, "content").remaining == pytest.approx(left)
+
+
+def test_an_unlisted_strategy_spends_from_what_the_budget_has_left():
+    ledger = Ledger(1000.0, {"content": 300.0})
+    assert ledger.spend("content", 500.0) == 300.0
+    assert ledger.spend("events", 900.0) == 700.0
+    assert StrategyLedger(ledger, "content").budget == 300.0 and StrategyLedger(ledger, "events").budget == 1000.0
+
+
+def test_a_budget_split_in_a_run_and_its_clear_errors():
+    from commsim.sim import ConfigError, simulate, validate
+    from commsim.sim.defaults import default_config
+
+    plan = {"strategies": ["content", "winback"], "budget": 3000, "allowances": {"content": 1000}}
+    res = simulate({"days": 60, "network": {"n": 1500}, "plan": {**plan, "budget": 100_000}}, progress="never")
+    assert res.spend["content"].sum() == pytest.approx(1000.0) and res.spend["winback"].sum() > 0
+    assert res.timeseries["budget_short"].sum() == 0, "an allowance used up is the split working, not a short budget"
+    bad = [({"kol": 10}, "'kol' is not a strategy of the plan"), ({"content": 2500, "winback": 1000}, "more than"),
+           ({"content": -1}, "negative")]
+    for allowances, message in bad:
+        with pytest.raises(ConfigError, match=message):
+            validate(default_config({"plan": {**plan, "allowances": allowances}}))
