@@ -50,7 +50,20 @@ from commsim.sim.space import levers, search_range
 CONFIRM_SEED_OFFSET = 10_000  # confirmation seeds start here: never the seeds the search saw
 
 
-def suggest(trial, names: list[str]) -> dict:
+TIMED = ("start_day", "end_day")  # a strategy declaring both can be told when to start and stop
+MIN_SHARE = 0.05  # the smallest weight a chosen strategy's share of the budget is drawn from (before normalising)
+
+
+def timed(name: str) -> bool:
+    """Whether strategy ``name`` declares a start and an end day (its timing can be searched)."""
+    from commsim.sim.space import strategy_parameters
+
+    keys = strategy_parameters(name)
+    return all(f"strategies.{name}.{k}" in keys for k in TIMED)
+
+
+def suggest(trial, names: list[str], days: int | None = None, budget: float | None = None,
+            split: bool = False, timing: bool = False) -> dict:
     """The trial's plan: {"strategies": [...], "values": {key: value}} (Optuna's define-by-run). Each
     strategy's levers are its parameters declared with ``lever=True`` (:func:`sim.space.levers`),
     searched over their choices or plausible range."""
@@ -69,14 +82,36 @@ def suggest(trial, names: list[str]) -> dict:
                 else:
                     value = round(trial.suggest_float(info.key, r.low, r.high, log=r.log), 2)
             values[info.key] = value
-    return {"strategies": chosen, "values": values}
+        if timing and days and timed(name):  # when it starts and stops: a window of at least a week
+            start = trial.suggest_int(f"start_{name}", 1, max(1, days - 7))
+            end = trial.suggest_int(f"end_{name}", min(start + 7, days + 1), days + 1)
+            values[f"strategies.{name}.start_day"] = start
+            values[f"strategies.{name}.end_day"] = None if end > days else end
+    allowances = {}
+    if split and budget and len(chosen) >= 2:  # the budget split: shares drawn as weights, normalised
+        weights = {name: trial.suggest_float(f"share_{name}", MIN_SHARE, 1.0) for name in chosen}
+        total = sum(weights.values())
+        allowances = {name: float(np.floor(100 * budget * w / total) / 100) for name, w in weights.items()}
+    return {"strategies": chosen, "values": values, "allowances": allowances}
 
 
 def lever_words(plan: dict) -> dict[str, str]:
-    """Each strategy of the plan with its levers in words: {"kol": "k=12, method=pagerank"}."""
-    return {name: ", ".join(f"{info.name}={plan['values'][info.key]:g}" if isinstance(plan["values"][info.key], float)
-                            else f"{info.name}={plan['values'][info.key]}" for info in levers(name))
-            for name in plan["strategies"]}
+    """Each strategy of the plan with its levers, timing and share of the budget in words:
+    {"kol": "k=12, method=pagerank, days 15-90, 40% of the budget"}."""
+    out = {}
+    allowances = plan.get("allowances") or {}
+    total = sum(allowances.values())
+    for name in plan["strategies"]:
+        words = [f"{info.name}={plan['values'][info.key]:g}" if isinstance(plan["values"][info.key], float)
+                 else f"{info.name}={plan['values'][info.key]}" for info in levers(name)]
+        start = plan["values"].get(f"strategies.{name}.start_day")
+        if start is not None:
+            end = plan["values"].get(f"strategies.{name}.end_day")
+            words.append(f"days {start}-{end - 1}" if end is not None else f"from day {start}")
+        if name in allowances and total > 0:
+            words.append(f"{allowances[name] / total:.0%} of the budget")
+        out[name] = ", ".join(words)
+    return out
 
 
 def describe(plan: dict) -> str:
@@ -89,7 +124,9 @@ def describe(plan: dict) -> str:
 def overrides_of(plan: dict, budget: float) -> list[str]:
     """The plan as Hydra overrides a user can pass to run or compare."""
     out = [f"plan.strategies=[{','.join(plan['strategies'])}]", f"plan.budget={budget:g}"]
-    out += [f"{key}={value}" for key, value in plan["values"].items()]
+    out += [f"{key}={'null' if value is None else value}" for key, value in plan["values"].items()]
+    if plan.get("allowances"):
+        out.append("++plan.allowances={" + ",".join(f"{k}:{v:g}" for k, v in plan["allowances"].items()) + "}")
     return out
 
 
@@ -98,6 +135,7 @@ def candidate_config(base: dict, plan: dict, budget: float, seed: int):
     cfg["plan"]["strategies"] = list(plan["strategies"])
     cfg["plan"]["name"] = "+".join(plan["strategies"]) or "baseline"
     cfg["plan"]["budget"] = float(budget)
+    cfg["plan"]["allowances"] = dict(plan.get("allowances") or {})
     for key, value in plan["values"].items():
         set_dotted(cfg, key, value)
     cfg["seed"] = int(seed)
@@ -152,6 +190,8 @@ def search_setup(base: dict, o, seeds: list[int]) -> str:
 
     model = {k: v for k, v in base.items() if k != "seed"}
     what = {"model": model, "kpi": o.kpi, "strategies": list(o.strategies), "budget": o.budget, "seeds": seeds}
+    if o.split or o.timing:  # a search space with these dimensions (older journals had neither)
+        what.update(split=o.split, timing=o.timing)
     return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -215,7 +255,7 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
             if len(done) >= o.trials:
                 break
             trials = [study.ask() for _ in range(min(batch, o.trials - len(done)))]
-            plans = [suggest(t, list(o.strategies)) for t in trials]
+            plans = [suggest(t, list(o.strategies), config.days, o.budget, o.split, o.timing) for t in trials]
             # a candidate with no strategy is the baseline itself: its runs are the baseline's
             jobs = [jobs_for(base, plan, o.budget, seeds, out_dir) if plan["strategies"] else base_jobs
                     for plan in plans]

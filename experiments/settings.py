@@ -228,6 +228,10 @@ class OptimizeSettings:
     first_seed: int = param(0, "replicate seeds are first_seed, first_seed + 1, ...", ge=0)
     confirm_replicates: int = param(10, "fresh seeds the recommended plan is re-run on for its reported interval "
                                     "(not the seeds it was picked on)", ge=2, le=1000)
+    split: bool = param(True, "search how the budget is split across a plan's strategies (plan.allowances: each "
+                        "chosen strategy's share, drawn as a weight from 0.05 to 1 and normalised)")
+    timing: bool = param(True, "search when each chosen strategy that has start_day and end_day starts and stops "
+                         "(a window of at least a week)")
     sampler: str = param("nsga2", "Optuna's multi-objective sampler: nsga2 or tpe", choices=("nsga2", "tpe"))
     jobs: int = param(2, "runs in parallel (processes); candidates are asked in batches of twice this many", ge=1)
     seed: int = param(0, "seed of the search", ge=0)

@@ -30,9 +30,10 @@ def test_front_is_non_dominated_within_budget_and_the_search_resumes(tmp_path):
                                        "difference_high", "plan", "overrides"]
     assert (trials["max_spent"] <= BUDGET + 1e-6).all(), "a candidate overspent its budget"
     assert (trials["cost"] >= trials["spent"]).all()  # cost = spent + the points still owed
+    acting = trials[trials["idle"].isna()]  # a plan with a strategy that did nothing is kept off the front
     for f in front.itertuples():
-        dominated = ((trials["cost"] <= f.cost) & (trials["difference"] >= f.difference)
-                     & ((trials["cost"] < f.cost) | (trials["difference"] > f.difference))).any()
+        dominated = ((acting["cost"] <= f.cost) & (acting["difference"] >= f.difference)
+                     & ((acting["cost"] < f.cost) | (acting["difference"] > f.difference))).any()
         assert not dominated, f"front point {f.plan} is dominated"
     off_front = trials[~trials["trial"].isin(front["trial"]) & trials["idle"].isna()]
     for t in off_front.itertuples():  # and every other plan that acted is dominated by the front
@@ -56,6 +57,33 @@ def test_a_plan_reads_in_words_and_as_overrides():
                                         "strategies.kol.method=pagerank"]
     assert describe({"strategies": [], "values": {}}) == "no strategy (the baseline)"
     json.dumps(plan)  # plans travel in Optuna's journal as JSON
+    timed = {"strategies": ["content", "winback"], "allowances": {"content": 1200.0, "winback": 300.0},
+             "values": {"strategies.content.posts_per_week": 7.0, "strategies.winback.dormant_days": 14,
+                        "strategies.winback.start_day": 10, "strategies.winback.end_day": None}}
+    assert describe(timed) == ("content (posts_per_week=7, 80% of the budget) + "
+                               "winback (dormant_days=14, from day 10, 20% of the budget)")
+    words = overrides_of(timed, 1500)
+    assert "strategies.winback.end_day=null" in words and "++plan.allowances={content:1200,winback:300}" in words
+    composed(*words, config_name="config")  # the overrides compose as they are printed
+
+
+def test_the_search_splits_the_budget_and_times_the_strategies_and_no_strategy_exceeds_its_share(tmp_path):
+    import optuna
+
+    from commsim.experiments.optimize import suggest
+
+    study = optuna.create_study(directions=["minimize", "maximize"], sampler=optuna.samplers.RandomSampler(seed=3))
+    plans = [suggest(study.ask(), ["content", "incentive", "winback"], 90, 1500.0, True, True) for _ in range(40)]
+    for plan in plans:
+        if len(plan["strategies"]) >= 2:
+            assert set(plan["allowances"]) == set(plan["strategies"]) and sum(plan["allowances"].values()) <= 1500
+        else:
+            assert plan["allowances"] == {}
+        for name in set(plan["strategies"]) & {"incentive", "winback"}:
+            start, end = plan["values"][f"strategies.{name}.start_day"], plan["values"][f"strategies.{name}.end_day"]
+            assert 1 <= start <= 83 and (end is None or start + 7 <= end <= 90)
+        assert "strategies.content.start_day" not in plan["values"]  # content declares no timing
+    assert any(p["values"].get("strategies.winback.end_day") is not None for p in plans)
 
 
 @given(st.lists(st.tuples(st.integers(0, 20), st.integers(-10, 10)), min_size=1, max_size=30))
