@@ -138,9 +138,11 @@ def _activity_kernel(status, habit, fit, satisfaction, fatigue, exposures, activ
     for i in range(status.size):
         history = recent_activity[i] << np.uint32(1)
         s = status[i]
-        if s != member and s != lapsed:
-            active[i] = False
-            recent_activity[i] = history
+        if s != member and s != lapsed:  # prospects and outsiders are never active: write only what changes
+            if active[i]:
+                active[i] = False
+            if history != recent_activity[i]:
+                recent_activity[i] = history
             continue
         if s == member and join_day[i] == day:
             now = True  # a joiner's first active day is the day they join

@@ -108,6 +108,8 @@ def _trust_kernel(status, active, topic, interactions, fatigue, posted, volume_b
         if s == outside:
             continue
         t = trust[i]
+        if s != member and t == neutral and repair[i] == 0.0 and heard_day[i] != day and corrected_day[i] != day:
+            continue  # a non-member at neutral trust with nothing happening to it stays exactly there
         if s == member:
             good, bad = 0.0, max(0.0, fatigue[i] - c.fatigue_threshold)
             if active[i]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numba as nb
 import numpy as np
 
 from commsim.agents import actions, activity, churn, crisis, joining, state, trust
@@ -69,6 +70,16 @@ def strategies_after(model, _params) -> dict:
 
 
 # --------------------------------------------------------- end-of-day stages
+@nb.njit(cache=True)
+def members_per_topic(status, topic, n_topics):
+    """Members in each topic (= bincount(topic[status == MEMBER]) without building the mask and the copy)."""
+    out = np.zeros(n_topics, np.int64)
+    for i in range(status.size):
+        if status[i] == 1:  # Status.MEMBER
+            out[topic[i]] += 1
+    return out
+
+
 def apply_ties(model, _params) -> dict:
     """Friendships strategies made today (events, interest groups) join the graph."""
     return {"new_ties": model.apply_new_ties()}
@@ -77,8 +88,7 @@ def apply_ties(model, _params) -> dict:
 def member_content(model, _params) -> dict:
     """Today's member posts per member in each topic: tomorrow's member-made content supply."""
     pop = model.population
-    member = pop.status == Status.MEMBER
-    members_by_topic = np.bincount(pop.topic[member], minlength=pop.n_topics)
+    members_by_topic = members_per_topic(pop.status, pop.topic, pop.n_topics)
     model.ugc_per_member = np.divide(model.ugc_by_topic, members_by_topic,
                                      out=np.zeros(pop.n_topics), where=members_by_topic > 0)
     return {}

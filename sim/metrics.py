@@ -93,11 +93,15 @@ def _census(status, active, last_active_day, join_day, recent_activity, day):
     """One pass: people by status (prospect, member, lapsed, outside), dau, wau, mau, then
     core/active/casual/dormant (the definitions of sim/segments.py)."""
     out = np.zeros(11, np.int64)
-    for i in range(status.size):
+    others = 0  # prospects, lapsed and outside are counted at the end: most people are one of them, and
+    for i in range(status.size):  # a counter in a register beats incrementing out[s] for each of them
         s = status[i]
-        out[s] += 1
         if s != 1:
+            others += 1
+            if s != 0:
+                out[s] += 1
             continue
+        out[1] += 1
         if active[i]:
             out[4] += 1
         since = day - last_active_day[i]
@@ -106,6 +110,7 @@ def _census(status, active, last_active_day, join_day, recent_activity, day):
         if since < 30:
             out[6] += 1
         out[7 + segment_of(last_active_day[i], join_day[i], recent_activity[i], day)] += 1
+    out[0] = others - out[2] - out[3]
     return out
 
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+import numba as nb
 import numpy as np
 
 from commsim.sim.params import Source, literature, param, prob
@@ -79,6 +80,32 @@ class WinBackParams:
         return problems + window_problems(self.start_day, self.end_day, "campaign")
 
 
+@nb.njit(cache=True)
+def _eligible(status, last_active_day, join_day, last_message, spell, day, dormant_days, every_days, max_messages,
+              max_dormant, include_lapsed):
+    """One pass: a spell ends for whoever came back since their last message (even on the message day);
+    then who may be messaged today -- a member (or, with include_lapsed, someone who lapsed) idle for at
+    least dormant_days as of the end of yesterday (a newcomer never active counts from joining, as in
+    sim/segments.py), not messaged in the last every_days days, with fewer than max_messages this spell,
+    and, with max_dormant >= 0, idle at most that long. Returns their ids in ascending order."""
+    out = np.empty(status.size, np.int64)
+    k = 0
+    for i in range(status.size):
+        if spell[i] > 0 and last_active_day[i] >= last_message[i]:
+            spell[i] = 0
+        s = status[i]
+        if not (s == 1 or (s == 2 and include_lapsed)):  # Status.MEMBER, Status.LAPSED
+            continue
+        since = (day - 1) - max(last_active_day[i], join_day[i])
+        if since < dormant_days or day - last_message[i] < every_days or spell[i] >= max_messages:
+            continue
+        if max_dormant >= 0 and since > max_dormant:
+            continue
+        out[k] = i
+        k += 1
+    return out[:k]
+
+
 @register
 class WinBack(Strategy):
     name = "winback"
@@ -96,21 +123,9 @@ class WinBack(Strategy):
         p, pop, day = self.params, ctx.population, ctx.day
         if day < p.start_day or (p.end_day is not None and day >= p.end_day):
             return
-        came_back = pop.last_active_day >= self.last_message  # answered (even on the message day)
-        self.spell_messages[came_back & (self.spell_messages > 0)] = 0
-        # idle days as of the end of yesterday (today's activity is not known yet); a newcomer
-        # who was never active counts from joining, as in sim/segments.py
-        since = (day - 1) - np.maximum(pop.last_active_day, pop.join_day)
-        reachable = (pop.status == Status.MEMBER) | ((pop.status == Status.LAPSED) & p.include_lapsed)
-        eligible = (
-            reachable
-            & (since >= p.dormant_days)
-            & (day - self.last_message >= p.every_days)
-            & (self.spell_messages < p.max_messages)
-        )
-        if p.max_dormant_days is not None:
-            eligible &= since <= p.max_dormant_days
-        candidates = np.flatnonzero(eligible)
+        candidates = _eligible(pop.status, pop.last_active_day, pop.join_day, self.last_message, self.spell_messages,
+                               day, p.dormant_days, p.every_days, p.max_messages,
+                               -1 if p.max_dormant_days is None else p.max_dormant_days, p.include_lapsed)
         if candidates.size == 0:
             return
         k = ctx.ledger.spend_units(p.cost_per_message, candidates.size)

@@ -81,8 +81,11 @@ def _model_child(n, days, plan, queue):
     for _ in range(days):
         model.step()
     t2 = time.perf_counter()
+    stages = model.stage_times()
     queue.put({"build_s": t1 - t0, "step_s": t2 - t1,
-               "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+               "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+               "state_bytes_per_person": (model.population.nbytes + model.graph.nbytes) / n,
+               "stages": dict(zip(stages["stage"], stages["seconds"].round(3)))})
 
 
 def _in_fresh_process(target, *args):
@@ -111,7 +114,9 @@ def bench_model(sizes, repeats):
                          "build_s": _median([r["build_s"] for r in runs]), "step_s": step,
                          "wall_s": _median([r["build_s"] + r["step_s"] for r in runs]),
                          "person_days_per_s": n * sizes["days"] / step,
-                         "peak_mib": max(r["peak_mib"] for r in runs)})
+                         "peak_mib": max(r["peak_mib"] for r in runs),
+                         "state_bytes_per_person": runs[0]["state_bytes_per_person"],
+                         "stages": runs[len(runs) // 2]["stages"]})
         base = [r for r in rows if r["plan"] == plan_name]
         for r in base:
             r["cost_per_person_day_vs_smallest"] = base[0]["person_days_per_s"] / r["person_days_per_s"]
@@ -392,7 +397,8 @@ def main(argv=None) -> int:
     start = time.perf_counter()
     if "model" in wanted:
         result["model"] = bench_model(sizes, repeats)
-        print_table("whole model", result["model"])
+        print_table("whole model", [{k: v for k, v in r.items() if k != "stages"} for r in result["model"]])
+        print_table("where the stepping time goes (seconds per stage, largest size)", stage_rows(result["model"]))
     if "mesa" in wanted:
         result["mesa"] = bench_mesa(sizes, repeats)
         print_table("commsim vs idiomatic Mesa (same graph, same seed)", result["mesa"])
@@ -421,6 +427,17 @@ def main(argv=None) -> int:
     path.write_text(json.dumps(result, indent=2) + "\n")
     print(f"\nwritten: {path}")
     return 0
+
+
+def stage_rows(model_rows: list[dict]) -> list[dict]:
+    """Per plan at the largest size: each stage of the day's seconds and share of the stepping time."""
+    out = []
+    for plan in dict.fromkeys(r["plan"] for r in model_rows):
+        row = max((r for r in model_rows if r["plan"] == plan), key=lambda r: r["people"])
+        total = sum(row["stages"].values()) or 1.0
+        out += [{"plan": plan, "people": row["people"], "stage": stage, "seconds": s, "share": s / total}
+                for stage, s in row["stages"].items() if s / total >= 0.01]
+    return out
 
 
 def print_table(title: str, rows: list[dict]) -> None:
