@@ -164,6 +164,12 @@ def _build_csr(src, dst, n):
     indptr = np.zeros(n + 1, np.int64)
     w = 0
     for i in range(n):
+        if start[i + 1] - start[i] <= 1:  # empty or one tie: nothing to sort (most rows of a few new ties)
+            if start[i + 1] > start[i]:
+                raw[w] = raw[start[i]]
+                w += 1
+            indptr[i + 1] = w
+            continue
         row = raw[start[i] : start[i + 1]]
         row.sort()
         last = -1
@@ -186,6 +192,11 @@ def _merge_rows(a_ptr, a_idx, b_ptr, b_idx):
     for i in range(n):
         p, pe = a_ptr[i], a_ptr[i + 1]
         q, qe = b_ptr[i], b_ptr[i + 1]
+        if q == qe:  # no new tie in this row (nearly every row): copy it whole
+            out[w:w + pe - p] = a_idx[p:pe]
+            w += pe - p
+            ptr[i + 1] = w
+            continue
         while p < pe or q < qe:
             if q >= qe or (p < pe and a_idx[p] < b_idx[q]):
                 out[w] = a_idx[p]
@@ -199,7 +210,7 @@ def _merge_rows(a_ptr, a_idx, b_ptr, b_idx):
                 q += 1
             w += 1
         ptr[i + 1] = w
-    return ptr, out[:w].copy()
+    return ptr, (out if w == out.size else out[:w].copy())
 
 
 @nb.njit(cache=True)
