@@ -172,6 +172,30 @@ def idle_everywhere(jobs: list[Job]) -> list[str]:
     return sorted(idle or ())
 
 
+QUANTILE = {"mean": None, "q25": 0.25, "q10": 0.10}  # optimize.objective over the draws' effects
+
+
+def evaluate_over(groups: list[list[Job]], baselines: list[list[dict]], kpi: str, objective: str = "mean") -> dict:
+    """A candidate over parameter draws (one job group and one baseline per draw): its effect is
+    ``objective`` of the draws' mean paired effects, its interval the 10th-90th percentiles of them;
+    cost, spend and overspending over every run of every draw. One draw: :func:`evaluate`."""
+    if len(groups) == 1:
+        return evaluate(groups[0], baselines[0], kpi)
+    per_draw = [evaluate(g, b, kpi) for g, b in zip(groups, baselines)]
+    effects = np.array([r["difference"] for r in per_draw], float)
+    q = QUANTILE[objective]
+    value = float(np.nanmean(effects)) if q is None else float(np.nanquantile(effects, q))
+    runs = [r for g in groups for r in summaries(g)]
+    owed = [float(r["total_cost"]) + float(r.get("liability") or 0.0) for r in runs]
+    idle = set.intersection(*(set(r["idle"].split()) for r in per_draw))
+    return {"cost": float(np.mean(owed)), "spent": float(np.mean([r["total_cost"] for r in runs])),
+            "max_spent": float(np.max([r["total_cost"] for r in runs])),
+            kpi: float(np.mean([r[kpi] for r in per_draw])), "difference": value,
+            "difference_low": float(np.nanquantile(effects, 0.1)), "difference_high": float(np.nanquantile(effects, 0.9)),
+            "budget_ran_out": int(sum(r["budget_ran_out"] for r in per_draw)), "idle": " ".join(sorted(idle)),
+            "draws_better": float(np.mean(effects > 0))}
+
+
 def evaluate(jobs: list[Job], baseline: list[dict], kpi: str) -> dict:
     runs = summaries(jobs)
     value = [float("nan") if r.get(kpi) is None else float(r[kpi]) for r in runs]
@@ -192,6 +216,8 @@ def search_setup(base: dict, o, seeds: list[int]) -> str:
     what = {"model": model, "kpi": o.kpi, "strategies": list(o.strategies), "budget": o.budget, "seeds": seeds}
     if o.split or o.timing:  # a search space with these dimensions (older journals had neither)
         what.update(split=o.split, timing=o.timing)
+    if o.draws:
+        what.update(draws=o.draws, objective=o.objective)
     return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -223,15 +249,21 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
     out_dir = Path(out_dir)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     with hold(out_dir, "budget search"), Runner.from_settings(settings, o.jobs, out_dir) as runner:
-        runner.expect((o.trials + 1) * len(seeds) + 2 * o.confirm_replicates
+        over = max(1, o.draws) if kind != "none" else 1
+        runner.expect((o.trials + 1) * len(seeds) * over + 2 * o.confirm_replicates
                       + (2 * len(seeds) * settings.uncertainty.draws if kind != "none" else 0),
-                      f"optimize: ({o.trials:,} trials + the baseline) x {len(seeds)} replicates, and the "
-                      f"recommended plan's confirmation and its check over uncertainty.draws", config=config,
+                      f"optimize: ({o.trials:,} trials + the baseline) x {len(seeds)} replicates"
+                      + (f" x {over} parameter draws (optimize.draws)" if over > 1 else "")
+                      + ", and the recommended plan's confirmation and its check over uncertainty.draws", config=config,
                       fewer="fewer optimize.trials or optimize.replicates, fewer people or days")
         (out_dir / DONE).unlink(missing_ok=True)
-        base_jobs = jobs_for(base, {}, None, seeds, out_dir)
-        runner.run(base_jobs, progress="never", quiet=True)
-        baseline = summaries(base_jobs)
+        # optimize.draws: every candidate on each draw of the uncertain parameters (else the defaults only)
+        bases = drawn_bases(base, list(o.strategies), o.draws, kind, settings, config, overrides)[2] \
+            if o.draws and kind != "none" else [base]
+        base_groups = [jobs_for(b, {}, None, seeds, out_dir) for b in bases]
+        base_jobs = base_groups[0]
+        runner.run([j for g in base_groups for j in g], progress="never", quiet=True)
+        baselines = [summaries(g) for g in base_groups]
         storage = JournalStorage(JournalFileBackend(str(out_dir / "study.journal")))
         if o.sampler == "nsga2":
             sampler = optuna.samplers.NSGAIISampler(population_size=max(4, min(50, o.trials // 4)), seed=o.seed)
@@ -257,11 +289,11 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
             trials = [study.ask() for _ in range(min(batch, o.trials - len(done)))]
             plans = [suggest(t, list(o.strategies), config.days, o.budget, o.split, o.timing) for t in trials]
             # a candidate with no strategy is the baseline itself: its runs are the baseline's
-            jobs = [jobs_for(base, plan, o.budget, seeds, out_dir) if plan["strategies"] else base_jobs
+            jobs = [[jobs_for(b, plan, o.budget, seeds, out_dir) for b in bases] if plan["strategies"] else base_groups
                     for plan in plans]
-            runner.run([j for group in jobs for j in group], progress="never", quiet=True)
-            for trial, plan, group in zip(trials, plans, jobs):
-                result = evaluate(group, baseline, o.kpi)
+            runner.run([j for groups in jobs for group in groups for j in group], progress="never", quiet=True)
+            for trial, plan, groups in zip(trials, plans, jobs):
+                result = evaluate_over(groups, baselines, o.kpi, o.objective)
                 trial.set_user_attr("plan", plan)
                 trial.set_user_attr("result", result)
                 study.tell(trial, [result["cost"], result["difference"]])
@@ -322,33 +354,18 @@ def robust_check(plan: dict, base: dict, o, settings, config, runner, out_dir: P
     robust.py), or None with ``uncertainty=none``. Keys set on the command line (``overrides``) are
     never drawn, as in a comparison; a twin's draws of calendar events are left out when its
     what-ifs start from today (those events are in the past)."""
-    from commsim.experiments.analyses.robust import decision_table, draw, drawn_ranges, uncertainty_kind
+    from commsim.experiments.analyses.robust import decision_table, uncertainty_kind
     from commsim.experiments.reports.comparison import plan_costs
-    from commsim.sim import calibrated
     from commsim.sim.metrics import KPIS
-
-    from commsim.experiments.overrides import key_of
 
     kind = uncertainty_kind(settings, config)
     if kind == "none":
         return None
-    unc = settings.uncertainty
-    spec = calibrated.load(config.calibration) if kind == "posterior" else {}
-    explicit = {key_of(o_) for o_ in overrides}
-    posterior = [{k: v for k, v in d.items() if k not in explicit
-                  and not (spec.get("today") and k.startswith("calendar.events."))} for d in spec.get("draws") or []]
-    fitted = set(spec.get("fit", {}).get("parameters", [])) if posterior else set()
-    ranges = drawn_ranges(unc, plan["strategies"], fitted, explicit)
-    draws = draw(ranges, unc.draws, unc.seed)
+    draws, ranges, bases = drawn_bases(base, plan["strategies"], settings.uncertainty.draws, kind, settings, config,
+                                       overrides)
     seeds = list(range(o.first_seed, o.first_seed + o.replicates))
     jobs = []
-    for d in draws.draw:
-        drawn = json.loads(json.dumps(base))
-        values = {r.key: (int(draws.at[d, r.key]) if r.integer else float(draws.at[d, r.key])) for r in ranges}
-        if posterior:
-            values.update(posterior[int(d) % len(posterior)])
-        for key, value in values.items():
-            set_dotted(drawn, key, value)
+    for d, drawn in zip(draws.draw, bases):
         for scenario, budget in (("baseline", None), ("recommended", o.budget)):
             for job in jobs_for(drawn, plan if budget else {}, budget, seeds, out_dir):
                 job.tags = {"scenario": scenario, "draw": int(d), "seed": job.config.seed}
@@ -359,6 +376,35 @@ def robust_check(plan: dict, base: dict, o, settings, config, runner, out_dir: P
     table = decision_table(runs, draws, ranges, "baseline", o.kpi, KPIS[o.kpi].direction, ["baseline", "recommended"])
     table.attrs["draws"], table.attrs["kind"] = len(draws), kind
     return table
+
+
+def drawn_bases(base: dict, strategies: list[str], n: int, kind: str, settings, config,
+                overrides: list[str] = ()) -> tuple[pd.DataFrame, list, list[dict]]:
+    """``n`` draws of the uncertain parameters (``kind``: prior, or a twin's posterior draws with the prior
+    for the rest) as model configs: (the draws table, the drawn ranges, one config dict per draw). Keys
+    set on the command line (``overrides``) are never drawn, as in a comparison; a twin's draws of
+    calendar events are left out when its what-ifs start from today (those events are in the past)."""
+    from commsim.experiments.analyses.robust import draw, drawn_ranges
+    from commsim.experiments.overrides import key_of
+    from commsim.sim import calibrated
+
+    spec = calibrated.load(config.calibration) if kind == "posterior" else {}
+    explicit = {key_of(o_) for o_ in overrides}
+    posterior = [{k: v for k, v in d.items() if k not in explicit
+                  and not (spec.get("today") and k.startswith("calendar.events."))} for d in spec.get("draws") or []]
+    fitted = set(spec.get("fit", {}).get("parameters", [])) if posterior else set()
+    ranges = drawn_ranges(settings.uncertainty, strategies, fitted, explicit)
+    draws = draw(ranges, n, settings.uncertainty.seed)
+    bases = []
+    for d in draws.draw:
+        drawn = json.loads(json.dumps(base))
+        values = {r.key: (int(draws.at[d, r.key]) if r.integer else float(draws.at[d, r.key])) for r in ranges}
+        if posterior:
+            values.update(posterior[int(d) % len(posterior)])
+        for key, value in values.items():
+            set_dotted(drawn, key, value)
+        bases.append(drawn)
+    return draws, ranges, bases
 
 
 def _recommend(front: pd.DataFrame, base: dict, o, runner, out_dir: Path):

@@ -228,6 +228,12 @@ class OptimizeSettings:
     first_seed: int = param(0, "replicate seeds are first_seed, first_seed + 1, ...", ge=0)
     confirm_replicates: int = param(10, "fresh seeds the recommended plan is re-run on for its reported interval "
                                     "(not the seeds it was picked on)", ge=2, le=1000)
+    draws: int = param(0, "search over this many draws of the uncertain parameters (uncertainty=: the prior, or a "
+                       "twin's posterior): each candidate runs on every draw x replicate seed and its effect is "
+                       "optimize.objective over the draws (0: at the default parameters only)", ge=0, le=200)
+    objective: str = param("mean", "what the search maximises over the draws: mean (the expected gain), or q25 / "
+                           "q10 (the gain reached in 75% / 90% of the draws: a choice that fears losses)",
+                           choices=("mean", "q25", "q10"))
     split: bool = param(True, "search how the budget is split across a plan's strategies (plan.allowances: each "
                         "chosen strategy's share, drawn as a weight from 0.05 to 1 and normalised)")
     timing: bool = param(True, "search when each chosen strategy that has start_day and end_day starts and stops "

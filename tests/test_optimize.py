@@ -173,3 +173,34 @@ def test_the_recommended_plan_is_checked_over_the_uncertain_parameters(tmp_path)
     assert len({u["behaviour"]["activity"]["base"] for u in used}) == 3
     settings.uncertainty.kind = "none"
     assert robust_check(plan, to_dict(config), settings.optimize, settings, config, None, tmp_path) is None
+
+
+def test_a_search_over_parameter_draws_maximises_the_chosen_quantile(tmp_path):
+    """optimize.draws: every candidate runs on each draw; its effect is the objective over the draws'
+    effects (here the 25th percentile), its interval their 10th-90th percentiles, and it never overspends."""
+    args = ["network.n=300", "days=30", "progress=never", f"optimize.budget={BUDGET}", "optimize.trials=4",
+            "optimize.replicates=2", "optimize.confirm_replicates=2", "optimize.jobs=1", "optimize.draws=3",
+            "optimize.objective=q25", "uncertainty=prior", "uncertainty.draws=2", "optimize.strategies=[content,winback]"]
+    optimize(composed(*args, config_name="optimize"), tmp_path, args)
+    trials = pd.read_csv(tmp_path / "trials.csv")
+    acting = trials[trials["plan"] != "no strategy (the baseline)"]
+    assert len(acting) and (acting["difference_low"] <= acting["difference"] + 1e-9).all()
+    assert (acting["difference"] <= acting["difference_high"] + 1e-9).all()
+    assert acting["draws_better"].between(0, 1).all()
+    assert (trials["max_spent"] <= BUDGET + 1e-6).all(), "no candidate overspends in any draw"
+    runs = len(list((tmp_path / "runs").iterdir()))
+    assert runs >= 3 * 2 * 2, "each candidate (and the baseline) ran on 3 draws x 2 seeds"
+
+
+def test_evaluate_over_draws_takes_the_quantile_of_the_draws_effects(monkeypatch):
+    import commsim.experiments.optimize as O
+
+    groups = [[object()] for _ in range(5)]
+    fake = {id(g): {"difference": e, "cost": 1.0, "spent": 1.0, "max_spent": 1.0, "mean_dau_last30": 0.0,
+                    "difference_low": 0, "difference_high": 0, "budget_ran_out": 0, "idle": ""}
+            for g, e in zip(groups, [4.0, -1.0, 2.0, 0.5, 3.0])}
+    monkeypatch.setattr(O, "evaluate", lambda g, b, kpi: fake[id(g)])
+    monkeypatch.setattr(O, "summaries", lambda g: [{"total_cost": 1.0, "liability": 0.0}])
+    r = O.evaluate_over(groups, [[]] * 5, "mean_dau_last30", "q25")
+    assert r["difference"] == pytest.approx(0.5) and r["draws_better"] == pytest.approx(0.8)
+    assert O.evaluate_over(groups, [[]] * 5, "mean_dau_last30", "mean")["difference"] == pytest.approx(1.7)
