@@ -15,8 +15,7 @@ import pytest
 import yaml
 
 from commsim.experiments.analyses.calibration.priors import priors_for
-from commsim.sim import simulate
-from commsim.sim.calibrated import apply, set_dotted
+from commsim.sim.calibrated import apply
 from commsim.sim.errors import UserError
 from conftest import ROOT, calibrate_here, compare_here, run_here
 
@@ -32,17 +31,11 @@ SMALL_BUDGET = [o.replace("calibrate.runs=800", "calibrate.runs=400") for o in C
 
 
 def community_log(path, seed: int):
-    """The activity log of a simulated community with the TRUTH parameters, as a CSV export."""
-    cfg = {"seed": seed, "days": 90, "network": {"kind": "barabasi_albert", "n": 800, "m": 4},
-           "population": {"initial_members": 0, "audience_at_start": 0.2, "arrival_days": 40}}
-    for key, value in {**TRUTH, "behaviour.activity.social": 0.0}.items():
-        set_dotted(cfg, key, value)
-    actions = simulate(cfg, progress="never", activity_log=True).activity_log.to_actions()
-    actions["time"] = (pd.Timestamp("2024-01-01") + pd.to_timedelta(actions.day - 1, unit="D")).dt.strftime("%Y-%m-%d")
-    actions["user"] = "m" + actions.user.astype(str)
-    actions["target"] = np.where(actions.target >= 0, "m" + actions.target.astype(str), "")
-    actions[["user", "target", "time"]].to_csv(path, index=False)
-    return path
+    """The activity log of a simulated community with the TRUTH parameters, as a CSV export (the
+    community simulation-based calibration draws its truths for: experiments/sbc.py)."""
+    from commsim.experiments.sbc import community_log as simulated
+
+    return simulated(path, TRUTH, seed)
 
 
 @pytest.fixture(scope="module")
