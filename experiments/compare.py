@@ -330,32 +330,22 @@ def matched_draws(spec, settings, keys: dict, ranges: list, reference: float, ba
     draws (indexed and numbered by candidate) and what was tried."""
     from dataclasses import replace
 
-    from commsim.experiments.analyses.robust import draw, matches
+    from commsim.experiments.analyses.robust import draw, history_match
 
     unc = settings.uncertainty
     candidates = draw(ranges, unc.draws * MATCH_CANDIDATES, unc.seed)
     only_baseline = replace(spec, scenarios={spec.baseline: spec.scenarios[spec.baseline]}, replicates=1)
-    kept: list[int] = []
-    tried = []
-    start = 0
-    while len(kept) < unc.draws and start < len(candidates):
-        need = unc.draws - len(kept)
-        share = max(len(kept) / len(tried), 0.1) if tried else 2 / 3  # the share kept so far, at least 10%
-        batch = candidates.iloc[start:start + max(2, math.ceil(1.2 * need / share))]
-        start += len(batch)
+
+    def baseline_dau(batch: pd.DataFrame) -> pd.Series:
         jobs = robust_jobs(only_baseline, "prior", keys, batch, base_overrides, compose, report_dir / "runs_drawn",
                            configs)
         runner.run(jobs, progress=settings.progress, quiet=True)
-        dau = load_summaries(jobs).groupby("draw")[MATCH_KPI].mean()
-        ok = matches(dau, reference, unc.match)
-        tried += [{"draw": int(d), MATCH_KPI: float(dau[d]), "kept": bool(ok[d])} for d in batch.draw]
-        kept += [int(d) for d in batch.draw if ok[d]]
+        return load_summaries(jobs).groupby("draw")[MATCH_KPI].mean()
+
+    kept, tried = history_match(candidates, unc.draws, reference, unc.match, baseline_dau)
     log.info("uncertainty.match=%g: %d of %d candidate draws describe a community like this one (mean DAU of the "
-             "last 30 days within %g x of %.3g); the first %d kept", unc.match, len(kept), len(tried), unc.match,
-             reference, min(len(kept), unc.draws))
-    kept = kept[:unc.draws]
-    return candidates.loc[kept], {"factor": unc.match, "reference": reference, "asked": unc.draws,
-                                  "tried": pd.DataFrame(tried, columns=["draw", MATCH_KPI, "kept"])}
+             "last 30 days within %g x of %.3g)", unc.match, int(tried.kept.sum()), len(tried), unc.match, reference)
+    return candidates.loc[kept], {"factor": unc.match, "reference": reference, "asked": unc.draws, "tried": tried}
 
 
 def headline_halfwidths(spec: CompareSettings, jobs: list[Job]) -> dict[str, float]:

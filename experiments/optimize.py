@@ -257,11 +257,19 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
                       + ", and the recommended plan's confirmation and its check over uncertainty.draws", config=config,
                       fewer="fewer optimize.trials or optimize.replicates, fewer people or days")
         (out_dir / DONE).unlink(missing_ok=True)
+        base_jobs = jobs_for(base, {}, None, seeds, out_dir)
+        runner.run(base_jobs, progress="never", quiet=True)
+        from commsim.experiments.analyses.robust import MATCH_KPI
+
+        screen = screener(runner, out_dir, seeds[0], float(np.mean([s[MATCH_KPI] for s in summaries(base_jobs)])))
         # optimize.draws: every candidate on each draw of the uncertain parameters (else the defaults only)
-        bases = drawn_bases(base, list(o.strategies), o.draws, kind, settings, config, overrides)[2] \
+        bases = drawn_bases(base, list(o.strategies), o.draws, kind, settings, config, overrides, screen)[2] \
             if o.draws and kind != "none" else [base]
+        if len(bases) < 2 and o.draws:
+            print(f"[commsim] optimize.draws={o.draws}: only {len(bases)} draws describe a community like this one "
+                  f"(uncertainty.match); the search runs at the default parameters", file=sys.stderr, flush=True)
+            bases = [base]
         base_groups = [jobs_for(b, {}, None, seeds, out_dir) for b in bases]
-        base_jobs = base_groups[0]
         runner.run([j for g in base_groups for j in g], progress="never", quiet=True)
         baselines = [summaries(g) for g in base_groups]
         storage = JournalStorage(JournalFileBackend(str(out_dir / "study.journal")))
@@ -317,7 +325,8 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
         decision = None
         (out_dir / "decision.csv").unlink(missing_ok=True)
         if recommended is not None:
-            decision = robust_check(recommended["_plan"], base, o, settings, config, runner, out_dir, overrides)
+            decision = robust_check(recommended["_plan"], base, o, settings, config, runner, out_dir, overrides,
+                                    screen)
             if decision is not None:
                 atomic_write(out_dir / "decision.csv", lambda p: decision.to_csv(p, index=False))
             from commsim.experiments.analyses.schedule import schedule
@@ -347,7 +356,7 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
 
 
 def robust_check(plan: dict, base: dict, o, settings, config, runner, out_dir: Path,
-                 overrides: list[str] = ()) -> pd.DataFrame | None:
+                 overrides: list[str] = (), screen=None) -> pd.DataFrame | None:
     """The recommended plan against the baseline over ``uncertainty.draws`` draws of the uncertain
     parameters (the comparison's ``uncertainty=``: the prior, or a twin's posterior draws with the
     prior for the rest), on the search's seeds: its row of the decision table (experiments/analyses/
@@ -362,7 +371,9 @@ def robust_check(plan: dict, base: dict, o, settings, config, runner, out_dir: P
     if kind == "none":
         return None
     draws, ranges, bases = drawn_bases(base, plan["strategies"], settings.uncertainty.draws, kind, settings, config,
-                                       overrides)
+                                       overrides, screen)
+    if len(draws) < 2:  # uncertainty.match kept too few draws to decide over
+        return None
     seeds = list(range(o.first_seed, o.first_seed + o.replicates))
     jobs = []
     for d, drawn in zip(draws.draw, bases):
@@ -378,13 +389,29 @@ def robust_check(plan: dict, base: dict, o, settings, config, runner, out_dir: P
     return table
 
 
+def screener(runner, out_dir: Path, seed: int, reference: float):
+    """``uncertainty.match`` for the optimiser: a function running the baseline of candidate draws (one run
+    each, on ``seed``) and giving their mean DAU of the last 30 days; ``reference`` is the undrawn one's."""
+    from commsim.experiments.analyses.robust import MATCH_KPI
+
+    def screen(bases: dict[int, dict]) -> pd.Series:
+        jobs = {d: jobs_for(b, {}, None, [seed], out_dir)[0] for d, b in bases.items()}
+        runner.run(list(jobs.values()), progress="never", quiet=True)
+        return pd.Series({d: float(summaries([job])[0][MATCH_KPI]) for d, job in jobs.items()})
+
+    screen.reference = reference
+    return screen
+
+
 def drawn_bases(base: dict, strategies: list[str], n: int, kind: str, settings, config,
-                overrides: list[str] = ()) -> tuple[pd.DataFrame, list, list[dict]]:
+                overrides: list[str] = (), screen=None) -> tuple[pd.DataFrame, list, list[dict]]:
     """``n`` draws of the uncertain parameters (``kind``: prior, or a twin's posterior draws with the prior
     for the rest) as model configs: (the draws table, the drawn ranges, one config dict per draw). Keys
     set on the command line (``overrides``) are never drawn, as in a comparison; a twin's draws of
-    calendar events are left out when its what-ifs start from today (those events are in the past)."""
-    from commsim.experiments.analyses.robust import draw, drawn_ranges
+    calendar events are left out when its what-ifs start from today (those events are in the past).
+    With ``screen`` (:func:`screener`) and ``uncertainty.match``, prior draws are kept only when their
+    community resembles this one, as in a comparison (experiments/analyses/robust.py history_match)."""
+    from commsim.experiments.analyses.robust import MATCH_CANDIDATES, draw, drawn_ranges, history_match
     from commsim.experiments.overrides import key_of
     from commsim.sim import calibrated
 
@@ -394,17 +421,28 @@ def drawn_bases(base: dict, strategies: list[str], n: int, kind: str, settings, 
                   and not (spec.get("today") and k.startswith("calendar.events."))} for d in spec.get("draws") or []]
     fitted = set(spec.get("fit", {}).get("parameters", [])) if posterior else set()
     ranges = drawn_ranges(settings.uncertainty, strategies, fitted, explicit)
-    draws = draw(ranges, n, settings.uncertainty.seed)
-    bases = []
-    for d in draws.draw:
-        drawn = json.loads(json.dumps(base))
-        values = {r.key: (int(draws.at[d, r.key]) if r.integer else float(draws.at[d, r.key])) for r in ranges}
-        if posterior:
-            values.update(posterior[int(d) % len(posterior)])
-        for key, value in values.items():
-            set_dotted(drawn, key, value)
-        bases.append(drawn)
-    return draws, ranges, bases
+
+    def bases_of(draws: pd.DataFrame) -> list[dict]:
+        out = []
+        for d in draws.draw:
+            drawn = json.loads(json.dumps(base))
+            values = {r.key: (int(draws.at[d, r.key]) if r.integer else float(draws.at[d, r.key])) for r in ranges}
+            if posterior:
+                values.update(posterior[int(d) % len(posterior)])
+            for key, value in values.items():
+                set_dotted(drawn, key, value)
+            out.append(drawn)
+        return out
+
+    match = settings.uncertainty.match
+    if screen is not None and kind == "prior" and match is not None and screen.reference > 0:
+        candidates = draw(ranges, n * MATCH_CANDIDATES, settings.uncertainty.seed)
+        kept, _ = history_match(candidates, n, screen.reference, match,
+                                lambda batch: screen(dict(zip(batch.draw, bases_of(batch)))))
+        draws = candidates.loc[kept]
+    else:
+        draws = draw(ranges, n, settings.uncertainty.seed)
+    return draws, ranges, bases_of(draws)
 
 
 def _recommend(front: pd.DataFrame, base: dict, o, runner, out_dir: Path):

@@ -108,6 +108,27 @@ def matches(values: pd.Series, reference: float, factor: float) -> pd.Series:
     return (values >= reference / factor) & (values <= reference * factor)
 
 
+def history_match(candidates: pd.DataFrame, need: int, reference: float, factor: float,
+                  baseline_dau) -> tuple[list[int], pd.DataFrame]:
+    """The first ``need`` candidate draws (in order) whose baseline community resembles this one: their
+    mean DAU of the last 30 days within ``factor`` of ``reference``. ``baseline_dau(batch)`` runs the
+    baseline of a batch of candidate rows and returns its mean DAU per draw; batches are sized by the share
+    kept so far. Returns the kept draws and every candidate tried (draw, its DAU, kept)."""
+    kept: list[int] = []
+    tried = []
+    start = 0
+    while len(kept) < need and start < len(candidates):
+        left = need - len(kept)
+        share = max(len(kept) / len(tried), 0.1) if tried else 2 / 3  # the share kept so far, at least 10%
+        batch = candidates.iloc[start:start + max(2, math.ceil(1.2 * left / share))]
+        start += len(batch)
+        dau = baseline_dau(batch)
+        ok = matches(dau, reference, factor)
+        tried += [{"draw": int(d), MATCH_KPI: float(dau[d]), "kept": bool(ok[d])} for d in batch.draw]
+        kept += [int(d) for d in batch.draw if ok[d]]
+    return kept[:need], pd.DataFrame(tried, columns=["draw", MATCH_KPI, "kept"])
+
+
 def effects(runs: pd.DataFrame, baseline: str, kpi: str, direction: int) -> pd.DataFrame:
     """Per scenario and draw: the mean paired gain over seeds (rows: draw; columns: scenario,
     the baseline's column all zeros). ``runs``: one row per scenario x draw x seed with ``kpi``."""
