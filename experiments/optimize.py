@@ -126,8 +126,13 @@ def overrides_of(plan: dict, budget: float) -> list[str]:
     out = [f"plan.strategies=[{','.join(plan['strategies'])}]", f"plan.budget={budget:g}"]
     out += [f"{key}={'null' if value is None else value}" for key, value in plan["values"].items()]
     if plan.get("allowances"):
-        out.append("++plan.allowances={" + ",".join(f"{k}:{v:g}" for k, v in plan["allowances"].items()) + "}")
+        out.append("++plan.allowances={" + ",".join(f"{k}:{_cents(v)}" for k, v in plan["allowances"].items()) + "}")
     return out
+
+
+def _cents(value: float) -> str:
+    """Money to the cent, without trailing zeros (5935.01, 1200): never rounded up past the budget."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def candidate_config(base: dict, plan: dict, budget: float, seed: int):
@@ -147,7 +152,7 @@ def jobs_for(base: dict, plan: dict, budget: float | None, seeds: list[int], roo
     for seed in seeds:
         if budget is None:  # the baseline: no strategy, no budget
             cfg = json.loads(json.dumps(base))
-            cfg["plan"].update(strategies=[], name="baseline", budget=None)
+            cfg["plan"].update(strategies=[], name="baseline", budget=None, allowances={})
             cfg["seed"] = int(seed)
             config = validate(cfg)
         else:
@@ -208,7 +213,7 @@ def evaluate(jobs: list[Job], baseline: list[dict], kpi: str) -> dict:
             "idle": " ".join(idle_everywhere(jobs))}
 
 
-def search_setup(base: dict, o, seeds: list[int]) -> str:
+def search_setup(base: dict, o, seeds: list[int], uncertainty: dict | None = None) -> str:
     """A fingerprint of what a study's trials mean: the model config (seed aside) and the search's settings."""
     import hashlib
 
@@ -216,8 +221,8 @@ def search_setup(base: dict, o, seeds: list[int]) -> str:
     what = {"model": model, "kpi": o.kpi, "strategies": list(o.strategies), "budget": o.budget, "seeds": seeds}
     if o.split or o.timing:  # a search space with these dimensions (older journals had neither)
         what.update(split=o.split, timing=o.timing)
-    if o.draws:
-        what.update(draws=o.draws, objective=o.objective)
+    if o.draws:  # trials scored over draws: the same draws, or the journal means something else
+        what.update(draws=o.draws, objective=o.objective, uncertainty=uncertainty)
     return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -265,7 +270,10 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
         # optimize.draws: every candidate on each draw of the uncertain parameters (else the defaults only)
         bases = drawn_bases(base, list(o.strategies), o.draws, kind, settings, config, overrides, screen)[2] \
             if o.draws and kind != "none" else [base]
-        if len(bases) < 2 and o.draws:
+        if o.draws and kind == "none":
+            print(f"[commsim] optimize.draws={o.draws} with uncertainty=none: nothing is drawn; the search runs at "
+                  f"the default parameters", file=sys.stderr, flush=True)
+        elif len(bases) < 2 and o.draws:
             print(f"[commsim] optimize.draws={o.draws}: only {len(bases)} draws describe a community like this one "
                   f"(uncertainty.match); the search runs at the default parameters", file=sys.stderr, flush=True)
             bases = [base]
@@ -279,14 +287,17 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
             sampler = optuna.samplers.TPESampler(seed=o.seed, multivariate=True, constant_liar=True)
         study = optuna.create_study(study_name="plans", storage=storage, sampler=sampler,
                                     directions=["minimize", "maximize"], load_if_exists=True)
-        setup = search_setup(base, o, seeds)
+        from dataclasses import asdict
+
+        setup = search_setup(base, o, seeds, {"kind": kind, **asdict(settings.uncertainty)})
         found = study.user_attrs.get("setup")
         if found is None:
             study.set_user_attr("setup", setup)
         elif found != setup:
             raise ConfigError([f"optimize: {out_dir / 'study.journal'} holds a search with other settings (model "
-                               f"config, kpi, strategies, budget or seeds); continue it with the same settings, or "
-                               f"give this search its own optimize.name=..."])
+                               f"config, kpi, strategies, budget, seeds, split, timing, or draws with their "
+                               f"objective and uncertainty.*); continue it with the same settings, or give this "
+                               f"search its own optimize.name=..."])
         for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING)):
             study.tell(trial.number, state=TrialState.FAIL)  # interrupted last time; its finished runs are kept
         batch = max(2, 2 * runner.workers)

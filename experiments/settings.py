@@ -263,6 +263,9 @@ class OptimizeSettings:
                                 f"cannot be searched; searchable: {', '.join(searchable)}")
         if not self.strategies:
             problems.append("strategies: empty; list at least one strategy the search may switch on")
+        if self.draws == 1:
+            problems.append("draws: 1 draw says nothing about what we don't know; use 0 (the default parameters) or "
+                            "at least 2")
         if not NAME.fullmatch(self.name):
             problems.append(f"name: {self.name!r} must be a plain name (letters, digits, _ . -): it names a folder")
         return problems

@@ -206,7 +206,8 @@ def _optimize(folder, language):
                              "gain": [0.0, 4.0], "gain_lo80": [0.0, 1.0], "gain_hi80": [0.0, 7.0],
                              "flip_parameter": ["", "strategies.content.quality"], "flip_value": [np.nan, 0.3]})
     decision.attrs.update(draws=3, kind="prior")
-    o = NS(budget=1500.0, kpi="mean_dau_last30", sampler="tpe", strategies=["content", "kol"])
+    o = NS(budget=1500.0, kpi="mean_dau_last30", sampler="tpe", strategies=["content", "kol"],
+           draws=0, objective="mean")
     config = NS(calibration=None, days=30, network=NS(kind="barabasi_albert"))
     return write(folder, o, config, trials, front, recommended, confirmed, 2, command="plan.strategies=[content]",
                  currency="currency units", language=language, decision=decision).read_text(encoding="utf-8")

@@ -377,6 +377,8 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
     report_dir.mkdir(parents=True, exist_ok=True)
     decision = None
     few = robust is not None and len(robust.draws) < 2  # uncertainty.match kept too few to decide over
+    for stale in ("decision.csv", "draws.csv", "candidates.csv"):  # an earlier run's, in this folder
+        (report_dir / stale).unlink(missing_ok=True)
     if robust is not None and not few:
         from commsim.experiments.analyses.robust import clear, decision_table
 
@@ -590,9 +592,10 @@ def _matched_lines(fmt: Formatter, robust) -> list[str]:
     t, m = fmt.t, robust.matched
     tried = m["tried"]
     lines = [t("Only draws that describe a community like this one were kept: without any plan, their daily active "
-               "members (mean of the last 30 days, first seed) lie within a factor of {factor} of this community's "
-               "{reference}; {kept} of {tried} candidate draws did, the others describing communities that fade "
-               "out or grow far beyond this one (`candidates.csv`; uncertainty.match=null keeps every draw).",
+               "members (mean of the last 30 days, first seed) lie within a factor of {factor} of the {reference} of "
+               "this community as configured (the model at its given parameters: the twin's, with a calibration); "
+               "{kept} of {tried} candidate draws did, the others describing communities that fade out or grow far "
+               "beyond it (`candidates.csv`; uncertainty.match=null keeps every draw).",
                factor=fmt.number(m["factor"]), reference=fmt.number(m["reference"]),
                kept=int(tried["kept"].sum()), tried=len(tried))]
     if len(robust.draws) < m["asked"]:

@@ -127,8 +127,18 @@ def write(out_dir: Path, o, config, trials: pd.DataFrame, front: pd.DataFrame, r
                      f"[{row.difference_low:+.3g}, {row.difference_high:+.3g}]", per_unit, _plan(row.plan, t)])
     doc.table([t(h) for h in ("cost", "difference", "95% interval", "cost per extra unit", "plan")], rows)
     doc.paragraph(t("`pareto.csv` has the front with each plan as Hydra overrides, `trials.csv` every plan tried. "
-                    "Intervals are for seed noise only, at the model's default (or calibrated) parameters."))
+                    "Intervals are for seed noise only, at the model's default (or calibrated) parameters.")
+                  if not o.draws else
+                  t("`pareto.csv` has the front with each plan as Hydra overrides, `trials.csv` every plan tried "
+                    "(`draws_better`: the share of draws in which it beats doing nothing). The search ran every plan "
+                    "on {draws} draws of the uncertain parameters: a plan's difference is the {objective} of its "
+                    "draws' effects and its interval the 10th to 90th percentiles of them (not a 95% interval); "
+                    "the re-run on fresh seeds is at the default (or calibrated) parameters.", draws=o.draws,
+                    objective=t(OBJECTIVES[o.objective])))
     return doc.write(out_dir)
+
+
+OBJECTIVES = {"mean": "mean", "q25": "25th percentile", "q10": "10th percentile"}  # optimize.objective in words
 
 
 def _plan(words: str, t) -> str:
