@@ -111,7 +111,10 @@ def test_sigterm_stops_the_classroom_server_and_frees_its_port():
 def test_a_killed_robust_comparison_resumes_to_the_numbers_of_an_uninterrupted_one(tmp_path):
     import pandas as pd
 
-    common = ["days=40", "network.n=2000", "compare.replicates=2", "uncertainty.draws=4", "compare.jobs=2",
+    # uncertainty.match=null: the drawn runs come in one round (the screening rounds of history matching resume
+    # through the same runner, and tests/test_robust.py checks which draws they keep)
+    common = ["days=40", "network.n=2000", "compare.replicates=2", "uncertainty.draws=4", "uncertainty.match=null",
+              "compare.jobs=2",
               "++compare.scenarios={baseline:['plan=baseline'],content:['plan=content'],incentive:['plan=incentive']}"]
     killed = tmp_path / "killed"
     args = [sys.executable, "-m", "experiments.compare", *common, f"hydra.run.dir={killed}", "progress=never"]
