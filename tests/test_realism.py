@@ -62,6 +62,7 @@ def test_cohort_retention_declines_and_flattens_like_a_power_law(default_facts):
     r = [default_facts[f"retention_week{k}"] for k in (1, 4, 10, 19)]
     assert r[0] > r[1] > r[2] > r[3] > 0
     assert 0.3 <= r[0] <= 0.8, "most newcomers come back in their first week, not all"
+    assert 0.10 <= r[1] <= 0.45, "week-4 cohort retention of real communities (issue 23; CollegeMsg 28%)"
     assert default_facts["power_law_fits_better"] == 1.0
 
 
