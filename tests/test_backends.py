@@ -173,8 +173,8 @@ def test_a_dry_run_says_how_many_runs_how_long_and_where_and_runs_nothing(tmp_pa
     out = res.stdout
     assert "nothing was run" in out and f"results would land in {tmp_path}" in out
     # 2 scenarios x 3 replicates at the default parameters, then x 20 parameter draws (uncertainty=auto: prior),
-    # and about 20 candidate draws screened by one baseline run each that miss (uncertainty.match)
-    assert "runs: 146 (every plan at the default parameters; uncertainty=prior" in out, out
+    # and up to 9 x 20 candidate draws screened by one baseline run each that miss (uncertainty.match)
+    assert "runs: 306 (every plan at the default parameters; uncertainty=prior" in out, out
     assert "uncertainty.match: one baseline run per candidate draw" in out, out
     assert "this first round: 6 -- 0 already finished, 6 to do" in out, out
     assert "2,000 people x 30 days" in out and "of one core" in out and "timed now" in out
