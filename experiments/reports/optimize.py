@@ -134,11 +134,13 @@ def write(out_dir: Path, o, config, trials: pd.DataFrame, front: pd.DataFrame, r
                     "on {draws} draws of the uncertain parameters: a plan's difference is the {objective} of its "
                     "draws' effects and its interval the 10th to 90th percentiles of them (not a 95% interval); "
                     "the re-run on fresh seeds is at the default (or calibrated) parameters.", draws=o.draws,
-                    objective=t(OBJECTIVES[o.objective])))
+                    objective=t(_objective(o.objective))))
     return doc.write(out_dir)
 
 
-OBJECTIVES = {"mean": "mean", "q25": "25th percentile", "q10": "10th percentile"}  # optimize.objective in words
+def _objective(name: str) -> str:
+    """optimize.objective in words (a msgid of the catalogue)."""
+    return {"mean": "mean", "q25": "25th percentile", "q10": "10th percentile"}[name]
 
 
 def _plan(words: str, t) -> str:
