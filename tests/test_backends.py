@@ -226,6 +226,7 @@ def test_a_dry_run_times_what_the_job_does(monkeypatch):
     assert [kw["measure"]["args"]["days"] for _, kw in calls] == [2, 30, 30, 90, 90], "measured over the days simulated"
 
 
+@pytest.mark.slow  # 18 s of two timed dry runs; the local dry run's test stays in the fast tier
 def test_dry_runs_of_cluster_backends_need_no_cluster_and_state_their_assumptions(tmp_path):
     ray = cli("experiments.compare", *COMPARISON, "network.n=500", "days=10", "runner=ray",
               f"runner.address=127.0.0.1:{free_port()}", "--dry-run", f"hydra.run.dir={tmp_path / 'r'}")

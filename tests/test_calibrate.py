@@ -213,6 +213,7 @@ def test_a_robust_comparison_on_a_twin_draws_its_posterior_and_the_responses_pri
     assert set(pd.read_csv(out / "decision.csv").scenario) == {"baseline", "content"}
 
 
+@pytest.mark.slow  # 16 s end to end (a comparison of the default experiment); the CI runs it in the slow tier
 def test_an_uncalibrated_report_says_its_numbers_are_illustrative(tmp_path):
     report = compare_here(tmp_path / "cmp", "experiment=default_comparison", "compare.replicates=2", "days=20",
                           "network.n=300", "compare.scenarios={baseline:['plan=baseline'],content:['plan=content']}")

@@ -126,6 +126,7 @@ def test_a_drawn_run_is_the_plain_run_with_the_drawn_values(robust, tmp_path):
     assert plain == {k: v for k, v in stored.items() if k in plain} and len(plain) > 30
 
 
+@pytest.mark.slow  # 9 s end to end; test_match_is_a_ratio_window keeps the rule in the fast tier
 def test_matched_draws_are_those_whose_community_resembles_this_one(tmp_path):
     """uncertainty.match: candidate draws screened by their baseline's mean DAU (last 30 days, first seed);
     the kept ones lie within the factor of the undrawn baseline's, in candidate order, and the report says
