@@ -126,3 +126,16 @@ def test_a_write_that_fails_leaves_no_outputs_and_says_why(tmp_path, monkeypatch
         run_jobs([a], progress="never")
     left = sorted(p.name for p in a.out_dir.iterdir())
     assert left == [], f"partial outputs left behind: {left}"
+
+
+def test_a_rerun_clears_the_temporaries_a_killed_writer_left(tmp_path):
+    from commsim.experiments.runner.worker import execute
+    from commsim.sim.config import validate
+    from commsim.sim.defaults import default_config
+
+    out = tmp_path / "run"
+    (out / "figures").mkdir(parents=True)
+    stale = out / "figures" / ".members.png.910.032cc0ad.tmp"
+    stale.write_bytes(b"")
+    execute(validate(default_config({"days": 5, "network": {"n": 200}})), out, figures=False)
+    assert not stale.exists() and (out / "summary.json").is_file()

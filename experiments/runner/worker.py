@@ -25,6 +25,9 @@ def execute(config, out_dir: Path, progress: str = "never", outputs=frozenset(),
     "args": {...}}``; the function is called on the run's activity log (``function(log, **args)``),
     its dict written to measure.json, and no figures are drawn. The runner itself knows no analysis."""
     start = time.perf_counter()
+    if out_dir.is_dir():  # a killed writer's temporaries (outputs.atomic_write): this run rewrites every file
+        for stale in out_dir.rglob(".*.tmp"):
+            stale.unlink(missing_ok=True)
     log = True if "activity_log" in outputs else ("days" if measure else False)
     result = simulate(config, progress=progress, activity_log=log)
     measured = None
