@@ -190,11 +190,11 @@ def evaluate_over(groups: list[list[Job]], baselines: list[list[dict]], kpi: str
     effects = np.array([r["difference"] for r in per_draw], float)
     q = QUANTILE[objective]
     value = float(np.nanmean(effects)) if q is None else float(np.nanquantile(effects, q))
-    runs = [r for g in groups for r in summaries(g)]
-    owed = [float(r["total_cost"]) + float(r.get("liability") or 0.0) for r in runs]
     idle = set.intersection(*(set(r["idle"].split()) for r in per_draw))
-    return {"cost": float(np.mean(owed)), "spent": float(np.mean([r["total_cost"] for r in runs])),
-            "max_spent": float(np.max([r["total_cost"] for r in runs])),
+    # every draw runs the same seeds, so the mean over all runs is the mean of the draws' means
+    return {"cost": float(np.mean([r["cost"] for r in per_draw])),
+            "spent": float(np.mean([r["spent"] for r in per_draw])),
+            "max_spent": float(max(r["max_spent"] for r in per_draw)),
             kpi: float(np.mean([r[kpi] for r in per_draw])), "difference": value,
             "difference_low": float(np.nanquantile(effects, 0.1)), "difference_high": float(np.nanquantile(effects, 0.9)),
             "budget_ran_out": int(sum(r["budget_ran_out"] for r in per_draw)), "idle": " ".join(sorted(idle)),

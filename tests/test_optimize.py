@@ -204,7 +204,6 @@ def test_evaluate_over_draws_takes_the_quantile_of_the_draws_effects(monkeypatch
                     "difference_low": 0, "difference_high": 0, "budget_ran_out": 0, "idle": ""}
             for g, e in zip(groups, [4.0, -1.0, 2.0, 0.5, 3.0])}
     monkeypatch.setattr(O, "evaluate", lambda g, b, kpi: fake[id(g)])
-    monkeypatch.setattr(O, "summaries", lambda g: [{"total_cost": 1.0, "liability": 0.0}])
     r = O.evaluate_over(groups, [[]] * 5, "mean_dau_last30", "q25")
     assert r["difference"] == pytest.approx(0.5) and r["draws_better"] == pytest.approx(0.8)
     assert O.evaluate_over(groups, [[]] * 5, "mean_dau_last30", "mean")["difference"] == pytest.approx(1.7)
