@@ -124,7 +124,7 @@ class TargetWeights:
 
 @dataclass
 class CalibrateSettings:
-    log: Optional[str] = param(None, "the activity log to fit: CSV/TSV/Parquet, one row per action (user, time, "
+    log: Optional[str] = param(None, "the activity log to fit: CSV/TSV/XLSX/Parquet, one row per action (user, time, "
                                "[target], [kind]); docs/calibration.md")
     name: str = param("calibration", "name of the calibration; it lands in results/calibrations/<name>/")
     train_days: Optional[int] = param(None, "days fitted, from the first (null: all but forecast_days)", ge=7)
@@ -418,7 +418,7 @@ def _reading_fields():
 
 # ``python -m experiments.observe log=... [timezone=...]``: its own flat keys, no model config
 ObserveSettings = dataclasses.make_dataclass("ObserveSettings", [
-    ("log", Optional[str], param(None, "the export to read: CSV/TSV/Parquet, one row per action (user, time, "
+    ("log", Optional[str], param(None, "the export to read: CSV/TSV/XLSX/Parquet, one row per action (user, time, "
                                  "[target], [kind]); headers in English or Chinese (docs/observe.md)")),
     ("name", str, param("${observed_name:${log}}", "name of the observation; it lands in results/observed/<name>/ "
                         "(default: the export's file name without its extension)")),

@@ -3,7 +3,7 @@
 One row per action: ``user`` (who acted), ``time``, and optionally ``target`` (the other person
 of an interaction: a message's recipient, the author replied to -- these make the social
 graph) and ``kind`` (``post`` counts as a public post). Files: CSV / TSV / any delimited text
-(optionally ``.gz``) or Parquet. Real exports are read as they are:
+(optionally ``.gz``), Excel (``.xlsx``: its first sheet) or Parquet. Real exports are read as they are:
 
 * encoding UTF-8, with or without a BOM (Excel's "CSV UTF-8"); CRLF or LF line ends;
 * the delimiter is detected from the data (comma, semicolon, tab, pipe or runs of spaces: the
@@ -57,6 +57,7 @@ NAMES = {
     "kind": ("kind", "type", "messagetype", "msgtype", "类型", "消息类型", "动作", "行为"),
 }
 ID_HINTS = ("id", "uid", "编号", "账号", "号")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 
 
 class LogFileError(UserError, ValueError):
@@ -91,12 +92,17 @@ class ReadReport:
     active_people: int = 0
     ties: int = 0
 
+    def format(self) -> str:
+        if self.delimiter in ("", "xlsx"):
+            return "an Excel workbook's first sheet" if self.delimiter else "Parquet"
+        return f"{DELIMITER_NAMES.get(self.delimiter, self.delimiter)}-separated"
+
     def lines(self) -> list[str]:
         cols = ", ".join(f"{role}={name!r}" for role, name in self.columns.items())
         out = [f"read {self.path}: {_n(self.rows, 'action')} by {_n(self.active_people, 'person', 'people')} "
                f"({_n(self.people, 'person', 'people')} in all, counting those only ever on the receiving end), "
                f"{_n(self.days, 'day')} from {self.first_time}, {_n(self.ties, 'tie')}",
-               f"  format: {DELIMITER_NAMES.get(self.delimiter, self.delimiter or 'parquet')}-separated, "
+               f"  format: {self.format()}, "
                f"{'a header line' if self.header else 'no header line'}; columns {cols}"
                + (f"; ignored: {', '.join(map(str, self.ignored_columns))}" if self.ignored_columns else ""),
                f"  times: {self.time_format}; days are {'24-hour blocks from the first action' if self.day_start == 'first' else 'calendar days'} in {self.timezone}"]
@@ -201,7 +207,7 @@ def read_log(path, columns: dict | None = None, header: bool | None = None, deli
     except Exception:  # noqa: BLE001 - any unknown zone name
         raise LogFileError(f"{path}: unknown time zone {timezone!r} (e.g. UTC, Europe/Berlin, Asia/Shanghai)") from None
     if not path.is_file():
-        raise LogFileError(f"{path}: no such file (name a CSV/TSV/Parquet export of the community's activity)")
+        raise LogFileError(f"{path}: no such file (name a CSV/TSV/XLSX/Parquet export of the community's activity)")
     columns = dict(columns or {})
     unknown = set(columns) - set(ROLES)
     if unknown:
@@ -209,6 +215,8 @@ def read_log(path, columns: dict | None = None, header: bool | None = None, deli
     if path.suffix.lower() == ".parquet":
         table, line_of = _read_parquet(path), None
         report.header, report.delimiter = True, ""
+    elif path.suffix.lower() in EXCEL_SUFFIXES:
+        table, line_of = _read_excel(path, header, timezone, time_unit, report)
     else:
         table, line_of = _read_text(path, header, delimiter, timezone, time_unit, report)
     mapping = _map_columns(path, table, columns, timezone, time_unit, report)
@@ -223,11 +231,42 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     return table.astype(str).where(table.notna(), "")
 
 
+def _read_excel(path: Path, header, timezone, time_unit, report) -> tuple[pd.DataFrame, np.ndarray]:
+    """The first sheet of an Excel workbook, every cell as text (a date cell as ``2004-04-15 08:56:00``),
+    rows numbered as Excel numbers them; whether row 1 is a header is decided as for text."""
+    try:
+        sheet = pd.read_excel(path, sheet_name=0, header=None, dtype=object, engine="openpyxl")
+    except Exception as err:  # noqa: BLE001 - openpyxl and zipfile raise many kinds
+        raise LogFileError(f"{path}: not a readable Excel workbook ({type(err).__name__}: {err}); "
+                           "save it as .xlsx, or export it as CSV") from None
+    sheet = sheet.dropna(how="all")
+    if sheet.shape[1] < 2:
+        raise LogFileError(f"{path}: its first sheet has {sheet.shape[1]} column(s); an activity log needs at least "
+                           "a user and a time per row")
+    line_numbers = sheet.index.to_numpy() + 1
+    frame = sheet.map(_cell_text).reset_index(drop=True)
+    frame.columns = range(frame.shape[1])
+    report.delimiter = "xlsx"
+    return _split_header(path, frame, line_numbers, header, timezone, time_unit, report)
+
+
+def _cell_text(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # an ID typed as a number: 1234, not 1234.0
+    return str(value)
+
+
 def _read_text(path, header, delimiter, timezone, time_unit, report) -> tuple[pd.DataFrame, np.ndarray]:
     read = read_rows(path, delimiter, LogFileError, setting="calibrate.delimiter", what="the log",
                      one_column="an activity log needs at least a user and a time per line")
     report.delimiter, rows, line_numbers = read.delimiter, read.rows, read.line_numbers
     frame = pd.DataFrame(rows, dtype=str)
+    return _split_header(path, frame, line_numbers, header, timezone, time_unit, report)
+
+
+def _split_header(path, frame, line_numbers, header, timezone, time_unit, report) -> tuple[pd.DataFrame, np.ndarray]:
     if header is None:
         header = _looks_like_header(frame, timezone, time_unit)
     report.header = bool(header)

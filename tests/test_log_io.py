@@ -154,3 +154,28 @@ def test_times_without_a_zone_warn_naming_the_zone_assumed(tmp_path):
     _, report = read_log(write(tmp_path, "zoned.csv", "user,time\nann,2024-03-01T10:00:00+08:00\n"
                                                       "bob,2024-03-02T10:00:00+08:00\n"))
     assert not report.warnings, "times with an offset need no assumption"
+
+
+def test_an_excel_workbook_with_chinese_headers_and_date_cells(tmp_path):
+    import datetime as dt
+
+    import pandas as pd
+
+    sheet = pd.DataFrame({"用户ID": [101, 102, 101, 103], "昵称": ["甲", "乙", "甲", "丙"],
+                          "接收者": [102, 101, 103, 101],
+                          "发送时间": [dt.datetime(2024, 3, 1, 9, 0), dt.datetime(2024, 3, 1, 21, 30),
+                                   dt.datetime(2024, 3, 3, 8, 0), dt.datetime(2024, 3, 4, 12, 0)]})
+    path = tmp_path / "群聊导出.xlsx"
+    sheet.to_excel(path, index=False)
+    log, read = read_log(path, timezone="Asia/Shanghai", day_start="midnight")
+    assert read.header and read.columns == {"user": "用户ID", "time": "发送时间", "target": "接收者"}
+    assert read.format() == "an Excel workbook's first sheet" and "昵称" in read.ignored_columns
+    assert read.rows == 4 and read.active_people == 3 and read.days == 4  # 1 to 4 March, calendar days
+    assert any("Asia/Shanghai" in w for w in read.warnings)  # date cells carry no zone
+
+
+def test_a_file_named_xlsx_that_is_not_a_workbook_is_explained(tmp_path):
+    path = tmp_path / "export.xlsx"
+    path.write_text("user,time\na,2024-01-01\n")
+    with pytest.raises(LogFileError, match=r"export\.xlsx: not a readable Excel workbook .*export it as CSV"):
+        read_log(path)
