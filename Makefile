@@ -19,7 +19,7 @@ export FIND_PYTHON
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help setup run test test-slow test-full demo-ui browser-deps fonts clean
+.PHONY: help setup run test test-slow test-full demo-ui workbench browser-deps fonts clean
 
 help:
 	@echo "make run        set up and run the default comparison (report in results/reports/default_comparison/)"
@@ -27,6 +27,7 @@ help:
 	@echo "make test-slow  run only the slow tier (CI runs it after make test)"
 	@echo "make test-full  both tiers at once"
 	@echo "make demo-ui    serve the classroom page at http://localhost:8521/ (works offline)"
+	@echo "make workbench  serve the strategist's workbench at http://localhost:8522/ (export in, decision out; offline)"
 	@echo "make browser-deps  install Debian's chromium for the browser test (apt-get; needs root or sudo)"
 	@echo "make fonts         install a Chinese font for report.language=zh figures (Debian's fonts-wqy-microhei)"
 	@echo "make clean      remove the virtual environment and caches (keeps results/)"
@@ -65,6 +66,9 @@ test-full: $(STAMP) browser-deps fonts
 
 demo-ui: $(STAMP)
 	$(PY) -m experiments.demo $(ARGS)
+
+workbench: $(STAMP) fonts
+	$(PY) -m experiments.workbench $(ARGS)
 
 # The browser test drives Debian's chromium (never a downloaded browser). Without root or sudo
 # this only warns: the test is then skipped, or fails where COMMSIM_REQUIRE_BROWSER=1 / CI is set.

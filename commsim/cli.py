@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, list[str], str]] = {
     "optimize": ("commsim.experiments.optimize", [], "search strategy mixes under a budget"),
     "facts": ("commsim.experiments.stylized_facts", [], "stylized facts of CollegeMsg next to the model's"),
     "demo": ("commsim.experiments.demo", [], "serve the classroom page (offline)"),
+    "workbench": ("commsim.experiments.workbench", [], "serve the strategist's workbench: export in, decision out (offline)"),
     "benchmarks": ("commsim.experiments.benchmarks", [], "speed and memory benchmarks"),
 }
 

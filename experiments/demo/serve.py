@@ -24,10 +24,11 @@ CLOSE_PREFIX = "/_solara/api/close/"
 APP = "commsim.experiments.demo.app"
 
 
-def configure_environment() -> None:
-    """Settings Solara reads when its server modules are imported: call before importing them."""
+def configure_environment(app: str = APP) -> None:
+    """Settings Solara reads when its server modules are imported: call before importing them.
+    ``app``: the module whose ``Page`` is served (the classroom page, or the workbench)."""
     os.environ.update(offline.ENV)
-    os.environ["SOLARA_APP"] = APP
+    os.environ["SOLARA_APP"] = app
 
 
 class Guard:
@@ -73,17 +74,17 @@ class Guard:
         return await PlainTextResponse(text, status_code=status)(scope, receive, send)
 
 
-def application():
+def application(app: str = APP):
     """The guarded app (imports Solara's server: :func:`configure_environment` first)."""
-    configure_environment()
+    configure_environment(app)
     from solara.server.starlette import app as solara_app
 
     return Guard(solara_app, offline.cache_dir())
 
 
-def run(host: str, port: int) -> None:
+def run(host: str, port: int, app: str = APP) -> None:
     """Serve until interrupted (SIGINT / SIGTERM stop uvicorn, which exits cleanly)."""
     import uvicorn
 
     os.environ["SERVER_NAME"], os.environ["SERVER_PORT"] = host, str(port)  # as `solara run` sets them
-    uvicorn.run(application(), host=host, port=port, log_level="warning")
+    uvicorn.run(application(app), host=host, port=port, log_level="warning")

@@ -1,0 +1,182 @@
+"""The workbench's store, command lines and jobs, without a browser (tests/test_workbench_browser.py
+drives the page itself).
+
+Fast: a project's files stay in its folder whatever a name or a path says; uploads are refused by
+suffix and size before they are read; each step's command line passes commsim's own checks; every
+sentence of the page has its Chinese. Slow: a job's life across a server restart -- finished,
+failed with its reason, killed and resumed.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from commsim.experiments.workbench import steps, tasks
+from commsim.experiments.workbench.projects import Store, WorkbenchError, clean_name
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKBENCH = ROOT / "experiments" / "workbench"
+
+
+def test_projects_belong_to_their_browser_and_open_by_code(tmp_path):
+    store = Store(tmp_path)
+    mine = store.create("browser-a", "  校园   社群 ")
+    store.create("browser-b", "other")
+    assert mine.name == "校园 社群" and [p.id for p in store.projects("browser-a")] == [mine.id]
+    assert [p.name for p in store.projects("browser-b")] == ["other"]
+    assert Store(tmp_path).project(mine.id.upper()).folder == mine.folder  # a second server sees it
+    for code, why in (("../etc", "not a project code"), ("0123456789ab", "no project")):
+        with pytest.raises(WorkbenchError, match=why):
+            store.project(code)
+    with pytest.raises(WorkbenchError, match="needs a name"):
+        store.create("browser-a", "   ")
+
+
+@pytest.mark.parametrize("name, kept", [("群聊导出.csv", "群聊导出.csv"), ("../../etc/passwd.csv", "passwd.csv"),
+                                        ("C:\\Users\\me\\my export.xlsx", "my_export.xlsx"),
+                                        (".hidden.tsv", "hidden.tsv"), ("log.csv.gz", "log.csv.gz")])
+def test_an_uploaded_name_keeps_only_a_clean_base_name(name, kept):
+    assert clean_name(name) == kept
+
+
+@pytest.mark.parametrize("name", ["tool.exe", "notes", ".csv", "archive.zip", ""])
+def test_an_upload_that_is_no_export_is_refused_by_its_name(name):
+    with pytest.raises(WorkbenchError, match="not an export the workbench reads"):
+        clean_name(name)
+
+
+def test_nothing_outside_the_project_folder_is_read_or_written(tmp_path):
+    store = Store(tmp_path / "wb")
+    project = store.create("a", "p")
+    (tmp_path / "secret.csv").write_text("x")
+    (project.folder / "link").symlink_to(tmp_path)
+    for path in ("../../../secret.csv", "/etc/passwd", "link/secret.csv"):
+        with pytest.raises(WorkbenchError, match="outside the project's folder"):
+            store.path_in(project, path)
+    assert store.path_in(project, "export/a.csv") == project.folder.resolve() / "export" / "a.csv"
+
+
+def test_an_upload_is_checked_by_size_before_it_is_read(tmp_path):
+    store = Store(tmp_path)
+    project = store.create("a", "p")
+
+    def never():
+        raise AssertionError("read a file that was too large")
+
+    with pytest.raises(WorkbenchError, match=r"3\.0 MB is more than the workbench takes \(2 MB\)"):
+        store.save_export(project, "big.csv", 3 * 1024 * 1024, never, limit_mb=2)
+    with pytest.raises(WorkbenchError, match="empty"):
+        store.save_export(project, "empty.csv", 0, never)
+    saved = store.save_export(project, "../first.csv", 4, lambda: b"a,b\n")
+    saved = store.update(saved, timezone="UTC")
+    again = store.save_export(saved, "second.csv", 4, lambda: b"a,b\n")
+    assert again.export == "export/second.csv" and again.settings == {}  # the new file's reading starts afresh
+    assert [p.name for p in (project.folder / "export").iterdir()] == ["second.csv"]
+
+
+def test_every_step_builds_a_command_line_commsim_accepts(tmp_path):
+    from commsim.experiments.cli import autoquote, compose_checked
+    from commsim.experiments.settings import register_configs
+
+    register_configs()
+    export, twin = tmp_path / "群聊 导出.csv", None
+    reading = steps.Reading(timezone="Asia/Shanghai", day_start="midnight", columns={"user": "发送者ID"})
+    lines = {"observe": steps.observe(export, reading, "zh"),
+             "calibrate": steps.calibrate(export, reading, "quick", "zh"),
+             "compare": steps.compare(["content", "kol_seeding"], 5000, twin, 30, 2, 2, "zh", "CNY", "wb-1"),
+             "optimize": steps.optimize(["content", "kol_seeding"], 5000, twin, 30, 4, "en", "USD")}
+    for config, words in lines.items():
+        cfg = compose_checked(config, [autoquote(w) for w in words])
+        if config == "compare":
+            assert dict(cfg.compare.scenarios) == {"baseline": ["plan=baseline"],
+                                                   "content": ["plan=content", "plan.budget=5000"],
+                                                   "kol_seeding": ["plan=kol_seeding", "plan.budget=5000"]}
+        if config == "optimize":
+            assert list(cfg.optimize.strategies) == ["content", "kol"] and cfg.report.currency == "USD"
+        if config == "calibrate":
+            assert cfg.calibrate.columns.user == "发送者ID" and cfg.calibrate.runs == steps.BUDGETS["quick"]
+    with pytest.raises(ValueError, match="pick one or more"):
+        steps.compare([], 1, None, 30, 2, 2, "en", "CNY", "x")
+    with pytest.raises(ValueError, match="currency"):
+        steps.optimize(["content"], 1, None, 30, 4, "en", "GBP")
+
+
+def test_progress_is_read_from_the_latest_progress_line(tmp_path):
+    store = Store(tmp_path)
+    job = store.add_job(store.create("a", "p"), "compare", [])
+    job.folder.mkdir(parents=True)
+    assert tasks.progress(job) == (None, "")
+    (job.folder / tasks.LOG).write_text(
+        "--- earlier attempt\n[commsim] runs 6/6 | done in 5 s\n--- 2026-12-05 commsim compare\n"
+        "[commsim] calibrate: search 32/76 (best 1.026) | 104 runs | 10 s\nother output\n")
+    share, words = tasks.progress(job)
+    assert share == pytest.approx(32 / 76) and words.startswith("calibrate: search 32/76")
+
+
+def test_every_sentence_of_the_page_has_its_chinese():
+    from commsim.experiments.reports.messages import catalogue
+
+    said = set()
+    for path in WORKBENCH.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "t" and node.args \
+                    and isinstance(node.args[0], ast.Constant):
+                said.add(node.args[0].value)
+    said |= {"stopped on request", tasks.DIED}
+    assert len(said) > 50
+    assert sorted(said - set(catalogue("zh"))) == []
+
+
+# ------------------------------------------------------------------------------------ slow
+def _wait(store, job, until=("finished", "failed", "stopped"), timeout=180):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = tasks.refresh(store, store.job(job.id))
+        if job.status in until:
+            return job
+        time.sleep(0.3)
+    raise AssertionError(f"job {job.id} still {job.status}:\n{tasks.log_text(job)}")
+
+
+@pytest.mark.slow
+def test_a_job_finishes_fails_with_its_reason_or_is_stopped_and_resumed(tmp_path):
+    from tests.test_workbench_browser import chinese_collegemsg
+
+    store = Store(tmp_path / "wb")
+    project = store.create("a", "p")
+    export = chinese_collegemsg(tmp_path / "导出.csv", weeks=3)
+    reading = steps.Reading()
+    done = _wait(store, tasks.start(store, store.add_job(project, "observe", steps.observe(export, reading, "en"))))
+    assert done.status == "finished" and (done.folder / "observed.csv").is_file() and done.returncode == 0
+
+    bad = _wait(store, tasks.start(store, store.add_job(project, "observe", ["log=/nowhere/at/all.csv"])))
+    assert bad.status == "failed" and bad.returncode != 0 and "no such file" in bad.message
+
+    words = steps.compare(["content"], 1000, None, 60, 4, 2, "en", "CNY", "killed") + ["network.n=5000"]
+    job = tasks.start(store, store.add_job(project, "compare", words))
+    runs = job.folder / "runs"
+    while len(list(runs.rglob("DONE"))) < 2:  # wait for some runs to finish
+        time.sleep(0.2)
+        assert tasks.refresh(store, store.job(job.id)).status == "running", tasks.log_text(job)
+    os.killpg(job.pid, signal.SIGKILL)  # as a machine going down would
+    tasks._children.clear()  # as after a restart of the server: the job is known from the database only
+    stopped = _wait(store, store.job(job.id))
+    assert stopped.status == "stopped" and stopped.message == tasks.DIED
+    finished_before = len(list(runs.rglob("DONE")))
+    resumed = _wait(store, tasks.start(store, stopped), timeout=300)
+    assert resumed.status == "finished", tasks.log_text(resumed)
+    this_time = tasks.log_text(resumed).split("\n--- ")[-1]
+    assert f"{words_runs(this_time)[0]} runs: {finished_before} already finished" in this_time
+    assert (resumed.folder / "decision.csv").is_file()
+
+
+def words_runs(log: str) -> list[int]:
+    import re
+
+    return [int(n) for n in re.findall(r"(\d+) runs: \d+ already finished", log)]
