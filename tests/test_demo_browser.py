@@ -76,14 +76,16 @@ def _wait_until_served(url: str, proc: subprocess.Popen, log: Path, timeout: flo
 
 
 @contextlib.contextmanager
-def _server(log: Path):
+def _server(log: Path, module: str = "experiments.demo", env: dict | None = None):
+    """Serve ``module``'s page (as ``python -m <module> --port <free port>``) with outgoing HTTP
+    pointed at a dead proxy; yields its URL, stops it on exit."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}/"
     offline_env = {key: DEAD_PROXY for key in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")}
     offline_env |= {"NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
-    with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "experiments.demo", "--port", str(port)], cwd=ROOT,
-                                env={**os.environ, **offline_env}, stdout=out, stderr=subprocess.STDOUT)
+    with open(log, "a") as out:
+        proc = subprocess.Popen([sys.executable, "-m", module, "--port", str(port)], cwd=ROOT,
+                                env={**os.environ, **offline_env, **(env or {})}, stdout=out, stderr=subprocess.STDOUT)
     try:
         _wait_until_served(url, proc, log)
         yield url

@@ -15,19 +15,15 @@ and an optimisation run for real).
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from tests.test_demo_browser import CHROMIUM, DEAD_PROXY, FLAGS, LOCAL, _free_port, _need, _wait_until_served
+from tests.test_demo_browser import CHROMIUM, FLAGS, LOCAL, _need, _server
 
 try:
     from playwright.sync_api import sync_playwright
@@ -51,25 +47,8 @@ def chinese_collegemsg(path: Path, weeks: int = 8) -> Path:
     return path
 
 
-@contextlib.contextmanager
 def workbench(root: Path, log: Path):
-    port = _free_port()
-    env = {**os.environ, "COMMSIM_WORKBENCH_ROOT": str(root)}
-    env |= {key: DEAD_PROXY for key in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")}
-    env |= {"NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
-    with open(log, "a") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "experiments.workbench", "--port", str(port)], cwd=ROOT,
-                                env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        _wait_until_served(url, proc, log)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    return _server(log, "experiments.workbench", {"COMMSIM_WORKBENCH_ROOT": str(root)})
 
 
 def _open(browser, url, outside, errors):

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-import warnings
 
-from commsim.experiments.demo import offline, serve
+from commsim.experiments.demo import serve
 
 DEFAULT_PORT = 8521
 
@@ -23,22 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     if not 0 < args.port < 65536:
         parser.error(f"--port must be in 1..65535, got {args.port}")
 
-    serve.configure_environment()  # before anything imports Solara's server settings
-    found = offline.problems()
-    if found:
-        for problem in found:
-            print(f"commsim demo: {problem}", file=sys.stderr)
-        return 2
-
-    shown = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
-    print(f"commsim demo: open http://{shown}:{args.port}/ in a browser (Ctrl-C stops the server)", flush=True)
-    if args.host == "0.0.0.0":
-        print("commsim demo: other machines use this machine's network address instead of localhost", flush=True)
-    # Solara warns on every start that plain-http cookies fall back to SameSite=lax: expected here
-    warnings.filterwarnings("ignore", "Cookies with samesite=none require https", UserWarning)
-    # the server runs in this process (no child that could outlive it): Ctrl-C and SIGTERM stop uvicorn
-    serve.run(args.host, args.port)
-    return 0
+    return serve.serve_offline(serve.APP, "demo", args.host, args.port)
 
 
 if __name__ == "__main__":

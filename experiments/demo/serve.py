@@ -88,3 +88,28 @@ def run(host: str, port: int, app: str = APP) -> None:
 
     os.environ["SERVER_NAME"], os.environ["SERVER_PORT"] = host, str(port)  # as `solara run` sets them
     uvicorn.run(application(app), host=host, port=port, log_level="warning")
+
+
+def serve_offline(app: str, name: str, host: str, port: int, note: str = "") -> int:
+    """Check the offline assets, say where the page is, and serve ``app`` until interrupted; the
+    exit status (2: an asset is missing, and what to do is printed)."""
+    import sys
+    import warnings
+
+    from commsim.experiments.demo import offline
+
+    configure_environment(app)  # before anything imports Solara's server settings
+    found = offline.problems()
+    if found:
+        for problem in found:
+            print(f"commsim {name}: {problem}", file=sys.stderr)
+        return 2
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
+    print(f"commsim {name}: open http://{shown}:{port}/ in a browser{note} (Ctrl-C stops the server)", flush=True)
+    if host == "0.0.0.0":
+        print(f"commsim {name}: other machines use this machine's network address instead of localhost", flush=True)
+    # Solara warns on every start that plain-http cookies fall back to SameSite=lax: expected here
+    warnings.filterwarnings("ignore", "Cookies with samesite=none require https", UserWarning)
+    # the server runs in this process (no child that could outlive it): Ctrl-C and SIGTERM stop uvicorn
+    run(host, port, app)
+    return 0

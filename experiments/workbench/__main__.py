@@ -9,10 +9,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import warnings
 from pathlib import Path
 
-from commsim.experiments.demo import offline, serve
+from commsim.experiments.demo import serve
 
 DEFAULT_PORT = 8522
 APP = "commsim.experiments.workbench.app"
@@ -38,18 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     Store(root)  # creates it, or fails here with a clear error rather than on the first page
     os.environ[ROOT_ENV], os.environ[LIMIT_ENV] = str(root), f"{args.max_upload_mb:g}"
 
-    serve.configure_environment(APP)
-    found = offline.problems()
-    if found:
-        for problem in found:
-            print(f"commsim workbench: {problem}", file=sys.stderr)
-        return 2
-    shown = "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host
-    print(f"commsim workbench: open http://{shown}:{args.port}/ in a browser; projects in {root} "
-          "(Ctrl-C stops the server; running jobs go on and are picked up on the next start)", flush=True)
-    warnings.filterwarnings("ignore", "Cookies with samesite=none require https", UserWarning)
-    serve.run(args.host, args.port, APP)
-    return 0
+    return serve.serve_offline(APP, "workbench", args.host, args.port,
+                               f"; projects in {root} (running jobs go on when it stops, and show again on its next start)")
 
 
 if __name__ == "__main__":

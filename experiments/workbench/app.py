@@ -88,6 +88,14 @@ def _launch(project, kind, words, on_change, problem):
     on_change()
 
 
+def _start_button(label, project, kind, words, job, on_change, problem):
+    """The button that starts a step's job (greyed out while one runs), and why it was refused."""
+    solara.Button(label, color="primary", disabled=bool(job and job.status == "running"),
+                  on_click=lambda: _launch(project, kind, words, on_change, problem))
+    if problem.value:
+        solara.Error(problem.value)
+
+
 def _download(path: Path, label: str):
     if path.is_file():
         solara.FileDownload(lambda: path.read_bytes(), filename=path.name, label=label)
@@ -191,10 +199,7 @@ def ObserveStep(project, jobs, t, language, on_change):
     with solara.Column(classes=["commsim-section", "commsim-observe"]):
         solara.HTML(tag="h3", unsafe_innerHTML=t("2. Your community's numbers"))
         words = steps.observe(export, steps.Reading.of(project.settings), language)
-        solara.Button(t("Show my community's numbers"), color="primary", disabled=bool(job and job.status == "running"),
-                      on_click=lambda: _launch(project, "observe", words, on_change, problem))
-        if problem.value:
-            solara.Error(problem.value)
+        _start_button(t("Show my community's numbers"), project, "observe", words, job, on_change, problem)
         if job:
             JobStatus(job, t, on_change, t("Reading the export"))
             if job.status == "finished":
@@ -221,10 +226,7 @@ def TwinStep(project, jobs, t, language, on_change):
                           "takes minutes and is rough; a standard one takes longer (docs/calibration.md)."))
         solara.ToggleButtonsSingle(value=budget, values=list(steps.BUDGETS))
         words = steps.calibrate(export, steps.Reading.of(project.settings), budget.value, language)
-        solara.Button(t("Build the twin"), color="primary", disabled=bool(job and job.status == "running"),
-                      on_click=lambda: _launch(project, "calibrate", words, on_change, problem))
-        if problem.value:
-            solara.Error(problem.value)
+        _start_button(t("Build the twin"), project, "calibrate", words, job, on_change, problem)
         if job:
             JobStatus(job, t, on_change, t("The twin"))
             if job.status == "finished":
