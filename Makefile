@@ -19,7 +19,7 @@ export FIND_PYTHON
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help setup run test test-slow test-full demo-ui workbench browser-deps fonts clean
+.PHONY: help setup run test test-slow test-full demo-ui workbench browser-deps fonts slurm-up slurm-down clean
 
 help:
 	@echo "make run        set up and run the default comparison (report in results/reports/default_comparison/)"
@@ -29,6 +29,8 @@ help:
 	@echo "make demo-ui    serve the classroom page at http://localhost:8521/ (works offline)"
 	@echo "make workbench  serve the strategist's workbench at http://localhost:8522/ (export in, decision out; offline)"
 	@echo "make browser-deps  install Debian's chromium for the browser test (apt-get; needs root or sudo)"
+	@echo "make slurm-up     start a real one-node SLURM cluster on 127.0.0.1 (cluster/slurm-local.sh; apt-get, root or sudo)"
+	@echo "make slurm-down   stop it"
 	@echo "make fonts         install a Chinese font for report.language=zh figures (Debian's fonts-wqy-microhei)"
 	@echo "make clean      remove the virtual environment and caches (keeps results/)"
 
@@ -69,6 +71,14 @@ demo-ui: $(STAMP)
 
 workbench: $(STAMP) fonts
 	$(PY) -m experiments.workbench $(ARGS)
+
+# A real one-node SLURM cluster (munge, slurmctld, slurmd) with its files in .slurm/; then
+# `export SLURM_CONF=$$PWD/.slurm/slurm.conf` and runner=slurm runs there (docs/cluster.md).
+slurm-up:
+	cluster/slurm-local.sh up
+
+slurm-down:
+	cluster/slurm-local.sh down
 
 # The browser test drives Debian's chromium (never a downloaded browser). Without root or sudo
 # this only warns: the test is then skipped, or fails where COMMSIM_REQUIRE_BROWSER=1 / CI is set.

@@ -91,6 +91,61 @@ def test_submitit_gives_the_same_files(local_comparison, tmp_path):
     assert list((tmp_path / ".submitit").glob("*_log.out")), "submitit's task logs are kept with the command's output"
 
 
+@pytest.fixture
+def slurm_cluster(monkeypatch):
+    """A real SLURM cluster: the one CI started with cluster/slurm-local.sh (COMMSIM_TEST_SLURM_CONF, its
+    slurm.conf). Without one the SLURM tests skip, except where COMMSIM_REQUIRE_SLURM=1 (.ci/run)."""
+    conf = os.environ.get("COMMSIM_TEST_SLURM_CONF")
+    if not conf:
+        (pytest.fail if os.environ.get("COMMSIM_REQUIRE_SLURM") == "1" else pytest.skip)(
+            "no SLURM cluster: make slurm-up, then COMMSIM_TEST_SLURM_CONF=$PWD/.slurm/slurm.conf")
+    monkeypatch.setenv("SLURM_CONF", conf)
+    return conf
+
+
+def array_ids(folder: Path) -> set[str]:
+    """The SLURM jobs submitit submitted (an array task's id is <array>_<task>)."""
+    return {p.name.split("_")[0] for p in (folder / ".submitit").glob("*_submitted.pkl")}
+
+
+@pytest.mark.slow
+def test_a_real_slurm_cluster_runs_one_job_array_with_the_same_files(local_comparison, slurm_cluster, tmp_path):
+    compare_here(tmp_path, *COMPARISON, "runner=slurm", "runner.workers=2")
+    same_outputs(local_comparison, tmp_path)
+    assert len(array_ids(tmp_path)) == 1, "the runs went to SLURM as one job array"
+    assert len(list((tmp_path / ".submitit").glob("*_*_0_result.pkl"))) >= 2, "as several array tasks"
+
+
+@pytest.mark.slow
+def test_a_cancelled_slurm_task_is_resubmitted_and_gives_the_same_files(slurm_cluster, tmp_path, caplog):
+    cancelled = []
+
+    def cancel_one_running_task():
+        deadline = time.monotonic() + 120
+        while not cancelled and time.monotonic() < deadline:
+            found = subprocess.run(["squeue", "-h", "-r", "-t", "RUNNING", "-o", "%i %j"], capture_output=True,
+                                   text=True)
+            tasks = [line.split()[0] for line in found.stdout.splitlines() if line.endswith(" commsim")]
+            if tasks:  # as pre-emption or a lost node would end it: no result
+                subprocess.run(["scancel", tasks[0]], check=True)
+                cancelled.append(tasks[0])
+            time.sleep(0.2)
+
+    watcher = threading.Thread(target=cancel_one_running_task)
+    watcher.start()
+    try:
+        compare_here(tmp_path, *SLOW, "runner=slurm", "runner.workers=2", "runner.batch=1")
+    finally:
+        watcher.join()
+    assert cancelled, "the test cancelled a running array task"
+    assert f"job {cancelled[0]} failed (the task ended CANCELLED" in caplog.text and "resubmitting" in caplog.text
+    assert len(array_ids(tmp_path)) == 2, "one array, and the cancelled task again as its own job"
+    reference = tmp_path.parent / (tmp_path.name + "-serial")
+    compare_here(reference, *SLOW, "compare.jobs=1")
+    assert files(tmp_path / "runs") == files(reference / "runs"), "the resubmitted runs have the same numbers"
+    shutil.rmtree(reference)
+
+
 @pytest.mark.slow
 def test_a_sweep_on_ray_lands_where_a_local_one_does(ray_head, tmp_path):
     sweep = ["-m", "seed=0,1", "days=15", "network.n=300"]

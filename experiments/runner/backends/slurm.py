@@ -68,13 +68,24 @@ class SlurmBackend:
 
     def _wait(self, jobs: dict, batches, done) -> None:
         tries = dict.fromkeys(jobs, 0)
+        watch = SqueueWatch() if self.cluster == "slurm" else None
         while jobs:
             time.sleep(POLL_SECONDS)
+            if watch is not None:
+                watch.poll(jobs.values())
             for i, job in list(jobs.items()):
-                if not job.done():
-                    continue
+                if watch is not None:
+                    state = watch.outcome(job)
+                    if state is None:
+                        continue
+                    error = None if state == "result" else f"the task ended {state} without a result"
+                    if state == "result":
+                        error = job.exception()
+                else:
+                    if not job.done():
+                        continue
+                    error = job.exception()
                 del jobs[i]
-                error = job.exception()
                 if error is None:
                     done(i)
                     continue
@@ -89,3 +100,50 @@ class SlurmBackend:
                 log.warning("runner=slurm: job %s failed (%s); resubmitting (attempt %d of %d)", job.job_id,
                             str(error).splitlines()[0][:200], tries[i], self.retries)
                 jobs[i] = self.executor.submit(execute_batch, batches[i])
+
+
+class SqueueWatch:
+    """Where each array task of a real SLURM cluster is, from ``squeue`` and the task's result file:
+    no ``sacct`` (which needs the accounting database many small clusters, and cluster/slurm-local.sh,
+    run without).
+
+    ``squeue -t all`` lists a job's tasks in every state until ``MinJobAge`` (300 s by default) after
+    they end. A task is done when its result file exists (submitit writes it last); it died when
+    squeue lists it in an end state (CANCELLED, PREEMPTED, NODE_FAIL, TIMEOUT, OUT_OF_MEMORY, FAILED,
+    or COMPLETED with no result) or no longer lists it, and still no result file appears within
+    :data:`GRACE_SECONDS` (a shared file system may show the file late)."""
+
+    ACTIVE = {"PENDING", "CONFIGURING", "RUNNING", "COMPLETING", "SUSPENDED", "REQUEUED", "REQUEUE_HOLD",
+              "REQUEUE_FED", "RESIZING", "SIGNALING", "STAGE_OUT", "RESV_DEL_HOLD", "SPECIAL_EXIT"}
+    GRACE_SECONDS = 10.0
+
+    def __init__(self):
+        self.states: dict[str, str] = {}
+        self.gone_since: dict[str, float] = {}
+
+    def poll(self, jobs) -> None:
+        import subprocess
+
+        arrays = sorted({str(j.job_id).split("_")[0] for j in jobs})
+        if not arrays:
+            return
+        found = subprocess.run(["squeue", "-h", "-r", "-t", "all", "-o", "%i %T", "-j", ",".join(arrays)],
+                               capture_output=True, text=True, timeout=120)
+        if found.returncode != 0 and "Invalid job id" not in found.stderr:
+            log.warning("runner=slurm: squeue failed (%s); trying again", found.stderr.strip()[:200])
+            return
+        self.states = dict(line.split(None, 1) for line in found.stdout.splitlines() if line.strip())
+
+    def outcome(self, job) -> str | None:
+        """``result`` once the task's result is there, a state name once it died, else None."""
+        if job.paths.result_pickle.exists():
+            return "result"
+        job_id = str(job.job_id)
+        state = self.states.get(job_id, "GONE").split()[0].rstrip("+")
+        if state in self.ACTIVE:
+            self.gone_since.pop(job_id, None)
+            return None
+        first = self.gone_since.setdefault(job_id, time.monotonic())
+        if time.monotonic() - first < self.GRACE_SECONDS:
+            return None
+        return state if state != "GONE" else "(no longer in squeue)"
