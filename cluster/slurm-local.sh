@@ -81,6 +81,7 @@ up() {
   configure
   export SLURM_CONF="$CONF"
   down quiet
+  trap 'down quiet' ERR  # a daemon that fails to start: stop the ones that did
   munged --force --socket="$DIR/munge/munge.socket" --key-file="$DIR/munge/munge.key" \
     --pid-file="$DIR/munge/munged.pid" --log-file="$DIR/log/munged.log" --seed-file="$DIR/munge/munge.seed"
   slurmctld -f "$CONF" -i
@@ -96,6 +97,7 @@ up() {
   echo "slurm-local: the node did not become idle within 60 s; sinfo says:" >&2
   sinfo >&2 || true
   tail -n 20 "$DIR/log/slurmctld.log" "$DIR/log/slurmd.log" >&2 || true
+  down quiet
   exit 1
 }
 

@@ -101,6 +101,19 @@ def _download(path: Path, label: str):
         solara.FileDownload(lambda: path.read_bytes(), filename=path.name, label=label)
 
 
+@solara.component
+def ReportView(path: Path, label: str):
+    """The report (``report.html``: figures inside it) on the page, sent to the browser only when opened."""
+    shown = solara.use_reactive(False)
+    if not path.is_file():
+        return
+    solara.Switch(label=label, value=shown, classes=["commsim-report-switch"])
+    if shown.value:
+        solara.v.Html(tag="iframe", class_="commsim-report",
+                      attributes={"srcdoc": path.read_text(encoding="utf-8"), "title": label,
+                                  "style": "width: 100%; height: 900px; border: 1px solid #ccc"})
+
+
 def _table(path: Path, rows: int = 20):
     """A CSV the job wrote, its numbers rounded for reading (shares as percentages); the download
     keeps every digit."""
@@ -235,6 +248,7 @@ def TwinStep(project, jobs, t, language, on_change):
                 _md("\n".join(health_lines(job.folder, Formatter(language))), classes=["commsim-health"])
                 for figure in sorted((job.folder / "figures").glob("*forecast*.png"))[:1]:
                     solara.Image(str(figure), width="640px")
+                ReportView(job.folder / "report.html", t("Read the whole report here"))
                 _download(job.folder / "report.html", t("Download the twin's report (HTML)"))
 
 
@@ -285,6 +299,7 @@ def DecideStep(project, jobs, t, language, on_change):
                 _md(t("**The decision**: chance each plan beats doing nothing, chance it is best, and "
                       "its expected gain with an 80% interval (`decision.csv`)."), classes=["commsim-decision"])
                 _table(compared.folder / "decision.csv")
+                ReportView(compared.folder / "report.html", t("Read the whole report here"))
                 with solara.Row():
                     _download(compared.folder / "report.html", t("Download the comparison report (HTML)"))
                     _download(compared.folder / "decision.csv", t("Download the decision (CSV)"))
@@ -294,6 +309,7 @@ def DecideStep(project, jobs, t, language, on_change):
                 _md(t("**The plan's schedule**: week by week, what each strategy does and costs."),
                     classes=["commsim-schedule"])
                 _table(optimised.folder / "schedule.csv")
+                ReportView(optimised.folder / "report.html", t("Read the whole report here"))
                 with solara.Row():
                     _download(optimised.folder / "schedule.csv", t("Download the schedule (CSV)"))
                     _download(optimised.folder / "report.html", t("Download the optimisation report (HTML)"))
