@@ -72,8 +72,8 @@ demo-ui: $(STAMP)
 workbench: $(STAMP) fonts
 	$(PY) -m experiments.workbench $(ARGS)
 
-# A real one-node SLURM cluster (munge, slurmctld, slurmd) with its files in .slurm/; then
-# `export SLURM_CONF=$$PWD/.slurm/slurm.conf` and runner=slurm runs there (docs/cluster.md).
+# A real one-node SLURM cluster (munge, slurmctld, slurmd) with its files in /tmp/commsim-slurm-<uid>/;
+# then `eval "$$(cluster/slurm-local.sh env)"` and runner=slurm runs there (docs/cluster.md).
 slurm-up:
 	cluster/slurm-local.sh up
 

@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
 # A real single-node SLURM cluster on 127.0.0.1, for trying runner=slurm and for CI: munge,
-# slurmctld and slurmd of Debian's slurm-wlm, with their configuration, keys, state and logs in one
-# folder (default .slurm/ in this checkout; COMMSIM_SLURM_DIR elsewhere). Nothing in /etc is changed.
+# slurmctld and slurmd of Debian's slurm-wlm, with their configuration, keys, state, sockets and logs in
+# one folder (default /tmp/commsim-slurm-<uid>; COMMSIM_SLURM_DIR elsewhere). Nothing in /etc is changed.
 #
 #   cluster/slurm-local.sh up     install slurm-wlm and munge if missing (apt-get: root or sudo), start
 #                                 the daemons, wait until the node is idle; prints `export SLURM_CONF=...`
 #   cluster/slurm-local.sh down   stop the daemons (the folder stays, for the logs)
 #   cluster/slurm-local.sh env    print `export SLURM_CONF=...` (eval it, then sbatch/squeue use the cluster)
+#   cluster/slurm-local.sh conf   print the path of its slurm.conf
 #
 # make slurm-up / make slurm-down run it. The node has this machine's CPUs and memory; the partition
 # is `debug`. Job accounting is off (no slurmdbd), so `sacct` does not work here: commsim's SLURM
 # backend watches its array tasks with squeue and their result files (experiments/runner/backends/slurm.py).
 set -euo pipefail
-HERE="$(cd "$(dirname "$0")/.." && pwd)"
-DIR="${COMMSIM_SLURM_DIR:-$HERE/.slurm}"
+DIR="${COMMSIM_SLURM_DIR:-${TMPDIR:-/tmp}/commsim-slurm-$(id -u)}"
 CONF="$DIR/slurm.conf"
 PORT_CTLD="${COMMSIM_SLURM_PORT:-6917}"
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
@@ -122,5 +122,6 @@ case "${1:-}" in
   up) up ;;
   down) down ;;
   env) env_line ;;
-  *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  conf) echo "$CONF" ;;
+  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -78,6 +78,7 @@ def test_two_local_processes_give_the_same_files_as_one(local_comparison, tmp_pa
     same_outputs(local_comparison, tmp_path)
 
 
+@pytest.mark.slow  # 25 s; the fast tier keeps two local processes against one
 def test_a_real_local_ray_cluster_gives_the_same_files(local_comparison, ray_head, tmp_path):
     compare_here(tmp_path, *COMPARISON, "runner=ray", f"runner.address={ray_head}")
     same_outputs(local_comparison, tmp_path)
@@ -98,7 +99,7 @@ def slurm_cluster(monkeypatch):
     conf = os.environ.get("COMMSIM_TEST_SLURM_CONF")
     if not conf:
         (pytest.fail if os.environ.get("COMMSIM_REQUIRE_SLURM") == "1" else pytest.skip)(
-            "no SLURM cluster: make slurm-up, then COMMSIM_TEST_SLURM_CONF=$PWD/.slurm/slurm.conf")
+            "no SLURM cluster: make slurm-up, then COMMSIM_TEST_SLURM_CONF=$(cluster/slurm-local.sh conf)")
     monkeypatch.setenv("SLURM_CONF", conf)
     return conf
 

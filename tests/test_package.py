@@ -11,6 +11,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 COMMSIM = Path(sys.executable).with_name("commsim")
 SMALL = ["days=5", "network.n=300", "progress=never"]
@@ -60,6 +62,7 @@ def test_a_script_without_a_main_guard_gets_a_clear_message(tmp_path):
     assert "died" not in res.stderr
 
 
+@pytest.mark.slow  # 17 s; the fast tier keeps `commsim` from any folder
 def test_the_python_api_works_from_any_folder_and_writes_there(tmp_path):
     guarded = "if __name__ == '__main__':\n" + "".join("    " + line + "\n" for line in UNGUARDED.strip().splitlines())
     script = tmp_path / "guarded.py"
