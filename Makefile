@@ -19,13 +19,14 @@ export FIND_PYTHON
 
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help setup run test test-slow test-full demo-ui workbench browser-deps fonts slurm-up slurm-down clean
+.PHONY: help setup run test test-slow test-load test-full demo-ui workbench browser-deps fonts slurm-up slurm-down clean
 
 help:
 	@echo "make run        set up and run the default comparison (report in results/reports/default_comparison/)"
 	@echo "make test       set up and run the fast test suite"
 	@echo "make test-slow  run only the slow tier (CI runs it after make test)"
 	@echo "make test-full  both tiers at once"
+	@echo "make test-load  30 browser contexts on the classroom page (known to fail: issue 27.5)"
 	@echo "make demo-ui    serve the classroom page at http://localhost:8521/ (works offline)"
 	@echo "make workbench  serve the strategist's workbench at http://localhost:8522/ (export in, decision out; offline)"
 	@echo "make browser-deps  install Debian's chromium for the browser test (apt-get; needs root or sudo)"
@@ -61,10 +62,14 @@ test: $(STAMP) browser-deps fonts
 	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 
 test-slow: $(STAMP)
-	$(PY) -m pytest $(XDIST) -m slow $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) -m "slow and not load" $(PYTEST_ARGS)
+
+# 30 browser contexts playing the classroom page at once (tests/test_classroom_load.py, ~140 s)
+test-load: $(STAMP) browser-deps
+	$(PY) -m pytest -m load $(PYTEST_ARGS)
 
 test-full: $(STAMP) browser-deps fonts
-	$(PY) -m pytest $(XDIST) -m "slow or not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) -m "not load" $(PYTEST_ARGS)
 
 demo-ui: $(STAMP)
 	$(PY) -m experiments.demo $(ARGS)

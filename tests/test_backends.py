@@ -148,21 +148,26 @@ def test_a_cancelled_slurm_task_is_resubmitted_and_gives_the_same_files(slurm_cl
 
 
 @pytest.mark.slow
-def test_a_sweep_on_ray_lands_where_a_local_one_does(ray_head, tmp_path):
+@pytest.mark.parametrize("backend", ["ray", "slurm"])
+def test_a_sweep_on_a_cluster_lands_where_a_local_one_does(backend, request, tmp_path):
+    if backend == "ray":
+        where = ["runner=ray", f"runner.address={request.getfixturevalue('ray_head')}"]
+    else:
+        request.getfixturevalue("slurm_cluster")
+        where = ["runner=slurm", "runner.workers=2"]
     sweep = ["-m", "seed=0,1", "days=15", "network.n=300"]
     local = cli("experiments.run", *sweep, f"hydra.sweep.dir={tmp_path / 'local'}")
     assert local.returncode == 0, local.stderr
-    on_ray = cli("experiments.run", *sweep, "runner=ray", f"runner.address={ray_head}",
-                 f"hydra.sweep.dir={tmp_path / 'ray'}")
-    assert on_ray.returncode == 0, on_ray.stderr
-    assert "runner=ray" in on_ray.stderr
+    remote = cli("experiments.run", *sweep, *where, f"hydra.sweep.dir={tmp_path / backend}")
+    assert remote.returncode == 0, remote.stderr
+    assert f"runner={backend}" in remote.stderr
     names = sorted(p.name for p in (tmp_path / "local").iterdir() if p.is_dir())
-    assert names == sorted(p.name for p in (tmp_path / "ray").iterdir() if p.is_dir()), \
+    assert names == sorted(p.name for p in (tmp_path / backend).iterdir() if p.is_dir() and p.name != ".submitit"), \
         "runner settings stay out of the job folders' names: a sweep resumes on any backend"
     for name in names:
         assert files(tmp_path / "local" / name) .keys() >= {"summary.json", "timeseries.parquet"}
         a = {k: v for k, v in files(tmp_path / "local" / name).items() if not k.startswith(".hydra")}
-        b = {k: v for k, v in files(tmp_path / "ray" / name).items() if not k.startswith(".hydra")}
+        b = {k: v for k, v in files(tmp_path / backend / name).items() if not k.startswith(".hydra")}
         assert a == b
 
 

@@ -90,7 +90,7 @@ def test_every_step_builds_a_command_line_commsim_accepts(tmp_path):
     lines = {"observe": steps.observe(export, reading, "zh"),
              "calibrate": steps.calibrate(export, reading, "quick", "zh"),
              "compare": steps.compare(["content", "kol_seeding"], 5000, twin, 30, 2, 2, "zh", "CNY", "wb-1"),
-             "optimize": steps.optimize(["content", "kol_seeding"], 5000, twin, 30, 4, "en", "USD")}
+             "optimize": steps.optimize(["content", "kol_seeding"], 5000, twin, 30, 4, 3, "en", "USD")}
     for config, words in lines.items():
         cfg = compose_checked(config, [autoquote(w) for w in words])
         if config == "compare":
@@ -99,12 +99,13 @@ def test_every_step_builds_a_command_line_commsim_accepts(tmp_path):
                                                    "kol_seeding": ["plan=kol_seeding", "plan.budget=5000"]}
         if config == "optimize":
             assert list(cfg.optimize.strategies) == ["content", "kol"] and cfg.report.currency == "USD"
+            assert (cfg.optimize.replicates, cfg.optimize.confirm_replicates) == (3, 6)
         if config == "calibrate":
             assert cfg.calibrate.columns.user == "发送者ID" and cfg.calibrate.runs == steps.BUDGETS["quick"]
     with pytest.raises(ValueError, match="pick one or more"):
         steps.compare([], 1, None, 30, 2, 2, "en", "CNY", "x")
     with pytest.raises(ValueError, match="currency"):
-        steps.optimize(["content"], 1, None, 30, 4, "en", "GBP")
+        steps.optimize(["content"], 1, None, 30, 4, 2, "en", "GBP")
 
 
 def test_progress_is_read_from_the_latest_progress_line(tmp_path):

@@ -85,7 +85,9 @@ def _set_up(page, people: int) -> None:
         page.get_by_text(f"The community: {people} people").wait_for(timeout=60_000)
 
 
-def measure(sessions: int, people: int, seconds: float, page_kind: str, cwd: Path) -> dict:
+def measure(sessions: int, people: int, seconds: float, page_kind: str, cwd: Path, contexts: bool = False) -> dict:
+    """Open ``sessions`` tabs (with ``contexts``, each in its own browser context: its own cookies,
+    as 30 students' browsers are), press Play in all of them, and measure for ``seconds``."""
     from playwright.sync_api import sync_playwright
 
     how = PAGES[page_kind]
@@ -108,7 +110,8 @@ def measure(sessions: int, people: int, seconds: float, page_kind: str, cwd: Pat
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
             pages = []
             for i in range(sessions):
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                size = {"viewport": {"width": 1400, "height": 1000}}
+                page = browser.new_context(**size).new_page() if contexts else browser.new_page(**size)
                 page.goto(url)
                 page.get_by_role("button", name=how["play"], exact=True).wait_for(timeout=120_000)
                 if page_kind == "commsim":
@@ -138,6 +141,8 @@ def measure(sessions: int, people: int, seconds: float, page_kind: str, cwd: Pat
         "days_per_second_per_session_mean": round(statistics.mean(per_session), 2) if per_session else 0.0,
         "days_per_second_per_session_min": round(min(per_session), 2) if per_session else 0.0,
         "days_per_second_all": round(total / wall, 1),
+        "days_advanced_min": min(advanced) if advanced else 0,
+        "days_advanced": advanced,
         "server_cpu_seconds": round(cpu1 - cpu0, 2),
         "server_cpu_ms_per_day": round(1000 * (cpu1 - cpu0) / total, 1) if total else None,
     }
@@ -152,6 +157,7 @@ def main(argv=None) -> int:
     ap.add_argument("--page", choices=sorted(PAGES), default="commsim", help="which page version is served")
     ap.add_argument("--checkout", type=Path, default=Path.cwd(),
                     help="serve the page of this checkout of commsim (default: the current directory)")
+    ap.add_argument("--contexts", action="store_true", help="each tab in its own browser context (own cookies)")
     ap.add_argument("--json", type=Path, help="also write the result here")
     args = ap.parse_args(argv)
     if not Path(CHROMIUM).exists():
@@ -159,7 +165,7 @@ def main(argv=None) -> int:
         return 2
     if args.sessions < 1 or args.seconds <= 0 or not 0 <= args.people <= 500:
         ap.error("--sessions ≥ 1, --seconds > 0 and --people in 0..500")
-    result = measure(args.sessions, args.people, args.seconds, args.page, args.checkout)
+    result = measure(args.sessions, args.people, args.seconds, args.page, args.checkout, args.contexts)
     print(json.dumps(result, indent=2))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

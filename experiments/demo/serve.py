@@ -87,7 +87,10 @@ def run(host: str, port: int, app: str = APP) -> None:
     import uvicorn
 
     os.environ["SERVER_NAME"], os.environ["SERVER_PORT"] = host, str(port)  # as `solara run` sets them
-    uvicorn.run(application(app), host=host, port=port, log_level="warning")
+    # a busy server answers websocket pings late: uvicorn's default 20 s timeout would drop tabs that
+    # are still there (the classroom load test lost some); a closed tab is noticed by its socket closing
+    uvicorn.run(application(app), host=host, port=port, log_level="warning", ws_ping_interval=30,
+                ws_ping_timeout=300)
 
 
 def serve_offline(app: str, name: str, host: str, port: int, note: str = "") -> int:

@@ -285,7 +285,7 @@ def DecideStep(project, jobs, t, language, on_change):
 
         def run_optimize():
             _launch(project, "optimize", steps.optimize(chosen.value, budget.value, twin, days.value, trials.value,
-                                                        language, currency.value), on_change, problem)
+                                                        replicates.value, language, currency.value), on_change, problem)
 
         busy = any(j.status == "running" for j in (compared, optimised) if j)
         with solara.Row():

@@ -80,9 +80,13 @@ def compare(plans, budget: float, twin: Path | None, days: int, replicates: int,
             "compare.jobs=2"]
 
 
-def optimize(plans, budget: float, twin: Path | None, days: int, trials: int, language: str,
+def optimize(plans, budget: float, twin: Path | None, days: int, trials: int, replicates: int, language: str,
              currency: str) -> list[str]:
-    """A search for the best split of ``budget`` across the chosen plans' strategies, and when to run them."""
+    """A search for the best split of ``budget`` across the chosen plans' strategies, and when to run them:
+    each candidate on ``replicates`` seeds (the page's seeds per plan), the plan it recommends re-run on
+    twice as many fresh seeds for its interval."""
     strategies = [PLANS[p] for p in _plans(plans)]
     return [*_common(twin, days, language, currency), f"optimize.budget={float(budget):g}",
-            f"optimize.trials={int(trials)}", f"optimize.strategies=[{','.join(strategies)}]", "optimize.jobs=2"]
+            f"optimize.trials={int(trials)}", f"optimize.strategies=[{','.join(strategies)}]",
+            f"optimize.replicates={int(replicates)}", f"optimize.confirm_replicates={2 * int(replicates)}",
+            "optimize.jobs=2"]
