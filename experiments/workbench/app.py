@@ -143,8 +143,8 @@ def ExportStep(project, t, on_change):
     with solara.Column(classes=["commsim-section", "commsim-export"]):
         solara.HTML(tag="h3", unsafe_innerHTML=t("1. Your export"))
         _md(t("A CSV, TSV or Excel (.xlsx) file with one row per message or action: who, when and, "
-                          "if known, to whom. Chinese or English column names. At most {limit} MB.",
-                          limit=f"{limit_mb():g}"))
+              "if known, to whom. Chinese or English column names. At most {limit} MB.",
+              limit=f"{limit_mb():g}"))
         Upload(t("Choose or drop your export here"), take)
         if problem.value:
             solara.Error(problem.value, classes=["commsim-problem"])
@@ -236,7 +236,7 @@ def TwinStep(project, jobs, t, language, on_change):
     with solara.Column(classes=["commsim-section", "commsim-twin"]):
         solara.HTML(tag="h3", unsafe_innerHTML=t("3. A twin of your community"))
         _md(t("The model is fitted to your export: how many stay, come back and join. A quick twin "
-                          "takes minutes and is rough; a standard one takes longer (docs/calibration.md)."))
+              "takes minutes and is rough; a standard one takes longer (docs/calibration.md)."))
         solara.ToggleButtonsSingle(value=budget, values=list(steps.BUDGETS))
         words = steps.calibrate(export, steps.Reading.of(project.settings), budget.value, language)
         _start_button(t("Build the twin"), project, "calibrate", words, job, on_change, problem)
@@ -267,7 +267,7 @@ def DecideStep(project, jobs, t, language, on_change):
     with solara.Column(classes=["commsim-section", "commsim-decide"]):
         solara.HTML(tag="h3", unsafe_innerHTML=t("4. Compare plans and split the budget"))
         _md(t("On your twin.") if twin else
-                        t("No twin yet: plans run on the default community (10,000 people), not yours."))
+            t("No twin yet: plans run on the default community (10,000 people), not yours."))
         solara.SelectMultiple(t("plans"), values=chosen, all_values=list(steps.PLANS))
         with solara.Row(gap="12px", style={"flex-wrap": "wrap"}):
             solara.InputFloat(t("budget per plan"), value=budget)
@@ -388,7 +388,7 @@ def Page():
             solara.Info(t("Start a project: give it a name, then upload your community's export."))
             return
         _md(t("Project **{name}**: its code {code} opens it from another browser.", name=project.name,
-                          code=f"`{project.id}`"))
+              code=f"`{project.id}`"))
         ExportStep(project, t, refresh)
         if project.export:
             ObserveStep(project, jobs, t, language.value, refresh)
