@@ -30,7 +30,7 @@ help:
 	@echo "make demo-ui    serve the classroom page at http://localhost:8521/ (works offline)"
 	@echo "make workbench  serve the strategist's workbench at http://localhost:8522/ (export in, decision out; offline)"
 	@echo "make browser-deps  install Debian's chromium for the browser test (apt-get; needs root or sudo)"
-	@echo "make slurm-up     start a real one-node SLURM cluster on 127.0.0.1 (cluster/slurm-local.sh; apt-get, root or sudo)"
+	@echo "make slurm-up     start a real one-node SLURM cluster on 127.0.0.1 (cluster/slurm-local.sh; as root)"
 	@echo "make slurm-down   stop it"
 	@echo "make fonts         install a Chinese font for report.language=zh figures (Debian's fonts-wqy-microhei)"
 	@echo "make clean      remove the virtual environment and caches (keeps results/)"

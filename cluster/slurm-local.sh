@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A real single-node SLURM cluster on 127.0.0.1, for trying runner=slurm and for CI: munge,
 # slurmctld and slurmd of Debian's slurm-wlm, with their configuration, keys, state, sockets and logs in
-# one folder (default /tmp/commsim-slurm-<uid>; COMMSIM_SLURM_DIR elsewhere). Nothing in /etc is changed.
+# one folder (default /tmp/commsim-slurm-<uid>; COMMSIM_SLURM_DIR elsewhere). Run it as root (slurmd
+# runs jobs as their users). Besides the packages apt installs, nothing in /etc is changed.
 #
 #   cluster/slurm-local.sh up     install slurm-wlm and munge if missing (apt-get: root or sudo), start
 #                                 the daemons, wait until the node is idle; prints `export SLURM_CONF=...`
@@ -77,6 +78,7 @@ CONF
 }
 
 up() {
+  [ "$(id -u)" = 0 ] || { echo "slurm-local: run as root (sudo $0 up): slurmd runs jobs as their users" >&2; exit 1; }
   install
   configure
   export SLURM_CONF="$CONF"
@@ -123,5 +125,5 @@ case "${1:-}" in
   down) down ;;
   env) env_line ;;
   conf) echo "$CONF" ;;
-  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

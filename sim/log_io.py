@@ -76,6 +76,7 @@ class ReadReport:
     header: bool = False
     columns: dict = field(default_factory=dict)  # role -> column name or position
     ignored_columns: list = field(default_factory=list)
+    all_columns: list = field(default_factory=list)  # every column, in the file's order (positions for columns=)
     warnings: list = field(default_factory=list)  # things read on an assumption the user should check
     notes: list = field(default_factory=list)  # the same as (message id, values), for reports in other languages
 
@@ -347,6 +348,7 @@ def _map_columns(path, table: pd.DataFrame, columns: dict, timezone: str, time_u
         mapping["target"] = candidate
     report.columns = {role: mapping[role] for role in ROLES if role in mapping}
     report.ignored_columns = [n for n in names if n not in mapping.values()]
+    report.all_columns = list(names)
     return mapping
 
 

@@ -76,7 +76,8 @@ def test_an_upload_is_checked_by_size_before_it_is_read(tmp_path):
     saved = store.save_export(project, "../first.csv", 4, lambda: b"a,b\n")
     saved = store.update(saved, timezone="UTC")
     again = store.save_export(saved, "second.csv", 4, lambda: b"a,b\n")
-    assert again.export == "export/second.csv" and again.settings == {}  # the new file's reading starts afresh
+    assert again.export == "export/second.csv"
+    assert again.settings == {"export_generation": 2}  # the new file's reading starts afresh, its jobs too
     assert [p.name for p in (project.folder / "export").iterdir()] == ["second.csv"]
 
 
@@ -86,7 +87,8 @@ def test_every_step_builds_a_command_line_commsim_accepts(tmp_path):
 
     register_configs()
     export, twin = tmp_path / "群聊 导出.csv", None
-    reading = steps.Reading(timezone="Asia/Shanghai", day_start="midnight", columns={"user": "发送者ID"})
+    reading = steps.Reading(timezone="Asia/Shanghai", day_start="midnight", columns={"user": "发送者ID"},
+                            order=["发送时间", "发送者ID", "接收者ID"])
     lines = {"observe": steps.observe(export, reading, "zh"),
              "calibrate": steps.calibrate(export, reading, "quick", "zh"),
              "compare": steps.compare(["content", "kol_seeding"], 5000, twin, 30, 2, 2, "zh", "CNY", "wb-1"),
@@ -101,11 +103,44 @@ def test_every_step_builds_a_command_line_commsim_accepts(tmp_path):
             assert list(cfg.optimize.strategies) == ["content", "kol"] and cfg.report.currency == "USD"
             assert (cfg.optimize.replicates, cfg.optimize.confirm_replicates) == (3, 6)
         if config == "calibrate":
-            assert cfg.calibrate.columns.user == "发送者ID" and cfg.calibrate.runs == steps.BUDGETS["quick"]
+            assert str(cfg.calibrate.columns.user) == "1" and cfg.calibrate.runs == steps.BUDGETS["quick"]
     with pytest.raises(ValueError, match="pick one or more"):
         steps.compare([], 1, None, 30, 2, 2, "en", "CNY", "x")
     with pytest.raises(ValueError, match="currency"):
         steps.optimize(["content"], 1, None, 30, 4, 2, "en", "GBP")
+
+
+def test_what_the_page_sends_never_puts_a_files_words_on_the_command_line():
+    # a header can hold anything, e.g. an interpolation that would read the server's environment
+    evil = "${oc.env:HOME}"
+    chosen = {"timezone": "Mars/Olympus", "day_start": "noon", "columns": {"user": evil, "time": "t", "kind": "k"},
+              "order": ["t", evil]}
+    reading = steps.Reading.of(chosen)
+    assert (reading.timezone, reading.day_start) == ("Asia/Shanghai", "midnight")  # unknown ones refused
+    assert reading.columns == {"user": evil, "time": "t"}  # known roles of columns in the file only
+    words = reading.words("calibrate.")
+    assert "calibrate.columns.user=1" in words and "calibrate.columns.time=0" in words
+    assert not any(evil in w for w in words)
+    assert steps.Reading.of({"columns": {"user": "gone"}, "order": ["a", "b"]}).columns == {}
+
+
+def test_a_failed_upload_keeps_the_export_there_was(tmp_path):
+    store = Store(tmp_path)
+    project = store.save_export(store.create("a", "p"), "first.csv", 4, lambda: b"a,b\n")
+
+    def broken():
+        raise OSError("the browser went away")
+
+    with pytest.raises(OSError):
+        store.save_export(project, "second.csv", 4, broken)
+    again = store.project(project.id)
+    assert again.export == "export/first.csv" and (project.folder / "export" / "first.csv").is_file()
+
+
+def test_a_long_name_keeps_its_suffix_and_a_gzipped_workbook_is_refused():
+    assert clean_name("x" * 300 + ".csv.gz").endswith(".csv.gz") and len(clean_name("x" * 300 + ".csv.gz")) == 120
+    with pytest.raises(WorkbenchError):
+        clean_name("book.xlsx.gz")
 
 
 def test_progress_is_read_from_the_latest_progress_line(tmp_path):

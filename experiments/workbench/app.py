@@ -10,6 +10,7 @@ in SQLite (:mod:`experiments.workbench.projects`), so a restart of the server lo
 
 from __future__ import annotations
 
+import html
 import os
 import threading
 from pathlib import Path
@@ -72,9 +73,14 @@ def JobStatus(job, t, on_change, what: str):
         solara.Error(t("{what} failed:", what=what) + "\n" + job.message, classes=["commsim-failed"])
         solara.Button(t("Run again"), on_click=lambda: (tasks.start(db, job), on_change()), outlined=True)
     elif job.status == "stopped":
-        solara.Warning(t("{what} stopped before it finished ({why}). Resume runs it again and reuses every "
-                         "finished run.", what=what, why=t(job.message) if job.message else "?"),
-                       classes=["commsim-stopped"])
+        why = t(job.message) if job.message else "?"
+        if job.kind == "calibrate":
+            text = t("{what} stopped before it finished ({why}). Resume starts the calibration again.", what=what,
+                     why=why)
+        else:
+            text = t("{what} stopped before it finished ({why}). Resume runs it again and reuses every finished run.",
+                     what=what, why=why)
+        solara.Warning(text, classes=["commsim-stopped"])
         solara.Button(t("Resume"), on_click=lambda: (tasks.start(db, job), on_change()), color="primary")
 
 
@@ -161,7 +167,7 @@ def ReadingStep(project, t, on_change):
     result = solara.use_memo(lambda: _read(export, reading), dependencies=[key, export.stat().st_mtime])
 
     def choose(**change):
-        db.update(project, **{**project.settings, **change})
+        db.update(project, **{**project.settings, **change})  # steps.Reading.of keeps only what it knows
         on_change()
 
     solara.Text(t("Your export: {name}", name=export.name))
@@ -169,22 +175,18 @@ def ReadingStep(project, t, on_change):
         solara.Error(t("This file cannot be read as an activity log:") + "\n" + result, classes=["commsim-problem"])
         return
     read = result
-    names = list(read.columns.values()) + list(read.ignored_columns)
+    names = [str(c) for c in read.all_columns]
     with solara.Row(gap="12px", style={"flex-wrap": "wrap"}):
         for role, label in (("user", t("who (user ID)")), ("time", t("when (time)")), ("target", t("to whom"))):
-            options = names + ([t("(none)")] if role == "target" else [])
-            current = read.columns.get(role, t("(none)"))
+            if role == "target" and role not in read.columns:
+                continue  # no column was taken as the recipient: nothing to change
 
             def set_role(value, role=role):
-                columns = dict(reading.columns)
-                columns.update({r: read.columns[r] for r in ("user", "time", "target") if r in read.columns})
-                if value == t("(none)"):
-                    columns.pop(role, None)
-                else:
-                    columns[role] = value
-                choose(columns=columns)
+                columns = {r: str(read.columns[r]) for r in ("user", "time", "target") if r in read.columns}
+                columns[role] = value
+                choose(columns=columns, order=names)
 
-            solara.Select(label, values=options, value=current, on_value=set_role)
+            solara.Select(label, values=names, value=str(read.columns.get(role, "")), on_value=set_role)
         solara.Select(t("time zone of times without one"), values=list(steps.TIMEZONES), value=reading.timezone,
                       on_value=lambda v: choose(timezone=v))
         solara.Select(t("a day starts"), values=["midnight", "first"], value=reading.day_start,
@@ -367,6 +369,8 @@ def Page():
     db = store()
     project = db.project(current.value) if current.value else None
     jobs = tasks.refresh_all(db, project) if project else []
+    current_export = int(project.settings.get("export_generation", 0)) if project else 0
+    jobs = [j for j in jobs if j.export_generation == current_export]  # a new upload starts the steps afresh
     running = any(j.status == "running" for j in jobs)
 
     def poll(cancel: threading.Event):
@@ -387,7 +391,7 @@ def Page():
         if project is None:
             solara.Info(t("Start a project: give it a name, then upload your community's export."))
             return
-        _md(t("Project **{name}**: its code {code} opens it from another browser.", name=project.name,
+        _md(t("Project **{name}**: its code {code} opens it from another browser.", name=html.escape(project.name),
               code=f"`{project.id}`"))
         ExportStep(project, t, refresh)
         if project.export:

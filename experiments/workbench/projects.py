@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS projects (
 CREATE TABLE IF NOT EXISTS jobs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, project TEXT NOT NULL REFERENCES projects(id),
     kind TEXT NOT NULL, words TEXT NOT NULL, folder TEXT NOT NULL, status TEXT NOT NULL,
-    pid INTEGER, started REAL, ended REAL, returncode INTEGER, message TEXT NOT NULL DEFAULT '');
+    pid INTEGER, started REAL, ended REAL, returncode INTEGER, message TEXT NOT NULL DEFAULT '',
+    export_generation INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS jobs_by_project ON jobs(project);
 """
 
@@ -69,18 +70,21 @@ class Job:
     ended: float | None
     returncode: int | None
     message: str
+    export_generation: int  # which upload of the project's export it ran on
 
 
 def clean_name(name: str) -> str:
     """An uploaded file's name as it is kept: the base name only, letters (any script), digits and
-    ``._-`` kept, everything else ``_``; its suffix must be one of :data:`SUFFIXES`."""
+    ``._-`` kept, everything else ``_``, at most 120 characters (its suffix kept); its suffix must be
+    one of :data:`SUFFIXES` (``.xlsx`` not gzipped: a workbook is compressed already)."""
     base = unicodedata.normalize("NFC", str(name)).replace("\\", "/").rsplit("/", 1)[-1].strip()
     kept = "".join(ch if (ch.isalnum() or ch in "._-") else "_" for ch in base).lstrip(".")
     lower = kept.lower()
-    if not kept or not lower.endswith(SUFFIXES) or lower in SUFFIXES:
+    if not kept or not lower.endswith(SUFFIXES) or lower in SUFFIXES or lower.endswith((".xlsx.gz", ".parquet.gz")):
         raise WorkbenchError(f"{name!r}: not an export the workbench reads; allowed: "
-                             f"{', '.join(SUFFIXES)} (CSV, TSV, Excel .xlsx, Parquet, or one of them gzipped)")
-    return kept[:120]
+                             f"{', '.join(SUFFIXES)} (CSV, TSV, Excel .xlsx, Parquet, or CSV/TSV gzipped)")
+    suffix = "." + ".".join(kept.split(".")[-2:]) if lower.endswith(".gz") else "." + kept.rsplit(".", 1)[-1]
+    return kept if len(kept) <= 120 else kept[:120 - len(suffix)] + suffix
 
 
 class Store:
@@ -92,6 +96,9 @@ class Store:
         self.db = self.root / "workbench.sqlite"
         with closing(self._connect()) as con, con:
             con.executescript(SCHEMA)
+            columns = {row["name"] for row in con.execute("PRAGMA table_info(jobs)")}
+            if "export_generation" not in columns:  # a database from before jobs recorded their export
+                con.execute("ALTER TABLE jobs ADD COLUMN export_generation INTEGER NOT NULL DEFAULT 0")
 
     def _connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.db, timeout=30)
@@ -152,23 +159,30 @@ class Store:
                                  f"({limit_mb:g} MB); split the export by date, or run `commsim calibrate` on it")
         if size == 0:
             raise WorkbenchError(f"{name}: the file is empty")
-        target = self.path_in(project, f"export/{kept}")
-        target.parent.mkdir(exist_ok=True)
-        for old in target.parent.iterdir():
-            old.unlink()
         data = read()
         if len(data) > limit_mb * 1024 * 1024:
             raise WorkbenchError(f"{name}: more than {limit_mb:g} MB")
-        target.write_bytes(data)
+        folder = self.path_in(project, "export")
+        folder.mkdir(exist_ok=True)
+        target = folder / kept
+        partial = folder / f".{kept}.partial"
+        partial.write_bytes(data)
+        partial.replace(target)  # the earlier export stays until the new one is complete
+        generation = int(self.project(project.id).settings.get("export_generation", 0)) + 1
         with closing(self._connect()) as con, con:
-            con.execute("UPDATE projects SET export = ?, settings = '{}' WHERE id = ?", (f"export/{kept}", project.id))
+            con.execute("UPDATE projects SET export = ?, settings = ? WHERE id = ?",
+                        (f"export/{kept}", json.dumps({"export_generation": generation}), project.id))
+        for old in folder.iterdir():
+            if old != target:
+                old.unlink()
         return self.project(project.id)
 
     # ------------------------------------------------------------------- jobs
     def add_job(self, project: Project, kind: str, words: list[str]) -> Job:
         with closing(self._connect()) as con, con:
-            cur = con.execute("INSERT INTO jobs (project, kind, words, folder, status) VALUES (?, ?, ?, '', 'queued')",
-                              (project.id, kind, json.dumps(words, ensure_ascii=False)))
+            cur = con.execute("INSERT INTO jobs (project, kind, words, folder, status, export_generation) "
+                              "VALUES (?, ?, ?, '', 'queued', ?)", (project.id, kind, json.dumps(words, ensure_ascii=False),
+                                                                   int(project.settings.get("export_generation", 0))))
             jid = cur.lastrowid
             con.execute("UPDATE jobs SET folder = ? WHERE id = ?", (f"{kind}-{jid}", jid))
         return self.job(jid)
@@ -191,7 +205,7 @@ class Store:
     def _job(self, row) -> Job:
         return Job(row["id"], row["project"], row["kind"], json.loads(row["words"]),
                    self.root / "projects" / row["project"] / row["folder"], row["status"], row["pid"], row["started"],
-                   row["ended"], row["returncode"], row["message"])
+                   row["ended"], row["returncode"], row["message"], row["export_generation"])
 
     def set_job(self, jid: int, **fields) -> Job:
         allowed = {"status", "pid", "started", "ended", "returncode", "message"}

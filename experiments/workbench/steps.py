@@ -17,30 +17,39 @@ PLANS = {"content": "content", "events": "events", "incentive": "incentive", "ko
 CURRENCIES = ("CNY", "USD", "EUR")
 TIMEZONES = ("Asia/Shanghai", "UTC", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Singapore", "Asia/Tokyo",
              "Europe/London", "Europe/Berlin", "America/New_York", "America/Los_Angeles")
-BUDGETS = {"quick": 400, "standard": 6000}  # calibrate.runs: a look in minutes, or the default fit
+BUDGETS = {"quick": 400, "standard": 6000}
+DAY_STARTS = ("midnight", "first")  # calibrate.runs: a look in minutes, or the default fit
 
 
 @dataclass
 class Reading:
-    """How the export is read (sim/log_io.py): chosen on the page, kept in the project's settings."""
+    """How the export is read (sim/log_io.py): chosen on the page, kept in the project's settings.
+    Only known time zones and day starts are taken; columns go to the command by their position in
+    the file (``columns.user=2``), never by a name from the file, which could hold anything."""
 
     timezone: str = "Asia/Shanghai"
     day_start: str = "midnight"
     columns: dict = field(default_factory=dict)  # role -> column name; empty: found from the data
+    order: list = field(default_factory=list)  # the file's columns in order (ReadReport.all_columns)
 
     @classmethod
     def of(cls, settings: dict) -> Reading:
-        return cls(settings.get("timezone", cls.timezone), settings.get("day_start", cls.day_start),
-                   dict(settings.get("columns") or {}))
+        zone, start = settings.get("timezone"), settings.get("day_start")
+        order = [str(c) for c in settings.get("order") or []]
+        columns = {role: str(name) for role, name in dict(settings.get("columns") or {}).items()
+                   if role in ("user", "time", "target") and str(name) in order}
+        return cls(zone if zone in TIMEZONES else cls.timezone, start if start in DAY_STARTS else cls.day_start,
+                   columns, order)
 
     def words(self, prefix: str) -> list[str]:
         out = [f"{prefix}timezone={self.timezone}", f"{prefix}day_start={self.day_start}"]
-        return out + [f"{prefix}columns.{role}={name}" for role, name in self.columns.items() if name]
+        return out + [f"{prefix}columns.{role}={self.order.index(name)}" for role, name in self.columns.items()]
 
     def read(self, export: Path):
         from commsim.sim.log_io import read_log
 
-        return read_log(export, columns=self.columns, timezone=self.timezone, day_start=self.day_start)
+        columns = {role: self.order.index(name) for role, name in self.columns.items()}
+        return read_log(export, columns=columns, timezone=self.timezone, day_start=self.day_start)
 
 
 def observe(export: Path, reading: Reading, language: str) -> list[str]:

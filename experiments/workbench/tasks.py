@@ -61,9 +61,9 @@ def _alive(pid: int | None, folder: Path) -> bool:
     if child is not None:
         return child.poll() is None
     cmdline = Path(f"/proc/{pid}/cmdline")
-    if cmdline.parent.parent.is_dir() and Path("/proc/self").exists():
-        try:  # the pid may have been reused by another process since
-            return str(folder) in cmdline.read_bytes().decode("utf-8", "replace")
+    if Path("/proc/self").exists():
+        try:  # the pid may have been reused by another process since: its arguments must be this job's
+            return str(folder) in cmdline.read_bytes().decode("utf-8", "replace").split("\0")
         except OSError:
             return False
     try:
@@ -96,23 +96,40 @@ def refresh_all(store: Store, project) -> list[Job]:
     return [refresh(store, j) for j in store.jobs(project)]
 
 
-def stop(store: Store, job: Job) -> Job:
-    """End a running job and every process it started."""
+def stop(store: Store, job: Job, patience: float = 10.0) -> Job:
+    """End a running job and every process it started: SIGTERM to its process group, SIGKILL to
+    whatever of it is left after ``patience`` seconds; stopped only once none of it is left (a job
+    that finished meanwhile stays finished)."""
     job = refresh(store, job)
-    if job.status == "running" and job.pid:
+    if job.status != "running" or not job.pid:
+        return job
+    for sig, wait in ((signal.SIGTERM, patience), (signal.SIGKILL, 10.0)):
         try:
-            os.killpg(job.pid, signal.SIGTERM)
+            os.killpg(job.pid, sig)
         except ProcessLookupError:
-            pass
-        child = _children.get(job.pid)
-        if child is not None:
-            try:
-                child.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(job.pid, signal.SIGKILL)
-                child.wait()
-        return store.set_job(job.id, status="stopped", ended=time.time(), message="stopped on request")
-    return job
+            break
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and _group_alive(job.pid):
+            time.sleep(0.1)
+        if not _group_alive(job.pid):
+            break
+    _children.pop(job.pid, None)
+    if (job.folder / EXIT).is_file():
+        return refresh(store, job)
+    return store.set_job(job.id, status="stopped", ended=time.time(), message="stopped on request")
+
+
+def _group_alive(pgid: int) -> bool:
+    child = _children.get(pgid)
+    if child is not None:
+        child.poll()  # reap the leader, or it lingers as a zombie in its group
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
 
 
 def log_text(job: Job, limit: int = 20_000) -> str:

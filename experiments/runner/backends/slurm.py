@@ -108,30 +108,46 @@ class SqueueWatch:
     run without).
 
     ``squeue -t all`` lists a job's tasks in every state until ``MinJobAge`` (300 s by default) after
-    they end. A task is done when its result file exists (submitit writes it last); it died when
-    squeue lists it in an end state (CANCELLED, PREEMPTED, NODE_FAIL, TIMEOUT, OUT_OF_MEMORY, FAILED,
-    or COMPLETED with no result) or no longer lists it, and still no result file appears within
-    :data:`GRACE_SECONDS` (a shared file system may show the file late)."""
+    they end. A task is done when its result file exists (submitit writes it last, and it is looked
+    for on every poll); it died when squeue lists it in an end state (CANCELLED, PREEMPTED,
+    NODE_FAIL, TIMEOUT, OUT_OF_MEMORY, FAILED, or COMPLETED with no result) or no longer lists it, and
+    still no result file appears within :data:`GRACE_SECONDS` of successful squeue answers (a shared
+    file system may show the file late; a squeue that fails or times out never counts a task dead).
+    squeue itself is asked at most every :data:`SQUEUE_SECONDS`, to spare a shared controller."""
 
-    ACTIVE = {"PENDING", "CONFIGURING", "RUNNING", "COMPLETING", "SUSPENDED", "REQUEUED", "REQUEUE_HOLD",
-              "REQUEUE_FED", "RESIZING", "SIGNALING", "STAGE_OUT", "RESV_DEL_HOLD", "SPECIAL_EXIT"}
+    ACTIVE = {"PENDING", "CONFIGURING", "RUNNING", "COMPLETING", "SUSPENDED", "STOPPED", "REQUEUED",
+              "REQUEUE_HOLD", "REQUEUE_FED", "RESIZING", "SIGNALING", "STAGE_OUT", "RESV_DEL_HOLD", "SPECIAL_EXIT"}
     GRACE_SECONDS = 10.0
+    SQUEUE_SECONDS = 2.0
 
     def __init__(self):
         self.states: dict[str, str] = {}
         self.gone_since: dict[str, float] = {}
+        self.asked = -float("inf")
+        self.answered = False  # the last squeue call answered
 
     def poll(self, jobs) -> None:
         import subprocess
 
+        now = time.monotonic()
+        if now - self.asked < self.SQUEUE_SECONDS:
+            return
+        self.asked = now
         arrays = sorted({str(j.job_id).split("_")[0] for j in jobs})
         if not arrays:
             return
-        found = subprocess.run(["squeue", "-h", "-r", "-t", "all", "-o", "%i %T", "-j", ",".join(arrays)],
-                               capture_output=True, text=True, timeout=120)
+        try:
+            found = subprocess.run(["squeue", "-h", "-r", "-t", "all", "-o", "%i %T", "-j", ",".join(arrays)],
+                                   capture_output=True, text=True, timeout=120)
+        except (OSError, subprocess.TimeoutExpired) as err:
+            self.answered = False
+            log.warning("runner=slurm: squeue did not answer (%s); trying again", err)
+            return
         if found.returncode != 0 and "Invalid job id" not in found.stderr:
+            self.answered = False
             log.warning("runner=slurm: squeue failed (%s); trying again", found.stderr.strip()[:200])
             return
+        self.answered = True
         self.states = dict(line.split(None, 1) for line in found.stdout.splitlines() if line.strip())
 
     def outcome(self, job) -> str | None:
@@ -139,6 +155,9 @@ class SqueueWatch:
         if job.paths.result_pickle.exists():
             return "result"
         job_id = str(job.job_id)
+        if not self.answered:
+            self.gone_since.pop(job_id, None)  # no news is not death
+            return None
         state = self.states.get(job_id, "GONE").split()[0].rstrip("+")
         if state in self.ACTIVE:
             self.gone_since.pop(job_id, None)
