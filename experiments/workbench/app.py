@@ -10,6 +10,7 @@ in SQLite (:mod:`experiments.workbench.projects`), so a restart of the server lo
 
 from __future__ import annotations
 
+import functools
 import html
 import os
 import threading
@@ -41,7 +42,13 @@ def _md(text: str, classes=None):
 
 
 def store() -> Store:
-    return Store(os.environ.get(ROOT_ENV) or Path("results") / "workbench")
+    """The workbench's store: opened (schema checked, folders made) once per root, not on every render."""
+    return _store(str(os.environ.get(ROOT_ENV) or Path("results") / "workbench"))
+
+
+@functools.lru_cache(maxsize=None)
+def _store(root: str) -> Store:
+    return Store(root)
 
 
 def limit_mb() -> float:
