@@ -12,8 +12,9 @@ replicate seeds as the baseline (common random numbers). Each lever's range is i
 plausible range (strategies/*.py).
 
 The study lives in a journal file (``study.journal``, not SQLite), and every run in its own
-directory named by its config hash, so an interrupted search resumes where it stopped and a
-re-run with more trials continues it. The recommended plan -- the front point with the largest
+directory named by its config hash, so an interrupted search resumes where it stopped -- the
+trials it had asked come back with their plans, and each later batch is asked as an uninterrupted
+search would ask it (experiments/runner/studies.py) -- and a re-run with more trials continues it. The recommended plan -- the front point with the largest
 effect whose interval excludes zero -- is re-run on fresh seeds (``optimize.confirm_replicates``)
 so that its interval is not flattered by having been picked as the best of many.
 
@@ -39,6 +40,7 @@ from omegaconf import DictConfig
 from commsim.experiments.runner.jobs import Job, Runner
 from commsim.experiments.runner.locking import hold
 from commsim.experiments.runner.outputs import DONE, atomic_write, config_hash
+from commsim.experiments.runner.studies import batches, trial_seed
 from commsim.experiments.run import hydra_app, report_user_errors
 from commsim.experiments.settings import load
 from commsim.experiments.analyses.stats import paired_difference
@@ -281,11 +283,15 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
         runner.run([j for g in base_groups for j in g], progress="never", quiet=True)
         baselines = [summaries(g) for g in base_groups]
         storage = JournalStorage(JournalFileBackend(str(out_dir / "study.journal")))
-        if o.sampler == "nsga2":
-            sampler = optuna.samplers.NSGAIISampler(population_size=max(4, min(50, o.trials // 4)), seed=o.seed)
-        else:
-            sampler = optuna.samplers.TPESampler(seed=o.seed, multivariate=True, constant_liar=True)
-        study = optuna.create_study(study_name="plans", storage=storage, sampler=sampler,
+
+        def sampler(number: int):
+            if o.sampler == "nsga2":
+                return optuna.samplers.NSGAIISampler(population_size=max(4, min(50, o.trials // 4)),
+                                                     seed=trial_seed(o.seed, number))
+            return optuna.samplers.TPESampler(seed=trial_seed(o.seed, number), multivariate=True,
+                                              constant_liar=True)
+
+        study = optuna.create_study(study_name="plans", storage=storage, sampler=sampler(0),
                                     directions=["minimize", "maximize"], load_if_exists=True)
         from dataclasses import asdict
 
@@ -298,14 +304,9 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
                                f"config, kpi, strategies, budget, seeds, split, timing, or draws with their "
                                f"objective and uncertainty.*); continue it with the same settings, or give this "
                                f"search its own optimize.name=..."])
-        for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING)):
-            study.tell(trial.number, state=TrialState.FAIL)  # interrupted last time; its finished runs are kept
-        batch = max(2, 2 * runner.workers)
-        while True:
+        # trials an interruption left unfinished come back first, with their plans; runs on disk are reused
+        for trials in batches(study, o.trials, max(2, 2 * runner.workers), sampler):
             done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-            if len(done) >= o.trials:
-                break
-            trials = [study.ask() for _ in range(min(batch, o.trials - len(done)))]
             plans = [suggest(t, list(o.strategies), config.days, o.budget, o.split, o.timing) for t in trials]
             # a candidate with no strategy is the baseline itself: its runs are the baseline's
             jobs = [[jobs_for(b, plan, o.budget, seeds, out_dir) for b in bases] if plan["strategies"] else base_groups

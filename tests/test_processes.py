@@ -140,3 +140,100 @@ def test_a_killed_robust_comparison_resumes_to_the_numbers_of_an_uninterrupted_o
     for name in ("decision.csv", "runs.csv", "differences.csv"):
         a, b = pd.read_csv(killed / name), pd.read_csv(fresh / name)
         pd.testing.assert_frame_equal(a, b, check_exact=True, obj=name)
+
+
+def _journal_counts(path: Path) -> tuple[int, int]:
+    """(trials created, trials finished) in an Optuna journal file, read while it is being written."""
+    import json
+
+    created = finished = 0
+    try:
+        lines = path.read_text().splitlines()
+    except OSError:
+        return 0, 0
+    for line in lines:
+        try:
+            op = json.loads(line)
+        except ValueError:  # the line being written
+            continue
+        created += op.get("op_code") == 4
+        finished += op.get("op_code") == 6 and op.get("state") == 1  # TrialState.COMPLETE
+    return created, finished
+
+
+def _kill_mid_batch(args, journal: Path, finished_at_least: int, cwd=ROOT) -> None:
+    """Start ``args`` in its own process group and SIGKILL the whole group while a batch of trials is
+    asked but not told (more created than finished, and ``finished_at_least`` finished)."""
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd,
+                            start_new_session=True)
+    try:
+        def mid_batch():
+            created, finished = _journal_counts(journal)
+            return finished >= finished_at_least and created > finished
+
+        assert wait_for(mid_batch, 300, step=0.01), "the search never had a batch under way"
+        group = [proc.pid, *children(proc.pid)]
+        os.killpg(proc.pid, signal.SIGKILL)  # as a machine going down would: no clean-up runs
+        proc.wait()
+        assert wait_for(lambda: not any(alive(p) for p in group), 10), "a process outlived the killed search"
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _unfinished_trials(journal: Path, name: str) -> int:
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+    from optuna.trial import TrialState
+
+    study = optuna.load_study(study_name=name, storage=JournalStorage(JournalFileBackend(str(journal))))
+    return len(study.get_trials(states=(TrialState.RUNNING,)))
+
+
+@pytest.mark.slow
+def test_a_calibration_killed_mid_search_resumes_to_the_numbers_of_an_uninterrupted_one(tmp_path):
+    import json
+
+    import pandas as pd
+    import yaml
+
+    from test_calibrate import SMALL_BUDGET, community_log
+
+    log = community_log(tmp_path / "community.csv", 1)
+    common = [sys.executable, "-m", "experiments.calibrate", f"calibrate.log={log}", *SMALL_BUDGET,
+              "calibrate.jobs=2"]
+    killed, fresh = tmp_path / "killed", tmp_path / "fresh"
+    _kill_mid_batch([*common, f"hydra.run.dir={killed}"], killed / "search.journal", finished_at_least=8)
+    assert _unfinished_trials(killed / "search.journal", "fit") > 0, "the kill left no asked-but-untold trial"
+    assert not (killed / "DONE").exists()
+    for folder in (killed, fresh):
+        done = subprocess.run([*common, f"hydra.run.dir={folder}"], capture_output=True, text=True, cwd=ROOT,
+                              timeout=600)
+        assert done.returncode == 0, done.stderr[-2000:]
+    pd.testing.assert_frame_equal(pd.read_parquet(killed / "posterior.parquet"),
+                                  pd.read_parquet(fresh / "posterior.parquet"), check_exact=True)
+    pd.testing.assert_frame_equal(pd.read_csv(killed / "forecast.csv"), pd.read_csv(fresh / "forecast.csv"),
+                                  check_exact=True)
+    assert json.loads((killed / "backtest.json").read_text()) == json.loads((fresh / "backtest.json").read_text())
+    spec = [yaml.safe_load((f / "calibrated.yaml").read_text()) for f in (killed, fresh)]
+    assert spec[0]["parameters"] == spec[1]["parameters"] and spec[0]["draws"] == spec[1]["draws"]
+
+
+@pytest.mark.slow
+def test_an_optimisation_killed_mid_search_resumes_to_the_numbers_of_an_uninterrupted_one(tmp_path):
+    import pandas as pd
+
+    common = [sys.executable, "-m", "experiments.optimize", "network.n=300", "days=40", "progress=never",
+              "optimize.budget=1500", "optimize.trials=8", "optimize.replicates=2", "optimize.confirm_replicates=2",
+              "optimize.jobs=1", "uncertainty=none"]
+    killed, fresh = tmp_path / "killed", tmp_path / "fresh"
+    _kill_mid_batch([*common, f"hydra.run.dir={killed}"], killed / "study.journal", finished_at_least=2)
+    assert _unfinished_trials(killed / "study.journal", "plans") > 0, "the kill left no asked-but-untold trial"
+    for folder in (killed, fresh):
+        done = subprocess.run([*common, f"hydra.run.dir={folder}"], capture_output=True, text=True, cwd=ROOT,
+                              timeout=600)
+        assert done.returncode == 0, done.stderr[-2000:]
+    for name in ("trials.csv", "pareto.csv"):
+        pd.testing.assert_frame_equal(pd.read_csv(killed / name), pd.read_csv(fresh / name), check_exact=True,
+                                      obj=name)

@@ -120,7 +120,7 @@ def _calibrate(folder, language):
     params = {"behaviour.activity.base": {"value": -2.4, "interval90": [-2.6, -2.2], "prior": [-4.0, -1.0],
                                           "at_bound": True}}
     post = {"accepted": 40, "proposed": 200, "tolerance": 0.321, "effective_sample_size": 12.0,
-            "weights_truncated": 3}
+            "box_edges": ["behaviour.activity.base"]}
     figs = {"dau": "figures/dau.png", "pairs": "figures/posterior_pairs.png"}
     windows = {"train_days": 60, "forecast_days": 14, "cut_off": "2024-03-01"}
     return write(folder / "c1", ["read export.csv: 10 actions"], windows, NS(notes=["a note"]), screening, params,
@@ -143,8 +143,9 @@ def test_the_english_calibration_report_is_the_msgid_text(tmp_path):
     _english(text)
     assert text.startswith("# Calibration: c1\n") and "## Which parameters matter (screening)" in text
     assert "| forecast | RMSE | MAPE | 80% band covers | band width |" in text
-    assert "40 parameter sets accepted of 200 proposed (distance ≤ 0.321; effective sample size 12; 3 weights " \
-           "capped); 1,234 simulations in all." in text
+    assert "40 parameter sets accepted of 200 proposed (distance ≤ 0.321; effective sample size 12); 1,234 " \
+           "simulations in all." in text
+    assert "**The posterior may reach past the box it was drawn from** for `behaviour.activity.base`" in text
     assert "Its band is the twin's posterior spread narrowed by 0.10 in log(1 + DAU)" in text
     assert "**The forecast does not beat every baseline**: the last week's mean carried forward forecast" in text
 

@@ -187,18 +187,22 @@ def write(folder: Path, data_lines: list[str], windows: dict, twin, screening: p
         for _, r in screening.iterrows():
             lines.append(f"| `{r.parameter}` | {r.eta2:.3f} | {t('yes') if r.fitted else ''} |")
         lines.append("")
-    capped = post_summary.get("weights_truncated")
     lines += ["## " + t("The posterior"), "",
               t("{accepted} parameter sets accepted of {proposed} proposed (distance ≤ {tolerance}; effective "
-                "sample size {ess}{capped}); {runs} simulations in all.", accepted=post_summary["accepted"],
+                "sample size {ess}); {runs} simulations in all.", accepted=post_summary["accepted"],
                 proposed=post_summary["proposed"], tolerance=f"{post_summary['tolerance']:.3f}",
                 ess=f"{post_summary['effective_sample_size']:.0f}",
-                capped=t("; {n} weights capped", n=capped) if capped else "", runs=f"{runs:,}")]
+                runs=f"{runs:,}")]
     if post_summary["effective_sample_size"] < ESS_WARN:
         lines.append(t("**The posterior rests on few effective draws ({ess})**: its intervals and the forecast's "
                        "band are rougher than they look. Raise calibrate.runs, or fit fewer parameters "
                        "(calibrate.fit=<n>, the most influential of the screening).",
                        ess=f"{post_summary['effective_sample_size']:.0f}"))
+    if post_summary.get("box_edges"):
+        lines.append(t("**The posterior may reach past the box it was drawn from** for {keys}: the accepted "
+                       "sets crowd a side of the box the search marked out. Raise calibrate.runs (a longer "
+                       "search marks out a wider box) and compare.",
+                       keys=", ".join(f"`{k}`" for k in post_summary["box_edges"])))
     header = ("parameter", "median", "90% interval", "prior range", "note")
     lines += ["", "| " + " | ".join(t(h) for h in header) + " |", "|---|---|---|---|---|"]
     for key, p in params.items():
