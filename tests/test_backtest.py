@@ -64,6 +64,19 @@ def test_a_degenerate_twin_gets_a_band_from_its_measured_error_and_is_named():
     assert (table.dau_lo80[held] < table.twin_lo80[held]).all()
 
 
+def test_a_band_wider_than_it_needs_on_the_fitted_days_is_never_narrowed():
+    rng = np.random.default_rng(2)
+    observed = 100 + rng.normal(0, 5, 200)
+    # a twin right on the data (so nothing is stacked) with a posterior far wider than the data's noise
+    runs = observed + np.linspace(-60, 60, 41)[:, None]
+    table, bt = B.backtest(observed, runs, 140)
+    assert bt["band"]["stacked_with"] is None
+    assert bt["band"]["conformal_q"] == 0.0, "in-sample days never narrow the band"
+    held = table.day >= 140
+    assert np.allclose(table.dau_lo80[held], table.twin_lo80[held])
+    assert np.allclose(table.dau_hi80[held], table.twin_hi80[held])
+
+
 def test_a_twin_without_the_weekly_rhythm_is_stacked_with_a_seasonal_baseline_and_says_so():
     rng = np.random.default_rng(1)
     observed = workplace(140, rng, noise=8)

@@ -326,3 +326,19 @@ def test_a_python_config_that_sets_some_population_keys_keeps_the_twins_others(s
     assert cfg["population"]["state_file"].endswith("twin/state.csv"), "the twin's start state is kept"
     assert cfg["population"]["propensity_sd"] == 1.2, "the key set in Python wins"
     assert cfg["network"]["path"].endswith("twin/graph_today.graphml")
+
+
+def test_the_forecast_bench_scores_a_calibration_against_its_best_baseline(small_calibration):
+    from commsim.experiments.forecast_bench import score
+
+    _, folder = small_calibration
+    bt = json.loads((folder / "backtest.json").read_text())
+    row = score(folder, "c1")
+    best = min((v["rmse"], k) for k, v in bt["baselines"].items() if math.isfinite(v["rmse"]))
+    assert row["best_baseline"] == best[1]
+    assert row["rmse_ratio"] == pytest.approx(bt["model"]["rmse"] / best[0], abs=1e-3)
+    assert row["coverage80"] == pytest.approx(bt["model"]["coverage80"], abs=1e-3)
+    observed = pd.read_parquet(folder / "observed.parquet")
+    assert row["forecast_days"] == 30 == (observed.window == "forecast").sum()
+    assert row["meets_goals"] == (row["rmse_ratio"] <= 1.2 and 0.65 <= row["coverage80"] <= 0.9
+                                  and row["width_ratio"] <= 1.5)

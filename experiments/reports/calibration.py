@@ -138,9 +138,9 @@ def backtest_words(bt: dict, fmt: Formatter | None = None) -> list[str]:
         q = band.get("conformal_q", 0.0)
         said = dict(q=f"{abs(q):.2f}")
         lines += ["", how + (t(" Its band is the twin's posterior spread widened by {q} in log(1 + DAU) so that it "
-                               "would have held 80% of those days (conformal).", **said) if q >= 0 else
-                             t(" Its band is the twin's posterior spread narrowed by {q} in log(1 + DAU) so that it "
-                               "would have held 80% of those days (conformal).", **said))]
+                               "would have held 80% of those days (conformal).", **said) if q > 0 else
+                             t(" Its band is the twin's posterior spread: it held at least 80% of those days, and "
+                               "since the twin was fitted to them that is no reason to narrow it."))]
     lines += ["", *forecast_table(bt, fmt), ""]
     beaten = [baseline_name(k, fmt) for k, e in base.items() if math.isfinite(e["rmse"]) and e["rmse"] <= m["rmse"]]
     if not beaten:
