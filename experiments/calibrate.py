@@ -277,7 +277,7 @@ def _spec(c, read, activity, train, horizon, cut_off, twin, params, draws, post_
                  "timezone": c.timezone, "day_start": c.day_start},
         "fit": {"train_days": train, "forecast_days": horizon, "cut_off": cut_off,
                 "fitted_on": dt.date.today().isoformat(), "runs": runs, "seeds_per_set": c.seeds,
-                "method": "Optuna TPE search, then an emulated ABC posterior checked by simulation "
+                "method": "Optuna TPE search, then rejection ABC in the box it marked out "
                           "(experiments/analyses/calibration/search.py)",
                 "parameters": keys, "weights": vars(c.weights).copy(), **{k: _plain(v) if isinstance(v, (int, float, np.number))
                                                                    else v for k, v in post_summary.items()}},

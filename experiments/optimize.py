@@ -305,9 +305,10 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
                                f"objective and uncertainty.*); continue it with the same settings, or give this "
                                f"search its own optimize.name=..."])
         # trials an interruption left unfinished come back first, with their plans; runs on disk are reused
-        for trials in batches(study, o.trials, max(2, 2 * runner.workers), sampler):
+        for asked in batches(study, o.trials, max(2, 2 * runner.workers), sampler,
+                             lambda t: suggest(t, list(o.strategies), config.days, o.budget, o.split, o.timing)):
             done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-            plans = [suggest(t, list(o.strategies), config.days, o.budget, o.split, o.timing) for t in trials]
+            trials, plans = [t for t, _ in asked], [plan for _, plan in asked]
             # a candidate with no strategy is the baseline itself: its runs are the baseline's
             jobs = [[jobs_for(b, plan, o.budget, seeds, out_dir) for b in bases] if plan["strategies"] else base_groups
                     for plan in plans]

@@ -7,9 +7,11 @@ process. :func:`batches` fixes both: it first hands back the interrupted trials 
 ``suggest_*`` calls return the values stored in the journal, and their runs are on disk or run
 now -- and it asks every trial with a fresh sampler seeded by the search's seed and the trial's
 number, so a trial is asked the same whether or not the search stopped before it
-(``tests/test_processes.py`` kills a calibration and an optimisation mid-batch and compares). A
-trial killed between its first and its last parameter is the one exception: the sampler fills in
-the parameters it lacks from the trials it sees then.
+(``tests/test_studies.py`` interrupts a search while it asks, evaluates and tells;
+``tests/test_processes.py`` kills a calibration and an optimisation mid-batch). Two exceptions: a
+trial killed between its first and its last parameter (a window of microseconds) gets different
+values for the parameters it lacked, and a search resumed with another number of workers asks
+batches of another size.
 """
 
 from __future__ import annotations
@@ -24,22 +26,37 @@ def trial_seed(seed: int, number: int) -> int:
     return int(np.random.SeedSequence([int(seed), int(number)]).generate_state(1)[0])
 
 
-def batches(study, total: int, size: int, sampler_for: Callable[[int], object]) -> Iterator[list]:
-    """Live trials to evaluate, a batch at a time, until ``total`` trials are complete; the caller
-    tells every trial of a batch before asking for the next. ``sampler_for(number)`` makes the
-    sampler that asks trial ``number`` (seed it with :func:`trial_seed`): a fresh one per trial, so
-    what a trial is asked depends only on its number and on the trials before it, finished or under
-    way -- never on how many asks one process made before."""
+def batches(study, total: int, size: int, sampler_for: Callable[[int], object],
+            suggest: Callable[[object], object]) -> Iterator[list[tuple]]:
+    """``(trial, suggestion)`` pairs to evaluate, a batch at a time, until ``total`` trials are
+    complete; the caller tells every trial of a batch before asking for the next.
+    ``sampler_for(number)`` makes the sampler of trial ``number`` (seed it with :func:`trial_seed`)
+    and ``suggest(trial)`` asks the trial for its parameters; it runs at once, while the trial's own
+    sampler is the study's, so what a trial is given depends only on its number and the trials
+    before it -- never on how many asks one process made before."""
     from optuna.trial import Trial, TrialState
 
+    def trials(*states):
+        return study.get_trials(deepcopy=False, states=states)
+
+    def own(number: int, make):
+        study.sampler = sampler_for(number)
+        trial = make()
+        return trial, suggest(trial)
+
     while True:
-        done = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+        done = trials(TrialState.COMPLETE)
         # asked before an interruption and never told: the same trials, with the parameters they were given
-        batch = [Trial(study, t._trial_id)
-                 for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING))]
-        if not batch and done >= total:
+        batch = [own(t.number, lambda t=t: Trial(study, t._trial_id)) for t in trials(TrialState.RUNNING)]
+        if not batch and len(done) >= total:
             return
-        while len(batch) < min(size, total - done):  # the rest of an interrupted batch, or a new one
-            study.sampler = sampler_for(len(study.get_trials(deepcopy=False)))
-            batch.append(study.ask())
+        created = len(study.get_trials(deepcopy=False))
+        if batch:  # the rest of the interrupted batch, if it was killed while asking (none if while telling)
+            first, intended = study.user_attrs.get("batch", (created, 0))
+            more = max(0, first + intended - created)
+        else:
+            more = min(size, total - len(done))
+            study.set_user_attr("batch", [created, more])  # which trials one batch holds: read on resume
+        for _ in range(more):
+            batch.append(own(len(study.get_trials(deepcopy=False)), study.ask))
         yield batch

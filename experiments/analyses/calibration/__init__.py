@@ -4,7 +4,7 @@
                    interactions before the cut-off, arrivals, calendar)
 - ``targets.py``   what a fit compares: observed vs simulated DAU, people ever active, retention
 - ``priors.py``    the parameters a calibration may fit and their prior ranges
-- ``search.py``    screening, the Optuna search and the ABC importance step -> posterior
+- ``search.py``    screening, the Optuna search and rejection ABC in its box -> posterior
 - ``baselines.py`` the forecasts a twin must beat: naive, seasonal, ETS, ARIMA, Theta
 - ``backtest.py``  the forecast's band (stacked and conformally widened on the twin's own error),
                    its errors, and the baselines' on the held-out days

@@ -149,12 +149,14 @@ def search(fit: Fit, priors: list, n_trials: int, seeds: list[int], batch: int, 
     study = optuna.create_study(study_name="fit", storage=storage, sampler=sampler(0), direction="minimize",
                                 load_if_exists=True)
     names = [p.key for p in priors]
-    for trials in batches(study, n_trials, batch, sampler):
+    def suggest(trial):
+        return [trial.suggest_float(p.key, p.z_low, p.z_high) for p in priors]
+
+    for asked in batches(study, n_trials, batch, sampler, suggest):
         complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-        z = [[t.suggest_float(p.key, p.z_low, p.z_high) for p in priors] for t in trials]
-        ev = fit.evaluate(priors, z, seeds, "search",
-                          f"search {len(complete) + len(trials)}/{n_trials} (best {_best(complete):.3f})")
-        for trial, d in zip(trials, ev.distance):
+        ev = fit.evaluate(priors, [z for _, z in asked], seeds, "search",
+                          f"search {len(complete) + len(asked)}/{n_trials} (best {_best(complete):.3f})")
+        for (trial, _), d in zip(asked, ev.distance):
             study.tell(trial, float(d) if math.isfinite(d) else 1e6)
     complete = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
                 if all(n in t.params for n in names)][:n_trials]
@@ -192,18 +194,21 @@ def posterior(fit: Fit, priors: list, found: Evaluated, n: int, seeds: list[int]
         z = box[0] + rng.random((per_generation, d)) * (box[1] - box[0])
         ev = fit.evaluate(priors, z, seeds, f"posterior{generation + 1}",
                           f"posterior, round {generation + 1}/{generations}: {len(z)} parameter sets")
-        finite = np.isfinite(ev.distance)
-        eps = min(eps, float(np.quantile(ev.distance[finite], accept)))
-        accepted = finite & (ev.distance <= eps)
-        if accepted.sum() < 2:  # keep the best few rather than nothing
-            eps = float(np.sort(ev.distance[finite])[min(1, finite.sum() - 1)])
-            accepted = finite & (ev.distance <= eps)
-        history.append({"generation": generation + 1, "proposed": int(len(z)), "accepted": int(accepted.sum()),
-                        "tolerance": eps, "box_share_of_prior": float(np.prod((box[1] - box[0]) / (hi - lo)))})
         zs.append(z)
         evs.append(ev)
-        so_far = np.concatenate([e.distance for e in evs])
-        drawn_from, box = box, _box(np.vstack(zs)[so_far <= eps], lo, hi, margin, within=box)
+        finite = np.isfinite(ev.distance)
+        if not finite.any():
+            raise RuntimeError(f"calibration: every parameter set of posterior round {generation + 1} failed to give "
+                               f"a distance (the runs in {fit.root / 'runs' / f'posterior{generation + 1}'} say why)")
+        eps = min(eps, float(np.quantile(ev.distance[finite], accept)))
+        pooled = np.concatenate([e.distance for e in evs])
+        if np.count_nonzero(pooled <= eps) < 2:  # keep the best two of every round so far, never loosening
+            ranked = np.sort(pooled[np.isfinite(pooled)])
+            eps = float(ranked[min(1, len(ranked) - 1)])
+        accepted = ev.distance <= eps
+        history.append({"generation": generation + 1, "proposed": int(len(z)), "accepted": int(accepted.sum()),
+                        "tolerance": eps, "box_share_of_prior": float(np.prod((box[1] - box[0]) / (hi - lo)))})
+        drawn_from, box = box, _box(np.vstack(zs)[pooled <= eps], lo, hi, margin, within=box)
     z = np.vstack(zs)
     distance = np.concatenate([ev.distance for ev in evs])
     errs = [e for ev in evs for e in ev.errors]
@@ -213,7 +218,8 @@ def posterior(fit: Fit, priors: list, found: Evaluated, n: int, seeds: list[int]
         table[f"error_{key}"] = [e.get(key, math.nan) for e, a in zip(errs, accepted) if a]
     table["distance"] = distance[accepted]
     table["weight"] = 1.0 / accepted.sum()
-    edges = [priors[j].key for j in _at_box_edge(z[accepted], drawn_from, lo, hi)]
+    last = np.isfinite(evs[-1].distance) & (evs[-1].distance <= eps)  # the last round: uniform in drawn_from
+    edges = [priors[j].key for j in _at_box_edge(zs[-1][last], drawn_from, lo, hi)]
     summary = {"proposed": int(len(z)), "accepted": int(accepted.sum()), "tolerance": eps,
                "effective_sample_size": float(accepted.sum()), "box_edges": edges, "generations": history}
     return table, evs[-1], summary
@@ -236,29 +242,18 @@ def _box(points: np.ndarray, lo: np.ndarray, hi: np.ndarray, margin: float, with
     return low, high
 
 
-def _at_box_edge(z: np.ndarray, box, lo: np.ndarray, hi: np.ndarray) -> list[int]:
-    """Columns where accepted sets crowd a side of the box that is not the prior's own edge (the
-    posterior may reach past the box there): more than 10% of them in the outer 5% of that side."""
-    width = box[1] - box[0]
+def _at_box_edge(z: np.ndarray, box, lo: np.ndarray, hi: np.ndarray, bins: int = 20) -> list[int]:
+    """Columns where the last round's accepted sets (drawn uniformly from ``box``) reach a side of
+    the box that is not the prior's own edge at a density near the interior's: the posterior may
+    go on past the box there: its outer twentieth holds at least half a twentieth's mean share."""
     out = []
+    if len(z) < 2 * bins:
+        return out
     for j in range(z.shape[1]):
-        low_side = box[0][j] > lo[j] and np.mean(z[:, j] < box[0][j] + 0.05 * width[j]) > 0.1
-        high_side = box[1][j] < hi[j] and np.mean(z[:, j] > box[1][j] - 0.05 * width[j]) > 0.1
+        counts = np.histogram(z[:, j], bins=bins, range=(box[0][j], box[1][j]))[0]
+        typical = len(z) / bins
+        low_side = box[0][j] > lo[j] and counts[0] >= 0.5 * typical
+        high_side = box[1][j] < hi[j] and counts[-1] >= 0.5 * typical
         if low_side or high_side:
             out.append(j)
     return out
-
-
-def resample(post: pd.DataFrame, m: int, rng) -> np.ndarray:
-    """Systematic resampling: ``m`` row indices of the posterior, by weight."""
-    w = post.weight.to_numpy()
-    positions = (rng.random() + np.arange(m)) / m
-    return np.minimum(np.searchsorted(np.cumsum(w), positions), len(w) - 1)
-
-
-def weighted_quantile(values, weights, q: float) -> float:
-    order = np.argsort(values)
-    v, w = np.asarray(values)[order], np.asarray(weights)[order]
-    c = np.cumsum(w) - 0.5 * w
-    c /= w.sum()
-    return float(np.interp(q, c, v))

@@ -1,0 +1,110 @@
+"""Searches an interruption does not change (experiments/runner/studies.py), and the calibration's
+posterior step (experiments/analyses/calibration/search.py) on a distance of known shape."""
+
+import numpy as np
+import optuna
+import pytest
+from optuna.storages import InMemoryStorage
+
+from commsim.experiments.runner.studies import batches, trial_seed
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+TOTAL, SIZE = 14, 4
+
+
+def _sampler(number):
+    return optuna.samplers.TPESampler(seed=trial_seed(7, number), multivariate=True, constant_liar=True,
+                                      n_startup_trials=5)
+
+
+class Killed(Exception):
+    pass
+
+
+def _search(storage, kill_at=None, where="evaluate"):
+    """A search of f(x, y) = (x - 0.3)^2 + (y + 1)^2 that raises Killed at its ``kill_at``-th
+    suggestion (``where``: "ask" before the trial's first parameter, "param" between its two, or
+    "evaluate" after the batch's last) or, with ``where="tell"``, after telling ``kill_at`` trials."""
+    study = optuna.create_study(study_name="s", storage=storage, sampler=_sampler(0), load_if_exists=True)
+    calls = {"suggest": 0, "tell": 0}
+
+    def suggest(trial):
+        calls["suggest"] += 1
+        if kill_at == calls["suggest"] and where == "ask":
+            raise Killed
+        x = trial.suggest_float("x", -2, 2)
+        if kill_at == calls["suggest"] and where == "param":
+            raise Killed
+        return x, trial.suggest_float("y", -2, 2)
+
+    for asked in batches(study, TOTAL, SIZE, _sampler, suggest):
+        if where == "evaluate" and kill_at is not None and calls["suggest"] >= kill_at:
+            raise Killed
+        for trial, (x, y) in asked:
+            study.tell(trial, (x - 0.3) ** 2 + (y + 1) ** 2)
+            calls["tell"] += 1
+            if where == "tell" and calls["tell"] == kill_at:
+                raise Killed
+    return [(t.number, t.params, t.value) for t in study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))]
+
+
+# (a kill between two parameters of one trial is the exception experiments/runner/studies.py names)
+@pytest.mark.parametrize("where,kill_at", [("ask", 6), ("evaluate", 8), ("tell", 6)])
+def test_a_search_killed_anywhere_resumes_to_the_trials_of_an_uninterrupted_one(where, kill_at):
+    whole = _search(InMemoryStorage())
+    storage = InMemoryStorage()
+    with pytest.raises(Killed):
+        _search(storage, kill_at, where)
+    resumed = _search(storage)  # a new process: a new study object on the same journal
+    assert resumed == whole
+    assert len(whole) == TOTAL and [n for n, _, _ in whole] == list(range(TOTAL))
+
+
+class FakeFit:
+    """Distance = |z - centre| (no noise), in place of simulations."""
+
+    root = None
+
+    def __init__(self, centre):
+        self.centre = np.asarray(centre, float)
+
+    def evaluate(self, priors, zs, seeds, stage, what):
+        from commsim.experiments.analyses.calibration.search import Evaluated
+
+        zs = np.atleast_2d(zs)
+        return Evaluated(zs, np.linalg.norm(zs - self.centre, axis=1), [{} for _ in zs])
+
+
+def _priors():
+    from commsim.experiments.analyses.calibration.priors import Prior
+
+    return [Prior("a", -10.0, 10.0, log=False), Prior("b", -10.0, 10.0, log=False)]
+
+
+def _posterior(centre, found_low, found_high, seed=0):
+    from commsim.experiments.analyses.calibration.search import Evaluated, posterior
+
+    rng = np.random.default_rng(seed)
+    z = found_low + rng.random((200, 2)) * (np.asarray(found_high) - found_low)
+    fit = FakeFit(centre)
+    found = Evaluated(z, np.linalg.norm(z - fit.centre, axis=1), [{}] * 200)
+    return posterior(fit, _priors(), found, 1200, [0], 0.3, rng)
+
+
+def test_the_posterior_is_every_set_within_the_last_tolerance_with_equal_weights():
+    post, _, summary = _posterior([0.0, 0.0], [-3, -3], [3, 3])
+    assert summary["accepted"] == len(post) == summary["effective_sample_size"] > 200
+    assert np.allclose(post.weight, 1 / len(post))
+    assert (post.distance <= summary["tolerance"]).all()
+    tolerances = [g["tolerance"] for g in summary["generations"]]
+    assert tolerances == sorted(tolerances, reverse=True), "never looser than the round before"
+    assert summary["box_edges"] == [], "the posterior ends well inside the box"
+    radius = np.hypot(post.a, post.b)
+    assert 0.9 * summary["tolerance"] < radius.max() <= summary["tolerance"]
+
+
+def test_a_posterior_cut_by_its_box_is_named():
+    # the search's best points all lie right of the true centre: the box starts at a = 1.8 and the
+    # posterior would go on to a = 0
+    _, _, summary = _posterior([0.0, 0.0], [2, -1], [4, 1])
+    assert "a" in summary["box_edges"]
