@@ -81,12 +81,8 @@ def JobStatus(job, t, on_change, what: str):
         solara.Button(t("Run again"), on_click=lambda: (tasks.start(db, job), on_change()), outlined=True)
     elif job.status == "stopped":
         why = t(job.message) if job.message else "?"
-        if job.kind == "calibrate":
-            text = t("{what} stopped before it finished ({why}). Resume starts the calibration again.", what=what,
-                     why=why)
-        else:
-            text = t("{what} stopped before it finished ({why}). Resume runs it again and reuses every finished run.",
-                     what=what, why=why)
+        text = t("{what} stopped before it finished ({why}). Resume runs it again and reuses every finished run.",
+                 what=what, why=why)
         solara.Warning(text, classes=["commsim-stopped"])
         solara.Button(t("Resume"), on_click=lambda: (tasks.start(db, job), on_change()), color="primary")
 
