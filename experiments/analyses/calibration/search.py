@@ -257,3 +257,18 @@ def _at_box_edge(z: np.ndarray, box, lo: np.ndarray, hi: np.ndarray, bins: int =
         if low_side or high_side:
             out.append(j)
     return out
+
+
+def resample(post: pd.DataFrame, m: int, rng) -> np.ndarray:
+    """Systematic resampling: ``m`` row indices of the posterior, by weight."""
+    w = post.weight.to_numpy()
+    positions = (rng.random() + np.arange(m)) / m
+    return np.minimum(np.searchsorted(np.cumsum(w), positions), len(w) - 1)
+
+
+def weighted_quantile(values, weights, q: float) -> float:
+    order = np.argsort(values)
+    v, w = np.asarray(values)[order], np.asarray(weights)[order]
+    c = np.cumsum(w) - 0.5 * w
+    c /= w.sum()
+    return float(np.interp(q, c, v))
