@@ -145,7 +145,7 @@ def test_the_english_calibration_report_is_the_msgid_text(tmp_path):
     assert "| forecast | RMSE | MAPE | 80% band covers | band width |" in text
     assert "40 parameter sets accepted of 200 proposed (distance ≤ 0.321; effective sample size 12); 1,234 " \
            "simulations in all." in text
-    assert "**The posterior may reach past the box it was drawn from** for `behaviour.activity.base`" in text
+    assert "**The posterior is cut by the box the search marked out** for `behaviour.activity.base`" in text
     assert "Its band is the twin's posterior spread: it held at least 80% of those days" in text
     assert "**The forecast does not beat every baseline**: the last week's mean carried forward forecast" in text
 
