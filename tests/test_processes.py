@@ -142,36 +142,46 @@ def test_a_killed_robust_comparison_resumes_to_the_numbers_of_an_uninterrupted_o
         pd.testing.assert_frame_equal(a, b, check_exact=True, obj=name)
 
 
-def _journal_counts(path: Path) -> tuple[int, int]:
-    """(trials created, trials finished) in an Optuna journal file, read while it is being written."""
+def _journal_counts(path: Path) -> tuple[int, int, int]:
+    """(trials created, trials with every parameter suggested, trials finished) in an Optuna journal
+    file, read while it is being written."""
     import json
 
-    created = finished = 0
+    created = asked = finished = 0
     try:
         lines = path.read_text().splitlines()
     except OSError:
-        return 0, 0
+        return 0, 0, 0
     for line in lines:
         try:
             op = json.loads(line)
         except ValueError:  # the line being written
             continue
         created += op.get("op_code") == 4
+        asked += op.get("op_code") == 8 and "asked" in op.get("user_attr", {})  # experiments/runner/studies.py
         finished += op.get("op_code") == 6 and op.get("state") == 1  # TrialState.COMPLETE
-    return created, finished
+    return created, asked, finished
 
 
 def _kill_mid_batch(args, journal: Path, finished_at_least: int, cwd=ROOT) -> None:
     """Start ``args`` in its own process group and SIGKILL the whole group while a batch of trials is
-    asked but not told (more created than finished, and ``finished_at_least`` finished)."""
+    being evaluated: asked (every parameter suggested) but not told, with ``finished_at_least``
+    finished, seen twice 50 ms apart (a kill between two parameters of one trial is the exception
+    experiments/runner/studies.py names; tests/test_studies.py interrupts asking and telling)."""
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd,
                             start_new_session=True)
     try:
-        def mid_batch():
-            created, finished = _journal_counts(journal)
-            return finished >= finished_at_least and created > finished
+        def evaluating():
+            created, asked, finished = _journal_counts(journal)
+            return finished >= finished_at_least and created > finished and asked == created
 
-        assert wait_for(mid_batch, 300, step=0.01), "the search never had a batch under way"
+        def still_evaluating():
+            if not evaluating():
+                return False
+            time.sleep(0.05)
+            return evaluating()
+
+        assert wait_for(still_evaluating, 300, step=0.01), "the search never had a batch under way"
         group = [proc.pid, *children(proc.pid)]
         os.killpg(proc.pid, signal.SIGKILL)  # as a machine going down would: no clean-up runs
         proc.wait()
