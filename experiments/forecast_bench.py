@@ -81,9 +81,8 @@ def score(folder: Path, name: str) -> dict:
             "width_ratio": round(model["band_width"] / mean, 3) if mean > 0 else float("nan"),
             "twin_coverage80": round(bt["twin"]["coverage80"], 3),
             "effective_sample_size": round(float(fit["effective_sample_size"]), 1),
-            "meets_goals": bool(ratio <= GOALS["rmse_ratio"]
-                                and GOALS["coverage80"][0] <= model["coverage80"] <= GOALS["coverage80"][1]
-                                and mean > 0 and model["band_width"] / mean <= GOALS["width_ratio"])}
+            "meets_goals": bool(meets("rmse_ratio", ratio) and meets("coverage80", model["coverage80"])
+                                and mean > 0 and meets("width_ratio", model["band_width"] / mean))}
 
 
 def figure(table: pd.DataFrame, path: Path) -> None:
@@ -98,7 +97,7 @@ def figure(table: pd.DataFrame, path: Path) -> None:
               ("coverage80", "share of held-out days in the 80% band", GOALS["coverage80"]),
               ("width_ratio", "band width / observed mean", GOALS["width_ratio"])]
     for ax, (col, label, goal) in zip(axs, panels):
-        ax.bar(x, table[col], color=["tab:green" if ok else "tab:red" for ok in _meets(table, col)])
+        ax.bar(x, table[col], color=["tab:green" if meets(col, v) else "tab:red" for v in table[col]])
         if isinstance(goal, tuple):
             ax.axhspan(*goal, color="0.85", zorder=0, label="goal")
         else:
@@ -111,11 +110,10 @@ def figure(table: pd.DataFrame, path: Path) -> None:
     plt.close(fig)
 
 
-def _meets(table: pd.DataFrame, col: str) -> list[bool]:
+def meets(col: str, value: float) -> bool:
+    """Whether ``value`` of bench column ``col`` meets its goal (:data:`GOALS`: a bound or a range)."""
     goal = GOALS[col]
-    if isinstance(goal, tuple):
-        return [goal[0] <= v <= goal[1] for v in table[col]]
-    return [v <= goal for v in table[col]]
+    return bool(goal[0] <= value <= goal[1]) if isinstance(goal, tuple) else bool(value <= goal)
 
 
 def main(argv: list[str] | None = None) -> int:

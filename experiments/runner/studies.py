@@ -62,6 +62,6 @@ def batches(study, total: int, size: int, sampler_for: Callable[[int], object],
         else:
             more = min(size, total - len(done))
             study.set_user_attr("batch", [created, more])  # which trials one batch holds: read on resume
-        for _ in range(more):
-            batch.append(own(len(study.get_trials(deepcopy=False)), study.ask))
+        for number in range(created, created + more):  # a study's trials are numbered 0, 1, 2, ...
+            batch.append(own(number, study.ask))
         yield batch
