@@ -44,6 +44,7 @@ from commsim.sim.errors import ConfigError
 log = logging.getLogger("commsim")
 register_configs()
 MIN_TRAIN_DAYS = 28
+RHYTHM_SETS, RHYTHM_STEPS = 4, 3  # the weekly-rhythm fit: best search sets, updates (then one check)
 
 
 class Status:
@@ -81,13 +82,15 @@ def windows(n_days: int, train: int | None, forecast: int | None, path: str) -> 
     return train, forecast
 
 
-def budget(runs: int, seeds: int, forecast_sets: int, forecast_seeds: int, candidates: int) -> dict:
-    """How ``calibrate.runs`` is spent: ~10% screening, ~45% search, ~30% posterior, ~15% forecast."""
+def budget(runs: int, seeds: int, forecast_sets: int, forecast_seeds: int, candidates: int,
+           rhythm_sets: int = 0) -> dict:
+    """How ``calibrate.runs`` is spent: ~10% screening, ~45% search, ~30% posterior, ~15% forecast;
+    ``rhythm_sets`` parameter sets (each on every seed) of the weekly-rhythm fit come out of the posterior's."""
     forecast_sets = max(2, min(forecast_sets, int(0.15 * runs) // forecast_seeds))
     rest = runs - forecast_sets * forecast_seeds
     screen = max(2 * candidates + 10, int(0.1 * runs))
     trials = max(10, int(0.45 * rest) // seeds)
-    proposals = max(10, (rest - screen - trials * seeds) // seeds)
+    proposals = max(10, (rest - screen - trials * seeds) // seeds - rhythm_sets)
     return {"screen": screen, "trials": trials, "proposals": proposals, "forecast_sets": forecast_sets}
 
 
@@ -116,6 +119,7 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
     from commsim.experiments.reports import calibration as R
     from commsim.experiments.analyses.calibration import search as S
     from commsim.experiments.analyses.calibration.targets import measure
+    from commsim.experiments.analyses.calibration.rhythm import fit_rhythm
     from commsim.experiments.analyses.calibration.twin import build, build_today
     from commsim.experiments.runner.jobs import Runner
     from commsim.sim.observed import daily
@@ -132,7 +136,9 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
     today["start_date"] = _cut_off(activity, activity.n_days)[:10]  # the day after the log: day 1 of a what-if
     twin.base = _command_model(config, overrides)
     candidates = P.priors_for(list(c.parameters), c.prior_ranges(), twin.fitted_events)
-    plan = budget(c.runs, c.seeds, c.forecast_sets, c.forecast_seeds, len(candidates))
+    fit_week = c.weekly == "fitted" and activity.first_weekday is not None
+    plan = budget(c.runs, c.seeds, c.forecast_sets, c.forecast_seeds, len(candidates),
+                  RHYTHM_SETS * (RHYTHM_STEPS + 1) if fit_week else 0)
     rng = np.random.default_rng(c.seed)
     seeds = list(range(c.seeds))
     with Runner.from_settings(settings, c.jobs, out_dir) as runner:
@@ -147,6 +153,17 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
         say(f"fitting {', '.join(p.key for p in chosen)}", force=True)
         found = S.search(fit, chosen, plan["trials"], seeds, batch=max(4, 4 * runner.workers), seed=c.seed,
                          journal=out_dir / "search.journal")
+        rhythm = None
+        if fit_week:
+            rhythm = fit_rhythm(fit, chosen, found, seeds, observed_full.dau.to_numpy(float), RHYTHM_STEPS,
+                                RHYTHM_SETS)
+            today["config"]["calendar"]["weekly"] = list(rhythm["weekly"])
+            twin.notes.append("weekly rhythm fitted so the simulated DAU follows the training days' (odds factors " +
+                              ", ".join(f"{d} {w:.2f}" for d, w in zip("MTWTFSS", rhythm["weekly"])) +
+                              f"; weekday-profile error {rhythm['error_copied']:.3f} with the observed profile "
+                              f"copied, {rhythm['error']:.3f} fitted)")
+            say(f"weekly rhythm: profile error {rhythm['error_copied']:.3f} copied -> {rhythm['error']:.3f} fitted",
+                force=True)
         post, _, post_summary = S.posterior(fit, chosen, found, plan["proposals"], seeds, c.accept, rng)
         atomic_write(out_dir / "posterior.parquet", lambda p: post.to_parquet(p, index=False))
         say(f"posterior: {post_summary['accepted']} sets, effective size {post_summary['effective_sample_size']:.0f}",
@@ -168,6 +185,8 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
     spec = _spec(c, read, activity, train, horizon, cut_off, twin, params, draws, post_summary, fit.runs_done,
                  [p.key for p in chosen])
     spec["today"] = today
+    if rhythm is not None:
+        spec["fit"]["weekly_rhythm"] = rhythm
     with Runner.from_settings(settings, c.jobs, out_dir) as runner:
         today["continuity"] = continuity(spec, out_dir, observed_full.dau.to_numpy(float), runner)
     atomic_write(out_dir / "calibrated.yaml", lambda p: p.write_text(yaml.safe_dump(spec, sort_keys=False)))

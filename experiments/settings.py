@@ -157,8 +157,9 @@ class CalibrateSettings:
     forecast_sets: int = param(40, "posterior draws simulated for the forecast", ge=2)
     forecast_seeds: int = param(2, "seeds per posterior draw in the forecast", ge=1)
     weights: TargetWeights = param(None, "weight of each target in the distance", factory=lambda: TargetWeights())
-    weekly: str = param("observed", "the twin's weekly rhythm: observed (from the training days) or flat",
-                        choices=("observed", "flat"))
+    weekly: str = param("fitted", "the twin's weekly rhythm: fitted (odds factors fitted so the simulated "
+                        "weekday profile of DAU matches the training days'), observed (that profile copied into "
+                        "the factors) or flat", choices=("fitted", "observed", "flat"))
     left_after: int = param(60, "days without activity after which a person counts as gone when the twin's "
                             "what-ifs start (from the end of the log; sim/start_state.py)", ge=1, unit="days")
     jobs: int = param(2, "simulations in parallel (processes)", ge=1)

@@ -1,5 +1,6 @@
 """Multirun sweeps: collection into sweep.parquet, resume, parallel launcher, clear errors."""
 
+import os
 import subprocess
 import sys
 
@@ -16,26 +17,48 @@ def sweep(sweep_dir, *args):
                           capture_output=True, text=True)
 
 
-def test_sweep_is_collected_one_row_per_run_and_resumes_after_interruption(tmp_path):
-    res = sweep(tmp_path, *SWEEP)
-    assert res.returncode == 0, res.stderr
-    table = pd.read_parquet(tmp_path / "sweep.parquet")
-    assert len(table) == 4
-    assert set(table["strategies.content.posts_per_week"]) == {0, 14} and set(table["seed"]) == {0, 1}
-    assert {"mean_dau_last30", "final_members", "run_dir"} <= set(table.columns)
-    assert (tmp_path / "figures" / "response_strategies.content.posts_per_week.png").exists()
-    # simulate an interruption: one job lost its outputs before DONE was written
-    victim = sorted(p.parent for p in tmp_path.glob("*/DONE"))[0]
-    (victim / "DONE").unlink()
-    (victim / "summary.json").unlink()
-    others = {p: p.stat().st_mtime_ns for p in tmp_path.glob("*/summary.json")}
-    again = sweep(tmp_path, *SWEEP)
-    assert again.returncode == 0, again.stderr
+def test_a_sweep_killed_mid_run_resumes_to_the_table_of_an_uninterrupted_one(tmp_path):
+    """SIGKILL to the whole process group once two of six runs are done (runs of 3,000 people x 60
+    days, one after another in Hydra's basic launcher, so it most likely lands mid-run): the rerun
+    keeps every finished run untouched, redoes the rest, and collects the numbers of the same runs
+    made without interruption."""
+    import signal
+    import time
+
+    from commsim.experiments import api
+
+    base = ["plan=content", "days=60", "network.n=3000"]
+    args = ["-m", "strategies.content.posts_per_week=0,14", "seed=0,1,2", *base, "progress=never"]
+    killed = tmp_path / "killed"
+    first = subprocess.Popen([sys.executable, "-m", "experiments.run", *args, f"hydra.sweep.dir={killed}"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while len(list(killed.glob("*/DONE"))) < 2 and first.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+    finished = {p.parent: p.stat().st_mtime_ns for p in killed.glob("*/DONE")}
+    assert 2 <= len(finished) < 6, f"the kill landed mid-sweep ({len(finished)} of 6 runs finished)"
+    assert not (killed / "sweep.parquet").exists()
+    again = sweep(killed, *args)
+    assert again.returncode == 0, again.stderr[-2000:]
     log = again.stdout + again.stderr
-    assert "4 runs: 3 already finished, 1 to do" in log, "only the missing job runs again"
-    assert all(p.stat().st_mtime_ns == t for p, t in others.items()), "finished runs are never overwritten"
-    assert (victim / "DONE").exists()
-    assert len(pd.read_parquet(tmp_path / "sweep.parquet")) == 4
+    assert f"6 runs: {len(finished)} already finished, {6 - len(finished)} to do" in log
+    assert all((d / "DONE").stat().st_mtime_ns == t for d, t in finished.items()), "finished runs are not redone"
+    key = ["strategies.content.posts_per_week", "seed"]
+    resumed = pd.read_parquet(killed / "sweep.parquet").sort_values(key).reset_index(drop=True)
+    assert len(resumed) == 6 and {"mean_dau_last30", "final_members", "run_dir"} <= set(resumed.columns)
+    assert (killed / "figures" / "response_strategies.content.posts_per_week.png").exists()
+    # the same six runs, uninterrupted (in this process, through the same job runner)
+    fresh = api.sweep({"strategies.content.posts_per_week": [0, 14]}, overrides=base, seeds=[0, 1, 2],
+                      out_dir=tmp_path / "fresh").sort_values(key).reset_index(drop=True)
+    kpis = [c for c in fresh.columns if c in resumed.columns and c not in key]
+    assert {"mean_dau_last30", "final_members"} <= set(kpis)
+    pd.testing.assert_frame_equal(resumed[key + kpis], fresh[key + kpis], check_exact=True, check_dtype=False)
 
 
 @pytest.mark.slow

@@ -7,8 +7,9 @@
   first appearance was an action of their own, else as a prospect (someone others wrote to), who
   may join later; nobody is a member on day 0;
 * **calendar**: the weekday of the first day, the weekly rhythm of the training days' DAU
-  (``calibrate.weekly=observed``; days of known events left out) or a flat week, and the dated
-  outside events of ``calibrate.calendar`` (a blank ``activity`` is fitted);
+  (``calibrate.weekly=observed``, the starting point of ``fitted``; days of dated events left out) or
+  a flat week, the dated outside events of ``calibrate.calendar`` (a blank ``activity`` is fitted),
+  and the training days' quiet spells (three or more days with almost no activity; rhythm.py);
 * **campaigns** (``calibrate.campaigns``): the operator's own campaigns in the data, as known
   inputs -- a win-back or a points programme with its dates, or a one-off event.
 
@@ -75,10 +76,11 @@ def build(log: ActivityLog, train_days: int, root: Path, calendar_file: str | No
     events, fitted = [], []
     if calendar_file:
         events, fitted = read_calendar(calendar_file, log, timezone)
-    calendar = {"start_weekday": int(log.first_weekday or 0), "weekly": [1.0] * 7, "events": events}
     notes = [f"the graph holds the {len(order):,} people seen before the cut-off (day {train_days}) and the "
              f"{ties:,} ties among those who interacted"]
-    if weekly == "observed" and log.first_weekday is not None:
+    events += quiet_events(log, train_days, events, notes)
+    calendar = {"start_weekday": int(log.first_weekday or 0), "weekly": [1.0] * 7, "events": events}
+    if weekly in ("observed", "fitted") and log.first_weekday is not None:
         calendar["weekly"] = observed_week(log, train_days, events)
         notes.append("weekly rhythm: from the training days' DAU, " +
                      ", ".join(f"{d} {w:.2f}" for d, w in zip("MTWTFSS", calendar["weekly"])))
@@ -161,6 +163,24 @@ def build_today(log: ActivityLog, root: Path, calendar: dict, left_after: int) -
                              "audience_at_start": 1.0},
               "calendar": {"start_weekday": start_weekday, "weekly": list(calendar["weekly"]), "events": []}}
     return {"config": config, "people": len(order), "ties": ties, "members": members, "left_after": left_after}
+
+
+def quiet_events(log: ActivityLog, train_days: int, known: list[dict], notes: list[str]) -> list[dict]:
+    """The training window's quiet spells (experiments/analyses/calibration/rhythm.py) that no known
+    event covers, as calendar events of (almost) no activity."""
+    from commsim.experiments.analyses.calibration.rhythm import QUIET_ACTIVITY, event_days, quiet_spells
+
+    dau = daily(log.window(log.first_day, log.first_day + train_days - 1)).dau.to_numpy(float)
+    covered = event_days(len(dau), known)
+    events = []
+    for first, last in quiet_spells(dau):
+        if covered[first:last + 1].any():
+            continue
+        events.append({"name": "quiet spell in the log", "start": first + 1, "end": last + 1,
+                       "activity": QUIET_ACTIVITY, "joining": 1.0})
+        notes.append(f"no activity on training days {first + 1}-{last + 1}: simulated as a quiet spell "
+                     f"(activity odds x {QUIET_ACTIVITY:g})")
+    return events
 
 
 def observed_week(log: ActivityLog, train_days: int, events: list[dict]) -> list[float]:
