@@ -115,10 +115,10 @@ def test_a_write_that_fails_leaves_no_outputs_and_says_why(tmp_path, monkeypatch
 
     real = outputs.atomic_write
 
-    def failing(path, write):
+    def failing(path, write, sync=True):
         if path.name == "spend.parquet":
             raise OSError(code, "injected", str(path))
-        real(path, write)
+        real(path, write, sync)
 
     monkeypatch.setattr(outputs, "atomic_write", failing)
     a = job(tmp_path)
@@ -139,3 +139,18 @@ def test_a_rerun_clears_the_temporaries_a_killed_writer_left(tmp_path):
     stale.write_bytes(b"")
     execute(validate(default_config({"days": 5, "network": {"n": 200}})), out, figures=False)
     assert not stale.exists() and (out / "summary.json").is_file()
+
+
+def test_a_run_with_a_measure_writes_what_its_reader_needs_and_done_lists_every_file(tmp_path):
+    measure = {"function": "commsim.experiments.analyses.calibration.targets:measure",
+               "args": {"first": 1, "days": 5}}
+    a = Job(validate(default_config(small(days=5, network={"n": 400}))), tmp_path / "m", measure=measure)
+    plain = job(tmp_path, "p")
+    run_jobs([a, plain], progress="never")
+    listed = set(json.loads((a.out_dir / "DONE").read_text())["files"])
+    assert listed == {"config.yaml", "timeseries.parquet", "measure.json", "summary.json"}
+    assert {p.name for p in a.out_dir.iterdir()} == listed | {"DONE"}
+    assert set(json.loads((plain.out_dir / "DONE").read_text())["files"]) >= {
+        "timeseries.csv", "spend.parquet", "retention.parquet", "strategy_results.parquet"}
+    (a.out_dir / "measure.json").write_text("{}\n")  # what a crash that lost the file's data would leave
+    assert status(a) == TODO, "a file that differs from DONE's hash is redone, never trusted"
