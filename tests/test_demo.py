@@ -326,3 +326,44 @@ def test_lessons_script_runs_and_prints_every_setting(capsys):
     out = capsys.readouterr().out
     for setting in LESSONS["KOL reach"][2]:
         assert ", ".join(f"{k}={v}" for k, v in setting.items()) in out
+
+
+def test_tabs_take_turns_in_the_order_they_asked():
+    """experiments/demo/turns.py: the longest waiter goes next, and a turn that fails passes it on."""
+    import threading
+    import time
+
+    from commsim.experiments.demo.turns import Turns
+
+    turns, order = Turns(), []
+    first = threading.Event()
+
+    def holder():
+        with turns.turn():
+            first.set()
+            while turns.waiting < 5:  # everyone else queues behind the holder
+                time.sleep(0.001)
+
+    def tab(i):
+        with turns.turn():
+            order.append(i)
+
+    threads = [threading.Thread(target=holder)]
+    threads[0].start()
+    first.wait()
+    for i in range(5):
+        t = threading.Thread(target=tab, args=(i,))
+        t.start()
+        threads.append(t)
+        while turns.waiting < i + 1:
+            time.sleep(0.001)
+    for t in threads:
+        t.join(5)
+    assert order == [0, 1, 2, 3, 4]
+    try:
+        with turns.turn():
+            raise RuntimeError("a step failed")
+    except RuntimeError:
+        pass
+    with turns.turn():  # not left busy
+        assert turns.waiting == 0

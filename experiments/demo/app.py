@@ -14,6 +14,7 @@ import solara
 
 from commsim.experiments.demo.levers import LEVERS
 from commsim.experiments.demo.model import DemoModel
+from commsim.experiments.demo.turns import TURNS
 from commsim.experiments.demo.views import VIEWS
 
 TITLE = "commsim classroom: a community under your levers"
@@ -88,8 +89,9 @@ def Demo(model: solara.Reactive):
     lock = solara.use_memo(threading.Lock, dependencies=[])  # one step at a time per tab
 
     def step_once() -> bool:
-        """Advance one day; False once the run has reached its last day."""
-        with lock:
+        """Advance one day (in turn with every other tab: turns.py); False once the run has reached
+        its last day."""
+        with TURNS.turn(), lock:
             m = model.value
             if m.day < m.cfg.days:
                 m.step()
