@@ -120,7 +120,7 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
     from commsim.experiments.analyses.calibration import search as S
     from commsim.experiments.analyses.calibration.targets import measure
     from commsim.experiments.analyses.calibration.rhythm import fit_rhythm
-    from commsim.experiments.analyses.calibration.twin import build, build_today
+    from commsim.experiments.analyses.calibration.twin import build, build_today, campaign_responses
     from commsim.experiments.runner.jobs import Runner
     from commsim.sim.observed import daily
 
@@ -135,7 +135,8 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
     today = build_today(activity, out_dir, twin.config["calendar"], c.left_after)
     today["start_date"] = _cut_off(activity, activity.n_days)[:10]  # the day after the log: day 1 of a what-if
     twin.base = _command_model(config, overrides)
-    candidates = P.priors_for(list(c.parameters), c.prior_ranges(), twin.fitted_events)
+    candidates = P.priors_for(list(c.parameters), c.prior_ranges(), twin.fitted_events,
+                              campaign_responses(twin.config))
     fit_week = c.weekly == "fitted" and activity.first_weekday is not None
     plan = budget(c.runs, c.seeds, c.forecast_sets, c.forecast_seeds, len(candidates),
                   RHYTHM_SETS * (RHYTHM_STEPS + 1) if fit_week else 0)

@@ -34,17 +34,45 @@ PARAMETERS = ["behaviour.activity.base", "behaviour.churn.hazard_dormant", "beha
 BINS = 5
 
 
-def community_log(path: Path, truth: dict, seed: int) -> Path:
-    """The activity log of a community simulated with ``truth``, written as a user's CSV export."""
+START = pd.Timestamp("2024-01-01")  # day 1 of every simulated community
+CAMPAIGN_DAYS = (25, 45)  # a planted campaign's first and last day (inside the 60 training days)
+
+
+def planted(campaign: str | None) -> dict:
+    """The model-config values that run a ``campaign`` (winback, incentive or events) on CAMPAIGN_DAYS."""
+    if not campaign:
+        return {}
+    from commsim.experiments.analyses.calibration.twin import CAMPAIGN_STRATEGIES
+
+    first_key, last_key = CAMPAIGN_STRATEGIES[campaign]
+    settings = {first_key: CAMPAIGN_DAYS[0]}
+    if last_key:
+        settings[last_key] = CAMPAIGN_DAYS[1] + 1
+    else:
+        settings["every_days"] = 100_000  # one event
+    return {"plan": {"name": "campaign", "strategies": [campaign]}, "strategies": {campaign: settings}}
+
+
+def campaign_file(path: Path, campaign: str) -> Path:
+    """The operator's campaign log of the planted campaign (calibrate.campaigns)."""
+    first, last = (START + pd.Timedelta(days=d - 1) for d in CAMPAIGN_DAYS)
+    last = first if campaign == "events" else last
+    path.write_text(f"start,end,strategy\n{first:%Y-%m-%d},{last:%Y-%m-%d},{campaign}\n")
+    return path
+
+
+def community_log(path: Path, truth: dict, seed: int, campaign: str | None = None) -> Path:
+    """The activity log of a community simulated with ``truth`` (and a planted ``campaign``), written
+    as a user's CSV export."""
     from commsim.sim import simulate
     from commsim.sim.calibrated import set_dotted
 
     cfg = {"seed": seed, "days": 90, "network": {"kind": "barabasi_albert", "n": 800, "m": 4},
-           "population": {"initial_members": 0, "audience_at_start": 0.2, "arrival_days": 40}}
+           "population": {"initial_members": 0, "audience_at_start": 0.2, "arrival_days": 40}, **planted(campaign)}
     for key, value in {**truth, "behaviour.activity.social": 0.0}.items():
         set_dotted(cfg, key, value)
     actions = simulate(cfg, progress="never", activity_log=True).activity_log.to_actions()
-    actions["time"] = (pd.Timestamp("2024-01-01") + pd.to_timedelta(actions.day - 1, unit="D")).dt.strftime("%Y-%m-%d")
+    actions["time"] = (START + pd.to_timedelta(actions.day - 1, unit="D")).dt.strftime("%Y-%m-%d")
     actions["user"] = "m" + actions.user.astype(str)
     actions["target"] = np.where(actions.target >= 0, "m" + actions.target.astype(str), "")
     actions[["user", "target", "time"]].to_csv(path, index=False)
@@ -57,24 +85,28 @@ def rank(samples: np.ndarray, weights: np.ndarray, truth: float) -> float:
     return float(w[samples < truth].sum() + 0.5 * w[samples == truth].sum())
 
 
-def truths(parameters: list[str], n: int, seed: int) -> list[dict]:
-    """``n`` parameter sets drawn uniformly from the calibration's priors (uniform in z: log for wide ranges)."""
+def truths(parameters: list[str], n: int, seed: int, responses: list[str] = ()) -> list[dict]:
+    """``n`` parameter sets drawn uniformly from the calibration's priors (uniform in z: log for wide
+    ranges), with the campaign ``responses``."""
     from commsim.experiments.analyses.calibration.priors import priors_for, values
 
-    priors = priors_for(parameters, {}, [])
+    priors = priors_for(parameters, {}, [], list(responses))
     rng = np.random.default_rng(seed)
     lo = np.array([p.z_low for p in priors])
     hi = np.array([p.z_high for p in priors])
     return [values(priors, lo + rng.random(len(priors)) * (hi - lo)) for _ in range(n)]
 
 
-def calibrate_one(log: Path, out_dir: Path, parameters: list[str], runs: int, seed: int) -> pd.DataFrame:
+def calibrate_one(log: Path, out_dir: Path, parameters: list[str], runs: int, seed: int,
+                  campaigns: Path | None = None) -> pd.DataFrame:
     from commsim.experiments.calibrate import calibrate
     from commsim.experiments.cli import compose_checked
 
     overrides = [f"calibrate.log={log}", "calibrate.train_days=60", "calibrate.forecast_days=25",
                  "calibrate.parameters=[" + ",".join(parameters) + "]", f"calibrate.runs={runs}",
                  f"calibrate.seed={seed}", "behaviour.activity.social=0", "progress=never"]
+    if campaigns is not None:
+        overrides.append(f"calibrate.campaigns={campaigns}")
     calibrate(compose_checked("calibrate", overrides), out_dir, overrides)
     return pd.read_parquet(out_dir / "posterior.parquet")
 
@@ -118,7 +150,10 @@ def report(table: pd.DataFrame, failures: pd.DataFrame, args) -> str:
              f"(`{' '.join(sys.argv[1:]) or 'defaults'}`: calibrate.runs={args.runs}, seed {args.seed}), each "
              "calibrated on its own 60-day log; the truth's weighted rank in each posterior (Talts et al. 2018). "
              "Honest posteriors give uniform ranks: p-values below 0.05 reject that, and the 80% interval's "
-             "coverage says in which direction.", "",
+             "coverage says in which direction." + (
+                 f" A {args.campaign} campaign was planted on days {CAMPAIGN_DAYS[0]}-{CAMPAIGN_DAYS[1]} of every "
+                 "community; its response parameters were drawn from their priors too and fitted from the campaign "
+                 "log the calibration was given (`calibrate.campaigns`)." if args.campaign else ""), "",
              "| parameter | chi-square p (uniform ranks, 5 bins) | inside the 80% interval | ranks below 0.1 / above 0.9 "
              "| median ESS |", "|---|---|---|---|---|"]
     for key, g in table.groupby("parameter", sort=False):
@@ -138,25 +173,33 @@ def main(argv=None) -> int:
     ap.add_argument("--runs", type=int, default=400, help="calibrate.runs of each calibration (default 400)")
     ap.add_argument("--parameters", nargs="+", default=PARAMETERS, help="the parameters drawn and fitted")
     ap.add_argument("--seed", type=int, default=0, help="seed of the truths")
+    ap.add_argument("--campaign", choices=["winback", "incentive", "events"],
+                    help="plant this campaign on days 25-45 of every community, draw its fitted responses from "
+                         "their priors too, and give the calibration its campaign log (issue 24.2)")
     ap.add_argument("--out", type=Path, default=Path("results/sbc"), help="where to write (default results/sbc)")
     args = ap.parse_args(argv)
     if args.truths < 2 or args.runs < 10:
         ap.error("--truths must be at least 2 and --runs at least 10")
     args.out.mkdir(parents=True, exist_ok=True)
+    from commsim.experiments.analyses.calibration.twin import CAMPAIGN_RESPONSES
+
+    responses = [f"strategies.{args.campaign}.{p}" for p in CAMPAIGN_RESPONSES[args.campaign]] if args.campaign else []
+    fitted = list(args.parameters) + responses
     rows, failed = [], []
-    for i, truth in enumerate(truths(args.parameters, args.truths, args.seed)):
+    for i, truth in enumerate(truths(args.parameters, args.truths, args.seed, responses)):
         folder = args.out / f"truth{i:03d}"
         folder.mkdir(exist_ok=True)
         print(f"[commsim] sbc {i + 1}/{args.truths}: {truth}", file=sys.stderr, flush=True)
         try:
-            log = community_log(folder / "community.csv", truth, seed=1000 + i)
-            post = calibrate_one(log, folder / "calibration", args.parameters, args.runs, seed=i)
+            log = community_log(folder / "community.csv", truth, seed=1000 + i, campaign=args.campaign)
+            campaigns = campaign_file(folder / "campaigns.csv", args.campaign) if args.campaign else None
+            post = calibrate_one(log, folder / "calibration", args.parameters, args.runs, seed=i, campaigns=campaigns)
         except Exception as err:  # noqa: BLE001 - a community that cannot be calibrated is reported, not hidden
             failed.append({"truth": i, **truth, "error": f"{type(err).__name__}: {' '.join(str(err).split())}"})
             continue
         w = post["weight"].to_numpy(float)
         ess = float(w.sum() ** 2 / (w ** 2).sum())
-        for key in args.parameters:
+        for key in fitted:
             x = post[key].to_numpy(float)
             order = np.argsort(x)
             cum = np.cumsum(w[order]) / w.sum()

@@ -142,7 +142,8 @@ class CalibrateSettings:
     calendar: Optional[str] = param(None, "CSV of dated outside events (name,start,end[,activity][,joining]; dates); "
                                     "a blank activity is fitted")
     campaigns: Optional[str] = param(None, "CSV of the operator's own campaigns in the data (start,end,strategy"
-                                     "[,target][,spend]; dates)")
+                                     "[,target][,spend][,size]; dates; kind and cost are read as strategy and "
+                                     "spend); the responses to them are fitted")
     runs: int = param(6000, "simulations the whole calibration may run (screening, search, posterior, forecast)",
                       ge=40, le=1_000_000)
     seeds: int = param(2, "replicate seeds per parameter set while fitting", ge=1, le=50)

@@ -120,13 +120,16 @@ def starting_config(spec: dict) -> dict:
     as the whole log leaves it (``today``: its graph, each person's state, the calendar from the
     next day on), so that ``days=N`` are the N days after the log. The training window's own
     set-up (arrivals from day 1, its length, its past campaigns) is what the calibration fitted on,
-    not where a what-if starts. A calibration written before ``today`` existed starts as it did."""
+    not where a what-if starts; the fitted responses to those campaigns (``strategies.*``) carry over. A calibration written before ``today`` existed starts as it did."""
     config = copy.deepcopy(spec["config"])
     today = spec.get("today")
     if not today:
         return config
     for key in ("days", "plan", "strategies"):
         config.pop(key, None)
+    for key, fitted in (spec.get("parameters") or {}).items():
+        if key.startswith("strategies."):  # how members answered a past campaign: fitted, it carries over
+            set_dotted(config, key, fitted["value"])
     config["network"] = copy.deepcopy(today["config"]["network"])
     config.setdefault("population", {}).update(copy.deepcopy(today["config"]["population"]))
     config.setdefault("calendar", {}).update(copy.deepcopy(today["config"]["calendar"]))

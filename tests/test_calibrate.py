@@ -30,26 +30,32 @@ COMMON = ["calibrate.train_days=60", "calibrate.forecast_days=30", f"calibrate.p
 SMALL_BUDGET = [o.replace("calibrate.runs=800", "calibrate.runs=400") for o in COMMON]
 
 
-def community_log(path, seed: int):
+def community_log(path, seed: int, campaign: str | None = None):
     """The activity log of a simulated community with the TRUTH parameters, as a CSV export (the
-    community simulation-based calibration draws its truths for: experiments/sbc.py)."""
+    community simulation-based calibration draws its truths for: experiments/sbc.py); ``campaign``
+    plants one (days 25-45) at its default responses."""
     from commsim.experiments.sbc import community_log as simulated
 
-    return simulated(path, TRUTH, seed)
+    return simulated(path, TRUTH, seed, campaign=campaign)
 
 
 @pytest.fixture(scope="module")
 def community(tmp_path_factory):
-    """The export of community 1 (no calibration): for the bad-input tests."""
-    return community_log(tmp_path_factory.mktemp("community") / "community1.csv", 1)
+    """The export of community 1, with a win-back campaign the operator ran on days 25-45 (no
+    calibration): for the bad-input tests."""
+    return community_log(tmp_path_factory.mktemp("community") / "community1.csv", 1, campaign="winback")
 
 
 @pytest.fixture(scope="module")
 def small_calibration(tmp_path_factory, community):
-    """Community 1 calibrated on a small budget (fast): (log path, calibration dir). Its outputs,
-    not its accuracy, are what the fast tests check; accuracy is the slow tier's recovery test."""
+    """Community 1 calibrated on a small budget (fast), with its campaign log: (log path, calibration
+    dir). Its outputs, not its accuracy, are what the fast tests check; accuracy is the slow tier's
+    recovery test (and experiments/sbc.py --campaign for the campaign's responses)."""
+    from commsim.experiments.sbc import campaign_file
+
     folder = tmp_path_factory.mktemp("small") / "c1"
-    calibrate_here(folder, f"calibrate.log={community}", *SMALL_BUDGET)
+    campaigns = campaign_file(folder.parent / "campaigns.csv", "winback")
+    calibrate_here(folder, f"calibrate.log={community}", f"calibrate.campaigns={campaigns}", *SMALL_BUDGET)
     return community, folder
 
 
@@ -113,7 +119,9 @@ def test_outputs_have_the_documented_columns_and_provenance_and_done_comes_last(
     assert spec["fit"]["train_days"] == 60 and spec["fit"]["cut_off"].startswith("2024-03-01")
     assert all(p["source"] == "fitted" for p in spec["parameters"].values())
     assert spec["config"]["behaviour"]["activity"]["social"] == 0, "the command line's model keys are kept"
-    assert len(spec["draws"]) == 100 and set(spec["draws"][0]) == set(TRUTH)
+    responses = {"strategies.winback.uplift", "strategies.winback.lapsed_uplift"}  # the log's campaign
+    assert len(spec["draws"]) == 100 and set(spec["draws"][0]) == set(TRUTH) | responses
+    assert spec["config"]["plan"]["strategies"] == ["winback"], "the campaign is replayed in the fit"
 
     report = (folder / "report.md").read_text()
     assert "<h2>The posterior</h2>" in (folder / "report.html").read_text()
@@ -200,6 +208,8 @@ def test_a_robust_comparison_on_a_twin_draws_its_posterior_and_the_responses_pri
                           "compare.replicates=2", "days=10", "compare.separate_uncertainty=false",
                           "++compare.scenarios={baseline:['plan=baseline'],content:['plan=content']}")
     draws = pd.read_csv(out / "draws.csv")
+    assert {"strategies.winback.uplift", "strategies.winback.lapsed_uplift"} <= set(spec["fit"]["parameters"]), \
+        "the responses to the campaign in the log are fitted"
     assert not set(spec["fit"]["parameters"]) & set(draws.columns), "fitted keys come from the posterior"
     assert "strategies.content.quality" in draws
     for run in (out / "runs_drawn" / "content").iterdir():
@@ -210,6 +220,7 @@ def test_a_robust_comparison_on_a_twin_draws_its_posterior_and_the_responses_pri
         assert used["strategies"]["content"]["quality"] == pytest.approx(draws.loc[d, "strategies.content.quality"])
     text = report.read_text()
     assert "the twin's posterior draws" in text and "## The decision" in text
+    assert "How members answered the campaigns in the log (`strategies.winback.uplift`" in text
     assert set(pd.read_csv(out / "decision.csv").scenario) == {"baseline", "content"}
 
 
@@ -292,6 +303,11 @@ def test_a_what_if_on_the_twin_starts_the_day_after_the_log_from_its_state(small
     assert set(state.loc[state.recent % 2 == 1, "person"]) == active_last_day, "bit 0: active on the log's last day"
 
     run_here(tmp_path / "run", f"calibration={folder}", "days=14", "plan=kol_seeding", "strategies.kol.k=5")
+    used = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())
+    fitted = yaml.safe_load((folder / "calibrated.yaml").read_text())["parameters"]
+    assert used["strategies"]["winback"]["uplift"] == fitted["strategies.winback.uplift"]["value"], \
+        "the fitted response to the log's campaign carries over to what-ifs"
+    assert used["plan"]["strategies"] == ["kol"], "the log's campaign itself does not"
     ts = pd.read_parquet(tmp_path / "run" / "timeseries.parquet")
     members = int((state.status == "member").sum())
     assert ts.day.iloc[0] == 1 and ts.members.iloc[0] >= 0.9 * members, "day 1 starts from today's members"

@@ -50,16 +50,40 @@ def test_calendar_and_campaign_files_are_known_inputs(log, tmp_path):
     assert twin.config["strategies"]["winback"] == {"start_day": 4, "end_day": 7}
 
 
+def test_a_campaign_log_with_kind_size_and_cost_names_the_responses_a_calibration_fits(log, tmp_path):
+    from commsim.experiments.analyses.calibration.priors import priors_for
+    from commsim.experiments.analyses.calibration.twin import campaign_responses
+
+    (tmp_path / "camp.csv").write_text("kind,start,end,size,cost\n"
+                                      "winback,2024-01-04,2024-01-06,120,300\nevents,2024-01-08,2024-01-08,40,500\n")
+    twin = build(log, 9, tmp_path, campaigns_file=str(tmp_path / "camp.csv"))
+    assert twin.config["plan"]["strategies"] == ["winback", "events"] and twin.config["plan"]["budget"] == 800
+    assert twin.config["strategies"]["events"]["capacity"] == 40, "an event's size is its capacity"
+    assert any("size" in note and "noted, not used" in note for note in twin.notes), "a win-back's size is its budget"
+    keys = campaign_responses(twin.config)
+    assert keys == ["strategies.winback.uplift", "strategies.winback.lapsed_uplift", "strategies.events.attend_prob",
+                    "strategies.events.uplift"]
+    priors = {p.key: p for p in priors_for([], {"strategies.winback.uplift": (0.5, 1.0)}, [], keys)}
+    assert (priors["strategies.winback.uplift"].low, priors["strategies.winback.uplift"].high) == (0.5, 1.0)
+    assert (priors["strategies.events.uplift"].low, priors["strategies.events.uplift"].high) == (0.5, 3.0), \
+        "the declared plausible range (strategies/events.py)"
+    assert campaign_responses({}) == []
+
+
 @pytest.mark.parametrize("name, text, expected", [
     ("cal.csv", "title,from,to\nx,2024-01-02,2024-01-03\n", "cal.csv, line 1: the header needs name,start,end"),
     ("cal.csv", "name,start,end\nx,2024-01-05,2024-01-02\n", "cal.csv, line 2: the event must end"),
     ("cal.csv", "name,start,end\nx,soon,2024-01-02\n", "cal.csv, line 2: 'soon' is not a date"),
     ("camp.csv", "start,end,strategy\n2024-01-02,2024-01-03,kol_seeding\n", "camp.csv, line 2: strategy 'kol_seeding'"),
     ("camp.csv", "start,end,strategy,spend\n2024-01-02,2024-01-03,winback,lots\n", "spend 'lots' is not a number"),
+    ("camp.csv", "start,end,strategy,kind\n2024-01-02,2024-01-03,winback,winback\n", "both 'strategy' and 'kind'"),
+    ("camp.csv", "start,end,kind,size\n2024-01-02,2024-01-02,events,many\n", "size 'many' is not a number"),
+    ("missing.csv", None, "missing.csv: cannot read it"),
 ])
 def test_bad_calendar_and_campaign_files_name_file_and_line(log, tmp_path, name, text, expected):
     path = tmp_path / name
-    path.write_text(text)
+    if text is not None:
+        path.write_text(text)
     kind = {"calendar_file": str(path)} if name == "cal.csv" else {"campaigns_file": str(path)}
     with pytest.raises(TwinError, match=expected):
         build(log, 9, tmp_path, **kind)

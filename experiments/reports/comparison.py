@@ -290,6 +290,7 @@ def assumptions(configs: dict, twin: dict | None = None, fmt: Formatter | None =
     lines = ["## " + t("What these numbers rest on"), ""]
     behaviour = [info for stage in DAY_PLAN if stage.group
                  for info in declared(stage.params, f"behaviour.{stage.group}")]
+    fitted_keys = set((twin or {}).get("parameters", {}))
     if twin:
         fit, data = twin.get("fit", {}), twin.get("data", {})
         fitted = twin.get("parameters", {})
@@ -304,9 +305,15 @@ def assumptions(configs: dict, twin: dict | None = None, fmt: Formatter | None =
             lo, hi = p.get("interval90", [math.nan, math.nan])
             flag = t(" (at the edge of its prior range)") if p.get("at_bound") else ""
             lines.append(f"| `{key}` | {p.get('value'):.4g}{flag} | {lo:.4g} – {hi:.4g} |")
-        lines += ["", t("The log shows how these members behaved, not how they respond to a plan they never "
-                        "saw: the strategies' magnitudes below are still assumptions, so the effects are "
-                        "what the calibrated community does *if* members respond as assumed.")]
+        answered = [k for k in fitted if k.startswith("strategies.")]
+        if answered:
+            lines += ["", t("How members answered the campaigns in the log ({keys}) was fitted with the behaviour "
+                            "(the campaign log, `calibrate.campaigns`); every other magnitude of the strategies below "
+                            "is still an assumption.", keys=", ".join(f"`{k}`" for k in answered))]
+        else:
+            lines += ["", t("The log shows how these members behaved, not how they respond to a plan they never "
+                            "saw: the strategies' magnitudes below are still assumptions, so the effects are "
+                            "what the calibrated community does *if* members respond as assumed.")]
     else:
         kinds = {kind: sum(1 for i in behaviour if i.source.kind == kind) for kind in ("assumed", "literature")}
         lines.append(t("The model's behaviour parameters are defaults, not fitted to your community: "
@@ -328,6 +335,10 @@ def assumptions(configs: dict, twin: dict | None = None, fmt: Formatter | None =
             for info in declared(registry.get(name).Params, f"strategies.{name}"):
                 if info.source.kind != "user" and info.numeric:
                     lo, hi = info.plausible or (math.nan, math.nan)
+                    if info.key in fitted_keys:
+                        parts.append(t("`{name}` = {value} (fitted to the campaign log)", name=info.name,
+                                       value=f"{getattr(params, info.name):g}"))
+                        continue
                     parts.append(t("`{name}` = {value} (plausible {low}–{high})", name=info.name,
                                    value=f"{getattr(params, info.name):g}", low=f"{lo:g}", high=f"{hi:g}"))
             if parts:

@@ -61,8 +61,12 @@ def declarations() -> dict:
     return model_parameters()
 
 
-def priors_for(keys: list[str], given: dict, fitted_events: list[int]) -> list[Prior]:
-    """Priors of ``keys`` (and of the calendar events whose activity is fitted)."""
+def priors_for(keys: list[str], given: dict, fitted_events: list[int], responses: list[str] = ()) -> list[Prior]:
+    """Priors of ``keys``, of the calendar events whose activity is fitted, and of ``responses`` (how
+    members answered the operator's replayed campaigns: strategy parameters, from their declared
+    plausible ranges, docs/evidence.md)."""
+    from commsim.sim.space import strategy_parameters
+
     infos = declarations()
     priors, problems = [], []
     for key in keys:
@@ -78,8 +82,17 @@ def priors_for(keys: list[str], given: dict, fitted_events: list[int]) -> list[P
                             f"and inside the parameter's bounds")
         else:
             priors.append(Prior(key, r.low, r.high, log=r.log, integer=r.integer))
+    strategy_infos = strategy_parameters()
+    for key in responses:
+        info = strategy_infos.get(key)
+        r = checked_range(info, given.get(key)) if info is not None and info.numeric else "no range"
+        if isinstance(r, str):
+            problems.append(f"calibrate.priors.{key}: the campaign response needs a range inside its bounds "
+                            f"(give calibrate.priors.{key}=[low,high])")
+        else:
+            priors.append(Prior(key, r.low, r.high, log=r.log, integer=r.integer))
     for key in given:
-        if key not in keys and not key.startswith("calendar.events."):
+        if key not in keys and key not in responses and not key.startswith("calendar.events."):
             problems.append(f"calibrate.priors.{key}: not one of calibrate.parameters")
     for index in fitted_events:
         key = f"calendar.events.{index}.activity"

@@ -5,7 +5,7 @@
    the candidate's range a point falls in (a first-order sensitivity index that, unlike a
    correlation, sees a distance that is lowest mid-range) -- and the ``calibrate.fit``
    candidates with the largest η² are fitted, the rest stay at their documented defaults (fitted
-   calendar events always).
+   calendar events and the responses to replayed campaigns always).
 2. **Search**: Optuna's TPE sampler (multivariate, seeded) minimises the mean distance over
    ``calibrate.seeds`` replicate seeds, in batches run in parallel by the job runner. The study
    lives in a journal file (``search.journal``; SQLite is not safe for this), and its batches are
@@ -114,6 +114,11 @@ def correlation_ratio(x: np.ndarray, y: np.ndarray, bins: int = 5) -> float:
     return float(np.sum(counts * (means - y.mean()) ** 2) / (len(y) * np.var(y)))
 
 
+# fitted whatever the screening says: the activity of dated events whose size is unknown, and the
+# responses to the operator's replayed campaigns (the reason a campaign log was given)
+ALWAYS_FITTED = ("calendar.events.", "strategies.")
+
+
 def screen(fit: Fit, candidates: list, n: int, rng, keep: int) -> tuple[list, pd.DataFrame]:
     """Latin-hypercube screening; returns the priors to fit and the screening table."""
     z = P.lhs(candidates, n, rng)
@@ -123,10 +128,10 @@ def screen(fit: Fit, candidates: list, n: int, rng, keep: int) -> tuple[list, pd
     table = pd.DataFrame({"parameter": [p.key for p in candidates],
                           "eta2": [correlation_ratio(z[finite, j], y) for j in range(len(candidates))]})
     table = table.sort_values("eta2", ascending=False, ignore_index=True)
-    events = [p for p in candidates if p.key.startswith("calendar.events.")]
+    events = [p for p in candidates if p.key.startswith(ALWAYS_FITTED)]
     others = [p for p in candidates if p not in events]
     if keep and keep < len(others):
-        ranked = [k for k in table.parameter if not k.startswith("calendar.events.")][:keep]
+        ranked = [k for k in table.parameter if not k.startswith(ALWAYS_FITTED)][:keep]
         others = [p for p in others if p.key in ranked]
     table["fitted"] = table.parameter.isin([p.key for p in others + events])
     return others + events, table

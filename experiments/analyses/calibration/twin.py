@@ -32,6 +32,18 @@ from commsim.sim.observed import daily
 
 CAMPAIGN_STRATEGIES = {"winback": ("start_day", "end_day"), "incentive": ("start_day", "end_day"),
                        "events": ("first_day", None)}
+# How members answered a campaign, fitted from the log with the behaviour (the headline responses of
+# each strategy: the others stay at their declared priors, and a robust comparison draws them there)
+CAMPAIGN_RESPONSES = {"winback": ("uplift", "lapsed_uplift"), "incentive": ("reward_uplift",),
+                      "events": ("attend_prob", "uplift")}
+CAMPAIGN_SIZE = {"events": "capacity", "incentive": "points_per_action"}  # the `size` column, per strategy
+CAMPAIGN_ALIASES = {"kind": "strategy", "cost": "spend"}  # the issue's names for the same columns
+
+
+def campaign_responses(config: dict) -> list[str]:
+    """The response parameters (dotted keys) a calibration fits for the twin's replayed campaigns."""
+    plan = (config.get("plan") or {}).get("strategies") or []
+    return [f"strategies.{name}.{param}" for name in plan for param in CAMPAIGN_RESPONSES.get(name, ())]
 
 
 class TwinError(UserError, ValueError):
@@ -200,6 +212,33 @@ def observed_week(log: ActivityLog, train_days: int, events: list[dict]) -> list
     return [round(float(x), 4) for x in profile]
 
 
+def _campaign_rows(path: str) -> list[tuple[int, dict]]:
+    """A campaign log's rows, with ``kind`` read as ``strategy`` and ``cost`` as ``spend``."""
+    from commsim.sim.delimited import read_text
+
+    try:
+        lines = read_text(Path(path), TwinError).splitlines()
+    except OSError as err:
+        raise TwinError(f"{path}: cannot read it ({err})") from None
+    header = {h.strip().lower() for h in (lines or [""])[0].split(",")}
+    for alias, column in CAMPAIGN_ALIASES.items():
+        if alias in header and column in header:
+            raise TwinError(f"{path}, line 1: both {column!r} and {alias!r}; they are the same column, give one")
+    named = "kind" if "kind" in header else "strategy"
+    allowed = ("start", "end", "strategy", "kind", "target", "spend", "cost", "size")
+    rows = _rows(path, ("start", "end", named), allowed)
+    return [(n, {CAMPAIGN_ALIASES.get(k, k): v for k, v in row.items()}) for n, row in rows]
+
+
+def _number(text: str, integer: bool):
+    value = float(text)
+    if integer:
+        if value != int(value) or value < 0:
+            raise ValueError(text)
+        return int(value)
+    return value
+
+
 def _rows(path: str, required: tuple[str, ...], allowed: tuple[str, ...]) -> list[tuple[int, dict]]:
     return read_records(path, required, allowed, TwinError)
 
@@ -235,7 +274,7 @@ def read_calendar(path: str, log: ActivityLog, timezone: str) -> tuple[list[dict
 def read_campaigns(path: str, log: ActivityLog, timezone: str, notes: list[str]) -> dict:
     """The operator's campaigns in the data as the twin's plan (known inputs, not fitted)."""
     plan, params, budget = [], {}, 0.0
-    for number, row in _rows(path, ("start", "end", "strategy"), ("start", "end", "strategy", "target", "spend")):
+    for number, row in _campaign_rows(path):
         name = row["strategy"]
         if name not in CAMPAIGN_STRATEGIES:
             raise TwinError(f"{path}, line {number}: strategy {name!r} cannot be replayed as a dated campaign yet; "
@@ -257,6 +296,15 @@ def read_campaigns(path: str, log: ActivityLog, timezone: str, notes: list[str])
             else:
                 notes.append(f"line {number}: the target of a {name} campaign is its own rule; {row['target']!r} "
                              f"noted, not used")
+        if row.get("size"):
+            if name not in CAMPAIGN_SIZE:
+                notes.append(f"line {number}: a {name} campaign's size is set by its budget; {row['size']!r} noted, "
+                             f"not used")
+            else:
+                try:
+                    settings[CAMPAIGN_SIZE[name]] = _number(row["size"], CAMPAIGN_SIZE[name] == "capacity")
+                except ValueError:
+                    raise TwinError(f"{path}, line {number}: size {row['size']!r} is not a number") from None
         plan.append(name)
         params[name] = settings
         try:
