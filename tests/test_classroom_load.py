@@ -1,11 +1,12 @@
 """A whole class on the classroom page: 30 browser contexts (30 students' browsers, each with its
 own cookies and Solara session) play at once against one local server, and no tab stalls.
 
-Not in either tier: it takes about 140 s (opening 30 tabs takes about 4 s each), more than the slow
-tier's budget has left; ``make test-load`` runs it. It fails today, and is marked so (strict xfail):
-measured 2026-12-05, with the karate club at the fastest speed, several of the 30 tabs advance no day
-in 10 s while others advance 27 (issue 27.5). How much server time a simulated day costs is the load
-benchmark's to print (python -m experiments.benchmarks.classroom_load), not a test's to time. Needs Debian's chromium (``make browser-deps``); skipped without it, except where
+Not in either tier: it takes about 90 s (opening 30 tabs takes about 2 s each), more than the slow
+tier's budget has left; ``make test-load`` runs it. Before the tabs took turns (experiments/demo/turns.py)
+it failed: measured 2026-12-05, several of the 30 tabs advanced no day in 10 s while others advanced
+27 (issue 27.5); on 2026-12-06, with turns, every tab advanced 20 or 21. How much server time a
+simulated day costs is the load benchmark's to print (python -m experiments.benchmarks.classroom_load),
+not a test's to time. Needs Debian's chromium (``make browser-deps``); skipped without it, except where
 COMMSIM_REQUIRE_BROWSER=1 or CI is set.
 """
 
@@ -21,8 +22,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.load]
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="measured 2026-12-05: several of 30 contexts advance 0 days in 10 s "
-                                       "while others advance 27 (issue 27.5, open)")
 def test_thirty_browser_contexts_play_at_once_and_none_stalls():
     _need(Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}: run `make browser-deps`")
     from commsim.experiments.benchmarks.classroom_load import measure
