@@ -22,6 +22,17 @@ class ConfigError(UserError, ValueError):
         head = "invalid configuration" if len(problems) == 1 else f"{len(problems)} problems in the configuration"
         super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in problems))
 
+    def __reduce__(self):
+        # rebuilt from its problems when it crosses a process boundary (a worker's error reaching the
+        # driver): the default rebuilds from the message, which this __init__ would read letter by letter
+        return (_rebuilt, (type(self), self.problems))
+
+
+def _rebuilt(cls, problems: list[str]) -> ConfigError:
+    err = cls.__new__(cls)
+    ConfigError.__init__(err, problems)
+    return err
+
 
 class StageContractError(RuntimeError):
     """A stage of the day returned outputs other than the ones it declared."""

@@ -88,3 +88,16 @@ def test_help_lists_every_key_with_its_meaning_and_range(tmp_path):
     sweeps = subprocess.run([sys.executable, "-m", "experiments.sweeps", "--help"], capture_output=True, text=True,
                             cwd=ROOT)
     assert sweeps.returncode == 0 and "sweep_dir" in sweeps.stdout
+
+
+def test_a_config_error_from_a_worker_reaches_the_driver_with_its_problems():
+    """A worker's ConfigError is pickled back to the driver; it must arrive as it left (it once
+    arrived as '182 problems in the configuration: - i - n - v - a ...', one per letter)."""
+    import pickle
+
+    from commsim.sim.errors import ConfigError
+    from commsim.sim.start_state import StateFileError
+
+    for err in (ConfigError(["days: must be at least 1", "seed: must be >= 0"]), StateFileError("state.csv, line 3: bad")):
+        back = pickle.loads(pickle.dumps(err))
+        assert type(back) is type(err) and back.problems == err.problems and str(back) == str(err)
