@@ -7,4 +7,4 @@ resumed after such a change re-runs everything instead of mixing runs of two
 engines. Changes that move no number (refactors, outputs, reports) keep it.
 """
 
-MODEL_VERSION = "4.2"  # wave 3, issue 24.5: default prices in CNY with sources (ads CPA 15, announcement SMS 0.05)
+MODEL_VERSION = "4.3"  # wave 3, issue 24.1: KOL perks +0.3 log-odds (was 1.0, assumed), from Wang, Hui & Li 2022

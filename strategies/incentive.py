@@ -71,8 +71,14 @@ class IncentiveParams:
                                         "gone by week 6-10 (an e-folding time of ~20-45 days); a one-off symbolic "
                                         "award lasted four quarters (Gallus 2017), hence the range's upper end.")
     level_step: float = param(500.0, "lifetime points per level", gt=0, unit="points", source=Source("user"))
-    level_uplift: float = param(0.1, "activity log-odds per level", ge=0, unit="log-odds", plausible=(0.0, 0.3),
-                                why="Status levels add a little pull (assumed).")
+    level_uplift: float = param(0.1, "activity log-odds per level", ge=0, unit="log-odds", plausible=(0.0, 0.2),
+                                source=literature("Sailer & Homner 2020, Educ. Psychol. Rev., "
+                                                  "doi:10.1007/s10648-019-09498-w"),
+                                why="A meta-analysis of gamification (points, badges, levels, leaderboards) found "
+                                    "behavioural outcomes up by g = 0.25 (95% CI 0.04-0.46; 9 studies, N = 951): "
+                                    "about +0.45 log-odds (g x 1.81) for the whole package, ~0.09 a level over the "
+                                    "5 levels -- so 0.1, and at most 0.2 (the interval's top over 5 levels). "
+                                    "Indirect: learners, not community members, and not levels alone.")
     max_level: int = param(5, "highest level", ge=0, unit="levels", source=Source("user"))
     crowding: float = param(0.8, "share of the habit's pull lost at full reliance once rewards stop",
                             ge=0, le=1, unit="share", plausible=(0.3, 1.0),

@@ -27,7 +27,7 @@ import numpy as np
 
 from commsim.sim.centrality import core_number, pagerank
 from commsim.sim.diffusion import independent_cascade
-from commsim.sim.params import Source, param
+from commsim.sim.params import Source, literature, param
 from commsim.sim.population import Role, Status
 from commsim.sim.selection import smallest_k
 from commsim.strategies.base import Strategy
@@ -44,8 +44,14 @@ class KOLParams:
     perk_cost: float = param(10.0, "money per KOL per day", ge=0, unit="currency", source=Source("user"),
                              why="Default in CNY: ~300 元 a month of perks per in-community KOL (assumed); paid "
                                  "posts by small creators (KOC) are quoted at 50-800 元 each (low confidence).")
-    perk_uplift: float = param(1.0, "activity log-odds the perks give a KOL", ge=0, unit="log-odds", plausible=(0.3, 2.0),
-                               why="Being chosen and paid brings a KOL back more often (assumed).")
+    perk_uplift: float = param(0.3, "activity log-odds the perks give a KOL", ge=0, unit="log-odds", plausible=(0.1, 0.5),
+                               source=literature("Wang, Hui & Li 2022, Management Science: 'Monetary Incentives and "
+                                                 "Knowledge Spillover: Evidence from a Natural Experiment'"),
+                               why="When Zhihu let contributors hold paid live talks, the hosts gave 9.4%-40.8% more "
+                                   "free answers in the short run than matched non-hosts (difference in differences), "
+                                   "i.e. +0.09 to +0.34 on the log scale, fading later -- so 0.3 (range 0.1-0.5). "
+                                   "Indirect: paid talks are a chance to earn, not perks, but it is the same kind of "
+                                   "member (a Chinese platform's power users). Was 1.0 (assumed) before 2026-12-06.")
     greedy_pool: int = param(200, "candidates (highest degree) the greedy method considers", ge=1,
                              unit="people", source=Source("user"))
     greedy_samples: int = param(20, "Monte-Carlo cascades per influence estimate", ge=1, unit="cascades",
