@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import math
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -60,10 +61,37 @@ def _header(path: Path) -> list[str]:
     return [h.strip().lower() for h in first[0].split(",")] if first else []
 
 
+# parsed arrivals files, per graph (by identity: a file network is cached, sim/network.py) and per file
+# version; parsing a twin's file in Python was ~9 ms of each of a calibration's ~60 ms runs
+_PARSED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def person_arrivals(cfg, graph) -> tuple[np.ndarray, np.ndarray] | None:
     """Per-person arrival days and whether each arrives as a member, from a ``person,day[,as]``
-    arrivals file; None when there is no such file."""
-    if not cfg.arrivals_file or _header(cfg.arrivals_file) not in (["person", "day"], ["person", "day", "as"]):
+    arrivals file; None when there is no such file. The arrays are read-only (shared by the runs
+    of a worker on the same graph and file)."""
+    if not cfg.arrivals_file:
+        return None
+    path = Path(cfg.arrivals_file)
+    try:
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        key = None  # _header says what is wrong
+    cached = _PARSED.get(graph, {}).get(key, False) if key is not None else False
+    if cached is not False:
+        return cached
+    parsed = _person_arrivals(cfg, graph)
+    if parsed is not None:
+        for array in parsed:
+            array.setflags(write=False)
+    if key is not None:
+        _PARSED.setdefault(graph, {})[key] = parsed
+    return parsed
+
+
+def _person_arrivals(cfg, graph) -> tuple[np.ndarray, np.ndarray] | None:
+    if _header(cfg.arrivals_file) not in (["person", "day"], ["person", "day", "as"]):
         return None
     path = Path(cfg.arrivals_file)
     labels = graph.labels if graph.labels is not None else np.arange(graph.n).astype(str)

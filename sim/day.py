@@ -109,7 +109,11 @@ def record_log(model, _params) -> dict:
     extra = (model.params.actions.actions_mean - 1.0) * pop.voice[active]
     actions = poisson_at(model.streams.key("log.actions", day), active, extra) + 1
     posts = np.zeros(active.size, np.int64)
-    posts[np.searchsorted(active, model.posted[np.isin(model.posted, active)])] = 1
+    # who posted today and is still active (both sorted): found by binary search, not np.isin's sort
+    posted = model.posted
+    at = np.minimum(np.searchsorted(active, posted), max(active.size - 1, 0))
+    if active.size:
+        posts[at[active[at] == posted]] = 1
     src = dst = None
     if model.log.interactions:
         src, dst = friends_at_random(model.graph.indptr, model.graph.indices, pop.status, active, actions,

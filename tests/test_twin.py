@@ -87,3 +87,28 @@ def test_bad_calendar_and_campaign_files_name_file_and_line(log, tmp_path, name,
     kind = {"calendar_file": str(path)} if name == "cal.csv" else {"campaigns_file": str(path)}
     with pytest.raises(TwinError, match=expected):
         build(log, 9, tmp_path, **kind)
+
+
+def test_a_twins_arrivals_are_parsed_once_per_file_version_and_shared_read_only(log, tmp_path):
+    """sim/arrivals.py caches a parsed arrivals file per graph and file version: a calibration's runs
+    share it, and an edited file is read again."""
+    import os
+
+    from commsim.sim.arrivals import person_arrivals
+    from commsim.sim.config import validate
+    from commsim.sim.defaults import default_config
+    from commsim.sim.network import build_graph
+    from commsim.sim.random_streams import RandomStreams
+
+    twin = build(log, 9, tmp_path)
+    cfg = validate(default_config(twin.model_config(9)))
+    graph = build_graph(cfg.network, RandomStreams(0))
+    first = person_arrivals(cfg.population, graph)
+    assert person_arrivals(cfg.population, graph) is first, "parsed once"
+    with pytest.raises(ValueError, match="read-only"):
+        first[0][0] = 99
+    path = tmp_path / "twin" / "arrivals.csv"
+    path.write_text(path.read_text().replace("ann,1,member", "ann,2,member"))
+    os.utime(path, ns=(1, 1))  # a different version even within the file system's clock tick
+    again = person_arrivals(cfg.population, graph)
+    assert again is not first and again[0].tolist() != first[0].tolist()
