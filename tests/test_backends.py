@@ -147,6 +147,22 @@ def test_a_cancelled_slurm_task_is_resubmitted_and_gives_the_same_files(slurm_cl
     shutil.rmtree(reference)
 
 
+@pytest.mark.slow  # ~35 s: every round of the search is its own job array (~10 s of start-up each here)
+def test_an_optimisation_on_a_real_slurm_cluster_finds_what_a_local_one_finds(slurm_cluster, tmp_path):
+    from commsim.experiments.optimize import optimize
+    from conftest import composed
+
+    args = ["network.n=300", "days=40", "progress=never", "optimize.budget=1500", "optimize.trials=6",
+            "optimize.replicates=2", "optimize.confirm_replicates=2", "uncertainty=none"]
+    local = ["optimize.jobs=2"]
+    remote = ["runner=slurm", "runner.workers=2"]
+    optimize(composed(*args, *local, config_name="optimize"), tmp_path / "local", args + local)
+    optimize(composed(*args, *remote, config_name="optimize"), tmp_path / "slurm", args + remote)
+    for name in ("trials.csv", "pareto.csv"):
+        assert (tmp_path / "slurm" / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name
+    assert array_ids(tmp_path / "slurm"), "the runs went through SLURM"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["ray", "slurm"])
 def test_a_sweep_on_a_cluster_lands_where_a_local_one_does(backend, request, tmp_path):
