@@ -121,16 +121,17 @@ def test_the_band_is_widened_by_the_twins_out_of_sample_error_on_the_inner_days(
     trend = 50 + 100 * np.sin(np.arange(days) / 25.0) ** 2
     observed = trend + rng.normal(0, 3, days)
     runs = trend + rng.normal(0, 3, (40, days))  # the posterior saw every training day
-    _, in_sample = B.backtest(observed, runs, train)
     inner = trend[:train] * 1.15 + rng.normal(0, 3, (40, train))  # fitted up to the origin only
-    _, out = B.backtest(observed, runs, train, inner)
-    assert not in_sample["band"]["inner_out_of_sample"] and out["band"]["inner_out_of_sample"]
-    assert out["band"]["inner_runs"] == 40 and out["band"]["stacked_with"] is None
-    assert out["band"]["inner_twin_rmse"] > 2 * in_sample["band"]["inner_twin_rmse"]
-    assert out["band"]["conformal_q"] > in_sample["band"]["conformal_q"] + 0.05
-    assert out["model"]["band_width"] > 2 * in_sample["model"]["band_width"]
-    assert out["model"]["rmse"] == in_sample["model"]["rmse"], "the same median"
-    assert out["twin"] == in_sample["twin"], "the raw twin's own forecast is the same runs"
+    # calibrate_band is the backtest's band step (backtest() adds the held-out scores)
+    info_in, shown_in, twin_in = B.calibrate_band(observed, runs, train, days - train)
+    info_out, shown_out, twin_out = B.calibrate_band(observed, runs, train, days - train, inner_runs=inner)
+    assert not info_in["inner_out_of_sample"] and info_out["inner_out_of_sample"]
+    assert info_out["inner_runs"] == 40 and info_out["stacked_with"] is None
+    assert info_out["inner_twin_rmse"] > 2 * info_in["inner_twin_rmse"]
+    assert info_out["conformal_q"] > info_in["conformal_q"] + 0.05
+    assert np.mean(shown_out.hi - shown_out.lo) > 2 * np.mean(shown_in.hi - shown_in.lo)
+    assert np.array_equal(shown_out.mean, shown_in.mean), "the same median"
+    assert np.array_equal(twin_out.lo, twin_in.lo), "the raw twin's own forecast is the same runs"
 
 
 def test_sets_accepted_up_to_an_origin_are_judged_on_the_weeks_before_it_only():
