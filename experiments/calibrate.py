@@ -84,17 +84,14 @@ def windows(n_days: int, train: int | None, forecast: int | None, path: str) -> 
 
 def budget(runs: int, seeds: int, forecast_sets: int, forecast_seeds: int, candidates: int,
            rhythm_sets: int = 0) -> dict:
-    """How ``calibrate.runs`` is spent: ~10% screening, ~45% search, ~30% posterior, ~15% forecast
-    (the forecast's sets and, half as many, the inner backtest's); ``rhythm_sets`` parameter sets
-    (each on every seed) of the weekly-rhythm fit come out of the posterior's."""
-    forecast_sets = max(2, min(forecast_sets, int(0.1 * runs) // forecast_seeds))
-    inner_sets = max(2, forecast_sets // 2)
-    rest = runs - (forecast_sets + inner_sets) * forecast_seeds
+    """How ``calibrate.runs`` is spent: ~10% screening, ~45% search, ~30% posterior, ~15% forecast;
+    ``rhythm_sets`` parameter sets (each on every seed) of the weekly-rhythm fit come out of the posterior's."""
+    forecast_sets = max(2, min(forecast_sets, int(0.15 * runs) // forecast_seeds))
+    rest = runs - forecast_sets * forecast_seeds
     screen = max(2 * candidates + 10, int(0.1 * runs))
     trials = max(10, int(0.45 * rest) // seeds)
     proposals = max(10, (rest - screen - trials * seeds) // seeds - rhythm_sets)
-    return {"screen": screen, "trials": trials, "proposals": proposals, "forecast_sets": forecast_sets,
-            "inner_sets": inner_sets}
+    return {"screen": screen, "trials": trials, "proposals": proposals, "forecast_sets": forecast_sets}
 
 
 def calibrate(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None) -> Path:
@@ -168,7 +165,7 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
                               f"copied, {rhythm['error']:.3f} fitted)")
             say(f"weekly rhythm: profile error {rhythm['error_copied']:.3f} copied -> {rhythm['error']:.3f} fitted",
                 force=True)
-        post, pooled, post_summary = S.posterior(fit, chosen, found, plan["proposals"], seeds, c.accept, rng)
+        post, _, post_summary = S.posterior(fit, chosen, found, plan["proposals"], seeds, c.accept, rng)
         atomic_write(out_dir / "posterior.parquet", lambda p: post.to_parquet(p, index=False))
         say(f"posterior: {post_summary['accepted']} sets, effective size {post_summary['effective_sample_size']:.0f}",
             force=True)
@@ -177,9 +174,8 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
         jobs = [fit.job(chosen, [p.to_z(post.iloc[i][p.key]) for p in chosen], 100 + s, "forecast", total, daily=True)
                 for i in picks for s in range(c.forecast_seeds)]
         measured = fit.run(jobs, f"forecast: {len(jobs)} runs")
-        inner_runs = _inner_backtest_runs(fit, chosen, pooled, observed, c, train, horizon, plan["inner_sets"], rng)
     runs = np.array([m["daily_dau"] for m in measured], float)
-    forecast, bt = B.backtest(observed_full.dau.to_numpy(float), runs, train, inner_runs)
+    forecast, bt = B.backtest(observed_full.dau.to_numpy(float), runs, train)
     atomic_write(out_dir / "forecast.csv", lambda p: forecast.to_csv(p, index=False))
     atomic_write(out_dir / "backtest.json", lambda p: p.write_text(json.dumps(bt, indent=2) + "\n"))
     params = _parameters(chosen, post)
@@ -204,24 +200,6 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
         {"status": "finished", "kind": "calibration", "runs": fit.runs_done}) + "\n"))
     say(f"done: {report}", force=True)
     return report
-
-
-def _inner_backtest_runs(fit, chosen, pooled, observed, c, train: int, horizon: int, n_sets: int, rng):
-    """Daily DAU over the training days of ``n_sets`` parameter sets the posterior would accept had the
-    data ended at the inner backtest's origin (search.weeks_before), each on the forecast's seeds:
-    the twin's out-of-sample forecast of the inner days (backtest.py). None when too few qualify."""
-    from commsim.experiments.analyses.calibration import backtest as B
-    from commsim.experiments.analyses.calibration import search as S
-
-    origin = train - B.inner_days(train, horizon)
-    kept = S.weeks_before(pooled, observed, vars(c.weights), origin // 7, c.accept)
-    if origin // 7 < 1 or kept.size < 2:
-        return None
-    picks = kept[rng.choice(kept.size, size=n_sets, replace=kept.size < n_sets)]
-    jobs = [fit.job(chosen, pooled.z[i], 200 + s, "inner", train, daily=True)
-            for i in picks for s in range(c.forecast_seeds)]
-    measured = fit.run(jobs, f"inner backtest (fitted up to day {origin}): {len(jobs)} runs")
-    return np.array([m["daily_dau"] for m in measured], float)
 
 
 def _typical_config(twin, days: int):

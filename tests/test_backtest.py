@@ -109,38 +109,3 @@ def test_short_training_windows_still_score_every_baseline(days):
     assert all(math.isfinite(bt["baselines"][k]["rmse"]) for k in ("last7", "seasonal_naive", "weekday_mean4"))
     assert bt["band"]["inner_days"] == days // 3, "a third of the training days when that is under 14"
     assert math.isfinite(bt["model"]["coverage80"])
-
-
-def test_the_band_is_widened_by_the_twins_out_of_sample_error_on_the_inner_days():
-    """A rise and fall no baseline extrapolates: the forecast's runs hug every day they were fitted
-    to, but the twin fitted only up to the inner origin misses the inner days by 15%. Its
-    out-of-sample inner runs widen the band the in-sample ones barely touch, and the shown median
-    stays the twin's (it still beats every baseline there): 29.3."""
-    rng = np.random.default_rng(3)
-    days, train = 150, 100
-    trend = 50 + 100 * np.sin(np.arange(days) / 25.0) ** 2
-    observed = trend + rng.normal(0, 3, days)
-    runs = trend + rng.normal(0, 3, (40, days))  # the posterior saw every training day
-    inner = trend[:train] * 1.15 + rng.normal(0, 3, (40, train))  # fitted up to the origin only
-    # calibrate_band is the backtest's band step (backtest() adds the held-out scores)
-    info_in, shown_in, twin_in = B.calibrate_band(observed, runs, train, days - train)
-    info_out, shown_out, twin_out = B.calibrate_band(observed, runs, train, days - train, inner_runs=inner)
-    assert not info_in["inner_out_of_sample"] and info_out["inner_out_of_sample"]
-    assert info_out["inner_runs"] == 40 and info_out["stacked_with"] is None
-    assert info_out["inner_twin_rmse"] > 2 * info_in["inner_twin_rmse"]
-    assert info_out["conformal_q"] > info_in["conformal_q"] + 0.05
-    assert np.mean(shown_out.hi - shown_out.lo) > 2 * np.mean(shown_in.hi - shown_in.lo)
-    assert np.array_equal(shown_out.mean, shown_in.mean), "the same median"
-    assert np.array_equal(twin_out.lo, twin_in.lo), "the raw twin's own forecast is the same runs"
-
-
-def test_sets_accepted_up_to_an_origin_are_judged_on_the_weeks_before_it_only():
-    from commsim.experiments.analyses.calibration.search import Evaluated, weeks_before
-
-    observed = {"dau": [10, 20, 30, 40], "ever_active": [15, 25, 35, 45], "retention": [0.5], "participation": [0.3, 0.2]}
-    early_right = {"dau": [10, 20, 90, 90], "ever_active": [15, 25, 99, 99], "retention": [0.1], "participation": [0.9, 0.9]}
-    late_right = {"dau": [40, 50, 30, 40], "ever_active": [45, 55, 35, 45], "retention": [0.5], "participation": [0.3, 0.2]}
-    sets = Evaluated(np.zeros((2, 1)), np.zeros(2), [{}, {}], [[early_right], [late_right]])
-    weights = {"dau": 1.0, "ever_active": 1.0, "retention": 1.0, "participation": 1.0}
-    assert weeks_before(sets, observed, weights, 2, 0.5).tolist() == [0], "only the first two weeks count"
-    assert weeks_before(sets, observed, weights, 4, 0.5).tolist() == [1]

@@ -7,10 +7,7 @@ median and 80% band (10th and 90th percentiles over all those runs) come from th
 **The forecast it shows** corrects that band by the twin's own measured error, in three steps on
 an *inner backtest*: the last ``H`` training days (``H`` = the forecast horizon, at least 14 where
 a third of the training days allows, at most that third), forecast by every baseline from the days
-before them (baselines.py) and by the twin **fitted up to the same origin**: parameter sets the
-posterior would have accepted had the data ended there (search.weeks_before: the same rounds'
-sets, re-accepted on the weekly DAU and people-ever-active of the weeks before the origin), run
-over the training days on their own seeds (the calibration's ``inner`` runs):
+before them (baselines.py) and by the twin's runs over the same days:
 
 1. *Stacking.* When a baseline's inner RMSE beats the twin's, the median becomes
    ``w * twin + (1 - w) * baseline`` with the weight ``w`` (a grid of 0.05) that minimises the
@@ -23,12 +20,10 @@ over the training days on their own seeds (the calibration's ``inner`` runs):
    moves out by ``q`` at both edges -- never in: a band that held more than 80% of days the
    twin was fitted to says nothing about days it was not.
 
-The inner forecast is out of sample but for one thing: its sets were proposed in the box the whole
-window's search marked out. The stacking weight is chosen on the same days as the widening, and
-there is one origin, not several, so the widening is an estimate from a few days of one horizon:
-the held-out coverage reported beside it is the check. Without inner runs (a calibration too
-small to fit up to the origin, or an older one) the forecast's own runs stand in, which saw the
-inner days: ``band.inner_out_of_sample`` says which. A raw band with no width on most days (its edges at the median) is
+The twin's runs over the inner days are not out of sample (the posterior saw those days), and the
+stacking weight is chosen on the same days as the widening, so the widening is a lower bound on
+the error the held-out days need: the held-out coverage reported
+beside it is the check. A raw band with no width on most days (its edges at the median) is
 flagged ``degenerate``: a handful of parameter sets carry the posterior.
 
 On the held-out days the backtest reports RMSE, MAPE, the share of observed days inside the 80%
@@ -120,40 +115,32 @@ def conformal_q(observed, band: Forecast) -> float:
 
 
 def calibrate_band(obs: np.ndarray, runs: np.ndarray, train_days: int, horizon: int,
-                   outer: dict | None = None, inner_runs: np.ndarray | None = None) -> tuple[dict, Forecast, Forecast]:
+                   outer: dict | None = None) -> tuple[dict, Forecast, Forecast]:
     """Stacking weight, baseline and conformal ``q`` from the inner backtest, and the shown and raw
     forecasts of the ``horizon`` days after training (``outer``: the baselines' forecasts of those
-    days, if already made; ``inner_runs``: the twin's out-of-sample runs of the inner days, fitted up
-    to its origin, else the forecast's own runs, which were fitted to those days)."""
+    days, if already made)."""
     raw = bands(runs)
     twin_all = Forecast(raw.dau_median.to_numpy(), raw.dau_lo80.to_numpy(), raw.dau_hi80.to_numpy())
     cut = lambda f, a, b: Forecast(f.mean[a:b], f.lo[a:b], f.hi[a:b])  # noqa: E731
     n_in = inner_days(train_days, horizon)
     origin = train_days - n_in
     y_in = obs[origin:train_days]
-    twin_out = cut(twin_all, train_days, train_days + horizon)
-    if inner_runs is not None:
-        fitted_before = bands(inner_runs[:, :train_days])
-        twin_in = Forecast(*(fitted_before[c].to_numpy()[origin:train_days] for c in ("dau_median", "dau_lo80",
-                                                                                        "dau_hi80")))
-    else:
-        twin_in = cut(twin_all, origin, train_days)
+    twin_in, twin_out = cut(twin_all, origin, train_days), cut(twin_all, train_days, train_days + horizon)
     inner_forecasts = forecast_all(obs[:origin], n_in)
     inner = {name: scored(y_in, f) for name, f in inner_forecasts.items()}
     twin_rmse = errors(y_in, twin_in.mean)["rmse"]
     finite = {k: v["rmse"] for k, v in inner.items() if math.isfinite(v["rmse"])}
     best = min(finite, key=finite.get) if finite else None
     info = {"inner_days": n_in, "inner_origin": origin, "inner_twin_rmse": twin_rmse,
-            "inner_out_of_sample": inner_runs is not None, "inner_runs": int(len(inner_runs)) if inner_runs is not None else 0,
             "inner_baselines": inner, "stacked_with": None, "twin_weight": 1.0}
     if best is not None and finite[best] < twin_rmse:
         info["stacked_with"] = best
         info["twin_weight"] = _stack_weight(y_in, twin_in.mean, inner_forecasts[best].mean)
     weight = info["twin_weight"]
     base_in = inner_forecasts[best] if weight < 1 else None
-    # widen only: even out of sample the inner days are few, and a band that held more than 80% of
-    # them says little about the held-out days (narrowing on the in-sample inner days cut a generated
-    # community's coverage from 97% to 54%: experiments/forecast_bench.py)
+    # widen only: the twin was fitted to the inner days, so a band that held more than 80% of them
+    # says nothing about the held-out days (narrowing on them cut a generated community's coverage
+    # from 97% to 54%: experiments/forecast_bench.py)
     q = max(0.0, conformal_q(y_in, combine(twin_in, base_in, weight)))
     info["conformal_q"] = q
     if weight < 1 and outer is None:
@@ -162,11 +149,9 @@ def calibrate_band(obs: np.ndarray, runs: np.ndarray, train_days: int, horizon: 
     return info, combine(twin_out, base_out, weight, q), twin_out
 
 
-def backtest(observed: np.ndarray, runs: np.ndarray, train_days: int,
-             inner_runs: np.ndarray | None = None) -> tuple[pd.DataFrame, dict]:
+def backtest(observed: np.ndarray, runs: np.ndarray, train_days: int) -> tuple[pd.DataFrame, dict]:
     """``forecast.csv`` (every day of the window) and ``backtest.json`` from the observed daily DAU
-    (data days 0..), the forecast runs (rows = runs, columns = the same days) and, if given, the
-    twin's out-of-sample runs of the inner backtest (rows = runs, columns = the training days)."""
+    (data days 0..) and the forecast runs (rows = runs, columns = the same days)."""
     total = runs.shape[1]
     raw = bands(runs)
     table = raw.copy()
@@ -184,7 +169,7 @@ def backtest(observed: np.ndarray, runs: np.ndarray, train_days: int,
     held = slice(train_days, total)
     o = obs[held]
     outer = forecast_all(obs[:train_days], horizon)
-    info, shown, twin = calibrate_band(obs, runs, train_days, horizon, outer, inner_runs)
+    info, shown, twin = calibrate_band(obs, runs, train_days, horizon, outer)
     table.loc[train_days:, "dau_median"] = shown.mean
     table.loc[train_days:, "dau_lo80"] = shown.lo
     table.loc[train_days:, "dau_hi80"] = shown.hi

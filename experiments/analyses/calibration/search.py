@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from commsim.experiments.analyses.calibration import priors as P
-from commsim.experiments.analyses.calibration.targets import distance, errors, truncated
+from commsim.experiments.analyses.calibration.targets import distance, errors
 from commsim.experiments.runner.jobs import Job, Runner
 from commsim.experiments.runner.outputs import config_hash
 from commsim.experiments.runner.studies import batches, trial_seed
@@ -61,7 +61,6 @@ class Evaluated:
     z: np.ndarray  # (n, d) parameter sets in z
     distance: np.ndarray  # (n,) mean over seeds
     errors: list[dict]  # per set: mean relative error of each target
-    measured: list[list[dict]] | None = None  # per set, per seed: the measured targets
 
 
 class Fit:
@@ -101,7 +100,7 @@ class Fit:
             dist.append(float(np.mean([distance(m, self.observed, self.weights) for m in group])))
             parts = [errors(m, self.observed) for m in group]
             errs.append({key: float(np.nanmean([p[key] for p in parts])) for key in parts[0]})
-        return Evaluated(zs, np.array(dist), errs, [measured[i * k:(i + 1) * k] for i in range(len(zs))])
+        return Evaluated(zs, np.array(dist), errs)
 
 
 def correlation_ratio(x: np.ndarray, y: np.ndarray, bins: int = 5) -> float:
@@ -178,7 +177,7 @@ def _best(trials) -> float:
 def posterior(fit: Fit, priors: list, found: Evaluated, n: int, seeds: list[int], accept: float, rng,
               generations: int = 2, margin: float = 0.1):
     """Rejection ABC in a refocused prior box, in ``generations`` rounds of ``n / generations`` sets;
-    returns (posterior table, every set evaluated in any round, summary).
+    returns (posterior table, last evaluations, summary).
 
     Round 1 draws uniformly from the box around the search's best quarter (each side widened by
     ``margin`` of its width, clipped to the prior); each later round from the box around every set
@@ -228,23 +227,7 @@ def posterior(fit: Fit, priors: list, found: Evaluated, n: int, seeds: list[int]
     edges = [priors[j].key for j in _at_box_edge(zs[-1][last], drawn_from, lo, hi)]
     summary = {"proposed": int(len(z)), "accepted": int(accepted.sum()), "tolerance": eps,
                "effective_sample_size": float(accepted.sum()), "box_edges": edges, "generations": history}
-    pooled = Evaluated(z, distance, errs, [m for ev in evs for m in (ev.measured or [[]] * len(ev.z))])
-    return table, pooled, summary
-
-
-def weeks_before(sets: Evaluated, observed: dict, weights: dict, weeks: int, accept: float) -> np.ndarray:
-    """Indices of the sets that the posterior would accept had the data ended after ``weeks`` weeks:
-    the ``accept`` quantile of their distance on the weekly DAU and people-ever-active of those weeks
-    only (retention and participation summarise the whole window, so they are left out). The
-    proposals come from the box the whole window's search marked out, so this is an out-of-sample
-    fit up to that box -- the origin of the backtest's inner forecast (backtest.py)."""
-    cut = truncated(observed, weeks)
-    dist = np.array([np.mean([distance(truncated(m, weeks), cut, weights) for m in group]) if group else np.inf
-                     for group in (sets.measured or [])])
-    finite = np.isfinite(dist)
-    if not finite.any():
-        return np.zeros(0, np.int64)
-    return np.flatnonzero(finite & (dist <= np.quantile(dist[finite], accept)))
+    return table, evs[-1], summary
 
 
 def _best_quarter(z: np.ndarray, distance: np.ndarray, d: int) -> np.ndarray:
