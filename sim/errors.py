@@ -25,7 +25,7 @@ class ConfigError(UserError, ValueError):
     def __reduce__(self):
         # rebuilt from its problems when it crosses a process boundary (a worker's error reaching the
         # driver): the default rebuilds from the message, which this __init__ would read letter by letter
-        return (_rebuilt, (type(self), self.problems))
+        return (_rebuilt, (type(self), self.problems), self.__dict__)  # __dict__: notes added on the way
 
 
 def _rebuilt(cls, problems: list[str]) -> ConfigError:

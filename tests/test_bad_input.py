@@ -99,5 +99,7 @@ def test_a_config_error_from_a_worker_reaches_the_driver_with_its_problems():
     from commsim.sim.start_state import StateFileError
 
     for err in (ConfigError(["days: must be at least 1", "seed: must be >= 0"]), StateFileError("state.csv, line 3: bad")):
+        err.add_note("commsim: in run 3")  # what the worker adds on the way
         back = pickle.loads(pickle.dumps(err))
         assert type(back) is type(err) and back.problems == err.problems and str(back) == str(err)
+        assert back.__notes__ == ["commsim: in run 3"]

@@ -77,7 +77,7 @@ def test_a_campaign_log_with_kind_size_and_cost_names_the_responses_a_calibratio
     ("camp.csv", "start,end,strategy\n2024-01-02,2024-01-03,kol_seeding\n", "camp.csv, line 2: strategy 'kol_seeding'"),
     ("camp.csv", "start,end,strategy,spend\n2024-01-02,2024-01-03,winback,lots\n", "spend 'lots' is not a number"),
     ("camp.csv", "start,end,strategy,kind\n2024-01-02,2024-01-03,winback,winback\n", "both 'strategy' and 'kind'"),
-    ("camp.csv", "start,end,kind,size\n2024-01-02,2024-01-02,events,many\n", "size 'many' is not a number"),
+    ("camp.csv", "start,end,kind,size\n2024-01-02,2024-01-02,events,many\n", "size 'many' is not a positive number"),
     ("missing.csv", None, "missing.csv: cannot read it"),
 ])
 def test_bad_calendar_and_campaign_files_name_file_and_line(log, tmp_path, name, text, expected):
@@ -112,3 +112,19 @@ def test_a_twins_arrivals_are_parsed_once_per_file_version_and_shared_read_only(
     os.utime(path, ns=(1, 1))  # a different version even within the file system's clock tick
     again = person_arrivals(cfg.population, graph)
     assert again is not first and again[0].tolist() != first[0].tolist()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('"kind",start,end,size\nevents,2024-01-08,2024-01-08,40\n', None),  # a quoted header reads as any other
+    ("kind,start,end,size\nevents,2024-01-08,2024-01-08,inf\n", "size 'inf' is not a positive number"),
+    ("kind,start,end,size\nincentive,2024-01-04,2024-01-06,-2\n", "size '-2' is not a positive number"),
+    ("kind,start,end,size\nevents,2024-01-08,2024-01-08,2.5\n", "size '2.5' is not a positive number"),
+])
+def test_a_campaigns_size_is_a_positive_number_named_by_line(log, tmp_path, text, expected):
+    (tmp_path / "camp.csv").write_text(text)
+    if expected is None:
+        twin = build(log, 9, tmp_path, campaigns_file=str(tmp_path / "camp.csv"))
+        assert twin.config["strategies"]["events"]["capacity"] == 40
+    else:
+        with pytest.raises(TwinError, match=f"camp.csv, line 2: {expected}"):
+            build(log, 9, tmp_path, campaigns_file=str(tmp_path / "camp.csv"))

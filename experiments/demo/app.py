@@ -88,11 +88,14 @@ def Demo(model: solara.Reactive):
     speed = solara.use_reactive(DEFAULT_SPEED)
     lock = solara.use_memo(threading.Lock, dependencies=[])  # one step at a time per tab
 
-    def step_once() -> bool:
+    def step_once(expected=None, cancel: threading.Event | None = None) -> bool | None:
         """Advance one day (in turn with every other tab: turns.py); False once the run has reached
-        its last day."""
+        its last day; None, without a step, when the play that asked was paused or its model
+        replaced (Reset) while it waited for its turn."""
         with TURNS.turn(), lock:
             m = model.value
+            if (expected is not None and m is not expected) or (cancel is not None and cancel.is_set()):
+                return None
             if m.day < m.cfg.days:
                 m.step()
                 day.set(m.day)
@@ -102,9 +105,13 @@ def Demo(model: solara.Reactive):
     def play(cancel: threading.Event) -> None:
         if not playing.value:
             return
+        mine = model.value
         while not cancel.is_set():
             started = time.monotonic()
-            if not step_once():
+            going = step_once(mine, cancel)
+            if going is None:
+                return
+            if not going:
                 playing.set(False)
                 return
             cancel.wait(max(0.0, 1.0 / speed.value - (time.monotonic() - started)))
@@ -113,8 +120,9 @@ def Demo(model: solara.Reactive):
 
     def reset() -> None:
         playing.set(False)
-        with lock:
-            model.set(DemoModel(**{name: value.value for name, value in values.items()}))
+        fresh = DemoModel(**{name: value.value for name, value in values.items()})  # built outside the lock:
+        with lock:  # a play thread holding the server-wide turn may be waiting for it
+            model.set(fresh)
             day.set(0)
             finished.set(False)
 

@@ -337,9 +337,9 @@ def assumptions(configs: dict, twin: dict | None = None, fmt: Formatter | None =
             for info in declared(registry.get(name).Params, f"strategies.{name}"):
                 if info.source.kind != "user" and info.numeric:
                     lo, hi = info.plausible or (math.nan, math.nan)
-                    if info.key in fitted_keys:
+                    if info.key in fitted_keys:  # the posterior median (each replicate drew its own)
                         parts.append(t("`{name}` = {value} (fitted to the campaign log)", name=info.name,
-                                       value=f"{getattr(params, info.name):g}"))
+                                       value=f"{float(twin['parameters'][info.key]['value']):g}"))
                         continue
                     parts.append(t("`{name}` = {value} (plausible {low}–{high})", name=info.name,
                                    value=f"{getattr(params, info.name):g}", low=f"{lo:g}", high=f"{hi:g}"))

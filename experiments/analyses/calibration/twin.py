@@ -19,6 +19,7 @@ Nothing after the cut-off is used: a forecast that beats the naive baselines has
 from __future__ import annotations
 
 import csv
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -220,7 +221,7 @@ def _campaign_rows(path: str) -> list[tuple[int, dict]]:
         lines = read_text(Path(path), TwinError).splitlines()
     except OSError as err:
         raise TwinError(f"{path}: cannot read it ({err})") from None
-    header = {h.strip().lower() for h in (lines or [""])[0].split(",")}
+    header = {h.strip().lower() for h in next(csv.reader(lines[:1]), [])}
     for alias, column in CAMPAIGN_ALIASES.items():
         if alias in header and column in header:
             raise TwinError(f"{path}, line 1: both {column!r} and {alias!r}; they are the same column, give one")
@@ -231,12 +232,11 @@ def _campaign_rows(path: str) -> list[tuple[int, dict]]:
 
 
 def _number(text: str, integer: bool):
+    """A campaign's size: a positive finite number (a whole one for a capacity); ValueError otherwise."""
     value = float(text)
-    if integer:
-        if value != int(value) or value < 0:
-            raise ValueError(text)
-        return int(value)
-    return value
+    if not (math.isfinite(value) and value > 0) or (integer and value != int(value)):
+        raise ValueError(text)
+    return int(value) if integer else value
 
 
 def _rows(path: str, required: tuple[str, ...], allowed: tuple[str, ...]) -> list[tuple[int, dict]]:
@@ -304,7 +304,8 @@ def read_campaigns(path: str, log: ActivityLog, timezone: str, notes: list[str])
                 try:
                     settings[CAMPAIGN_SIZE[name]] = _number(row["size"], CAMPAIGN_SIZE[name] == "capacity")
                 except ValueError:
-                    raise TwinError(f"{path}, line {number}: size {row['size']!r} is not a number") from None
+                    raise TwinError(f"{path}, line {number}: size {row['size']!r} is not a positive number (a whole "
+                                    f"one for an event's capacity)") from None
         plan.append(name)
         params[name] = settings
         try:
