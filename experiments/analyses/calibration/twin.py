@@ -91,10 +91,11 @@ def build(log: ActivityLog, train_days: int, root: Path, calendar_file: str | No
         events, fitted = read_calendar(calendar_file, log, timezone)
     notes = [f"the graph holds the {len(order):,} people seen before the cut-off (day {train_days}) and the "
              f"{ties:,} ties among those who interacted"]
-    events += quiet_events(log, train_days, events, notes)
+    dau = training_dau(log, train_days)
+    events += quiet_events(dau, events, notes)
     calendar = {"start_weekday": int(log.first_weekday or 0), "weekly": [1.0] * 7, "events": events}
     if weekly in ("observed", "fitted") and log.first_weekday is not None:
-        calendar["weekly"] = observed_week(log, train_days, events)
+        calendar["weekly"] = observed_week(dau, log.first_weekday, events)
         notes.append("weekly rhythm: from the training days' DAU, " +
                      ", ".join(f"{d} {w:.2f}" for d, w in zip("MTWTFSS", calendar["weekly"])))
     config = {"network": {"kind": "file", "path": "twin/graph.graphml", "format": "graphml"},
@@ -178,12 +179,16 @@ def build_today(log: ActivityLog, root: Path, calendar: dict, left_after: int) -
     return {"config": config, "people": len(order), "ties": ties, "members": members, "left_after": left_after}
 
 
-def quiet_events(log: ActivityLog, train_days: int, known: list[dict], notes: list[str]) -> list[dict]:
-    """The training window's quiet spells (experiments/analyses/calibration/rhythm.py) that no known
-    event covers, as calendar events of (almost) no activity."""
+def training_dau(log: ActivityLog, train_days: int) -> np.ndarray:
+    """DAU of each training day (data days 0 .. train_days - 1)."""
+    return daily(log.window(log.first_day, log.first_day + train_days - 1)).dau.to_numpy(float)
+
+
+def quiet_events(dau: np.ndarray, known: list[dict], notes: list[str]) -> list[dict]:
+    """The quiet spells of the training days' ``dau`` (experiments/analyses/calibration/rhythm.py) that
+    no known event covers, as calendar events of (almost) no activity."""
     from commsim.experiments.analyses.calibration.rhythm import QUIET_ACTIVITY, event_days, quiet_spells
 
-    dau = daily(log.window(log.first_day, log.first_day + train_days - 1)).dau.to_numpy(float)
     covered = event_days(len(dau), known)
     events = []
     for first, last in quiet_spells(dau):
@@ -196,21 +201,15 @@ def quiet_events(log: ActivityLog, train_days: int, known: list[dict], notes: li
     return events
 
 
-def observed_week(log: ActivityLog, train_days: int, events: list[dict]) -> list[float]:
-    """The training days' weekday profile of DAU (mean 1), leaving out days of known events."""
-    d = daily(log.window(log.first_day, log.first_day + train_days - 1))
-    model_day = np.arange(1, len(d) + 1)
-    keep = np.ones(len(d), bool)
-    for e in events:
-        keep &= ~((model_day >= e["start"]) & (model_day <= e["end"]))
-    weekday = (log.first_weekday + np.arange(len(d))) % 7
-    dau = d.dau.to_numpy(float)
-    profile = np.array([dau[keep & (weekday == w)].mean() if np.any(keep & (weekday == w)) else np.nan
-                        for w in range(7)])
-    if not np.isfinite(profile).all() or profile.mean() <= 0:
+def observed_week(dau: np.ndarray, first_weekday: int, events: list[dict]) -> list[float]:
+    """The training days' weekday profile of ``dau`` (mean 1, each factor at least 0.05), leaving out
+    days of dated events (rhythm.profile); a flat week where a weekday has no day to measure."""
+    from commsim.experiments.analyses.calibration.rhythm import event_days, profile
+
+    shares = profile(dau, first_weekday, ~event_days(len(dau), events))
+    if not np.isfinite(shares).all():
         return [1.0] * 7
-    profile = np.maximum(profile / profile.mean(), 0.05)
-    return [round(float(x), 4) for x in profile]
+    return [round(float(x), 4) for x in np.maximum(shares, 0.05)]
 
 
 def _campaign_rows(path: str) -> list[tuple[int, dict]]:
