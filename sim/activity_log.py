@@ -42,8 +42,10 @@ class ActivityLog:
         missing = [c for c in DAY_COLUMNS if c not in self.days.columns]
         if missing:
             raise ValueError(f"an activity log needs the columns {DAY_COLUMNS}; missing {missing}")
-        self.days = self.days[list(DAY_COLUMNS)].astype("int64").sort_values(["day", "person"],
-                                                                            ignore_index=True)
+        days = self.days[list(DAY_COLUMNS)].astype("int64")
+        d, p = days.day.to_numpy(), days.person.to_numpy()
+        ordered = bool(np.all((d[1:] > d[:-1]) | ((d[1:] == d[:-1]) & (p[1:] > p[:-1]))))  # a window of a log is
+        self.days = days.reset_index(drop=True) if ordered else days.sort_values(["day", "person"], ignore_index=True)
         if self.interactions is not None:
             self.interactions = self.interactions[list(INTERACTION_COLUMNS)].astype("int64")
         if self.last_day < self.first_day:

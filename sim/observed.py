@@ -38,16 +38,32 @@ def _index(log: ActivityLog) -> tuple[np.ndarray, np.ndarray]:
     return log.days.person.to_numpy(), log.days.day.to_numpy() - log.first_day
 
 
+def _first_offsets(log: ActivityLog, newcomers_only: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(person, first active day offset) of every active person, by person id (see :func:`first_days`)."""
+    person, offset = _index(log)
+    # the rows are sorted by (day, person): a person's first row is their first active day
+    ids, at = np.unique(person, return_index=True)
+    first = offset[at]
+    established = log.meta.get("established")
+    if newcomers_only and established is not None and len(established):
+        keep = ~np.isin(ids, np.asarray(established))
+        ids, first = ids[keep], first[keep]
+    return ids, first
+
+
 def first_days(log: ActivityLog, newcomers_only: bool = False) -> pd.Series:
     """Each active person's first active day (offset from ``first_day``). ``newcomers_only``
     leaves out the people the log marks as established (already members when the window began,
     ``log.meta["established"]``): their first day in the window is not their first activity."""
-    person, offset = _index(log)
-    first = pd.Series(offset, index=person).groupby(level=0).min()
-    established = log.meta.get("established")
-    if newcomers_only and established is not None and len(established):
-        first = first[~first.index.isin(established)]
-    return first
+    ids, first = _first_offsets(log, newcomers_only)
+    return pd.Series(first, index=ids)
+
+
+def _spans(n: int, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """How many of the day spans ``start .. end - 1`` (clipped to the window's ``n`` days) cover each day."""
+    start, end = np.minimum(start, n), np.minimum(end, n)
+    keep = start < end
+    return np.cumsum(np.bincount(start[keep], minlength=n + 1) - np.bincount(end[keep], minlength=n + 1))[:n]
 
 
 def daily(log: ActivityLog) -> pd.DataFrame:
@@ -56,23 +72,19 @@ def daily(log: ActivityLog) -> pd.DataFrame:
     person, offset = _index(log)
     actions = log.days.actions.to_numpy()
     dau = np.bincount(offset, minlength=n)[:n]
-    new = np.bincount(first_days(log, newcomers_only=True).to_numpy(), minlength=n)[:n]
+    new = np.bincount(_first_offsets(log, newcomers_only=True)[1], minlength=n)[:n]
     acts = np.bincount(offset, weights=actions, minlength=n)[:n]
-    last = np.full(log.people, -(10**9), np.int64)
-    wau, mau, dormant, churned = (np.zeros(n, np.int64) for _ in range(4))
-    order = np.argsort(offset, kind="stable")
+    # each active day d of a person counts towards the days up to their next active day (or the end):
+    # within a week of d for WAU, a month for MAU; from 14 (30) days after d for dormant (churned)
+    order = np.lexsort((offset, person))
     person, offset = person[order], offset[order]
-    bounds = np.searchsorted(offset, np.arange(n + 1))
-    seen = np.zeros(log.people, bool)
-    for t in range(n):
-        who = person[bounds[t]:bounds[t + 1]]
-        last[who] = t
-        seen[who] = True
-        since = t - last[seen]
-        wau[t] = np.count_nonzero(since < 7)
-        mau[t] = np.count_nonzero(since < 30)
-        dormant[t] = np.count_nonzero(since >= DORMANT_AFTER_DAYS)
-        churned[t] = np.count_nonzero(since >= CHURN_AFTER_DAYS)
+    following = np.full(offset.size, n, np.int64)
+    same = person[1:] == person[:-1]
+    following[:-1][same] = offset[1:][same]
+    wau = _spans(n, offset, np.minimum(offset + 7, following))
+    mau = _spans(n, offset, np.minimum(offset + 30, following))
+    dormant = _spans(n, offset + DORMANT_AFTER_DAYS, following)
+    churned = _spans(n, offset + CHURN_AFTER_DAYS, following)
     return pd.DataFrame({"day": np.arange(log.first_day, log.last_day + 1), "dau": dau, "wau": wau, "mau": mau,
                          "new_people": new, "actions": acts.astype(np.int64), "dormant": dormant,
                          "churned": churned})
@@ -82,10 +94,12 @@ def _newcomer_weeks(log: ActivityLog) -> tuple[np.ndarray, np.ndarray, pd.Series
     """Every active person-day of a newcomer as (person, their own week: (day - first day) // 7),
     and each newcomer's first active day."""
     person, offset = _index(log)
-    first = first_days(log, newcomers_only=True)
-    keep = np.isin(person, first.index.to_numpy())
+    ids, first = _first_offsets(log, newcomers_only=True)
+    first_of = np.full(max(log.people, int(person.max()) + 1 if person.size else 0), -1, np.int64)
+    first_of[ids] = first
+    keep = first_of[person] >= 0
     person, offset = person[keep], offset[keep]
-    return person, (offset - first.reindex(person).to_numpy()) // 7, first
+    return person, (offset - first_of[person]) // 7, pd.Series(first, index=ids)
 
 
 def weekly_retention(log: ActivityLog, max_week: int | None = None) -> pd.DataFrame:
@@ -95,20 +109,31 @@ def weekly_retention(log: ActivityLog, max_week: int | None = None) -> pd.DataFr
     n = log.n_days
     if max_week is None:
         max_week = max(0, (n - 7) // 7)
+    # each (newcomer, own week) once; week k of a newcomer counts if it is over by the last day
+    pairs = np.unique(person * (n // 7 + 2) + week)
+    who, wk = pairs // (n // 7 + 2), pairs % (n // 7 + 2)
+    first_of = np.zeros(int(who.max()) + 1 if who.size else 0, np.int64)
+    first_of[first.index.to_numpy()] = first.to_numpy()
+    over = first_of[who] + 7 * wk + 6 <= n - 1
+    back = np.bincount(wk[over], minlength=max_week + 1)
+    firsts = np.sort(first.to_numpy())
     rows = []
     for k in range(1, max_week + 1):
-        eligible = first.index[first.to_numpy() + 7 * k + 6 <= n - 1]
-        if eligible.size == 0:
+        eligible = int(np.searchsorted(firsts, n - 1 - 7 * k - 6, side="right"))
+        if eligible == 0:
             break
-        back = np.unique(person[(week == k) & np.isin(person, eligible)]).size
-        rows.append({"week": k, "retention": back / eligible.size, "eligible": int(eligible.size)})
+        rows.append({"week": k, "retention": int(back[k]) / eligible, "eligible": eligible})
     return pd.DataFrame(rows, columns=["week", "retention", "eligible"])
 
 
 def per_person(log: ActivityLog) -> pd.DataFrame:
     """Active days and actions of every person who was active at least once."""
-    g = log.days.groupby("person")
-    return pd.DataFrame({"active_days": g.size(), "actions": g.actions.sum(), "posts": g.posts.sum()})
+    person = log.days.person.to_numpy()
+    ids, inverse = np.unique(person, return_inverse=True)
+    total = (lambda column: np.bincount(inverse, weights=log.days[column].to_numpy(), minlength=ids.size)
+             .astype(np.int64))
+    return pd.DataFrame({"active_days": np.bincount(inverse, minlength=ids.size), "actions": total("actions"),
+                         "posts": total("posts")}, index=pd.Index(ids, name="person"))
 
 
 def hill_tail_index(values, top_share: float = 0.1) -> float:

@@ -5,6 +5,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from commsim.experiments.stylized_facts import collegemsg_log
 from commsim.sim.activity_log import ActivityLog, from_actions
@@ -29,6 +31,35 @@ def test_daily_counts_by_hand():
     assert d.dormant[22] == 2, "dormant: active before, not in the last 14 days"
     assert (d.churned[37], d.churned[38], d.churned[40]) == (1, 2, 2), "churned: 30 days without activity"
     assert d.actions.sum() == 8
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sets(st.tuples(st.integers(0, 7), st.integers(0, 60)), min_size=1, max_size=60),
+       st.sets(st.integers(0, 7), max_size=3))
+def test_daily_counts_and_retention_follow_their_definitions_on_any_log(person_days, established):
+    """The vectorised counts against the module docstring's definitions, day by day."""
+    log = log_of([(p, d, 1, 0) for p, d in sorted(person_days)], last=60, people=8,
+                 meta={"established": np.array(sorted(established), dtype=np.int64)})
+    active = {t: {p for p, d in person_days if d == t} for t in range(61)}
+    d = daily(log)
+    for t in range(61):
+        last = {p: max(day for q, day in person_days if q == p and day <= t)
+                for p in {q for q, day in person_days if day <= t}}
+        since = [t - day for day in last.values()]
+        assert d.dau[t] == len(active[t])
+        assert d.wau[t] == sum(s < 7 for s in since) and d.mau[t] == sum(s < 30 for s in since)
+        assert d.dormant[t] == sum(s >= 14 for s in since) and d.churned[t] == sum(s >= 30 for s in since)
+    first = {p: min(day for q, day in person_days if q == p) for p, _ in person_days if p not in established}
+    assert d.new_people.tolist() == [sum(f == t for f in first.values()) for t in range(61)]
+    curve = weekly_retention(log).set_index("week")
+    for k in range(1, 8):
+        eligible = [p for p, f in first.items() if f + 7 * k + 6 <= 60]
+        if not eligible:
+            assert k not in curve.index
+            break
+        back = sum(any(first[p] + 7 * k <= day <= first[p] + 7 * k + 6 for q, day in person_days if q == p)
+                   for p in eligible)
+        assert curve.eligible[k] == len(eligible) and curve.retention[k] == back / len(eligible)
 
 
 def test_weekly_retention_by_hand():
