@@ -120,7 +120,7 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
     from commsim.experiments.analyses.calibration import search as S
     from commsim.experiments.analyses.calibration.targets import measure
     from commsim.experiments.analyses.calibration.rhythm import fit_rhythm
-    from commsim.experiments.analyses.calibration.twin import build, build_today, campaign_responses
+    from commsim.experiments.analyses.calibration.twin import build, build_today, campaign_responses, note, week_factors
     from commsim.experiments.runner.jobs import Runner
     from commsim.sim.observed import daily
 
@@ -159,10 +159,10 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
             rhythm = fit_rhythm(fit, chosen, found, seeds, observed_full.dau.to_numpy(float), RHYTHM_STEPS,
                                 RHYTHM_SETS)
             today["config"]["calendar"]["weekly"] = list(rhythm["weekly"])
-            twin.notes.append("weekly rhythm fitted so the simulated DAU follows the training days' (odds factors " +
-                              ", ".join(f"{d} {w:.2f}" for d, w in zip("MTWTFSS", rhythm["weekly"])) +
-                              f"; weekday-profile error {rhythm['error_copied']:.3f} with the observed profile "
-                              f"copied, {rhythm['error']:.3f} fitted)")
+            note(twin.notes, "weekly rhythm fitted so the simulated DAU follows the training days' (odds factors "
+                 "{factors}; weekday-profile error {copied} with the observed profile copied, {fitted} fitted)",
+                 factors=week_factors(rhythm["weekly"]), copied=f"{rhythm['error_copied']:.3f}",
+                 fitted=f"{rhythm['error']:.3f}")
             say(f"weekly rhythm: profile error {rhythm['error_copied']:.3f} copied -> {rhythm['error']:.3f} fitted",
                 force=True)
         post, _, post_summary = S.posterior(fit, chosen, found, plan["proposals"], seeds, c.accept, rng)

@@ -107,6 +107,9 @@ def test_the_english_comparison_is_the_msgid_text(tmp_path):
 
 
 # ------------------------------------------------------------------ calibration
+NOTES = [("campaign: {strategy} on days {start}-{end}", {"strategy": "winback", "start": 20, "end": 34})]
+
+
 def _calibrate(folder, language):
     from commsim.experiments.reports.calibration import write
 
@@ -123,7 +126,7 @@ def _calibrate(folder, language):
             "box_edges": ["behaviour.activity.base"]}
     figs = {"dau": "figures/dau.png", "pairs": "figures/posterior_pairs.png"}
     windows = {"train_days": 60, "forecast_days": 14, "cut_off": "2024-03-01"}
-    return write(folder / "c1", ["read export.csv: 10 actions"], windows, NS(notes=["a note"]), screening, params,
+    return write(folder / "c1", ["read export.csv: 10 actions"], windows, NS(notes=NOTES), screening, params,
                  post, bt, figs, 1234, language).read_text(encoding="utf-8")
 
 
@@ -135,6 +138,7 @@ def test_a_chinese_calibration_report_is_complete(tmp_path, zh):
         assert heading in text, heading
     assert "沿用最近一周的平均值" in text, "the naive forecasts are named in Chinese"
     assert "    read export.csv: 10 actions" in text, "what the reader read is quoted as the terminal shows it"
+    assert "活动：winback，第 20–34 天" in text, "how the twin was built is said in Chinese"
     assert "calibrate.priors" in text and "`calibrated.yaml`" in text
 
 
@@ -142,6 +146,7 @@ def test_the_english_calibration_report_is_the_msgid_text(tmp_path):
     text = _calibrate(tmp_path, "en")
     _english(text)
     assert text.startswith("# Calibration: c1\n") and "## Which parameters matter (screening)" in text
+    assert "campaign: winback on days 20-34" in text
     assert "| forecast | RMSE | MAPE | 80% band covers | band width |" in text
     assert "40 parameter sets accepted of 200 proposed (distance ≤ 0.321; effective sample size 12); 1,234 " \
            "simulations in all." in text

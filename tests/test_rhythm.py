@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from commsim.experiments.analyses.calibration.rhythm import fit_rhythm, profile, profile_error, quiet_spells
-from commsim.experiments.analyses.calibration.twin import build
+from commsim.experiments.analyses.calibration.twin import build, english
 from commsim.experiments.analyses.synthetic_logs import write
 from commsim.sim.log_io import read_log
 
@@ -119,4 +119,4 @@ def test_the_workplace_twin_simulates_its_silent_holiday_week(tmp_path):
     quiet = [e for e in twin.config["calendar"]["events"] if e["name"] == "quiet spell in the log"]
     assert [(e["start"], e["end"]) for e in quiet] == [(85, 91)]  # data days 84-90, model days 85-91
     assert quiet[0]["activity"] < 0.01
-    assert any("quiet spell" in note for note in twin.notes)
+    assert any("quiet spell" in note for note in english(twin.notes))

@@ -4,7 +4,7 @@ import networkx as nx
 import pandas as pd
 import pytest
 
-from commsim.experiments.analyses.calibration.twin import TwinError, build
+from commsim.experiments.analyses.calibration.twin import TwinError, build, english
 from commsim.sim.log_io import read_log
 
 LOG = """user,target,time
@@ -59,7 +59,7 @@ def test_a_campaign_log_with_kind_size_and_cost_names_the_responses_a_calibratio
     twin = build(log, 9, tmp_path, campaigns_file=str(tmp_path / "camp.csv"))
     assert twin.config["plan"]["strategies"] == ["winback", "events"] and twin.config["plan"]["budget"] == 800
     assert twin.config["strategies"]["events"]["capacity"] == 40, "an event's size is its capacity"
-    assert any("size" in note and "noted, not used" in note for note in twin.notes), "a win-back's size is its budget"
+    assert any("size" in note and "noted, not used" in note for note in english(twin.notes)), "a win-back's size is its budget"
     keys = campaign_responses(twin.config)
     assert keys == ["strategies.winback.uplift", "strategies.winback.lapsed_uplift", "strategies.events.attend_prob",
                     "strategies.events.uplift"]

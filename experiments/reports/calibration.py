@@ -163,8 +163,8 @@ def backtest_words(bt: dict, fmt: Formatter | None = None) -> list[str]:
 
 def write(folder: Path, data_lines: list[str], windows: dict, twin, screening: pd.DataFrame | None,
           params: dict, post_summary: dict, bt: dict, figs: dict, runs: int, language: str = "en") -> Path:
-    """The calibration's report; ``data_lines`` (what the reader read) and the twin's ``notes`` stay as
-    the program wrote them (English, as on the terminal)."""
+    """The calibration's report; ``data_lines`` (what the reader read) stay as the program wrote them
+    (English, as on the terminal); the twin's ``notes`` are translated."""
     doc = Report(Formatter(language).t("Calibration: {name}", name=folder.name), language=language, translated=True)
     fmt, t = doc.fmt, doc.t
 
@@ -177,7 +177,7 @@ def write(folder: Path, data_lines: list[str], windows: dict, twin, screening: p
              "", t("Fitted on days 0–{last_train}; days {first_held}–{last_held} held out for the backtest "
                    "(cut-off {cut_off}). Only data before the cut-off built the twin: {notes}.",
                    last_train=train - 1, first_held=train, last_held=train + horizon - 1,
-                   cut_off=windows["cut_off"], notes="; ".join(twin.notes)), ""]
+                   cut_off=windows["cut_off"], notes="; ".join(t(m, **v) for m, v in twin.notes)), ""]
     if screening is not None:
         lines += ["## " + t("Which parameters matter (screening)"), "",
                   t("How much of the distance's variation over a Latin-hypercube sample each candidate explains "

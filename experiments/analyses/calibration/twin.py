@@ -58,7 +58,7 @@ class Twin:
     ties: int
     config: dict  # model-config values of the twin (paths relative to the calibration directory)
     fitted_events: list[int] = field(default_factory=list)  # calendar events whose activity is fitted
-    notes: list[str] = field(default_factory=list)
+    notes: list[tuple[str, dict]] = field(default_factory=list)  # (message id, values): note() and english()
 
     base: dict = field(default_factory=dict)  # the command line's model config, under the twin
 
@@ -75,6 +75,22 @@ class Twin:
         return deep_merge(base, {**resolve_paths(self.config, self.folder), "days": days})
 
 
+def note(notes: list, msgid: str, **values) -> None:
+    """A note on how the twin was built, as a message id and its values, so that a report in another
+    language can translate it (experiments/reports/locale); :func:`english` reads it as the terminal does."""
+    notes.append((msgid, values))
+
+
+def english(notes: list) -> list[str]:
+    """The notes as English sentences."""
+    return [msgid.format(**values) for msgid, values in notes]
+
+
+def week_factors(weekly) -> str:
+    """``M 1.02, T 1.16, ...``: a week's factors, Monday first."""
+    return ", ".join(f"{d} {w:.2f}" for d, w in zip("MTWTFSS", weekly))
+
+
 def build(log: ActivityLog, train_days: int, root: Path, calendar_file: str | None = None,
           campaigns_file: str | None = None, timezone: str = "UTC", weekly: str = "observed") -> Twin:
     folder = root / "twin"
@@ -89,15 +105,15 @@ def build(log: ActivityLog, train_days: int, root: Path, calendar_file: str | No
     events, fitted = [], []
     if calendar_file:
         events, fitted = read_calendar(calendar_file, log, timezone)
-    notes = [f"the graph holds the {len(order):,} people seen before the cut-off (day {train_days}) and the "
-             f"{ties:,} ties among those who interacted"]
+    notes: list[tuple[str, dict]] = []
+    note(notes, "the graph holds the {people} people seen before the cut-off (day {day}) and the {ties} ties among "
+                "those who interacted", people=f"{len(order):,}", day=train_days, ties=f"{ties:,}")
     dau = training_dau(log, train_days)
     events += quiet_events(dau, events, notes)
     calendar = {"start_weekday": int(log.first_weekday or 0), "weekly": [1.0] * 7, "events": events}
     if weekly in ("observed", "fitted") and log.first_weekday is not None:
         calendar["weekly"] = observed_week(dau, log.first_weekday, events)
-        notes.append("weekly rhythm: from the training days' DAU, " +
-                     ", ".join(f"{d} {w:.2f}" for d, w in zip("MTWTFSS", calendar["weekly"])))
+        note(notes, "weekly rhythm: from the training days' DAU, {factors}", factors=week_factors(calendar["weekly"]))
     config = {"network": {"kind": "file", "path": "twin/graph.graphml", "format": "graphml"},
               "population": {"initial_members": 0, "arrivals_file": "twin/arrivals.csv"},
               "calendar": calendar, "days": train_days}
@@ -196,8 +212,8 @@ def quiet_events(dau: np.ndarray, known: list[dict], notes: list[str]) -> list[d
             continue
         events.append({"name": "quiet spell in the log", "start": first + 1, "end": last + 1,
                        "activity": QUIET_ACTIVITY, "joining": 1.0})
-        notes.append(f"no activity on training days {first + 1}-{last + 1}: simulated as a quiet spell "
-                     f"(activity odds x {QUIET_ACTIVITY:g})")
+        note(notes, "no activity on training days {first}-{last}: simulated as a quiet spell (activity odds x {odds})",
+             first=first + 1, last=last + 1, odds=f"{QUIET_ACTIVITY:g}")
     return events
 
 
@@ -293,12 +309,12 @@ def read_campaigns(path: str, log: ActivityLog, timezone: str, notes: list[str])
             if name == "events":
                 settings["target"] = row["target"]
             else:
-                notes.append(f"line {number}: the target of a {name} campaign is its own rule; {row['target']!r} "
-                             f"noted, not used")
+                note(notes, "line {line}: the target of a {strategy} campaign is its own rule; {value} noted, not used",
+                     line=number, strategy=name, value=repr(row["target"]))
         if row.get("size"):
             if name not in CAMPAIGN_SIZE:
-                notes.append(f"line {number}: a {name} campaign's size is set by its budget; {row['size']!r} noted, "
-                             f"not used")
+                note(notes, "line {line}: a {strategy} campaign's size is set by its budget; {value} noted, not used",
+                     line=number, strategy=name, value=repr(row["size"]))
             else:
                 try:
                     settings[CAMPAIGN_SIZE[name]] = _number(row["size"], CAMPAIGN_SIZE[name] == "capacity")
@@ -311,5 +327,5 @@ def read_campaigns(path: str, log: ActivityLog, timezone: str, notes: list[str])
             budget += float(row.get("spend") or 0.0)
         except ValueError:
             raise TwinError(f"{path}, line {number}: spend {row['spend']!r} is not a number") from None
-        notes.append(f"campaign: {name} on days {start}-{end}")
+        note(notes, "campaign: {strategy} on days {start}-{end}", strategy=name, start=start, end=end)
     return {"plan": {"name": "campaigns", "strategies": plan, "budget": budget or None}, "strategies": params}
