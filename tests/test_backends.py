@@ -45,25 +45,56 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def ray_head():
+def ray_head(tmp_path_factory):
     """A real Ray cluster on 127.0.0.1: the one CI started (COMMSIM_TEST_RAY_ADDRESS), else a head this
-    fixture starts with ``ray start --head`` and stops at the end."""
+    fixture starts with ``ray start --head --block`` and stops at the end by ending that command, which
+    stops the processes it started -- never ``ray stop``, which would stop every Ray cluster of this
+    user on the machine (a developer's own too)."""
     given = os.environ.get("COMMSIM_TEST_RAY_ADDRESS")
     if given:
         yield given
         return
     ray_cli = Path(sys.executable).with_name("ray")
     port = free_port()
-    started = subprocess.run([str(ray_cli), "start", "--head", "--node-ip-address=127.0.0.1", f"--port={port}",
-                              "--num-cpus=2", "--include-dashboard=false", "--disable-usage-stats"],
-                             capture_output=True, text=True, timeout=120)
-    assert started.returncode == 0, started.stderr
+    log = tmp_path_factory.mktemp("ray") / "ray-start.log"
+    with open(log, "w") as out:
+        head = subprocess.Popen([str(ray_cli), "start", "--head", "--node-ip-address=127.0.0.1", f"--port={port}",
+                                 "--num-cpus=2", "--include-dashboard=false", "--disable-usage-stats", "--block"],
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
+        deadline = time.monotonic() + 120
+        while not _listening(port):
+            assert head.poll() is None, f"ray start ended: {log.read_text()}"
+            assert time.monotonic() < deadline, f"no Ray head on port {port} after 120 s: {log.read_text()}"
+            time.sleep(0.5)
         yield f"127.0.0.1:{port}"
     finally:
         if ray.is_initialized():
             ray.shutdown()
-        subprocess.run([str(ray_cli), "stop", "--force"], capture_output=True, timeout=120)
+        _end(head)
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _end(head: subprocess.Popen) -> None:
+    """End ``ray start --block`` (it stops the head's processes as it ends), then kill whatever is left
+    in its session."""
+    import signal
+
+    try:
+        os.killpg(head.pid, signal.SIGTERM)
+        head.wait(timeout=60)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        pass
+    time.sleep(1)
+    try:
+        os.killpg(head.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    head.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
