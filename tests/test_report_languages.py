@@ -240,19 +240,20 @@ def test_the_english_optimisation_report_is_the_msgid_text(tmp_path):
 
 
 # ------------------------------------------------------------------ the catalogue itself
-def _literal_msgids(path: Path) -> set[str]:
-    """The msgids a module passes to t() as literals (also ``t(h) for h in ("...", ...)`` headers)."""
+def _literal_msgids(path: Path, function: str = "t", position: int = 0) -> set[str]:
+    """The msgids a module passes to ``function`` (t()) as literals (also ``t(h) for h in ("...", ...)``
+    headers); ``position``: which argument is the msgid."""
     out = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         call = node.elt if isinstance(node, (ast.GeneratorExp, ast.ListComp)) else node
         if not isinstance(call, ast.Call):
             continue
         name = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", None)
-        if name != "t":
+        if name != function:
             continue
-        if call is node and call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value,
-                                                                                                  str):
-            out.add(call.args[0].value)
+        if call is node and len(call.args) > position and isinstance(call.args[position], ast.Constant) \
+                and isinstance(call.args[position].value, str):
+            out.add(call.args[position].value)
         elif call is not node and isinstance(node.generators[0].iter, ast.Tuple):
             out |= {e.value for e in node.generators[0].iter.elts if isinstance(e, ast.Constant)}
     return out
@@ -268,5 +269,9 @@ def test_every_sentence_of_the_translated_reports_is_in_zh_po():
     assert len(wanted) > 250, "the static reading of t(...) calls found too little"
     wanted |= {x for k in KPIS.values() for x in (k.label, k.unit, k.per_unit) if x}  # shown through t()
     wanted |= set(NAMES.values()) | {UNTRANSLATED, "currency units", "no strategy (the baseline)"}
+    notes = set().union(*(_literal_msgids(ROOT / "experiments" / name, "note", 1)  # the twin's notes (report)
+                          for name in ("analyses/calibration/twin.py", "calibrate.py")))
+    assert len(notes) >= 7, "the static reading of note(notes, ...) calls found too little"
+    wanted |= notes
     lacking = sorted(wanted - set(catalogue("zh")))
     assert lacking == [], f"zh.po lacks {len(lacking)} msgids, e.g. {lacking[:5]}"
