@@ -91,20 +91,50 @@ def _posterior(centre, found_low, found_high, seed=0):
     return posterior(fit, _priors(), found, 1200, [0], 0.3, rng)
 
 
-def test_the_posterior_is_every_set_within_the_last_tolerance_with_equal_weights():
+def test_the_posterior_is_every_set_within_the_last_tolerance_weighted_by_the_proposals():
     post, _, summary = _posterior([0.0, 0.0], [-3, -3], [3, 3])
-    assert summary["accepted"] == len(post) == summary["effective_sample_size"] > 200
-    assert np.allclose(post.weight, 1 / len(post))
+    assert summary["accepted"] == len(post) and np.isclose(post.weight.sum(), 1.0)
+    assert summary["effective_sample_size"] == pytest.approx(1 / np.sum(post.weight ** 2))
+    assert summary["effective_sample_size"] > 200
     assert (post.distance <= summary["tolerance"]).all()
     tolerances = [g["tolerance"] for g in summary["generations"]]
     assert tolerances == sorted(tolerances, reverse=True), "never looser than the round before"
     assert summary["box_edges"] == [], "the posterior ends well inside the box"
     radius = np.hypot(post.a, post.b)
     assert 0.9 * summary["tolerance"] < radius.max() <= summary["tolerance"]
+    # flat prior, accept within eps: the posterior is uniform on the disc, so a quarter of its weight
+    # lies within half the radius and its mean is the centre
+    inner = post.weight[radius <= summary["tolerance"] / 2].sum()
+    assert 0.18 < inner < 0.32
+    assert abs(np.average(post.a, weights=post.weight)) < 0.1 * summary["tolerance"]
 
 
-def test_a_posterior_cut_by_its_box_is_named():
+def test_a_posterior_cut_by_its_box_is_named_and_an_informed_parameter_is_not_widened():
     # the search's best points all lie right of the true centre: the box starts at a = 1.8 and the
-    # posterior would go on to a = 0
+    # posterior would go on to a = 0; a informs the distance, so the box stays (widening every such
+    # parameter of 15 leaves the next round almost nothing to accept) and the report names it
     _, _, summary = _posterior([0.0, 0.0], [2, -1], [4, 1])
     assert "a" in summary["box_edges"]
+    assert "a" not in summary["generations"][0]["widened"]
+
+
+def test_a_parameter_the_data_do_not_inform_is_not_truncated_to_where_the_search_landed():
+    # b does not change the distance (the screening's η² says so), and the search's best sets happen
+    # to have b in 0..5: its posterior should be its prior (-10..10), not stay in the search's box
+    class OnlyA(FakeFit):
+        def evaluate(self, priors, zs, seeds, stage, what):
+            from commsim.experiments.analyses.calibration.search import Evaluated
+
+            zs = np.atleast_2d(zs)
+            return Evaluated(zs, np.abs(zs[:, 0] - self.centre[0]), [{} for _ in zs])
+
+    from commsim.experiments.analyses.calibration.search import Evaluated, posterior
+
+    rng = np.random.default_rng(0)
+    z = np.column_stack([-3 + 6 * rng.random(200), 5 * rng.random(200)])
+    fit = OnlyA([0.0, 0.0])
+    found = Evaluated(z, np.abs(z[:, 0]), [{}] * 200)
+    post, _, summary = posterior(fit, _priors(), found, 1200, [0], 0.3, rng, eta2={"a": 0.6, "b": 0.004})
+    low, high = (np.quantile(post.b, q, weights=post.weight, method="inverted_cdf") for q in (0.1, 0.9))
+    assert high - low > 12.0, f"b's 80% interval {low:.2f}..{high:.2f} is not its prior's (-8..8)"
+    assert summary["generations"][0]["widened"] == ["b"]

@@ -17,16 +17,18 @@
    marks out a box (widened by 10% of each side, inside the prior); the first round draws
    parameter sets uniformly from it, evaluates them, and accepts those within the
    ``calibrate.accept`` quantile of their distances; the next round draws uniformly from the box
-   around the sets accepted so far, with a tolerance never looser than the round before. Every set
-   of any round within the last tolerance is in the posterior, with equal weights: the boxes are
-   nested and the proposal is flat in each, so the prior / proposal ratio is the same for all of
-   them and the effective sample size is the number accepted. TPE's own samples are not used as
-   the posterior -- TPE concentrates where the distance is low, so its samples are no draw from
-   any stated distribution. This replaced ABC population Monte Carlo (Beaumont et al. 2009), whose
-   importance weights over a mixture of Gaussians in 15 dimensions varied by orders of magnitude:
-   8-22 effective draws of ~200 accepted at the default budget. The price of the box is that the
-   posterior is truncated to it; ``box_edges`` names the parameters whose accepted sets crowd a
-   side of the box that is not the prior's own edge, and the report warns about them.
+   around the sets accepted so far, with a tolerance never looser than the round before, opened
+   to the prior's edge for any parameter the round's distances do not depend on whose accepted
+   sets crowd a side of the box (:func:`posterior`). Every set of any round within the last
+   tolerance is in the posterior, weighted by prior over the rounds' mixed proposal density (equal
+   weights when no box was opened: the boxes are then nested and each proposal flat). TPE's own
+   samples are not used as the posterior -- TPE concentrates where the distance is low, so its
+   samples are no draw from any stated distribution. This replaced ABC population Monte Carlo
+   (Beaumont et al. 2009), whose importance weights over a mixture of Gaussians in 15 dimensions
+   varied by orders of magnitude: 8-22 effective draws of ~200 accepted at the default budget.
+   The price of the box is that the posterior of an informed parameter is truncated to it;
+   ``box_edges`` names the parameters whose accepted sets crowd a side of the box that is not the
+   prior's own edge, and the report warns about them.
 
 Why not pyabc: its ABC-SMC would be the textbook choice, but it brings ~17 packages (dask, redis,
 scikit-learn, ...) into every install and runs its own worker processes, bypassing the job runner
@@ -197,32 +199,38 @@ def _best(trials) -> float:
 
 
 def posterior(fit: Fit, priors: list, found: Evaluated, n: int, seeds: list[int], accept: float, rng,
-              generations: int = 2, margin: float = 0.1):
-    """Rejection ABC in a refocused prior box, in ``generations`` rounds of ``n / generations`` sets;
-    returns (posterior table, last evaluations, summary).
+              generations: int = 2, margin: float = 0.1, eta2: dict | None = None):
+    """ABC in adaptive boxes, in ``generations`` rounds of ``n / generations`` sets; returns
+    (posterior table, last evaluations, summary).
 
     Round 1 draws uniformly from the box around the search's best quarter (each side widened by
-    ``margin`` of its width, clipped to the prior); each later round from the box around every set
-    drawn so far within the tolerance, inside the box before. A round's tolerance is the
-    ``accept`` quantile of its distances, never looser than the round before. The posterior is
-    every set drawn, in any round, within the last tolerance: the boxes are nested and the last one
-    holds them all, and there every round's proposal is flat, so their weights are equal (rejection
-    ABC from the prior truncated to the box; ``box_edges`` names parameters whose accepted sets
-    crowd a side of the box that is not the prior's edge, where the truncation may cut the
-    posterior)."""
+    ``margin`` of its width, clipped to the prior). A round's tolerance is the ``accept`` quantile of
+    its distances, never looser than the round before. Each later round draws from the box around
+    every set drawn so far within the tolerance (inside the box before), opened to the prior's edge
+    on each side where the round before found the accepted sets crowding a side that is not the
+    prior's edge, for a parameter the screening found the data do not inform (``eta2``, its η² by
+    key; :func:`_openable`): such a parameter is not truncated to wherever the search happened to
+    land. The posterior
+    is every set drawn, in any round, within the last tolerance, weighted by the prior over the
+    rounds' mixed proposal density (the prior is flat in each parameter's search scale, every
+    round's proposal flat in its box: weight ``1 / sum_g (n_g / N) 1[z in box_g] / volume(box_g)``,
+    Veach & Guibas's deterministic mixture; equal weights when no box was opened, the boxes being
+    nested); its effective sample size is ``(sum w)^2 / sum w^2``. ``box_edges`` names parameters
+    whose last round's accepted sets still crowd a side of its box that is not the prior's edge."""
     d = len(priors)
     lo = np.array([p.z_low for p in priors])
     hi = np.array([p.z_high for p in priors])
     box = _box(_best_quarter(found.z, found.distance, d), lo, hi, margin)
     per_generation = max(10, n // generations)
     eps = math.inf
-    history, zs, evs = [], [], []
+    history, zs, evs, boxes = [], [], [], []
     for generation in range(generations):
         z = box[0] + rng.random((per_generation, d)) * (box[1] - box[0])
         ev = fit.evaluate(priors, z, seeds, f"posterior{generation + 1}",
                           f"posterior, round {generation + 1}/{generations}: {len(z)} parameter sets")
         zs.append(z)
         evs.append(ev)
+        boxes.append(box)
         finite = np.isfinite(ev.distance)
         if not finite.any():
             raise RuntimeError(f"calibration: every parameter set of posterior round {generation + 1} failed to give "
@@ -233,23 +241,41 @@ def posterior(fit: Fit, priors: list, found: Evaluated, n: int, seeds: list[int]
             ranked = np.sort(pooled[np.isfinite(pooled)])
             eps = float(ranked[min(1, len(ranked) - 1)])
         accepted = ev.distance <= eps
+        crowded = _openable(_crowded_sides(z[accepted], box, lo, hi), priors, eta2 or {}, box, lo, hi)
         history.append({"generation": generation + 1, "proposed": int(len(z)), "accepted": int(accepted.sum()),
-                        "tolerance": eps, "box_share_of_prior": float(np.prod((box[1] - box[0]) / (hi - lo)))})
-        drawn_from, box = box, _box(np.vstack(zs)[pooled <= eps], lo, hi, margin, within=box)
+                        "tolerance": eps, "box_share_of_prior": float(np.prod((box[1] - box[0]) / (hi - lo))),
+                        "widened": [priors[j].key for j in sorted(crowded)]})
+        box = _widened(_box(np.vstack(zs)[pooled <= eps], lo, hi, margin, within=box), crowded, lo, hi)
     z = np.vstack(zs)
     distance = np.concatenate([ev.distance for ev in evs])
     errs = [e for ev in evs for e in ev.errors]
     accepted = np.isfinite(distance) & (distance <= eps)
+    weight = mixture_weights(z[accepted], boxes, [len(x) for x in zs])
     table = pd.DataFrame({p.key: [p.from_z(x) for x in z[accepted, j]] for j, p in enumerate(priors)})
     for key in ("dau", "ever_active", "retention", "participation"):
         table[f"error_{key}"] = [e.get(key, math.nan) for e, a in zip(errs, accepted) if a]
     table["distance"] = distance[accepted]
-    table["weight"] = 1.0 / accepted.sum()
-    last = np.isfinite(evs[-1].distance) & (evs[-1].distance <= eps)  # the last round: uniform in drawn_from
-    edges = [priors[j].key for j in _at_box_edge(zs[-1][last], drawn_from, lo, hi)]
+    table["weight"] = weight
+    last = np.isfinite(evs[-1].distance) & (evs[-1].distance <= eps)  # the last round: uniform in its box
+    edges = [priors[j].key for j in sorted(_crowded_sides(zs[-1][last], boxes[-1], lo, hi))]
     summary = {"proposed": int(len(z)), "accepted": int(accepted.sum()), "tolerance": eps,
-               "effective_sample_size": float(accepted.sum()), "box_edges": edges, "generations": history}
+               "effective_sample_size": float(1.0 / np.sum(weight ** 2)), "box_edges": edges,
+               "generations": history}
     return table, evs[-1], summary
+
+
+def mixture_weights(z: np.ndarray, boxes: list, sizes: list[int]) -> np.ndarray:
+    """Normalised importance weights of sets ``z`` drawn uniformly from ``boxes`` (``sizes[g]`` from
+    box g) under a prior flat over a box holding them all: 1 / the mixed proposal density."""
+    log_density = []
+    for (low, high), size in zip(boxes, sizes):
+        inside = np.all((z >= low) & (z <= high), axis=1)
+        log_volume = float(np.sum(np.log(np.maximum(high - low, 1e-300))))
+        log_density.append(np.where(inside, math.log(size / sum(sizes)) - log_volume, -np.inf))
+    log_q = np.logaddexp.reduce(np.vstack(log_density), axis=0)
+    log_w = -log_q - np.max(-log_q)
+    w = np.exp(log_w)
+    return w / w.sum()
 
 
 def _best_quarter(z: np.ndarray, distance: np.ndarray, d: int) -> np.ndarray:
@@ -269,20 +295,58 @@ def _box(points: np.ndarray, lo: np.ndarray, hi: np.ndarray, margin: float, with
     return low, high
 
 
-def _at_box_edge(z: np.ndarray, box, lo: np.ndarray, hi: np.ndarray, bins: int = 20) -> list[int]:
-    """Columns where the last round's accepted sets (drawn uniformly from ``box``) reach a side of
-    the box that is not the prior's own edge at a density near the interior's: the posterior may
-    go on past the box there: its outer twentieth holds at least half a twentieth's mean share."""
-    out = []
+# η² of the log distance on a parameter over its whole prior (the screening's, ``screening.csv``)
+# below which the data do not inform it: 5 bins / 600 screening runs = 0.008 from seed noise alone
+UNINFORMED = 0.02
+# how much opening sides may grow a round's box (its volume): the rounds' weights then differ by
+# at most about this factor. Opening every crowded side instead -- on CollegeMsg all 15 parameters
+# crowd a side of the first box -- grew it 7e4-fold and the next round accepted 4 of 656 sets
+MAX_GROWTH = 10.0
+
+
+def _openable(crowded: dict, priors: list, eta2: dict, box, lo: np.ndarray, hi: np.ndarray) -> dict:
+    """The crowded sides (:func:`_crowded_sides`) to open to the prior's edge: those of parameters the
+    screening found the data do not inform (η² below :data:`UNINFORMED`), least informed first, while
+    the box grows at most :data:`MAX_GROWTH`-fold."""
+    chosen, growth = {}, 1.0
+    uninformed = [j for j in crowded if eta2.get(priors[j].key, 1.0) < UNINFORMED]
+    for j in sorted(uninformed, key=lambda j: eta2[priors[j].key]):
+        low_side, high_side = crowded[j]
+        width = box[1][j] - box[0][j]
+        opened = (hi[j] if high_side else box[1][j]) - (lo[j] if low_side else box[0][j])
+        if width > 0 and growth * opened / width <= MAX_GROWTH:
+            chosen[j] = crowded[j]
+            growth *= opened / width
+    return chosen
+
+
+def _widened(new, crowded: dict, lo: np.ndarray, hi: np.ndarray):
+    """``new`` with each crowded side (``{column: (low side, high side)}``) opened to the prior's edge:
+    nothing in the round says where the posterior of a parameter the data do not inform stops."""
+    low, high = new[0].copy(), new[1].copy()
+    for j, (low_side, high_side) in crowded.items():
+        if low_side:
+            low[j] = lo[j]
+        if high_side:
+            high[j] = hi[j]
+    return low, high
+
+
+def _crowded_sides(z: np.ndarray, box, lo: np.ndarray, hi: np.ndarray, bins: int = 20) -> dict:
+    """``{column: (low side, high side)}`` where accepted sets ``z`` (drawn uniformly from ``box``)
+    reach a side of the box that is not the prior's own edge at a density near the interior's: the
+    posterior may go on past the box there: its outer twentieth holds at least half a twentieth's
+    mean share."""
+    out = {}
     if len(z) < 2 * bins:
         return out
     for j in range(z.shape[1]):
         counts = np.histogram(z[:, j], bins=bins, range=(box[0][j], box[1][j]))[0]
         typical = len(z) / bins
-        low_side = box[0][j] > lo[j] and counts[0] >= 0.5 * typical
-        high_side = box[1][j] < hi[j] and counts[-1] >= 0.5 * typical
+        low_side = bool(box[0][j] > lo[j] and counts[0] >= 0.5 * typical)
+        high_side = bool(box[1][j] < hi[j] and counts[-1] >= 0.5 * typical)
         if low_side or high_side:
-            out.append(j)
+            out[j] = (low_side, high_side)
     return out
 
 
