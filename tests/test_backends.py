@@ -60,7 +60,8 @@ def ray_head(tmp_path_factory):
     with open(log, "w") as out:
         head = subprocess.Popen([str(ray_cli), "start", "--head", "--node-ip-address=127.0.0.1", f"--port={port}",
                                  "--num-cpus=2", "--include-dashboard=false", "--disable-usage-stats", "--block"],
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                env={**os.environ, "RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S": "0"})
     try:
         deadline = time.monotonic() + 120
         while not _listening(port):
@@ -80,16 +81,15 @@ def _listening(port: int) -> bool:
 
 
 def _end(head: subprocess.Popen) -> None:
-    """End ``ray start --block`` (it stops the head's processes as it ends), then kill whatever is left
-    in its session."""
+    """End ``ray start --block`` (on SIGTERM it stops the processes it started), then kill whatever is
+    left in its session."""
     import signal
 
+    head.terminate()
     try:
-        os.killpg(head.pid, signal.SIGTERM)
         head.wait(timeout=60)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
+    except subprocess.TimeoutExpired:
         pass
-    time.sleep(1)
     try:
         os.killpg(head.pid, signal.SIGKILL)
     except ProcessLookupError:
