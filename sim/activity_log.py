@@ -44,7 +44,8 @@ class ActivityLog:
             raise ValueError(f"an activity log needs the columns {DAY_COLUMNS}; missing {missing}")
         days = self.days[list(DAY_COLUMNS)].astype("int64")
         d, p = days.day.to_numpy(), days.person.to_numpy()
-        ordered = bool(np.all((d[1:] > d[:-1]) | ((d[1:] == d[:-1]) & (p[1:] > p[:-1]))))  # a window of a log is
+        # a window of a log (a calibration's measure) is already in order: sorting it again cost more than the rest
+        ordered = bool(np.all((d[1:] > d[:-1]) | ((d[1:] == d[:-1]) & (p[1:] > p[:-1]))))
         self.days = days.reset_index(drop=True) if ordered else days.sort_values(["day", "person"], ignore_index=True)
         if self.interactions is not None:
             self.interactions = self.interactions[list(INTERACTION_COLUMNS)].astype("int64")

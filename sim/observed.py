@@ -46,7 +46,7 @@ def _first_offsets(log: ActivityLog, newcomers_only: bool) -> tuple[np.ndarray, 
     first = offset[at]
     established = log.meta.get("established")
     if newcomers_only and established is not None and len(established):
-        keep = ~np.isin(ids, np.asarray(established))
+        keep = ~np.isin(ids, np.fromiter(established, np.int64))  # an array, list or set of ids
         ids, first = ids[keep], first[keep]
     return ids, first
 
@@ -115,7 +115,7 @@ def weekly_retention(log: ActivityLog, max_week: int | None = None) -> pd.DataFr
     first_of = np.zeros(int(who.max()) + 1 if who.size else 0, np.int64)
     first_of[first.index.to_numpy()] = first.to_numpy()
     over = first_of[who] + 7 * wk + 6 <= n - 1
-    back = np.bincount(wk[over], minlength=max_week + 1)
+    back = np.bincount(wk[over], minlength=max(max_week, 0) + 1)
     firsts = np.sort(first.to_numpy())
     rows = []
     for k in range(1, max_week + 1):

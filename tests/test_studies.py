@@ -137,4 +137,4 @@ def test_a_parameter_the_data_do_not_inform_is_not_truncated_to_where_the_search
     post, _, summary = posterior(fit, _priors(), found, 1200, [0], 0.3, rng, eta2={"a": 0.6, "b": 0.004})
     low, high = (np.quantile(post.b, q, weights=post.weight, method="inverted_cdf") for q in (0.1, 0.9))
     assert high - low > 12.0, f"b's 80% interval {low:.2f}..{high:.2f} is not its prior's (-8..8)"
-    assert summary["generations"][0]["widened"] == ["b"]
+    assert summary["generations"][0]["widened"] == ["b"] and summary["generations"][-1]["widened"] == []

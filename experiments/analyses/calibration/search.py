@@ -18,10 +18,11 @@
    parameter sets uniformly from it, evaluates them, and accepts those within the
    ``calibrate.accept`` quantile of their distances; the next round draws uniformly from the box
    around the sets accepted so far, with a tolerance never looser than the round before, opened
-   to the prior's edge for any parameter the round's distances do not depend on whose accepted
-   sets crowd a side of the box (:func:`posterior`). Every set of any round within the last
-   tolerance is in the posterior, weighted by prior over the rounds' mixed proposal density (equal
-   weights when no box was opened: the boxes are then nested and each proposal flat). TPE's own
+   to the prior's edge where the accepted sets crowd a side of the box of a parameter the
+   screening found the data do not inform (η² below ``UNINFORMED``; :func:`posterior`). Every set
+   of any round within the last tolerance is in the posterior, weighted by prior over the rounds'
+   mixed proposal density (equal weights when no box was opened: the boxes are then nested and
+   each proposal flat). TPE's own
    samples are not used as the posterior -- TPE concentrates where the distance is low, so its
    samples are no draw from any stated distribution. This replaced ABC population Monte Carlo
    (Beaumont et al. 2009), whose importance weights over a mixture of Gaussians in 15 dimensions
@@ -241,7 +242,9 @@ def posterior(fit: Fit, priors: list, found: Evaluated, n: int, seeds: list[int]
             ranked = np.sort(pooled[np.isfinite(pooled)])
             eps = float(ranked[min(1, len(ranked) - 1)])
         accepted = ev.distance <= eps
-        crowded = _openable(_crowded_sides(z[accepted], box, lo, hi), priors, eta2 or {}, box, lo, hi)
+        last_round = generation == generations - 1  # no box after it to open
+        crowded = {} if last_round else _openable(_crowded_sides(z[accepted], box, lo, hi), priors, eta2 or {},
+                                                  box, lo, hi)
         history.append({"generation": generation + 1, "proposed": int(len(z)), "accepted": int(accepted.sum()),
                         "tolerance": eps, "box_share_of_prior": float(np.prod((box[1] - box[0]) / (hi - lo))),
                         "widened": [priors[j].key for j in sorted(crowded)]})
@@ -296,9 +299,11 @@ def _box(points: np.ndarray, lo: np.ndarray, hi: np.ndarray, margin: float, with
 
 
 # η² of the log distance on a parameter over its whole prior (the screening's, ``screening.csv``)
-# below which the data do not inform it: 5 bins / 600 screening runs = 0.008 from seed noise alone
+# below which the data do not inform it. Seed noise alone gives (5 bins - 1) / (n - 1): 0.007 for the
+# 600 screening runs of the default budget, 0.04 for about 100 at calibrate.runs=1000, where this
+# fixed threshold therefore opens almost nothing (the nested boxes of before)
 UNINFORMED = 0.02
-# how much opening sides may grow a round's box (its volume): the rounds' weights then differ by
+# how much opening sides may grow the round's box (its volume): the rounds' weights then differ by
 # at most about this factor. Opening every crowded side instead -- on CollegeMsg all 15 parameters
 # crowd a side of the first box -- grew it 7e4-fold and the next round accepted 4 of 656 sets
 MAX_GROWTH = 10.0
@@ -306,8 +311,8 @@ MAX_GROWTH = 10.0
 
 def _openable(crowded: dict, priors: list, eta2: dict, box, lo: np.ndarray, hi: np.ndarray) -> dict:
     """The crowded sides (:func:`_crowded_sides`) to open to the prior's edge: those of parameters the
-    screening found the data do not inform (η² below :data:`UNINFORMED`), least informed first, while
-    the box grows at most :data:`MAX_GROWTH`-fold."""
+    screening found the data do not inform (η² below :data:`UNINFORMED`), least informed first,
+    skipping any that would take the round's box past :data:`MAX_GROWTH` times its volume."""
     chosen, growth = {}, 1.0
     uninformed = [j for j in crowded if eta2.get(priors[j].key, 1.0) < UNINFORMED]
     for j in sorted(uninformed, key=lambda j: eta2[priors[j].key]):

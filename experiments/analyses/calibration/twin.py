@@ -77,7 +77,7 @@ class Twin:
 
 def note(notes: list, msgid: str, **values) -> None:
     """A note on how the twin was built, as a message id and its values, so that a report in another
-    language can translate it (experiments/reports/locale); :func:`english` reads it as the terminal does."""
+    language can translate it (experiments/reports/locale); :func:`english` reads them in English."""
     notes.append((msgid, values))
 
 
@@ -200,7 +200,7 @@ def training_dau(log: ActivityLog, train_days: int) -> np.ndarray:
     return daily(log.window(log.first_day, log.first_day + train_days - 1)).dau.to_numpy(float)
 
 
-def quiet_events(dau: np.ndarray, known: list[dict], notes: list[str]) -> list[dict]:
+def quiet_events(dau: np.ndarray, known: list[dict], notes: list) -> list[dict]:
     """The quiet spells of the training days' ``dau`` (experiments/analyses/calibration/rhythm.py) that
     no known event covers, as calendar events of (almost) no activity."""
     from commsim.experiments.analyses.calibration.rhythm import QUIET_ACTIVITY, event_days, quiet_spells
@@ -286,7 +286,7 @@ def read_calendar(path: str, log: ActivityLog, timezone: str) -> tuple[list[dict
     return events, fitted
 
 
-def read_campaigns(path: str, log: ActivityLog, timezone: str, notes: list[str]) -> dict:
+def read_campaigns(path: str, log: ActivityLog, timezone: str, notes: list) -> dict:
     """The operator's campaigns in the data as the twin's plan (known inputs, not fitted)."""
     plan, params, budget = [], {}, 0.0
     for number, row in _campaign_rows(path):
