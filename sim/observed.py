@@ -90,30 +90,28 @@ def daily(log: ActivityLog) -> pd.DataFrame:
                          "churned": churned})
 
 
-def _newcomer_weeks(log: ActivityLog) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+def _newcomer_weeks(log: ActivityLog) -> tuple[np.ndarray, np.ndarray, pd.Series, np.ndarray]:
     """Every active person-day of a newcomer as (person, their own week: (day - first day) // 7),
-    and each newcomer's first active day."""
+    each newcomer's first active day, and the same by person id (-1 for anyone else)."""
     person, offset = _index(log)
     ids, first = _first_offsets(log, newcomers_only=True)
     first_of = np.full(max(log.people, int(person.max()) + 1 if person.size else 0), -1, np.int64)
     first_of[ids] = first
     keep = first_of[person] >= 0
     person, offset = person[keep], offset[keep]
-    return person, (offset - first_of[person]) // 7, pd.Series(first, index=ids)
+    return person, (offset - first_of[person]) // 7, pd.Series(first, index=ids), first_of
 
 
 def weekly_retention(log: ActivityLog, max_week: int | None = None) -> pd.DataFrame:
     """Weekly cohort retention for weeks 1..max_week (see the module docstring), over newcomers
     (people established before the window are left out, see :func:`first_days`)."""
-    person, week, first = _newcomer_weeks(log)
+    person, week, first, first_of = _newcomer_weeks(log)
     n = log.n_days
     if max_week is None:
         max_week = max(0, (n - 7) // 7)
     # each (newcomer, own week) once; week k of a newcomer counts if it is over by the last day
     pairs = np.unique(person * (n // 7 + 2) + week)
     who, wk = pairs // (n // 7 + 2), pairs % (n // 7 + 2)
-    first_of = np.zeros(int(who.max()) + 1 if who.size else 0, np.int64)
-    first_of[first.index.to_numpy()] = first.to_numpy()
     over = first_of[who] + 7 * wk + 6 <= n - 1
     back = np.bincount(wk[over], minlength=max(max_week, 0) + 1)
     firsts = np.sort(first.to_numpy())
@@ -262,7 +260,7 @@ def cohort_retention(log: ActivityLog, max_week: int = 12) -> pd.DataFrame:
     in the same week of the log, by the week's first day), ``people`` in it, and ``week_k`` the share
     of them active in their own week k (days f + 7k .. f + 7k + 6 after their first day f); empty
     where week k is not over for all of the cohort by the log's last day."""
-    person, week_of, first = _newcomer_weeks(log)
+    person, week_of, first, _ = _newcomer_weeks(log)
     cohort = (first // 7).rename("cohort")
     labels = dates(log)
     rows = []

@@ -310,7 +310,7 @@ def assumptions(configs: dict, twin: dict | None = None, fmt: Formatter | None =
             lines += ["", t("How members answered the campaigns in the log ({keys}) was fitted with the behaviour "
                             "(the campaign log, `calibrate.campaigns`); every other magnitude of the strategies below "
                             "is still an assumption. On simulated communities the fitted responses' 80% intervals held "
-                            "the truth only 20-30% of the time (docs/calibration.md): their spread here is too narrow.",
+                            "the truth only 40-45% of the time (docs/calibration.md): their spread here is too narrow.",
                             keys=", ".join(f"`{k}`" for k in answered))]
         else:
             lines += ["", t("The log shows how these members behaved, not how they respond to a plan they never "

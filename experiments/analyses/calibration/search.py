@@ -22,11 +22,11 @@
    screening found the data do not inform (η² below ``UNINFORMED``; :func:`posterior`). Every set
    of any round within the last tolerance is in the posterior, weighted by prior over the rounds'
    mixed proposal density (equal weights when no box was opened: the boxes are then nested and
-   each proposal flat). TPE's own
-   samples are not used as the posterior -- TPE concentrates where the distance is low, so its
-   samples are no draw from any stated distribution. This replaced ABC population Monte Carlo
-   (Beaumont et al. 2009), whose importance weights over a mixture of Gaussians in 15 dimensions
-   varied by orders of magnitude: 8-22 effective draws of ~200 accepted at the default budget.
+   each proposal flat). TPE's own samples are not used as the posterior -- TPE concentrates where
+   the distance is low, so its samples are no draw from any stated distribution. This replaced ABC
+   population Monte Carlo (Beaumont et al. 2009), whose importance weights over a mixture of
+   Gaussians in 15 dimensions varied by orders of magnitude: 8-22 effective draws of ~200 accepted
+   at the default budget.
    The price of the box is that the posterior of an informed parameter is truncated to it;
    ``box_edges`` names the parameters whose accepted sets crowd a side of the box that is not the
    prior's own edge, and the report warns about them.
@@ -151,10 +151,11 @@ def search(fit: Fit, priors: list, n_trials: int, seeds: list[int], batch: int, 
     storage = JournalStorage(JournalFileBackend(str(journal)))
 
     space = {p.key: optuna.distributions.FloatDistribution(p.z_low, p.z_high) for p in priors}
+    tpe = fixed_space_tpe(optuna)
 
     def sampler(number: int):
-        return fixed_space_tpe(optuna)(space, seed=trial_seed(seed, number), multivariate=True, constant_liar=True,
-                                       n_startup_trials=max(10, 2 * len(priors) + 2))
+        return tpe(space, seed=trial_seed(seed, number), multivariate=True, constant_liar=True,
+                   n_startup_trials=max(10, 2 * len(priors) + 2))
 
     study = optuna.create_study(study_name="fit", storage=storage, sampler=sampler(0), direction="minimize",
                                 load_if_exists=True)
@@ -179,6 +180,7 @@ def fixed_space_tpe(optuna):
     suggests the same parameters over the same ranges, so the space it would infer (the
     intersection of every finished trial's, which each trial's fresh sampler recomputes from
     scratch: 40% of an ask at 1,300 trials) is that space, and the trials it asks are the same."""
+    from optuna.trial import TrialState
 
     class FixedSpaceTPE(optuna.samplers.TPESampler):
         def __init__(self, space: dict, **kwargs):
@@ -188,8 +190,6 @@ def fixed_space_tpe(optuna):
         def infer_relative_search_space(self, study, trial) -> dict:
             finished = study._get_trials(deepcopy=False, states=(TrialState.COMPLETE,), use_cache=True)
             return dict(self._fixed) if finished else {}  # Optuna's intersection: empty before a finished trial
-
-    from optuna.trial import TrialState
 
     return FixedSpaceTPE
 
@@ -211,8 +211,7 @@ def posterior(fit: Fit, priors: list, found: Evaluated, n: int, seeds: list[int]
     on each side where the round before found the accepted sets crowding a side that is not the
     prior's edge, for a parameter the screening found the data do not inform (``eta2``, its η² by
     key; :func:`_openable`): such a parameter is not truncated to wherever the search happened to
-    land. The posterior
-    is every set drawn, in any round, within the last tolerance, weighted by the prior over the
+    land. The posterior is every set drawn, in any round, within the last tolerance, weighted by the prior over the
     rounds' mixed proposal density (the prior is flat in each parameter's search scale, every
     round's proposal flat in its box: weight ``1 / sum_g (n_g / N) 1[z in box_g] / volume(box_g)``,
     Veach & Guibas's deterministic mixture; equal weights when no box was opened, the boxes being
