@@ -336,13 +336,12 @@ def test_tabs_take_turns_in_the_order_they_asked():
     from commsim.experiments.demo.turns import Turns
 
     turns, order = Turns(), []
-    first = threading.Event()
+    first, release = threading.Event(), threading.Event()
 
     def holder():
         with turns.turn():
             first.set()
-            while turns.waiting < 5:  # everyone else queues behind the holder
-                time.sleep(0.001)
+            release.wait(10)  # everyone else queues behind the holder until the test lets go
 
     def tab(i):
         with turns.turn():
@@ -350,15 +349,18 @@ def test_tabs_take_turns_in_the_order_they_asked():
 
     threads = [threading.Thread(target=holder)]
     threads[0].start()
-    first.wait()
+    assert first.wait(10)
     for i in range(5):
         t = threading.Thread(target=tab, args=(i,))
         t.start()
         threads.append(t)
-        while turns.waiting < i + 1:
+        deadline = time.monotonic() + 10
+        while turns.waiting < i + 1:  # tab i is in the queue before tab i+1 starts
+            assert time.monotonic() < deadline, f"tab {i} never queued"
             time.sleep(0.001)
+    release.set()
     for t in threads:
-        t.join(5)
+        t.join(10)
     assert order == [0, 1, 2, 3, 4]
     try:
         with turns.turn():
