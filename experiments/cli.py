@@ -89,10 +89,11 @@ def _check_points(config_name, points, multirun, check) -> list[str]:
     from commsim.experiments.settings import load, load_observe
     from commsim.sim import memory
 
+    compose_point = PointComposer(config_name)
     for point in points:
         label = f"sweep point {' '.join(point)}: " if multirun and len(points) > 1 else ""
         try:
-            cfg = compose_checked(config_name, point, with_hydra=True)
+            cfg = compose_point(point)
             output_dir_problem(cfg, multirun)
             if check is not None:
                 check(cfg.copy(), point)
@@ -108,6 +109,52 @@ def _check_points(config_name, points, multirun, check) -> list[str]:
         except UserError as err:
             return [label + str(err)]
     return []
+
+
+class PointComposer:
+    """Composes the points of a sweep as Hydra would, each with its ``hydra`` node, faster.
+
+    Hydra's compose builds the defaults list from a point's config-group choices, merges the
+    configs it names, then applies the plain ``key=value`` overrides (Hydra's own
+    ``ConfigLoaderImpl._apply_overrides_to_config``). Points of a sweep mostly differ in plain
+    values, so the first two steps are done once per distinct set of group choices and ``hydra.*``
+    overrides, and each point gets its values applied to a copy: ~25 ms a point instead of ~150.
+    A point whose values do not apply cleanly, and every point of a command line that adds config
+    folders (``hydra.searchpath``), is composed in full, so its errors read exactly as before
+    (tests/test_cli.py checks both paths give the same configs)."""
+
+    def __init__(self, config_name: str):
+        self.config_name, self._bases = config_name, {}
+
+    def __call__(self, point: list[str]):
+        import copy
+
+        from hydra.core.global_hydra import GlobalHydra
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+
+        parsed = OverridesParser.create().parse_overrides(point)
+        repo = GlobalHydra.instance().config_loader().repository
+        if any(o.get_key_element().lstrip("+~").startswith("hydra.searchpath") for o in parsed):
+            return compose_checked(self.config_name, point, with_hydra=True)
+        shape = [o for o in parsed if o.is_hydra_override() or o.package is not None
+                 or (repo.group_exists(o.key_or_group) and not isinstance(o.value(), dict))]
+        values = [o for o in parsed if o not in shape]
+        key = tuple(o.input_line for o in shape)
+        if key not in self._bases:
+            self._bases[key] = compose_checked(self.config_name, list(key), with_hydra=True)
+        cfg = copy.deepcopy(self._bases[key])
+        try:
+            _apply_values(values, cfg)
+        except Exception:  # noqa: BLE001 - Hydra's full compose says what is wrong, in its words
+            return compose_checked(self.config_name, point, with_hydra=True)
+        return cfg
+
+
+def _apply_values(values, cfg) -> None:
+    """What Hydra's compose does with plain overrides once the defaults are merged."""
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+
+    ConfigLoaderImpl._apply_overrides_to_config(values, cfg)
 
 
 def parse_each(overrides: list[str]):

@@ -465,16 +465,20 @@ def optimize_name(budget) -> str:
 
 
 def register_configs() -> None:
-    """Register the schemas with Hydra's ConfigStore (idempotent)."""
+    """Register the schemas with Hydra's ConfigStore (idempotent; a no-op once they are there:
+    storing them costs ~0.1 s, and every preflight of a sweep point used to pay it again)."""
     from hydra.core.config_store import ConfigStore
 
     from omegaconf import OmegaConf
 
+    cs = ConfigStore.instance()
+    if "base_config.yaml" in cs.repo and "schema.yaml" in cs.repo.get("calendar", {}) \
+            and OmegaConf.has_resolver("observed_name"):
+        return
     OmegaConf.register_new_resolver("adhoc_name", adhoc_name, replace=True)
     OmegaConf.register_new_resolver("sensitivity_name", sensitivity_name, replace=True)
     OmegaConf.register_new_resolver("optimize_name", optimize_name, replace=True)
     OmegaConf.register_new_resolver("observed_name", observed_name, replace=True)
-    cs = ConfigStore.instance()
     cs.store(name="base_config", node=AppConfig)
     cs.store(name="observe_config", node=ObserveSettings)
     for kind, cls in NETWORK_KINDS.items():

@@ -1,0 +1,48 @@
+"""The command-line preflight composes sweep points faster than Hydra's compose, and the same."""
+
+import pytest
+from omegaconf import OmegaConf
+
+from commsim.experiments.cli import ConfigError, PointComposer, compose_checked, hydra_context
+
+POINTS = [
+    ["seed=3"],
+    ["strategies.content.posts_per_week=14", "seed=1"],
+    ["plan=content", "strategies.content.posts_per_week=0", "days=30"],
+    ["plan=content", "strategies.content.posts_per_week=28", "days=31"],
+    ["network=watts_strogatz", "network.n=500", "plan=winback"],
+    ["experiment=referral_reward", "seed=2"],
+    ["population.initial_member_share=0.2", "++report.currency=CNY"],
+    ["sweep_name=mine", "hydra.job.chdir=false", "days=${network.n}"],
+]
+
+
+def app_part(cfg) -> dict:
+    """The composed config without its hydra node, resolved, with the output folder it names."""
+    out = OmegaConf.to_container(cfg, resolve=False)
+    hydra = out.pop("hydra")
+    return {"app": OmegaConf.to_container(OmegaConf.create(out), resolve=True), "sweep_dir": str(cfg.hydra.sweep.dir),
+            "job": hydra["job"]["chdir"]}
+
+
+def test_points_compose_to_what_hydras_compose_gives():
+    with hydra_context():
+        fast = PointComposer("config")
+        for point in POINTS + POINTS[::-1]:  # second time round from the shapes already composed
+            assert app_part(fast(point)) == app_part(compose_checked("config", point, with_hydra=True)), point
+        assert len(fast._bases) < len(POINTS), "points that differ only in values share one composition"
+
+
+@pytest.mark.parametrize("point", [["strategies.content.posts_per_wek=3"], ["plan=contnet"], ["days=[1,2"]])
+def test_a_bad_point_fails_with_hydras_own_words(point):
+    with hydra_context():
+        fast = PointComposer("config")
+        fast(["seed=1"])
+        with pytest.raises(Exception) as ours:
+            fast(point)
+        with pytest.raises(Exception) as theirs:
+            compose_checked("config", point, with_hydra=True)
+    assert type(ours.value) is type(theirs.value)
+    assert str(ours.value) == str(theirs.value)
+    if isinstance(theirs.value, ConfigError):
+        assert ours.value.problems == theirs.value.problems
