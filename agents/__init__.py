@@ -14,6 +14,14 @@ module             stage (each declares ``STAGE``: its parameters and outputs)
 The stages are put in order by the day plan, :mod:`sim.day`.
 """
 
-from commsim.agents.member import Member
-
 __all__ = ["Member"]
+
+
+def __getattr__(name: str):
+    """``Member`` on first use: it imports Mesa (~1 s), which the command lines' preflight and
+    ``--help`` never need."""
+    if name == "Member":
+        from commsim.agents.member import Member
+
+        return Member
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -24,7 +24,6 @@ import numba as nb
 import numpy as np
 
 from commsim.agents import actions, activity, churn, crisis, joining, state, trust
-from commsim.agents.member import Member  # noqa: F401  (the mesa.Agent view CommunityModel offers)
 from commsim.sim.errors import StrategyError
 from commsim.sim.log_draws import friends_at_random, poisson_at
 from commsim.sim.metrics import CENSUS_OUTPUTS, SPEND_CHANNELS, TIMESERIES_COLUMNS, census
@@ -218,3 +217,13 @@ def broken_strategies() -> dict[str, str]:
 def make_strategies(cfg) -> list:
     """The plan's strategies, in plan order, with their validated parameters."""
     return [registry.create(name, cfg.strategies[name]) for name in cfg.plan.strategies]
+
+
+def __getattr__(name: str):
+    """``Member``, the mesa.Agent view CommunityModel offers, on first use: it imports Mesa (~0.4 s),
+    which validating a config (every command's preflight and ``--help``) never needs."""
+    if name == "Member":
+        from commsim.agents.member import Member
+
+        return Member
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from commsim.experiments.runner.outputs import write_run
 from commsim.sim.config import to_dict, validate
-from commsim.sim.simulation import simulate
 
 
 def execute(config, out_dir: Path, progress: str = "never", outputs=frozenset(),
@@ -24,6 +23,9 @@ def execute(config, out_dir: Path, progress: str = "never", outputs=frozenset(),
     post-run measure an analysis registered with its jobs: ``{"function": "package.module:name",
     "args": {...}}``; the function is called on the run's activity log (``function(log, **args)``),
     its dict written to measure.json, and no figures are drawn. The runner itself knows no analysis."""
+    from commsim.sim.simulation import simulate  # here, not at the top: a command's --help and preflight
+    #                                             never import the model (Mesa alone takes ~0.4 s)
+
     start = time.perf_counter()
     if out_dir.is_dir():  # a killed writer's temporaries (outputs.atomic_write): this run rewrites every file
         for stale in out_dir.rglob(".*.tmp"):
