@@ -112,7 +112,9 @@ def plan_jobs(spec: CompareSettings, base_overrides: list[str], compose, runs_di
                 problems.append(f"scenario {scenario!r}: {err}")
                 break
             out_dir = runs_dir / scenario / f"seed{seed}_{config_hash(config)[:8]}"
-            jobs.append(Job(config, out_dir, label=f"{scenario} seed {seed}", tags={"scenario": scenario, "seed": seed}))
+            figures = spec.run_figures == "all" or (spec.run_figures == "first" and seed == spec.first_seed)
+            jobs.append(Job(config, out_dir, label=f"{scenario} seed {seed}", tags={"scenario": scenario, "seed": seed},
+                            figures=figures))
     if problems:
         raise ConfigError(problems)
     return jobs

@@ -52,6 +52,10 @@ class CompareSettings:
                                        "parameters (no posterior draws), so the report gives seed noise alone next "
                                        "to seed noise plus parameter uncertainty (twice the runs)")
     jobs: int = param(1, "runs in parallel (processes)", ge=1)
+    run_figures: str = param("first", "PNG figures in each run's folder: 'first' draws them for each scenario's first "
+                             "replicate only (drawing a run's five figures takes longer than simulating a 2,000-person "
+                             "run), 'all' for every replicate, 'none' for none; the report's own figures are always "
+                             "drawn", choices=("first", "all", "none"))
     kpis: list[str] = param(None, "summary KPIs in the report (docs/metrics.md); the first is the headline",
                             factory=lambda: list(DEFAULT_KPIS))
 

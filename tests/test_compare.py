@@ -155,3 +155,17 @@ def test_every_figure_and_table_counts_points_owed_as_cost():
 
     runs = pd.DataFrame({"scenario": ["baseline", "incentive"], "total_cost": [0.0, 100.0], "liability": [None, 40.0]})
     assert plan_costs(runs).tolist() == [0.0, 140.0]
+
+
+def test_runs_draw_their_figures_for_the_first_replicate_unless_asked(tmp_path):
+    """compare.run_figures: 'first' (default) draws them for each scenario's first seed, 'all' for every one."""
+    small = ["days=10", "network.n=300", "compare.replicates=2", TINY[-1], "progress=never"]
+    for how, expected in (("first", {0}), ("all", {0, 1})):
+        out = tmp_path / how
+        compare_here(out, *small, *([] if how == "first" else [f"compare.run_figures={how}"]))
+        for scenario in ("baseline", "content"):
+            runs = sorted((out / "runs" / scenario).glob("seed*"))
+            assert len(runs) == 2 and all((r / "DONE").is_file() for r in runs)
+            drawn = {int(r.name[4:].split("_")[0]) for r in runs if list(r.glob("figures/*.png"))}
+            assert drawn == expected, (how, scenario, drawn)
+        assert (out / "figures" / "dau_over_time.png").is_file(), "the report's own figures are always drawn"

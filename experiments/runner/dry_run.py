@@ -106,6 +106,12 @@ def describe(jobs: list, todo: list, runner) -> str:
     if todo:
         fixed, per_day, timed = timing(todo[0].config, todo[0].figures, todo[0].measure, todo[0].outputs)
         each = [job_seconds(j, fixed, per_day, timed) for j in todo]
+        other = [i for i, j in enumerate(todo) if j.figures != todo[0].figures]
+        if other:  # some runs draw their figures and some do not (a comparison's first replicates): time both
+            model = todo[other[0]]
+            timed_other = timing(model.config, model.figures, model.measure, model.outputs)
+            for i in other:
+                each[i] = job_seconds(todo[i], *timed_other)
         mean = sum(each) / len(each)
         bare = getattr(runner, "expected_bare", 0) if runner.expected else 0
         to_do = mean * (total - bare - (len(jobs) - len(todo))) if runner.expected else sum(each)
