@@ -43,10 +43,13 @@ def shortened(config, days: int):
     return dataclasses.replace(config, days=days, network=net)
 
 
-def timing(config, figures: bool, measure: dict | None = None, outputs=frozenset()) -> tuple[float, float, int]:
-    """(fixed seconds per run, seconds per simulated day, people timed) for runs like ``config``,
-    doing what the job does: its post-run ``measure`` (which draws no figures), its ``outputs``."""
+def timing(config, figures: bool, measure: dict | None = None, outputs=frozenset()) -> tuple[float, float, int, float]:
+    """(fixed seconds per run, seconds per simulated day, people timed, seconds its figures add) for runs
+    like ``config``, doing what the job does: its post-run ``measure`` (which draws no figures), its
+    ``outputs``. The runs that give the first two draw no figures; drawing them (about a second, whatever
+    the days) is timed once more, on the ``d``-day run, if ``figures``."""
     d = max(2, min(TIMED_DAYS, config.days))
+    drawn = 0.0
     with tempfile.TemporaryDirectory(prefix="commsim-dry-run-") as tmp:
         took = []
         # a warm-up (compiling), then d and 3d days twice each, the faster of each pair: two runs a few
@@ -55,12 +58,16 @@ def timing(config, figures: bool, measure: dict | None = None, outputs=frozenset
             if measure and "days" in measure.get("args", {}):
                 measure = {**measure, "args": {**measure["args"], "days": days}}
             start = time.perf_counter()
-            execute(shortened(config, days), Path(tmp) / str(i), figures=figures, measure=measure, outputs=outputs)
+            execute(shortened(config, days), Path(tmp) / str(i), figures=False, measure=measure, outputs=outputs)
             took.append(time.perf_counter() - start)
+        if figures and not measure:
+            start = time.perf_counter()
+            execute(shortened(config, d), Path(tmp) / "figures", figures=True, outputs=outputs)
+            drawn = max(0.0, time.perf_counter() - start - min(took[1:3]))
     took = [took[0], min(took[1:3]), min(took[3:5])]
     per_day = max(0.0, (took[2] - took[1]) / (2 * d))
     fixed = max(0.0, took[1] - per_day * d)
-    return fixed, per_day, people(shortened(config, d)) or 0
+    return fixed, per_day, people(shortened(config, d)) or 0, drawn
 
 
 def job_seconds(job, fixed: float, per_day: float, timed_people: int) -> float:
@@ -104,29 +111,23 @@ def describe(jobs: list, todo: list, runner) -> str:
     shown = ", ".join(f"{n:,} people x {d:,} days" if n else f"{d:,} days" for n, d in sizes[:3])
     lines.append(f"  each run: {shown}{' ...' if len(sizes) > 3 else ''}")
     if todo:
-        fixed, per_day, timed = timing(todo[0].config, todo[0].figures, todo[0].measure, todo[0].outputs)
-        each = [job_seconds(j, fixed, per_day, timed) for j in todo]
-        other = [i for i, j in enumerate(todo) if j.figures != todo[0].figures]
-        if other:  # some runs draw their figures and some do not (a comparison's first replicates): time both
-            model = todo[other[0]]
-            timed_other = timing(model.config, model.figures, model.measure, model.outputs)
-            for i in other:
-                each[i] = job_seconds(todo[i], *timed_other)
+        fixed, per_day, timed, drawn = timing(todo[0].config, any(j.figures for j in todo), todo[0].measure,
+                                              todo[0].outputs)
+        each = [job_seconds(j, fixed + (drawn if j.figures else 0.0), per_day, timed) for j in todo]
         mean = sum(each) / len(each)
         bare = getattr(runner, "expected_bare", 0) if runner.expected else 0
         to_do = mean * (total - bare - (len(jobs) - len(todo))) if runner.expected else sum(each)
-        if bare:  # later rounds without figures: timed as they run
-            fixed_b, per_day_b, timed_b = (fixed, per_day, timed) if not todo[0].figures else \
-                timing(todo[0].config, False, todo[0].measure, todo[0].outputs)
-            to_do += bare * sum(job_seconds(j, fixed_b, per_day_b, timed_b) for j in todo) / len(todo)
+        if bare:  # later rounds without figures
+            to_do += bare * sum(job_seconds(j, fixed, per_day, timed) for j in todo) / len(todo)
         available, assumed = assumed_workers(runner)
         workers = min(available, max(1, (total - (len(jobs) - len(todo))) if runner.expected else len(todo)))
         batches = runner.batches(todo, available)
         rounds_share = ((total - (len(jobs) - len(todo))) / len(todo)) if runner.expected else 1.0
         tasks = max(len(batches), round(len(batches) * rounds_share))  # later rounds start tasks of their own
         extra, how = start_up(runner, tasks, workers, max(len(b) for b in batches))
+        figures = f" (+ {drawn:.2f} s for a run that draws its figures)" if drawn else ""
         lines.append(f"  this machine, timed now on {timed or 'the same'} people: {fixed:.2f} s per run + "
-                     f"{per_day * 1e3:.2f} ms per simulated day -> about {human_time(mean)} per run")
+                     f"{per_day * 1e3:.2f} ms per simulated day{figures} -> about {human_time(mean)} per run")
         lines.append(f"  compute: about {human_time(to_do)} of one core; about {human_time(to_do / workers + extra)} "
                      f"of wall time on {runner.settings.kind} with {workers} worker{'s' if workers != 1 else ''} "
                      f"({assumed or 'runner.workers'})")
