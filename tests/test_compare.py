@@ -31,6 +31,7 @@ def test_comparison_writes_a_readable_report_and_resumes(tmp_path, caplog):
     assert "6 already finished, 0 to do" in caplog.text
 
 
+@pytest.mark.slow  # 22 s; the fast tier keeps tests/test_backends.py's stronger check (every file of every run)
 def test_comparison_runs_in_parallel_workers_give_the_same_numbers(tmp_path):
     compare_here(tmp_path / "serial", *TINY)
     compare_here(tmp_path / "parallel", *TINY, "compare.jobs=2")
