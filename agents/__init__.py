@@ -18,7 +18,7 @@ __all__ = ["Member"]
 
 
 def __getattr__(name: str):
-    """``Member`` on first use: it imports Mesa (~1 s), which the command lines' preflight and
+    """``Member`` on first use: it imports Mesa (~0.4-1 s), which the command lines' preflight and
     ``--help`` never need."""
     if name == "Member":
         from commsim.agents.member import Member

@@ -147,6 +147,7 @@ class PointComposer:
             _apply_values(values, cfg)
         except Exception:  # noqa: BLE001 - Hydra's full compose says what is wrong, in its words
             return compose_checked(self.config_name, point, with_hydra=True)
+        _record_command_line(cfg, parsed)
         return cfg
 
 
@@ -155,6 +156,21 @@ def _apply_values(values, cfg) -> None:
     from hydra._internal.config_loader_impl import ConfigLoaderImpl
 
     ConfigLoaderImpl._apply_overrides_to_config(values, cfg)
+
+
+def _record_command_line(cfg, parsed) -> None:
+    """The point's whole command line in its ``hydra`` node, as Hydra's compose records it
+    (``hydra.overrides.task``, ``hydra.job.override_dirname``, which ``hydra.sweep.subdir`` names)."""
+    from hydra._internal.config_loader_impl import get_overrides_dirname
+    from omegaconf import open_dict
+
+    app = [o for o in parsed if not o.is_hydra_override()]
+    with open_dict(cfg.hydra):
+        cfg.hydra.overrides.task = [o.input_line for o in app]
+        job = cfg.hydra.job
+        cfg.hydra.job.override_dirname = get_overrides_dirname(
+            overrides=app, kv_sep=job.config.override_dirname.kv_sep, item_sep=job.config.override_dirname.item_sep,
+            exclude_keys=job.config.override_dirname.exclude_keys)
 
 
 def parse_each(overrides: list[str]):

@@ -274,7 +274,8 @@ def compare(cfg: DictConfig, report_dir: Path, base_overrides: list[str], compos
                           + (f"; uncertainty.match: one baseline run per candidate draw, up to {missed} of them "
                              f"missing this community (9 in 10 did on the default community)"
                              if missed else ""),
-                          bare=len(spec.scenarios) * seeds * draws + missed)
+                          bare=len(spec.scenarios) * seeds * draws + missed
+                          + (len(spec.scenarios) * (seeds - spec.replicates) if spec.run_figures != "all" else 0))
         runner.run(jobs, progress=settings.progress)
         adaptive = None
         if spec.target_halfwidth is not None:

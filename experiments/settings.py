@@ -468,6 +468,9 @@ def optimize_name(budget) -> str:
     return f"budget-{float(budget):g}"
 
 
+_REGISTERED: tuple | None = None  # the strategies the stored schemas were made with
+
+
 def register_configs() -> None:
     """Register the schemas with Hydra's ConfigStore (idempotent; a no-op once they are there:
     storing them costs ~0.1 s, and every preflight of a sweep point used to pay it again)."""
@@ -475,10 +478,15 @@ def register_configs() -> None:
 
     from omegaconf import OmegaConf
 
+    from commsim.strategies.registry import available
+
+    global _REGISTERED
     cs = ConfigStore.instance()
-    if "base_config.yaml" in cs.repo and "schema.yaml" in cs.repo.get("calendar", {}) \
+    strategies = tuple(available())  # base_config takes each strategy's defaults: one registered since is stored
+    if _REGISTERED == strategies and "base_config.yaml" in cs.repo and "schema.yaml" in cs.repo.get("calendar", {}) \
             and OmegaConf.has_resolver("observed_name"):
         return
+    _REGISTERED = strategies
     OmegaConf.register_new_resolver("adhoc_name", adhoc_name, replace=True)
     OmegaConf.register_new_resolver("sensitivity_name", sensitivity_name, replace=True)
     OmegaConf.register_new_resolver("optimize_name", optimize_name, replace=True)

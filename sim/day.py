@@ -220,7 +220,7 @@ def make_strategies(cfg) -> list:
 
 
 def __getattr__(name: str):
-    """``Member``, the mesa.Agent view CommunityModel offers, on first use: it imports Mesa (~0.4 s),
+    """``Member``, the mesa.Agent view CommunityModel offers, on first use: it imports Mesa (~0.4-1 s),
     which validating a config (every command's preflight and ``--help``) never needs."""
     if name == "Member":
         from commsim.agents.member import Member

@@ -10,7 +10,7 @@ different last bits on CPUs with AVX-512 (numpy's own SIMD code) and without it
 say -- can differ in its last digit (seen: 1.6190898426093545 on an AVX2-only
 AMD EPYC against 1.6190898426093543 stored from an AVX-512 machine). A change of
 the model moves numbers by far more than 1e-12: one draw that goes the other way
-changes a count. Any change to a simulated number fails it. When numbers move *on
+changes a count. Any change to a simulated number beyond 1e-12 relative fails it. When numbers move *on
 purpose* (a behaviour change), regenerate them in a commit of their own that
 says why, and bump ``sim.version.MODEL_VERSION`` so that finished runs of the
 old engine are not reused::

@@ -159,8 +159,8 @@ def test_every_figure_and_table_counts_points_owed_as_cost():
 def test_runs_draw_their_figures_for_the_first_replicate_unless_asked(tmp_path):
     """compare.run_figures: 'first' (default) draws them for each scenario's first seed, 'all' for every one."""
     small = ["days=10", "network.n=300", "compare.replicates=2", TINY[-1], "progress=never"]
-    for how, expected in (("first", {0}), ("all", {0, 1})):
-        out = tmp_path / how
+    for how, expected in (("first", {0}), ("all", {0, 1})):  # 'all' on the same folder: the finished
+        out = tmp_path  # replicates without figures run again to draw them
         compare_here(out, *small, *([] if how == "first" else [f"compare.run_figures={how}"]))
         for scenario in ("baseline", "content"):
             runs = sorted((out / "runs" / scenario).glob("seed*"))

@@ -5,7 +5,10 @@ most 5,000 people) is executed into a temporary folder -- once to compile, then 
 and ``3d`` days (``d`` at most 30), the faster of each pair kept -- which gives a fixed cost per run
 (building the graph, writing the outputs) and a cost per simulated day. Each job to do is then costed as
 
-    fixed x max(1, people / people_timed) + per_day x days x people / people_timed
+    fixed x max(1, people / people_timed) + per_day x days x people / people_timed (+ figures)
+
+where ``figures``, the time a run's PNG figures take to draw (timed once, on its own), is added only
+to the runs that draw them (a comparison draws them for each scenario's first replicate only).
 
 (graph building and a day's work both grow linearly with the number of people, sim/memory.py), summed
 over the jobs and divided by the workers. It is an estimate: plans whose strategies start later in a
@@ -50,17 +53,20 @@ def timing(config, figures: bool, measure: dict | None = None, outputs=frozenset
     the days) is timed once more, on the ``d``-day run, if ``figures``."""
     d = max(2, min(TIMED_DAYS, config.days))
     drawn = 0.0
+    figures = figures and not measure
     with tempfile.TemporaryDirectory(prefix="commsim-dry-run-") as tmp:
         took = []
-        # a warm-up (compiling), then d and 3d days twice each, the faster of each pair: two runs a few
-        # tens of milliseconds apart are too close for one timing each to tell a day's cost
+        # a warm-up (compiling; drawing figures once, which imports matplotlib), then d and 3d days twice
+        # each, the faster of each pair: two runs a few tens of milliseconds apart are too close for one
+        # timing each to tell a day's cost
         for i, days in enumerate((2, d, d, 3 * d, 3 * d)):
             if measure and "days" in measure.get("args", {}):
                 measure = {**measure, "args": {**measure["args"], "days": days}}
             start = time.perf_counter()
-            execute(shortened(config, days), Path(tmp) / str(i), figures=False, measure=measure, outputs=outputs)
+            execute(shortened(config, days), Path(tmp) / str(i), figures=figures and i == 0, measure=measure,
+                    outputs=outputs)
             took.append(time.perf_counter() - start)
-        if figures and not measure:
+        if figures:
             start = time.perf_counter()
             execute(shortened(config, d), Path(tmp) / "figures", figures=True, outputs=outputs)
             drawn = max(0.0, time.perf_counter() - start - min(took[1:3]))
@@ -113,7 +119,8 @@ def describe(jobs: list, todo: list, runner) -> str:
     if todo:
         fixed, per_day, timed, drawn = timing(todo[0].config, any(j.figures for j in todo), todo[0].measure,
                                               todo[0].outputs)
-        each = [job_seconds(j, fixed + (drawn if j.figures else 0.0), per_day, timed) for j in todo]
+        # drawing a run's figures costs the same whatever its size: not scaled by its people
+        each = [job_seconds(j, fixed, per_day, timed) + (drawn if j.figures and not j.measure else 0.0) for j in todo]
         mean = sum(each) / len(each)
         bare = getattr(runner, "expected_bare", 0) if runner.expected else 0
         to_do = mean * (total - bare - (len(jobs) - len(todo))) if runner.expected else sum(each)

@@ -81,6 +81,8 @@ def status(job: Job) -> str:
         log.warning("redoing the damaged run in %s: %s", job.out_dir, "; ".join(problems))
         (job.out_dir / "DONE").unlink(missing_ok=True)
         return TODO
+    if job.figures and not job.measure and not (job.out_dir / "figures").is_dir():
+        return TODO  # finished without its figures (compare.run_figures=first before, =all now): run again
     return DONE if job.outputs <= finished_outputs(job.out_dir) else TODO
 
 
