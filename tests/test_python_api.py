@@ -50,6 +50,7 @@ def test_an_unknown_named_plan_lists_the_known_ones():
         simulate({"plan": "nope"})
 
 
+@pytest.mark.slow  # 16 s: every Python example of the README, end to end
 def test_the_readme_python_examples_run(tmp_path, monkeypatch):
     import re
 

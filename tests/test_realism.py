@@ -154,6 +154,8 @@ def test_a_temporary_push_fades_once_it_stops():
     assert np.mean(after) < np.mean(during) / 5
 
 
+@pytest.mark.slow  # 21 s: every plan of the default comparison at full size; a model change shows first in
+# the fast tier's golden baseline
 def test_no_plan_of_the_default_comparison_moves_dau_by_more_than_about_60_percent():
     """The brief: "at the defaults, no single plan in the default comparison should move DAU by more
     than about +60%" (wave 1: +664% for points, +275% for content)."""

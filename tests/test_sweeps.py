@@ -97,6 +97,7 @@ def test_a_reused_sweep_dir_collects_only_the_current_sweep(tmp_path):
     assert len(list(tmp_path.rglob("DONE"))) == 4, "the older runs are kept, just not collected"
 
 
+@pytest.mark.slow  # 20 s (a 4-run Hydra sweep in a subprocess); the fast tier keeps the killed sweep's resume
 def test_collecting_a_damaged_sweep_skips_what_is_broken_and_says_so(tmp_path, caplog):
     res = sweep(tmp_path, *SWEEP)
     assert res.returncode == 0, res.stderr
