@@ -27,9 +27,9 @@ import pytest
 from tests.test_demo_browser import CHROMIUM, FLAGS, LOCAL, _need, _server
 
 try:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 except ImportError:  # pragma: no cover - installed by make setup
-    sync_playwright = None
+    expect = sync_playwright = None
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
@@ -141,7 +141,11 @@ def test_a_strategist_gets_from_a_chinese_export_to_a_decision(tmp_path):
             a.get_by_role("button", name="比较这些方案").click()
             _wait_job(a, "decide", "decision")
             decide = a.locator(".commsim-decide")
-            decide.get_by_label("在此阅读完整报告").first.check(force=True)  # the report itself, on the page
+            # the report itself, on the page: click, then wait for the switch to turn on (Playwright's check()
+            # gave up in CI when Vuetify, on a loaded machine, showed the new state a moment after the click)
+            switch = decide.get_by_label("在此阅读完整报告").first
+            switch.click(force=True)
+            expect(switch).to_be_checked(timeout=30_000)
             heading = decide.frame_locator("iframe.commsim-report").first.locator("h1, h2").first
             assert CJK.search(heading.inner_text(timeout=30_000))
             name, report = _download(a, "下载比较报告（HTML）")
