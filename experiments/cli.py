@@ -118,7 +118,8 @@ class PointComposer:
     configs it names, then applies the plain ``key=value`` overrides (Hydra's own
     ``ConfigLoaderImpl._apply_overrides_to_config``). Points of a sweep mostly differ in plain
     values, so the first two steps are done once per distinct set of group choices and ``hydra.*``
-    overrides, and each point gets its values applied to a copy: ~25 ms a point instead of ~150.
+    overrides, and each point gets its values applied to a copy and its command line recorded in
+    the ``hydra`` node as compose records it: ~25 ms a point instead of ~150.
     A point whose values do not apply cleanly, and every point of a command line that adds config
     folders (``hydra.searchpath``), is composed in full, so its errors read exactly as before
     (tests/test_cli.py checks both paths give the same configs)."""
