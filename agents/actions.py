@@ -31,12 +31,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba as nb
 import numpy as np
 
 from commsim.sim.diffusion import cascades_from_sharers
 from commsim.sim.graph import neighbour_scatter_add
 from commsim.sim.params import Source, literature, param, prob
-from commsim.sim.population import Role, Status
+from commsim.sim.population import Role
 from commsim.sim.stages import Stage, fields
 
 
@@ -93,7 +94,7 @@ def act(model, par: ActionParams) -> dict:
     # posting
     voice = pop.voice[idx]
     p_post = par.post_prob * voice * np.where(kol, par.kol_post_mult, 1.0) * (1.0 + lev.post_boost[idx])
-    posted = idx[streams.uniform_at("post", day, idx) < p_post]
+    posted = streams.below("post", day, idx, p_post)
     model.posted = posted
     model.ugc_by_topic = np.bincount(pop.topic[posted], minlength=pop.n_topics)
 
@@ -106,7 +107,7 @@ def act(model, par: ActionParams) -> dict:
     np.multiply(pop.interactions, active, out=pop.interactions)  # x 1 or x 0: no mask to build and scatter
 
     # outward sharing: one independent cascade per share
-    sharers = idx[streams.uniform_at("share", day, idx) < par.share_prob * voice]
+    sharers = streams.below("share", day, idx, par.share_prob * voice)
     kols = pop.role == Role.KOL
     boost = np.where(kols, par.kol_reach_mult, 1.0) if kols.any() else 1.0  # no per-person array without KOLs
     _, sizes = cascades_from_sharers(
@@ -116,23 +117,19 @@ def act(model, par: ActionParams) -> dict:
 
     # invitations to a random friend who is a prospect
     p_invite = par.invite_prob * (1.0 + lev.invite_boost)
-    inviters = idx[streams.uniform_at("invite", day, idx) < p_invite]
+    inviters = streams.below("invite", day, idx, p_invite)
     degree = model.graph_degree[inviters]
     inviters = inviters[degree > 0]
     degree = degree[degree > 0]
     pick = (streams.uniform_at("invite.target", day, inviters) * degree).astype(np.int64)
     targets = model.graph.indices[model.graph.indptr[inviters] + pick]
-    to_prospect = pop.status[targets] == Status.PROSPECT
-    inviters, targets = inviters[to_prospect], targets[to_prospect]
-    first = np.unique(targets, return_index=True)[1]  # one invitation per prospect: the first inviter's
-    inviters, targets = inviters[first], targets[first]
-    pop.pending_inviter[targets] = inviters
+    inviters = _invite_prospects(inviters, targets, pop.status, pop.pending_inviter)
 
     # purchases
     p_buy = par.buy_prob * 2.0 * pop.fit[idx]
     if par.trust > 0:
         p_buy = p_buy * np.power(2.0 * pop.trust[idx], par.trust)
-    bought = idx[streams.uniform_at("buy", day, idx) < np.minimum(1.0, p_buy)]
+    bought = streams.below("buy", day, idx, np.minimum(1.0, p_buy))
     buyers = int(bought.size)
     if buyers:
         age = (day - pop.join_day[bought]) / 365.0
@@ -156,6 +153,22 @@ def act(model, par: ActionParams) -> dict:
         "purchases": buyers,
         "revenue": buyers * par.price,
     }
+
+
+@nb.njit(cache=True)
+def _invite_prospects(inviters, targets, status, pending_inviter):
+    """Each invitation whose target is a prospect waits in ``pending_inviter`` (which ``join``
+    empties every morning), one per prospect: the first inviter's. Returns the inviters whose
+    invitation waits."""
+    kept = np.empty(inviters.size, np.int64)
+    k = 0
+    for j in range(inviters.size):
+        t = targets[j]
+        if status[t] == 0 and pending_inviter[t] < 0:  # Status.PROSPECT, not yet invited today
+            pending_inviter[t] = inviters[j]
+            kept[k] = inviters[j]
+            k += 1
+    return kept[:k]
 
 
 STAGE = Stage("act", act, "active members post, interact, share (cascades), invite, buy",

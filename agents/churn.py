@@ -81,7 +81,7 @@ def churn(model, par: ChurnParams) -> dict:
         * np.power(par.contagion, np.minimum(pop.churn_pressure[idx], 64.0))  # 1.8^64: certain churn already
         * (pop.frailty[idx] * model.levers.churn_multiplier)
     )
-    leaving = idx[model.streams.uniform_at("churn", day, idx) < hazard]
+    leaving = model.streams.below("churn", day, idx, hazard)
     pop.status[leaving] = Status.LAPSED
     pop.churn_day[leaving] = day
     pop.habit[leaving] = 0.0

@@ -53,7 +53,7 @@ def spread(model, par: CrisisParams) -> dict:
     outside = np.int8(Status.OUTSIDE)
     if day == crisis.day:
         members = np.flatnonzero(pop.status == Status.MEMBER)
-        first = members[model.streams.uniform_at("crisis.first", day, members) < crisis.seed_share]
+        first = model.streams.below("crisis.first", day, members, crisis.seed_share)
         pop.heard_day[first] = day
         reached = int(first.size)
     else:

@@ -96,6 +96,18 @@ def test_each_prospect_gets_at_most_one_invitation_a_day():
     assert model.today["invites"] == np.count_nonzero(pending >= 0) <= 10
 
 
+def test_an_invitation_waits_only_for_a_prospect_and_the_first_inviter_wins():
+    from commsim.agents.actions import _invite_prospects
+
+    status = np.array([0, 1, 0, 2, 0], np.int8)  # prospects: 0, 2, 4
+    pending = np.full(5, -1, np.int32)
+    inviters = np.array([10, 11, 12, 13, 14, 15])
+    targets = np.array([2, 1, 2, 3, 0, 0])
+    kept = _invite_prospects(inviters, targets, status, pending)
+    assert pending.tolist() == [14, -1, 10, -1, -1]
+    assert sorted(kept.tolist()) == [10, 14]
+
+
 def test_public_names_survive_submodule_imports():
     import commsim.sim.simulation  # noqa: F401  (a submodule must not shadow the function)
     from commsim.sim import CommunityModel as CM, simulate as run

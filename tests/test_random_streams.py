@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
@@ -17,6 +18,29 @@ def test_streams_days_and_seeds_differ():
     assert not np.array_equal(base, rs.uniform("activity", 3, 1000))
     assert not np.array_equal(base, rs.uniform("churn", 4, 1000))
     assert not np.array_equal(base, RandomStreams(8).uniform("churn", 3, 1000))
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**31), day=st.integers(0, 10_000), idx=st.lists(st.integers(0, 4999), max_size=60),
+       kind=st.sampled_from(["float64", "float32", "scalar"]), data=st.data())
+def test_below_picks_exactly_the_people_whose_draw_is_below_their_chance(seed, day, idx, kind, data):
+    """``below`` is ``index[uniform_at(...) < p]``, for a chance per person (float64 or float32, as the
+    stages compute them) or one for all, including chances of 0 and 1 and outside [0, 1]."""
+    rs = RandomStreams(seed)
+    idx = np.array(idx, dtype=np.int64)
+    chance = st.floats(-0.5, 1.5, allow_nan=False, width=32 if kind == "float32" else 64)
+    if kind == "scalar":
+        p = data.draw(chance)
+    else:
+        p = np.array(data.draw(st.lists(chance, min_size=idx.size, max_size=idx.size)), dtype=kind)
+    got = rs.below("post", day, idx, p)
+    assert got.dtype == np.int64
+    assert np.array_equal(got, idx[rs.uniform_at("post", day, idx) < p])
+
+
+def test_below_refuses_chances_that_do_not_match_the_people():
+    with pytest.raises(ValueError, match="3 probabilities for 2 people"):
+        RandomStreams(0).below("post", 1, np.array([0, 1]), np.array([0.1, 0.2, 0.3]))
 
 
 @settings(max_examples=50, deadline=None)
