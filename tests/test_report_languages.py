@@ -89,6 +89,7 @@ def test_a_chinese_comparison_is_complete(tmp_path, zh):
         assert heading in text, heading
     assert "本报告尚无中文版本" not in text and "货币单位" in text and "个百分点" in text
     assert "**its budget ran out**" not in text and "**预算用完了**" in text
+    assert "情景：`baseline`、`content`、`points`；" in text, "lists and clauses in Chinese punctuation"
     assert "`runs/<scenario>/seed<k>_<hash>/`" in text, "file names stay as they are, in code formatting"
     assert '<html lang="zh-CN">' in (tmp_path / "report.html").read_text(encoding="utf-8")
 
@@ -97,6 +98,7 @@ def test_the_english_comparison_is_the_msgid_text(tmp_path):
     text = _compare(tmp_path, "en")
     _english(text)
     assert text.startswith("# launch: what each plan changes\n")
+    assert "Scenarios: `baseline`, `content`, `points`; baseline" in text
     assert "| scenario | plan | strategies and key settings | budget | budget ran out |" in text
     assert "| KPI | `baseline` | `content` | `points` |" in text
     assert "| Daily active members (mean of last 30 days) (members) |" in text

@@ -177,7 +177,7 @@ def write(folder: Path, data_lines: list[str], windows: dict, twin, screening: p
              "", t("Fitted on days 0–{last_train}; days {first_held}–{last_held} held out for the backtest "
                    "(cut-off {cut_off}). Only data before the cut-off built the twin: {notes}.",
                    last_train=train - 1, first_held=train, last_held=train + horizon - 1,
-                   cut_off=windows["cut_off"], notes="; ".join(t(m, **v) for m, v in twin.notes)), ""]
+                   cut_off=windows["cut_off"], notes=t("; ").join(t(m, **v) for m, v in twin.notes)), ""]
     if screening is not None:
         lines += ["## " + t("Which parameters matter (screening)"), "",
                   t("How much of the distance's variation over a Latin-hypercube sample each candidate explains "
@@ -203,7 +203,7 @@ def write(folder: Path, data_lines: list[str], windows: dict, twin, screening: p
                        "reach a side of the box as densely as its middle, so the posterior would go on past it and "
                        "these intervals are narrower than the data allow. The band's coverage of the held-out days "
                        "(the backtest below) is the check on the forecast.",
-                       keys=", ".join(f"`{k}`" for k in post_summary["box_edges"])))
+                       keys=t(", ").join(f"`{k}`" for k in post_summary["box_edges"])))
     header = ("parameter", "median", "90% interval", "prior range", "note")
     lines += ["", "| " + " | ".join(t(h) for h in header) + " |", "|---|---|---|---|---|"]
     for key, p in params.items():

@@ -311,7 +311,7 @@ def assumptions(configs: dict, twin: dict | None = None, fmt: Formatter | None =
                             "(the campaign log, `calibrate.campaigns`); every other magnitude of the strategies below "
                             "is still an assumption. On simulated communities the fitted responses' 80% intervals held "
                             "the truth only 40-45% of the time (docs/calibration.md): their spread here is too narrow.",
-                            keys=", ".join(f"`{k}`" for k in answered))]
+                            keys=t(", ").join(f"`{k}`" for k in answered))]
         else:
             lines += ["", t("The log shows how these members behaved, not how they respond to a plan they never "
                             "saw: the strategies' magnitudes below are still assumptions, so the effects are "
@@ -344,7 +344,7 @@ def assumptions(configs: dict, twin: dict | None = None, fmt: Formatter | None =
                     parts.append(t("`{name}` = {value} (plausible {low}–{high})", name=info.name,
                                    value=f"{getattr(params, info.name):g}", low=f"{lo:g}", high=f"{hi:g}"))
             if parts:
-                lines.append(f"- **{name}**: " + "; ".join(parts))
+                lines.append(f"- **{name}**: " + t("; ").join(parts))
     return lines + [""]
 
 
@@ -439,7 +439,7 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
                        "defaults).", kind=net.kind.replace("_", " "), days=config.days))
         uncertainty = t("The intervals carry seed noise only (the parameters are fixed assumptions). ")
     lines = [
-        t("Scenarios: {scenarios}; baseline: `{baseline}`.", scenarios=", ".join(f"`{s}`" for s in scenarios),
+        t("Scenarios: {scenarios}; baseline: `{baseline}`.", scenarios=t(", ").join(f"`{s}`" for s in scenarios),
           baseline=spec.baseline) + "  ",
         t("Each scenario ran {replicates} times (replicate seeds {seeds}), the same seeds for every "
           "scenario, so each plan is compared with the baseline on identical simulated communities "
@@ -556,7 +556,7 @@ def decision_lines(fmt: Formatter, decision: pd.DataFrame, robust, spec, primary
                "plan beats doing nothing in at least {clear} of at least {min_draws} draws; \"would flip if\" names "
                "the parameter that decides whether it gains, where one stands out.", draws=len(robust.draws),
                what=what, replicates=spec.replicates, runs=f"{len(robust.runs):,}", parameters=len(robust.ranges),
-               groups=", ".join(groups), name=name, baseline=spec.baseline, clear=f"{CLEAR:.0%}",
+               groups=t(", ").join(groups), name=name, baseline=spec.baseline, clear=f"{CLEAR:.0%}",
                min_draws=MIN_DRAWS_FOR_CLEAR), "", *_matched_lines(fmt, robust),
              _row(t(h) for h in ("plan", "chance it beats doing nothing", "chance it is best",
                                  "expected gain [80% interval]", "cost", "cost per unit gained", "would flip if")),
@@ -585,7 +585,7 @@ def decision_lines(fmt: Formatter, decision: pd.DataFrame, robust, spec, primary
     clear_ones = [r.scenario for r in ranked.itertuples(index=False) if clear(r, n)]
     lines += ["", (t("Most often best: `{scenario}` ({share} of the draws). ", scenario=best.scenario,
                      share=f"{best.p_best:.0%}")
-                   + (t("Clear gains: {plans}.", plans=", ".join(f"`{s}`" for s in clear_ones)) if clear_ones else
+                   + (t("Clear gains: {plans}.", plans=t(", ").join(f"`{s}`" for s in clear_ones)) if clear_ones else
                       t("No gain is called clear with {n} draws (at least {min_draws} are needed; "
                         "uncertainty.draws=<n>).", n=n, min_draws=MIN_DRAWS_FOR_CLEAR) if n < MIN_DRAWS_FOR_CLEAR else
                       t("No plan's gain is clear: each loses to doing nothing in more than "
@@ -641,17 +641,18 @@ def did_nothing(summaries: pd.DataFrame, configs: dict, baseline: str, fmt: Form
         if scenario == baseline or not names or not len(runs):
             continue
         if all(set(names) <= set(str(r).split()) for r in runs):
-            out[scenario] = (fmt or Formatter()).t(
+            fm = fmt or Formatter()
+            out[scenario] = fm.t(
                 "{names} spent nothing and recorded no result on any day of any run (no one to pick -- no members, "
-                "no dormant members, no KOL candidates -- or no budget)", names=", ".join(names))
+                "no dormant members, no KOL candidates -- or no budget)", names=fm.t(", ").join(names))
     return out
 
 
 def idle_lines(idle: dict[str, str], fmt: Formatter | None = None) -> list[str]:
     if not idle:
         return []
-    return [(fmt or Formatter()).t("Did nothing (not ranked): {plans} -- see below.",
-                                   plans=", ".join(f"`{s}`" for s in idle)), ""]
+    fm = fmt or Formatter()
+    return [fm.t("Did nothing (not ranked): {plans} -- see below.", plans=fm.t(", ").join(f"`{s}`" for s in idle)), ""]
 
 
 def value_lines(fmt: Formatter, value: pd.DataFrame, primary: str) -> list[str]:

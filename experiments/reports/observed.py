@@ -122,7 +122,7 @@ def write(folder: Path, settings, read, table: pd.DataFrame, cohorts: pd.DataFra
     doc.section(t("What was read"))
     doc.markdown_block("\n".join(f"    {line}" for line in read.lines()))
     if read.warnings:
-        doc.paragraph(t("**Check**: {warnings}.", warnings="; ".join(t(m, **v) for m, v in read.notes)))
+        doc.paragraph(t("**Check**: {warnings}.", warnings=t("; ").join(t(m, **v) for m, v in read.notes)))
     if settings.day_start == "first":
         doc.paragraph(t("Days are 24-hour blocks from the first action; each is dated by the day it starts on. "
                         "For calendar days in your time zone, add day_start=midnight timezone=<zone>."))

@@ -70,7 +70,7 @@ def write(out_dir: Path, o, config, trials: pd.DataFrame, front: pd.DataFrame, r
                    "{days} days, network `{network}`. Every plan ran under a budget of {budget}, so none spent more. "
                    "Cost is what a plan spent plus the points it still owes at the end (their money value): points "
                    "are paid when redeemed, so a points plan's spend alone understates it.", n=len(trials),
-                   sampler=o.sampler, strategies=", ".join(o.strategies), replicates=replicates, label=label,
+                   sampler=o.sampler, strategies=t(", ").join(o.strategies), replicates=replicates, label=label,
                    kpi=o.kpi, days=config.days, network=config.network.kind, budget=f"{o.budget:,.0f}"))
     lines.append("")
     idle = trials[trials["idle"].fillna("") != ""] if "idle" in trials else trials.iloc[:0]
@@ -78,7 +78,7 @@ def write(out_dir: Path, o, config, trials: pd.DataFrame, front: pd.DataFrame, r
         names = sorted({n for text in idle["idle"] for n in str(text).split()})
         lines += [t("{n} of the plans searched had a strategy that did nothing in every run ({names}: no one to "
                     "pick, or no budget left for it): they are kept off the front and never recommended "
-                    "(`trials.csv`, column `idle`).", n=len(idle), names=", ".join(f"`{n}`" for n in names)), ""]
+                    "(`trials.csv`, column `idle`).", n=len(idle), names=t(", ").join(f"`{n}`" for n in names)), ""]
     if recommended is None:
         lines.append(t("**No plan beats the baseline reliably**: no point of the front has a 95% interval above zero. "
                        "More replicates (`optimize.replicates`) or trials may find one; so far, spending does not "

@@ -100,7 +100,7 @@ def _method_words(s, t) -> str:
 
 def _flags(text: str, t) -> str:
     """A parameter's flag (experiments/sensitivity.py: "within noise", "negative; unstable ...") in words."""
-    return "; ".join(t(part) for part in str(text).split("; ")) if text else ""
+    return t("; ").join(t(part) for part in str(text).split("; ")) if text else ""
 
 
 def _morris_words(table: pd.DataFrame, t) -> list[str]:
@@ -113,16 +113,16 @@ def _morris_words(table: pd.DataFrame, t) -> list[str]:
     none = table[table["flag"].str.startswith("no effect")]["parameter"].tolist()
     if none:
         out.append(t("No effect at all (identical runs at every point: the output does not depend on them here): "
-                     "{parameters}.", parameters=", ".join(none)))
+                     "{parameters}.", parameters=t(", ").join(none)))
     noisy = table[table["flag"] == "within seed noise"]["parameter"].tolist()
     if noisy:
         out.append(t("Within seed noise (mu* no more than twice the noise the seeds alone cause): {parameters}. "
                      "More replicates or trajectories would tell them apart; they are not shown to matter.",
-                     parameters=", ".join(noisy)))
+                     parameters=t(", ").join(noisy)))
     vague = table[table["flag"] == "within noise"]["parameter"].tolist()
     if vague:
         out.append(t("Within noise (mu* below its own 95% confidence half-width, so its size is not pinned down): "
-                     "{parameters}. More trajectories would tell whether they matter.", parameters=", ".join(vague)))
+                     "{parameters}. More trajectories would tell whether they matter.", parameters=t(", ").join(vague)))
     return out
 
 
@@ -138,7 +138,7 @@ def _sobol_words(table: pd.DataFrame, noise_share, t) -> list[str]:
     flagged = table[table["flag"] != ""]
     if len(flagged):
         out.append(t("Flagged (negative or unstable): {parameters}. Larger samples (sensitivity.samples) narrow "
-                     "the intervals.", parameters=", ".join(f"{r.parameter} ({_flags(r.flag, t)})"
+                     "the intervals.", parameters=t(", ").join(f"{r.parameter} ({_flags(r.flag, t)})"
                                                             for r in flagged.itertuples())))
     return out
 

@@ -100,7 +100,7 @@ def settings_rows(configs: dict, summaries: pd.DataFrame, currency: str, fmt=Non
             params = config.strategies.get(name)
             keys = LEVERS.get(name) or tuple(info.name for info in levers(name))  # a new strategy: its levers
             shown = [f"{k} {getattr(params, k)}" for k in keys if getattr(params, k, None) is not None]
-            parts.append(f"{name} ({', '.join(shown)})" if shown else name)
+            parts.append(f"{name} ({t(', ').join(shown)})" if shown else name)
         budget = t("unlimited") if config.plan.budget is None else f"{config.plan.budget:,.0f} {currency}"
         ran_out = "-"
         if "budget_exhausted_day" in summaries:
@@ -141,7 +141,7 @@ def withdrawal_rows(configs: dict, summaries: pd.DataFrame, timeseries: pd.DataF
         churn = after.groupby(["scenario", "seed"])["churned"].sum().rename("v").reset_index()
         d, c = paired_difference(*_paired(dau, scenario, baseline, "v")), \
             paired_difference(*_paired(churn, scenario, baseline, "v"))
-        stops = ", ".join(ends) + (t(" (still running: {names})", names=", ".join(running)) if running else "")
+        stops = t(", ").join(ends) + (t(" (still running: {names})", names=t(", ").join(running)) if running else "")
         rows.append(f"| `{scenario}` | {t('{stops}: day {day}', stops=stops, day=stop)} | "
                     f"{d.mean:+.3g} [{d.low:+.3g}, {d.high:+.3g}] | {c.mean:+.3g} [{c.low:+.3g}, {c.high:+.3g}] |")
     if not rows:
