@@ -138,6 +138,12 @@ class StrategyContext:
             return streams.uniform(self._stream(purpose), self.day, self.n)
         return streams.uniform_at(self._stream(purpose), self.day, index)
 
+    def uniform_of(self, purpose: str, status: int) -> tuple[np.ndarray, int]:
+        """Today's numbers of the people with ``status`` (a :class:`sim.population.Status`), each what
+        :meth:`uniform` gives them, and -1 for everyone else (out of a race: ``sim.selection``);
+        with how many have a number."""
+        return self._model.streams.uniform_where(self._stream(purpose), self.day, self.population.status, status)
+
     def pick(self, purpose: str, candidates, k: int) -> np.ndarray:
         """``k`` of ``candidates`` (ids) in random order, the same whatever else is in the plan."""
         candidates = np.asarray(candidates, dtype=np.int64)

@@ -81,6 +81,18 @@ def _below_all(key: np.uint64, idx: np.ndarray, p: float) -> np.ndarray:
     return out[:k]
 
 
+@nb.njit(cache=True)
+def _uniform_where(key: np.uint64, codes: np.ndarray, code, out: np.ndarray) -> int:
+    count = 0
+    for i in range(codes.size):
+        if codes[i] == code:
+            out[i] = hash_uniform(key, np.uint64(i))
+            count += 1
+        else:
+            out[i] = -1.0
+    return count
+
+
 _MASK64 = (1 << 64) - 1
 _DAY_STEP = 0xD1B54A32D192ED03  # odd constant, distinct from the per-index golden step
 
@@ -137,6 +149,20 @@ class RandomStreams:
         out = np.empty(index.size, dtype=np.float64)
         _uniform_at(self.key(name, day), index, out)
         return out
+
+    def uniform_where(self, name: str, day: int, codes: np.ndarray, code: int) -> tuple[np.ndarray, int]:
+        """Everyone's draw where ``codes == code`` (e.g. the prospects, by status) and -1 elsewhere,
+        with how many people have a draw: ``u = uniform(name, day, n); u[codes != code] = -1`` in one
+        pass (paid acquisition at 1M people drew, masked and counted three full arrays a day).
+
+        >>> rs, status = RandomStreams(seed=1), np.array([0, 1, 0, 2], np.int8)
+        >>> u, n = rs.uniform_where("draw", 3, status, 0)
+        >>> n, bool(np.array_equal(u, np.where(status == 0, rs.uniform("draw", 3, 4), -1.0)))
+        (2, True)
+        """
+        out = np.empty(codes.size, dtype=np.float64)
+        count = _uniform_where(self.key(name, day), codes, codes.dtype.type(code), out)
+        return out, count
 
     def below(self, name: str, day: int, index: np.ndarray, p) -> np.ndarray:
         """The people of ``index`` whose draw is below their probability ``p`` (a number, or one per

@@ -37,7 +37,7 @@ def race_keys(u: np.ndarray, log_weight: np.ndarray) -> np.ndarray:
     return np.log(np.maximum(u, 1e-300)) / np.exp(log_weight)
 
 
-def race_winners(u: np.ndarray, log_weight, k: int, bounds: tuple[float, float]) -> np.ndarray:
+def race_winners(u: np.ndarray, log_weight, k: int, bounds: tuple[float, float], racing: int | None = None) -> np.ndarray:
     """Positions of the ``k`` largest :func:`race_keys` in descending order, ties by position -- exactly
     ``smallest_k(-race_keys(u, log_weight(all)), k)`` -- computing weights only for those who can win.
 
@@ -45,8 +45,10 @@ def race_winners(u: np.ndarray, log_weight, k: int, bounds: tuple[float, float])
     highest) log-weight anyone can have. The k largest ``u`` give a key every winner must reach;
     only people whose ``u`` could reach it at the highest weight are weighed (at 1M prospects and a
     tilt of 6, about 4% of them). A negative ``u`` keeps that position out of the race (someone
-    already taken), as if it were not in the arrays at all."""
-    racing = int(np.count_nonzero(u >= 0))
+    already taken), as if it were not in the arrays at all. ``racing``: how many ``u`` are not negative,
+    when the caller knows (else counted)."""
+    if racing is None:
+        racing = int(np.count_nonzero(u >= 0))
     k = max(0, min(int(k), racing))
     if k == 0:
         return np.zeros(0, np.int64)

@@ -83,8 +83,7 @@ class Acquisition(Strategy):
         p, pop, day = self.params, ctx.population, ctx.day
         if day < p.start_day or (p.end_day is not None and day >= p.end_day):
             return
-        outside = pop.status != Status.PROSPECT  # out of every race (no index of the prospects: they are most)
-        prospects = outside.size - int(np.count_nonzero(outside))
+        prospects = int(np.count_nonzero(pop.status == Status.PROSPECT))
         fit_range = (pop.fit.min(), pop.fit.max()) if prospects else (0.0, 0.0)
         taken = np.zeros(0, np.int64)  # person ids bought through an earlier channel today
         for name in PAID_CHANNELS:
@@ -99,13 +98,15 @@ class Acquisition(Strategy):
             k = ctx.ledger.spend_units(cpa, wanted, channel=name)
             if k == 0:
                 continue
-            u = ctx.uniform(f"draw.{name}")  # everyone's number: a prospect's is what uniform_at gives it
-            np.copyto(u, -1.0, where=outside)
+            # every prospect's number (what uniform_at gives it), -1 for everyone else: out of every race
+            # (no index of the prospects: they are most of a large audience)
+            u, racing = ctx.uniform_of(f"draw.{name}", Status.PROSPECT)
             u[taken] = -1.0  # bought through an earlier channel today: out of this channel's race
             tilt = getattr(p, f"fit_{name}")
             # weights exp(tilt x fit): the k largest log(u)/w are a weighted sample (an exponential race)
             ends = (tilt * float(fit_range[0]), tilt * float(fit_range[1]))
-            won = race_winners(u, lambda at: tilt * pop.fit[at].astype(np.float64), k, (min(ends), max(ends)))
+            won = race_winners(u, lambda at: tilt * pop.fit[at].astype(np.float64), k, (min(ends), max(ends)),
+                               racing=racing - taken.size)  # taken: distinct prospects
             ctx.levers.acquire(won, CODES[name])
             taken = np.concatenate([taken, won])
             ctx.record(f"acquired_{name}", k)

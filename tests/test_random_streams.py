@@ -38,6 +38,16 @@ def test_below_picks_exactly_the_people_whose_draw_is_below_their_chance(seed, d
     assert np.array_equal(got, idx[rs.uniform_at("post", day, idx) < p])
 
 
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**31), day=st.integers(0, 10_000), codes=st.lists(st.integers(0, 3), max_size=80))
+def test_uniform_where_draws_for_one_status_and_marks_the_rest_out(seed, day, codes):
+    rs = RandomStreams(seed)
+    status = np.array(codes, dtype=np.int8)
+    u, n = rs.uniform_where("draw", day, status, 0)
+    assert n == np.count_nonzero(status == 0)
+    assert np.array_equal(u, np.where(status == 0, rs.uniform("draw", day, status.size), -1.0))
+
+
 def test_below_refuses_chances_that_do_not_match_the_people():
     with pytest.raises(ValueError, match="3 probabilities for 2 people"):
         RandomStreams(0).below("post", 1, np.array([0, 1]), np.array([0.1, 0.2, 0.3]))
