@@ -194,7 +194,7 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
     atomic_write(out_dir / "calibrated.yaml", lambda p: p.write_text(yaml.safe_dump(spec, sort_keys=False)))
     observed_all = measure(activity, activity.first_day, total)
     figs = R.figures(out_dir, forecast, measured, observed_all, train, post, [p.key for p in chosen],
-                     settings.report.language)
+                     settings.report.language, screening)
     report = R.write(out_dir, read.lines(), {"train_days": train, "forecast_days": horizon, "cut_off": cut_off},
                      twin, screening, params, post_summary, bt, figs, fit.runs_done, settings.report.language)
     atomic_write(out_dir / DONE, lambda p: p.write_text(json.dumps(

@@ -104,3 +104,18 @@ def test_money_is_in_cny_by_default_and_another_currency_is_said():
     note = Formatter("en", "EUR").currency_lines()[0]
     assert "default prices are in CNY" in note and "given in EUR" in note
     assert "欧元" in Formatter("zh", "EUR").currency_lines()[0]
+
+
+def test_the_pair_plot_shows_the_campaign_responses_then_the_most_influential_parameters():
+    import pandas as pd
+
+    from commsim.experiments.reports.calibration import PAIRS_SHOWN, pair_keys
+
+    fitted = [f"behaviour.p{i}" for i in range(9)] + ["strategies.winback.uplift", "calendar.events.0.activity"]
+    screening = pd.DataFrame({"parameter": [f"behaviour.p{i}" for i in range(9)],
+                              "eta2": [0.01, 0.5, 0.02, 0.3, 0.0, 0.2, 0.04, 0.1, 0.03]})
+    shown = pair_keys(fitted, screening)
+    assert len(shown) == PAIRS_SHOWN == 6
+    assert shown == ["strategies.winback.uplift", "behaviour.p1", "behaviour.p3", "behaviour.p5", "behaviour.p7",
+                     "behaviour.p6"]
+    assert pair_keys(fitted[:3], None) == fitted[:3], "a few parameters: all of them, in order"

@@ -113,7 +113,7 @@ NOTES = [("campaign: {strategy} on days {start}-{end}", {"strategy": "winback", 
 
 
 def _calibrate(folder, language):
-    from commsim.experiments.reports.calibration import write
+    from commsim.experiments.reports.calibration import Figures, write
 
     errors = {"rmse": 3.2, "mape": 0.12, "coverage80": 0.5, "band_width": 9.0}
     bt = {"forecast_days": 14, "model": errors, "twin": {**errors, "degenerate": True},
@@ -126,7 +126,8 @@ def _calibrate(folder, language):
                                           "at_bound": True}}
     post = {"accepted": 40, "proposed": 200, "tolerance": 0.321, "effective_sample_size": 12.0,
             "box_edges": ["behaviour.activity.base"]}
-    figs = {"dau": "figures/dau.png", "pairs": "figures/posterior_pairs.png"}
+    figs = Figures({"dau": "figures/dau.png", "pairs": "figures/posterior_pairs.png"})
+    figs.pairs_of = (6, 15)  # the pair plot shows 6 of 15 fitted parameters
     windows = {"train_days": 60, "forecast_days": 14, "cut_off": "2024-03-01"}
     return write(folder / "c1", ["read export.csv: 10 actions"], windows, NS(notes=NOTES), screening, params,
                  post, bt, figs, 1234, language).read_text(encoding="utf-8")
@@ -149,6 +150,7 @@ def test_the_english_calibration_report_is_the_msgid_text(tmp_path):
     _english(text)
     assert text.startswith("# Calibration: c1\n") and "## Which parameters matter (screening)" in text
     assert "campaign: winback on days 20-34" in text
+    assert "*The posterior of 6 of the 15 fitted parameters, each and each pair:" in text
     assert "| forecast | RMSE | MAPE | 80% band covers | band width |" in text
     assert "40 parameter sets accepted of 200 proposed (distance ≤ 0.321; effective sample size 12); 1,234 " \
            "simulations in all." in text

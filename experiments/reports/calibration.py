@@ -33,19 +33,38 @@ def _band(runs: list[list[float]]):
     return np.median(a, axis=0), np.quantile(a, 0.1, axis=0), np.quantile(a, 0.9, axis=0)
 
 
+PAIRS_SHOWN = 6  # parameters in the pair plot: a 15 x 15 grid is unreadable, and took 25 s to draw
+
+
+def pair_keys(fitted: list[str], screening: pd.DataFrame | None) -> list[str]:
+    """The fitted parameters the pair plot shows, at most :data:`PAIRS_SHOWN`: the responses to the
+    campaigns in the log first (``strategies.*``, what a strategist asked about), then the rest by
+    the screening's η² (largest first; parameters it did not screen, such as fitted calendar events,
+    last)."""
+    eta2 = {} if screening is None else dict(zip(screening.parameter, screening.eta2))
+    order = sorted(range(len(fitted)), key=lambda i: (not fitted[i].startswith("strategies."),
+                                                      -eta2.get(fitted[i], -1.0), i))
+    return [fitted[i] for i in order][:PAIRS_SHOWN]
+
+
 class Figures(dict):
-    """The figures' paths by name, and the language their labels were drawn in (``language``)."""
+    """The figures' paths by name, the language their labels were drawn in (``language``), and how
+    many of how many fitted parameters the pair plot shows (``pairs_of``)."""
 
     language = "en"
+    pairs_of = (0, 0)
 
 
 def figures(folder: Path, forecast: pd.DataFrame, measured: list[dict], observed_full: dict, train_days: int,
-            post: pd.DataFrame, keys: list[str], language: str = "en") -> Figures:
-    """The calibration's figures, labelled in ``language`` where a font can draw it (else English)."""
+            post: pd.DataFrame, keys: list[str], language: str = "en", screening: pd.DataFrame | None = None) -> Figures:
+    """The calibration's figures, labelled in ``language`` where a font can draw it (else English);
+    the pair plot shows :func:`pair_keys` of the fitted ``keys``."""
     drawn, rc = figure_language(language)
+    shown = pair_keys(keys, screening)
     with matplotlib.rc_context(rc):
-        out = Figures(_figures(folder, forecast, measured, observed_full, train_days, post, keys, Formatter(drawn).t))
+        out = Figures(_figures(folder, forecast, measured, observed_full, train_days, post, shown, Formatter(drawn).t))
     out.language = drawn
+    out.pairs_of = (len(shown), len(keys))
     return out
 
 
@@ -89,7 +108,9 @@ def _figures(folder: Path, forecast: pd.DataFrame, measured: list[dict], observe
         out[key] = f"figures/{key}.png"
     if len(keys) >= 2 and len(post) >= 3:
         k = len(keys)
-        fig, grid = plt.subplots(k, k, figsize=(2.2 * k, 2.2 * k), layout="constrained", squeeze=False)
+        # placed by hand: the constrained layout took twice as long as drawing
+        fig, grid = plt.subplots(k, k, figsize=(2.2 * k, 2.2 * k), squeeze=False)
+        fig.subplots_adjust(left=0.09, right=0.98, bottom=0.08, top=0.93, wspace=0.35, hspace=0.35)
         w = post.weight.to_numpy()
         for i, a in enumerate(keys):
             for j, b in enumerate(keys):
@@ -217,6 +238,11 @@ def write(folder: Path, data_lines: list[str], windows: dict, twin, screening: p
                 "ever_active": t("People ever active by week, observed and simulated."),
                 "retention": t("Weekly cohort retention, observed and simulated."),
                 "pairs": t("The posterior: each fitted parameter and each pair.")}
+    shown, fitted = getattr(figs, "pairs_of", (0, 0))
+    if shown < fitted:
+        captions["pairs"] = t("The posterior of {shown} of the {fitted} fitted parameters, each and each pair: the "
+                              "responses to the campaigns first, then the ones the screening found most "
+                              "influential. Every parameter is in the table above.", shown=shown, fitted=fitted)
     for key, path in figs.items():
         lines += [f"![{captions[key]}]({path})", "", f"*{captions[key]}*", ""]
     if language != "en" and figs and getattr(figs, "language", "en") != language:
