@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numba as nb
 import numpy as np
-import pandas as pd
 
 from commsim.sim.population import CHANNEL_NAMES, PAID_CHANNELS, Channel, Population
 from commsim.sim.segments import SEGMENT_NAMES, segment_of
+
+if TYPE_CHECKING:  # pandas is imported where a table is made: the config (and --help) need only the columns
+    import pandas as pd
 
 
 # ---------------------------------------------------------------- daily columns
@@ -128,6 +130,8 @@ def rolling_retention(pop: Population, last_day: int, horizon: int) -> float:
 
 
 def retention_curve(pop: Population, last_day: int, max_horizon: int = 90) -> pd.DataFrame:
+    import pandas as pd
+
     horizons = np.arange(0, min(max_horizon, max(last_day - 1, 0)) + 1)
     return pd.DataFrame({"days_since_join": horizons,
                          "retention": [rolling_retention(pop, last_day, int(h)) for h in horizons]})
