@@ -264,6 +264,8 @@ def test_a_local_worker_killed_mid_comparison_is_retried(tmp_path, caplog):
 
 @pytest.mark.slow
 def test_a_ray_worker_killed_mid_run_is_retried_by_ray(ray_head, tmp_path):
+    # any Ray worker running a batch is this test's: every test that uses Ray is in this module, which
+    # pytest-xdist (--dist loadscope) runs on one worker, one test at a time
     killer = Killer(lambda p: (p.info["name"] or "").startswith("ray::execute_batch"))
     killer.start()
     try:
