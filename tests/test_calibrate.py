@@ -358,3 +358,17 @@ def test_the_forecast_bench_scores_a_calibration_against_its_best_baseline(small
     assert row["forecast_days"] == 30 == (observed.window == "forecast").sum()
     assert row["meets_goals"] == (row["rmse_ratio"] <= 1.2 and 0.65 <= row["coverage80"] <= 0.9
                                   and row["width_ratio"] <= 1.5)
+
+
+def test_a_dry_run_of_a_calibration_counts_its_runs_and_its_own_work_and_runs_nothing(tmp_path, community):
+    """--dry-run: the whole budget of runs, their time measured now, and the calibration's own work
+    between rounds (building each run's config, the search's sampler) added to the wall time."""
+    from commsim.experiments.runner.jobs import DryRun
+
+    with pytest.raises(DryRun) as said:
+        calibrate_here(tmp_path, f"calibrate.log={community}", *SMALL_BUDGET, "runner.dry_run=true")
+    text = str(said.value)
+    assert "runs: 400 (calibrate.runs: screening, search, posterior and forecast)" in text, text
+    own = [line for line in text.splitlines() if line.strip().startswith("between rounds:")]
+    assert len(own) == 1 and "asks of its sampler" in own[0] and "included above" in own[0], text
+    assert not (tmp_path / "runs").exists() and not list(tmp_path.rglob("DONE"))

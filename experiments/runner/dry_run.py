@@ -11,7 +11,9 @@ where ``figures``, the time a run's PNG figures take to draw (timed once, on its
 to the runs that draw them (a comparison draws them for each scenario's first replicate only).
 
 (graph building and a day's work both grow linearly with the number of people, sim/memory.py), summed
-over the jobs and divided by the workers. It is an estimate: plans whose strategies start later in a
+over the jobs and divided by the workers. A command that works itself between its rounds of runs (a
+calibration: building each run's config, its search's sampler) times that work now too
+(``Runner.expect_own_work``) and adds it to the wall time: no worker shares it. It is an estimate: plans whose strategies start later in a
 run, or a loaded machine, make it wrong by tens of percent; cluster nodes differ from this machine.
 """
 
@@ -135,9 +137,12 @@ def describe(jobs: list, todo: list, runner) -> str:
         figures = f" (+ {drawn:.2f} s for a run that draws its figures)" if drawn else ""
         lines.append(f"  this machine, timed now on {timed or 'the same'} people: {fixed:.2f} s per run + "
                      f"{per_day * 1e3:.2f} ms per simulated day{figures} -> about {human_time(mean)} per run")
-        lines.append(f"  compute: about {human_time(to_do)} of one core; about {human_time(to_do / workers + extra)} "
+        own, own_how = getattr(runner, "expected_own", (0.0, ""))
+        lines.append(f"  compute: about {human_time(to_do)} of one core; about {human_time(to_do / workers + extra + own)} "
                      f"of wall time on {runner.settings.kind} with {workers} worker{'s' if workers != 1 else ''} "
                      f"({assumed or 'runner.workers'})")
+        if own:
+            lines.append(f"  between rounds: {own_how} -> {human_time(own)} included above")
         if how:
             lines.append(f"  start-up: {how} -> {human_time(extra)} included above")
     lines.append(f"  runner: {runner.settings.kind}" + (f", address {runner.settings.address or os.environ.get('RAY_ADDRESS') or 'a private local instance'}"

@@ -114,6 +114,7 @@ class Runner:
         self.where = where
         self.expected: tuple[int, str] | None = None
         self.expected_bare = 0  # of those, runs after the first round that draw no figures
+        self.expected_own: tuple[float, str] = (0.0, "")  # seconds the command works itself between rounds
         self._backend = None
 
     @classmethod
@@ -147,6 +148,11 @@ class Runner:
 
             workers = assumed_workers(self)[0]  # never contacts a cluster
             check_runs(int(runs), people or getattr(config.network, "n", 0), config.days, workers, how, fewer)
+
+    def expect_own_work(self, seconds: float, what: str) -> None:
+        """Tell a dry run how long the command itself works between its rounds of runs (a search's
+        sampler, building each run's config), timed now: wall time no worker can share."""
+        self.expected_own = (float(seconds), what)
 
     @property
     def workers(self) -> int:

@@ -41,6 +41,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -173,6 +174,51 @@ def search(fit: Fit, priors: list, n_trials: int, seeds: list[int], batch: int, 
                 if all(n in t.params for n in names)][:n_trials]
     z = np.array([[t.params[n] for n in names] for t in complete])
     return Evaluated(z, np.array([t.value for t in complete]), [{} for _ in complete])
+
+
+def own_work(fit: Fit, priors: list, runs: int, trials: int, rng) -> tuple[float, str]:
+    """Seconds the calibration itself works between its rounds of runs, timed now for a dry run: building
+    each run's config (``runs`` of them) and the search's sampler, whose ask grows with the trials
+    before it (timed at two sizes of a study like the search's, in a journal file, and summed over
+    ``trials`` asks on a straight line)."""
+    import tempfile
+
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    z = P.lhs(priors, 4, rng)
+    start = time.perf_counter()
+    for point in z:
+        fit.job(priors, point, 0, "dry-run", fit.train_days)
+    per_job = (time.perf_counter() - start) / len(z)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    space = {p.key: optuna.distributions.FloatDistribution(p.z_low, p.z_high) for p in priors}
+    tpe = fixed_space_tpe(optuna)
+    sizes, took = (50, 250), []
+    with tempfile.TemporaryDirectory(prefix="commsim-dry-run-") as tmp:
+        study = optuna.create_study(storage=JournalStorage(JournalFileBackend(str(Path(tmp) / "j.journal"))))
+        for size in sizes:
+            while len(study.trials) < size:
+                params = dict(zip(space, P.lhs(priors, 1, rng)[0]))
+                study.add_trial(optuna.trial.create_trial(params=params, distributions=space, value=float(rng.random())))
+            best = math.inf
+            for i in range(2):
+                study.sampler = tpe(space, seed=i, multivariate=True, constant_liar=True,
+                                    n_startup_trials=max(10, 2 * len(priors) + 2))
+                start = time.perf_counter()
+                trial = study.ask()
+                for p in priors:
+                    trial.suggest_float(p.key, p.z_low, p.z_high)
+                best = min(best, time.perf_counter() - start)
+                study.tell(trial, float(rng.random()))
+            took.append(best)
+    slope = max(0.0, (took[1] - took[0]) / (sizes[1] - sizes[0]))
+    first = max(0.0, took[0] - slope * sizes[0])
+    asks = trials * first + slope * trials * (trials - 1) / 2
+    return per_job * runs + asks, (f"building each run's config ({per_job * 1e3:.1f} ms) and the search's {trials:,} "
+                                   f"asks of its sampler ({took[0] * 1e3:.0f} ms at {sizes[0]} trials, "
+                                   f"{took[1] * 1e3:.0f} ms at {sizes[1]}), timed now")
 
 
 def fixed_space_tpe(optuna):
