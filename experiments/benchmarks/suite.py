@@ -18,8 +18,11 @@ a shared machine, ratios hold). Sections:
                  bandwidth: the memory-bound floor, and the model's distance from it;
 * ``scale``      10M (quick: 1M) people x 365 days, baseline plan: wall time, peak memory against the
                  memory guard's estimate, cost per person-day against 1M measured in the same run;
-* ``cluster``    a 200-run sweep of 10k-person runs: runs per minute on 2 local processes and on a real
-                 local Ray cluster (``ray start --head`` on 127.0.0.1, 2 CPUs), measured side by side;
+* ``cluster``    a 200-run sweep of 10k-person runs: runs per minute on 2 local processes and on Ray,
+                 measured side by side: the cluster at ``--ray-address`` (e.g. one started with ``ray
+                 start --head --node-ip-address=127.0.0.1``), else a private local Ray instance with 2
+                 CPUs that the benchmark starts and stops itself (never ``ray stop``, which would stop
+                 every Ray process on the machine, a cluster someone else uses included);
 * ``calibration`` simulations per second as ``python -m experiments.calibrate`` runs them
                  (the CollegeMsg twin's 100 training days, random parameter sets, measured
                  targets written per run) through the job runner's worker pool, against the
@@ -143,14 +146,12 @@ def bench_scale(sizes):
     return rows
 
 
-def bench_cluster(sizes, workers: int = 2):
+def bench_cluster(sizes, workers: int = 2, address: str | None = None):
     """A sweep's throughput (runs per minute, every run written with its figures as a sweep writes it):
     ``sweep_runs`` runs of ``sweep_people`` people through the job runner on ``workers`` local processes,
-    then on a real local Ray cluster (``ray start --head`` on 127.0.0.1 with ``workers`` CPUs, started and
-    stopped here); both include starting their workers."""
-    import socket
-    import subprocess
-    import sys
+    then on Ray: the cluster at ``address``, else a private local instance with ``workers`` CPUs (started
+    and stopped by the runner's Ray backend); both include starting their workers."""
+    import importlib.util
     import tempfile
 
     from commsim.experiments.runner.jobs import Job, Runner
@@ -172,23 +173,12 @@ def bench_cluster(sizes, workers: int = 2):
            "workers": workers}
     with tempfile.TemporaryDirectory(prefix="commsim-bench-") as tmp:
         local_s = timed(Path(tmp) / "local", RunnerSettings(kind="local"))
-        import importlib.util
-
         if importlib.util.find_spec("ray") is None:
             return {**row, "local_runs_per_min": 60 * row["runs"] / local_s, "ray": "not installed"}
-        ray_cli = str(Path(sys.executable).with_name("ray"))
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        subprocess.run([ray_cli, "start", "--head", "--node-ip-address=127.0.0.1", f"--port={port}",
-                        f"--num-cpus={workers}", "--include-dashboard=false", "--disable-usage-stats"],
-                       check=True, capture_output=True, timeout=120)
-        try:
-            ray_s = timed(Path(tmp) / "ray", RunnerSettings(kind="ray", address=f"127.0.0.1:{port}"))
-        finally:
-            subprocess.run([ray_cli, "stop", "--force"], capture_output=True, timeout=120)
-    return {**row, "local_s": local_s, "ray_s": ray_s, "local_runs_per_min": 60 * row["runs"] / local_s,
-            "ray_runs_per_min": 60 * row["runs"] / ray_s, "ray_vs_local": local_s / ray_s}
+        ray_s = timed(Path(tmp) / "ray", RunnerSettings(kind="ray", address=address, workers=workers))
+    return {**row, "ray": address or "a private local instance", "local_s": local_s, "ray_s": ray_s,
+            "local_runs_per_min": 60 * row["runs"] / local_s, "ray_runs_per_min": 60 * row["runs"] / ray_s,
+            "ray_vs_local": local_s / ray_s}
 
 
 def bench_mesa(sizes, repeats):
@@ -388,6 +378,8 @@ def main(argv=None) -> int:
     ap.add_argument("--repeats", type=int, default=None)
     ap.add_argument("--only", nargs="*", choices=SECTIONS)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--ray-address", default=None,
+                    help="the Ray cluster of the cluster section (host:port); default: a private local instance")
     args = ap.parse_args(argv)
     size_name = "smoke" if args.smoke else "quick" if args.quick else "full"
     sizes = SIZES[size_name]
@@ -419,7 +411,7 @@ def main(argv=None) -> int:
         result["scale"] = bench_scale(sizes)
         print_table("largest communities on this machine (baseline plan)", result["scale"])
     if "cluster" in wanted:
-        result["cluster"] = bench_cluster(sizes)
+        result["cluster"] = bench_cluster(sizes, address=args.ray_address)
         print_table("sweep throughput: local processes vs a local Ray cluster", [result["cluster"]])
     result["seconds"] = time.perf_counter() - start
     path = args.json or Path("results/benchmarks") / f"{datetime.now():%Y-%m-%d_%H-%M-%S}.json"
