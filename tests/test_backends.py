@@ -270,14 +270,30 @@ def test_a_dry_run_times_what_the_job_does(monkeypatch):
     monkeypatch.setattr(dry_run, "execute", lambda config, out_dir, **kw: calls.append((config.days, kw)))
     measure = {"function": "commsim.experiments.analyses.calibration.targets:measure", "args": {"first": 1, "days": 90}}
     dry_run.timing(validate(default_config({"days": 90})), True, measure, frozenset())
-    assert [days for days, _ in calls] == [2, 30, 30, 90, 90]
+    assert [days for days, _ in calls] == [2, 30, 30, 30, 90, 90, 90]
     assert all(kw["measure"]["function"] == measure["function"] for _, kw in calls)
-    assert [kw["measure"]["args"]["days"] for _, kw in calls] == [2, 30, 30, 90, 90], "measured over the days simulated"
+    assert [kw["measure"]["args"]["days"] for _, kw in calls] == [2, 30, 30, 30, 90, 90, 90], \
+        "measured over the days simulated"
     assert not any(kw["figures"] for _, kw in calls), "a run that measures draws no figures"
     calls.clear()  # a run that draws figures: timed without them, then its figures once, on the 30-day run
     dry_run.timing(validate(default_config({"days": 90})), True, None, frozenset())
-    assert [(days, kw["figures"]) for days, kw in calls] == [(2, True), (30, False), (30, False), (90, False),
-                                                              (90, False), (30, True)], "the warm-up imports matplotlib"
+    assert [(days, kw["figures"]) for days, kw in calls] == [(2, True), (30, False), (30, False), (30, False),
+                                                              (90, False), (90, False), (90, False), (30, True)], \
+        "the warm-up imports matplotlib"
+
+
+def test_a_dry_run_keeps_the_median_of_three_timings(monkeypatch):
+    """Runs in a pool take a typical time, not the best: one fast or slow timing out of three moves nothing."""
+    from commsim.experiments.runner import dry_run
+    from commsim.sim.config import validate
+    from commsim.sim.defaults import default_config
+
+    clock = iter([0.0, 0.1, 0.1, 1.1, 1.1, 1.6, 1.6, 2.4,  # warm-up, then 30 days: 1.0, 0.5, 0.8 s
+                  2.4, 4.4, 4.4, 7.4, 7.4, 8.9])  # 90 days: 2.0, 3.0, 1.5 s
+    monkeypatch.setattr(dry_run.time, "perf_counter", lambda: next(clock))
+    monkeypatch.setattr(dry_run, "execute", lambda config, out_dir, **kw: None)
+    fixed, per_day, _, _ = dry_run.timing(validate(default_config({"days": 90})), False, None, frozenset())
+    assert per_day == pytest.approx((2.0 - 0.8) / 60) and fixed == pytest.approx(0.8 - 30 * per_day)
 
 
 @pytest.mark.slow  # 18 s of two timed dry runs; the local dry run's test stays in the fast tier

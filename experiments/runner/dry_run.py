@@ -1,8 +1,10 @@
 """``runner.dry_run=true`` (or ``--dry-run``): say what a command would run, run nothing.
 
 The estimate comes from this machine, measured now: a short version of the command's first run (at
-most 5,000 people) is executed into a temporary folder -- once to compile, then twice each for ``d``
-and ``3d`` days (``d`` at most 30), the faster of each pair kept -- which gives a fixed cost per run
+most 5,000 people) is executed into a temporary folder -- once to compile, then three times each for
+``d`` and ``3d`` days (``d`` at most 30), the median of each kept: runs in a pool take a typical time,
+not the best one, and on a shared machine two timings of one short run can differ by half -- which
+gives a fixed cost per run
 (building the graph, writing the outputs) and a cost per simulated day. Each job to do is then costed as
 
     fixed x max(1, people / people_timed) + per_day x days x people / people_timed (+ figures)
@@ -58,10 +60,10 @@ def timing(config, figures: bool, measure: dict | None = None, outputs=frozenset
     figures = figures and not measure
     with tempfile.TemporaryDirectory(prefix="commsim-dry-run-") as tmp:
         took = []
-        # a warm-up (compiling; drawing figures once, which imports matplotlib), then d and 3d days twice
-        # each, the faster of each pair: two runs a few tens of milliseconds apart are too close for one
+        # a warm-up (compiling; drawing figures once, which imports matplotlib), then d and 3d days three
+        # times each, the median of each: two runs a few tens of milliseconds apart are too close for one
         # timing each to tell a day's cost
-        for i, days in enumerate((2, d, d, 3 * d, 3 * d)):
+        for i, days in enumerate((2, d, d, d, 3 * d, 3 * d, 3 * d)):
             if measure and "days" in measure.get("args", {}):
                 measure = {**measure, "args": {**measure["args"], "days": days}}
             start = time.perf_counter()
@@ -71,8 +73,8 @@ def timing(config, figures: bool, measure: dict | None = None, outputs=frozenset
         if figures:
             start = time.perf_counter()
             execute(shortened(config, d), Path(tmp) / "figures", figures=True, outputs=outputs)
-            drawn = max(0.0, time.perf_counter() - start - min(took[1:3]))
-    took = [took[0], min(took[1:3]), min(took[3:5])]
+            drawn = max(0.0, time.perf_counter() - start - sorted(took[1:4])[1])
+    took = [took[0], sorted(took[1:4])[1], sorted(took[4:7])[1]]
     per_day = max(0.0, (took[2] - took[1]) / (2 * d))
     fixed = max(0.0, took[1] - per_day * d)
     return fixed, per_day, people(shortened(config, d)) or 0, drawn
