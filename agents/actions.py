@@ -175,7 +175,8 @@ STAGE = Stage("act", act, "active members post, interact, share (cascades), invi
               group="actions", params=ActionParams,
               owns=fields("active_friends", "exposures", "interactions", "pending_inviter", "points", "value",
                           "model.cascade_sizes", "model.posted", "model.ugc_by_topic"),
-              reads=fields("status", "active", "active_friends", "fit", "join_day", "points", "role", "topic",
-                           "trust", "value", "voice", "levers", "graph"),
+              # pending_inviter: read as empty (-1) -- join, earlier in the day, consumes and empties it
+              reads=fields("status", "active", "active_friends", "fit", "join_day", "pending_inviter", "points",
+                           "role", "topic", "trust", "value", "voice", "levers", "graph"),
               outputs=("posts", "interactions", "shares", "reached", "max_cascade", "invites", "purchases",
                        "revenue"))

@@ -149,7 +149,8 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
         fit = S.Fit(twin, observed, train, vars(c.weights).copy(), runner, out_dir, say)
         say.fit = fit
         if runner.settings.dry_run:  # the calibration's own work between rounds: part of its time
-            runner.expect_own_work(*S.own_work(fit, candidates, c.runs, plan["trials"], np.random.default_rng(c.seed)))
+            fitted = S.fitted_at_most(candidates, c.fit)  # the screening picks which; this many
+            runner.expect_own_work(*S.own_work(fit, fitted, c.runs, plan["trials"], np.random.default_rng(c.seed)))
         say(f"{twin.people:,} people, {twin.ties:,} ties; screening {len(candidates)} candidates", force=True)
         chosen, screening = S.screen(fit, candidates, plan["screen"], rng, c.fit)
         atomic_write(out_dir / "screening.csv", lambda p: screening.to_csv(p, index=False))

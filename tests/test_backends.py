@@ -4,14 +4,16 @@ cluster and through submitit; a worker killed mid-run is retried; dry runs run n
 import hashlib
 import os
 import shutil
+import socket
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, cli, compare_here, free_port
+from conftest import ROOT, cli, compare_here
 
 ray = pytest.importorskip("ray", reason="the cluster extra (pip install -e '.[cluster]') is not installed")
 psutil = pytest.importorskip("psutil")
@@ -34,6 +36,65 @@ def same_outputs(a: Path, b: Path) -> None:
     assert fa == fb
     for name in ("kpis.csv", "differences.csv", "runs.csv"):
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def ray_head(tmp_path_factory):
+    """A real Ray cluster on 127.0.0.1: the one CI started (COMMSIM_TEST_RAY_ADDRESS), else a head this
+    fixture starts with ``ray start --head --block`` and stops at the end by ending that command, which
+    stops the processes it started -- never ``ray stop``, which would stop every Ray cluster of this
+    user on the machine (a developer's own too)."""
+    given = os.environ.get("COMMSIM_TEST_RAY_ADDRESS")
+    if given:
+        yield given
+        return
+    ray_cli = Path(sys.executable).with_name("ray")
+    port = free_port()
+    log = tmp_path_factory.mktemp("ray") / "ray-start.log"
+    with open(log, "w") as out:
+        head = subprocess.Popen([str(ray_cli), "start", "--head", "--node-ip-address=127.0.0.1", f"--port={port}",
+                                 "--num-cpus=2", "--include-dashboard=false", "--disable-usage-stats", "--block"],
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                env={**os.environ, "RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S": "0"})
+    try:
+        deadline = time.monotonic() + 120
+        while not _listening(port):
+            assert head.poll() is None, f"ray start ended: {log.read_text()}"
+            assert time.monotonic() < deadline, f"no Ray head on port {port} after 120 s: {log.read_text()}"
+            time.sleep(0.5)
+        yield f"127.0.0.1:{port}"
+    finally:
+        if ray.is_initialized():
+            ray.shutdown()
+        _end(head)
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _end(head: subprocess.Popen) -> None:
+    """End ``ray start --block`` (on SIGTERM it stops the processes it started), then kill whatever is
+    left in its session."""
+    import signal
+
+    head.terminate()
+    try:
+        head.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(head.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    head.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

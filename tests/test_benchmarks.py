@@ -1,6 +1,5 @@
 """The benchmark suite runs and reports what it promises (tiny sizes; the real run is by hand)."""
 
-import importlib.util
 import json
 
 import pytest
@@ -9,13 +8,12 @@ from commsim.experiments.benchmarks.suite import main
 
 
 @pytest.mark.slow
-def test_smoke_benchmark_reports_every_section(tmp_path, capsys, request):
+def test_smoke_benchmark_reports_every_section(tmp_path, capsys):
     out = tmp_path / "bench.json"
-    # its Ray section on the tests' head (CI's, or one started for this module), not on a private instance:
-    # Ray 2.60's private ray.init() writes ~/.ray/auth_token, which turns token authentication on for every
-    # later `ray start` head on the machine (here, the Ray tests then failed to connect to theirs once)
-    ray_head = request.getfixturevalue("ray_head") if importlib.util.find_spec("ray") else None
-    assert main(["--smoke", "--json", str(out), *(["--ray-address", ray_head] if ray_head else [])]) == 0
+    # the cluster section without its Ray half: the runner on Ray is tests/test_backends.py's (one module, so
+    # one xdist worker: its test that kills a Ray worker kills that module's); a private ray.init() here
+    # would also write ~/.ray/auth_token, which turns token authentication on for later `ray start` heads
+    assert main(["--smoke", "--json", str(out), "--without-ray"]) == 0
     result = json.loads(out.read_text())
     assert result["mode"] == "smoke"
     model = result["model"]
@@ -31,8 +29,6 @@ def test_smoke_benchmark_reports_every_section(tmp_path, capsys, request):
     assert cal["runs_per_s"] > 0 and cal["pool_vs_serial"] == pytest.approx(cal["runs_per_s"] / cal["serial_runs_per_s"])
     assert cal["default_calibration_min"] == pytest.approx(cal["default_runs"] / cal["runs_per_s"] / 60)
     cluster = result["cluster"]
-    assert cluster["local_runs_per_min"] > 0
-    if cluster.get("ray") != "not installed":
-        assert cluster["ray_runs_per_min"] > 0 and cluster["ray"] == ray_head
+    assert cluster["local_runs_per_min"] > 0 and cluster["ray"] == "not run (--without-ray)"
     printed = capsys.readouterr().out
     assert "== whole model" in printed and "written:" in printed

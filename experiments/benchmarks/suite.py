@@ -146,12 +146,14 @@ def bench_scale(sizes):
     return rows
 
 
-def bench_cluster(sizes, workers: int = 2, address: str | None = None):
+def bench_cluster(sizes, workers: int = 2, address: str | None = None, with_ray: bool = True):
     """A sweep's throughput (runs per minute, every run written with its figures as a sweep writes it):
     ``sweep_runs`` runs of ``sweep_people`` people through the job runner on ``workers`` local processes,
-    then on Ray: the cluster at ``address``, else a private local instance with ``workers`` CPUs (started
-    and stopped by the runner's Ray backend); both include starting their workers."""
+    then on Ray: the cluster at ``address`` (or ``RAY_ADDRESS``), else a private local instance with
+    ``workers`` CPUs (started and stopped by the runner's Ray backend); both include starting their
+    workers. ``with_ray=False``: the local half only."""
     import importlib.util
+    import os
     import tempfile
 
     from commsim.experiments.runner.jobs import Job, Runner
@@ -173,10 +175,12 @@ def bench_cluster(sizes, workers: int = 2, address: str | None = None):
            "workers": workers}
     with tempfile.TemporaryDirectory(prefix="commsim-bench-") as tmp:
         local_s = timed(Path(tmp) / "local", RunnerSettings(kind="local"))
-        if importlib.util.find_spec("ray") is None:
-            return {**row, "local_runs_per_min": 60 * row["runs"] / local_s, "ray": "not installed"}
+        if not with_ray or importlib.util.find_spec("ray") is None:
+            return {**row, "local_s": local_s, "local_runs_per_min": 60 * row["runs"] / local_s,
+                    "ray": "not installed" if with_ray else "not run (--without-ray)"}
         ray_s = timed(Path(tmp) / "ray", RunnerSettings(kind="ray", address=address, workers=workers))
-    return {**row, "ray": address or "a private local instance", "local_s": local_s, "ray_s": ray_s,
+    where = address or os.environ.get("RAY_ADDRESS") or "a private local instance"
+    return {**row, "ray": where, "local_s": local_s, "ray_s": ray_s,
             "local_runs_per_min": 60 * row["runs"] / local_s, "ray_runs_per_min": 60 * row["runs"] / ray_s,
             "ray_vs_local": local_s / ray_s}
 
@@ -380,6 +384,7 @@ def main(argv=None) -> int:
     ap.add_argument("--json", type=Path)
     ap.add_argument("--ray-address", default=None,
                     help="the Ray cluster of the cluster section (host:port); default: a private local instance")
+    ap.add_argument("--without-ray", action="store_true", help="the cluster section's local half only")
     args = ap.parse_args(argv)
     size_name = "smoke" if args.smoke else "quick" if args.quick else "full"
     sizes = SIZES[size_name]
@@ -411,8 +416,8 @@ def main(argv=None) -> int:
         result["scale"] = bench_scale(sizes)
         print_table("largest communities on this machine (baseline plan)", result["scale"])
     if "cluster" in wanted:
-        result["cluster"] = bench_cluster(sizes, address=args.ray_address)
-        print_table("sweep throughput: local processes vs a local Ray cluster", [result["cluster"]])
+        result["cluster"] = bench_cluster(sizes, address=args.ray_address, with_ray=not args.without_ray)
+        print_table("sweep throughput: local processes vs Ray", [result["cluster"]])
     result["seconds"] = time.perf_counter() - start
     path = args.json or Path("results/benchmarks") / f"{datetime.now():%Y-%m-%d_%H-%M-%S}.json"
     path.parent.mkdir(parents=True, exist_ok=True)

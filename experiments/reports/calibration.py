@@ -39,8 +39,8 @@ PAIRS_SHOWN = 6  # parameters in the pair plot: a 15 x 15 grid is unreadable, an
 def pair_keys(fitted: list[str], screening: pd.DataFrame | None) -> list[str]:
     """The fitted parameters the pair plot shows, at most :data:`PAIRS_SHOWN`: the responses to the
     campaigns in the log first (``strategies.*``, what a strategist asked about), then the rest by
-    the screening's η² (largest first; parameters it did not screen, such as fitted calendar events,
-    last)."""
+    the screening's η² (largest first; a parameter without one -- a calibration screens every fitted
+    parameter, so only a caller's own list can lack it -- last)."""
     eta2 = {} if screening is None else dict(zip(screening.parameter, screening.eta2))
     order = sorted(range(len(fitted)), key=lambda i: (not fitted[i].startswith("strategies."),
                                                       -eta2.get(fitted[i], -1.0), i))

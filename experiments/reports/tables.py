@@ -110,7 +110,7 @@ def settings_rows(configs: dict, summaries: pd.DataFrame, currency: str, fmt=Non
                 ran_out = t("day {day} (in {n} of {total} runs)", day=int(days.median()), n=len(days), total=total)
             elif config.plan.budget is not None:
                 ran_out = t("no")
-        rows.append(f"| `{scenario}` | `{config.plan.name}` | {'; '.join(parts) or t('none')} | {budget} | {ran_out} |")
+        rows.append(f"| `{scenario}` | `{config.plan.name}` | {t('; ').join(parts) or t('none')} | {budget} | {ran_out} |")
     return rows
 
 

@@ -123,6 +123,14 @@ def correlation_ratio(x: np.ndarray, y: np.ndarray, bins: int = 5) -> float:
 ALWAYS_FITTED = ("calendar.events.", "strategies.")
 
 
+def fitted_at_most(candidates: list, keep: int) -> list:
+    """As many of ``candidates`` as :func:`screen` will fit (its choice of which needs the screening's
+    runs): every calendar event and campaign response, and ``keep`` of the rest (0: all)."""
+    always = [p for p in candidates if p.key.startswith(ALWAYS_FITTED)]
+    others = [p for p in candidates if p not in always]
+    return (others[:keep] if keep else others) + always
+
+
 def screen(fit: Fit, candidates: list, n: int, rng, keep: int) -> tuple[list, pd.DataFrame]:
     """Latin-hypercube screening; returns the priors to fit and the screening table."""
     z = P.lhs(candidates, n, rng)
