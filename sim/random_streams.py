@@ -60,22 +60,12 @@ def _uniform_at(key: np.uint64, idx: np.ndarray, out: np.ndarray) -> None:
 
 
 @nb.njit(cache=True)
-def _below_each(key: np.uint64, idx: np.ndarray, p: np.ndarray) -> np.ndarray:
+def _below(key: np.uint64, idx: np.ndarray, p: np.ndarray, step: int) -> np.ndarray:
+    # p[j * step]: a chance per person (step 1) or one for all (a 1-element p, step 0)
     out = np.empty(idx.size, np.int64)
     k = 0
     for j in range(idx.size):
-        if hash_uniform(key, np.uint64(idx[j])) < p[j]:
-            out[k] = idx[j]
-            k += 1
-    return out[:k]
-
-
-@nb.njit(cache=True)
-def _below_all(key: np.uint64, idx: np.ndarray, p: float) -> np.ndarray:
-    out = np.empty(idx.size, np.int64)
-    k = 0
-    for j in range(idx.size):
-        if hash_uniform(key, np.uint64(idx[j])) < p:
+        if hash_uniform(key, np.uint64(idx[j])) < p[j * step]:
             out[k] = idx[j]
             k += 1
     return out[:k]
@@ -177,11 +167,11 @@ class RandomStreams:
         """
         index = np.ascontiguousarray(index, dtype=np.int64)
         if np.ndim(p) == 0:
-            return _below_all(self.key(name, day), index, float(p))
+            return _below(self.key(name, day), index, np.array([float(p)]), 0)
         p = np.ascontiguousarray(p)
         if p.shape != index.shape:
             raise ValueError(f"below: {p.size} probabilities for {index.size} people")
-        return _below_each(self.key(name, day), index, p)
+        return _below(self.key(name, day), index, p, 1)
 
     def generator(self, name: str) -> np.random.Generator:
         """A NumPy generator for set-up draws of stream ``name`` (not per-day)."""

@@ -632,7 +632,7 @@ def plan_costs(summaries: pd.DataFrame) -> pd.Series:
 def did_nothing(summaries: pd.DataFrame, configs: dict, baseline: str, fmt: Formatter | None = None) -> dict[str, str]:
     """Scenarios whose every strategy did nothing in every run (no money spent, no result recorded:
     no one to pick, or no budget), with the reason in words."""
-    out = {}
+    out, fm = {}, fmt or Formatter()
     if "idle" not in summaries:
         return out
     for scenario, config in configs.items():
@@ -641,7 +641,6 @@ def did_nothing(summaries: pd.DataFrame, configs: dict, baseline: str, fmt: Form
         if scenario == baseline or not names or not len(runs):
             continue
         if all(set(names) <= set(str(r).split()) for r in runs):
-            fm = fmt or Formatter()
             out[scenario] = fm.t(
                 "{names} spent nothing and recorded no result on any day of any run (no one to pick -- no members, "
                 "no dormant members, no KOL candidates -- or no budget)", names=fm.t(", ").join(names))

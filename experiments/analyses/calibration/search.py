@@ -163,8 +163,7 @@ def search(fit: Fit, priors: list, n_trials: int, seeds: list[int], batch: int, 
     tpe = fixed_space_tpe(optuna)
 
     def sampler(number: int):
-        return tpe(space, seed=trial_seed(seed, number), multivariate=True, constant_liar=True,
-                   n_startup_trials=max(10, 2 * len(priors) + 2))
+        return tpe(space, seed=trial_seed(seed, number), **tpe_settings(priors))
 
     study = optuna.create_study(study_name="fit", storage=storage, sampler=sampler(0), direction="minimize",
                                 load_if_exists=True)
@@ -212,8 +211,7 @@ def own_work(fit: Fit, priors: list, runs: int, trials: int, rng) -> tuple[float
                 study.add_trial(optuna.trial.create_trial(params=params, distributions=space, value=float(rng.random())))
             best = math.inf
             for i in range(2):
-                study.sampler = tpe(space, seed=i, multivariate=True, constant_liar=True,
-                                    n_startup_trials=max(10, 2 * len(priors) + 2))
+                study.sampler = tpe(space, seed=i, **tpe_settings(priors))
                 start = time.perf_counter()
                 trial = study.ask()
                 for p in priors:
@@ -227,6 +225,11 @@ def own_work(fit: Fit, priors: list, runs: int, trials: int, rng) -> tuple[float
     return per_job * runs + asks, (f"building each run's config ({per_job * 1e3:.1f} ms) and the search's {trials:,} "
                                    f"asks of its sampler ({took[0] * 1e3:.0f} ms at {sizes[0]} trials, "
                                    f"{took[1] * 1e3:.0f} ms at {sizes[1]}), timed now")
+
+
+def tpe_settings(priors: list) -> dict:
+    """The search's TPE sampler settings (a dry run times an ask with the same)."""
+    return {"multivariate": True, "constant_liar": True, "n_startup_trials": max(10, 2 * len(priors) + 2)}
 
 
 def fixed_space_tpe(optuna):
