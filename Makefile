@@ -58,7 +58,7 @@ run: $(STAMP)
 # that its fixtures are built once). A test that hangs fails after --timeout seconds (pytest-timeout;
 # its set-up and teardown included) with its stack, instead of stalling the run: the fast tier's
 # longest test takes under a minute, the slow tier's CollegeMsg calibration 8 to 20 (it shares the two
-# cores with the other slow tests).
+# cores with the other slow tests; tests/conftest.py starts the longest modules first).
 XDIST := -n auto --dist loadscope
 
 test: $(STAMP) browser-deps fonts

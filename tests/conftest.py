@@ -20,6 +20,44 @@ SMALL = {
     "population": {"initial_member_share": 0.1},
 }
 
+# The slow tier's longest modules, longest first (seconds measured in CI at a4587ac, sharing two
+# cores): each starts before any other module, and a worker running one is given no other module
+# until only its last test is left. xdist's own scheduling (--dist loadscope) sends modules with the most tests
+# first and queues another module behind any worker with two tests or fewer left, so a module of
+# two tests whose first builds a ten-minute fixture started late and kept the module queued behind
+# it waiting (CI at a4587ac: the slow tier 970 s; with this order 908 s here, 2026-12-06).
+LONGEST_FIRST = (
+    "tests/test_calibrate_collegemsg.py",  # 652 s: the README's CollegeMsg calibration
+    "tests/test_calibrate.py",  # 197 s recovery fixture + 67 + 39
+    "tests/test_workbench_browser.py",  # 165 s
+)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadscope`` with the :data:`LONGEST_FIRST` modules started first and never queued behind."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class LongestFirst(LoadScopeScheduling):
+        def _assign_work_unit(self, node) -> None:
+            for scope in reversed(LONGEST_FIRST):
+                if scope in self.workqueue:
+                    self.workqueue.move_to_end(scope, last=False)
+            super()._assign_work_unit(node)
+
+        def _reschedule(self, node) -> None:
+            # more than its last test to go (a worker holds back its last test until it gets more work
+            # or is shut down: it needs the next test to know which fixtures to tear down)
+            busy = any(sum(not done for done in tests.values()) > 1
+                       for scope, tests in self.assigned_work[node].items() if scope in LONGEST_FIRST)
+            if busy and self.workqueue:
+                return  # asked again as each of its tests ends
+            super()._reschedule(node)
+
+    return LongestFirst(config, log)
+
 
 def small(**overrides) -> dict:
     """A small, fast scenario; nested overrides as keyword dicts."""
