@@ -39,6 +39,24 @@ def test_run_writes_every_output_and_done_last(tmp_path):
     assert not list(out.rglob(".*.tmp"))
 
 
+def test_a_run_s_tables_read_back_as_pandas_own_parquet_would(tmp_path):
+    from commsim.experiments.runner.outputs import write_parquet
+
+    result = simulate(small(days=30, plan={"strategies": ["incentive", "events"]}),
+                      progress="never")
+    frames = {"timeseries": result.timeseries, "spend": result.spend, "retention": result.retention,
+              "strategy_results": result.strategy_results,
+              "mixed": pd.DataFrame({"a": [1, 2], "b": ["x", None], "c": [True, False]}),  # through pandas
+              "small ints": pd.DataFrame({"day": pd.array([1, 2], "int8"), "x": [0.5, float("nan")]})}
+    for name, frame in frames.items():
+        ours, pandas_own = tmp_path / f"{name}.ours.parquet", tmp_path / f"{name}.pandas.parquet"
+        write_parquet(frame, ours)
+        frame.to_parquet(pandas_own, index=False)
+        pd.testing.assert_frame_equal(pd.read_parquet(ours), pd.read_parquet(pandas_own), check_exact=True)
+    assert result.retention is not None and len(frames["timeseries"]) == 30
+    assert simulate(small(days=5), progress="never", tables=False).retention is None
+
+
 def test_finished_run_is_skipped_and_overwritten_only_on_request(tmp_path, caplog):
     out = tmp_path / "run"
     run_here(out, "days=10")

@@ -179,17 +179,36 @@ def write_run(result, out_dir: Path, seconds: float, figures: bool = True, measu
                           + "; the partial outputs of this run were removed") from None
 
 
+def write_parquet(frame, path) -> None:
+    """``frame.to_parquet(path, index=False)``, straight through pyarrow when every column is a plain
+    number or bool (a run's tables): the file reads back as the same frame (``pd.read_parquet``), in
+    about half the time -- pandas' conversion was 2-3 ms of a calibration run's 90. Other columns go
+    through pandas."""
+    import numpy as np
+
+    plain = (frame.shape[1] > 0 and frame.columns.is_unique and all(isinstance(c, str) for c in frame.columns)
+             and all(dtype.kind in "biuf" for dtype in frame.dtypes))
+    if not plain:
+        frame.to_parquet(path, index=False)
+        return
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns = [pa.array(np.ascontiguousarray(frame[c].to_numpy())) for c in frame.columns]
+    pq.write_table(pa.Table.from_arrays(columns, names=list(frame.columns)), path)
+
+
 def _write_outputs(result, out_dir: Path, put, figures: bool, measured: dict | None) -> list[str]:
     """Every output but DONE; returns the optional outputs written."""
     cfg = to_dict(result.config)
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when there: 10x faster, same text
     put(out_dir / "config.yaml", lambda p: p.write_text(yaml.dump(cfg, Dumper=dumper, sort_keys=False)))
-    put(out_dir / "timeseries.parquet", lambda p: result.timeseries.to_parquet(p, index=False))
+    put(out_dir / "timeseries.parquet", lambda p: write_parquet(result.timeseries, p))
     if measured is None:  # a calibration's run is read for its measure: the daily series is enough to inspect it
         put(out_dir / "timeseries.csv", lambda p: result.timeseries.round(6).to_csv(p, index=False))  # spreadsheets
-        put(out_dir / "spend.parquet", lambda p: result.spend.to_parquet(p, index=False))
-        put(out_dir / "retention.parquet", lambda p: result.retention.to_parquet(p, index=False))
-        put(out_dir / "strategy_results.parquet", lambda p: result.strategy_results.to_parquet(p, index=False))
+        put(out_dir / "spend.parquet", lambda p: write_parquet(result.spend, p))
+        put(out_dir / "retention.parquet", lambda p: write_parquet(result.retention, p))
+        put(out_dir / "strategy_results.parquet", lambda p: write_parquet(result.strategy_results, p))
     optional = []
     if result.activity_log is not None and measured is None:
         result.activity_log.save(out_dir, put)
