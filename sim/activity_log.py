@@ -17,6 +17,7 @@ so a calibration compares like with like.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import copy
 from pathlib import Path
 
 import numpy as np
@@ -58,7 +59,12 @@ class ActivityLog:
         return self.last_day - self.first_day + 1
 
     def window(self, first: int, last: int) -> "ActivityLog":
-        """The same log restricted to days ``first .. last``."""
+        """The same log restricted to days ``first .. last`` (a shallow copy when that is the whole log:
+        a calibration run's measure, whose window is the run)."""
+        if first == self.first_day and last == self.last_day:
+            whole = copy.copy(self)
+            whole.meta = dict(self.meta)
+            return whole
         keep = (self.days.day >= first) & (self.days.day <= last)
         inter = None
         if self.interactions is not None:

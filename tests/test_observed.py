@@ -62,6 +62,18 @@ def test_daily_counts_and_retention_follow_their_definitions_on_any_log(person_d
         assert curve.eligible[k] == len(eligible) and curve.retention[k] == back / len(eligible)
 
 
+def test_a_window_is_the_log_restricted_to_its_days_and_the_whole_window_the_log_itself():
+    log = log_of([(0, 0, 1, 0), (0, 1, 2, 1), (1, 1, 1, 0), (0, 8, 1, 0), (2, 40, 3, 0)], last=40,
+                 meta={"source": "test"})
+    part = log.window(1, 8)
+    assert (part.first_day, part.last_day) == (1, 8) and part.days.day.tolist() == [1, 1, 8]
+    whole = log.window(0, 40)
+    assert whole is not log and whole.meta == log.meta and whole.meta is not log.meta
+    pd.testing.assert_frame_equal(whole.days, log.days)
+    pd.testing.assert_frame_equal(daily(whole), daily(log))
+    assert log.window(0, 41).last_day == 41 and log.window(0, 41).days.equals(log.days)
+
+
 def test_weekly_retention_by_hand():
     # days 0..27; cohort: persons 0, 1 start day 0; person 2 starts day 14
     rows = [(0, 0, 1, 0), (0, 9, 1, 0), (0, 20, 1, 0), (1, 0, 1, 0), (1, 15, 1, 0), (2, 14, 1, 0)]
