@@ -51,7 +51,6 @@ import pandas as pd
 from commsim.experiments.analyses.calibration import priors as P
 from commsim.experiments.analyses.calibration.targets import distance, errors
 from commsim.experiments.runner.jobs import Job, Runner
-from commsim.experiments.runner.outputs import config_hash
 from commsim.experiments.runner.studies import batches, trial_seed
 from commsim.sim.calibrated import set_dotted
 from commsim.sim.config import validate
@@ -82,10 +81,11 @@ class Fit:
         for key, value in P.values(priors, z).items():
             set_dotted(cfg, key, value)
         cfg["seed"] = int(seed)
-        config = validate(default_config(cfg))
-        return Job(config, self.root / "runs" / stage / config_hash(config),
-                   measure={"function": "commsim.experiments.analyses.calibration.targets:measure",
-                            "args": {"first": 1, "days": days, "with_daily": daily}})
+        job = Job(validate(default_config(cfg)), self.root / "runs" / stage,
+                  measure={"function": "commsim.experiments.analyses.calibration.targets:measure",
+                           "args": {"first": 1, "days": days, "with_daily": daily}})
+        job.out_dir = job.out_dir / job.hash  # the config's hash, computed once (Job computes it)
+        return job
 
     def run(self, jobs: list[Job], what: str) -> list[dict]:
         ran = self.runner.run(jobs, progress="never", quiet=True)
