@@ -138,3 +138,31 @@ def test_a_parameter_the_data_do_not_inform_is_not_truncated_to_where_the_search
     low, high = (np.quantile(post.b, q, weights=post.weight, method="inverted_cdf") for q in (0.1, 0.9))
     assert high - low > 12.0, f"b's 80% interval {low:.2f}..{high:.2f} is not its prior's (-8..8)"
     assert summary["generations"][0]["widened"] == ["b"] and summary["generations"][-1]["widened"] == []
+
+
+def test_the_search_s_sampler_asks_what_optuna_s_own_tpe_would():
+    """The calibration's TPE (told its search space, its observations built in one array) suggests
+    exactly what Optuna's TPESampler suggests, trial by trial, with a batch's trials running."""
+    from commsim.experiments.analyses.calibration.search import fixed_space_tpe
+
+    space = {name: optuna.distributions.FloatDistribution(-1.0, 2.0) for name in ("a", "b", "c")}
+    settings = {"multivariate": True, "constant_liar": True, "n_startup_trials": 6}
+    asked = {}
+    for kind in ("optuna", "ours"):
+        study = optuna.create_study(storage=InMemoryStorage())
+        values = []
+        for batch in range(8):
+            trials = []
+            for i in range(4):
+                number = 4 * batch + i
+                study.sampler = (optuna.samplers.TPESampler(seed=number, **settings) if kind == "optuna"
+                                 else fixed_space_tpe(optuna)(space, seed=number, **settings))
+                trial = study.ask()
+                trials.append(trial)
+                values.append([trial.suggest_float(name, d.low, d.high) for name, d in space.items()])
+            for trial in trials:
+                x = np.array([trial.params[n] for n in space])
+                study.tell(trial, float(np.sum((x - 0.5) ** 2)))
+        asked[kind] = np.array(values)
+    assert len(set(map(tuple, asked["ours"]))) == 32, "every trial its own point"
+    np.testing.assert_array_equal(asked["ours"], asked["optuna"])

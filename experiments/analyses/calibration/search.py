@@ -248,6 +248,25 @@ def fixed_space_tpe(optuna):
             finished = study._get_trials(deepcopy=False, states=(TrialState.COMPLETE,), use_cache=True)
             return dict(self._fixed) if finished else {}  # Optuna's intersection: empty before a finished trial
 
+        def _get_internal_repr(self, trials, search_space, study) -> dict:
+            # TPESampler's own, with one array built per call instead of a list appended value by value
+            # through each distribution's to_internal_repr: for plain floats (every parameter of this
+            # search, in z) that is float(value), so the arrays are the same
+            plain = all(type(d) is optuna.distributions.FloatDistribution and not d.log
+                        for d in search_space.values())
+            if not plain:
+                return super()._get_internal_repr(trials, search_space, study)
+            names = list(search_space)
+            rows = []
+            for t in trials:
+                params = self._get_params(t, study)
+                if search_space.keys() <= params.keys():
+                    rows.append([params[name] for name in names])
+            columns = np.ascontiguousarray(np.array(rows, dtype=float).reshape(len(rows), len(names)).T)
+            if np.isnan(columns).any():
+                return super()._get_internal_repr(trials, search_space, study)  # raises as Optuna does
+            return {name: columns[j] for j, name in enumerate(names)}
+
     return FixedSpaceTPE
 
 
