@@ -71,6 +71,22 @@ def test_summary_formulas_by_hand():
     assert s["roi"] == pytest.approx((300 - 200) / 200)
 
 
+def test_what_several_kpis_share_is_computed_once_per_run_and_cannot_be_changed():
+    from commsim.sim.metrics import Run, joined_in_run
+
+    R, S = Channel.REFERRAL, Channel.SEED
+    pop = tiny_population([1, 2, 0], [5, 6, 7], [R, S, S])
+    ts = pd.DataFrame({c: np.zeros(10) for c in TIMESERIES_COLUMNS})
+    ts["day"] = np.arange(1, 11)
+    run = Run(ts, pop, initial_members=2)
+    first = joined_in_run(run, R)
+    assert first.tolist() == [0] and joined_in_run(run, channel=R).tolist() == [0]
+    assert joined_in_run(run, R) is first and joined_in_run(run).tolist() == [0]
+    with pytest.raises(ValueError):
+        first[0] = 2  # shared by every KPI that asks: read-only
+    assert joined_in_run(Run(ts, pop, initial_members=2), S).tolist() == [], "another run: computed again"
+
+
 def test_roi_is_undefined_without_spending():
     ts = pd.DataFrame({c: np.zeros(5) for c in TIMESERIES_COLUMNS})
     ts["day"] = np.arange(1, 6)

@@ -40,6 +40,8 @@ def test_run_writes_every_output_and_done_last(tmp_path):
 
 
 def test_a_run_s_tables_read_back_as_pandas_own_parquet_would(tmp_path):
+    import pyarrow.parquet as pq
+
     from commsim.experiments.runner.outputs import write_parquet
 
     result = simulate(small(days=30, plan={"strategies": ["incentive", "events"]}),
@@ -47,12 +49,17 @@ def test_a_run_s_tables_read_back_as_pandas_own_parquet_would(tmp_path):
     frames = {"timeseries": result.timeseries, "spend": result.spend, "retention": result.retention,
               "strategy_results": result.strategy_results,
               "mixed": pd.DataFrame({"a": [1, 2], "b": ["x", None], "c": [True, False]}),  # through pandas
-              "small ints": pd.DataFrame({"day": pd.array([1, 2], "int8"), "x": [0.5, float("nan")]})}
+              "small ints": pd.DataFrame({"day": pd.array([1, 2], "int8"), "x": [0.5, float("nan")]}),
+              "nullable": pd.DataFrame({"n": pd.array([1, None], "Int64")})}  # not numpy: through pandas
     for name, frame in frames.items():
         ours, pandas_own = tmp_path / f"{name}.ours.parquet", tmp_path / f"{name}.pandas.parquet"
         write_parquet(frame, ours)
         frame.to_parquet(pandas_own, index=False)
         pd.testing.assert_frame_equal(pd.read_parquet(ours), pd.read_parquet(pandas_own), check_exact=True)
+        # NaN is a null in both files, for readers other than pandas
+        assert pq.read_schema(ours).names == pq.read_schema(pandas_own).names
+        assert ([c.null_count for c in pq.read_table(ours).columns]
+                == [c.null_count for c in pq.read_table(pandas_own).columns])
     assert result.retention is not None and len(frames["timeseries"]) == 30
     assert simulate(small(days=5), progress="never", tables=False).retention is None
 

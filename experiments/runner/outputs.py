@@ -187,14 +187,15 @@ def write_parquet(frame, path) -> None:
     import numpy as np
 
     plain = (frame.shape[1] > 0 and frame.columns.is_unique and all(isinstance(c, str) for c in frame.columns)
-             and all(dtype.kind in "biuf" for dtype in frame.dtypes))
+             and all(isinstance(dtype, np.dtype) and dtype.kind in "biuf" for dtype in frame.dtypes))
     if not plain:
         frame.to_parquet(path, index=False)
         return
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    columns = [pa.array(np.ascontiguousarray(frame[c].to_numpy())) for c in frame.columns]
+    # from_pandas: NaN stored as null, as pandas' own file has it (other readers than pandas tell them apart)
+    columns = [pa.array(np.ascontiguousarray(frame[c].to_numpy()), from_pandas=True) for c in frame.columns]
     pq.write_table(pa.Table.from_arrays(columns, names=list(frame.columns)), path)
 
 
@@ -207,7 +208,8 @@ def _write_outputs(result, out_dir: Path, put, figures: bool, measured: dict | N
     if measured is None:  # a calibration's run is read for its measure: the daily series is enough to inspect it
         put(out_dir / "timeseries.csv", lambda p: result.timeseries.round(6).to_csv(p, index=False))  # spreadsheets
         put(out_dir / "spend.parquet", lambda p: write_parquet(result.spend, p))
-        put(out_dir / "retention.parquet", lambda p: write_parquet(result.retention, p))
+        if result.retention is not None:  # simulate(tables=False) made none
+            put(out_dir / "retention.parquet", lambda p: write_parquet(result.retention, p))
         put(out_dir / "strategy_results.parquet", lambda p: write_parquet(result.strategy_results, p))
     optional = []
     if result.activity_log is not None and measured is None:

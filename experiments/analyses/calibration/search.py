@@ -248,14 +248,15 @@ def fixed_space_tpe(optuna):
             finished = study._get_trials(deepcopy=False, states=(TrialState.COMPLETE,), use_cache=True)
             return dict(self._fixed) if finished else {}  # Optuna's intersection: empty before a finished trial
 
-        def _get_internal_repr(self, trials, search_space, study) -> dict:
+        def _get_internal_repr(self, trials, search_space, study=None) -> dict:
             # TPESampler's own, with one array built per call instead of a list appended value by value
             # through each distribution's to_internal_repr: for plain floats (every parameter of this
-            # search, in z) that is float(value), so the arrays are the same
+            # search, in z) that is float(value), so the arrays are the same. Optuna 4.x calls it
+            # without the study (and has no _get_params(trial, study)): its own then
             plain = all(type(d) is optuna.distributions.FloatDistribution and not d.log
                         for d in search_space.values())
-            if not plain:
-                return super()._get_internal_repr(trials, search_space, study)
+            if study is None or not plain:
+                return super()._get_internal_repr(trials, search_space, *(() if study is None else (study,)))
             names = list(search_space)
             rows = []
             for t in trials:
