@@ -35,8 +35,10 @@ LONGEST_FIRST = (
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
-    """``--dist loadscope`` with the :data:`LONGEST_FIRST` modules started first and never queued behind."""
-    if config.getvalue("dist") != "loadscope":
+    """``--dist loadscope`` with the :data:`LONGEST_FIRST` modules started first and never queued behind,
+    when the slow tier is run (``-m "slow ..."``); the fast tier keeps xdist's own scheduling."""
+    marks = config.getoption("markexpr") or ""
+    if config.getvalue("dist") != "loadscope" or "slow" not in marks or "not slow" in marks:
         return None
     from xdist.scheduler import LoadScopeScheduling
 
