@@ -25,7 +25,9 @@ SMALL = {
 # until only its last test is left. xdist's own scheduling (--dist loadscope) sends modules with the most tests
 # first and queues another module behind any worker with two tests or fewer left, so a module of
 # two tests whose first builds a ten-minute fixture started late and kept the module queued behind
-# it waiting (CI at a4587ac: the slow tier 970 s; with this order 908 s here, 2026-12-06).
+# it waiting. Measured: 970 s in CI at a4587ac; with this order 908 s here (4 cluster tests skipped)
+# and 984 s in CI at 428faa3, where the two calibration fixtures took 672 and 232 s (652 and 197 at
+# a4587ac): no gain shown in CI yet.
 LONGEST_FIRST = (
     "tests/test_calibrate_collegemsg.py",  # 652 s: the README's CollegeMsg calibration
     "tests/test_calibrate.py",  # 197 s recovery fixture + 67 + 39
