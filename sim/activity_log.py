@@ -16,8 +16,8 @@ so a calibration compares like with like.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import copy
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np

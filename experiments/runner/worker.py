@@ -31,8 +31,8 @@ def execute(config, out_dir: Path, progress: str = "never", outputs=frozenset(),
         for stale in out_dir.rglob(".*.tmp"):
             stale.unlink(missing_ok=True)
     log = True if "activity_log" in outputs else ("days" if measure else False)
-    result = simulate(config, progress=progress, activity_log=log, tables=not measure)  # a measured run
-    #                                                                  writes no retention table
+    # a measured run writes no retention table: it need not build one
+    result = simulate(config, progress=progress, activity_log=log, tables=not measure)
     measured = None
     if measure:
         measured = post_run_measure(measure["function"])(result.activity_log, **measure.get("args", {}))

@@ -255,8 +255,10 @@ def fixed_space_tpe(optuna):
             # without the study (and has no _get_params(trial, study)): its own then
             plain = all(type(d) is optuna.distributions.FloatDistribution and not d.log
                         for d in search_space.values())
-            if study is None or not plain:
-                return super()._get_internal_repr(trials, search_space, *(() if study is None else (study,)))
+            if study is None:
+                return super()._get_internal_repr(trials, search_space)
+            if not plain:
+                return super()._get_internal_repr(trials, search_space, study)
             names = list(search_space)
             rows = []
             for t in trials:
