@@ -35,6 +35,7 @@ from omegaconf import DictConfig
 
 from commsim.experiments.runner.locking import hold
 from commsim.experiments.runner.outputs import DONE, atomic_write
+from commsim.experiments.runner.threads import one_blas_thread
 from commsim.experiments.run import hydra_app, report_user_errors
 from commsim.experiments.settings import load, register_configs
 from commsim.sim.calibrated import flatten, set_dotted
@@ -109,7 +110,7 @@ def calibrate(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None
         print(line, file=sys.stderr)
     train, horizon = windows(activity.n_days, c.train_days, c.forecast_days, c.log)
     out_dir = Path(out_dir)
-    with hold(out_dir, "calibration"):
+    with hold(out_dir, "calibration"), one_blas_thread():  # small linear algebra: experiments/runner/threads.py
         return _calibrate(c, config, overrides, activity, read, train, horizon, out_dir, say, settings)
 
 

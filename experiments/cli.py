@@ -53,6 +53,9 @@ def preflight(config_name: str, argv: list[str] | None = None, check: Callable |
     if "--help" in argv or "-h" in argv:
         print(help_text(config_name))
         sys.exit(0)
+    from commsim.experiments.runner.threads import one_blas_thread_here
+
+    one_blas_thread_here()  # the command and the worker processes it starts (experiments/runner/threads.py)
     if any(a.split("=", 1)[0] in HYDRA_OWN_FLAGS for a in argv):
         return  # Hydra's own inspection flags: let Hydra answer
     multirun = "-m" in argv or "--multirun" in argv

@@ -59,6 +59,9 @@ def payload(job, cwd: str | None = None) -> dict:
 
 def execute_batch(batch: list[dict]) -> int:
     """Run a batch of payloads (in a worker); returns how many ran."""
+    from commsim.experiments.runner.threads import one_blas_thread_here
+
+    one_blas_thread_here()  # once per worker process, on any backend (experiments/runner/threads.py)
     here = os.getcwd()
     for item in batch:
         os.chdir(item["cwd"])

@@ -17,7 +17,8 @@ and 5.5 for the bands):
 * ``weekday_mean4``: each weekday's mean over the last 4 training weeks; band +- 1.28 s
   sqrt(1 + 1/4), s the spread of the last 4 weeks around their weekday means.
 
-Statistical (statsmodels; each fitted by maximum likelihood, bands from the fitted model):
+Statistical (statsmodels; each fitted by maximum likelihood, bands from the fitted model; each with
+one BLAS thread, which makes their small Kalman filters about 3x faster: experiments/runner/threads.py):
 
 * ``ets``: additive error, damped additive trend, additive weekly season (ETS(A,Ad,A));
 * ``arima``: the seasonal ARIMA with the lowest AIC among (p,1,q)(1,0,1)_7, p, q in {0, 1};
@@ -36,6 +37,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
+from commsim.experiments.runner.threads import blas_single_threaded
 
 Z80 = 1.2815515655446004  # the normal's 90th percentile: a central 80% band is mean +- Z80 sd
 PERIOD = 7
@@ -112,6 +115,7 @@ def _frame_forecast(frame, mean_col: str, lo_col: str, hi_col: str) -> Forecast:
                     np.asarray(frame[hi_col], float))
 
 
+@blas_single_threaded
 def ets(train: np.ndarray, horizon: int) -> Forecast:
     from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
@@ -121,6 +125,7 @@ def ets(train: np.ndarray, horizon: int) -> Forecast:
     return _frame_forecast(frame, "mean", "pi_lower", "pi_upper")
 
 
+@blas_single_threaded
 def arima(train: np.ndarray, horizon: int) -> Forecast:
     from statsmodels.tsa.statespace.sarimax import SARIMAX
 
@@ -136,6 +141,7 @@ def arima(train: np.ndarray, horizon: int) -> Forecast:
     return out
 
 
+@blas_single_threaded
 def theta(train: np.ndarray, horizon: int) -> Forecast:
     from statsmodels.tsa.forecasting.theta import ThetaModel
 
