@@ -179,21 +179,22 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
         jobs = [fit.job(chosen, [p.to_z(post.iloc[i][p.key]) for p in chosen], 100 + s, "forecast", total, daily=True)
                 for i in picks for s in range(c.forecast_seeds)]
         measured = fit.run(jobs, f"forecast: {len(jobs)} runs")
-    runs = np.array([m["daily_dau"] for m in measured], float)
-    forecast, bt = B.backtest(observed_full.dau.to_numpy(float), runs, train)
-    atomic_write(out_dir / "forecast.csv", lambda p: forecast.to_csv(p, index=False))
-    atomic_write(out_dir / "backtest.json", lambda p: p.write_text(json.dumps(bt, indent=2) + "\n"))
-    params = _parameters(chosen, post)
-    # resampled by weight, then shuffled: replicate k of a comparison takes draw k, and neighbours
-    # in a systematic resample are often the same particle
-    draws = [{p.key: _plain(post.iloc[i][p.key]) for p in chosen} for i in rng.permutation(S.resample(post, 100, rng))]
-    cut_off = _cut_off(activity, train)
-    spec = _spec(c, read, activity, train, horizon, cut_off, twin, params, draws, post_summary, fit.runs_done,
-                 [p.key for p in chosen])
-    spec["today"] = today
-    if rhythm is not None:
-        spec["fit"]["weekly_rhythm"] = rhythm
-    with Runner.from_settings(settings, c.jobs, out_dir) as runner:
+        runs = np.array([m["daily_dau"] for m in measured], float)
+        forecast, bt = B.backtest(observed_full.dau.to_numpy(float), runs, train)
+        atomic_write(out_dir / "forecast.csv", lambda p: forecast.to_csv(p, index=False))
+        atomic_write(out_dir / "backtest.json", lambda p: p.write_text(json.dumps(bt, indent=2) + "\n"))
+        params = _parameters(chosen, post)
+        # resampled by weight, then shuffled: replicate k of a comparison takes draw k, and neighbours
+        # in a systematic resample are often the same particle
+        draws = [{p.key: _plain(post.iloc[i][p.key]) for p in chosen}
+                 for i in rng.permutation(S.resample(post, 100, rng))]
+        cut_off = _cut_off(activity, train)
+        spec = _spec(c, read, activity, train, horizon, cut_off, twin, params, draws, post_summary, fit.runs_done,
+                     [p.key for p in chosen])
+        spec["today"] = today
+        if rhythm is not None:
+            spec["fit"]["weekly_rhythm"] = rhythm
+        # the same worker processes (starting two more costs each a few seconds of imports)
         today["continuity"] = continuity(spec, out_dir, observed_full.dau.to_numpy(float), runner)
     atomic_write(out_dir / "calibrated.yaml", lambda p: p.write_text(yaml.safe_dump(spec, sort_keys=False)))
     observed_all = measure(activity, activity.first_day, total)

@@ -6,12 +6,15 @@ from pathlib import Path
 import pytest
 from hydra import compose, initialize_config_dir
 
+from commsim.experiments.runner.threads import one_blas_thread_here
 from commsim.experiments.settings import register_configs
 from commsim.sim.defaults import deep_merge
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
 register_configs()
+# commsim's work in the test processes as in its commands: one BLAS thread (experiments/runner/threads.py)
+one_blas_thread_here()
 
 SMALL = {
     "days": 60,

@@ -7,6 +7,7 @@ Commands that are not Hydra apps answer ``--help``. Placeholders a reader fills 
 ``...``) are replaced by the shipped example data.
 """
 
+import functools
 import re
 import shlex
 import subprocess
@@ -87,6 +88,14 @@ def test_documented_command_passes_its_preflight(line, tmp_path):
                                       multirun)
         assert problems == [], f"{line}\n{problems}"
     else:
-        res = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True, cwd=ROOT,
-                             timeout=120)
-        assert res.returncode == 0, f"{module} --help: {res.stderr[-2000:]}"
+        returncode, stderr = answers_help(module)
+        assert returncode == 0, f"{module} --help: {stderr[-2000:]}"
+
+
+@functools.cache
+def answers_help(module: str) -> tuple[int, str]:
+    """``python -m <module> --help``'s exit status and stderr, asked once per module (several documented
+    lines run the same command)."""
+    res = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True, cwd=ROOT,
+                         timeout=120)
+    return res.returncode, res.stderr

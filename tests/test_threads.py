@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import numpy as np
-from threadpoolctl import threadpool_info
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from commsim.experiments.analyses.calibration import baselines as BL
 from commsim.experiments.runner import threads
@@ -18,7 +18,7 @@ PROBE = """
 import json, sys
 import numpy
 from commsim.experiments.runner.threads import one_blas_thread_here
-from threadpoolctl import threadpool_info
+from threadpoolctl import threadpool_info, threadpool_limits
 one_blas_thread_here()
 import scipy.linalg  # loaded after: its own OpenBLAS
 print(json.dumps({i["filepath"]: i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}))
@@ -46,8 +46,7 @@ def test_a_command_process_uses_one_blas_thread_in_numpy_and_scipy_and_a_users_c
 def test_a_statistical_forecaster_fits_with_one_thread_and_gives_the_callers_back(monkeypatch):
     for name in threads.USER_SETTINGS:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(threads, "_process_wide", False)
-    before = blas_threads()
+    monkeypatch.setattr(threads, "_process_wide", False)  # a caller that is not a commsim command
     seen = []
 
     @threads.blas_single_threaded
@@ -56,8 +55,9 @@ def test_a_statistical_forecaster_fits_with_one_thread_and_gives_the_callers_bac
         return BL.last_mean(train, horizon, 7)
 
     monkeypatch.setitem(BL.FORECASTERS, "last7", forecaster)
-    BL.forecast_all(np.arange(40.0), 7)
+    with threadpool_limits(limits=2, user_api="blas"):  # the caller's own setting
+        BL.forecast_all(np.arange(40.0), 7)
+        assert set(blas_threads()) == {2}, "the caller's setting is restored"
     assert seen and set(seen) == {1}
-    assert blas_threads() == before, "the caller's setting is restored"
     for name in ("ets", "arima", "theta"):  # the real ones are wrapped so
         assert BL.FORECASTERS[name].__wrapped__ is not None
