@@ -110,7 +110,9 @@ def calibrate(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None
         print(line, file=sys.stderr)
     train, horizon = windows(activity.n_days, c.train_days, c.forecast_days, c.log)
     out_dir = Path(out_dir)
-    with hold(out_dir, "calibration"), one_blas_thread():  # small linear algebra: experiments/runner/threads.py
+    # one BLAS thread for its small linear algebra (experiments/runner/threads.py): the command has one
+    # already (its preflight); this is for a caller in Python (api, a notebook), restored after
+    with hold(out_dir, "calibration"), one_blas_thread():
         return _calibrate(c, config, overrides, activity, read, train, horizon, out_dir, say, settings)
 
 

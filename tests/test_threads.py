@@ -17,11 +17,12 @@ from conftest import ROOT
 PROBE = """
 import json, sys
 import numpy
-from commsim.experiments.runner.threads import one_blas_thread_here
-from threadpoolctl import threadpool_info, threadpool_limits
-one_blas_thread_here()
+from commsim.experiments.runner import threads
+from threadpoolctl import threadpool_info
+threads.one_blas_thread_here()
 import scipy.linalg  # loaded after: its own OpenBLAS
-print(json.dumps({i["filepath"]: i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}))
+print(json.dumps({"blas": {i["filepath"]: i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"},
+                  "limited": threads._process_wide}))
 """
 
 
@@ -30,7 +31,7 @@ def blas_threads() -> list[int]:
 
 
 def probe(**env) -> dict:
-    clean = {k: v for k, v in os.environ.items() if k not in threads.USER_SETTINGS}
+    clean = {k: v for k, v in os.environ.items() if k not in (*threads.USER_SETTINGS, threads.OURS)}
     res = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, cwd=ROOT,
                          env={**clean, **env}, check=True)
     return json.loads(res.stdout)
@@ -38,13 +39,19 @@ def probe(**env) -> dict:
 
 def test_a_command_process_uses_one_blas_thread_in_numpy_and_scipy_and_a_users_choice_is_kept():
     chosen = probe()
-    assert len(chosen) == 2 and set(chosen.values()) == {1}, chosen  # NumPy's BLAS and SciPy's
+    assert chosen["limited"] and chosen["blas"] and set(chosen["blas"].values()) == {1}, chosen  # NumPy's and SciPy's
+    # a worker inherits the variables commsim's command set: not the user's choice, so it limits too (a BLAS
+    # loaded before, or one that reads no variable, such as an OpenMP build of OpenBLAS)
+    inherited = probe(OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", **{threads.OURS: "1"})
+    assert inherited["limited"] and set(inherited["blas"].values()) == {1}, inherited
     kept = probe(OPENBLAS_NUM_THREADS="2")
-    assert set(kept.values()) == {2}, kept
+    assert not kept["limited"], "the user's own count is left alone"
+    if (os.cpu_count() or 1) >= 2:  # OpenBLAS caps a count at the CPUs: on one CPU a kept 2 cannot be told from 1
+        assert set(kept["blas"].values()) == {2}, kept
 
 
 def test_a_statistical_forecaster_fits_with_one_thread_and_gives_the_callers_back(monkeypatch):
-    for name in threads.USER_SETTINGS:
+    for name in (*threads.USER_SETTINGS, threads.OURS):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(threads, "_process_wide", False)  # a caller that is not a commsim command
     seen = []
@@ -59,5 +66,36 @@ def test_a_statistical_forecaster_fits_with_one_thread_and_gives_the_callers_bac
         BL.forecast_all(np.arange(40.0), 7)
         assert set(blas_threads()) == {2}, "the caller's setting is restored"
     assert seen and set(seen) == {1}
-    for name in ("ets", "arima", "theta"):  # the real ones are wrapped so
-        assert BL.FORECASTERS[name].__wrapped__ is not None
+
+
+def test_the_real_forecasters_and_nested_or_overlapping_blocks_limit_once(monkeypatch):
+    import threading
+
+    monkeypatch.setattr(threads, "_process_wide", False)
+    for name in (*threads.USER_SETTINGS, threads.OURS):
+        monkeypatch.delenv(name, raising=False)
+    limited = []
+    real = threads._limit
+    monkeypatch.setattr(threads, "_limit", lambda: limited.append(1) or real())
+    series = 100 + np.random.default_rng(0).normal(0, 5, 42)
+    for name in ("ets", "arima", "theta"):
+        BL.FORECASTERS[name](series, 7)
+    assert len(limited) == 3, "each statistical forecaster fits under one_blas_thread"
+    # two threads in overlapping blocks: the first to end must not restore while the other still runs
+    with threadpool_limits(limits=2, user_api="blas"):
+        inside, entered, release = [], threading.Barrier(2), threading.Event()
+
+        def worker(wait):
+            with threads.one_blas_thread():
+                entered.wait()
+                if wait:
+                    release.wait(10)
+                inside.append(set(blas_threads()))
+
+        late = threading.Thread(target=worker, args=(True,))
+        late.start()
+        worker(False)  # ends first
+        release.set()
+        late.join()
+        assert inside == [{1}, {1}], inside
+        assert set(blas_threads()) == {2}, "the last block to end restores the caller's setting"

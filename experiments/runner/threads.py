@@ -21,18 +21,27 @@ import contextlib
 import functools
 import os
 import sys
+import threading
 
 USER_SETTINGS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
+# set beside the variables when commsim set them itself: a process it starts (a worker) inherits them,
+# and must not take them for the user's choice (it still limits a BLAS it loaded before, and one that
+# ignores the variables, such as an OpenMP build of OpenBLAS)
+OURS = "COMMSIM_ONE_BLAS_THREAD"
 _process_wide = False
+_lock = threading.Lock()
+_held: list = []  # the limits of the outermost one_blas_thread block in this process, while it runs
+_depth = 0
 
 
 def user_chose() -> bool:
-    """Has the user set the BLAS thread count themselves (an environment variable)?"""
-    return any(os.environ.get(name, "").strip() for name in USER_SETTINGS)
+    """Has the user set the BLAS thread count themselves (an environment variable commsim did not set)?"""
+    return os.environ.get(OURS) != "1" and any(os.environ.get(name, "").strip() for name in USER_SETTINGS)
 
 
 def _limit():
-    """Limit every BLAS loaded once NumPy and SciPy's linear algebra are (each bundles its own)."""
+    """Limit every BLAS loaded once NumPy and SciPy's linear algebra are (each bundles its own in the
+    PyPI wheels for Linux and Windows; on macOS arm64 they use Accelerate, which this leaves alone)."""
     import numpy  # noqa: F401 -- loads NumPy's BLAS
     import scipy.linalg  # noqa: F401 -- loads SciPy's, which statsmodels uses
     from threadpoolctl import threadpool_limits
@@ -47,6 +56,7 @@ def one_blas_thread_here() -> None:
     if _process_wide or user_chose():
         return
     os.environ["OPENBLAS_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = "1"  # read by a BLAS when it loads
+    os.environ[OURS] = "1"
     if "numpy" in sys.modules:  # one loaded before has started its threads already
         from threadpoolctl import threadpool_limits
 
@@ -57,15 +67,23 @@ def one_blas_thread_here() -> None:
 @contextlib.contextmanager
 def one_blas_thread():
     """One BLAS thread inside the block, the caller's setting restored after it (or the user's
-    chosen count kept throughout)."""
+    chosen count kept throughout). Blocks may nest and overlap across threads: the outermost limits,
+    the last to end restores."""
+    global _depth
     if _process_wide or user_chose():
         yield
         return
-    limits = _limit()
+    with _lock:
+        if _depth == 0:
+            _held.append(_limit())
+        _depth += 1
     try:
         yield
     finally:
-        limits.restore_original_limits()
+        with _lock:
+            _depth -= 1
+            if _depth == 0:
+                _held.pop().restore_original_limits()
 
 
 def blas_single_threaded(function):
