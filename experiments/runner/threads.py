@@ -68,7 +68,8 @@ def one_blas_thread_here() -> None:
 def one_blas_thread():
     """One BLAS thread inside the block, the caller's setting restored after it (or the user's
     chosen count kept throughout). Blocks may nest and overlap across threads: the outermost limits,
-    the last to end restores."""
+    the last to end restores (commsim itself enters them from one thread; how another thread sees
+    the limit depends on the BLAS and on threadpoolctl's version)."""
     global _depth
     if _process_wide or user_chose():
         yield
