@@ -30,7 +30,7 @@ USER_SETTINGS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
 OURS = "COMMSIM_ONE_BLAS_THREAD"
 _process_wide = False
 _lock = threading.Lock()
-_held: list = []  # the limits of the outermost one_blas_thread block in this process, while it runs
+_held = None  # the limits of the outermost one_blas_thread block in this process, while it runs
 _depth = 0
 
 
@@ -70,13 +70,13 @@ def one_blas_thread():
     chosen count kept throughout). Blocks may nest and overlap across threads: the outermost limits,
     the last to end restores (commsim itself enters them from one thread; how another thread sees
     the limit depends on the BLAS and on threadpoolctl's version)."""
-    global _depth
+    global _depth, _held
     if _process_wide or user_chose():
         yield
         return
     with _lock:
         if _depth == 0:
-            _held.append(_limit())
+            _held = _limit()
         _depth += 1
     try:
         yield
@@ -84,7 +84,8 @@ def one_blas_thread():
         with _lock:
             _depth -= 1
             if _depth == 0:
-                _held.pop().restore_original_limits()
+                _held, held = None, _held
+                held.restore_original_limits()
 
 
 def blas_single_threaded(function):
