@@ -196,9 +196,20 @@ class CommunityModel(mesa.Model):
         log.meta["established"] = self.seed_members
         return log
 
-    def timeseries(self):
-        """The collected daily metrics as a DataFrame, one row per day (docs/metrics.md)."""
-        return self.datacollector.get_table_dataframe(DAILY_TABLE)
+    def timeseries_columns(self) -> dict:
+        """The collected daily metrics, one NumPy array per column (``timeseries()``'s columns: a summary
+        and the run's files read these rather than a pandas Series per column)."""
+        return {name: np.array(values) for name, values in zip(TIMESERIES_COLUMNS, self._daily_columns)}
+
+    def timeseries(self, columns: dict | None = None):
+        """The collected daily metrics as a DataFrame, one row per day (docs/metrics.md); ``columns``:
+        :meth:`timeseries_columns`, if already made. The frame Mesa's ``get_table_dataframe`` gives, in a
+        third of its time (it converts each column's list itself)."""
+        if not self.steps:
+            return self.datacollector.get_table_dataframe(DAILY_TABLE)  # no rows: its empty columns
+        import pandas as pd
+
+        return pd.DataFrame(self.timeseries_columns() if columns is None else columns)
 
 
 def _with_defaults(cfg):

@@ -27,6 +27,8 @@ class SimResult:
     activity_log: ActivityLog | None = field(default=None, repr=False)  # with activity_log=True
     stage_times: pd.DataFrame | None = field(default=None, repr=False)  # wall-clock seconds per stage (profiling)
     idle_strategies: list = field(default_factory=list)  # strategies of the plan that did nothing (idle())
+    # timeseries' columns as NumPy arrays (the same numbers): what the run's files are written from
+    columns: dict | None = field(default=None, repr=False)
 
 
 def simulate(cfg=None, *, graph=None, keep_model: bool = False, progress: str = "auto",
@@ -51,7 +53,8 @@ def simulate(cfg=None, *, graph=None, keep_model: bool = False, progress: str = 
         model.step()
         bar.update(model.day, f"members {model.today['members']:>10,} | DAU {model.today['dau']:>9,}")
     bar.close(f"members {model.today['members']:>10,} | DAU {model.today['dau']:>9,}")
-    ts = model.timeseries()
+    columns = model.timeseries_columns()
+    ts = model.timeseries(columns)
     names = [s.name for s in model.strategies]
     spend = pd.DataFrame(model.spend_by_strategy, columns=names, dtype=float)
     spend.insert(0, "day", ts["day"].to_numpy())
@@ -65,7 +68,8 @@ def simulate(cfg=None, *, graph=None, keep_model: bool = False, progress: str = 
             "to pick -- no members, no dormant members, no KOL candidates -- or no budget)", ", ".join(idle))
     return SimResult(
         timeseries=ts,
-        summary=summarise(ts, model.population, model.initial_members, model.params.actions.discount_rate),
+        summary=summarise(ts, model.population, model.initial_members, model.params.actions.discount_rate,
+                          columns),
         retention=retention_curve(model.population, days) if tables else None,
         spend=spend,
         strategy_results=results,
@@ -74,6 +78,7 @@ def simulate(cfg=None, *, graph=None, keep_model: bool = False, progress: str = 
         activity_log=model.activity_log() if activity_log else None,
         stage_times=model.stage_times(),
         idle_strategies=idle,
+        columns=columns,
     )
 
 

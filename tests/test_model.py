@@ -24,6 +24,33 @@ def test_is_a_mesa_model_stepping_one_day_at_a_time():
     assert df.equals(model.timeseries())
 
 
+def test_the_daily_series_is_mesas_frame_and_its_arrays_give_the_frames_summary():
+    """The run's series is built from its column arrays (faster than Mesa's get_table_dataframe) and its
+    summary computed on those arrays: exactly Mesa's frame, and the summary the frame gives (the golden
+    baseline holds the summaries pandas' reductions gave)."""
+    import pandas as pd
+
+    from commsim.sim.metrics import summarise
+    from commsim.strategies import registry
+
+    plan = [name for name in registry.available() if name != "baseline"]
+    result = simulate(small(days=45, plan={"name": "all", "strategies": plan}), keep_model=True, progress="never")
+    model = result.model
+    mesa_frame = model.datacollector.get_table_dataframe("daily")
+    pd.testing.assert_frame_equal(result.timeseries, mesa_frame, check_exact=True)
+    assert list(result.columns) == list(mesa_frame.columns)
+    for name, values in result.columns.items():
+        assert values.dtype == mesa_frame[name].dtype and np.array_equal(values, mesa_frame[name].to_numpy())
+    from_frame = summarise(mesa_frame, model.population, model.initial_members,
+                           model.params.actions.discount_rate)
+    assert json_equal(result.summary, from_frame)
+
+
+def json_equal(a: dict, b: dict) -> bool:
+    """Equal, NaN equal to NaN (a KPI that is not defined for the run)."""
+    return a.keys() == b.keys() and all(x == y or (x != x and y != y) for x, y in zip(a.values(), b.values()))
+
+
 def test_member_view_reads_the_arrays_live():
     model = CommunityModel({"network": {"kind": "karate"},
                             "population": {"initial_members": 10}})

@@ -179,11 +179,12 @@ def write_run(result, out_dir: Path, seconds: float, figures: bool = True, measu
                           + "; the partial outputs of this run were removed") from None
 
 
-def write_parquet(frame, path) -> None:
+def write_parquet(frame, path, arrays: dict | None = None) -> None:
     """``frame.to_parquet(path, index=False)``, straight through pyarrow when every column is a plain
     number or bool (a run's tables): the file reads back as the same frame (``pd.read_parquet``), in
     about half the time -- pandas' conversion was 2-3 ms of a calibration run's 90. Other columns go
-    through pandas."""
+    through pandas. ``arrays``: the frame's columns as NumPy arrays, if the caller has them (a run's
+    ``SimResult.columns``; taking 42 columns out of a frame was another 1.8 ms)."""
     import numpy as np
 
     plain = (frame.shape[1] > 0 and frame.columns.is_unique and all(isinstance(c, str) for c in frame.columns)
@@ -195,7 +196,9 @@ def write_parquet(frame, path) -> None:
     import pyarrow.parquet as pq
 
     # from_pandas: NaN stored as null, as pandas' own file has it (other readers than pandas tell them apart)
-    columns = [pa.array(np.ascontiguousarray(frame[c].to_numpy()), from_pandas=True) for c in frame.columns]
+    if arrays is None or list(arrays) != list(frame.columns) or any(len(a) != len(frame) for a in arrays.values()):
+        arrays = {c: frame[c].to_numpy() for c in frame.columns}
+    columns = [pa.array(np.ascontiguousarray(arrays[c]), from_pandas=True) for c in frame.columns]
     pq.write_table(pa.Table.from_arrays(columns, names=list(frame.columns)), path)
 
 
@@ -204,7 +207,7 @@ def _write_outputs(result, out_dir: Path, put, figures: bool, measured: dict | N
     cfg = to_dict(result.config)
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when there: 10x faster, same text
     put(out_dir / "config.yaml", lambda p: p.write_text(yaml.dump(cfg, Dumper=dumper, sort_keys=False)))
-    put(out_dir / "timeseries.parquet", lambda p: write_parquet(result.timeseries, p))
+    put(out_dir / "timeseries.parquet", lambda p: write_parquet(result.timeseries, p, result.columns))
     if measured is None:  # a calibration's run is read for its measure: the daily series is enough to inspect it
         put(out_dir / "timeseries.csv", lambda p: result.timeseries.round(6).to_csv(p, index=False))  # spreadsheets
         put(out_dir / "spend.parquet", lambda p: write_parquet(result.spend, p))
