@@ -61,6 +61,38 @@ def test_worker_processes_give_the_same_outputs(tmp_path):
         assert (a.out_dir / "timeseries.parquet").read_bytes() == (b.out_dir / "timeseries.parquet").read_bytes()
 
 
+def test_streamed_groups_run_while_the_next_is_made_and_give_the_same_outputs(tmp_path):
+    """Runner.run_stream sends each group to the workers as it comes: the stream below makes its
+    second group only once the first has finished, which a runner that collected the groups first
+    would never see (it would wait here until the timeout)."""
+    import time
+
+    from commsim.experiments.runner.jobs import Runner
+
+    streamed = [job(tmp_path / "streamed", f"s{seed}", seed=seed) for seed in range(4)]
+    waited = []
+
+    def groups():
+        yield streamed[:2]
+        deadline = time.monotonic() + 120
+        while not all(status(j) == DONE for j in streamed[:2]):
+            assert time.monotonic() < deadline, "the first group never ran while the stream went on"
+            time.sleep(0.05)
+        waited.append(True)
+        yield streamed[2:]
+        yield streamed[:1]  # finished already: not run again
+
+    with Runner(2) as runner:
+        ran = runner.run_stream(groups())
+    assert waited and ran == streamed
+    serial = [job(tmp_path / "serial", f"s{seed}", seed=seed) for seed in range(4)]
+    run_jobs(serial, progress="never")
+    for a, b in zip(serial, streamed):
+        assert (a.out_dir / "summary.json").read_text() == (b.out_dir / "summary.json").read_text()
+    with Runner(1) as runner:  # one worker: run in this process, all at once
+        assert runner.run_stream(iter([serial[:2], serial[2:]])) == []
+
+
 def test_the_hash_covers_the_model_config_and_version_only(tmp_path):
     a = job(tmp_path)
     assert config_hash(a.config) == a.hash

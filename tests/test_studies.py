@@ -21,7 +21,7 @@ class Killed(Exception):
     pass
 
 
-def _search(storage, kill_at=None, where="evaluate"):
+def _search(storage, kill_at=None, where="evaluate", lazy=False):
     """A search of f(x, y) = (x - 0.3)^2 + (y + 1)^2 that raises Killed at its ``kill_at``-th
     suggestion (``where``: "ask" before the trial's first parameter, "param" between its two, or
     "evaluate" after the batch's last) or, with ``where="tell"``, after telling ``kill_at`` trials."""
@@ -37,11 +37,13 @@ def _search(storage, kill_at=None, where="evaluate"):
             raise Killed
         return x, trial.suggest_float("y", -2, 2)
 
-    for asked in batches(study, TOTAL, SIZE, _sampler, suggest):
+    for asked in batches(study, TOTAL, SIZE, _sampler, suggest, lazy=lazy):
+        # lazy: each trial is asked as this takes it (its runs would start before the next is asked)
+        values = [(trial, (x - 0.3) ** 2 + (y + 1) ** 2) for trial, (x, y) in asked]
         if where == "evaluate" and kill_at is not None and calls["suggest"] >= kill_at:
             raise Killed
-        for trial, (x, y) in asked:
-            study.tell(trial, (x - 0.3) ** 2 + (y + 1) ** 2)
+        for trial, value in values:
+            study.tell(trial, value)
             calls["tell"] += 1
             if where == "tell" and calls["tell"] == kill_at:
                 raise Killed
@@ -49,14 +51,15 @@ def _search(storage, kill_at=None, where="evaluate"):
 
 
 # (a kill between two parameters of one trial is the exception experiments/runner/studies.py names)
+@pytest.mark.parametrize("lazy", [False, True])
 @pytest.mark.parametrize("where,kill_at", [("ask", 6), ("evaluate", 8), ("tell", 6)])
-def test_a_search_killed_anywhere_resumes_to_the_trials_of_an_uninterrupted_one(where, kill_at):
+def test_a_search_killed_anywhere_resumes_to_the_trials_of_an_uninterrupted_one(where, kill_at, lazy):
     whole = _search(InMemoryStorage())
     storage = InMemoryStorage()
     with pytest.raises(Killed):
-        _search(storage, kill_at, where)
-    resumed = _search(storage)  # a new process: a new study object on the same journal
-    assert resumed == whole
+        _search(storage, kill_at, where, lazy)
+    resumed = _search(storage, lazy=lazy)  # a new process: a new study object on the same journal
+    assert resumed == whole, "lazy batches ask the trials eager ones do, killed or not"
     assert len(whole) == TOTAL and [n for n, _, _ in whole] == list(range(TOTAL))
 
 

@@ -177,19 +177,7 @@ class Runner:
             quiet: bool = False) -> list[Job]:
         """Run every job that is not done; returns the jobs that ran. Conflicts stop everything
         before any work (unless ``overwrite``), naming the directories."""
-        states = [status(job) for job in jobs]
-        conflicts = [job for job, s in zip(jobs, states) if s == CONFLICT]
-        if conflicts and not overwrite:
-            shown = "\n".join(f"  {job.out_dir}" for job in conflicts[:10])
-            more = f"\n  ... and {len(conflicts) - 10} more" if len(conflicts) > 10 else ""
-            raise RunDirError(f"{len(conflicts)} output director{'y holds' if len(conflicts) == 1 else 'ies hold'} a "
-                              f"finished run of a different configuration:\n{shown}{more}\n"
-                              f"choose another output directory, or pass overwrite=true to replace them")
-        todo, seen = [], set()
-        for job, s in zip(jobs, states):
-            if s != DONE and job.out_dir not in seen:  # the same job twice (e.g. a resampled draw) runs once
-                seen.add(job.out_dir)
-                todo.append(job)
+        todo = self._todo(jobs, overwrite, set())
         if self.settings.dry_run:
             from commsim.experiments.runner.dry_run import describe
 
@@ -208,6 +196,48 @@ class Runner:
         else:
             self._run_on_backend(todo, bar)
         bar.close()
+        return todo
+
+    def run_stream(self, groups, *, overwrite: bool = False) -> list[Job]:
+        """:meth:`run` for jobs that come a group at a time (a search's trials, each asked while the
+        trials before it run): each group goes to the workers as it comes, as one task. Returns the jobs
+        that ran. Where that gains nothing (one worker, a cluster, a dry run) the groups are collected
+        and run as :meth:`run` would: the same runs and files either way."""
+        if self.settings.kind != "local" or self.workers == 1 or self.settings.dry_run:
+            return self.run([job for group in groups for job in group], overwrite=overwrite, progress="never",
+                            quiet=True)
+        ran: list[Job] = []
+        seen: set = set()
+        cwd = os.getcwd()
+
+        def tasks():
+            for group in groups:
+                todo = self._todo(group, overwrite, seen)
+                if todo:
+                    ran.extend(todo)
+                    yield [payload(job, cwd) for job in todo]
+
+        self.backend.run(tasks(), lambda i: None)
+        return ran
+
+    @staticmethod
+    def _todo(jobs: list[Job], overwrite: bool, seen: set) -> list[Job]:
+        """The jobs that are not done and not in ``seen`` (which this adds them to: the same job twice,
+        e.g. a resampled draw, runs once); raises, naming them, if any directory holds a finished run of
+        another configuration (unless ``overwrite``)."""
+        states = [status(job) for job in jobs]
+        conflicts = [job for job, s in zip(jobs, states) if s == CONFLICT]
+        if conflicts and not overwrite:
+            shown = "\n".join(f"  {job.out_dir}" for job in conflicts[:10])
+            more = f"\n  ... and {len(conflicts) - 10} more" if len(conflicts) > 10 else ""
+            raise RunDirError(f"{len(conflicts)} output director{'y holds' if len(conflicts) == 1 else 'ies hold'} a "
+                              f"finished run of a different configuration:\n{shown}{more}\n"
+                              f"choose another output directory, or pass overwrite=true to replace them")
+        todo = []
+        for job, s in zip(jobs, states):
+            if s != DONE and job.out_dir not in seen:
+                seen.add(job.out_dir)
+                todo.append(job)
         return todo
 
     def batches(self, todo: list[Job], workers: int | None = None) -> list[list[Job]]:

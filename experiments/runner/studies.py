@@ -18,6 +18,7 @@ conditional parameters suggested one by one (milliseconds each); a trial's user 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -29,9 +30,12 @@ def trial_seed(seed: int, number: int) -> int:
 
 
 def batches(study, total: int, size: int, sampler_for: Callable[[int], object],
-            suggest: Callable[[object], object]) -> Iterator[list[tuple]]:
+            suggest: Callable[[object], object], lazy: bool = False) -> Iterator:
     """``(trial, suggestion)`` pairs to evaluate, a batch at a time, until ``total`` trials are
-    complete; the caller tells every trial of a batch before asking for the next.
+    complete; the caller tells every trial of a batch before asking for the next. A batch is a list,
+    or with ``lazy`` an iterator that asks each trial when the caller takes it: the caller can start a
+    trial's runs while the next is asked (the same trials: an ask depends on the trials told before
+    its batch and the ones asked before it, never on runs under way).
     ``sampler_for(number)`` makes the sampler of trial ``number`` (seed it with :func:`trial_seed`)
     and ``suggest(trial)`` asks the trial for its parameters; it runs at once, while the trial's own
     sampler is the study's, so what a trial is given depends only on its number and the trials
@@ -62,6 +66,9 @@ def batches(study, total: int, size: int, sampler_for: Callable[[int], object],
         else:
             more = min(size, total - len(done))
             study.set_user_attr("batch", [created, more])  # which trials one batch holds: read on resume
-        for number in range(created, created + more):  # a study's trials are numbered 0, 1, 2, ...
-            batch.append(own(number, study.ask))
-        yield batch
+        # a study's trials are numbered 0, 1, 2, ...
+        asks = (own(number, study.ask) for number in range(created, created + more))
+        if lazy:
+            yield itertools.chain(batch, asks)
+        else:
+            yield batch + list(asks)

@@ -46,12 +46,16 @@ class LocalBackend:
                                              initializer=die_with_parent, initargs=(os.getpid(),))
         return self._pool
 
-    def run(self, batches: list[list[dict]], done) -> None:
-        left = dict(enumerate(batches))
+    def run(self, batches, done) -> None:
+        """Run ``batches`` (a list, or an iterator whose batches are sent as they come: the workers run
+        while the caller makes the next); ``done(i)`` after batch ``i`` finishes."""
+        source = enumerate(batches)
+        left: dict = {}
         attempts = 0
-        while left:
+        while True:
             try:
-                self._run_once(left, done)
+                self._run_once(left, source, done)
+                return
             except BrokenProcessPool:
                 self._pool = None  # a worker died: every unfinished batch of the broken pool goes again
                 attempts += 1
@@ -63,23 +67,32 @@ class LocalBackend:
                 log.warning("a worker process died; retrying the %d unfinished runs (attempt %d of %d)",
                             sum(map(len, left.values())), attempts, self.retries)
 
-    def _run_once(self, left: dict, done) -> None:
+    def _run_once(self, left: dict, source, done) -> None:
         pool = self.pool()
         pending = {pool.submit(execute_batch, batch): i for i, batch in left.items()}
+        for i, batch in source:  # the batches still to come: each sent at once, finished ones taken as they end
+            left[i] = batch
+            pending[pool.submit(execute_batch, batch)] = i
+            finished, _ = wait(pending, timeout=0, return_when=FIRST_COMPLETED)
+            self._take(finished, pending, left, done)
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                i = pending.pop(future)
-                error = future.exception()
-                if isinstance(error, BrokenProcessPool):
-                    raise error
-                if error is not None:
-                    for other in pending:
-                        other.cancel()
-                    error.add_note("commsim: in one of the runs " + ", ".join(p["out_dir"] for p in left[i][:3]))
-                    raise error
-                del left[i]
-                done(i)
+            self._take(finished, pending, left, done)
+
+    @staticmethod
+    def _take(finished, pending: dict, left: dict, done) -> None:
+        for future in finished:
+            i = pending.pop(future)
+            error = future.exception()
+            if isinstance(error, BrokenProcessPool):
+                raise error
+            if error is not None:
+                for other in pending:
+                    other.cancel()
+                error.add_note("commsim: in one of the runs " + ", ".join(p["out_dir"] for p in left[i][:3]))
+                raise error
+            del left[i]
+            done(i)
 
 
 def unguarded_main_script() -> str | None:
