@@ -38,6 +38,7 @@ from commsim.sim.diffusion import cascades_from_sharers
 from commsim.sim.graph import neighbour_scatter_add
 from commsim.sim.params import Source, literature, param, prob
 from commsim.sim.population import Role
+from commsim.sim.random_streams import hash_uniform
 from commsim.sim.stages import Stage, fields
 
 
@@ -88,13 +89,18 @@ class ActionParams:
 def act(model, par: ActionParams) -> dict:
     pop, lev, day, streams = model.population, model.levers, model.day, model.streams
     active = pop.active
-    idx = np.flatnonzero(active)
-    kol = pop.role[idx] == Role.KOL
+    idx = active.nonzero()[0]
 
-    # posting
-    voice = pop.voice[idx]
-    p_post = par.post_prob * voice * np.where(kol, par.kol_post_mult, 1.0) * (1.0 + lev.post_boost[idx])
-    posted = streams.below("post", day, idx, p_post)
+    # purchases' chances (NumPy's float32 power, which the kernel below could not match bit for bit)
+    p_buy = par.buy_prob * 2.0 * pop.fit[idx]
+    if par.trust > 0:
+        p_buy = p_buy * np.power(2.0 * pop.trust[idx], par.trust)
+    # who posts, shares, invites (and whom) and buys: one pass over the active people
+    posted, sharers, inviters, targets, bought = _choose(
+        idx, pop.role, pop.voice, lev.post_boost, model.graph_degree, model.graph.indptr, model.graph.indices,
+        np.minimum(1.0, p_buy), par.post_prob, par.kol_post_mult, par.share_prob,
+        par.invite_prob * (1.0 + lev.invite_boost), streams.key("post", day), streams.key("share", day),
+        streams.key("invite", day), streams.key("invite.target", day), streams.key("buy", day))
     model.posted = posted
     model.ugc_by_topic = np.bincount(pop.topic[posted], minlength=pop.n_topics)
 
@@ -107,7 +113,6 @@ def act(model, par: ActionParams) -> dict:
     np.multiply(pop.interactions, active, out=pop.interactions)  # x 1 or x 0: no mask to build and scatter
 
     # outward sharing: one independent cascade per share
-    sharers = streams.below("share", day, idx, par.share_prob * voice)
     kols = pop.role == Role.KOL
     boost = np.where(kols, par.kol_reach_mult, 1.0) if kols.any() else 1.0  # no per-person array without KOLs
     _, sizes = cascades_from_sharers(
@@ -116,20 +121,9 @@ def act(model, par: ActionParams) -> dict:
     model.cascade_sizes = sizes
 
     # invitations to a random friend who is a prospect
-    p_invite = par.invite_prob * (1.0 + lev.invite_boost)
-    inviters = streams.below("invite", day, idx, p_invite)
-    degree = model.graph_degree[inviters]
-    inviters = inviters[degree > 0]
-    degree = degree[degree > 0]
-    pick = (streams.uniform_at("invite.target", day, inviters) * degree).astype(np.int64)
-    targets = model.graph.indices[model.graph.indptr[inviters] + pick]
     inviters = _invite_prospects(inviters, targets, pop.status, pop.pending_inviter)
 
     # purchases
-    p_buy = par.buy_prob * 2.0 * pop.fit[idx]
-    if par.trust > 0:
-        p_buy = p_buy * np.power(2.0 * pop.trust[idx], par.trust)
-    bought = streams.below("buy", day, idx, np.minimum(1.0, p_buy))
     buyers = int(bought.size)
     if buyers:
         age = (day - pop.join_day[bought]) / 365.0
@@ -153,6 +147,46 @@ def act(model, par: ActionParams) -> dict:
         "purchases": buyers,
         "revenue": buyers * par.price,
     }
+
+
+_KOL = np.int8(Role.KOL)
+
+
+@nb.njit(cache=True)
+def _choose(idx, role, voice, post_boost, degree, indptr, indices, p_buy, post_prob, kol_post_mult, share_prob,
+            p_invite, key_post, key_share, key_invite, key_target, key_buy):
+    """The day's choices of the active people ``idx`` (ascending): who posts, shares, invites (and which
+    friend: a uniform pick among their ties) and buys, each drawn from its own stream as
+    ``hash(key, person) < chance``. The chances are NumPy's arithmetic, type for type (a float32 voice
+    times a float32 probability; a float64 KOL multiplier), so the people chosen are the ones the
+    vectorised form chose: ``p_post = post_prob * voice * where(KOL, kol_post_mult, 1) * (1 + post_boost)``,
+    ``p_share = share_prob * voice``, ``p_invite`` for everyone, ``p_buy`` given."""
+    n = idx.size
+    posted, sharers, inviters = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64)
+    targets, bought = np.empty(n, np.int64), np.empty(n, np.int64)
+    n_post = n_share = n_invite = n_buy = 0
+    post32, share32, one32 = np.float32(post_prob), np.float32(share_prob), np.float32(1.0)
+    for j in range(n):
+        i = idx[j]
+        at = np.uint64(i)
+        v = voice[i]
+        p_post = (np.float64(post32 * v) * (kol_post_mult if role[i] == _KOL else 1.0)
+                  * np.float64(one32 + post_boost[i]))
+        if hash_uniform(key_post, at) < p_post:
+            posted[n_post] = i
+            n_post += 1
+        if hash_uniform(key_share, at) < np.float64(share32 * v):
+            sharers[n_share] = i
+            n_share += 1
+        if hash_uniform(key_invite, at) < p_invite and degree[i] > 0:
+            pick = np.int64(hash_uniform(key_target, at) * np.float64(degree[i]))
+            inviters[n_invite] = i
+            targets[n_invite] = indices[indptr[i] + pick]
+            n_invite += 1
+        if hash_uniform(key_buy, at) < np.float64(p_buy[j]):
+            bought[n_buy] = i
+            n_buy += 1
+    return posted[:n_post], sharers[:n_share], inviters[:n_invite], targets[:n_invite], bought[:n_buy]
 
 
 @nb.njit(cache=True)
