@@ -25,7 +25,7 @@ import numpy as np
 
 from commsim.agents import actions, activity, churn, crisis, joining, state, trust
 from commsim.sim.errors import StrategyError
-from commsim.sim.log_draws import friends_at_random, poisson_at
+from commsim.sim.log_draws import active_day, friends_at_random
 from commsim.sim.metrics import CENSUS_OUTPUTS, SPEND_CHANNELS, TIMESERIES_COLUMNS, census
 from commsim.sim.population import Status
 from commsim.sim.stages import Stage, fields
@@ -104,15 +104,9 @@ def record_log(model, _params) -> dict:
     if model.log is None:
         return {}
     pop, day = model.population, model.day
-    active = np.flatnonzero(pop.active)
-    extra = (model.params.actions.actions_mean - 1.0) * pop.voice[active]
-    actions = poisson_at(model.streams.key("log.actions", day), active, extra) + 1
-    posts = np.zeros(active.size, np.int64)
-    # who posted today and is still active (both sorted): found by binary search, not np.isin's sort
-    posted = model.posted
-    at = np.minimum(np.searchsorted(active, posted), max(active.size - 1, 0))
-    if active.size:
-        posts[at[active[at] == posted]] = 1
+    # who is active today, their actions, and whether they posted today (and are still active)
+    active, actions, posts = active_day(pop.active, pop.voice, model.params.actions.actions_mean - 1.0,
+                                        model.posted, model.streams.key("log.actions", day))
     src = dst = None
     if model.log.interactions:
         src, dst = friends_at_random(model.graph.indptr, model.graph.indices, pop.status, active, actions,

@@ -24,16 +24,29 @@ def _poisson(u, lam):
 
 
 @nb.njit(cache=True)
-def _poisson_at(key, index, lam, out):
-    for j in range(index.size):
-        out[j] = _poisson(hash_uniform(key, np.uint64(index[j])), lam[j])
-
-
-def poisson_at(key, index: np.ndarray, lam: np.ndarray) -> np.ndarray:
-    """Poisson(lam[j]) draws for people ``index[j]`` under CRN ``key`` (one uniform each)."""
-    out = np.empty(index.size, np.int64)
-    _poisson_at(key, np.ascontiguousarray(index, np.int64), np.ascontiguousarray(lam, np.float64), out)
-    return out
+def active_day(active, voice, extra_mean, posted, key):
+    """A day of the activity log in one pass: the active people (ascending), their visible actions
+    ``1 + Poisson(extra_mean * voice)`` (the float32 product NumPy forms, then float64) and whether they
+    posted (``posted``: ascending ids). What ``flatnonzero``, a Poisson draw per person and a sorted search gave."""
+    people = np.empty(active.size, np.int64)
+    n = 0
+    for i in range(active.size):
+        if active[i]:
+            people[n] = i
+            n += 1
+    people = people[:n]
+    actions = np.empty(n, np.int64)
+    posts = np.zeros(n, np.int64)
+    extra32 = np.float32(extra_mean)
+    p = 0
+    for j in range(n):
+        i = people[j]
+        actions[j] = _poisson(hash_uniform(key, np.uint64(i)), np.float64(extra32 * voice[i])) + 1
+        while p < posted.size and posted[p] < i:
+            p += 1
+        if p < posted.size and posted[p] == i:
+            posts[j] = 1
+    return people, actions, posts
 
 
 @nb.njit(cache=True)
