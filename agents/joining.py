@@ -103,19 +103,12 @@ def join(model, par: JoiningParams) -> dict:
                  streams.key("join", day), streams.key("join.word_of_mouth", day),
                  streams.key("join.invite_accept", day), channel)
     channel[arrive_as_members] = Channel.ORGANIC  # a scheduled arrival whose first appearance was joining
-    referred = np.flatnonzero(channel == Channel.REFERRAL)
-    joiners = np.flatnonzero(channel != 0)  # a bool mask: ~12x faster than flatnonzero of int8 at 1M people
-    pop.status[joiners] = Status.MEMBER
-    pop.channel[joiners] = channel[joiners]
-    pop.join_day[joiners] = day
-    pop.habit[joiners] = model.initial_habit
-    pop.satisfaction[joiners] = 0.5
-    pop.fatigue[joiners] = 0.0
-    pop.referrer[referred] = pop.pending_inviter[referred]
+    joiners, referred, by_channel = _admit(channel, day, model.initial_habit, len(Channel), pop.status, pop.channel,
+                                           pop.join_day, pop.habit, pop.satisfaction, pop.fatigue, pop.referrer,
+                                           pop.pending_inviter)
     if model.levers.referral_fit_penalty > 0:
         pop.fit[referred] *= np.float32(1.0 - model.levers.referral_fit_penalty)
     pop.pending_inviter.fill(-1)
-    by_channel = np.bincount(channel[joiners], minlength=len(Channel))
     return {"arrived": arrived, "joined": int(joiners.size), "referral_joins": int(referred.size),
             **{f"joined_{name}": int(by_channel[c]) for c, name in CHANNEL_NAMES.items() if name != "referral"}}
 
@@ -143,6 +136,35 @@ def _join_kernel(status, friends, degree, exposures, pending_inviter, propensity
             miss = (1.0 - exposure_p) ** exposures[i]
             if hash_uniform(key_wom, np.uint64(i)) >= miss:
                 channel[i] = 3  # SOCIAL: word of mouth
+
+
+@nb.njit(cache=True)
+def _admit(channel, day, habit0, n_channels, status, channels, join_day, habit, satisfaction, fatigue, referrer,
+           pending_inviter):
+    """Everyone with a channel today joins, in one pass: a member from today, with a new member's habit,
+    satisfaction 0.5 and no fatigue; an invitee's referrer is their inviter. Returns the joiners and
+    the referred (ascending) and the joiners per channel."""
+    joiners, referred = np.empty(channel.size, np.int64), np.empty(channel.size, np.int64)
+    by_channel = np.zeros(n_channels, np.int64)
+    n_join = n_ref = 0
+    for i in range(channel.size):
+        c = channel[i]
+        if c == 0:
+            continue
+        joiners[n_join] = i
+        n_join += 1
+        by_channel[c] += 1
+        status[i] = 1  # Status.MEMBER
+        channels[i] = c
+        join_day[i] = day
+        habit[i] = habit0
+        satisfaction[i] = 0.5
+        fatigue[i] = 0.0
+        if c == 4:  # Channel.REFERRAL
+            referred[n_ref] = i
+            n_ref += 1
+            referrer[i] = pending_inviter[i]
+    return joiners[:n_join], referred[:n_ref], by_channel
 
 
 STAGE = Stage("join", join, "people arrive; prospects join: network Bass hazard, word of mouth, accepted invites",
