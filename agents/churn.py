@@ -23,11 +23,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numba as nb
 import numpy as np
 
 from commsim.sim.graph import neighbour_scatter_add
 from commsim.sim.params import literature, param, prob
-from commsim.sim.population import Status
 from commsim.sim.stages import Stage, fields
 
 
@@ -70,7 +70,7 @@ def churn(model, par: ChurnParams) -> dict:
     pop.churn_pressure *= np.float32(math.exp(-1.0 / par.contagion_fade_days))
     if not par.enabled:
         return {"churned": 0, "churned_total": model.churned_total}
-    idx = np.flatnonzero(pop.status == Status.MEMBER)
+    idx = _members(pop.status)
     since = day - np.maximum(pop.last_active_day[idx], pop.join_day[idx])
     base = par.hazard_active + (par.hazard_dormant - par.hazard_active) * (-np.expm1(-since / par.dormancy_days))
     hazard = (
@@ -82,17 +82,41 @@ def churn(model, par: ChurnParams) -> dict:
         * (pop.frailty[idx] * model.levers.churn_multiplier)
     )
     leaving = model.streams.below("churn", day, idx, hazard)
-    pop.status[leaving] = Status.LAPSED
-    pop.churn_day[leaving] = day
-    pop.habit[leaving] = 0.0
-    was_active = leaving[pop.active[leaving]]
-    pop.active[leaving] = False
+    was_active = _lapse(leaving, day, pop.status, pop.churn_day, pop.habit, pop.active, pop.interactions)
     # friends feel it from tomorrow on; an active leaver no longer pulls friends in
     neighbour_scatter_add(graph.indptr, graph.indices, leaving, pop.churn_pressure, 1.0)
     neighbour_scatter_add(graph.indptr, graph.indices, was_active, pop.active_friends, -1.0)
-    pop.interactions[leaving] = 0.0
     model.churned_total += int(leaving.size)
     return {"churned": int(leaving.size), "churned_total": model.churned_total}
+
+
+@nb.njit(cache=True)
+def _members(status):
+    """The members, ascending (``flatnonzero(status == MEMBER)`` without the mask)."""
+    out = np.empty(status.size, np.int64)
+    n = 0
+    for i in range(status.size):
+        if status[i] == 1:  # Status.MEMBER
+            out[n] = i
+            n += 1
+    return out[:n]
+
+
+@nb.njit(cache=True)
+def _lapse(leaving, day, status, churn_day, habit, active, interactions):
+    """The leavers lapse today: no habit, inactive, no interactions. Returns those who were active."""
+    was_active = np.empty(leaving.size, np.int64)
+    n = 0
+    for i in leaving:
+        status[i] = 2  # Status.LAPSED
+        churn_day[i] = day
+        habit[i] = 0.0
+        if active[i]:
+            was_active[n] = i
+            n += 1
+        active[i] = False
+        interactions[i] = 0.0
+    return was_active[:n]
 
 
 STAGE = Stage("churn", churn, "members churn (lapse): hazard from inactivity, satisfaction, fatigue, churned "
