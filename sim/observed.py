@@ -66,13 +66,21 @@ def _spans(n: int, start: np.ndarray, end: np.ndarray) -> np.ndarray:
     return np.cumsum(np.bincount(start[keep], minlength=n + 1) - np.bincount(end[keep], minlength=n + 1))[:n]
 
 
+def dau_and_new(log: ActivityLog) -> tuple[np.ndarray, np.ndarray]:
+    """DAU and new people on each day of the window: :func:`daily`'s ``dau`` and ``new_people``
+    without the rest (a calibration measures only these of it, thousands of times)."""
+    n = log.n_days
+    offset = _index(log)[1]
+    return (np.bincount(offset, minlength=n)[:n],
+            np.bincount(_first_offsets(log, newcomers_only=True)[1], minlength=n)[:n])
+
+
 def daily(log: ActivityLog) -> pd.DataFrame:
     """One row per day of the window: dau, wau, mau, new people, actions, dormant, churned."""
     n = log.n_days
     person, offset = _index(log)
     actions = log.days.actions.to_numpy()
-    dau = np.bincount(offset, minlength=n)[:n]
-    new = np.bincount(_first_offsets(log, newcomers_only=True)[1], minlength=n)[:n]
+    dau, new = dau_and_new(log)
     acts = np.bincount(offset, weights=actions, minlength=n)[:n]
     # each active day d of a person counts towards the days up to their next active day (or the end):
     # within a week of d for WAU, a month for MAU; from 14 (30) days after d for dormant (churned)

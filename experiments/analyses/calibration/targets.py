@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from commsim.sim.activity_log import ActivityLog
-from commsim.sim.observed import daily, participation, weekly_retention
+from commsim.sim.observed import dau_and_new, participation, weekly_retention
 
 TARGETS = ("dau", "ever_active", "retention", "participation")
 
@@ -34,18 +34,18 @@ def _blocks(values: np.ndarray, how) -> list[float]:
 def measure(log: ActivityLog, first: int, days: int, with_daily: bool = False) -> dict:
     """The targets of ``log`` over ``days`` days from day ``first``."""
     window = log.window(first, first + days - 1)
-    d = daily(window)
+    dau, new_people = dau_and_new(window)  # daily()'s columns of these names
     weeks = max(0, min(12, (days - 7) // 7))
     curve = weekly_retention(window, weeks) if weeks else None
     part = participation(window)
     out = {
-        "dau": _blocks(d.dau.to_numpy(float), np.mean),
-        "ever_active": _blocks(np.cumsum(d.new_people.to_numpy()), lambda x: x[-1]),
+        "dau": _blocks(dau.astype(float), np.mean),
+        "ever_active": _blocks(np.cumsum(new_people), lambda x: x[-1]),
         "retention": [float(r) for r in curve.retention] if curve is not None else [],
         "participation": [part["top10_share_of_active_days"], part["one_day_share"]],
     }
     if with_daily:
-        out["daily_dau"] = d.dau.astype(int).tolist()
+        out["daily_dau"] = dau.astype(int).tolist()
     return out
 
 
