@@ -93,6 +93,24 @@ def test_streamed_groups_run_while_the_next_is_made_and_give_the_same_outputs(tm
         assert runner.run_stream(iter([serial[:2], serial[2:]])) == []
 
 
+def test_a_run_s_config_yaml_is_one_dump_of_the_whole_config_though_its_groups_are_reused():
+    import yaml
+
+    from commsim.experiments.runner.outputs import config_yaml
+    from commsim.sim.config import to_dict
+
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    configs = [{}, {"seed": 3, "plan": {"name": "kol_content", "strategies": ["kol", "content"]}},
+               {"calendar": {"events": [{"name": "salon", "start": 3, "end": 5, "activity": 0.5}]}},
+               {"behaviour": {"activity": {"base": -2.5}}}, {"behaviour": {"activity": {"base": -2.0}}},
+               {"network": {"kind": "watts_strogatz", "n": 300}, "days": 7}]
+    for overrides in configs:
+        cfg = to_dict(validate(default_config(overrides)))
+        whole = yaml.dump(cfg, Dumper=dumper, sort_keys=False)
+        assert config_yaml(cfg) == whole and config_yaml(cfg) == whole, overrides  # made, then reused
+        assert yaml.safe_load(config_yaml(cfg)) == cfg
+
+
 def test_the_hash_covers_the_model_config_and_version_only(tmp_path):
     a = job(tmp_path)
     assert config_hash(a.config) == a.hash
