@@ -94,6 +94,16 @@ def _splitmix64(z: int) -> int:
     return z ^ (z >> 31)
 
 
+def _day_keys(base: int, days: int) -> np.ndarray:
+    """``_splitmix64((base + day * _DAY_STEP) mod 2^64)`` for days ``0 .. days-1``, in NumPy's
+    unsigned 64-bit arithmetic (which wraps modulo 2^64, as the masks of the scalar form do)."""
+    z = np.uint64(base) + np.arange(days, dtype=np.uint64) * np.uint64(_DAY_STEP)
+    z = z + _GOLDEN
+    z = (z ^ (z >> _S30)) * _MIX1
+    z = (z ^ (z >> _S27)) * _MIX2
+    return z ^ (z >> _S31)
+
+
 def stream_id(name: str) -> int:
     """Stable 32-bit id of a stream name (``hash()`` is salted per process)."""
     return zlib.crc32(name.encode("utf-8"))
@@ -113,19 +123,29 @@ class RandomStreams:
             raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
         self.seed = int(seed)
         self._base: dict[str, int] = {}
+        self._keys: dict[str, np.ndarray] = {}  # per stream: its keys of days 0, 1, 2, ... made so far
 
     def key(self, name: str, day: int) -> np.uint64:
         """The 64-bit key of stream ``name`` on ``day``.
 
         ``SplitMix64(base(seed, name) + day * C)``, where the per-stream base comes from
         ``SeedSequence([seed, crc32(name), DAILY])`` once; deriving a SeedSequence per
-        day cost a quarter of a small model's day.
+        day cost a quarter of a small model's day. A stream's keys are made for a run of days at
+        once (:func:`_day_keys`, the same numbers) and looked up: a day asks for a dozen keys.
         """
+        keys = self._keys.get(name)
+        if keys is None or not 0 <= day < keys.size:
+            if day < 0:
+                return np.uint64(_splitmix64((self._stream_base(name) + int(day) * _DAY_STEP) & _MASK64))
+            keys = self._keys[name] = _day_keys(self._stream_base(name), max(2 * int(day) + 1, 400))
+        return keys[day]
+
+    def _stream_base(self, name: str) -> int:
         base = self._base.get(name)
         if base is None:
             seq = np.random.SeedSequence([self.seed, stream_id(name), _DAILY])
             base = self._base[name] = int(seq.generate_state(1, dtype=np.uint64)[0])
-        return np.uint64(_splitmix64((base + int(day) * _DAY_STEP) & _MASK64))
+        return base
 
     def uniform(self, name: str, day: int, n: int) -> np.ndarray:
         """``n`` uniforms in [0, 1): the draws of persons ``0 .. n-1``."""

@@ -84,3 +84,19 @@ def test_bad_seed_is_rejected():
 
     with pytest.raises(ValueError, match="non-negative integer"):
         RandomStreams(-1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32), st.sampled_from(["churn", "activity", "log.actions"]),
+       st.lists(st.integers(0, 50_000), min_size=1, max_size=20))
+def test_a_day_s_key_is_the_splitmix_of_its_stream_base_whatever_days_were_asked_before(seed, name, days):
+    """Keys are made for many days at once and looked up; each is still SplitMix64(base + day x step)
+    mod 2^64, in whatever order days are asked (later ones grow the table)."""
+    from commsim.sim.random_streams import _DAY_STEP, _MASK64, _splitmix64
+
+    rs = RandomStreams(seed)
+    for day in days:
+        key = rs.key(name, day)
+        assert type(key) is np.uint64
+        assert int(key) == _splitmix64((rs._stream_base(name) + day * _DAY_STEP) & _MASK64)
+    assert rs.key(name, days[0]) == RandomStreams(seed).key(name, days[0])
