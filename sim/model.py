@@ -12,7 +12,7 @@ import numpy as np
 from commsim.sim.activity_log import LogRecorder
 from commsim.sim.arrivals import Arrivals, person_arrivals
 from commsim.sim.calendar import Calendar
-from commsim.sim.config import validate
+from commsim.sim.config import Config, validate
 from commsim.sim.context import StrategyContext
 from commsim.sim.day import DAY_PLAN, Member, make_strategies, run_hook
 from commsim.sim.defaults import default_config
@@ -56,8 +56,10 @@ class CommunityModel(mesa.Model):
     """
 
     def __init__(self, cfg=None, *, graph=None, strategies=None, activity_log: bool | str = False,
-                 audit: bool | str | None = None):
-        cfg = validate(_with_defaults(cfg))
+                 audit: bool | str | None = None, validated: bool = False):
+        # validated=True: ``cfg`` is a Config that validate() has just returned (a worker's, which
+        # validates each payload): checking it again was half of building a small model
+        cfg = cfg if validated and isinstance(cfg, Config) else validate(_with_defaults(cfg))
         super().__init__(rng=cfg.seed)
         self.cfg = cfg
         self.streams = RandomStreams(cfg.seed)

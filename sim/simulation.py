@@ -32,7 +32,7 @@ class SimResult:
 
 
 def simulate(cfg=None, *, graph=None, keep_model: bool = False, progress: str = "auto",
-             activity_log: bool | str = False, tables: bool = True) -> SimResult:
+             activity_log: bool | str = False, tables: bool = True, validated: bool = False) -> SimResult:
     """Run one scenario.
 
     ``cfg`` is a Hydra DictConfig, a :class:`sim.config.Config`, or a nested
@@ -44,9 +44,10 @@ def simulate(cfg=None, *, graph=None, keep_model: bool = False, progress: str = 
     (:class:`sim.activity_log.ActivityLog`, measured by :mod:`sim.observed`) with their
     interactions; ``activity_log="days"`` without the interactions (cheaper). ``tables=False``
     skips the retention curve (``retention`` is then None): for the thousands of runs a
-    calibration reads only for their measure (2 ms of a 90 ms CollegeMsg run).
+    calibration reads only for their measure (2 ms of a 90 ms CollegeMsg run). ``validated=True``:
+    ``cfg`` is a :class:`sim.config.Config` that ``validate`` has just returned, and is not checked again.
     """
-    model = CommunityModel(cfg, graph=graph, activity_log=activity_log)
+    model = CommunityModel(cfg, graph=graph, activity_log=activity_log, validated=validated)
     days = model.cfg.days
     bar = Progress(days, progress, unit="day")
     for _ in range(days):

@@ -18,11 +18,12 @@ from commsim.sim.config import to_dict, validate
 
 
 def execute(config, out_dir: Path, progress: str = "never", outputs=frozenset(),
-            measure: dict | None = None, figures: bool = True) -> dict:
+            measure: dict | None = None, figures: bool = True, validated: bool = False) -> dict:
     """Simulate one config and write its run directory; returns the summary. ``measure`` is a
     post-run measure an analysis registered with its jobs: ``{"function": "package.module:name",
     "args": {...}}``; the function is called on the run's activity log (``function(log, **args)``),
-    its dict written to measure.json, and no figures are drawn. The runner itself knows no analysis."""
+    its dict written to measure.json, and no figures are drawn. The runner itself knows no analysis.
+    ``validated``: ``config`` is what ``validate`` has just returned (not checked again)."""
     from commsim.sim.simulation import simulate  # here, not at the top: a command's --help and preflight
     #                                             never import the model (Mesa alone takes ~0.4 s)
 
@@ -32,7 +33,7 @@ def execute(config, out_dir: Path, progress: str = "never", outputs=frozenset(),
             stale.unlink(missing_ok=True)
     log = True if "activity_log" in outputs else ("days" if measure else False)
     # a measured run writes no retention table: it need not build one
-    result = simulate(config, progress=progress, activity_log=log, tables=not measure)
+    result = simulate(config, progress=progress, activity_log=log, tables=not measure, validated=validated)
     measured = None
     if measure:
         measured = post_run_measure(measure["function"])(result.activity_log, **measure.get("args", {}))
@@ -67,7 +68,7 @@ def execute_batch(batch: list[dict]) -> int:
         os.chdir(item["cwd"])
         try:
             execute(validate(item["config"]), Path(item["out_dir"]), outputs=frozenset(item["outputs"]),
-                    measure=item["measure"], figures=item["figures"])
+                    measure=item["measure"], figures=item["figures"], validated=True)
         finally:
             os.chdir(here)
     return len(batch)
