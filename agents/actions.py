@@ -97,7 +97,7 @@ def act(model, par: ActionParams) -> dict:
         p_buy = p_buy * np.power(2.0 * pop.trust[idx], par.trust)
     # who posts, shares, invites (and whom) and buys: one pass over the active people
     posted, sharers, inviters, targets, bought = _choose(
-        idx, pop.role, pop.voice, lev.post_boost, model.graph_degree, model.graph.indptr, model.graph.indices,
+        idx, pop.role, np.int8(Role.KOL), pop.voice, lev.post_boost, model.graph_degree, model.graph.indptr, model.graph.indices,
         np.minimum(1.0, p_buy), par.post_prob, par.kol_post_mult, par.share_prob,
         par.invite_prob * (1.0 + lev.invite_boost), streams.key("post", day), streams.key("share", day),
         streams.key("invite", day), streams.key("invite.target", day), streams.key("buy", day))
@@ -149,12 +149,22 @@ def act(model, par: ActionParams) -> dict:
     }
 
 
-_KOL = np.int8(Role.KOL)
+@nb.njit(cache=True, inline="always")
+def post_chance(post_prob, voice, kol_mult, boost):
+    """One person's chance to post, as NumPy formed it: ``post_prob * voice`` in float32 (a Python float
+    times a float32 array), times the float64 KOL multiplier (1 for others), times ``1 + boost`` in float32."""
+    return np.float64(np.float32(post_prob) * voice) * kol_mult * np.float64(np.float32(1.0) + boost)
+
+
+@nb.njit(cache=True, inline="always")
+def share_chance(share_prob, voice):
+    """One person's chance to share: ``share_prob * voice`` in float32, as NumPy formed it."""
+    return np.float64(np.float32(share_prob) * voice)
 
 
 @nb.njit(cache=True)
-def _choose(idx, role, voice, post_boost, degree, indptr, indices, p_buy, post_prob, kol_post_mult, share_prob,
-            p_invite, key_post, key_share, key_invite, key_target, key_buy):
+def _choose(idx, role, kol, voice, post_boost, degree, indptr, indices, p_buy, post_prob, kol_post_mult,
+            share_prob, p_invite, key_post, key_share, key_invite, key_target, key_buy):
     """The day's choices of the active people ``idx`` (ascending): who posts, shares, invites (and which
     friend: a uniform pick among their ties) and buys, each drawn from its own stream as
     ``hash(key, person) < chance``. The chances are NumPy's arithmetic, type for type (a float32 voice
@@ -165,17 +175,14 @@ def _choose(idx, role, voice, post_boost, degree, indptr, indices, p_buy, post_p
     posted, sharers, inviters = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64)
     targets, bought = np.empty(n, np.int64), np.empty(n, np.int64)
     n_post = n_share = n_invite = n_buy = 0
-    post32, share32, one32 = np.float32(post_prob), np.float32(share_prob), np.float32(1.0)
     for j in range(n):
         i = idx[j]
         at = np.uint64(i)
-        v = voice[i]
-        p_post = (np.float64(post32 * v) * (kol_post_mult if role[i] == _KOL else 1.0)
-                  * np.float64(one32 + post_boost[i]))
-        if hash_uniform(key_post, at) < p_post:
+        if hash_uniform(key_post, at) < post_chance(post_prob, voice[i], kol_post_mult if role[i] == kol else 1.0,
+                                                    post_boost[i]):
             posted[n_post] = i
             n_post += 1
-        if hash_uniform(key_share, at) < np.float64(share32 * v):
+        if hash_uniform(key_share, at) < share_chance(share_prob, voice[i]):
             sharers[n_share] = i
             n_share += 1
         if hash_uniform(key_invite, at) < p_invite and degree[i] > 0:

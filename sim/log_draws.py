@@ -23,6 +23,13 @@ def _poisson(u, lam):
     return k
 
 
+@nb.njit(cache=True, inline="always")
+def action_mean(extra_mean, voice):
+    """One active person's mean extra actions: ``extra_mean * voice`` in float32 (a Python float times a
+    float32 array), then float64, as NumPy formed it."""
+    return np.float64(np.float32(extra_mean) * voice)
+
+
 @nb.njit(cache=True)
 def active_day(active, voice, extra_mean, posted, key):
     """A day of the activity log in one pass: the active people (ascending), their visible actions
@@ -37,11 +44,10 @@ def active_day(active, voice, extra_mean, posted, key):
     people = people[:n]
     actions = np.empty(n, np.int64)
     posts = np.zeros(n, np.int64)
-    extra32 = np.float32(extra_mean)
     p = 0
     for j in range(n):
         i = people[j]
-        actions[j] = _poisson(hash_uniform(key, np.uint64(i)), np.float64(extra32 * voice[i])) + 1
+        actions[j] = _poisson(hash_uniform(key, np.uint64(i)), action_mean(extra_mean, voice[i])) + 1
         while p < posted.size and posted[p] < i:
             p += 1
         if p < posted.size and posted[p] == i:

@@ -133,6 +133,7 @@ class RandomStreams:
         day cost a quarter of a small model's day. A stream's keys are made for a run of days at
         once (:func:`_day_keys`, the same numbers) and looked up: a day asks for a dozen keys.
         """
+        day = int(day)
         keys = self._keys.get(name)
         if keys is None or not 0 <= day < keys.size:
             if day < 0:

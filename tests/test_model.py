@@ -46,6 +46,17 @@ def test_the_daily_series_is_mesas_frame_and_its_arrays_give_the_frames_summary(
     assert json_equal(result.summary, from_frame)
 
 
+def test_the_codes_numba_kernels_write_as_numbers_are_the_enums_values():
+    """Kernels (agents/*.py, sim/metrics.py) compare and write status, role and channel codes as
+    literal numbers, and numba's cache keeps their compiled code until their own file changes:
+    renumbering an enum needs those kernels changed (and __pycache__ cleared) too."""
+    assert (Status.PROSPECT, Status.MEMBER, Status.LAPSED, Status.OUTSIDE) == (0, 1, 2, 3)
+    assert (Channel.NONE, Channel.SEED, Channel.ORGANIC, Channel.SOCIAL, Channel.REFERRAL) == (0, 1, 2, 3, 4)
+    from commsim.sim.population import Role
+
+    assert (Role.MEMBER, Role.KOL) == (0, 1)
+
+
 def json_equal(a: dict, b: dict) -> bool:
     """Equal, NaN equal to NaN (a KPI that is not defined for the run)."""
     return a.keys() == b.keys() and all(x == y or (x != x and y != y) for x, y in zip(a.values(), b.values()))

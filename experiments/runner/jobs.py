@@ -23,6 +23,7 @@ the sweep collection use it.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 from dataclasses import dataclass, field
@@ -200,9 +201,11 @@ class Runner:
 
     def run_stream(self, groups, *, overwrite: bool = False) -> list[Job]:
         """:meth:`run` for jobs that come a group at a time (a search's trials, each asked while the
-        trials before it run): each group goes to the workers as it comes, as one task. Returns the jobs
-        that ran. Where that gains nothing (one worker, a cluster, a dry run) the groups are collected
-        and run as :meth:`run` would: the same runs and files either way."""
+        trials before it run): each group goes to the workers as it comes, as one task (whatever
+        ``runner.batch`` says). Returns the jobs that ran. A group whose directory holds a finished run of
+        another configuration stops the stream with :class:`RunDirError`, as :meth:`run` does, but
+        the groups before it may have run. Where streaming gains nothing (one worker, a cluster, a dry
+        run) the groups are collected and run as :meth:`run` would: the same runs and files either way."""
         if self.settings.kind != "local" or self.workers == 1 or self.settings.dry_run:
             return self.run([job for group in groups for job in group], overwrite=overwrite, progress="never",
                             quiet=True)
@@ -217,7 +220,10 @@ class Runner:
                     ran.extend(todo)
                     yield [payload(job, cwd) for job in todo]
 
-        self.backend.run(tasks(), lambda i: None)
+        stream = tasks()
+        first = next(stream, None)
+        if first is not None:  # nothing to run (all finished): no worker pool started
+            self.backend.run(itertools.chain([first], stream), lambda i: None)
         return ran
 
     @staticmethod
@@ -225,6 +231,7 @@ class Runner:
         """The jobs that are not done and not in ``seen`` (which this adds them to: the same job twice,
         e.g. a resampled draw, runs once); raises, naming them, if any directory holds a finished run of
         another configuration (unless ``overwrite``)."""
+        jobs = [job for job in jobs if job.out_dir not in seen]  # never the status of one a worker may be writing
         states = [status(job) for job in jobs]
         conflicts = [job for job, s in zip(jobs, states) if s == CONFLICT]
         if conflicts and not overwrite:
@@ -235,7 +242,7 @@ class Runner:
                               f"choose another output directory, or pass overwrite=true to replace them")
         todo = []
         for job, s in zip(jobs, states):
-            if s != DONE and job.out_dir not in seen:
+            if s != DONE and job.out_dir not in seen:  # the same job twice within ``jobs``
                 seen.add(job.out_dir)
                 todo.append(job)
         return todo

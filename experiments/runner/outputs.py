@@ -85,6 +85,8 @@ def finished_hash(out_dir: Path) -> str | None:
         return None
     try:
         return json.loads(marker.read_text()).get("config_hash", "")
+    except FileNotFoundError:  # removed since: a worker is writing the run again
+        return None
     except (json.JSONDecodeError, AttributeError):
         return ""
 

@@ -114,7 +114,7 @@ class Fit:
         self.runs_done += len(self.runner.run_stream(groups()))
         self.say(what())
         measured = [json.loads((job.out_dir / "measure.json").read_text()) for job in jobs]
-        return self._evaluated(np.array(zs).reshape(len(zs), -1), measured, seeds)
+        return self._evaluated(np.array(zs, float).reshape(len(zs), len(priors)), measured, seeds)
 
     def _evaluated(self, zs: np.ndarray, measured: list[dict], seeds) -> Evaluated:
         dist, errs = [], []

@@ -49,8 +49,11 @@ class LocalBackend:
     def run(self, batches, done) -> None:
         """Run ``batches`` (a list, or an iterator whose batches are sent as they come: the workers run
         while the caller makes the next); ``done(i)`` after batch ``i`` finishes."""
-        source = enumerate(batches)
-        left: dict = {}
+        streamed = not isinstance(batches, (list, tuple))
+        left: dict = {} if streamed else dict(enumerate(batches))
+        source = enumerate(batches) if streamed else iter(())
+        if not left and not streamed:
+            return
         attempts = 0
         while True:
             try:
