@@ -127,8 +127,10 @@ class PointComposer:
     folders (``hydra.searchpath``), is composed in full, so its errors read exactly as before
     (tests/test_cli.py checks both paths give the same configs)."""
 
-    def __init__(self, config_name: str):
-        self.config_name, self._bases = config_name, {}
+    def __init__(self, config_name: str, with_hydra: bool = True):
+        # with_hydra=False: the configs without their ``hydra`` node, as hydra.compose gives them by
+        # default (a command's scenarios and plans, composed inside its running app)
+        self.config_name, self.with_hydra, self._bases = config_name, with_hydra, {}
 
     def __call__(self, point: list[str]):
         import copy
@@ -139,19 +141,20 @@ class PointComposer:
         parsed = OverridesParser.create().parse_overrides(point)
         repo = GlobalHydra.instance().config_loader().repository
         if any(o.get_key_element().lstrip("+~").startswith("hydra.searchpath") for o in parsed):
-            return compose_checked(self.config_name, point, with_hydra=True)
+            return compose_checked(self.config_name, point, with_hydra=self.with_hydra)
         shape = [o for o in parsed if o.is_hydra_override() or o.package is not None
                  or (repo.group_exists(o.key_or_group) and not isinstance(o.value(), dict))]
         values = [o for o in parsed if o not in shape]
         key = tuple(o.input_line for o in shape)
         if key not in self._bases:
-            self._bases[key] = compose_checked(self.config_name, list(key), with_hydra=True)
+            self._bases[key] = compose_checked(self.config_name, list(key), with_hydra=self.with_hydra)
         cfg = copy.deepcopy(self._bases[key])
         try:
             _apply_values(values, cfg)
         except Exception:  # noqa: BLE001 - Hydra's full compose says what is wrong, in its words
-            return compose_checked(self.config_name, point, with_hydra=True)
-        _record_command_line(cfg, parsed)
+            return compose_checked(self.config_name, point, with_hydra=self.with_hydra)
+        if self.with_hydra:
+            _record_command_line(cfg, parsed)
         return cfg
 
 

@@ -99,12 +99,12 @@ def compare_here(report_dir, *overrides):
 
     if not any(o.split("=", 1)[0].lstrip("+").startswith("uncertainty") for o in overrides):
         overrides = (*overrides, "uncertainty=none")  # seed noise only, unless the test draws parameters
+    from commsim.experiments.cli import PointComposer, hydra_context
+
     cfg = composed(*overrides, config_name="compare")
-
-    def compose_scenario(scenario_overrides):
-        return composed(*scenario_overrides)
-
-    return compare(cfg, Path(report_dir), model_overrides(list(overrides), drop=("seed",)), compose_scenario)
+    with hydra_context():  # the scenarios composed as the command composes them (experiments/compare.py main)
+        return compare(cfg, Path(report_dir), model_overrides(list(overrides), drop=("seed",)),
+                       PointComposer("config", with_hydra=False))
 
 
 def cli(module: str, *args, **kw):

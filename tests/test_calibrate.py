@@ -372,3 +372,31 @@ def test_a_dry_run_of_a_calibration_counts_its_runs_and_its_own_work_and_runs_no
     own = [line for line in text.splitlines() if line.strip().startswith("between rounds:")]
     assert len(own) == 1 and "asks of its sampler" in own[0] and "included above" in own[0], text
     assert not (tmp_path / "runs").exists() and not list(tmp_path.rglob("DONE"))
+
+
+def test_a_twin_s_file_is_parsed_once_per_version_and_each_reader_gets_its_own_copy(tmp_path):
+    """calibrated.yaml is read for every config on a twin (in the command and in each worker): parsed
+    once per process and file version, a rewritten file is read again, and a reader changing what
+    it got changes nothing for the next."""
+    import os
+
+    from commsim.sim import calibrated
+
+    folder = tmp_path / "twin"
+    folder.mkdir()
+    (folder / "DONE").write_text("{}\n")
+    spec = folder / "calibrated.yaml"
+    spec.write_text(yaml.safe_dump({"config": {"days": 30}, "draws": [{"behaviour.activity.base": -2.0}]}))
+    first = calibrated.load(folder)
+    first["config"]["days"] = 999
+    first["draws"].clear()
+    again = calibrated.load(folder)
+    assert again == {"config": {"days": 30}, "draws": [{"behaviour.activity.base": -2.0}]}
+    spec.write_text(yaml.safe_dump({"config": {"days": 31}, "draws": []}))
+    stat = spec.stat()
+    os.utime(spec, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))  # a new version, whatever the clock
+    assert calibrated.load(folder)["config"]["days"] == 31
+    spec.write_text("config: [unclosed")
+    os.utime(spec, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2_000_000))
+    with pytest.raises(UserError, match="not valid YAML"):
+        calibrated.load(folder)
