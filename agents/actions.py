@@ -97,8 +97,8 @@ def act(model, par: ActionParams) -> dict:
         p_buy = p_buy * np.power(2.0 * pop.trust[idx], par.trust)
     # who posts, shares, invites (and whom) and buys: one pass over the active people
     posted, sharers, inviters, targets, bought = _choose(
-        idx, pop.role, np.int8(Role.KOL), pop.voice, lev.post_boost, model.graph_degree, model.graph.indptr, model.graph.indices,
-        np.minimum(1.0, p_buy), par.post_prob, par.kol_post_mult, par.share_prob,
+        idx, pop.role, np.int8(Role.KOL), pop.voice, lev.post_boost, model.graph_degree, model.graph.indptr,
+        model.graph.indices, np.minimum(1.0, p_buy), par.post_prob, par.kol_post_mult, par.share_prob,
         par.invite_prob * (1.0 + lev.invite_boost), streams.key("post", day), streams.key("share", day),
         streams.key("invite", day), streams.key("invite.target", day), streams.key("buy", day))
     model.posted = posted

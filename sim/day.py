@@ -105,8 +105,9 @@ def record_log(model, _params) -> dict:
         return {}
     pop, day = model.population, model.day
     # who is active today, their actions, and whether they posted today (and are still active)
-    active, actions, posts = active_day(pop.active, pop.voice, model.params.actions.actions_mean - 1.0,
-                                        model.posted, model.streams.key("log.actions", day))
+    active = pop.active.nonzero()[0]
+    actions, posts = active_day(active, pop.voice, model.params.actions.actions_mean - 1.0, model.posted,
+                                model.streams.key("log.actions", day))
     src = dst = None
     if model.log.interactions:
         src, dst = friends_at_random(model.graph.indptr, model.graph.indices, pop.status, active, actions,

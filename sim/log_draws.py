@@ -31,17 +31,12 @@ def action_mean(extra_mean, voice):
 
 
 @nb.njit(cache=True)
-def active_day(active, voice, extra_mean, posted, key):
-    """A day of the activity log in one pass: the active people (ascending), their visible actions
-    ``1 + Poisson(extra_mean * voice)`` (the float32 product NumPy forms, then float64) and whether they
-    posted (``posted``: ascending ids). What ``flatnonzero``, a Poisson draw per person and a sorted search gave."""
-    people = np.empty(active.size, np.int64)
-    n = 0
-    for i in range(active.size):
-        if active[i]:
-            people[n] = i
-            n += 1
-    people = people[:n]
+def active_day(people, voice, extra_mean, posted, key):
+    """A day of the activity log in one pass over the active ``people`` (ascending): their visible
+    actions ``1 + Poisson(extra_mean * voice)`` (the float32 product NumPy forms, then float64) and
+    whether they posted (``posted``: ascending ids). What a Poisson draw per person and a sorted
+    search gave."""
+    n = people.size
     actions = np.empty(n, np.int64)
     posts = np.zeros(n, np.int64)
     p = 0
@@ -52,7 +47,7 @@ def active_day(active, voice, extra_mean, posted, key):
             p += 1
         if p < posted.size and posted[p] == i:
             posts[j] = 1
-    return people, actions, posts
+    return actions, posts
 
 
 @nb.njit(cache=True)

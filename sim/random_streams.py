@@ -137,8 +137,8 @@ class RandomStreams:
         keys = self._keys.get(name)
         if keys is None or not 0 <= day < keys.size:
             if day < 0:
-                return np.uint64(_splitmix64((self._stream_base(name) + int(day) * _DAY_STEP) & _MASK64))
-            keys = self._keys[name] = _day_keys(self._stream_base(name), max(2 * int(day) + 1, 400))
+                return np.uint64(_splitmix64((self._stream_base(name) + day * _DAY_STEP) & _MASK64))
+            keys = self._keys[name] = _day_keys(self._stream_base(name), max(2 * day + 1, 400))
         return keys[day]
 
     def _stream_base(self, name: str) -> int:
