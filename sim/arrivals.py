@@ -10,9 +10,10 @@ arrivals are whole people and deterministic: no random number is drawn.
 
 An arrivals file with the header ``person,day`` (or ``person,day,as``) says *who* arrives when
 instead (the labels of a network file's nodes, or node numbers): a calibrated twin's schedule of
-first appearances (:func:`person_arrivals`). Those people arrive exactly on their day; everyone
-else is present from day 0. ``as`` is ``prospect`` (the default) or ``member``: someone whose
-first appearance was an action of their own arrives as a member, joining that day.
+first appearances (:func:`person_arrivals`). Those people arrive exactly on their day (and never,
+when it is after the run's last day); everyone else is present from day 0. ``as`` is ``prospect``
+(the default) or ``member``: someone whose first appearance was an action of their own arrives as
+a member, joining that day.
 """
 
 from __future__ import annotations
@@ -128,8 +129,8 @@ class Arrivals:
         self.as_member = as_member
         self.scheduled = scheduled is not None
         if self.scheduled:  # exactly the people due each day
-            due = scheduled[self.queue]
-            self.rate = np.bincount(np.clip(due, 0, days), minlength=days + 1).astype(float)
+            due = scheduled[self.queue]  # people due after the last day never arrive (a twin's newcomers)
+            self.rate = np.bincount(np.maximum(due[due <= days], 0), minlength=days + 1).astype(float)
         elif cfg.arrivals_file:
             self.rate = read_arrivals(cfg.arrivals_file, days)
         else:

@@ -1,6 +1,7 @@
 """The twin a calibration fits: built from the training days only, with the known inputs it was given."""
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -128,3 +129,18 @@ def test_a_campaigns_size_is_a_positive_number_named_by_line(log, tmp_path, text
     else:
         with pytest.raises(TwinError, match=f"camp.csv, line 2: {expected}"):
             build(log, 9, tmp_path, campaigns_file=str(tmp_path / "camp.csv"))
+
+
+def test_people_due_after_the_last_day_never_arrive(log, tmp_path):
+    """An arrivals schedule longer than the run: those due after its last day stay outside (they
+    all arrived on the last day before)."""
+    from commsim.sim.model import CommunityModel
+    from commsim.sim.population import Status
+
+    twin = build(log, 9, tmp_path)  # eve is first seen on data day 8: model day 9
+    for days, outside in ((8, ["eve"]), (9, [])):
+        model = CommunityModel(twin.model_config(days))
+        for _ in range(days):
+            model.step()
+        labels = np.array([str(x) for x in model.graph.labels])
+        assert sorted(labels[model.population.status == Status.OUTSIDE]) == outside, days
