@@ -60,3 +60,23 @@ def test_the_readme_python_examples_run(tmp_path, monkeypatch):
     for block in blocks:
         exec(compile(block, "README.md", "exec"), {})
     assert (tmp_path / "results" / "readme-compare" / "report.md").is_file()
+
+
+@pytest.mark.parametrize("words", [
+    ["days=30", "network.n=300", "seed=3"],
+    ["plan=content", "strategies.content.posts_per_week=14", "seed=1"],
+    ["plan=kol_seeding", "report.currency=USD", "behaviour.activity.base=-2.5"],
+])
+def test_the_api_composes_each_run_as_a_full_compose_would(words):
+    """compare, sweep and sensitivity from Python compose their runs once per set of group choices
+    (experiments/api.py ``_RunComposer``), with the configs a full Hydra compose gives."""
+    from omegaconf import OmegaConf
+
+    from commsim.experiments.api import _compose, _RunComposer
+
+    with _RunComposer() as compose_run:
+        fast = compose_run(words)
+        again = compose_run(words[:1])
+    assert OmegaConf.to_container(fast) == OmegaConf.to_container(_compose("config", words))
+    assert OmegaConf.to_container(again) == OmegaConf.to_container(_compose("config", words[:1])), \
+        "a second run of the same composer starts from the plain config"
