@@ -27,7 +27,6 @@ from commsim.agents import actions, activity, churn, crisis, joining, state, tru
 from commsim.sim.errors import StrategyError
 from commsim.sim.log_draws import active_day, friends_at_random
 from commsim.sim.metrics import CENSUS_OUTPUTS, SPEND_CHANNELS, TIMESERIES_COLUMNS, census
-from commsim.sim.population import Status
 from commsim.sim.stages import Stage, fields
 from commsim.strategies import registry
 
