@@ -141,6 +141,27 @@ def test_a_parameter_the_data_do_not_inform_is_not_truncated_to_where_the_search
     low, high = (np.quantile(post.b, q, weights=post.weight, method="inverted_cdf") for q in (0.1, 0.9))
     assert high - low > 12.0, f"b's 80% interval {low:.2f}..{high:.2f} is not its prior's (-8..8)"
     assert summary["generations"][0]["widened"] == ["b"] and summary["generations"][-1]["widened"] == []
+    assert summary["effective_sample_size"] == pytest.approx(summary["accepted"]), \
+        "opened before the first round, the boxes stay nested: equal weights"
+
+
+def test_uninformed_parameters_open_least_informed_first_evenly_and_within_the_growth_cap():
+    from commsim.experiments.analyses.calibration.priors import Prior
+    from commsim.experiments.analyses.calibration.search import MAX_GROWTH, _open_uninformed
+
+    priors = [Prior(k, -10.0, 10.0, log=False) for k in "abcd"]
+    lo, hi = np.full(4, -10.0), np.full(4, 10.0)
+    box = (np.array([0.0, 8.0, -1.0, -10.0]), np.array([2.0, 9.0, 1.0, 10.0]))
+    eta2 = {"a": 0.6, "b": 0.001, "c": 0.01, "d": 0.0005}  # a informs; d's box is its whole prior already
+    (low, high), opened = _open_uninformed(box, priors, eta2, lo, hi)
+    # b first: width 1 -> 10 (the cap), 4.5 a side, but the prior stops its top at 10: the rest goes below
+    assert opened == [1] and low[1] == pytest.approx(0.0) and high[1] == pytest.approx(10.0)
+    assert (low[[0, 2, 3]] == box[0][[0, 2, 3]]).all() and (high[[0, 2, 3]] == box[1][[0, 2, 3]]).all()
+    eta2["c"] = 0.0001  # c is now the least informed: 2 -> 20 is past the cap, so 2 -> 20 stops at 10x
+    (low, high), opened = _open_uninformed(box, priors, eta2, lo, hi)
+    assert opened == [2] and (low[2], high[2]) == (pytest.approx(-10.0), pytest.approx(10.0))
+    growth = np.prod((high - low) / (box[1] - box[0]))
+    assert growth == pytest.approx(MAX_GROWTH)
 
 
 def test_the_search_s_sampler_asks_what_optuna_s_own_tpe_would():
