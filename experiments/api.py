@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,27 +46,21 @@ def _run_dir(config_name: str, overrides: list[str], out_dir, with_hydra: bool =
     return (cfg, where, hydra_node) if with_hydra else (cfg, where)
 
 
-class _RunComposer:
+def _compose_run(overrides: list[str]):
+    return _compose("config", overrides)
+
+
+@contextmanager
+def _run_composer():
     """A run's config from its override words, as the commands compose their runs: one Hydra
     composition per set of config-group choices (``PointComposer``), each run's values applied to
     a copy (a twin comparison composed every replicate in full, ~0.15 s each). One per call of a
-    function here, so a config edited between calls is read again; use it as a context manager."""
+    function here, so a config edited between calls is read again."""
+    from commsim.experiments.cli import PointComposer, autoquote, hydra_context
 
-    def __enter__(self):
-        from commsim.experiments.cli import PointComposer, hydra_context
-
-        self._context = hydra_context()
-        self._context.__enter__()
-        self._compose = PointComposer("config", with_hydra=False)
-        return self
-
-    def __exit__(self, *exc):
-        self._context.__exit__(*exc)
-
-    def __call__(self, overrides: list[str]):
-        from commsim.experiments.cli import autoquote
-
-        return self._compose([autoquote(o) for o in overrides])
+    with hydra_context():
+        compose = PointComposer("config", with_hydra=False)
+        yield lambda overrides: compose([autoquote(o) for o in overrides])
 
 
 @dataclass
@@ -95,7 +90,7 @@ def compare(experiment: str | None = None, *, scenarios: dict[str, list[str]] | 
     cfg, where, hydra_node = _run_dir("compare", words, out_dir, with_hydra=True)
     params = hydra_node.get("sweeper", {}).get("params") if experiment else None
     sweep = dict(params) if params else None
-    with _RunComposer() as compose_run:
+    with _run_composer() as compose_run:
         report = run_compare(cfg, where, model_overrides(words, drop=("seed",)), compose_run, sweep)
     return Comparison(report, pd.read_csv(where / "kpis.csv"), pd.read_csv(where / "differences.csv"),
                       pd.read_csv(where / "runs.csv"))
@@ -116,7 +111,7 @@ def sweep(grid: dict[str, list], *, overrides: list[str] = (), seeds: list[int] 
     root = Path(out_dir) if out_dir is not None else Path("results") / "sweeps" / "python"
     keys = list(grid)
     jobs_, rows = [], []
-    with _RunComposer() as compose_run:
+    with _run_composer() as compose_run:
         for combo in itertools.product(*(grid[k] for k in keys), seeds):
             *values, seed = combo
             words = list(overrides) + [f"{k}={v}" for k, v in zip(keys, values)] + [f"seed={seed}"]
@@ -186,8 +181,7 @@ def sensitivity(method: str = "morris", *, kpi: str = "mean_dau_last30", effect_
     if parameters:
         words.append(f"sensitivity.parameters=[{','.join(parameters)}]")
     cfg, where = _run_dir("sensitivity", words, out_dir)
-    with _RunComposer() as compose_run:
-        run_sensitivity(cfg, where, words, compose_run)
+    run_sensitivity(cfg, where, words, _compose_run)  # composes one run at most (effect_of)
     return pd.read_csv(where / "indices.csv")
 
 

@@ -68,13 +68,13 @@ def test_the_readme_python_examples_run(tmp_path, monkeypatch):
     ["plan=kol_seeding", "report.currency=USD", "behaviour.activity.base=-2.5"],
 ])
 def test_the_api_composes_each_run_as_a_full_compose_would(words):
-    """compare, sweep and sensitivity from Python compose their runs once per set of group choices
-    (experiments/api.py ``_RunComposer``), with the configs a full Hydra compose gives."""
+    """compare and sweep from Python compose their runs once per set of group choices
+    (experiments/api.py ``_run_composer``), with the configs a full Hydra compose gives."""
     from omegaconf import OmegaConf
 
-    from commsim.experiments.api import _compose, _RunComposer
+    from commsim.experiments.api import _compose, _run_composer
 
-    with _RunComposer() as compose_run:
+    with _run_composer() as compose_run:
         fast = compose_run(words)
         again = compose_run(words[:1])
     assert OmegaConf.to_container(fast) == OmegaConf.to_container(_compose("config", words))

@@ -84,14 +84,14 @@ def _priors():
     return [Prior("a", -10.0, 10.0, log=False), Prior("b", -10.0, 10.0, log=False)]
 
 
-def _posterior(centre, found_low, found_high, seed=0):
+def _posterior(centre, found_low, found_high, seed=0, eta2=None):
     from commsim.experiments.analyses.calibration.search import Evaluated, posterior
 
     rng = np.random.default_rng(seed)
     z = found_low + rng.random((200, 2)) * (np.asarray(found_high) - found_low)
     fit = FakeFit(centre)
     found = Evaluated(z, np.linalg.norm(z - fit.centre, axis=1), [{}] * 200)
-    return posterior(fit, _priors(), found, 1200, [0], 0.3, rng)
+    return posterior(fit, _priors(), found, 1200, [0], 0.3, rng, eta2=eta2)
 
 
 def test_the_posterior_is_every_set_within_the_last_tolerance_weighted_by_the_proposals():
@@ -116,9 +116,9 @@ def test_a_posterior_cut_by_its_box_is_named_and_an_informed_parameter_is_not_wi
     # the search's best points all lie right of the true centre: the box starts at a = 1.8 and the
     # posterior would go on to a = 0; a informs the distance, so the box stays (widening every such
     # parameter of 15 leaves the next round almost nothing to accept) and the report names it
-    _, _, summary = _posterior([0.0, 0.0], [2, -1], [4, 1])
+    _, _, summary = _posterior([0.0, 0.0], [2, -1], [4, 1], eta2={"a": 0.6, "b": 0.001})
     assert "a" in summary["box_edges"]
-    assert "a" not in summary["generations"][0]["widened"]
+    assert summary["generations"][0]["widened"] == ["b"], "only the parameter the data do not inform"
 
 
 def test_a_parameter_the_data_do_not_inform_is_not_truncated_to_where_the_search_landed():
@@ -157,11 +157,19 @@ def test_uninformed_parameters_open_least_informed_first_evenly_and_within_the_g
     # b first: width 1 -> 10 (the cap), 4.5 a side, but the prior stops its top at 10: the rest goes below
     assert opened == [1] and low[1] == pytest.approx(0.0) and high[1] == pytest.approx(10.0)
     assert (low[[0, 2, 3]] == box[0][[0, 2, 3]]).all() and (high[[0, 2, 3]] == box[1][[0, 2, 3]]).all()
-    eta2["c"] = 0.0001  # c is now the least informed: 2 -> 20 is past the cap, so 2 -> 20 stops at 10x
+    eta2["c"] = 0.0001  # c is now the least informed: 2 -> 20 uses the whole cap (10x), nothing is left for b
     (low, high), opened = _open_uninformed(box, priors, eta2, lo, hi)
     assert opened == [2] and (low[2], high[2]) == (pytest.approx(-10.0), pytest.approx(10.0))
     growth = np.prod((high - low) / (box[1] - box[0]))
     assert growth == pytest.approx(MAX_GROWTH)
+    # the cap is shared: c (-5..5) reaches its whole prior at 2x, and b gets the 5x left (1 -> 5:
+    # 2 a side, but only 1 fits above, so 3 below)
+    wide_c = (box[0].copy(), box[1].copy())
+    wide_c[0][2], wide_c[1][2] = -5.0, 5.0
+    (low, high), opened = _open_uninformed(wide_c, priors, eta2, lo, hi)
+    assert opened == [2, 1]
+    assert (low[2], high[2]) == (-10.0, 10.0) and (low[1], high[1]) == (pytest.approx(5.0), pytest.approx(10.0))
+    assert np.prod((high - low) / (wide_c[1] - wide_c[0])) == pytest.approx(MAX_GROWTH)
 
 
 def test_the_search_s_sampler_asks_what_optuna_s_own_tpe_would():

@@ -14,15 +14,14 @@
    uninterrupted one.
 3. **Posterior** (rejection ABC in a refocused prior box; Pritchard et al. 1999 for rejection ABC,
    the refocusing as in history matching, Andrianakis et al. 2015): the search's best quarter
-   marks out a box (widened by 10% of each side, inside the prior); the first round draws
-   parameter sets uniformly from it, evaluates them, and accepts those within the
-   ``calibrate.accept`` quantile of their distances; the next round draws uniformly from the box
-   around the sets accepted so far, with a tolerance never looser than the round before, opened
-   to the prior's edge where the accepted sets crowd a side of the box of a parameter the
-   screening found the data do not inform (η² below ``UNINFORMED``; :func:`posterior`). Every set
-   of any round within the last tolerance is in the posterior, weighted by prior over the rounds'
-   mixed proposal density (equal weights when no box was opened: the boxes are then nested and
-   each proposal flat). TPE's own samples are not used as the posterior -- TPE concentrates where
+   marks out a box (widened by 10% of each side, inside the prior), opened towards the prior for
+   the parameters the screening found the data do not inform (η² below ``UNINFORMED``;
+   :func:`posterior`); the first round draws parameter sets uniformly from it, evaluates them, and
+   accepts those within the ``calibrate.accept`` quantile of their distances; the next round draws
+   uniformly from the box around the sets accepted so far, with a tolerance never looser than the
+   round before. Every set of any round within the last tolerance is in the posterior, weighted by
+   prior over the rounds' mixed proposal density -- equal weights, since the boxes are nested and
+   each proposal flat: the effective sample size is the number accepted. TPE's own samples are not used as the posterior -- TPE concentrates where
    the distance is low, so its samples are no draw from any stated distribution. This replaced ABC
    population Monte Carlo (Beaumont et al. 2009), whose importance weights over a mixture of
    Gaussians in 15 dimensions varied by orders of magnitude: 8-22 effective draws of ~200 accepted
@@ -325,7 +324,7 @@ def posterior(fit: Fit, priors: list, found: Evaluated, n: int, seeds: list[int]
     accepted lies inside the last, so the weights are equal and the effective sample size
     ``(sum w)^2 / sum w^2`` is the number accepted. (Opening only after round 1, where its accepted
     sets crowded a side, made the rounds' densities differ tenfold there: CollegeMsg's effective
-    sample size was 120 of about 240 accepted.) ``box_edges`` names parameters whose last round's
+    sample size was 120 of 260 accepted.) ``box_edges`` names parameters whose last round's
     accepted sets still crowd a side of its box that is not the prior's edge."""
     d = len(priors)
     lo = np.array([p.z_low for p in priors])
@@ -434,7 +433,7 @@ def _open_uninformed(box, priors: list, eta2: dict, lo: np.ndarray, hi: np.ndarr
         left = min(extra / 2, low[j] - lo[j])
         right = min(extra - left, hi[j] - high[j])
         left = min(extra - right, low[j] - lo[j])  # what the right edge stopped goes left
-        low[j], high[j] = low[j] - left, high[j] + right
+        low[j], high[j] = max(low[j] - left, lo[j]), min(high[j] + right, hi[j])  # no rounding past the prior
         growth /= (high[j] - low[j]) / width
         opened.append(j)
     return (low, high), opened
