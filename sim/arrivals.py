@@ -129,7 +129,7 @@ class Arrivals:
         self.as_member = as_member
         self.scheduled = scheduled is not None
         if self.scheduled:  # exactly the people due each day
-            due = scheduled[self.queue]  # people due after the last day never arrive (a twin's newcomers)
+            due = scheduled[self.queue]  # people due after the last day never arrive
             self.rate = np.bincount(np.maximum(due[due <= days], 0), minlength=days + 1).astype(float)
         elif cfg.arrivals_file:
             self.rate = read_arrivals(cfg.arrivals_file, days)

@@ -21,11 +21,11 @@
    uniformly from the box around the sets accepted so far, with a tolerance never looser than the
    round before. Every set of any round within the last tolerance is in the posterior, weighted by
    prior over the rounds' mixed proposal density -- equal weights, since the boxes are nested and
-   each proposal flat: the effective sample size is the number accepted. TPE's own samples are not used as the posterior -- TPE concentrates where
-   the distance is low, so its samples are no draw from any stated distribution. This replaced ABC
-   population Monte Carlo (Beaumont et al. 2009), whose importance weights over a mixture of
-   Gaussians in 15 dimensions varied by orders of magnitude: 8-22 effective draws of ~200 accepted
-   at the default budget.
+   each proposal flat: the effective sample size is the number accepted. TPE's own samples are not
+   used as the posterior -- TPE concentrates where the distance is low, so its samples are no draw
+   from any stated distribution. This replaced ABC population Monte Carlo (Beaumont et al. 2009),
+   whose importance weights over a mixture of Gaussians in 15 dimensions varied by orders of
+   magnitude: 8-22 effective draws of ~200 accepted at the default budget.
    The price of the box is that the posterior of an informed parameter is truncated to it;
    ``box_edges`` names the parameters whose accepted sets crowd a side of the box that is not the
    prior's own edge, and the report warns about them.
