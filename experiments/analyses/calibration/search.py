@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from commsim.experiments.analyses.calibration import priors as P
-from commsim.experiments.analyses.calibration.targets import distance, errors
+from commsim.experiments.analyses.calibration.targets import TARGETS, distance, errors
 from commsim.experiments.runner.jobs import Job, Runner
 from commsim.experiments.runner.studies import batches, trial_seed
 from commsim.sim.calibrated import set_dotted
@@ -361,7 +361,7 @@ def posterior(fit: Fit, priors: list, found: Evaluated, n: int, seeds: list[int]
     accepted = np.isfinite(distance) & (distance <= eps)
     weight = mixture_weights(z[accepted], boxes, [len(x) for x in zs])
     table = pd.DataFrame({p.key: [p.from_z(x) for x in z[accepted, j]] for j, p in enumerate(priors)})
-    for key in ("dau", "ever_active", "retention", "participation"):
+    for key in TARGETS:
         table[f"error_{key}"] = [e.get(key, math.nan) for e, a in zip(errs, accepted) if a]
     table["distance"] = distance[accepted]
     table["weight"] = weight
