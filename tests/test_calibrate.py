@@ -400,3 +400,19 @@ def test_a_twin_s_file_is_parsed_once_per_version_and_each_reader_gets_its_own_c
     os.utime(spec, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2_000_000))
     with pytest.raises(UserError, match="not valid YAML"):
         calibrated.load(folder)
+
+
+def test_the_forecast_bench_over_several_seeds_gives_each_community_s_median_range_and_seeds_meeting():
+    from commsim.experiments.forecast_bench import summary
+
+    rows = pd.DataFrame({"community": ["a", "a", "a", "b"], "seed": [0, 1, 2, 0],
+                         "rmse_ratio": [0.99, 1.75, 3.45, 1.1], "coverage80": [0.86, 0.74, 0.80, 0.95],
+                         "width_ratio": [0.28, 0.41, 0.69, 0.5], "meets_goals": [True, False, False, False]})
+    out = summary(rows).set_index("community")
+    assert list(out.index) == ["a", "b"]
+    assert out.loc["a", "rmse_ratio"] == 1.75 and out.loc["a", "rmse_ratio_min"] == 0.99
+    assert out.loc["a", "rmse_ratio_max"] == 3.45 and out.loc["a", "coverage80"] == 0.80
+    assert out.loc["a", "seeds_meeting"] == 1 and out.loc["a", "seeds"] == 3
+    assert not out.loc["a", "median_meets_goals"], "the median RMSE ratio 1.75 misses 1.2"
+    assert not out.loc["b", "median_meets_goals"], "coverage 95% is above the goal's 90%"
+    assert summary(rows.assign(rmse_ratio=[1.0, 1.1, 3.0, 1.0], coverage80=0.8)).median_meets_goals.all()
