@@ -41,6 +41,7 @@ from commsim.experiments.settings import load, register_configs
 from commsim.sim.calibrated import flatten, set_dotted
 from commsim.sim.defaults import deep_merge
 from commsim.sim.errors import ConfigError
+from commsim.sim.observed import newcomer_share
 
 log = logging.getLogger("commsim")
 register_configs()
@@ -202,7 +203,8 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
     observed_all = measure(activity, activity.first_day, total)
     figs = R.figures(out_dir, forecast, measured, observed_all, train, post, [p.key for p in chosen],
                      settings.report.language, screening)
-    report = R.write(out_dir, read.lines(), {"train_days": train, "forecast_days": horizon, "cut_off": cut_off},
+    report = R.write(out_dir, read.lines(), {"train_days": train, "forecast_days": horizon, "cut_off": cut_off,
+                                               "newcomer_share": spec["fit"]["newcomer_share"]},
                      twin, screening, params, post_summary, bt, figs, fit.runs_done, settings.report.language)
     atomic_write(out_dir / DONE, lambda p: p.write_text(json.dumps(
         {"status": "finished", "kind": "calibration", "runs": fit.runs_done}) + "\n"))
@@ -307,8 +309,10 @@ def _spec(c, read, activity, train, horizon, cut_off, twin, params, draws, post_
                 "fitted_on": dt.date.today().isoformat(), "runs": runs, "seeds_per_set": c.seeds,
                 "method": "Optuna TPE search, then rejection ABC in the box it marked out "
                           "(experiments/analyses/calibration/search.py)",
-                "parameters": keys, "weights": vars(c.weights).copy(), **{k: _plain(v) if isinstance(v, (int, float, np.number))
-                                                                   else v for k, v in post_summary.items()}},
+                "parameters": keys, "weights": vars(c.weights).copy(),
+                "newcomer_share": _plain(newcomer_share(activity.window(activity.first_day,
+                                                                        activity.first_day + train - 1))),
+                **{k: _plain(v) if isinstance(v, (int, float, np.number)) else v for k, v in post_summary.items()}},
         "parameters": params,
         "config": config,
         "draws": draws,

@@ -284,3 +284,17 @@ def cohort_retention(log: ActivityLog, max_week: int = 12) -> pd.DataFrame:
             row[f"week_{k}"] = back / ids.size
         rows.append(row)
     return pd.DataFrame(rows, columns=["cohort_start", "people", *[f"week_{k}" for k in range(1, max_week + 1)]])
+
+
+def newcomer_share(log: ActivityLog, days: int = 28) -> float:
+    """The share of the active person-days of the window's last ``days`` days that were by people first
+    active in those days (first in the window; NaN without activity there): how much of the recent
+    activity came from people who had not been seen before."""
+    person, offset = _index(log)
+    start = log.n_days - days
+    recent = offset >= start
+    if not recent.any():
+        return math.nan
+    ids, first = _first_offsets(log, newcomers_only=False)
+    first_of = first[np.searchsorted(ids, person[recent])]
+    return float(np.mean(first_of >= start))

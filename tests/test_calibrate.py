@@ -316,7 +316,7 @@ def test_a_what_if_on_the_twin_starts_the_day_after_the_log_from_its_state(small
 
 
 def test_the_twins_warnings_travel_to_reports_built_on_it(small_calibration, tmp_path):
-    from commsim.experiments.reports.twin import ESS_WARN, health_lines
+    from commsim.experiments.reports.twin import ESS_WARN, NEWCOMER_WARN, health_lines
 
     _, folder = small_calibration
     spec = yaml.safe_load((folder / "calibrated.yaml").read_text())
@@ -325,8 +325,11 @@ def test_the_twins_warnings_travel_to_reports_built_on_it(small_calibration, tmp
     ess = spec["fit"]["effective_sample_size"]
     assert f"effective sample size {ess:.0f}" in lines[0]
     assert f"covered {bt['model']['coverage80']:.0%} of 30 held-out days" in lines[0]
+    share = spec["fit"]["newcomer_share"]
+    assert f"{share:.0%} of the active days of its last four training weeks" in lines[0]
     assert ("**Warning**" in "".join(lines)) == (ess < ESS_WARN or bt["model"]["coverage80"] < 0.6
-                                                 or not bt["beats_every_baseline"])
+                                                 or not bt["beats_every_baseline"] or share >= NEWCOMER_WARN)
+    assert ("keep arriving" in "".join(lines)) == (share >= NEWCOMER_WARN)
     report = compare_here(tmp_path / "cmp", f"calibration={folder}", "compare.replicates=2", "days=10",
                           "++compare.scenarios={baseline:['plan=baseline'],content:['plan=content']}")
     text = report.read_text()

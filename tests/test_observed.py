@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from commsim.experiments.stylized_facts import collegemsg_log
 from commsim.sim.activity_log import ActivityLog, from_actions
-from commsim.sim.observed import (daily, hill_tail_index, participation, retention_shape, stylized_facts,
-                          weekday_profile, weekly_retention)
+from commsim.sim.observed import (daily, hill_tail_index, newcomer_share, participation, retention_shape,
+                          stylized_facts, weekday_profile, weekly_retention)
 
 
 def log_of(rows, first=0, last=None, people=None, **kw):
@@ -31,6 +31,15 @@ def test_daily_counts_by_hand():
     assert d.dormant[22] == 2, "dormant: active before, not in the last 14 days"
     assert (d.churned[37], d.churned[38], d.churned[40]) == (1, 2, 2), "churned: 30 days without activity"
     assert d.actions.sum() == 8
+
+
+def test_the_newcomer_share_counts_the_recent_active_days_of_people_first_seen_recently():
+    # days 0..39, the last 28 are days 12..39: person 0 active days 0, 20, 30 (seen before); person 1
+    # days 15 and 16 (first seen in them); person 2 day 5 only
+    log = log_of([(0, 0, 1, 0), (0, 20, 1, 0), (0, 30, 1, 0), (1, 15, 1, 0), (1, 16, 1, 0), (2, 5, 1, 0)], last=39)
+    assert newcomer_share(log) == pytest.approx(2 / 4)
+    assert newcomer_share(log, days=10) == 0.0, "days 30..39: person 0 only, seen long before"
+    assert math.isnan(newcomer_share(log_of([(0, 0, 1, 0)], last=39))), "no activity in the last 28 days"
 
 
 @settings(max_examples=60, deadline=None)

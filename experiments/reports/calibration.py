@@ -14,7 +14,7 @@ import pandas as pd  # noqa: E402
 
 from commsim.experiments.runner.figures import axes, figure_language  # noqa: E402
 from commsim.experiments.reports.kit import Formatter, Report  # noqa: E402
-from commsim.experiments.reports.twin import ESS_WARN, baseline_name, forecast_table  # noqa: E402
+from commsim.experiments.reports.twin import ESS_WARN, NEWCOMER_WARN, baseline_name, forecast_table  # noqa: E402
 from commsim.experiments.reports.twin import fmt as _number, pct as _percent  # noqa: E402
 from commsim.experiments.runner.outputs import atomic_write  # noqa: E402
 
@@ -199,6 +199,13 @@ def write(folder: Path, data_lines: list[str], windows: dict, twin, screening: p
                    "(cut-off {cut_off}). Only data before the cut-off built the twin: {notes}.",
                    last_train=train - 1, first_held=train, last_held=train + horizon - 1,
                    cut_off=windows["cut_off"], notes=t("; ").join(t(m, **v) for m, v in twin.notes)), ""]
+    share = windows.get("newcomer_share")
+    if isinstance(share, (int, float)) and math.isfinite(share):
+        words = t("{share} of the active days of the last four training weeks were by people first seen in them; "
+                  "the twin holds only the people seen before the cut-off, so where people keep arriving at that "
+                  "pace its forecast falls short by about that share, more the further it looks.",
+                  share=f"{share:.0%}")
+        lines += [f"**{words}**" if share >= NEWCOMER_WARN else words, ""]
     if screening is not None:
         lines += ["## " + t("Which parameters matter (screening)"), "",
                   t("How much of the distance's variation over a Latin-hypercube sample each candidate explains "
