@@ -23,7 +23,6 @@ ranks and the 80% interval's coverage.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 

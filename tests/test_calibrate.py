@@ -17,7 +17,7 @@ import yaml
 from commsim.experiments.analyses.calibration.priors import priors_for
 from commsim.sim.calibrated import apply
 from commsim.sim.errors import UserError
-from conftest import ROOT, calibrate_here, compare_here, run_here
+from conftest import calibrate_here, compare_here, run_here
 
 # A young community that is still filling up: 800 people on a scale-free graph, a fifth of them
 # in the audience on day 0 and the rest arriving over 40 days. `social` is 0 in the truth because
