@@ -138,6 +138,7 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
     twin = build(activity, train, out_dir, c.calendar, c.campaigns, c.timezone, c.weekly)
     today = build_today(activity, out_dir, twin.config["calendar"], c.left_after)
     today["start_date"] = _cut_off(activity, activity.n_days)[:10]  # the day after the log: day 1 of a what-if
+    today["newcomer_share"] = _plain(newcomer_share(activity))  # what-ifs start from the whole log
     twin.base = _command_model(config, overrides)
     candidates = P.priors_for(list(c.parameters), c.prior_ranges(), twin.fitted_events,
                               campaign_responses(twin.config))

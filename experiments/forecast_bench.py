@@ -122,11 +122,14 @@ def figure(table: pd.DataFrame, path: Path, each: pd.DataFrame | None = None) ->
 
 
 def summary(table: pd.DataFrame) -> pd.DataFrame:
-    """Per community over its seeds: the median of each goal's column, its range, and on how many
-    seeds all three goals were met (``seeds_meeting``, of ``seeds``)."""
+    """Per community over its seeds: the median of each goal's column, its range (over the seeds that
+    could be calibrated), and on how many seeds all three goals were met (``seeds_meeting``, of
+    ``seeds``; ``seeds_failed`` could not be calibrated)."""
     out = []
     for name, rows in table.groupby("community", sort=False):
-        row = {"community": name, "seeds": len(rows), "seeds_meeting": int(rows.meets_goals.sum())}
+        failed = int(rows["error"].notna().sum()) if "error" in rows else 0
+        row = {"community": name, "seeds": len(rows), "seeds_failed": failed,
+               "seeds_meeting": int(rows.meets_goals.sum())}
         for col in GOALS:
             values = rows[col].dropna() if col in rows else pd.Series(dtype=float)
             row[col] = round(float(values.median()), 3) if len(values) else float("nan")
@@ -169,8 +172,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{goals}; met by {int(table.meets_goals.sum())} of {len(table)}")
             shown = scored
         else:
-            shown = summary(scored) if len(scored) else scored
-            shown.to_csv(args.out / "summary.csv", index=False)
+            every = summary(table)
+            every.to_csv(args.out / "summary.csv", index=False)
+            shown = every.dropna(subset=["rmse_ratio"])
             written.append(args.out / "summary.csv")
             print(shown.to_string(index=False))
             print(f"{goals}; the medians over {len(args.seed)} seeds meet them for "
@@ -183,6 +187,19 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if "error" in table else 0
 
 
+def _stale(folder: Path) -> str:
+    """How a finished calibration in ``folder`` differs from what this version would run ('' if not):
+    the targets' weights it was fitted with against today's defaults."""
+    import yaml
+
+    from commsim.experiments.settings import TargetWeights
+
+    fit = (yaml.safe_load((folder / "calibrated.yaml").read_text()) or {}).get("fit", {})
+    now = vars(TargetWeights())
+    used = fit.get("weights") or {}
+    return "" if used == now else f"with the targets' weights {used}, not this version's {now}"
+
+
 def bench_one(name: str, folder: Path, runs: int, seed: int) -> dict:
     """Calibrate community ``name`` into ``folder`` (unless already done) and score it; a failure is a
     row with its error."""
@@ -190,14 +207,19 @@ def bench_one(name: str, folder: Path, runs: int, seed: int) -> dict:
     from commsim.experiments.cli import compose_checked
 
     try:
-        if not (folder / "DONE").is_file():
+        if (folder / "DONE").is_file():
+            stale = _stale(folder)
+            if stale:
+                print(f"[commsim] forecast bench: warning: {folder} was calibrated {stale}; its numbers are "
+                      f"an older version's (delete the folder to refit)", file=sys.stderr, flush=True)
+        else:
             print(f"[commsim] forecast bench: calibrating {name}, seed {seed} ({runs:,} runs)", file=sys.stderr,
                   flush=True)
             words = overrides_for(name, folder, runs, seed)
             calibrate(compose_checked("calibrate", words), folder, words)
         row = {**score(folder, name), "seed": seed}
     except Exception as e:  # one community that cannot be calibrated is a row that says why, not the end
-        print(f"[commsim] forecast bench: {name} failed: {e}", file=sys.stderr, flush=True)
+        print(f"[commsim] forecast bench: {name}, seed {seed} failed: {e}", file=sys.stderr, flush=True)
         return {"community": name, "seed": seed, "meets_goals": False, "error": str(e).replace("\n", " ")}
     print(f"[commsim] forecast bench: {name}, seed {seed}: RMSE ratio {row['rmse_ratio']:.2f}, "
           f"coverage {row['coverage80']:.0%}, width ratio {row['width_ratio']:.2f}", file=sys.stderr, flush=True)

@@ -17,7 +17,9 @@ compare the same quantities computed by the same code. Definitions (docs/metrics
 * **dormant** on day t: people active before but not in the last 14 days;
   **churned** (analysts' rule): not active in the last 30 days;
 * **weekday profile**: mean DAU on each weekday over the mean DAU;
-* **life cycle**: the day of peak (7-day mean) DAU, and the last 30 days' mean DAU over the peak.
+* **life cycle**: the day of peak (7-day mean) DAU, and the last 30 days' mean DAU over the peak;
+* **newcomer share**: of the active person-days of the last 28 days, the share by people first
+  seen in them (neither active nor named by anyone before).
 """
 
 from __future__ import annotations
@@ -288,13 +290,18 @@ def cohort_retention(log: ActivityLog, max_week: int = 12) -> pd.DataFrame:
 
 def newcomer_share(log: ActivityLog, days: int = 28) -> float:
     """The share of the active person-days of the window's last ``days`` days that were by people first
-    active in those days (first in the window; NaN without activity there): how much of the recent
-    activity came from people who had not been seen before."""
+    *seen* in those days -- neither active nor named as the other person of an interaction before
+    them (NaN without activity there): the recent activity of people a twin built from the days
+    before would not hold (a twin holds everyone its log names, prospects included)."""
     person, offset = _index(log)
     start = log.n_days - days
     recent = offset >= start
     if not recent.any():
         return math.nan
-    ids, first = _first_offsets(log, newcomers_only=False)
-    first_of = first[np.searchsorted(ids, person[recent])]
-    return float(np.mean(first_of >= start))
+    seen_before = set(np.unique(person[~recent]).tolist())
+    if log.interactions is not None and len(log.interactions):
+        early = log.interactions[log.interactions.day.to_numpy() - log.first_day < start]
+        seen_before.update(np.unique(early.person.to_numpy()).tolist())
+        seen_before.update(np.unique(early.other.to_numpy()).tolist())
+    known = np.isin(person[recent], np.fromiter(seen_before, np.int64, len(seen_before)))
+    return float(np.mean(~known))

@@ -325,8 +325,8 @@ def test_the_twins_warnings_travel_to_reports_built_on_it(small_calibration, tmp
     ess = spec["fit"]["effective_sample_size"]
     assert f"effective sample size {ess:.0f}" in lines[0]
     assert f"covered {bt['model']['coverage80']:.0%} of 30 held-out days" in lines[0]
-    share = spec["fit"]["newcomer_share"]
-    assert f"{share:.0%} of the active days of its last four training weeks" in lines[0]
+    share = spec["today"]["newcomer_share"]
+    assert f"{share:.0%} of the active days of its log's last four weeks" in lines[0]
     assert ("**Warning**" in "".join(lines)) == (ess < ESS_WARN or bt["model"]["coverage80"] < 0.6
                                                  or not bt["beats_every_baseline"] or share >= NEWCOMER_WARN)
     assert ("keep arriving" in "".join(lines)) == (share >= NEWCOMER_WARN)
@@ -335,6 +335,30 @@ def test_the_twins_warnings_travel_to_reports_built_on_it(small_calibration, tmp
     text = report.read_text()
     assert lines[0].strip() in text, "the comparison report repeats the twin's health near its top"
     assert text.index("**The twin**") < text.index("## What this means")
+
+
+@pytest.mark.parametrize("share, line, warned", [(0.19, True, True), (0.05, True, False), (None, False, False),
+                                                  ("nan", False, False)])
+def test_the_newcomer_share_of_a_twin_s_log_is_stated_and_warned_about_from_a_tenth(small_calibration, tmp_path,
+                                                                                   share, line, warned):
+    import shutil
+
+    from commsim.experiments.reports.twin import health_lines
+
+    _, folder = small_calibration
+    copy = tmp_path / "twin"
+    shutil.copytree(folder, copy)
+    spec = yaml.safe_load((copy / "calibrated.yaml").read_text())
+    spec["fit"].pop("newcomer_share", None)  # a twin from before the share: nothing said
+    spec["today"].pop("newcomer_share", None)
+    if share is not None:
+        spec["today"]["newcomer_share"] = float(share)
+    (copy / "calibrated.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    text = "".join(health_lines(copy))
+    assert ("of the active days of its log's last four weeks" in text) == line
+    assert ("new people keep appearing" in text) == warned
+    if line:
+        assert f"{float(share):.0%} of the active days" in text
 
 
 def test_a_python_config_that_sets_some_population_keys_keeps_the_twins_others(small_calibration):
@@ -419,3 +443,21 @@ def test_the_forecast_bench_over_several_seeds_gives_each_community_s_median_ran
     assert not out.loc["a", "median_meets_goals"], "the median RMSE ratio 1.75 misses 1.2"
     assert not out.loc["b", "median_meets_goals"], "coverage 95% is above the goal's 90%"
     assert summary(rows.assign(rmse_ratio=[1.0, 1.1, 3.0, 1.0], coverage80=0.8)).median_meets_goals.all()
+    failed = pd.concat([rows, pd.DataFrame([{"community": "a", "seed": 3, "meets_goals": False, "error": "boom"},
+                                            {"community": "c", "seed": 0, "meets_goals": False, "error": "boom"}])])
+    out = summary(failed).set_index("community")
+    assert out.loc["a", "seeds"] == 4 and out.loc["a", "seeds_failed"] == 1 and out.loc["a", "rmse_ratio"] == 1.75
+    assert out.loc["c", "seeds_failed"] == 1 and math.isnan(out.loc["c", "rmse_ratio"]), "a failed community stays"
+    assert not out.loc["c", "median_meets_goals"]
+
+
+def test_the_forecast_bench_names_a_calibration_fitted_with_other_target_weights(tmp_path):
+    from commsim.experiments.forecast_bench import _stale
+    from commsim.experiments.settings import TargetWeights
+
+    now = vars(TargetWeights())
+    (tmp_path / "calibrated.yaml").write_text(yaml.safe_dump({"fit": {"weights": now}}))
+    assert _stale(tmp_path) == ""
+    old = {k: v for k, v in now.items() if k != "recent"}
+    (tmp_path / "calibrated.yaml").write_text(yaml.safe_dump({"fit": {"weights": old}}))
+    assert "not this version's" in _stale(tmp_path)

@@ -34,10 +34,15 @@ def test_daily_counts_by_hand():
 
 
 def test_the_newcomer_share_counts_the_recent_active_days_of_people_first_seen_recently():
-    # days 0..39, the last 28 are days 12..39: person 0 active days 0, 20, 30 (seen before); person 1
-    # days 15 and 16 (first seen in them); person 2 day 5 only
-    log = log_of([(0, 0, 1, 0), (0, 20, 1, 0), (0, 30, 1, 0), (1, 15, 1, 0), (1, 16, 1, 0), (2, 5, 1, 0)], last=39)
-    assert newcomer_share(log) == pytest.approx(2 / 4)
+    # days 0..39, the last 28 are days 12..39. Person 0: active days 0, 20, 30 (seen before); 1: days 15
+    # and 16 (first seen in them); 2: day 12 only (the window's first day: new); 3: days 11 and 20
+    # (seen the day before); 4: day 25, named by person 0 on day 5 (seen before, as a target)
+    rows = [(0, 0, 1, 0), (0, 20, 1, 0), (0, 30, 1, 0), (1, 15, 1, 0), (1, 16, 1, 0), (2, 12, 1, 0),
+            (3, 11, 1, 0), (3, 20, 1, 0), (4, 25, 1, 0)]
+    named = pd.DataFrame({"person": [0], "other": [4], "day": [5], "count": [1]})
+    log = log_of(rows, last=39, interactions=named)
+    assert newcomer_share(log) == pytest.approx(3 / 7), "person 1's two days and person 2's one of seven"
+    assert newcomer_share(log_of(rows, last=39)) == pytest.approx(4 / 7), "unnamed, person 4 is new too"
     assert newcomer_share(log, days=10) == 0.0, "days 30..39: person 0 only, seen long before"
     assert math.isnan(newcomer_share(log_of([(0, 0, 1, 0)], last=39))), "no activity in the last 28 days"
 

@@ -128,7 +128,7 @@ def _calibrate(folder, language):
             "box_edges": ["behaviour.activity.base"]}
     figs = Figures({"dau": "figures/dau.png", "pairs": "figures/posterior_pairs.png"})
     figs.pairs_of = (6, 15)  # the pair plot shows 6 of 15 fitted parameters
-    windows = {"train_days": 60, "forecast_days": 14, "cut_off": "2024-03-01"}
+    windows = {"train_days": 60, "forecast_days": 14, "cut_off": "2024-03-01", "newcomer_share": 0.19}
     return write(folder / "c1", ["read export.csv: 10 actions"], windows, NS(notes=NOTES), screening, params,
                  post, bt, figs, 1234, language).read_text(encoding="utf-8")
 

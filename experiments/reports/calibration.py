@@ -201,10 +201,10 @@ def write(folder: Path, data_lines: list[str], windows: dict, twin, screening: p
                    cut_off=windows["cut_off"], notes=t("; ").join(t(m, **v) for m, v in twin.notes)), ""]
     share = windows.get("newcomer_share")
     if isinstance(share, (int, float)) and math.isfinite(share):
-        words = t("{share} of the active days of the last four training weeks were by people first seen in them; "
-                  "the twin holds only the people seen before the cut-off, so where people keep arriving at that "
-                  "pace its forecast falls short by about that share, more the further it looks.",
-                  share=f"{share:.0%}")
+        words = t("{share} of the active days of the last four training weeks were by people first seen in them "
+                  "(neither active nor named by anyone before); the twin holds only the people seen before the "
+                  "cut-off, so where new people keep appearing at that pace its forecast falls short by about that "
+                  "share, more the further it looks.", share=f"{share:.0%}")
         lines += [f"**{words}**" if share >= NEWCOMER_WARN else words, ""]
     if screening is not None:
         lines += ["## " + t("Which parameters matter (screening)"), "",

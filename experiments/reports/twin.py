@@ -14,9 +14,10 @@ from pathlib import Path
 
 ESS_WARN = 200  # fewer effective draws: intervals rest on a handful of parameter sets
 COVERAGE_WARN = 0.6  # an 80% band covering less of the held-out days is too narrow
-# the share of the last four training weeks' active days by people first seen in them above which the
-# twin (who holds only the people seen before its cut-off) is warned to fall short by about that
-# much where people keep arriving (assumed: a tenth of the level; CollegeMsg 7%, a growing community 19%)
+# the share of the log's last four weeks' active days by people first seen in them (neither active nor
+# named by anyone before) above which the twin, who holds only the people its log names, is warned to
+# fall short by about that much where new people keep appearing so (assumed: a tenth of the level; the
+# CollegeMsg log 6% before its 100-day cut-off)
 NEWCOMER_WARN = 0.10
 CONTINUITY_WARN = 1.5  # simulated / observed DAU around the start of a what-if beyond this factor (either way)
 
@@ -98,12 +99,13 @@ def health_lines(calibration, formatter=None) -> list[str]:
         warnings.append(t("a baseline forecast did at least as well: trust relative effects more than levels"))
     if bt.get("twin", {}).get("degenerate"):
         warnings.append(t("its posterior is degenerate (the twin's own band has no width on most held-out days)"))
-    share = fit.get("newcomer_share")
+    # what-ifs start from the end of the whole log: its last four weeks (older twins: the training window's)
+    share = (spec.get("today") or {}).get("newcomer_share", fit.get("newcomer_share"))
     if isinstance(share, (int, float)) and math.isfinite(share):
-        facts.append(t("{share} of the active days of its last four training weeks were by people first seen in "
-                       "them", share=f"{share:.0%}"))
+        facts.append(t("{share} of the active days of its log's last four weeks were by people first seen in them",
+                       share=f"{share:.0%}"))
         if share >= NEWCOMER_WARN:
-            warnings.append(t("it holds only the people seen before its cut-off, so where people keep arriving as "
+            warnings.append(t("it holds only the people its log names, so where new people keep appearing as "
                               "they did ({share} of the last four weeks' activity) its levels fall short by about "
                               "that much, more the further they look", share=f"{share:.0%}"))
     stacked = bt.get("band", {}).get("stacked_with")
