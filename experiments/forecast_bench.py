@@ -197,7 +197,8 @@ def _stale(folder: Path) -> str:
     fit = (yaml.safe_load((folder / "calibrated.yaml").read_text()) or {}).get("fit", {})
     now = vars(TargetWeights())
     used = fit.get("weights") or {}
-    return "" if used == now else f"with the targets' weights {used}, not this version's {now}"
+    same = all(float(used.get(k, 0.0)) == v for k, v in now.items()) and set(used) <= set(now)
+    return "" if same else f"with the targets' weights {used}, not this version's {now}"  # absent: weight 0
 
 
 def bench_one(name: str, folder: Path, runs: int, seed: int) -> dict:

@@ -124,8 +124,8 @@ class TargetWeights:
     ever_active: float = param(1.0, "people ever active by each week (RMSE over the observed total)", ge=0)
     retention: float = param(1.0, "weekly cohort retention of newcomers (RMSE over its mean)", ge=0)
     participation: float = param(0.0, "top-10% share of active days and one-day share (mean absolute error)", ge=0)
-    recent: float = param(1.0, "the last 4 weekly mean DAU again, the level a forecast starts from (RMSE of "
-                          "log(1 + DAU))", ge=0)
+    recent: float = param(0.0, "the last 4 weekly mean DAU again, the level a forecast starts from (RMSE of "
+                          "log(1 + DAU)); 0 by default: at 1 it biased parameter recovery", ge=0)
 
 
 @dataclass

@@ -458,6 +458,8 @@ def test_the_forecast_bench_names_a_calibration_fitted_with_other_target_weights
     now = vars(TargetWeights())
     (tmp_path / "calibrated.yaml").write_text(yaml.safe_dump({"fit": {"weights": now}}))
     assert _stale(tmp_path) == ""
-    old = {k: v for k, v in now.items() if k != "recent"}
-    (tmp_path / "calibrated.yaml").write_text(yaml.safe_dump({"fit": {"weights": old}}))
+    older = {k: v for k, v in now.items() if k != "recent"}  # from before the target: its weight was 0
+    (tmp_path / "calibrated.yaml").write_text(yaml.safe_dump({"fit": {"weights": older}}))
+    assert _stale(tmp_path) == "" if now["recent"] == 0 else "not this version's" in _stale(tmp_path)
+    (tmp_path / "calibrated.yaml").write_text(yaml.safe_dump({"fit": {"weights": {**now, "dau": now["dau"] + 1}}}))
     assert "not this version's" in _stale(tmp_path)
