@@ -135,8 +135,7 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
             row[col] = round(float(values.median()), 3) if len(values) else float("nan")
             row[f"{col}_min"] = round(float(values.min()), 3) if len(values) else float("nan")
             row[f"{col}_max"] = round(float(values.max()), 3) if len(values) else float("nan")
-        row["median_meets_goals"] = bool(all(meets(c, row[c]) for c in GOALS if row[c] == row[c])
-                                         and all(row[c] == row[c] for c in GOALS))
+        row["median_meets_goals"] = all(row[c] == row[c] and meets(c, row[c]) for c in GOALS)  # NaN: not met
         out.append(row)
     return pd.DataFrame(out)
 

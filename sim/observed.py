@@ -298,10 +298,8 @@ def newcomer_share(log: ActivityLog, days: int = 28) -> float:
     recent = offset >= start
     if not recent.any():
         return math.nan
-    seen_before = set(np.unique(person[~recent]).tolist())
+    seen_before = [person[~recent]]
     if log.interactions is not None and len(log.interactions):
         early = log.interactions[log.interactions.day.to_numpy() - log.first_day < start]
-        seen_before.update(np.unique(early.person.to_numpy()).tolist())
-        seen_before.update(np.unique(early.other.to_numpy()).tolist())
-    known = np.isin(person[recent], np.fromiter(seen_before, np.int64, len(seen_before)))
-    return float(np.mean(~known))
+        seen_before += [early.person.to_numpy(), early.other.to_numpy()]
+    return float(np.mean(~np.isin(person[recent], np.concatenate(seen_before))))

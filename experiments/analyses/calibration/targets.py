@@ -12,8 +12,8 @@ Over the training window (``days`` days: data days 0..days-1, model days 1..days
 The distance of a run from the data is ``Σ_k w_k e_k`` with ``e_dau`` the RMSE of ``log(1 + dau)``
 (a relative error, so a quiet stretch counts as much as a busy one), ``e_ever_active = RMSE(ever_active) / observed people ever active``, ``e_retention =
 RMSE(retention) / mean(observed retention)``, ``e_participation`` = the mean absolute error of the
-two shares, ``e_recent`` the RMSE of ``log(1 + dau)`` over the last four weekly blocks. Each is a relative error, so the weights (``calibrate.weights``) say how much each
-target counts, not its units.
+two shares, ``e_recent`` the RMSE of ``log(1 + dau)`` over the last four weekly blocks. Each is a
+relative error, so the weights (``calibrate.weights``) say how much each target counts, not its units.
 """
 
 from __future__ import annotations
