@@ -70,8 +70,10 @@ def churn(model, par: ChurnParams) -> dict:
     pop.churn_pressure *= np.float32(math.exp(-1.0 / par.contagion_fade_days))
     if not par.enabled:
         return {"churned": 0, "churned_total": model.churned_total}
+    if model.calendar.is_away(day):  # everyone is away (sim/calendar.py): nobody lapses over a holiday
+        return {"churned": 0, "churned_total": model.churned_total}
     idx = _members(pop.status)
-    since = day - np.maximum(pop.last_active_day[idx], pop.join_day[idx])
+    since = model.calendar.days_present(np.maximum(pop.last_active_day[idx], pop.join_day[idx]), day)
     base = par.hazard_active + (par.hazard_dormant - par.hazard_active) * (-np.expm1(-since / par.dormancy_days))
     hazard = (
         base

@@ -2,7 +2,8 @@
 
 * **habit** (members): grows toward 1 on active days, ``h += habit_gain (1 - h)``,
   and decays on inactive days, ``h *= 1 - habit_decay`` (habits form with
-  repetition and fade without it; Lally et al. 2010).
+  repetition and fade without it; Lally et al. 2010) -- but not on a day the calendar
+  marks as away (a holiday everyone takes: :mod:`sim.calendar`).
 * **fatigue** (members): ``f = f (1 - fatigue_recovery) + fatigue_gain
   max(0, v - fatigue_tolerance) / fatigue_tolerance + message_annoyance m``,
   with ``v`` the operator posts pushed to the member today and ``m`` the
@@ -80,15 +81,16 @@ def update_state(model, par: StateParams) -> dict:
     volume_by_topic = lev.posts_all + lev.posts_by_topic  # operator posts pushed to each topic today
     _state_kernel(pop.status, pop.active, pop.topic, pop.interactions, lev.messages, volume_by_topic,
                   coefficients(par, StateCoefficients), float(experience_base), float(quality_bonus),
-                  pop.habit, pop.fatigue, pop.satisfaction)
+                  model.calendar.is_away(model.day), pop.habit, pop.fatigue, pop.satisfaction)
     return {}
 
 
 @nb.njit(cache=True)
 def _state_kernel(status, active, topic, interactions, messages, volume_by_topic, c, experience_base,
-                  quality_bonus, habit, fatigue, satisfaction):
+                  quality_bonus, away, habit, fatigue, satisfaction):
     # ``c`` holds the StateParams by name (StateCoefficients); experience_base and quality_bonus
-    # are today's spam-adjusted base experience and operator-content quality term.
+    # are today's spam-adjusted base experience and operator-content quality term; on an ``away``
+    # day an inactive member's habit does not fade.
     member = np.int8(1)
     for i in range(status.size):
         if status[i] != member:
@@ -105,7 +107,7 @@ def _state_kernel(status, active, topic, interactions, messages, volume_by_topic
                 experience += quality_bonus
             s = satisfaction[i] + c.satisfaction_rate * (experience - satisfaction[i])
             satisfaction[i] = min(1.0, max(0.0, s))
-        else:
+        elif not away:
             habit[i] *= 1.0 - c.habit_decay
 
 

@@ -145,8 +145,9 @@ class CalibrateSettings:
                            choices=("first", "midnight"))
     time_unit: str = param("auto", "how numeric times read: auto (Unix s or ms by size), s, ms, day",
                            choices=("auto", "s", "ms", "day"))
-    calendar: Optional[str] = param(None, "CSV of dated outside events (name,start,end[,activity][,joining]; dates); "
-                                    "a blank activity is fitted")
+    calendar: Optional[str] = param(None, "CSV of dated outside events (name,start,end[,activity][,joining]"
+                                    "[,away]; dates); a blank activity is fitted, away (yes/no) marks a holiday "
+                                    "everyone takes")
     campaigns: Optional[str] = param(None, "CSV of the operator's own campaigns in the data (start,end,strategy"
                                      "[,target][,spend][,size]; dates; kind and cost are read as strategy and "
                                      "spend); the responses to them are fitted")

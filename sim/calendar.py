@@ -6,12 +6,16 @@ Each day t gets two numbers (:class:`Calendar`):
   running on day t: added to everyone's log-odds of being active, i.e. the odds of activity
   are multiplied by the weekday's factor and by each event's factor;
 * ``joining[t] = Π event.joining``: multiplies the join chances of prospects and the day's
-  arrivals into the audience.
+  arrivals into the audience;
+* ``away[t]``: whether an event with ``away: true`` runs on day t -- everyone is away (a holiday,
+  a shutdown), so nobody's silence that day counts: habits do not fade (:mod:`agents.state`), no
+  one lapses, and the churn hazard's clock of days since a member was last active skips the day
+  (:mod:`agents.churn`, through ``present[t]``, the days up to t that were not away).
 
 ``weekday(t) = (start_weekday + t - 1) mod 7`` (0 = Monday; day 1 is the first simulated day).
 Events come from ``calendar.events`` in the config and/or a CSV file (``calendar.file``) with
-the header ``name,start,end,activity,joining`` (the last two optional, default 1; days
-inclusive). With the defaults (a flat week, no events) every offset is 0 and every multiplier
+the header ``name,start,end,activity,joining,away`` (the last three optional, default 1, 1 and
+false; days inclusive). With the defaults (a flat week, no events) every offset is 0 and every multiplier
 1, and the calendar changes nothing.
 """
 
@@ -42,6 +46,8 @@ class CalendarEvent:
     end: int = param(1, "last day of the event (inclusive)", ge=1, unit="day")
     activity: float = param(1.0, "multiplier of everyone's odds of being active on those days", gt=0, unit="×")
     joining: float = param(1.0, "multiplier of join chances and arrivals on those days", ge=0, unit="×")
+    away: bool = param(False, "everyone is away (a holiday, a shutdown): silence on those days does not count -- "
+                       "habits do not fade, no one lapses, churn clocks stop")
 
     def check(self) -> list[str]:
         if self.end < self.start:
@@ -59,7 +65,7 @@ class CalendarConfig:
         why="Communities have a weekly rhythm (CollegeMsg: Saturday ~0.7, Wednesday ~1.2 of the mean DAU).")
     events: list[CalendarEvent] = param(None, "dated outside events", factory=list, source=Source("user"),
                                         why="Holidays, term breaks, launches and outages move everyone at once.")
-    file: Optional[str] = param(None, "CSV of dated events: name,start,end[,activity][,joining]",
+    file: Optional[str] = param(None, "CSV of dated events: name,start,end[,activity][,joining][,away]",
                                 source=Source("user"), why="Keep a long calendar in a file.")
 
     def check(self) -> list[str]:
@@ -70,7 +76,7 @@ class CalendarConfig:
         if bad:
             problems.append(f"weekly: multipliers must be positive numbers, got {bad}")
         if self.file is not None and not Path(self.file).is_file():
-            problems.append(f"file: {self.file!r} is not a file (a CSV with name,start,end,activity,joining)")
+            problems.append(f"file: {self.file!r} is not a file (a CSV with name,start,end,activity,joining,away)")
         return problems
 
 
@@ -78,12 +84,12 @@ def read_events(path: str | Path) -> list[CalendarEvent]:
     """Events from a CSV file; every problem names the file and line."""
     path = Path(path)
     events = []
-    for number, values in read_records(path, ("name", "start", "end"), ("name", "start", "end", "activity", "joining"),
-                                       CalendarFileError):
+    for number, values in read_records(path, ("name", "start", "end"),
+                                       ("name", "start", "end", "activity", "joining", "away"), CalendarFileError):
         try:
             event = CalendarEvent(name=values["name"], start=int(values["start"]), end=int(values["end"]),
                                   activity=float(values.get("activity") or 1.0),
-                                  joining=float(values.get("joining") or 1.0))
+                                  joining=float(values.get("joining") or 1.0), away=yes_or_no(values.get("away")))
         except ValueError as err:
             raise CalendarFileError(f"{path}, line {number}: {err}") from None
         problems = event.check()
@@ -99,13 +105,27 @@ def read_events(path: str | Path) -> list[CalendarEvent]:
     return events
 
 
+YES = ("1", "true", "yes", "y")
+NO = ("", "0", "false", "no", "n")
+
+
+def yes_or_no(text: str | None) -> bool:
+    """A CSV cell read as a yes/no flag (blank: no)."""
+    word = (text or "").strip().lower()
+    if word in YES or word in NO:
+        return word in YES
+    raise ValueError(f"away: {text!r} is not yes or no (1/0, true/false, yes/no)")
+
+
 @dataclass
 class Calendar:
-    """Per-day activity offsets and joining multipliers, for days 0..days."""
+    """Per-day activity offsets, joining multipliers and away days, for days 0..days."""
 
     activity_offset: np.ndarray
     joining: np.ndarray
     start_weekday: int
+    away: np.ndarray = None  # bool per day; None: no day is away
+    present: np.ndarray = None  # days 1..t that were not away, per day t (None: t itself)
 
     @classmethod
     def build(cls, cfg: CalendarConfig, days: int) -> "Calendar":
@@ -113,6 +133,7 @@ class Calendar:
         weekly = np.log(np.asarray(cfg.weekly, float))
         offset = weekly[(cfg.start_weekday + t - 1) % 7]
         joining = np.ones(days + 1)
+        away = np.zeros(days + 1, bool)
         events = list(cfg.events) + (read_events(cfg.file) if cfg.file else [])
         for event in events:
             lo, hi = event.start, min(event.end, days)
@@ -120,12 +141,26 @@ class Calendar:
                 continue
             offset[lo:hi + 1] += math.log(event.activity)
             joining[lo:hi + 1] *= event.joining
+            away[lo:hi + 1] |= bool(event.away)
         offset[0] = 0.0
-        return cls(offset, joining, cfg.start_weekday)
+        if not away.any():
+            return cls(offset, joining, cfg.start_weekday)
+        return cls(offset, joining, cfg.start_weekday, away, t - np.cumsum(away))
+
+    def is_away(self, day: int) -> bool:
+        return self.away is not None and bool(self.away[day])
+
+    def days_present(self, since: np.ndarray, day: int) -> np.ndarray:
+        """Days from day ``since`` (each person's; may be before day 0) to ``day`` that were not away:
+        ``day - since`` when no day is away."""
+        if self.present is None:
+            return day - since
+        before = self.present[np.clip(since, 0, self.present.size - 1)]
+        return self.present[day] - np.where(since >= 0, before, since)
 
     def weekday(self, day: int) -> int:
         return (self.start_weekday + day - 1) % 7
 
     @property
     def flat(self) -> bool:
-        return not np.any(self.activity_offset) and bool(np.all(self.joining == 1.0))
+        return not np.any(self.activity_offset) and bool(np.all(self.joining == 1.0)) and self.away is None

@@ -92,6 +92,21 @@ def test_a_dated_event_moves_everyone_at_once():
     assert dau[90:120].mean() > 0.6 * base[90:120].mean(), "the community comes back"
 
 
+def test_a_holiday_everyone_is_away_for_ages_no_habit_and_no_churn_clock():
+    """The same closure (activity x 0.001 on days 60-74), as a quiet spell and as one everyone is away for
+    (``away``, sim/calendar.py): away, nobody lapses during it and members' habits come back as they
+    were; as a plain quiet spell two weeks of silence push the churn hazard to its dormant level and
+    the habits fade, and fewer members are left (same seed: the days before are identical)."""
+    spell = {"name": "holiday", "start": 60, "end": 74, "activity": 0.001}
+    runs = {away: simulate({"seed": 0, "calendar": {"events": [{**spell, "away": away}]}}, progress="never")
+            .timeseries.set_index("day") for away in (False, True)}
+    quiet, away = runs[False], runs[True]
+    assert (quiet.loc[:59] == away.loc[:59]).all().all(), "nothing differs before the holiday"
+    assert away.churned.loc[60:74].sum() == 0 and quiet.churned.loc[60:74].sum() > 0
+    assert away.members.loc[75] > quiet.members.loc[75]
+    assert away.dau.loc[76:100].mean() > quiet.dau.loc[76:100].mean()
+
+
 def test_a_small_seed_community_grows_then_levels_off():
     """From 20 members, three years: DAU grows, and its growth slows to a plateau (the third year's
     relative growth is under a third of the first year's)."""

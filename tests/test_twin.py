@@ -39,13 +39,14 @@ def test_only_days_before_the_cut_off_build_the_graph_and_the_arrivals(log, tmp_
 
 
 def test_calendar_and_campaign_files_are_known_inputs(log, tmp_path):
-    (tmp_path / "cal.csv").write_text("name,start,end,activity,joining\nholiday,2024-01-02,2024-01-03,,\n"
-                                      "launch,2024-01-05,2024-01-05,2.0,1.5\n")
+    (tmp_path / "cal.csv").write_text("name,start,end,activity,joining,away\nholiday,2024-01-02,2024-01-03,,,yes\n"
+                                      "launch,2024-01-05,2024-01-05,2.0,1.5,\n")
     (tmp_path / "camp.csv").write_text("start,end,strategy,target,spend\n2024-01-04,2024-01-06,winback,,300\n")
     twin = build(log, 9, tmp_path, calendar_file=str(tmp_path / "cal.csv"), campaigns_file=str(tmp_path / "camp.csv"))
     events = twin.config["calendar"]["events"]
     assert [(e["name"], e["start"], e["end"]) for e in events] == [("holiday", 2, 3), ("launch", 5, 5)]
     assert events[1]["activity"] == 2.0 and events[1]["joining"] == 1.5
+    assert events[0]["away"] and not events[1]["away"], "everyone is away for the holiday, not for the launch"
     assert twin.fitted_events == [0], "a blank activity is fitted"
     assert twin.config["plan"]["strategies"] == ["winback"] and twin.config["plan"]["budget"] == 300
     assert twin.config["strategies"]["winback"] == {"start_day": 4, "end_day": 7}
@@ -79,6 +80,7 @@ def test_a_campaign_log_with_kind_size_and_cost_names_the_responses_a_calibratio
     ("camp.csv", "start,end,strategy,spend\n2024-01-02,2024-01-03,winback,lots\n", "spend 'lots' is not a number"),
     ("camp.csv", "start,end,strategy,kind\n2024-01-02,2024-01-03,winback,winback\n", "both 'strategy' and 'kind'"),
     ("camp.csv", "start,end,kind,size\n2024-01-02,2024-01-02,events,many\n", "size 'many' is not a positive number"),
+    ("cal.csv", "name,start,end,away\nholiday,2024-01-02,2024-01-03,perhaps\n", "line 2: away: 'perhaps' is not"),
     ("missing.csv", None, "missing.csv: cannot read it"),
 ])
 def test_bad_calendar_and_campaign_files_name_file_and_line(log, tmp_path, name, text, expected):
@@ -144,3 +146,18 @@ def test_people_due_after_the_last_day_never_arrive(log, tmp_path):
             model.step()
         labels = np.array([str(x) for x in model.graph.labels])
         assert sorted(labels[model.population.status == Status.OUTSIDE]) == outside, days
+
+
+def test_a_quiet_spell_the_community_came_back_from_is_one_everyone_was_away_for():
+    from commsim.experiments.analyses.calibration.twin import quiet_events
+
+    dau = np.full(30, 40.0)
+    dau[10:15] = 0  # closed for five days, then back
+    dau[27:] = 0  # silent at the cut-off: nothing says it comes back
+    notes = []
+    events = quiet_events(dau, [], notes)
+    assert [(e["start"], e["end"], e["away"]) for e in events] == [(11, 15, True), (28, 30, False)]
+    first, second = english(notes)
+    assert "everyone is away" in first and "away" not in second
+    known = [{"name": "holiday", "start": 11, "end": 12}]
+    assert [e["start"] for e in quiet_events(dau, known, [])] == [28], "a known event covers the first"

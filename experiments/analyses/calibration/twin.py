@@ -202,7 +202,11 @@ def training_dau(log: ActivityLog, train_days: int) -> np.ndarray:
 
 def quiet_events(dau: np.ndarray, known: list[dict], notes: list) -> list[dict]:
     """The quiet spells of the training days' ``dau`` (experiments/analyses/calibration/rhythm.py) that
-    no known event covers, as calendar events of (almost) no activity."""
+    no known event covers, as calendar events of (almost) no activity. One the community came back
+    from before the cut-off is a spell everyone was away for (sim/calendar.py ``away``): a
+    community with nobody active for days, then active again, had closed (a holiday, a shutdown);
+    it was not deserted person by person, so those days' silence ages no habit and no churn clock.
+    A spell running to the cut-off is not: nothing says the community comes back."""
     from commsim.experiments.analyses.calibration.rhythm import QUIET_ACTIVITY, event_days, quiet_spells
 
     covered = event_days(len(dau), known)
@@ -210,10 +214,16 @@ def quiet_events(dau: np.ndarray, known: list[dict], notes: list) -> list[dict]:
     for first, last in quiet_spells(dau):
         if covered[first:last + 1].any():
             continue
+        back = last < len(dau) - 1  # the community was seen to come back before the cut-off
         events.append({"name": "quiet spell in the log", "start": first + 1, "end": last + 1,
-                       "activity": QUIET_ACTIVITY, "joining": 1.0})
-        note(notes, "no activity on training days {first}-{last}: simulated as a quiet spell (activity odds x {odds})",
-             first=first + 1, last=last + 1, odds=f"{QUIET_ACTIVITY:g}")
+                       "activity": QUIET_ACTIVITY, "joining": 1.0, "away": back})
+        if back:
+            note(notes, "no activity on training days {first}-{last}: simulated as a quiet spell everyone is away "
+                 "for (activity odds x {odds}; habits do not fade and no one lapses)",
+                 first=first + 1, last=last + 1, odds=f"{QUIET_ACTIVITY:g}")
+        else:
+            note(notes, "no activity on training days {first}-{last}: simulated as a quiet spell (activity odds x "
+                 "{odds})", first=first + 1, last=last + 1, odds=f"{QUIET_ACTIVITY:g}")
     return events
 
 
@@ -266,9 +276,12 @@ def _model_day(path, number, log, when: str, timezone: str) -> int:
 
 
 def read_calendar(path: str, log: ActivityLog, timezone: str) -> tuple[list[dict], list[int]]:
-    """Dated outside events (dates) as calendar events in model days; blank activity = fitted."""
+    """Dated outside events (dates) as calendar events in model days; blank activity = fitted; ``away``
+    (yes/no, blank no) marks one everyone is away for (sim/calendar.py)."""
     events, fitted = [], []
-    for number, row in _rows(path, ("name", "start", "end"), ("name", "start", "end", "activity", "joining")):
+    from commsim.sim.calendar import yes_or_no
+
+    for number, row in _rows(path, ("name", "start", "end"), ("name", "start", "end", "activity", "joining", "away")):
         start = _model_day(path, number, log, row["start"], timezone)
         end = _model_day(path, number, log, row["end"], timezone)
         if end < start or start < 1:
@@ -277,7 +290,7 @@ def read_calendar(path: str, log: ActivityLog, timezone: str) -> tuple[list[dict
         try:
             event = {"name": row["name"], "start": start, "end": end,
                      "activity": float(activity) if activity else 0.5,
-                     "joining": float(row.get("joining") or 1.0)}
+                     "joining": float(row.get("joining") or 1.0), "away": yes_or_no(row.get("away"))}
         except ValueError as err:
             raise TwinError(f"{path}, line {number}: {err}") from None
         if not activity:
