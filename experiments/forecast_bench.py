@@ -21,14 +21,18 @@ workplace community the RMSE ratio was 0.99, 1.75 and 3.45 on seeds 0, 1 and 2 o
 has a row per community and seed); the printed table, ``summary.csv`` and the figure then give
 each community's median over the seeds, the range, and on how many seeds all three goals were
 met. A community that cannot be calibrated is a row with its ``error`` (the command then exits 1),
-never dropped. Calibrations land in
-``<out>/<community>/`` and are reused: run the command again and a finished community is read,
-not refitted (delete its folder to refit).
+never dropped. ``--set KEY=VALUE ...`` passes calibration settings to every community
+(``--set calibrate.weights.recent=1 calibrate.margin=1``; not the bench's own: the log, its days,
+``calibrate.runs`` and ``calibrate.seed``). Calibrations land in
+``<out>/runs<R>_seed<S>[_<hash of the settings>]/<community>/`` and are reused: run the command
+again and a finished community is read, not refitted (delete its folder to refit); one fitted with
+other targets' weights than the command's is named in a warning.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -47,10 +51,10 @@ def communities() -> list[str]:
     return ["collegemsg", *KINDS]
 
 
-def overrides_for(name: str, folder: Path, runs: int, seed: int) -> list[str]:
+def overrides_for(name: str, folder: Path, runs: int, seed: int, extra: list[str] = ()) -> list[str]:
     """The calibration's command-line words for community ``name`` (a generated log is written beside
-    ``folder``, once)."""
-    common = [f"calibrate.runs={runs}", f"calibrate.seed={seed}", "progress=never"]
+    ``folder``, once), ending with the ``extra`` settings."""
+    common = [f"calibrate.runs={runs}", f"calibrate.seed={seed}", "progress=never", *extra]
     if name == "collegemsg":
         return [f"calibrate.log={COLLEGEMSG / 'CollegeMsg.txt.gz'}", "calibrate.train_days=100",
                 "calibrate.forecast_days=94", f"calibrate.calendar={COLLEGEMSG / 'calendar.csv'}", *common]
@@ -153,11 +157,17 @@ def main(argv: list[str] | None = None) -> int:
                     help="calibrate.seed; several (--seed 0 1 2) calibrate each community once per seed")
     ap.add_argument("--only", nargs="+", choices=communities(), help="these communities only")
     ap.add_argument("--out", type=Path, default=Path("results/forecast_bench"), help="where everything lands")
+    ap.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE", dest="settings",
+                    help="calibration settings for every community (calibrate.weights.recent=1 calibrate.margin=1)")
     args = ap.parse_args(argv)
+    problems = setting_problems(args.settings)
+    if problems:
+        ap.error("; ".join(problems))
     rows = []
     for seed in args.seed:
         for name in args.only or communities():
-            rows.append(bench_one(name, args.out / f"runs{args.runs}_seed{seed}" / name, args.runs, seed))
+            rows.append(bench_one(name, args.out / run_folder(args.runs, seed, args.settings) / name, args.runs, seed,
+                                  args.settings))
     table = pd.DataFrame(rows)
     scored = table.dropna(subset=["rmse_ratio"]) if "rmse_ratio" in table else table.iloc[:0]
     args.out.mkdir(parents=True, exist_ok=True)
@@ -186,36 +196,63 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if "error" in table else 0
 
 
-def _stale(folder: Path) -> str:
-    """How a finished calibration in ``folder`` differs from what this version would run ('' if not):
-    the targets' weights it was fitted with against today's defaults."""
+# the bench's own words for every community: --runs, --seed and each community's log and days
+OWN = ("calibrate.runs", "calibrate.seed", "calibrate.log", "calibrate.train_days", "calibrate.forecast_days",
+       "calibrate.calendar", "calibrate.day_start", "progress")
+
+
+def setting_problems(settings: list[str]) -> list[str]:
+    """What is wrong with ``--set``'s words (empty if nothing)."""
+    problems = []
+    for word in settings:
+        key, eq, _ = word.partition("=")
+        if not eq or not key.startswith("calibrate."):
+            problems.append(f"--set {word}: expected calibrate.KEY=VALUE")
+        elif key in OWN:
+            problems.append(f"--set {word}: the bench sets {key} itself (use --runs or --seed for those)")
+    return problems
+
+
+def run_folder(runs: int, seed: int, settings: list[str]) -> str:
+    """The folder of one seed's calibrations: the same settings reuse it, other settings get their own."""
+    tag = hashlib.sha1(" ".join(settings).encode()).hexdigest()[:8] if settings else ""
+    return f"runs{runs}_seed{seed}" + (f"_{tag}" if tag else "")
+
+
+def _stale(folder: Path, settings: list[str] = ()) -> str:
+    """How a finished calibration in ``folder`` differs from what this version would run with the
+    bench's ``settings`` ('' if not): the targets' weights it was fitted with against the expected."""
     import yaml
 
     from commsim.experiments.settings import TargetWeights
 
     fit = (yaml.safe_load((folder / "calibrated.yaml").read_text()) or {}).get("fit", {})
     now = vars(TargetWeights())
+    for word in settings:
+        key, _, value = word.partition("=")
+        if key.startswith("calibrate.weights."):
+            now[key.rsplit(".", 1)[1]] = float(value)
     used = fit.get("weights") or {}
     same = all(float(used.get(k, 0.0)) == v for k, v in now.items()) and set(used) <= set(now)
     return "" if same else f"with the targets' weights {used}, not this version's {now}"  # absent: weight 0
 
 
-def bench_one(name: str, folder: Path, runs: int, seed: int) -> dict:
-    """Calibrate community ``name`` into ``folder`` (unless already done) and score it; a failure is a
-    row with its error."""
+def bench_one(name: str, folder: Path, runs: int, seed: int, settings: list[str] = ()) -> dict:
+    """Calibrate community ``name`` into ``folder`` (unless already done) with the calibration
+    ``settings`` and score it; a failure is a row with its error."""
     from commsim.experiments.calibrate import calibrate
     from commsim.experiments.cli import compose_checked
 
     try:
         if (folder / "DONE").is_file():
-            stale = _stale(folder)
+            stale = _stale(folder, settings)
             if stale:
                 print(f"[commsim] forecast bench: warning: {folder} was calibrated {stale}; its numbers are "
                       f"an older version's (delete the folder to refit)", file=sys.stderr, flush=True)
         else:
             print(f"[commsim] forecast bench: calibrating {name}, seed {seed} ({runs:,} runs)", file=sys.stderr,
                   flush=True)
-            words = overrides_for(name, folder, runs, seed)
+            words = overrides_for(name, folder, runs, seed, list(settings))
             calibrate(compose_checked("calibrate", words), folder, words)
         row = {**score(folder, name), "seed": seed}
     except Exception as e:  # one community that cannot be calibrated is a row that says why, not the end

@@ -162,6 +162,8 @@ class CalibrateSettings:
                                "[[behaviour.activity.base,-5,-0.5]] (defaults: docs/calibration.md)", factory=list)
     accept: float = param(0.3, "share of the posterior stage's parameter sets accepted (ABC tolerance quantile)",
                           gt=0, le=1)
+    margin: float = param(0.3, "each side of the posterior stage's box is widened by this share of the width of "
+                          "the sets it is drawn around (docs/calibration.md)", ge=0, le=10)
     forecast_sets: int = param(40, "posterior draws simulated for the forecast", ge=2)
     forecast_seeds: int = param(2, "seeds per posterior draw in the forecast", ge=1)
     weights: TargetWeights = param(None, "weight of each target in the distance", factory=lambda: TargetWeights())

@@ -8,6 +8,7 @@ much narrower than the priors (a posterior that learned nothing covers everythin
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -463,3 +464,21 @@ def test_the_forecast_bench_names_a_calibration_fitted_with_other_target_weights
     assert _stale(tmp_path) == "" if now["recent"] == 0 else "not this version's" in _stale(tmp_path)
     (tmp_path / "calibrated.yaml").write_text(yaml.safe_dump({"fit": {"weights": {**now, "dau": now["dau"] + 1}}}))
     assert "not this version's" in _stale(tmp_path)
+    assert _stale(tmp_path, [f"calibrate.weights.dau={now['dau'] + 1}", "calibrate.margin=1"]) == "", \
+        "the bench's own --set weights are the expected ones"
+
+
+def test_the_forecast_bench_passes_calibration_settings_and_keeps_their_runs_apart():
+    from commsim.experiments.forecast_bench import main, overrides_for, run_folder, setting_problems
+
+    assert run_folder(1500, 0, []) == "runs1500_seed0", "without settings the folders of before are reused"
+    tagged = run_folder(1500, 0, ["calibrate.weights.recent=1"])
+    assert tagged.startswith("runs1500_seed0_") and tagged != run_folder(1500, 0, ["calibrate.weights.recent=0"])
+    words = overrides_for("collegemsg", Path("unused"), 100, 2, ["calibrate.margin=1"])
+    assert words[-1] == "calibrate.margin=1" and "calibrate.seed=2" in words
+    assert setting_problems(["calibrate.margin=1"]) == []
+    assert "--runs or --seed" in setting_problems(["calibrate.runs=5"])[0]
+    assert "calibrate.KEY=VALUE" in setting_problems(["margin=1"])[0]
+    assert "calibrate.KEY=VALUE" in setting_problems(["calibrate.margin"])[0]
+    with pytest.raises(SystemExit):
+        main(["--set", "calibrate.seed=3"])
