@@ -26,8 +26,8 @@ def test_collegemsg_backtest_beats_carrying_the_last_weeks_forward_and_its_band_
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="measured for calibrate.seed=0,1,2 (2026-12-07): forecast RMSE 8.6, 11.9, "
-                   "10.7 against 7.2 for a seasonal ARIMA, which none beats, and 10.6 for the exponential decay "
+@pytest.mark.xfail(strict=False, reason="measured for calibrate.seed=0,1,2 (2026-12-07, calibrate.margin 0.3): forecast RMSE 8.8, 8.3, "
+                   "10.1 against 7.2 for a seasonal ARIMA, which none beats, and 10.6 for the exponential decay "
                    "(docs/calibration.md, Measured)")
 def test_collegemsg_backtest_beats_every_naive_baseline(collegemsg):
     assert collegemsg["beats_every_baseline"]
