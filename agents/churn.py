@@ -1,6 +1,7 @@
 """Stage 6 of the day: members churn (lapse).
 
-Daily hazard of member ``i``, last active ``d`` days ago:
+Daily hazard of member ``i``, last active ``d`` days ago (days of an event everyone is away for do
+not count, and on them no one lapses: :mod:`sim.calendar`):
 
     h = [hazard_active + (hazard_dormant - hazard_active)(1 - exp(-d / dormancy_days))]
         * exp(-satisfaction (s - 0.5)) * exp(-trust (τ - 0.5)) * exp(fatigue * f) * contagion ** c * φ_i * m
@@ -127,5 +128,5 @@ STAGE = Stage("churn", churn, "members churn (lapse): hazard from inactivity, sa
                           "active_friends", "model.churned_total"),
               reads=fields("status", "active", "active_friends", "churn_day", "churn_pressure", "fatigue",
                            "frailty", "habit", "interactions", "join_day", "last_active_day", "satisfaction",
-                           "trust", "graph"),
+                           "trust", "graph", "calendar"),
               outputs=("churned", "churned_total"))

@@ -114,4 +114,4 @@ def _state_kernel(status, active, topic, interactions, messages, volume_by_topic
 STAGE = Stage("state", update_state, "habit, fatigue and satisfaction update", group="state", params=StateParams,
               owns=fields("fatigue", "habit", "satisfaction"),
               reads=fields("status", "active", "fatigue", "habit", "interactions", "satisfaction", "topic",
-                           "levers", "model.ugc_per_member"))
+                           "levers", "model.ugc_per_member", "calendar"))

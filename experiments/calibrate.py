@@ -310,7 +310,7 @@ def _spec(c, read, activity, train, horizon, cut_off, twin, params, draws, post_
                 "fitted_on": dt.date.today().isoformat(), "runs": runs, "seeds_per_set": c.seeds,
                 "method": "Optuna TPE search, then rejection ABC in the box it marked out "
                           "(experiments/analyses/calibration/search.py)",
-                "parameters": keys, "weights": vars(c.weights).copy(),
+                "parameters": keys, "weights": vars(c.weights).copy(), "margin": c.margin, "accept": c.accept,
                 "newcomer_share": _plain(newcomer_share(activity.window(activity.first_day,
                                                                         activity.first_day + train - 1))),
                 **{k: _plain(v) if isinstance(v, (int, float, np.number)) else v for k, v in post_summary.items()}},

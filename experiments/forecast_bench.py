@@ -26,7 +26,7 @@ never dropped. ``--set KEY=VALUE ...`` passes calibration settings to every comm
 ``calibrate.runs`` and ``calibrate.seed``). Calibrations land in
 ``<out>/runs<R>_seed<S>[_<hash of the settings>]/<community>/`` and are reused: run the command
 again and a finished community is read, not refitted (delete its folder to refit); one fitted with
-other targets' weights than the command's is named in a warning.
+other targets' weights or another box margin than the command's is named in a warning.
 """
 
 from __future__ import annotations
@@ -165,9 +165,13 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("; ".join(problems))
     rows = []
     for seed in args.seed:
+        folder = args.out / run_folder(args.runs, seed, args.settings)
+        if args.settings:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "settings.txt").write_text("\n".join(sorted(args.settings)) + "\n")
         for name in args.only or communities():
-            rows.append(bench_one(name, args.out / run_folder(args.runs, seed, args.settings) / name, args.runs, seed,
-                                  args.settings))
+            row = bench_one(name, folder / name, args.runs, seed, args.settings)
+            rows.append({**row, "settings": " ".join(sorted(args.settings))})
     table = pd.DataFrame(rows)
     scored = table.dropna(subset=["rmse_ratio"]) if "rmse_ratio" in table else table.iloc[:0]
     args.out.mkdir(parents=True, exist_ok=True)
@@ -202,7 +206,9 @@ OWN = ("calibrate.runs", "calibrate.seed", "calibrate.log", "calibrate.train_day
 
 
 def setting_problems(settings: list[str]) -> list[str]:
-    """What is wrong with ``--set``'s words (empty if nothing)."""
+    """What is wrong with ``--set``'s words (empty if nothing): each must be a calibration setting
+    the bench does not set itself, and together they must compose (a misspelt key is named here,
+    before anything runs)."""
     problems = []
     for word in settings:
         key, eq, _ = word.partition("=")
@@ -210,31 +216,51 @@ def setting_problems(settings: list[str]) -> list[str]:
             problems.append(f"--set {word}: expected calibrate.KEY=VALUE")
         elif key in OWN:
             problems.append(f"--set {word}: the bench sets {key} itself (use --runs or --seed for those)")
+    if settings and not problems:
+        from commsim.experiments.cli import compose_checked
+        from commsim.sim.errors import UserError
+
+        try:
+            compose_checked("calibrate", list(settings))
+        except UserError as err:
+            problems.append(f"--set: {err}")
     return problems
 
 
 def run_folder(runs: int, seed: int, settings: list[str]) -> str:
-    """The folder of one seed's calibrations: the same settings reuse it, other settings get their own."""
-    tag = hashlib.sha1(" ".join(settings).encode()).hexdigest()[:8] if settings else ""
+    """The folder of one seed's calibrations: the same settings (in any order) reuse it, other
+    settings get their own."""
+    tag = hashlib.sha1(" ".join(sorted(settings)).encode()).hexdigest()[:8] if settings else ""
     return f"runs{runs}_seed{seed}" + (f"_{tag}" if tag else "")
+
+
+MARGIN_BEFORE = 0.1  # the posterior's box margin of calibrations that did not record theirs
 
 
 def _stale(folder: Path, settings: list[str] = ()) -> str:
     """How a finished calibration in ``folder`` differs from what this version would run with the
-    bench's ``settings`` ('' if not): the targets' weights it was fitted with against the expected."""
+    bench's ``settings`` ('' if not): the targets' weights and the posterior's box margin it was
+    fitted with against the expected."""
     import yaml
 
-    from commsim.experiments.settings import TargetWeights
+    from commsim.experiments.settings import CalibrateSettings, TargetWeights
 
     fit = (yaml.safe_load((folder / "calibrated.yaml").read_text()) or {}).get("fit", {})
     now = vars(TargetWeights())
+    margin = CalibrateSettings.__dataclass_fields__["margin"].default
     for word in settings:
         key, _, value = word.partition("=")
         if key.startswith("calibrate.weights."):
             now[key.rsplit(".", 1)[1]] = float(value)
+        elif key == "calibrate.margin":
+            margin = float(value)
     used = fit.get("weights") or {}
-    same = all(float(used.get(k, 0.0)) == v for k, v in now.items()) and set(used) <= set(now)
-    return "" if same else f"with the targets' weights {used}, not this version's {now}"  # absent: weight 0
+    why = []
+    if not (all(float(used.get(k, 0.0)) == v for k, v in now.items()) and set(used) <= set(now)):
+        why.append(f"with the targets' weights {used}, not this version's {now}")  # absent: weight 0
+    if float(fit.get("margin", MARGIN_BEFORE)) != margin:
+        why.append(f"with the box margin {fit.get('margin', MARGIN_BEFORE)}, not {margin}")
+    return "; ".join(why)
 
 
 def bench_one(name: str, folder: Path, runs: int, seed: int, settings: list[str] = ()) -> dict:

@@ -1,6 +1,6 @@
 """The calendar: a weekly rhythm and dated outside events (holidays, term breaks, launches, outages).
 
-Each day t gets two numbers (:class:`Calendar`):
+Each day t gets two numbers and a flag (:class:`Calendar`):
 
 * ``activity_offset[t] = log(weekly[weekday(t)]) + Σ log(event.activity)`` over the events
   running on day t: added to everyone's log-odds of being active, i.e. the odds of activity

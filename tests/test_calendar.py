@@ -47,3 +47,42 @@ def test_a_calendar_file_says_which_events_everyone_is_away_for(tmp_path):
     path.write_text("name,start,end,away\nnew year,3,5,maybe\n")
     with pytest.raises(CalendarFileError, match=r"cal.csv, line 2: away: 'maybe' is not yes or no"):
         read_events(path)
+
+
+def test_the_churn_hazard_the_day_after_an_away_spell_counts_only_the_days_present(monkeypatch):
+    """With every multiplier of the hazard at 1 (agents/churn.py), a member's hazard on day 15, the first
+    after an away spell on days 10-14, is the base hazard of the days since they were last active that
+    were not away: someone last active on day 9 has been silent one day, not six."""
+    from conftest import small
+
+    from commsim.sim import CommunityModel
+
+    neutral = {"satisfaction": 0.0, "trust": 0.0, "fatigue": 0.0, "contagion": 1.0,
+               "hazard_active": 0.001, "hazard_dormant": 0.3, "dormancy_days": 3.0}
+    spell = {"name": "holiday", "start": 10, "end": 14, "activity": 0.001, "away": True}
+    model = CommunityModel(small(days=20, calendar={"events": [spell]}, behaviour={"churn": neutral},
+                                 population={"frailty_variance": 0.0}))
+    seen = {}
+    below = model.streams.below
+
+    def spy(name, day, index, p):
+        if name == "churn":
+            seen[day] = (np.array(index), np.broadcast_to(p, np.shape(index)).copy())
+        return below(name, day, index, p)
+
+    monkeypatch.setattr(model.streams, "below", spy)
+    for _ in range(15):
+        model.step()
+    assert 10 not in seen and 14 not in seen, "nobody's hazard is drawn on an away day"
+    idx, hazard = seen[15]
+    pop = model.population
+    last = np.maximum(pop.last_active_day[idx], pop.join_day[idx]).astype(int)
+    present = np.array([sum(1 for d in range(a + 1, 16) if not 10 <= d <= 14) for a in last])
+    c = neutral
+    expected = c["hazard_active"] + (c["hazard_dormant"] - c["hazard_active"]) * -np.expm1(-present / 3.0)
+    assert np.allclose(hazard, expected)
+    before = last < 10
+    assert before.sum() > 10, "members last active before the spell"
+    naive = c["hazard_active"] + (c["hazard_dormant"] - c["hazard_active"]) * -np.expm1(-(15 - last) / 3.0)
+    assert (hazard[before] < naive[before]).all() and (naive - hazard)[before].max() > 0.1, \
+        "counting the away days would give a higher hazard"

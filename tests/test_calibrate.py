@@ -452,33 +452,44 @@ def test_the_forecast_bench_over_several_seeds_gives_each_community_s_median_ran
     assert not out.loc["c", "median_meets_goals"]
 
 
-def test_the_forecast_bench_names_a_calibration_fitted_with_other_target_weights(tmp_path):
+def test_the_forecast_bench_names_a_calibration_fitted_with_other_target_weights_or_margin(tmp_path):
     from commsim.experiments.forecast_bench import _stale
-    from commsim.experiments.settings import TargetWeights
+    from commsim.experiments.settings import CalibrateSettings, TargetWeights
 
-    now = vars(TargetWeights())
-    (tmp_path / "calibrated.yaml").write_text(yaml.safe_dump({"fit": {"weights": now}}))
+    now, margin = vars(TargetWeights()), CalibrateSettings().margin
+    (tmp_path / "calibrated.yaml").write_text(yaml.safe_dump({"fit": {"weights": now, "margin": margin}}))
     assert _stale(tmp_path) == ""
     older = {k: v for k, v in now.items() if k != "recent"}  # from before the target: its weight was 0
-    (tmp_path / "calibrated.yaml").write_text(yaml.safe_dump({"fit": {"weights": older}}))
+    (tmp_path / "calibrated.yaml").write_text(yaml.safe_dump({"fit": {"weights": older, "margin": margin}}))
     assert _stale(tmp_path) == "" if now["recent"] == 0 else "not this version's" in _stale(tmp_path)
-    (tmp_path / "calibrated.yaml").write_text(yaml.safe_dump({"fit": {"weights": {**now, "dau": now["dau"] + 1}}}))
+    (tmp_path / "calibrated.yaml").write_text(yaml.safe_dump({"fit": {"weights": {**now, "dau": now["dau"] + 1},
+                                                                       "margin": margin}}))
     assert "not this version's" in _stale(tmp_path)
+    (tmp_path / "calibrated.yaml").write_text(yaml.safe_dump({"fit": {"weights": {**now, "dau": now["dau"] + 1},
+                                                                       "margin": 1.0}}))
     assert _stale(tmp_path, [f"calibrate.weights.dau={now['dau'] + 1}", "calibrate.margin=1"]) == "", \
-        "the bench's own --set weights are the expected ones"
+        "the bench's own --set weights and margin are the expected ones"
+    assert "with the box margin 1.0, not 0.3" in _stale(tmp_path, [f"calibrate.weights.dau={now['dau'] + 1}"])
+    (tmp_path / "calibrated.yaml").write_text(yaml.safe_dump({"fit": {"weights": now}}))
+    assert "with the box margin 0.1" in _stale(tmp_path), "a calibration that did not record its margin had 0.1"
 
 
-def test_the_forecast_bench_passes_calibration_settings_and_keeps_their_runs_apart():
+def test_the_forecast_bench_passes_calibration_settings_and_keeps_their_runs_apart(tmp_path):
     from commsim.experiments.forecast_bench import main, overrides_for, run_folder, setting_problems
 
     assert run_folder(1500, 0, []) == "runs1500_seed0", "without settings the folders of before are reused"
     tagged = run_folder(1500, 0, ["calibrate.weights.recent=1"])
     assert tagged.startswith("runs1500_seed0_") and tagged != run_folder(1500, 0, ["calibrate.weights.recent=0"])
+    assert run_folder(1, 0, ["calibrate.margin=1", "calibrate.accept=0.2"]) == \
+        run_folder(1, 0, ["calibrate.accept=0.2", "calibrate.margin=1"]), "the order of the settings does not matter"
     words = overrides_for("collegemsg", Path("unused"), 100, 2, ["calibrate.margin=1"])
     assert words[-1] == "calibrate.margin=1" and "calibrate.seed=2" in words
     assert setting_problems(["calibrate.margin=1"]) == []
     assert "--runs or --seed" in setting_problems(["calibrate.runs=5"])[0]
     assert "calibrate.KEY=VALUE" in setting_problems(["margin=1"])[0]
     assert "calibrate.KEY=VALUE" in setting_problems(["calibrate.margin"])[0]
-    with pytest.raises(SystemExit):
-        main(["--set", "calibrate.seed=3"])
+    assert "margn" in setting_problems(["calibrate.margn=1"])[0], "a misspelt key is named before anything runs"
+    for bad in (["calibrate.seed=3"], ["calibrate.margn=1"]):
+        with pytest.raises(SystemExit):
+            main(["--only", "tiny", "--out", str(tmp_path), "--set", *bad])
+    assert not any(tmp_path.iterdir()), "refused before anything ran"

@@ -160,4 +160,9 @@ def test_a_quiet_spell_the_community_came_back_from_is_one_everyone_was_away_for
     first, second = english(notes)
     assert "everyone is away" in first and "away" not in second
     known = [{"name": "holiday", "start": 11, "end": 12}]
-    assert [e["start"] for e in quiet_events(dau, known, [])] == [28], "a known event covers the first"
+    notes = []
+    assert [e["start"] for e in quiet_events(dau, known, notes)] == [28], "a known event covers the first"
+    assert "inside the calendar's 'holiday': if everyone was away then, mark it away=yes" in english(notes)[0]
+    notes = []
+    quiet_events(dau, [{**known[0], "away": True}], notes)
+    assert len(notes) == 1 and "inside the calendar" not in english(notes)[0], "marked away: nothing to say"

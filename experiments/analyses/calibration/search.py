@@ -307,7 +307,7 @@ def _best(trials) -> float:
 
 
 def posterior(fit: Fit, priors: list, found: Evaluated, n: int, seeds: list[int], accept: float, rng,
-              generations: int = 2, margin: float = 0.1, eta2: dict | None = None):
+              generations: int = 2, margin: float = 0.3, eta2: dict | None = None):
     """ABC in adaptive boxes, in ``generations`` rounds of ``n / generations`` sets; returns
     (posterior table, last evaluations, summary).
 

@@ -212,9 +212,14 @@ def quiet_events(dau: np.ndarray, known: list[dict], notes: list) -> list[dict]:
     covered = event_days(len(dau), known)
     events = []
     for first, last in quiet_spells(dau):
-        if covered[first:last + 1].any():
-            continue
         back = last < len(dau) - 1  # the community was seen to come back before the cut-off
+        if covered[first:last + 1].any():
+            over = [e for e in known if e["start"] <= last + 1 and e["end"] >= first + 1]
+            if back and not any(e.get("away") for e in over):
+                note(notes, "no activity on training days {first}-{last}, inside the calendar's {name}: if everyone "
+                     "was away then, mark it away=yes in the calendar file (habits then do not fade and no one "
+                     "lapses)", first=first + 1, last=last + 1, name=", ".join(repr(e["name"]) for e in over))
+            continue
         events.append({"name": "quiet spell in the log", "start": first + 1, "end": last + 1,
                        "activity": QUIET_ACTIVITY, "joining": 1.0, "away": back})
         if back:
