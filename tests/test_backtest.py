@@ -77,6 +77,24 @@ def test_a_band_wider_than_it_needs_on_the_fitted_days_is_never_narrowed():
     assert np.allclose(table.dau_hi80[held], table.twin_hi80[held])
 
 
+def test_a_forecast_that_is_all_baseline_has_its_band_narrowed_to_its_measured_error(monkeypatch):
+    """Stacked at weight 0 the forecast is a baseline's, made from the inner origin without the inner
+    days: out of sample there, so conformal calibration may narrow its band as well as widen it."""
+    def wide(y, h):  # the right level, a band of +-60 where the noise has sd 10
+        m = np.full(h, float(np.mean(y[-28:])))
+        return BL.Forecast(m, m - 60, m + 60)
+
+    monkeypatch.setattr(BL, "FORECASTERS", {"wide": wide})
+    rng = np.random.default_rng(0)
+    observed = 100 + rng.normal(0, 10, 200)
+    runs = np.full((40, 200), 150.0) + rng.normal(0, 3, (40, 200))  # a twin stuck at the wrong level
+    _, bt = B.backtest(observed, runs, 140)
+    assert bt["band"]["stacked_with"] == "wide" and bt["band"]["twin_weight"] == 0.0
+    assert bt["band"]["conformal_q"] < 0
+    assert bt["baselines"]["wide"]["coverage80"] == 1.0 and bt["baselines"]["wide"]["band_width"] == 120
+    assert bt["model"]["band_width"] < 0.5 * 120 and 0.65 <= bt["model"]["coverage80"] <= 0.95, bt["model"]
+
+
 def test_a_twin_without_the_weekly_rhythm_is_stacked_with_a_seasonal_baseline_and_says_so():
     rng = np.random.default_rng(1)
     observed = workplace(140, rng, noise=8)

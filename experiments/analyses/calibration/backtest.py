@@ -17,8 +17,10 @@ before them (baselines.py) and by the twin's runs over the same days:
 3. *Conformal widening* (conformalised quantile regression, Romano, Patterson & Candès 2019):
    on the inner days the score of a day is how far the observed value lies outside the band
    (negative inside), ``q`` the ``ceil(0.8 (n + 1)) / n`` quantile of the scores, and the band
-   moves out by ``q`` at both edges -- never in: a band that held more than 80% of days the
-   twin was fitted to says nothing about days it was not.
+   moves out by ``q`` at both edges -- never in while the twin has a share of the forecast: a
+   band that held more than 80% of days the twin was fitted to says nothing about days it was
+   not. A forecast stacked with the twin at weight 0 is the baseline's, forecast from the inner
+   origin without seeing the inner days: its band moves in as well as out (split conformal).
 
 The twin's runs over the inner days are not out of sample (the posterior saw those days), and the
 stacking weight is chosen on the same days as the widening, so the widening is a lower bound on
@@ -138,10 +140,13 @@ def calibrate_band(obs: np.ndarray, runs: np.ndarray, train_days: int, horizon: 
         info["twin_weight"] = _stack_weight(y_in, twin_in.mean, inner_forecasts[best].mean)
     weight = info["twin_weight"]
     base_in = inner_forecasts[best] if weight < 1 else None
-    # widen only: the twin was fitted to the inner days, so a band that held more than 80% of them
-    # says nothing about the held-out days (narrowing on them cut a generated community's coverage
-    # from 97% to 54%: experiments/forecast_bench.py)
-    q = max(0.0, conformal_q(y_in, combine(twin_in, base_in, weight)))
+    # widen only where the twin has a share: it was fitted to the inner days, so a band that held
+    # more than 80% of them says nothing about the held-out days (narrowing on them cut a generated
+    # community's coverage from 97% to 54%: experiments/forecast_bench.py). A forecast that is all
+    # baseline (weight 0) was made from the inner origin without those days: its band may narrow too.
+    q = conformal_q(y_in, combine(twin_in, base_in, weight))
+    if weight > 0:
+        q = max(0.0, q)
     info["conformal_q"] = q
     if weight < 1 and outer is None:
         outer = forecast_all(obs[:train_days], horizon)
