@@ -119,3 +119,13 @@ def test_the_pair_plot_shows_the_campaign_responses_then_the_most_influential_pa
     assert shown == ["strategies.winback.uplift", "behaviour.p1", "behaviour.p3", "behaviour.p5", "behaviour.p7",
                      "behaviour.p6"]
     assert pair_keys(fitted[:3], None) == fitted[:3], "a few parameters: all of them, in order"
+
+
+def test_the_calibration_reports_bands_take_curves_of_different_lengths():
+    """A run's retention curve stops at the last week its newcomers could be followed, so runs differ in
+    length (a young community's twin failed to draw its report on that: tests/test_workbench_browser.py)."""
+    from commsim.experiments.reports.calibration import _band
+
+    median, lo, hi = _band([[0.5, 0.4, 0.3], [0.6, 0.2], [], [0.7, 0.3, 0.1, 0.0]])
+    assert median.tolist() == [0.6, 0.3] and lo[0] <= median[0] <= hi[0]
+    assert _band([[], []]) is None

@@ -25,11 +25,14 @@ def _save(fig, path: Path) -> None:
 
 
 def _band(runs: list[list[float]]):
-    a = np.array([r for r in runs if len(r)], float)
-    if a.size == 0:
+    """Median and 80% band of the runs' curves over the weeks every non-empty one has (a run's
+    retention curve stops at the last week any of its newcomers could be followed, so runs differ in
+    length); None if every curve is empty."""
+    kept = [r for r in runs if len(r)]
+    if not kept:
         return None
-    n = min(len(r) for r in runs)
-    a = np.array([r[:n] for r in runs], float)
+    n = min(len(r) for r in kept)
+    a = np.array([r[:n] for r in kept], float)
     return np.median(a, axis=0), np.quantile(a, 0.1, axis=0), np.quantile(a, 0.9, axis=0)
 
 
