@@ -247,7 +247,7 @@ def _stale(folder: Path, settings: list[str] = ()) -> str:
 
     fit = (yaml.safe_load((folder / "calibrated.yaml").read_text()) or {}).get("fit", {})
     now = vars(TargetWeights())
-    margin = CalibrateSettings.__dataclass_fields__["margin"].default
+    margin = CalibrateSettings().margin
     for word in settings:
         key, _, value = word.partition("=")
         if key.startswith("calibrate.weights."):

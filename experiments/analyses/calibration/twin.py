@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from commsim.sim.activity_log import ActivityLog
+from commsim.sim.calendar import yes_or_no
 from commsim.sim.delimited import read_records
 from commsim.sim.errors import UserError
 from commsim.sim.log_io import LogFileError, day_of
@@ -222,7 +223,7 @@ def quiet_events(dau: np.ndarray, known: list[dict], notes: list) -> list[dict]:
             continue
         events.append({"name": "quiet spell in the log", "start": first + 1, "end": last + 1,
                        "activity": QUIET_ACTIVITY, "joining": 1.0, "away": back})
-        if back:
+        if back:  # two literal calls: tests/test_report_languages.py finds each msgid in the source
             note(notes, "no activity on training days {first}-{last}: simulated as a quiet spell everyone is away "
                  "for (activity odds x {odds}; habits do not fade and no one lapses)",
                  first=first + 1, last=last + 1, odds=f"{QUIET_ACTIVITY:g}")
@@ -284,8 +285,6 @@ def read_calendar(path: str, log: ActivityLog, timezone: str) -> tuple[list[dict
     """Dated outside events (dates) as calendar events in model days; blank activity = fitted; ``away``
     (yes/no, blank no) marks one everyone is away for (sim/calendar.py)."""
     events, fitted = [], []
-    from commsim.sim.calendar import yes_or_no
-
     for number, row in _rows(path, ("name", "start", "end"), ("name", "start", "end", "activity", "joining", "away")):
         start = _model_day(path, number, log, row["start"], timezone)
         end = _model_day(path, number, log, row["end"], timezone)
