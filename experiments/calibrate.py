@@ -174,7 +174,8 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
             say(f"weekly rhythm: profile error {rhythm['error_copied']:.3f} copied -> {rhythm['error']:.3f} fitted",
                 force=True)
         post, _, post_summary = S.posterior(fit, chosen, found, plan["proposals"], seeds, c.accept, rng,
-                                            margin=c.margin, eta2=dict(zip(screening.parameter, screening.eta2)))
+                                            margin=c.margin, eta2=dict(zip(screening.parameter, screening.eta2)),
+                                            uninformed=S.uninformed(screening))
         atomic_write(out_dir / "posterior.parquet", lambda p: post.to_parquet(p, index=False))
         say(f"posterior: {post_summary['accepted']} sets, effective size {post_summary['effective_sample_size']:.0f}",
             force=True)

@@ -26,6 +26,18 @@ def test_truths_are_drawn_from_the_calibrations_priors_and_reproducible():
         assert np.ptp(z) > 0.6 * (p.z_high - p.z_low), "spread over the prior, not bunched"
 
 
+def test_the_prior_rank_is_where_a_truth_falls_in_its_prior_in_the_search_scale():
+    from commsim.experiments.analyses.calibration.priors import priors_for
+
+    truths = sbc.truths(sbc.PARAMETERS, 400, seed=5)
+    for p in priors_for(sbc.PARAMETERS, {}, []):
+        assert sbc.prior_rank(p, p.low) == pytest.approx(0.0) and sbc.prior_rank(p, p.high) == pytest.approx(1.0)
+        assert sbc.prior_rank(p, p.from_z((p.z_low + p.z_high) / 2)) == pytest.approx(0.5)
+        u = np.array([sbc.prior_rank(p, t[p.key]) for t in truths])
+        # the truths are drawn from the prior: their prior ranks are uniform, 80% inside [0.1, 0.9]
+        assert 0.74 < np.mean((u >= 0.1) & (u <= 0.9)) < 0.86
+
+
 def test_the_uniformity_test_accepts_uniform_ranks_and_rejects_overconfident_ones():
     uniform = (np.arange(40) + 0.5) / 40
     assert sbc.chi_square_uniform(uniform) > 0.9
@@ -40,4 +52,5 @@ def test_an_sbc_run_writes_ranks_a_figure_and_a_report(tmp_path):
     failures = pd.read_csv(tmp_path / "failures.csv") if (tmp_path / "failures.csv").stat().st_size > 1 else []
     assert len(ranks) + 3 * len(failures) == 2 * 3
     assert ranks["rank"].between(0, 1).all() and (tmp_path / "ranks.png").is_file()
+    assert ranks.prior_rank.between(0, 1).all() and ranks.inside80_prior.dtype == bool
     assert "chi-square p" in (tmp_path / "report.md").read_text()

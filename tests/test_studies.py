@@ -153,12 +153,12 @@ def test_uninformed_parameters_open_least_informed_first_evenly_and_within_the_g
     lo, hi = np.full(4, -10.0), np.full(4, 10.0)
     box = (np.array([0.0, 8.0, -1.0, -10.0]), np.array([2.0, 9.0, 1.0, 10.0]))
     eta2 = {"a": 0.6, "b": 0.001, "c": 0.01, "d": 0.0005}  # a informs; d's box is its whole prior already
-    (low, high), opened = _open_uninformed(box, priors, eta2, lo, hi)
+    (low, high), opened = _open_uninformed(box, priors, eta2, {"b", "c", "d"}, lo, hi)
     # b first: width 1 -> 10 (the cap), 4.5 a side, but the prior stops its top at 10: the rest goes below
     assert opened == [1] and low[1] == pytest.approx(0.0) and high[1] == pytest.approx(10.0)
     assert (low[[0, 2, 3]] == box[0][[0, 2, 3]]).all() and (high[[0, 2, 3]] == box[1][[0, 2, 3]]).all()
     eta2["c"] = 0.0001  # c is now the least informed: 2 -> 20 uses the whole cap (10x), nothing is left for b
-    (low, high), opened = _open_uninformed(box, priors, eta2, lo, hi)
+    (low, high), opened = _open_uninformed(box, priors, eta2, {"b", "c", "d"}, lo, hi)
     assert opened == [2] and (low[2], high[2]) == (pytest.approx(-10.0), pytest.approx(10.0))
     growth = np.prod((high - low) / (box[1] - box[0]))
     assert growth == pytest.approx(MAX_GROWTH)
@@ -166,10 +166,28 @@ def test_uninformed_parameters_open_least_informed_first_evenly_and_within_the_g
     # 2 a side, but only 1 fits above, so 3 below)
     wide_c = (box[0].copy(), box[1].copy())
     wide_c[0][2], wide_c[1][2] = -5.0, 5.0
-    (low, high), opened = _open_uninformed(wide_c, priors, eta2, lo, hi)
+    (low, high), opened = _open_uninformed(wide_c, priors, eta2, {"b", "c", "d"}, lo, hi)
     assert opened == [2, 1]
     assert (low[2], high[2]) == (-10.0, 10.0) and (low[1], high[1]) == (pytest.approx(5.0), pytest.approx(10.0))
     assert np.prod((high - low) / (wide_c[1] - wide_c[0])) == pytest.approx(MAX_GROWTH)
+
+
+def test_a_campaign_response_is_uninformed_until_the_screening_sees_it_above_seed_noise():
+    # responses to replayed campaigns (fitted whatever the screening says) are opened unless their η²
+    # beats what noise alone reaches 95% of the time; a behaviour parameter the screening chose is
+    # opened only below the fixed threshold (the noise rule has little power at small budgets)
+    import pandas as pd
+
+    from commsim.experiments.analyses.calibration.search import UNINFORMED, noise_eta2, uninformed
+
+    noise = noise_eta2(200)  # 0.047
+    screening = pd.DataFrame({
+        "parameter": ["behaviour.activity.base", "behaviour.churn.hazard_dormant", "behaviour.joining.p_organic",
+                      "strategies.winback.uplift", "strategies.winback.lapsed_uplift", "calendar.events.0.activity"],
+        "eta2": [0.7, 0.03, 0.01, 0.03, 0.06, 0.001], "noise95": noise})
+    assert UNINFORMED < 0.03 < noise < 0.06
+    assert uninformed(screening) == ["behaviour.joining.p_organic", "strategies.winback.uplift",
+                                     "calendar.events.0.activity"]
 
 
 def test_the_search_s_sampler_asks_what_optuna_s_own_tpe_would():
@@ -198,3 +216,17 @@ def test_the_search_s_sampler_asks_what_optuna_s_own_tpe_would():
         asked[kind] = np.array(values)
     assert len(set(map(tuple, asked["ours"]))) == 32, "every trial its own point"
     np.testing.assert_array_equal(asked["ours"], asked["optuna"])
+
+
+def test_the_uninformed_threshold_is_what_seed_noise_alone_exceeds_one_time_in_twenty():
+    # a parameter that does not move the distance: its screening η² over pure noise stays below
+    # noise_eta2 95% of the time, for a few screening sizes (and heavy-tailed log distances too)
+    from commsim.experiments.analyses.calibration.search import correlation_ratio, noise_eta2
+
+    rng = np.random.default_rng(0)
+    for n in (60, 200, 600):
+        x = rng.random((1000, n))
+        for noise in (rng.standard_normal((1000, n)), np.log(rng.gamma(2.0, size=(1000, n)))):
+            above = np.mean([correlation_ratio(xi, yi) >= noise_eta2(n) for xi, yi in zip(x, noise)])
+            assert 0.03 < above < 0.07, (n, above)
+    assert noise_eta2(5) == 1.0, "too few runs: nothing is called uninformed from noise"

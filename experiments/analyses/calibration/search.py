@@ -14,8 +14,9 @@
    uninterrupted one.
 3. **Posterior** (rejection ABC in a refocused prior box; Pritchard et al. 1999 for rejection ABC,
    the refocusing as in history matching, Andrianakis et al. 2015): the search's best quarter
-   marks out a box (widened by 10% of each side, inside the prior), opened towards the prior for
-   the parameters the screening found the data do not inform (η² below ``UNINFORMED``;
+   marks out a box (each side widened by ``calibrate.margin`` of its width, inside the prior),
+   opened towards the prior for
+   the parameters the screening found the data do not inform (:func:`uninformed`;
    :func:`posterior`); the first round draws parameter sets uniformly from it, evaluates them, and
    accepts those within the ``calibrate.accept`` quantile of their distances; the next round draws
    uniformly from the box around the sets accepted so far, with a tolerance never looser than the
@@ -137,6 +138,19 @@ def correlation_ratio(x: np.ndarray, y: np.ndarray, bins: int = 5) -> float:
     return float(np.sum(counts * (means - y.mean()) ** 2) / (len(y) * np.var(y)))
 
 
+def noise_eta2(n: int, bins: int = 5, level: float = 0.95) -> float:
+    """The η² that seed noise alone stays below with probability ``level`` over ``n`` screening runs:
+    for a parameter that does not move the distance, η² over ``bins`` groups of normal noise is
+    Beta((bins - 1) / 2, (n - bins) / 2) (the F test of a one-way analysis of variance, written
+    for η²): 0.016 for the 600 screening runs of the default budget, 0.047 for the 200 of
+    calibrate.runs=2000, 0.117 for the 80 of 800. ``noise95`` in ``screening.csv``."""
+    from scipy.stats import beta
+
+    if n <= bins:
+        return 1.0  # too few runs to tell anything from noise
+    return float(beta.ppf(level, (bins - 1) / 2, (n - bins) / 2))
+
+
 # fitted whatever the screening says: the activity of dated events whose size is unknown, and the
 # responses to the operator's replayed campaigns (the reason a campaign log was given)
 ALWAYS_FITTED = ("calendar.events.", "strategies.")
@@ -157,7 +171,8 @@ def screen(fit: Fit, candidates: list, n: int, rng, keep: int) -> tuple[list, pd
     finite = np.isfinite(ev.distance)
     y = np.log(ev.distance[finite])
     table = pd.DataFrame({"parameter": [p.key for p in candidates],
-                          "eta2": [correlation_ratio(z[finite, j], y) for j in range(len(candidates))]})
+                          "eta2": [correlation_ratio(z[finite, j], y) for j in range(len(candidates))],
+                          "noise95": noise_eta2(int(finite.sum()))})
     table = table.sort_values("eta2", ascending=False, ignore_index=True)
     events = [p for p in candidates if p.key.startswith(ALWAYS_FITTED)]
     others = [p for p in candidates if p not in events]
@@ -307,13 +322,15 @@ def _best(trials) -> float:
 
 
 def posterior(fit: Fit, priors: list, found: Evaluated, n: int, seeds: list[int], accept: float, rng,
-              generations: int = 2, margin: float = 0.3, eta2: dict | None = None):
+              generations: int = 2, margin: float = 0.3, eta2: dict | None = None,
+              uninformed: list[str] | None = None):
     """ABC in adaptive boxes, in ``generations`` rounds of ``n / generations`` sets; returns
     (posterior table, last evaluations, summary).
 
     Round 1 draws uniformly from the box around the search's best quarter (each side widened by
     ``margin`` of its width, clipped to the prior), opened towards the prior for the parameters the
-    screening found the data do not inform (``eta2``, their η² by key; :func:`_open_uninformed`):
+    screening found the data do not inform (``uninformed``, by default those whose η² in ``eta2`` is
+    below :data:`UNINFORMED`; :func:`uninformed`, :func:`_open_uninformed`):
     such a parameter is not truncated to wherever the search happened to land. A round's tolerance
     is the ``accept`` quantile of its distances, never looser than the round before. Each later
     round draws from the box around every set drawn so far within the tolerance (inside the box
@@ -330,7 +347,10 @@ def posterior(fit: Fit, priors: list, found: Evaluated, n: int, seeds: list[int]
     lo = np.array([p.z_low for p in priors])
     hi = np.array([p.z_high for p in priors])
     box = _box(_best_quarter(found.z, found.distance, d), lo, hi, margin)
-    box, opened = _open_uninformed(box, priors, eta2 or {}, lo, hi)
+    eta2 = eta2 or {}
+    if uninformed is None:
+        uninformed = [k for k, v in eta2.items() if v < UNINFORMED]
+    box, opened = _open_uninformed(box, priors, eta2, set(uninformed), lo, hi)
     per_generation = max(10, n // generations)
     eps = math.inf
     history, zs, evs, boxes = [], [], [], []
@@ -405,10 +425,27 @@ def _box(points: np.ndarray, lo: np.ndarray, hi: np.ndarray, margin: float, with
 
 
 # η² of the log distance on a parameter over its whole prior (the screening's, ``screening.csv``)
-# below which the data do not inform it. Seed noise alone gives (5 bins - 1) / (n - 1): 0.007 for the
-# 600 screening runs of the default budget, 0.04 for about 100 at calibrate.runs=1000, where this
-# fixed threshold therefore opens almost nothing (the nested boxes of before)
+# below which the data do not inform a behaviour parameter (:func:`uninformed`). Seed noise alone
+# gives (5 bins - 1) / (n - 1): 0.007 for the 600 screening runs of the default budget, 0.02 for the
+# 200 of calibrate.runs=2000
 UNINFORMED = 0.02
+
+
+def uninformed(screening: pd.DataFrame) -> list[str]:
+    """The parameters the posterior treats as not informed by the data (its box opened towards their
+    prior): a response to a replayed campaign or a dated event's activity (fitted whatever the
+    screening says) whose η² is below what seed noise alone reaches 95% of the time (``noise95``,
+    :func:`noise_eta2`) -- nothing shows the data inform it, and its prior carries the published
+    evidence; any other parameter (the screening chose it for its η²) below :data:`UNINFORMED`. The
+    noise rule for every parameter opened the behaviour too at small budgets, where the screening
+    has little power: at 800 runs (80 screening runs, noise95 0.117) `churn.hazard_dormant` (η²
+    0.05-0.08) was opened and its 90% interval spanned 85% of its prior where the data narrow it
+    to under half (tests/test_calibrate.py); the fixed rule for every parameter opened the win-back
+    responses of only half of experiments/sbc.py's communities at calibrate.runs=2000 (their η²
+    0.017-0.019, seed noise's mean 0.020)."""
+    always = screening.parameter.str.startswith(ALWAYS_FITTED)
+    below = np.where(always, screening.noise95, UNINFORMED)
+    return list(screening.parameter[screening.eta2.to_numpy() < below])
 # how much opening may grow round 1's box (its volume): each tenfold growth costs about a tenth of the
 # accepted sets where the opened parameters matter after all. Opening every side the first round's
 # accepted sets crowded instead -- on CollegeMsg all 15 parameters -- grew it 7e4-fold and the next
@@ -416,15 +453,15 @@ UNINFORMED = 0.02
 MAX_GROWTH = 10.0
 
 
-def _open_uninformed(box, priors: list, eta2: dict, lo: np.ndarray, hi: np.ndarray):
-    """``box`` opened for the parameters the screening found the data do not inform (η² below
-    :data:`UNINFORMED`), least informed first: each widened evenly on both sides (what a prior edge
+def _open_uninformed(box, priors: list, eta2: dict, uninformed: set, lo: np.ndarray, hi: np.ndarray):
+    """``box`` opened for the parameters the data do not inform (keys in ``uninformed``), least
+    informed (smallest η² in ``eta2``) first: each widened evenly on both sides (what a prior edge
     stops goes to the other side) towards its whole prior, as far as the box may still grow
     (:data:`MAX_GROWTH` times its volume in all). Returns the box and the columns opened."""
     low, high = box[0].copy(), box[1].copy()
     growth, opened = MAX_GROWTH, []
-    for j in sorted((j for j, p in enumerate(priors) if eta2.get(p.key, 1.0) < UNINFORMED),
-                    key=lambda j: eta2[priors[j].key]):
+    for j in sorted((j for j, p in enumerate(priors) if p.key in uninformed),
+                    key=lambda j: eta2.get(priors[j].key, 0.0)):
         width, full = high[j] - low[j], hi[j] - lo[j]
         if width <= 0 or width >= full * (1 - 1e-9) or growth <= 1 + 1e-9:
             continue
