@@ -84,14 +84,14 @@ def _priors():
     return [Prior("a", -10.0, 10.0, log=False), Prior("b", -10.0, 10.0, log=False)]
 
 
-def _posterior(centre, found_low, found_high, seed=0, eta2=None):
+def _posterior(centre, found_low, found_high, seed=0, eta2=None, uninformed=None):
     from commsim.experiments.analyses.calibration.search import Evaluated, posterior
 
     rng = np.random.default_rng(seed)
     z = found_low + rng.random((200, 2)) * (np.asarray(found_high) - found_low)
     fit = FakeFit(centre)
     found = Evaluated(z, np.linalg.norm(z - fit.centre, axis=1), [{}] * 200)
-    return posterior(fit, _priors(), found, 1200, [0], 0.3, rng, eta2=eta2)
+    return posterior(fit, _priors(), found, 1200, [0], 0.3, rng, eta2=eta2, uninformed=uninformed)
 
 
 def test_the_posterior_is_every_set_within_the_last_tolerance_weighted_by_the_proposals():
@@ -188,6 +188,19 @@ def test_a_campaign_response_is_uninformed_until_the_screening_sees_it_above_see
     assert UNINFORMED < 0.03 < noise < 0.06
     assert uninformed(screening) == ["behaviour.joining.p_organic", "strategies.winback.uplift",
                                      "calendar.events.0.activity"]
+    # at a large budget noise95 falls under the fixed threshold: a response is then opened below it
+    screening["noise95"] = noise_eta2(2000)  # 0.005
+    screening.loc[3, "eta2"] = 0.015
+    assert "strategies.winback.uplift" in uninformed(screening)
+
+
+def test_the_posterior_opens_the_parameters_it_is_told_are_uninformed():
+    # b informs the distance a little (η² 0.05, above the fixed threshold) but the caller's rule
+    # calls it uninformed: it is opened; a, with η² 0.001 but not in the list, is not
+    _, _, summary = _posterior([0.0, 0.0], [-3, 0], [3, 5], eta2={"a": 0.001, "b": 0.05}, uninformed=["b"])
+    assert summary["generations"][0]["widened"] == ["b"]
+    _, _, summary = _posterior([0.0, 0.0], [-3, 0], [3, 5], eta2={"a": 0.001, "b": 0.05})
+    assert summary["generations"][0]["widened"] == ["a"], "by default: η² below the fixed threshold"
 
 
 def test_the_search_s_sampler_asks_what_optuna_s_own_tpe_would():
@@ -229,4 +242,4 @@ def test_the_uninformed_threshold_is_what_seed_noise_alone_exceeds_one_time_in_t
         for noise in (rng.standard_normal((1000, n)), np.log(rng.gamma(2.0, size=(1000, n)))):
             above = np.mean([correlation_ratio(xi, yi) >= noise_eta2(n) for xi, yi in zip(x, noise)])
             assert 0.03 < above < 0.07, (n, above)
-    assert noise_eta2(5) == 1.0, "too few runs: nothing is called uninformed from noise"
+    assert noise_eta2(5) == 1.0, "too few runs: the screening cannot show any response informed"
