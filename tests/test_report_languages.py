@@ -125,7 +125,8 @@ def _calibrate(folder, language):
     params = {"behaviour.activity.base": {"value": -2.4, "interval90": [-2.6, -2.2], "prior": [-4.0, -1.0],
                                           "at_bound": True}}
     post = {"accepted": 40, "proposed": 200, "tolerance": 0.321, "effective_sample_size": 12.0,
-            "box_edges": ["behaviour.activity.base"]}
+            "box_edges": ["behaviour.activity.base"],
+            "generations": [{"widened": ["strategies.winback.uplift"]}, {"widened": []}]}
     figs = Figures({"dau": "figures/dau.png", "pairs": "figures/posterior_pairs.png"})
     figs.pairs_of = (6, 15)  # the pair plot shows 6 of 15 fitted parameters
     windows = {"train_days": 60, "forecast_days": 14, "cut_off": "2024-03-01", "newcomer_share": 0.19}
@@ -155,6 +156,7 @@ def test_the_english_calibration_report_is_the_msgid_text(tmp_path):
     assert "40 parameter sets accepted of 200 proposed (distance ≤ 0.321; effective sample size 12); 1,234 " \
            "simulations in all." in text
     assert "**The posterior is cut by the box the search marked out** for `behaviour.activity.base`" in text
+    assert "could not tell their effect from seed noise: `strategies.winback.uplift`." in text
     assert "Its band is the twin's posterior spread: it held at least 80% of those days" in text
     assert "**The forecast does not beat every baseline**: the last week's mean carried forward forecast" in text
 

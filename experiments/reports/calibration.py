@@ -229,6 +229,11 @@ def write(folder: Path, data_lines: list[str], windows: dict, twin, screening: p
                        "band are rougher than they look. Raise calibrate.runs, or fit fewer parameters "
                        "(calibrate.fit=<n>, the most influential of the screening).",
                        ess=f"{post_summary['effective_sample_size']:.0f}"))
+    opened = (post_summary.get("generations") or [{}])[0].get("widened") or []
+    if opened:
+        lines.append(t("Opened towards their prior range, since the screening could not tell their effect from seed "
+                       "noise: {keys}. Their intervals say what the prior says more than what the data say.",
+                       keys=t(", ").join(f"`{k}`" for k in opened)))
     if post_summary.get("box_edges"):
         lines.append(t("**The posterior is cut by the box the search marked out** for {keys}: the accepted sets "
                        "reach a side of the box as densely as its middle, so the posterior would go on past it and "
