@@ -94,12 +94,19 @@ def prior_rank(prior, value: float) -> float:
     return float((prior.to_z(value) - prior.z_low) / (prior.z_high - prior.z_low))
 
 
+def fitted_priors(parameters: list[str], responses: list[str] = ()) -> list:
+    """The calibration's priors of the parameters an SBC draws and fits (no narrowed ranges, no events)."""
+    from commsim.experiments.analyses.calibration.priors import priors_for
+
+    return priors_for(list(parameters), {}, [], list(responses))
+
+
 def truths(parameters: list[str], n: int, seed: int, responses: list[str] = ()) -> list[dict]:
     """``n`` parameter sets drawn uniformly from the calibration's priors (uniform in z: log for wide
     ranges), with the campaign ``responses``."""
-    from commsim.experiments.analyses.calibration.priors import priors_for, values
+    from commsim.experiments.analyses.calibration.priors import values
 
-    priors = priors_for(parameters, {}, [], list(responses))
+    priors = fitted_priors(parameters, responses)
     rng = np.random.default_rng(seed)
     lo = np.array([p.z_low for p in priors])
     hi = np.array([p.z_high for p in priors])
@@ -199,9 +206,7 @@ def main(argv=None) -> int:
 
     responses = [f"strategies.{args.campaign}.{p}" for p in CAMPAIGN_RESPONSES[args.campaign]] if args.campaign else []
     fitted = list(args.parameters) + responses
-    from commsim.experiments.analyses.calibration.priors import priors_for
-
-    prior = {p.key: p for p in priors_for(list(args.parameters), {}, [], responses)}
+    prior = {p.key: p for p in fitted_priors(args.parameters, responses)}
     rows, failed = [], []
     for i, truth in enumerate(truths(args.parameters, args.truths, args.seed, responses)):
         folder = args.out / f"truth{i:03d}"

@@ -15,9 +15,8 @@
 3. **Posterior** (rejection ABC in a refocused prior box; Pritchard et al. 1999 for rejection ABC,
    the refocusing as in history matching, Andrianakis et al. 2015): the search's best quarter
    marks out a box (each side widened by ``calibrate.margin`` of its width, inside the prior),
-   opened towards the prior for
-   the parameters the screening found the data do not inform (:func:`uninformed`;
-   :func:`posterior`); the first round draws parameter sets uniformly from it, evaluates them, and
+   opened towards the prior for the parameters the screening found the data do not inform
+   (:func:`uninformed`; :func:`posterior`); the first round draws parameter sets uniformly from it, evaluates them, and
    accepts those within the ``calibrate.accept`` quantile of their distances; the next round draws
    uniformly from the box around the sets accepted so far, with a tolerance never looser than the
    round before. Every set of any round within the last tolerance is in the posterior, weighted by
