@@ -175,10 +175,19 @@ class Robust:
     matched: dict | None = None  # uncertainty.match: factor, reference, tried (draw, mean DAU, kept)
 
 
-def read_keys(ranges: list, configs: dict) -> dict[str, list[str]]:
-    """Per scenario, the drawn keys its runs read: the behaviour keys, and its own strategies' responses."""
-    return {scenario: [r.key for r in ranges if not r.key.startswith("strategies.")
-                       or r.key.split(".")[1] in config.plan.strategies] for scenario, config in configs.items()}
+def set_keys(overrides) -> set[str]:
+    """The keys a list of Hydra overrides sets a value for (``key=value``, ``+key=value``, ``++key=value``)."""
+    return {o.split("=", 1)[0].lstrip("+~") for o in overrides if "=" in o}
+
+
+def read_keys(ranges: list, configs: dict, scenarios: dict | None = None) -> dict[str, list[str]]:
+    """Per scenario, the drawn keys its runs read: the behaviour keys, and its own strategies' responses,
+    less any key the scenario's own overrides (``scenarios[name]``) set: a value a scenario chose is
+    its plan, not an uncertainty, and is never drawn over."""
+    own = {name: set_keys(overrides) for name, overrides in (scenarios or {}).items()}
+    return {scenario: [r.key for r in ranges if (not r.key.startswith("strategies.")
+                       or r.key.split(".")[1] in config.plan.strategies) and r.key not in own.get(scenario, ())]
+            for scenario, config in configs.items()}
 
 
 def robust_jobs(spec: CompareSettings, kind: str, keys: dict, draws: pd.DataFrame, base_overrides: list[str],
@@ -307,10 +316,10 @@ def run_robust(spec, settings, kind: str, config, configs: dict, base_overrides,
 
     unc = settings.uncertainty
     fitted = set(calibrated.load(config.calibration)["fit"].get("parameters", [])) if kind == "posterior" else set()
-    explicit = {o.split("=", 1)[0].lstrip("+~") for o in base_overrides if "=" in o}  # the command line's own
+    explicit = set_keys(base_overrides)  # the command line's own
     ranges = drawn_ranges(unc, dict.fromkeys(n for config in configs.values() for n in config.plan.strategies), fitted,
                           explicit)
-    keys = read_keys(ranges, configs)
+    keys = read_keys(ranges, configs, spec.scenarios)
     matched = None
     if kind == "prior" and unc.match is not None and math.isfinite(reference) and reference > 0:
         draws, matched = matched_draws(spec, settings, keys, ranges, reference, base_overrides, compose, report_dir,

@@ -47,6 +47,40 @@ def test_the_decision_table_finds_clear_plans_the_best_and_where_a_plan_flips():
         "a gain that no parameter moves has nothing to flip it"
 
 
+
+def test_a_plan_that_gains_in_every_draw_names_no_crossing():
+    """A skewed gain (5 + 10 e^x: positive in every draw) pulls a straight line through zero inside the
+    range; no draw lost, so nothing is said to flip -- the parameter that moves the gain is still named."""
+    ranges = [Range("x", 0.1, 3.9, False)]
+    draws = R.draw(ranges, 20, seed=0)
+    x = draws.x.to_numpy()
+    assert np.polyval(np.polyfit(x, 5 + 10 * np.exp(x), 1), 0.1) < 0, "the line does cross zero in the range"
+    runs = synthetic({"skewed": lambda p: 5 + 10 * math.exp(p["x"])}, draws)
+    row = R.decision_table(runs, draws, ranges, "baseline", "kpi", 1, ["baseline", "skewed"]).set_index(
+        "scenario").loc["skewed"]
+    assert row.p_better == 1.0 and R.clear(row, 20)
+    assert row.flip_parameter == "x" and math.isnan(row.flip_value)
+
+
+@pytest.mark.parametrize("nothing", [True, False])
+def test_the_decision_names_its_baseline_and_calls_it_doing_nothing_only_when_it_is(nothing):
+    """A baseline that is itself a plan (ads only, a random KPI pick) is not "doing nothing"."""
+    from types import SimpleNamespace
+
+    from commsim.experiments.reports.comparison import decision_lines
+    from commsim.experiments.reports.kit import Formatter
+
+    ranges = [Range("x", 0.0, 1.0, False)]
+    draws = R.draw(ranges, 20, seed=0)
+    runs = synthetic({"mixed": lambda p: -1.0}, draws).replace({"scenario": {"baseline": "ads_only"}})
+    runs = runs.rename(columns={"kpi": "mean_dau_last30"})
+    decision = R.decision_table(runs, draws, ranges, "ads_only", "mean_dau_last30", 1, ["ads_only", "mixed"])
+    robust = SimpleNamespace(kind="prior", draws=draws, ranges=ranges, runs=runs, matched=None)
+    spec = SimpleNamespace(baseline="ads_only", replicates=3)
+    text = "\n".join(decision_lines(Formatter(), decision, robust, spec, "mean_dau_last30", {}, nothing))
+    assert "chance it beats `ads_only`" in text and "loses to `ads_only`" in text
+    assert ("(doing nothing)" in text) == nothing and ("(the baseline)" in text) == (not nothing)
+
 def test_a_lower_is_better_kpi_counts_a_fall_as_a_gain():
     ranges = [Range("x", 0.0, 1.0, False)]
     draws = R.draw(ranges, 10, seed=0)
@@ -55,6 +89,28 @@ def test_a_lower_is_better_kpi_counts_a_fall_as_a_gain():
     row = table.set_index("scenario").loc["cuts_churn"]
     assert row.gain == pytest.approx(2.0) and row.p_better == 1.0
 
+
+
+def test_a_value_a_scenario_sets_is_its_plan_and_never_drawn_over():
+    """Two scenarios of one strategy that differ in a response they set (content quality 0.8 against
+    0.45): neither's runs read the drawn quality; a scenario that leaves it alone does."""
+    from types import SimpleNamespace
+
+    from commsim.experiments.compare import read_keys
+
+    ranges = [Range("strategies.content.quality", 0.4, 0.8, False), Range("behaviour.activity.base", -5, -1, False),
+              Range("strategies.referral.invite_accept", 0.1, 0.4, False)]
+    plan = lambda *names: SimpleNamespace(plan=SimpleNamespace(strategies=list(names)))  # noqa: E731
+    configs = {"baseline": plan(), "good": plan("content"), "cheap": plan("content"), "plain": plan("content")}
+    scenarios = {"baseline": ["plan=baseline"], "good": ["plan=content", "strategies.content.quality=0.8"],
+                 "cheap": ["plan=content", "++strategies.content.quality=0.45", "behaviour.activity.base=-3"],
+                 "plain": ["plan=content"]}
+    keys = read_keys(ranges, configs, scenarios)
+    assert keys["good"] == ["behaviour.activity.base"]
+    assert keys["cheap"] == []
+    assert keys["plain"] == ["strategies.content.quality", "behaviour.activity.base"]
+    assert keys["baseline"] == ["behaviour.activity.base"]
+    assert read_keys(ranges, configs)["good"] == keys["plain"], "without the scenarios: every key its plan reads"
 
 @settings(max_examples=25, deadline=None)
 @given(n=st.integers(2, 30), seed=st.integers(0, 10_000))

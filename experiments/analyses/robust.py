@@ -138,6 +138,10 @@ def effects(runs: pd.DataFrame, baseline: str, kpi: str, direction: int) -> pd.D
 
 
 def _flip(effect: pd.Series, draws: pd.DataFrame, ranges: dict[str, Range]) -> tuple[str, float]:
+    """The drawn parameter most associated with a plan's gain per draw (Spearman, Bonferroni-significant)
+    and where a line through the gains against it crosses zero -- only when some draws gained and some
+    lost, and inside the drawn values: a fitted line through gains that never change sign can cross
+    zero anyway (a skewed effect), and a crossing no draw reached is an extrapolation."""
     from scipy.stats import spearmanr
 
     best, best_rho, best_p = "", 0.0, 1.0
@@ -150,15 +154,18 @@ def _flip(effect: pd.Series, draws: pd.DataFrame, ranges: dict[str, Range]) -> t
             best, best_rho, best_p = key, test.statistic, test.pvalue
     if not best or best_p * len(ranges) > 0.05:
         return "", math.nan
+    y = effect.to_numpy(float)
+    if not (y.min() < 0 < y.max()):  # no draw lost (or none gained): nothing was seen to flip
+        return best, math.nan
     r = ranges[best]
     x = draws.set_index("draw").loc[effect.index, best].to_numpy(float)
     t = np.log(x) if r.log else x
-    slope, intercept = np.polyfit(t, effect.to_numpy(float), 1)
+    slope, intercept = np.polyfit(t, y, 1)
     if slope == 0:
         return best, math.nan
     root = -intercept / slope
     value = float(np.exp(root)) if r.log else float(root)
-    return best, (value if r.low <= value <= r.high else math.nan)
+    return best, (value if x.min() <= value <= x.max() else math.nan)  # a crossing inside the drawn values only
 
 
 def decision_table(runs: pd.DataFrame, draws: pd.DataFrame, ranges: list[Range], baseline: str, kpi: str,

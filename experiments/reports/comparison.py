@@ -456,9 +456,10 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
           "so about 1 in 20 \"yes\" verdicts can arise by chance: trust a pattern across KPIs and "
           "replicate counts more than any single verdict.", uncertainty=uncertainty),
         "",
-        *(decision_lines(fmt, decision, robust, spec, primary, idle) if decision is not None else []),
+        *(decision_lines(fmt, decision, robust, spec, primary, idle, runs_nothing((configs or {}).get(spec.baseline)))
+          if decision is not None else []),
         *(["## " + t("The decision"), "", *_matched_lines(fmt, robust)] if few else []),
-        *value_lines(fmt, value, primary),
+        *value_lines(fmt, value, primary, decision is not None),
         *idle_lines(idle, fmt),
         "## " + (t("What this means (seed noise only, at the default response sizes)") if decision is not None
                  else t("What this means")),
@@ -534,8 +535,15 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
     return doc.write(report_dir)
 
 
-def decision_lines(fmt: Formatter, decision: pd.DataFrame, robust, spec, primary: str, idle: dict) -> list[str]:
-    """The section a robust comparison's report leads with: the decision table and what would flip it."""
+def runs_nothing(config) -> bool:
+    """Whether a scenario's plan runs no strategy (unknown: assumed so): "doing nothing"."""
+    return config is None or not list(config.plan.strategies)
+
+
+def decision_lines(fmt: Formatter, decision: pd.DataFrame, robust, spec, primary: str, idle: dict,
+                   baseline_is_nothing: bool = True) -> list[str]:
+    """The section a robust comparison's report leads with: the decision table and what would flip it
+    (``baseline_is_nothing``: the baseline scenario runs no strategy, so it is labelled "doing nothing")."""
     from commsim.experiments.analyses.robust import CLEAR, MIN_DRAWS_FOR_CLEAR, clear
 
     t = fmt.t
@@ -553,18 +561,20 @@ def decision_lines(fmt: Formatter, decision: pd.DataFrame, robust, spec, primary
                "({runs} runs; {parameters} parameters drawn, of {groups}: "
                "`draws.csv`). The gain is the change in {name} against `{baseline}` in its good direction; its 80% "
                "interval carries both the parameters' uncertainty and seed noise. A gain is **clear** only when the "
-               "plan beats doing nothing in at least {clear} of at least {min_draws} draws; \"would flip if\" names "
+               "plan beats `{baseline}` in at least {clear} of at least {min_draws} draws; \"would flip if\" names "
                "the parameter that decides whether it gains, where one stands out.", draws=len(robust.draws),
                what=what, replicates=spec.replicates, runs=f"{len(robust.runs):,}", parameters=len(robust.ranges),
                groups=t(", ").join(groups), name=name, baseline=spec.baseline, clear=f"{CLEAR:.0%}",
                min_draws=MIN_DRAWS_FOR_CLEAR), "", *_matched_lines(fmt, robust),
-             _row(t(h) for h in ("plan", "chance it beats doing nothing", "chance it is best",
-                                 "expected gain [80% interval]", "cost", "cost per unit gained", "would flip if")),
+             _row([t("plan"), t("chance it beats `{baseline}`", baseline=spec.baseline),
+                   *(t(h) for h in ("chance it is best", "expected gain [80% interval]", "cost", "cost per unit gained",
+                                    "would flip if"))]),
              "|---|---|---|---|---|---|---|"]
     outside = False
     for r in decision.itertuples(index=False):
         if r.scenario == spec.baseline:
-            lines.append(f"| `{r.scenario}` {t('(doing nothing)')} | | {r.p_best:.0%} | 0 | {fmt.money(r.cost)} | | |")
+            label = t("(doing nothing)") if baseline_is_nothing else t("(the baseline)")
+            lines.append(f"| `{r.scenario}` {label} | | {r.p_best:.0%} | 0 | {fmt.money(r.cost)} | | |")
             continue
         flip = ""
         if r.flip_parameter and math.isfinite(r.flip_value):
@@ -588,8 +598,8 @@ def decision_lines(fmt: Formatter, decision: pd.DataFrame, robust, spec, primary
                    + (t("Clear gains: {plans}.", plans=t(", ").join(f"`{s}`" for s in clear_ones)) if clear_ones else
                       t("No gain is called clear with {n} draws (at least {min_draws} are needed; "
                         "uncertainty.draws=<n>).", n=n, min_draws=MIN_DRAWS_FOR_CLEAR) if n < MIN_DRAWS_FOR_CLEAR else
-                      t("No plan's gain is clear: each loses to doing nothing in more than "
-                        "{share} of plausible response sizes.", share=f"{1 - CLEAR:.0%}"))
+                      t("No plan's gain is clear: each loses to `{baseline}` in more than "
+                        "{share} of plausible response sizes.", baseline=spec.baseline, share=f"{1 - CLEAR:.0%}"))
                    + t(" `decision.csv` holds this table.")), ""]
     if outside:
         lines[-1:-1] = ["", t("† The expected gain lies outside its 80% interval: a few draws with a far larger "
@@ -654,18 +664,20 @@ def idle_lines(idle: dict[str, str], fmt: Formatter | None = None) -> list[str]:
     return [fm.t("Did nothing (not ranked): {plans} -- see below.", plans=fm.t(", ").join(f"`{s}`" for s in idle)), ""]
 
 
-def value_lines(fmt: Formatter, value: pd.DataFrame, primary: str) -> list[str]:
-    """The first table: plans ranked by value for money on the headline KPI."""
+def value_lines(fmt: Formatter, value: pd.DataFrame, primary: str, seed_noise_only: bool = False) -> list[str]:
+    """The first table: plans ranked by value for money on the headline KPI (``seed_noise_only``: a
+    decision over parameter draws leads the report, so the heading says this ranking is not that one)."""
     if value.empty:
         return []
     t = fmt.t
     label = _label(primary, fmt)
     lowered = label.lower() if fmt.language == "en" else label
     unit = t(_info(primary).per_unit) if _info(primary).per_unit else t("unit of {label}", label=lowered)
-    out = ["## " + t("Value for money"), "",
+    out = ["## " + (t("Value for money (seed noise only, at the default response sizes)") if seed_noise_only
+                    else t("Value for money")), "",
            t("Plans ranked by extra cost per {unit} (the paired extra cost -- spend plus points still owed at the end "
-             "-- over the paired gain in {label}; 95% interval from a paired bootstrap over replicates), then by "
-             "effect. A plan whose gain is not distinguishable from zero has no cost per unit. \"All days\" is the "
+             "-- over the paired gain in {label}; 95% interval by Fieller's theorem on the paired replicates), then "
+             "by effect in its good direction. A plan whose gain is not distinguishable from zero has no cost per unit. \"All days\" is the "
              "difference in mean DAU over the whole run, which shows early gains and late dips that the last 30 "
              "days hide.", unit=unit, label=lowered), "",
            _row([t("rank"), t("plan"), t("{label}: difference", label=label), t("mean DAU, all days: difference"),
