@@ -271,8 +271,9 @@ def compare(cfg: DictConfig, report_dir: Path, base_overrides: list[str], compos
                         f" x (1 + {settings.uncertainty.draws} parameter draws)")
         seeds = spec.max_replicates if spec.target_halfwidth is not None else spec.replicates
         draws = settings.uncertainty.draws if kind != "none" else 0
-        # uncertainty.match: one baseline run per candidate draw that misses, at most (MATCH_CANDIDATES - 1) x draws
-        # (on the default community 9 in 10 candidates missed: the estimate counts them all)
+        # uncertainty.match: one baseline run per candidate draw that misses; the estimate counts the first
+        # hypercube's (MATCH_CANDIDATES - 1) x draws (on the default community 9 in 10 candidates missed); a
+        # later hypercube runs only where the first kept too few
         missed = (MATCH_CANDIDATES - 1) * draws if kind == "prior" and settings.uncertainty.match is not None else 0
         if spec.target_halfwidth is not None or draws:
             runner.expect(len(spec.scenarios) * seeds * (1 + draws) + missed,
@@ -337,16 +338,16 @@ def run_robust(spec, settings, kind: str, config, configs: dict, base_overrides,
 
 def matched_draws(spec, settings, keys: dict, ranges: list, reference: float, base_overrides, compose,
                   report_dir: Path, runner, configs: dict) -> tuple[pd.DataFrame, dict]:
-    """History matching of the prior: candidate draws (a hypercube of MATCH_CANDIDATES x draws, in order) run
+    """History matching of the prior: candidate draws (hypercubes of MATCH_CANDIDATES x draws, in order) run
     the baseline on the first seed; those whose community lies within ``uncertainty.match`` of ``reference``
     are kept, until ``uncertainty.draws`` are (each batch sized by the share kept so far). Returns the kept
     draws (indexed and numbered by candidate) and what was tried."""
     from dataclasses import replace
 
-    from commsim.experiments.analyses.robust import draw, history_match
+    from commsim.experiments.analyses.robust import candidate_draws, history_match
 
     unc = settings.uncertainty
-    candidates = draw(ranges, unc.draws * MATCH_CANDIDATES, unc.seed)
+    candidates = candidate_draws(ranges, unc.draws, unc.seed)
     only_baseline = replace(spec, scenarios={spec.baseline: spec.scenarios[spec.baseline]}, replicates=1)
 
     def baseline_dau(batch: pd.DataFrame) -> pd.Series:
@@ -357,7 +358,7 @@ def matched_draws(spec, settings, keys: dict, ranges: list, reference: float, ba
 
     kept, tried = history_match(candidates, unc.draws, reference, unc.match, baseline_dau)
     log.info("uncertainty.match=%g: %d of %d candidate draws describe a community like this one (mean DAU of the "
-             "last 30 days within %g x of %.3g)", unc.match, int(tried.kept.sum()), len(tried), unc.match, reference)
+             "last 30 days within %g x of %.3g)", unc.match, int(tried.matched.sum()), len(tried), unc.match, reference)
     return candidates.loc[kept], {"factor": unc.match, "reference": reference, "asked": unc.draws, "tried": tried}
 
 

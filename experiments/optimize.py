@@ -424,7 +424,7 @@ def drawn_bases(base: dict, strategies: list[str], n: int, kind: str, settings, 
     calendar events are left out when its what-ifs start from today (those events are in the past).
     With ``screen`` (:func:`screener`) and ``uncertainty.match``, prior draws are kept only when their
     community resembles this one, as in a comparison (experiments/analyses/robust.py history_match)."""
-    from commsim.experiments.analyses.robust import MATCH_CANDIDATES, draw, drawn_ranges, history_match
+    from commsim.experiments.analyses.robust import candidate_draws, draw, drawn_ranges, history_match
     from commsim.experiments.overrides import key_of
     from commsim.sim import calibrated
 
@@ -449,7 +449,7 @@ def drawn_bases(base: dict, strategies: list[str], n: int, kind: str, settings, 
 
     match = settings.uncertainty.match
     if screen is not None and kind == "prior" and match is not None and screen.reference > 0:
-        candidates = draw(ranges, n * MATCH_CANDIDATES, settings.uncertainty.seed)
+        candidates = candidate_draws(ranges, n, settings.uncertainty.seed)
         kept, _ = history_match(candidates, n, screen.reference, match,
                                 lambda batch: screen(dict(zip(batch.draw, bases_of(batch)))))
         draws = candidates.loc[kept]

@@ -81,6 +81,16 @@ def test_the_decision_names_its_baseline_and_calls_it_doing_nothing_only_when_it
     assert "chance it beats `ads_only`" in text and "loses to `ads_only`" in text
     assert ("(doing nothing)" in text) == nothing and ("(the baseline)" in text) == (not nothing)
 
+
+def test_a_headline_the_baseline_never_defines_gives_no_gain_instead_of_a_crash():
+    """LTV/CAC is undefined where nothing is spent on acquisition: every baseline value NaN."""
+    ranges = [Range("x", 0.0, 1.0, False)]
+    draws = R.draw(ranges, 4, seed=0)
+    runs = synthetic({"ads": lambda p: 1.0}, draws)
+    runs.loc[runs.scenario == "baseline", "kpi"] = np.nan
+    table = R.decision_table(runs, draws, ranges, "baseline", "kpi", 1, ["baseline", "ads"]).set_index("scenario")
+    assert table.loc["ads", ["gain", "p_better"]].isna().all()
+
 def test_a_lower_is_better_kpi_counts_a_fall_as_a_gain():
     ranges = [Range("x", 0.0, 1.0, False)]
     draws = R.draw(ranges, 10, seed=0)
@@ -191,14 +201,31 @@ def test_matched_draws_are_those_whose_community_resembles_this_one(tmp_path):
                           "compare.jobs=2").read_text()
     tried = pd.read_csv(tmp_path / "candidates.csv")
     reference = pd.read_csv(tmp_path / "runs.csv").query("scenario == 'baseline'").mean_dau_last30.mean()
-    assert list(tried.columns) == ["draw", "mean_dau_last30", "kept"]
+    assert list(tried.columns) == ["draw", "mean_dau_last30", "matched", "kept"]
     inside = (tried.mean_dau_last30 >= reference / 2) & (tried.mean_dau_last30 <= reference * 2)
-    assert list(tried.kept) == list(inside)
+    assert list(tried.matched) == list(inside)
     kept = list(pd.read_csv(tmp_path / "draws.csv").draw)
-    assert kept == list(tried.draw[tried.kept])[:3] and 2 <= len(kept) <= 3
-    assert f"{int(tried.kept.sum())} of {len(tried)} candidate draws did" in report
-    assert len(tried) <= 3 * R.MATCH_CANDIDATES
+    assert kept == list(tried.draw[tried.kept]) == list(tried.draw[tried.matched])[:3] and 2 <= len(kept) <= 3
+    assert f"{int(tried.matched.sum())} of {len(tried)} candidate draws did" in report
+    assert len(tried) <= 3 * R.MATCH_CANDIDATES * R.MATCH_BLOCKS
 
+
+
+def test_history_match_keeps_only_the_first_it_needs_and_reaches_past_the_first_hypercube():
+    """Few candidates match (a twentieth: a hypercube of 40 has exactly two below 0.05), so the first
+    hypercube (10 x the draws) is not enough and the next is tried; a batch that matches more than
+    needed keeps only those."""
+    ranges = [Range("x", 0.0, 1.0, False)]
+    candidates = R.candidate_draws(ranges, 4, seed=3)
+    assert len(candidates) == 4 * R.MATCH_CANDIDATES * R.MATCH_BLOCKS and candidates.draw.is_unique
+    pd.testing.assert_frame_equal(candidates.iloc[:40], R.draw(ranges, 40, 3)), "the first block is the old hypercube"
+    dau = lambda batch: pd.Series(np.where(batch.x < 0.05, 10.0, 1000.0), index=batch.draw)  # noqa: E731
+    kept, tried = R.history_match(candidates, 4, 10.0, 2.0, dau)
+    assert len(kept) == 4 and len(tried) > 40 and max(kept) >= 40, "two of the first 40 lie below 0.05"
+    assert list(tried.draw[tried.kept]) == kept and tried.matched.sum() >= 4
+    everything = lambda batch: pd.Series(10.0, index=batch.draw)  # noqa: E731
+    kept, tried = R.history_match(candidates, 4, 10.0, 2.0, everything)
+    assert kept == [0, 1, 2, 3] and tried.kept.sum() == 4 and tried.matched.sum() == len(tried) > 4
 
 def test_match_is_a_ratio_window():
     values = pd.Series([0.0, 5.0, 10.0, 20.0, 40.0, 41.0])

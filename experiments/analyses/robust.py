@@ -33,8 +33,8 @@ With ``uncertainty.match`` (default 2) a prior draw is kept only when the commun
 resembles the configured one -- its baseline's mean DAU of the last 30 days within that factor of
 the undrawn baseline's -- a history-matching step (Vernon, Goldstein & Bower 2010): ranges drawn
 one by one also describe communities that die out or explode, which say nothing about this one.
-Candidates come from a hypercube of ``MATCH_CANDIDATES`` x draws, tried in order, each screened by
-one baseline run (the first seed).
+Candidates come from hypercubes of ``MATCH_CANDIDATES`` x draws (at most ``MATCH_BLOCKS`` of them),
+tried in order, each screened by one baseline run (the first seed).
 With a calibrated twin, draw ``d`` also takes posterior draw ``d`` of the fitted parameters.
 """
 
@@ -99,7 +99,8 @@ def draw(ranges: list[Range], n: int, seed: int) -> pd.DataFrame:
 
 
 MATCH_KPI = "mean_dau_last30"  # what a kept draw's community must resemble (uncertainty.match)
-MATCH_CANDIDATES = 10  # at most this many candidate draws per kept draw
+MATCH_CANDIDATES = 10  # candidate draws per draw asked, in each hypercube of candidates...
+MATCH_BLOCKS = 3  # ...of at most this many, taken in order: where a tenth of them match, the draws still fill
 
 
 def matches(values: pd.Series, reference: float, factor: float) -> pd.Series:
@@ -108,31 +109,44 @@ def matches(values: pd.Series, reference: float, factor: float) -> pd.Series:
     return (values >= reference / factor) & (values <= reference * factor)
 
 
+def candidate_draws(ranges: list[Range], draws: int, seed: int) -> pd.DataFrame:
+    """History matching's candidates, in the order they are tried: MATCH_BLOCKS Latin hypercubes of
+    ``MATCH_CANDIDATES x draws`` each (seeds ``seed``, ``seed + 1``, ...), numbered on. The first block
+    alone is what a single hypercube gave; the later ones are run only where it kept too few."""
+    n = draws * MATCH_CANDIDATES
+    blocks = [draw(ranges, n, seed + b).assign(draw=lambda t, b=b: t.draw + b * n) for b in range(MATCH_BLOCKS)]
+    return pd.concat(blocks, ignore_index=True)
+
+
 def history_match(candidates: pd.DataFrame, need: int, reference: float, factor: float,
                   baseline_dau) -> tuple[list[int], pd.DataFrame]:
     """The first ``need`` candidate draws (in order) whose baseline community resembles this one: their
     mean DAU of the last 30 days within ``factor`` of ``reference``. ``baseline_dau(batch)`` runs the
     baseline of a batch of candidate rows and returns its mean DAU per draw; batches are sized by the share
-    kept so far. Returns the kept draws and every candidate tried (draw, its DAU, kept)."""
+    matched so far. Returns the kept draws and every candidate tried (draw, its DAU, ``matched``: it resembles
+    this community, ``kept``: one of the first ``need`` that do -- a batch can match more than are needed)."""
     kept: list[int] = []
     tried = []
     start = 0
     while len(kept) < need and start < len(candidates):
         left = need - len(kept)
-        share = max(len(kept) / len(tried), 0.1) if tried else 2 / 3  # the share kept so far, at least 10%
+        share = max(len(kept) / len(tried), 0.1) if tried else 2 / 3  # the share matched so far, at least 10%
         batch = candidates.iloc[start:start + max(2, math.ceil(1.2 * left / share))]
         start += len(batch)
         dau = baseline_dau(batch)
         ok = matches(dau, reference, factor)
-        tried += [{"draw": int(d), MATCH_KPI: float(dau[d]), "kept": bool(ok[d])} for d in batch.draw]
+        tried += [{"draw": int(d), MATCH_KPI: float(dau[d]), "matched": bool(ok[d])} for d in batch.draw]
         kept += [int(d) for d in batch.draw if ok[d]]
-    return kept[:need], pd.DataFrame(tried, columns=["draw", MATCH_KPI, "kept"])
+    kept = kept[:need]
+    table = pd.DataFrame(tried, columns=["draw", MATCH_KPI, "matched"])
+    return kept, table.assign(kept=table.draw.isin(kept))
 
 
 def effects(runs: pd.DataFrame, baseline: str, kpi: str, direction: int) -> pd.DataFrame:
     """Per scenario and draw: the mean paired gain over seeds (rows: draw; columns: scenario,
     the baseline's column all zeros). ``runs``: one row per scenario x draw x seed with ``kpi``."""
-    wide = runs.pivot_table(index=["draw", "seed"], columns="scenario", values=kpi, aggfunc="first")
+    wide = runs.pivot_table(index=["draw", "seed"], columns="scenario", values=kpi, aggfunc="first", dropna=False)
+    wide = wide.reindex(columns=list(dict.fromkeys([baseline, *runs.scenario])))  # all-NaN scenarios kept
     gain = wide.sub(wide[baseline], axis=0) * (direction or 1)
     return gain.groupby(level="draw").mean()
 
@@ -182,7 +196,7 @@ def decision_table(runs: pd.DataFrame, draws: pd.DataFrame, ranges: list[Range],
         if name in eff:
             eff[name] = 0.0  # a plan that did nothing gains nothing, whatever its noise says
     values = eff.to_numpy(float)
-    top = np.nanmax(values, axis=1, keepdims=True)
+    top = np.max(np.where(np.isfinite(values), values, -np.inf), axis=1, keepdims=True)  # a draw of all NaN: none
     winners = np.isclose(values, top, rtol=0, atol=1e-12) & np.isfinite(values)
     for j, name in enumerate(eff.columns):  # idle plans and the baseline tie at 0: the baseline wins those
         if name in idle:

@@ -390,9 +390,11 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
     report_dir.mkdir(parents=True, exist_ok=True)
     decision = None
     few = robust is not None and len(robust.draws) < 2  # uncertainty.match kept too few to decide over
+    undefined = (robust is not None and not few and not robust.runs.empty  # the headline has no baseline value
+                 and robust.runs.loc[robust.runs.scenario == spec.baseline, primary].isna().all())
     for stale in ("decision.csv", "draws.csv", "candidates.csv"):  # an earlier run's, in this folder
         (report_dir / stale).unlink(missing_ok=True)
-    if robust is not None and not few:
+    if robust is not None and not few and not undefined:
         from commsim.experiments.analyses.robust import clear, decision_table
 
         decision = decision_table(robust.runs, robust.draws, robust.ranges, spec.baseline, primary,
@@ -459,6 +461,10 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
         *(decision_lines(fmt, decision, robust, spec, primary, idle, runs_nothing((configs or {}).get(spec.baseline)))
           if decision is not None else []),
         *(["## " + t("The decision"), "", *_matched_lines(fmt, robust)] if few else []),
+        *(["## " + t("The decision"), "",
+           t("The headline, {label}, is undefined in every drawn run of `{baseline}` (LTV/CAC, say, where nothing "
+             "is spent on acquisition): there is no decision over it. Make another KPI the headline (the first of "
+             "compare.kpis).", label=_label(primary, fmt), baseline=spec.baseline), ""] if undefined else []),
         *value_lines(fmt, value, primary, decision is not None),
         *idle_lines(idle, fmt),
         "## " + (t("What this means (seed noise only, at the default response sizes)") if decision is not None
@@ -548,6 +554,8 @@ def decision_lines(fmt: Formatter, decision: pd.DataFrame, robust, spec, primary
 
     t = fmt.t
     n = len(robust.draws)
+    matched = getattr(robust, "matched", None)
+    short = matched is not None and n < matched["asked"]  # uncertainty.match kept fewer than asked
 
     name = _name(fmt, primary)
     what = (t("the twin's posterior draws of its fitted parameters, the other parameters drawn from their plausible "
@@ -596,6 +604,9 @@ def decision_lines(fmt: Formatter, decision: pd.DataFrame, robust, spec, primary
     lines += ["", (t("Most often best: `{scenario}` ({share} of the draws). ", scenario=best.scenario,
                      share=f"{best.p_best:.0%}")
                    + (t("Clear gains: {plans}.", plans=t(", ").join(f"`{s}`" for s in clear_ones)) if clear_ones else
+                      t("No gain is called clear with {n} draws (at least {min_draws} are needed; fewer than asked "
+                        "resemble this community: see above).", n=n, min_draws=MIN_DRAWS_FOR_CLEAR)
+                      if n < MIN_DRAWS_FOR_CLEAR and short else
                       t("No gain is called clear with {n} draws (at least {min_draws} are needed; "
                         "uncertainty.draws=<n>).", n=n, min_draws=MIN_DRAWS_FOR_CLEAR) if n < MIN_DRAWS_FOR_CLEAR else
                       t("No plan's gain is clear: each loses to `{baseline}` in more than "
@@ -620,7 +631,7 @@ def _matched_lines(fmt: Formatter, robust) -> list[str]:
                "{kept} of {tried} candidate draws did, the others describing communities that fade out or grow far "
                "beyond it (`candidates.csv`; uncertainty.match=null keeps every draw).",
                factor=fmt.number(m["factor"]), reference=fmt.number(m["reference"]),
-               kept=int(tried["kept"].sum()), tried=len(tried))]
+               kept=int(tried["matched"].sum()), tried=len(tried))]
     if len(robust.draws) < m["asked"]:
         lines.append(t("Fewer draws than asked for ({kept} of {asked}) resemble this community: the plausible ranges "
                        "of its behaviour mostly describe other communities. Calibrate on your own log "
