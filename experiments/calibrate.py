@@ -206,7 +206,8 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
     figs = R.figures(out_dir, forecast, measured, observed_all, train, post, [p.key for p in chosen],
                      settings.report.language, screening)
     report = R.write(out_dir, read.lines(), {"train_days": train, "forecast_days": horizon, "cut_off": cut_off,
-                                               "newcomer_share": spec["fit"]["newcomer_share"]},
+                                               "newcomer_share": spec["fit"]["newcomer_share"],
+                                               "today": spec.get("today")},
                      twin, screening, params, post_summary, bt, figs, fit.runs_done, settings.report.language)
     atomic_write(out_dir / DONE, lambda p: p.write_text(json.dumps(
         {"status": "finished", "kind": "calibration", "runs": fit.runs_done}) + "\n"))

@@ -67,6 +67,11 @@ def run(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None) -> d
     log.info("finished %d days in %.1f s: %d members, mean DAU (last 30 days) %.0f -> %s",
              s["days"], time.perf_counter() - start, s["final_members"], s["mean_dau_last30"], out_dir)
     warn_budget(config, s)
+    if config.calibration:
+        from commsim.experiments.reports.twin import health_warnings
+
+        for warning in health_warnings(config.calibration):
+            log.warning("the twin %s: %s (its calibration's report.md says more)", config.calibration, warning)
     return s
 
 

@@ -185,6 +185,28 @@ def backtest_words(bt: dict, fmt: Formatter | None = None) -> list[str]:
     return lines
 
 
+def start_lines(today: dict | None, t) -> list[str]:
+    """Where what-ifs on the twin start: its people on the log's last day, and how smoothly it continues."""
+    if not today or "members" not in today:
+        return []
+    lines = ["## " + t("Where what-ifs start"), ""]
+    if "prospects" in today:
+        left = today["people"] - today["members"] - today["prospects"]
+        lines.append(t("What-ifs with `calibration=` start on {date}, the day after the log, from the twin as the "
+                       "log leaves it: {members} members, {left} who left (not active in the last {left_after} "
+                       "days) and {prospects} prospects -- people the log names who never took part, the only "
+                       "people a recruiting plan (acquisition, referral) can bring in.",
+                       date=today.get("start_date", "?"), members=f"{today['members']:,}", left=f"{left:,}",
+                       left_after=today["left_after"], prospects=f"{today['prospects']:,}"))
+    cont = today.get("continuity") or {}
+    if cont.get("ratio") is not None:
+        lines.append(t("Started so, its mean DAU over its first {days} days is {simulated}, against {observed} "
+                       "over the log's last {days} days ({ratio}x).", days=cont["days"],
+                       simulated=f"{cont['simulated_dau']:.3g}", observed=f"{cont['observed_dau']:.3g}",
+                       ratio=f"{cont['ratio']:.2f}"))
+    return lines + [""]
+
+
 def write(folder: Path, data_lines: list[str], windows: dict, twin, screening: pd.DataFrame | None,
           params: dict, post_summary: dict, bt: dict, figs: dict, runs: int, language: str = "en") -> Path:
     """The calibration's report; ``data_lines`` (what the reader read) stay as the program wrote them
@@ -264,6 +286,7 @@ def write(folder: Path, data_lines: list[str], windows: dict, twin, screening: p
         lines += [t("(The figures' labels are in English: no font with this language's letters is installed; "
                     "`make fonts` installs one.)") if figure_language(language)[0] == "en" else
                   t("(The figures' labels are in English.)"), ""]
+    lines += start_lines(windows.get("today"), t)
     lines += ["## " + t("Using it"), "",
               t("`{command}` runs the comparison on this twin; each replicate uses its own posterior draw, so the "
                 "intervals carry parameter uncertainty as well as seed noise. `calibrated.yaml` holds the twin and "

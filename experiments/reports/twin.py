@@ -66,37 +66,70 @@ def health_lines(calibration, formatter=None) -> list[str]:
     if not calibration:
         return []
     from commsim.experiments.reports.kit import Formatter
-    from commsim.sim import calibrated
 
     t = (formatter or Formatter()).t
-
     folder = Path(calibration)
+    facts, warnings, bt = health(folder, t)
+    head = t("**The twin** (`{folder}`): {facts}.", folder=folder, facts=t("; ").join(f for f in facts if f))
+    lines = [head + "  "]
+    if warnings:
+        lines.append(t("**Warning**: {warnings}. Details: the calibration's report.", warnings=t("; ").join(warnings)))
+    if "baselines" in bt:
+        lines += ["", t("Its forecast of the held-out days against the baselines:"), "",
+                  *forecast_table(bt, formatter)]
+    return lines + [""]
+
+
+def health_warnings(calibration) -> list[str]:
+    """The warnings of :func:`health_lines`, in English plain text (a single run's log says them)."""
+    return [w.replace("**", "") for w in health(Path(calibration), lambda text, **kw: text.format(**kw))[1]] \
+        if calibration else []
+
+
+def health(folder: Path, t) -> tuple[list[str], list[str], dict]:
+    """What a report says of the twin in ``folder`` (``t``: the report's translation): its facts, its
+    warnings and its backtest.json."""
+    from commsim.sim import calibrated
+
     spec = calibrated.load(folder)
     fit = spec.get("fit", {})
     ess = fit.get("effective_sample_size")
     backtest = folder / "backtest.json"
     bt = json.loads(backtest.read_text()) if backtest.is_file() else {}
-    model = bt.get("model", {})
-    coverage = model.get("coverage80")
+    # what-ifs run the twin's own posterior runs, so its own scores are what says how far to trust them;
+    # the forecast shown (stacked with a baseline, widened on the training days) is said beside them
+    # (a backtest.json of before 2026-12 has only the shown forecast's)
+    twin = bt.get("twin") or bt.get("model", {})
+    shown = bt.get("model", {})
+    coverage = twin.get("coverage80")
+    shown_coverage = shown.get("coverage80") if "twin" in bt else None
     train = bt.get("train_fit", {}).get("rmse")
-    beats = bt.get("beats_every_baseline")
+    beats = bt.get("twin_beats_every_baseline", bt.get("beats_every_baseline"))
+    checked = isinstance(coverage, (int, float)) and math.isfinite(coverage)
     facts = [t("effective sample size {ess}", ess=f"{ess:.0f}") if isinstance(ess, (int, float))
              else t("effective sample size unknown"),
-             (t("its 80% band covered {share} of {days} held-out days", share=f"{coverage:.0%}",
-                days=bt.get("forecast_days", "?"))
-              if isinstance(coverage, (int, float)) and math.isfinite(coverage) else t("no held-out days were checked")),
+             (t("the twin's own 80% band (its posterior runs, what its what-ifs run) covered {share} of {days} "
+                "held-out days", share=f"{coverage:.0%}", days=bt.get("forecast_days", "?"))
+              if checked else t("no held-out days were checked")),
+             (t("the forecast shown (stacked and widened on its training days) covered {share}",
+                share=f"{shown_coverage:.0%}")
+              if isinstance(shown_coverage, (int, float)) and math.isfinite(shown_coverage) else ""),
              t("training-fit RMSE {rmse} people a day", rmse=f"{train:.3g}") if isinstance(train, (int, float)) else "",
-             {True: t("its forecast beat every baseline"), False: t("its forecast did **not** beat every baseline"),
-              None: ""}[beats]]
+             {True: t("the twin alone beat every baseline"), False: t("the twin alone did **not** beat every baseline"),
+              None: ""}[beats if checked else None]]
     warnings = []
     if isinstance(ess, (int, float)) and ess < ESS_WARN:
         warnings.append(t("the posterior rests on few effective draws ({ess} < {limit}): intervals that "
                           "carry parameter uncertainty are rougher than they look", ess=f"{ess:.0f}", limit=ESS_WARN))
-    if isinstance(coverage, (int, float)) and coverage < COVERAGE_WARN:
-        warnings.append(t("its bands were too narrow on held-out days ({share} covered by an 80% band)",
-                          share=f"{coverage:.0%}"))
-    if beats is False:
-        warnings.append(t("a baseline forecast did at least as well: trust relative effects more than levels"))
+    if not checked:
+        warnings.append(t("nothing checked its forecasts against days it was not fitted to "
+                          "(calibrate.forecast_days=0): how far its levels can be trusted is unknown"))
+    elif coverage < COVERAGE_WARN:
+        warnings.append(t("the twin's own bands were too narrow on held-out days ({share} covered by an 80% band): "
+                          "what-if intervals are narrower than what is known", share=f"{coverage:.0%}"))
+    if beats is False and checked:
+        warnings.append(t("a baseline forecast did at least as well as the twin: trust relative effects more than "
+                          "levels"))
     if bt.get("twin", {}).get("degenerate"):
         warnings.append(t("its posterior is degenerate (the twin's own band has no width on most held-out days)"))
     # what-ifs start from the end of the whole log: its last four weeks (older twins: the training window's)
@@ -112,7 +145,12 @@ def health_lines(calibration, formatter=None) -> list[str]:
     if stacked:
         facts.append(t("its forecast is stacked with a baseline ({baseline}, weight {weight})", baseline=stacked,
                        weight=f"{1 - bt['band']['twin_weight']:.0%}"))
-    cont = (spec.get("today") or {}).get("continuity") or {}
+    today = spec.get("today") or {}
+    if "prospects" in today:
+        facts.append(t("what-ifs start from {members} members and {prospects} prospects (people its log names who "
+                       "never took part: all a recruiting plan can bring in)", members=f"{today['members']:,}",
+                       prospects=f"{today['prospects']:,}"))
+    cont = today.get("continuity") or {}
     ratio = cont.get("ratio")
     if ratio is not None:
         facts.append(t("started from the end of its log it gives a mean DAU of {simulated} in its first {days} days "
@@ -123,11 +161,4 @@ def health_lines(calibration, formatter=None) -> list[str]:
                               "first {days} days): levels after the start are off by about that much; "
                               "compare plans with each other, not with the log", ratio=f"{ratio:.2f}",
                               days=cont["days"]))
-    head = t("**The twin** (`{folder}`): {facts}.", folder=folder, facts=t("; ").join(f for f in facts if f))
-    lines = [head + "  "]
-    if warnings:
-        lines.append(t("**Warning**: {warnings}. Details: the calibration's report.", warnings=t("; ").join(warnings)))
-    if "baselines" in bt:
-        lines += ["", t("Its forecast of the held-out days against the baselines:"), "",
-                  *forecast_table(bt, formatter)]
-    return lines + [""]
+    return facts, warnings, bt

@@ -193,7 +193,9 @@ def build_today(log: ActivityLog, root: Path, calendar: dict, left_after: int) -
               "population": {"initial_members": 0, "arrivals_file": None, "state_file": "twin/state.csv",
                              "audience_at_start": 1.0},
               "calendar": {"start_weekday": start_weekday, "weekly": list(calendar["weekly"]), "events": []}}
-    return {"config": config, "people": len(order), "ties": ties, "members": members, "left_after": left_after}
+    prospects = sum(1 for p in order if p not in acted)  # named by someone, never acted: a recruiting plan's pool
+    return {"config": config, "people": len(order), "ties": ties, "members": members, "prospects": prospects,
+            "left_after": left_after}
 
 
 def training_dau(log: ActivityLog, train_days: int) -> np.ndarray:
