@@ -69,8 +69,9 @@ def windows(n_days: int, train: int | None, forecast: int | None, path: str) -> 
     if n_days < MIN_TRAIN_DAYS:
         raise ConfigError([f"calibrate.log: {path} covers {n_days} day{'s' if n_days != 1 else ''}; a calibration "
                            f"needs at least {MIN_TRAIN_DAYS} days of activity to fit"])
-    if forecast is None:
-        forecast = 0 if train is not None and train >= n_days else (n_days - train if train else round(n_days / 4))
+    if forecast is None:  # a quarter held out, but never so many that fewer than MIN_TRAIN_DAYS are left to fit
+        forecast = (max(0, n_days - train) if train is not None
+                    else min(round(n_days / 4), n_days - MIN_TRAIN_DAYS))
     if train is None:
         train = n_days - forecast
     problems = []

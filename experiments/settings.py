@@ -133,9 +133,10 @@ class CalibrateSettings:
     log: Optional[str] = param(None, "the activity log to fit: CSV/TSV/XLSX/Parquet, one row per action (user, time, "
                                "[target], [kind]); docs/calibration.md")
     name: str = param("calibration", "name of the calibration; it lands in results/calibrations/<name>/")
-    train_days: Optional[int] = param(None, "days fitted, from the first (null: all but forecast_days)", ge=7)
+    train_days: Optional[int] = param(None, "days fitted, from the first (null: all but forecast_days)", ge=28)
     forecast_days: Optional[int] = param(None, "days after the training window held out for the backtest "
-                                         "(null: a quarter of the log; 0: none)", ge=0)
+                                         "(null: the days after train_days when it is set, else a quarter of the "
+                                         "log but never leaving fewer than 28 days to fit; 0: none)", ge=0)
     columns: LogColumns = param(None, "which column of the log is which (by name or 0-based position)",
                                 factory=lambda: LogColumns())
     header: Optional[bool] = param(None, "whether the first line is a header (null: decided from the data)")
@@ -143,7 +144,7 @@ class CalibrateSettings:
     timezone: str = param("UTC", "time zone of times without one, and of calendar days (e.g. Asia/Shanghai)")
     day_start: str = param("first", "days are 24-hour blocks from the first action, or calendar days",
                            choices=("first", "midnight"))
-    time_unit: str = param("auto", "how numeric times read: auto (Unix s or ms by size), s, ms, day",
+    time_unit: str = param("auto", "how numeric times read: auto (Unix s, ms, µs or ns by size), s, ms, day",
                            choices=("auto", "s", "ms", "day"))
     calendar: Optional[str] = param(None, "CSV of dated outside events (name,start,end[,activity][,joining]"
                                     "[,away]; dates); a blank activity is fitted, away (yes/no) marks a holiday "

@@ -20,7 +20,8 @@ graph) and ``kind`` (``post`` counts as a public post). Files: CSV / TSV / any d
   column is ignored (and said so). A guessed column that maps one-to-one onto another column
   is an *alias* of it (a nickname beside an ID): it is never taken as a second person column,
   the ID-like one of the pair is used, and the report warns;
-* times are Unix seconds (or milliseconds, told apart by size), ISO dates or datetimes.
+* times are Unix seconds (or milli-, micro- or nanoseconds, told apart by size), ISO dates or datetimes,
+  with or without a zone (Z, +08, +08:00, UTC, GMT); a clock time without a date is not a time.
   **Time zone rule**: a time without a zone (a plain date or datetime) is local time in
   ``timezone`` (default UTC); a time with a zone, and Unix time, is converted to ``timezone``.
   Days are 24-hour blocks from the first action (``day_start="first"``, as the data's own
@@ -142,34 +143,59 @@ def parse_times(values: pd.Series, timezone: str, unit: str = "auto") -> Times:
             if med < 1e8:  # too small for Unix time (before 1973): ids or counts, not times
                 return Times(np.full(len(values), np.nan), None, "numbers too small for Unix time (day numbers? "
                              "set calibrate.time_unit=day)", np.zeros(len(values), bool))
-            unit = "ms" if med >= 1e11 else "s"
-        scale = {"s": 1.0, "ms": 1e-3, "day": 86400.0}[unit]
+            # by size: seconds until ~5138, milli-, micro- and nanoseconds from 1973 on
+            unit = "ns" if med >= 1e17 else "us" if med >= 1e14 else "ms" if med >= 1e11 else "s"
+        scale = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9, "day": 86400.0}[unit]
         seconds = nums.to_numpy(float) * scale
         ok = np.array(np.isfinite(seconds), dtype=bool)
-        label = {"s": "Unix seconds", "ms": "Unix milliseconds", "day": "day numbers"}[unit]
+        label = {"s": "Unix seconds", "ms": "Unix milliseconds", "us": "Unix microseconds", "ns": "Unix nanoseconds",
+                 "day": "day numbers"}[unit]
         local = None
-        if unit != "day" and ok.any():
-            stamps = pd.to_datetime(np.where(ok, seconds, 0), unit="s", utc=True).tz_convert(timezone)
+        if unit != "day" and ok.any():  # (far outside any plausible time: no calendar date, refused later)
+            stamps = pd.to_datetime(np.where(ok & (np.abs(seconds) < 1e11), seconds, 0), unit="s",
+                                    utc=True).tz_convert(timezone)
             local = stamps.tz_localize(None).to_numpy().astype("datetime64[D]")
         return Times(seconds, local, label, ok)
     text = values.astype(str).str.strip()
-    has_zone = text.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True).to_numpy()
+    has_zone = text.str.contains(ZONE, regex=True).to_numpy()
     seconds = np.full(len(text), np.nan)
     dates = np.full(len(text), np.datetime64("NaT", "D"), dtype="datetime64[D]")
+    clock_only = text.str.fullmatch(r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?").to_numpy()  # no date: not a time
     for zoned in (False, True):
-        part = text[has_zone == zoned]
-        if part.empty:
+        rows = np.flatnonzero((has_zone == zoned) & ~clock_only)
+        if rows.size == 0:
             continue
-        parsed = _to_datetime(part, utc=zoned)
-        local = parsed.dt.tz_convert(timezone) if zoned else parsed.dt.tz_localize(
-            timezone, ambiguous="NaT", nonexistent="shift_forward")
-        rows = np.flatnonzero(has_zone == zoned)
+        local = _localised(text.iloc[rows], zoned, timezone)
+        if local is None:
+            continue  # unreadable as one kind of time: those rows are not ok, and the caller says which
         seconds[rows] = _epoch_seconds(local)
         dates[rows] = local.dt.tz_localize(None).to_numpy().astype("datetime64[D]")
     ok = np.isfinite(seconds)
     label = "dates" if (text.str.len() <= 10).all() else (
         "datetimes with a time zone" if has_zone.any() else "datetimes")
+    if clock_only.any() and not ok.any():
+        label = "clock times without a date"
     return Times(seconds, dates, label, ok)
+
+
+# a time zone after a clock time: Z, +08, +0800, +08:00, UTC, GMT (a date's own "-01" is not one)
+ZONE = r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?|UTC|GMT)$"
+
+
+def _localised(text: pd.Series, zoned: bool, timezone: str) -> pd.Series | None:
+    """``text`` read as times in ``timezone`` (tz-aware), or None when pandas cannot make one column of
+    them. A zone the text carries is converted; text without one is local time in ``timezone``: in the
+    hour a clock turns back twice (daylight saving's end) the standard-time reading, in the hour it
+    skips the time after it (a day's number does not depend on which)."""
+    try:
+        parsed = _to_datetime(text, utc=zoned)
+        if not isinstance(parsed.dtype, pd.DatetimeTZDtype) and not pd.api.types.is_datetime64_dtype(parsed):
+            parsed = _to_datetime(text, utc=True)  # a zone pandas knows that the pattern missed
+        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+            return parsed.dt.tz_convert(timezone)
+        return parsed.dt.tz_localize(timezone, ambiguous=np.zeros(len(parsed), bool), nonexistent="shift_forward")
+    except (TypeError, ValueError, AttributeError):
+        return None
 
 
 def _to_datetime(text: pd.Series, utc: bool) -> pd.Series:
@@ -225,10 +251,17 @@ def read_log(path, columns: dict | None = None, header: bool | None = None, deli
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
+    """Every cell as text. Integers stay integers where a column has gaps (pyarrow, Spark and polars write
+    an int column with nulls that pandas would read as floats: person 2 would become "2.0" where it is
+    missing a value and "2" elsewhere -- two people), and a float column of whole numbers reads as IDs."""
     try:
-        table = pd.read_parquet(path)
+        table = pd.read_parquet(path, dtype_backend="numpy_nullable")
     except Exception as err:  # noqa: BLE001 - pyarrow raises many kinds
         raise LogFileError(f"{path}: not a readable Parquet file ({err})") from None
+    for name in table.columns:
+        column = table[name]
+        if pd.api.types.is_float_dtype(column) and bool((column.dropna() % 1 == 0).all()):
+            table[name] = column.astype("Int64")
     return table.astype(str).where(table.notna(), "")
 
 
@@ -377,6 +410,16 @@ def _id_like(table: pd.DataFrame, a, b):
     return b if digits[b] > digits[a] else a
 
 
+EARLIEST, LATEST = pd.Timestamp("1990-01-01", tz="UTC"), pd.Timestamp("2100-01-01", tz="UTC")  # plausible times
+
+
+def _date(seconds: float) -> str:
+    """A Unix time as a date, or as a year where it lies past what a date can say."""
+    if abs(seconds) < 1e11:
+        return f"{pd.Timestamp(seconds, unit='s', tz='UTC'):%Y-%m-%d}"
+    return f"the year {1970 + seconds / 31_557_600:,.0f}"
+
+
 def _build(path, table, mapping, line_of, timezone, day_start, time_unit, post_kinds, report):
     def where(rows):
         return [int(line_of[i]) for i in rows[:5]] if line_of is not None else [int(i) + 1 for i in rows[:5]]
@@ -394,6 +437,13 @@ def _build(path, table, mapping, line_of, timezone, day_start, time_unit, post_k
         raise LogFileError(f"{path}, line {where(bad_time)[0]}: column {mapping['time']!r}: {value!r} does not read as "
                            f"a time ({times.format} elsewhere); {bad_time.size} such rows (lines "
                            f"{', '.join(map(str, where(bad_time)))})")
+    if times.format != "day numbers":
+        first, last = np.nanmin(times.seconds), np.nanmax(times.seconds)
+        if first < EARLIEST.timestamp() or last > LATEST.timestamp():
+            raise LogFileError(f"{path}: column {mapping['time']!r} read as {times.format} runs from {_date(first)} "
+                               f"to {_date(last)}, outside {EARLIEST.year}-{LATEST.year}: not the times of a "
+                               f"community's actions (numbers in another unit? say which: calibrate.time_unit=s, ms or "
+                               f"day)")
     keep = (user != "").to_numpy()
     if not keep.all():
         report.skipped["no user"] = int((~keep).sum())

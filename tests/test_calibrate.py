@@ -17,7 +17,7 @@ import yaml
 
 from commsim.experiments.analyses.calibration.priors import priors_for
 from commsim.sim.calibrated import apply
-from commsim.sim.errors import UserError
+from commsim.sim.errors import ConfigError, UserError
 from conftest import calibrate_here, compare_here, run_here
 
 # A young community that is still filling up: 800 people on a scale-free graph, a fifth of them
@@ -290,6 +290,26 @@ def test_no_log_and_unknown_parameters_are_clear_errors(tmp_path, community):
         calibrate_here(tmp_path / "b", f"calibrate.log={community}", "progress=never",
                        "calibrate.parameters=[behaviour.activity.nope]")
 
+
+
+@pytest.mark.parametrize("days, train, forecast, expected", [
+    (120, None, None, (90, 30)), (30, None, None, (28, 2)), (28, None, None, (28, 0)), (100, 60, None, (60, 40)),
+    (100, None, 10, (90, 10)), (100, 100, None, (100, 0))])
+def test_the_training_and_held_out_windows_of_a_log(days, train, forecast, expected):
+    """A quarter held out, but never so many that fewer than 28 days are left to fit (a 30-day log was
+    refused, naming a setting the user never set)."""
+    from commsim.experiments.calibrate import windows
+
+    assert windows(days, train, forecast, "log.csv") == expected
+
+
+def test_windows_that_cannot_be_fitted_say_so():
+    from commsim.experiments.calibrate import windows
+
+    with pytest.raises(ConfigError, match="covers 20 days; a calibration needs at least 28"):
+        windows(20, None, None, "log.csv")
+    with pytest.raises(ConfigError, match="is more than the 100 days"):
+        windows(100, 80, 30, "log.csv")
 
 def test_a_what_if_on_the_twin_starts_the_day_after_the_log_from_its_state(small_calibration, tmp_path):
     log, folder = small_calibration

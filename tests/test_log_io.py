@@ -2,6 +2,7 @@
 
 import gzip
 
+import pandas as pd
 import pytest
 
 from commsim.sim.log_io import LogFileError, read_log
@@ -72,6 +73,22 @@ def test_gzip_and_parquet_and_calendar_days_in_a_time_zone(tmp_path):
     assert read_log(pq)[0].n_days == 9
 
 
+
+def test_a_parquet_id_column_with_gaps_stays_one_person_per_id(tmp_path):
+    """An int column with nulls (pyarrow, Spark, polars) is not read as floats: recipient 2 is user 2."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    times = ["2024-03-01", "2024-03-02", "2024-03-03", "2024-03-04"]
+    table = pa.table({"user": pa.array([1, 2, 3, 1], pa.int64()), "time": times,
+                      "target": pa.array([2, None, 1, 3], pa.int64())})
+    pq.write_table(table, tmp_path / "log.parquet")
+    _, report = read_log(tmp_path / "log.parquet")
+    assert (report.rows, report.people) == (4, 3)
+    as_floats = pd.DataFrame({"user": [1.0, 2.0, 3.0, 1.0], "time": times, "target": [2.0, None, 1.0, 3.0]})
+    as_floats.to_parquet(tmp_path / "floats.parquet")
+    assert read_log(tmp_path / "floats.parquet")[1].people == 3
+
 @pytest.mark.parametrize("name, text, expected", [
     ("empty.csv", "", "empty.csv: no rows"),
     ("comments.csv", "# nothing\n# here\n", "no rows"),
@@ -85,6 +102,34 @@ def test_bad_logs_name_the_file_and_what_is_wrong(tmp_path, name, text, expected
     with pytest.raises(LogFileError, match=expected):
         read_log(write(tmp_path, name, text))
 
+
+
+@pytest.mark.parametrize("name, times, zone, first_utc", [
+    ("postgres", ["2024-03-01 10:00:00+08", "2024-03-02 11:00:00+08"], "UTC", "2024-03-01 02:00"),
+    ("bigquery", ["2024-03-01 10:00:00 UTC", "2024-03-02 10:00:00 UTC"], "Asia/Shanghai", "2024-03-01 10:00"),
+    ("email", ["Fri, 01 Mar 2024 10:00:00 GMT", "Sat, 02 Mar 2024 10:00:00 GMT"], "UTC", "2024-03-01 10:00"),
+    ("dst_end", ["2024-10-26 12:00", "2024-10-27 02:30", "2024-10-28 09:00"], "Europe/Berlin", "2024-10-26 10:00"),
+    ("dst_start", ["2024-03-31 02:30", "2024-04-01 09:00"], "Europe/Berlin", "2024-03-31 01:00"),
+    ("microseconds", ["1709287200000000", "1709373600000000"], "UTC", "2024-03-01 10:00"),
+    ("nanoseconds", ["1709287200000000000", "1709373600000000000"], "UTC", "2024-03-01 10:00"),
+])
+def test_common_exports_times_read_with_their_zone_and_clock_changes(tmp_path, name, times, zone, first_utc):
+    """PostgreSQL (+08), BigQuery (UTC), e-mail (RFC 2822, GMT) stamps, local times in the hour a clock
+    turns back (read as standard time) or skips, and micro- or nanosecond epochs."""
+    text = "user,time\n" + "".join(f"u{i},\"{t}\"\n" for i, t in enumerate(times))
+    log, report = read_log(write(tmp_path, f"{name}.csv", text), timezone=zone)
+    assert pd.Timestamp(report.first_time).tz_convert("UTC") == pd.Timestamp(first_utc, tz="UTC")
+    assert log.n_days == 2
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("time,user,target\n10:00,ann,bob\n11:00,bob,ann\n", "no column reads as times|clock times without a date"),
+    ("user,time\nann,1709287200\nbob,1709287200000000000000\n", "outside 1990-2100"),
+    ("user,time\nann,1990-01-01\nbob,2150-01-02\n", r"runs from 1990-01-01 to 2150-01-02, outside 1990-2100"),
+])
+def test_clock_times_and_implausible_dates_are_refused(tmp_path, text, expected):
+    with pytest.raises(LogFileError, match=expected):
+        read_log(write(tmp_path, "odd.csv", text))
 
 def test_not_utf8_and_a_missing_file_are_explained(tmp_path):
     with pytest.raises(LogFileError, match=r"line 2: not UTF-8 .*CSV UTF-8"):
