@@ -1,7 +1,7 @@
 """Delimited text as users export it: one reader for activity logs and edge lists.
 
 * bytes: UTF-8 with or without a BOM (Excel's "CSV UTF-8"), optionally gzip-compressed; CRLF or
-  LF line ends; blank lines and ``#`` comments skipped (their line numbers kept for messages);
+  LF line ends; blank lines and ``#`` comment lines above the data skipped (their line numbers kept for messages);
 * fields: a real CSV dialect reader, so a quoted field may hold the delimiter (``"Smith, John"``)
   and quoted headers (``"from","to"``) lose their quotes;
 * the delimiter, unless given, is the one that splits (nearly) every line into the same number of
@@ -88,8 +88,12 @@ def read_rows(path: Path, delimiter: str | None, error, *, setting: str, one_col
               what: str = "the file") -> Rows:
     """The file's rows (lists of stripped fields), all of one width."""
     text = read_text(path, error, what)
-    numbered = [(i + 1, line) for i, line in enumerate(text.splitlines())
-                if line.strip() and not line.lstrip().startswith("#")]
+    numbered, started = [], False
+    for i, line in enumerate(text.splitlines()):
+        # comment lines (#) above the data are skipped; below its first line a "#" is data (a user "#alice")
+        if line.strip() and (started or not line.lstrip().startswith("#")):
+            numbered.append((i + 1, line))
+            started = True
     if not numbered:
         raise error(f"{path}: no rows (the file is empty or only comments)")
     line_numbers = np.array([n for n, _ in numbered])

@@ -131,6 +131,12 @@ def test_clock_times_and_implausible_dates_are_refused(tmp_path, text, expected)
     with pytest.raises(LogFileError, match=expected):
         read_log(write(tmp_path, "odd.csv", text))
 
+
+def test_comments_above_the_data_are_skipped_and_a_user_named_with_a_hash_is_not(tmp_path):
+    text = "# exported 2024-03-05\n# from the group chat\nuser,time,target\nann,2024-03-01,#bob\n#bob,2024-03-02,ann\n"
+    _, report = read_log(write(tmp_path, "hash.csv", text))
+    assert (report.rows, report.people) == (2, 2), "#bob is a person, not a comment"
+
 def test_not_utf8_and_a_missing_file_are_explained(tmp_path):
     with pytest.raises(LogFileError, match=r"line 2: not UTF-8 .*CSV UTF-8"):
         read_log(write(tmp_path, "latin.csv", "user,time\nJosé,2024-01-01\n", encoding="latin-1"))

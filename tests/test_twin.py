@@ -40,11 +40,12 @@ def test_only_days_before_the_cut_off_build_the_graph_and_the_arrivals(log, tmp_
 
 def test_calendar_and_campaign_files_are_known_inputs(log, tmp_path):
     (tmp_path / "cal.csv").write_text("name,start,end,activity,joining,away\nholiday,2024-01-02,2024-01-03,,,yes\n"
-                                      "launch,2024-01-05,2024-01-05,2.0,1.5,\n")
+                                      "launch,2024-01-05,2024-01-05,2.0,1.5,\nnew year,2023-12-30,2024-01-01,1.5,,\n")
     (tmp_path / "camp.csv").write_text("start,end,strategy,target,spend\n2024-01-04,2024-01-06,winback,,300\n")
     twin = build(log, 9, tmp_path, calendar_file=str(tmp_path / "cal.csv"), campaigns_file=str(tmp_path / "camp.csv"))
     events = twin.config["calendar"]["events"]
-    assert [(e["name"], e["start"], e["end"]) for e in events] == [("holiday", 2, 3), ("launch", 5, 5)]
+    assert [(e["name"], e["start"], e["end"]) for e in events] == [("holiday", 2, 3), ("launch", 5, 5),
+                                                                  ("new year", 1, 1)], "begun before the log: clipped"
     assert events[1]["activity"] == 2.0 and events[1]["joining"] == 1.5
     assert events[0]["away"] and not events[1]["away"], "everyone is away for the holiday, not for the launch"
     assert twin.fitted_events == [0], "a blank activity is fitted"
@@ -62,6 +63,12 @@ def test_a_campaign_log_with_kind_size_and_cost_names_the_responses_a_calibratio
     assert twin.config["plan"]["strategies"] == ["winback", "events"] and twin.config["plan"]["budget"] == 800
     assert twin.config["strategies"]["events"]["capacity"] == 40, "an event's size is its capacity"
     assert any("size" in note and "noted, not used" in note for note in english(twin.notes)), "a win-back's size is its budget"
+    assert not any("replayed as one event" in note for note in english(twin.notes)), "a one-day event: nothing to say"
+    (tmp_path / "camp2.csv").write_text("kind,start,end\nevents,2024-01-08,2024-01-10\n")
+    two_days = build(log, 9, tmp_path / "b", campaigns_file=str(tmp_path / "camp2.csv"))
+    assert two_days.config["strategies"]["events"]["first_day"] == 8
+    assert any("line 2: an events campaign is replayed as one event, on its first day; its last day '2024-01-10'"
+               in note for note in english(two_days.notes)), "a multi-day event's end is not silently dropped"
     keys = campaign_responses(twin.config)
     assert keys == ["strategies.winback.uplift", "strategies.winback.lapsed_uplift", "strategies.events.attend_prob",
                     "strategies.events.uplift"]
@@ -72,9 +79,26 @@ def test_a_campaign_log_with_kind_size_and_cost_names_the_responses_a_calibratio
     assert campaign_responses({}) == []
 
 
+
+@pytest.mark.parametrize("given, expected", [
+    ({"calendar.events.0.activity": (0, 2)}, r"calendar.events.0.activity: \[0, 2\] must be increasing and above 0"),
+    ({"calendar.events.0.activity": (2, 1)}, "must be increasing and above 0"),
+    ({"calendar.events.3.activity": (0.5, 2)}, r"calendar.events.3.activity: no calendar event .* fitted here: "
+                                                 r"calendar.events.0.activity"),
+])
+def test_a_calendar_events_prior_is_checked_like_any_other(given, expected):
+    from commsim.experiments.analyses.calibration.priors import priors_for
+    from commsim.sim.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=expected):
+        priors_for([], given, [0])
+    (prior,) = priors_for([], {"calendar.events.0.activity": (0.5, 2)}, [0])
+    assert (prior.low, prior.high, prior.log) == (0.5, 2.0, True)
+
 @pytest.mark.parametrize("name, text, expected", [
     ("cal.csv", "title,from,to\nx,2024-01-02,2024-01-03\n", "cal.csv, line 1: the header needs name,start,end"),
     ("cal.csv", "name,start,end\nx,2024-01-05,2024-01-02\n", "cal.csv, line 2: the event must end"),
+    ("cal.csv", "name,start,end\nx,2023-12-01,2023-12-05\n", "cal.csv, line 2: the event ends before the log's first"),
     ("cal.csv", "name,start,end\nx,soon,2024-01-02\n", "cal.csv, line 2: 'soon' is not a date"),
     ("camp.csv", "start,end,strategy\n2024-01-02,2024-01-03,kol_seeding\n", "camp.csv, line 2: strategy 'kol_seeding'"),
     ("camp.csv", "start,end,strategy,spend\n2024-01-02,2024-01-03,winback,lots\n", "spend 'lots' is not a number"),

@@ -91,12 +91,20 @@ def priors_for(keys: list[str], given: dict, fitted_events: list[int], responses
                             f"(give calibrate.priors.{key}=[low,high])")
         else:
             priors.append(Prior(key, r.low, r.high, log=r.log, integer=r.integer))
+    events = {f"calendar.events.{index}.activity" for index in fitted_events}
     for key in given:
-        if key not in keys and key not in responses and not key.startswith("calendar.events."):
+        if key.startswith("calendar.events.") and key not in events:
+            problems.append(f"calibrate.priors.{key}: no calendar event with a blank activity (the fitted ones) "
+                            f"has that key; fitted here: {', '.join(sorted(events)) or 'none'}")
+        elif key not in keys and key not in responses and not key.startswith("calendar.events."):
             problems.append(f"calibrate.priors.{key}: not one of calibrate.parameters")
     for index in fitted_events:
         key = f"calendar.events.{index}.activity"
         low, high = given.get(key) or EVENT_ACTIVITY
+        if not 0 < float(low) < float(high):
+            problems.append(f"calibrate.priors.{key}: [{low}, {high}] must be increasing and above 0 (a multiplier "
+                            f"of the day's activity, fitted on a log scale)")
+            continue
         priors.append(Prior(key, float(low), float(high), log=True))
     if problems:
         raise ConfigError(problems)

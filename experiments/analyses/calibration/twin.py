@@ -290,8 +290,11 @@ def read_calendar(path: str, log: ActivityLog, timezone: str) -> tuple[list[dict
     for number, row in _rows(path, ("name", "start", "end"), ("name", "start", "end", "activity", "joining", "away")):
         start = _model_day(path, number, log, row["start"], timezone)
         end = _model_day(path, number, log, row["end"], timezone)
-        if end < start or start < 1:
-            raise TwinError(f"{path}, line {number}: the event must end on or after its start, within the log")
+        if end < start:
+            raise TwinError(f"{path}, line {number}: the event must end on or after its start")
+        if end < 1:
+            raise TwinError(f"{path}, line {number}: the event ends before the log's first day: leave it out")
+        start = max(start, 1)  # begun before the export: its days inside the log count
         activity = row.get("activity", "")
         try:
             event = {"name": row["name"], "start": start, "end": end,
@@ -324,6 +327,9 @@ def read_campaigns(path: str, log: ActivityLog, timezone: str, notes: list) -> d
             settings[last_key] = end + 1
         else:
             settings["every_days"] = 100_000  # one event
+            if end > start:
+                note(notes, "line {line}: an events campaign is replayed as one event, on its first day; its last day "
+                            "{end} noted, not used (one event per log)", line=number, end=repr(row["end"]))
         if row.get("target"):
             if name == "events":
                 settings["target"] = row["target"]
