@@ -14,7 +14,7 @@ from commsim.sim.metrics import KPIS
 
 
 def figure(trials: pd.DataFrame, front: pd.DataFrame, recommended, budget: float, kpi: str, path: Path,
-           language: str = "en") -> None:
+           language: str = "en", draws: int = 0) -> None:
     """Cost against effect of every plan tried, labelled in ``language`` where a font can draw it (else English)."""
     import matplotlib
 
@@ -23,17 +23,19 @@ def figure(trials: pd.DataFrame, front: pd.DataFrame, recommended, budget: float
 
     drawn, rc = figure_language(language)
     with matplotlib.rc_context(rc):
-        _figure(trials, front, recommended, budget, kpi, path, Formatter(drawn).t)
+        _figure(trials, front, recommended, budget, kpi, path, Formatter(drawn).t, draws)
 
 
-def _figure(trials: pd.DataFrame, front: pd.DataFrame, recommended, budget: float, kpi: str, path: Path, t) -> None:
+def _figure(trials: pd.DataFrame, front: pd.DataFrame, recommended, budget: float, kpi: str, path: Path, t,
+            draws: int = 0) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8, 5))
     ax.scatter(trials["cost"], trials["difference"], s=14, color="#c9ccd1", label=t("every plan tried"))
     err = [front["difference"] - front["difference_low"], front["difference_high"] - front["difference"]]
     ax.errorbar(front["cost"], front["difference"], yerr=err, fmt="o-", color="#1d3557", ms=5, capsize=3,
-                label=t("the front (95% paired interval)"))
+                label=t("the front (10th-90th percentile over the draws)") if draws else
+                t("the front (95% paired interval)"))
     if recommended is not None:
         ax.scatter([recommended["cost"]], [recommended["difference"]], s=160, marker="*", color="#e76f51", zorder=4,
                    label=t("recommended"))
@@ -57,7 +59,7 @@ def write(out_dir: Path, o, config, trials: pd.DataFrame, front: pd.DataFrame, r
     """``command``: the recommended plan's overrides, quoted for a shell; ``currency``: report.currency.
     A plan's description (experiments/optimize.py: ``describe``) names strategies and their Hydra keys
     and stays as it is, except the baseline's."""
-    figure(trials, front, recommended, o.budget, o.kpi, out_dir / "figures" / "pareto.png", language)
+    figure(trials, front, recommended, o.budget, o.kpi, out_dir / "figures" / "pareto.png", language, o.draws)
     fmt = Formatter(language, currency)
     t = fmt.t
     label = t(KPIS[o.kpi].label) if o.kpi in KPIS else o.kpi
@@ -82,7 +84,10 @@ def write(out_dir: Path, o, config, trials: pd.DataFrame, front: pd.DataFrame, r
     if recommended is None:
         lines.append(t("**No plan beats the baseline reliably**: no point of the front has a 95% interval above zero. "
                        "More replicates (`optimize.replicates`) or trials may find one; so far, spending does not "
-                       "clearly pay on this KPI."))
+                       "clearly pay on this KPI.") if not o.draws else
+                     t("**No plan beats the baseline reliably**: no point of the front gains in nine draws of ten (its "
+                       "10th percentile over the draws above zero). More trials may find one; so far, spending does "
+                       "not clearly pay on this KPI over what is not known."))
     else:
         lines.append(t("**Recommended: {plan}.** On the search's seeds it cost {cost} and changed {label} by "
                        "{difference} [{low}, {high}].", plan=_plan(recommended["plan"], t),
@@ -125,7 +130,8 @@ def write(out_dir: Path, o, config, trials: pd.DataFrame, front: pd.DataFrame, r
         per_unit = fmt.money(row.cost / row.difference) if row.difference > 0 and row.cost > 0 else "-"
         rows.append([fmt.money(row.cost), f"{row.difference:+.3g}",
                      f"[{row.difference_low:+.3g}, {row.difference_high:+.3g}]", per_unit, _plan(row.plan, t)])
-    doc.table([t(h) for h in ("cost", "difference", "95% interval", "cost per extra unit", "plan")], rows)
+    doc.table([t(h) for h in ("cost", "difference", "10th-90th percentile over the draws" if o.draws else
+                              "95% interval", "cost per extra unit", "plan")], rows)
     doc.paragraph(t("`pareto.csv` has the front with each plan as Hydra overrides, `trials.csv` every plan tried. "
                     "Intervals are for seed noise only, at the model's default (or calibrated) parameters.")
                   if not o.draws else
