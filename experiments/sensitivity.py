@@ -14,7 +14,8 @@ Morris elementary effects are in KPI units per whole plausible range. Seed noise
 not assumed: each elementary effect is also computed seed by seed, and ``mu_star_noise`` is the
 standard error of ``mu_star`` that the seeds alone cause; a parameter whose ``mu_star`` is within
 twice that is flagged *within seed noise*, and one whose ``mu_star`` is below its own confidence
-half-width (``mu_star_conf``, the bootstrap over trajectories) *within noise*. Sobol indices are flagged when negative beyond their interval or when
+half-width (``mu_star_conf``, the bootstrap over trajectories) *imprecise*: its size is not pinned down,
+which is not to say it is noise (mu* averages absolute effects, so a wide interval near zero says little). Sobol indices are flagged when negative beyond their interval or when
 the interval is wider than the index, and the share of output variance that is seed noise is
 reported. Writes ``indices.csv``, ``points.csv``, ``figures/indices.png``, ``report.md`` and
 ``DONE`` last.
@@ -155,7 +156,7 @@ def morris_indices(priors, points: np.ndarray, y: np.ndarray, s) -> pd.DataFrame
     table["high"] = [p.high for p in priors]
     table["scale"] = ["log" if p.log else "linear" for p in priors]
     table["flag"] = np.select([table["mu_star"] <= 2 * table["mu_star_noise"], table["mu_star"] < table["mu_star_conf"]],
-                              ["within seed noise", "within noise"], "")
+                              ["within seed noise", "imprecise"], "")
     table.loc[(table["mu_star"] == 0) & (table["sigma"] == 0), "flag"] = "no effect (identical runs at every point)"
     return table.sort_values("mu_star", ascending=False, ignore_index=True)
 

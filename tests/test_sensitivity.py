@@ -104,5 +104,5 @@ def test_a_parameter_whose_mu_star_is_below_its_confidence_half_width_is_within_
     priors = [SimpleNamespace(key=k, low=0.0, high=1.0, log=False) for k in "abc"]
     table = morris_indices(priors, x, np.column_stack([y, y]), SimpleNamespace(levels=4, seed=0)).set_index("parameter")
     assert table.loc["a", "flag"] == "" and table.loc["a", "mu_star"] == pytest.approx(3)
-    assert table.loc["b", "flag"] == "within noise", table
+    assert table.loc["b", "flag"] == "imprecise", table
     assert table.loc["c", "flag"].startswith("no effect")

@@ -99,7 +99,7 @@ def _method_words(s, t) -> str:
 
 
 def _flags(text: str, t) -> str:
-    """A parameter's flag (experiments/sensitivity.py: "within noise", "negative; unstable ...") in words."""
+    """A parameter's flag (experiments/sensitivity.py: "imprecise", "negative; unstable ...") in words."""
     return t("; ").join(t(part) for part in str(text).split("; ")) if text else ""
 
 
@@ -119,10 +119,11 @@ def _morris_words(table: pd.DataFrame, t) -> list[str]:
         out.append(t("Within seed noise (mu* no more than twice the noise the seeds alone cause): {parameters}. "
                      "More replicates or trajectories would tell them apart; they are not shown to matter.",
                      parameters=t(", ").join(noisy)))
-    vague = table[table["flag"] == "within noise"]["parameter"].tolist()
+    vague = table[table["flag"] == "imprecise"]["parameter"].tolist()
     if vague:
-        out.append(t("Within noise (mu* below its own 95% confidence half-width, so its size is not pinned down): "
-                     "{parameters}. More trajectories would tell whether they matter.", parameters=t(", ").join(vague)))
+        out.append(t("Imprecise (mu* below its own 95% confidence half-width over the trajectories: how much they "
+                     "matter is not pinned down, though they are not shown to be noise): {parameters}. More "
+                     "trajectories would narrow it.", parameters=t(", ").join(vague)))
     return out
 
 
