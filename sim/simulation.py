@@ -63,6 +63,13 @@ def simulate(cfg=None, *, graph=None, keep_model: bool = False, progress: str = 
     if results.empty:
         results = pd.DataFrame({"day": ts["day"].to_numpy()})
     idle = idle_strategies(names, spend, results)
+    recruiting = [n for n in names if n in RECRUITING]
+    used_up = audience_used_up(ts) if recruiting else None
+    if used_up is not None:
+        logging.getLogger("commsim").warning(
+            "no one was left to recruit from day %d on (no prospects, and no one still to arrive): %s could bring in "
+            "no more members; a bigger audience (network.n) lets them -- a twin's prospects are "
+            "only the people its log names who never took part", used_up, " and ".join(recruiting))
     if idle:
         logging.getLogger("commsim").warning(
             "strategy %s did nothing in this run: no money spent and no result recorded on any day (no one "
@@ -81,6 +88,17 @@ def simulate(cfg=None, *, graph=None, keep_model: bool = False, progress: str = 
         idle_strategies=idle,
         columns=columns,
     )
+
+
+RECRUITING = ("acquisition", "referral")  # strategies that bring in members from the audience
+
+
+def audience_used_up(ts: pd.DataFrame) -> int | None:
+    """The first day with no prospect left and no one still to arrive, if any (a recruiting plan's ceiling)."""
+    if not {"prospects", "outside"} <= set(ts.columns) or ts.empty:
+        return None
+    empty = (ts["prospects"].to_numpy() == 0) & (ts["outside"].to_numpy() == 0)
+    return int(ts["day"].to_numpy()[empty.argmax()]) if empty.any() else None
 
 
 def idle_strategies(names: list[str], spend: pd.DataFrame, results: pd.DataFrame) -> list[str]:

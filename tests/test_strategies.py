@@ -322,3 +322,23 @@ except ConfigError as err:
     res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "ok"
+
+
+@pytest.mark.parametrize("budget, warned", [(3000.0, True), (50.0, False)])
+def test_a_recruiting_plan_that_uses_up_its_audience_is_warned_about(caplog, budget, warned):
+    """Paid acquisition buying 200 people a day from an audience of 300: from day 2 nobody is left to
+    recruit, and the run says so (a twin's audience is only the people its log names)."""
+    import logging
+
+    from commsim.sim.simulation import audience_used_up, simulate
+
+    with caplog.at_level(logging.WARNING, logger="commsim"):
+        result = simulate({"days": 20, "seed": 0, "network": {"n": 300},
+                           "plan": {"name": "a", "strategies": ["acquisition"]},
+                           "strategies": {"acquisition": {"daily_budget": budget}}}, progress="never")
+    said = [r.getMessage() for r in caplog.records if "no one was left to recruit" in r.getMessage()]
+    assert bool(said) == warned and (audience_used_up(result.timeseries) is not None) == warned
+    if warned:
+        day = audience_used_up(result.timeseries)
+        assert f"from day {day} on" in said[0] and "acquisition could bring in no more members" in said[0]
+        assert (result.timeseries.set_index("day").loc[day:, ["prospects", "outside"]] == 0).all().all()
