@@ -115,6 +115,15 @@ def calibrate(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None
     # one BLAS thread for its small linear algebra (experiments/runner/threads.py): the command has one
     # already (its preflight); this is for a caller in Python (api, a notebook), restored after
     with hold(out_dir, "calibration"), one_blas_thread():
+        if settings.runner.dry_run and (out_dir / DONE).is_file():
+            # a finished calibration stays finished: its twin is rebuilt, and the plan made, in a scratch
+            # folder (so the plan counts every run, as for a new calibration)
+            import tempfile
+
+            print(f"commsim: {out_dir} holds a finished calibration, left untouched: the dry run plans in a "
+                  f"scratch folder, as for a new one", file=sys.stderr)
+            with tempfile.TemporaryDirectory() as scratch:
+                return _calibrate(c, config, overrides, activity, read, train, horizon, Path(scratch), say, settings)
         return _calibrate(c, config, overrides, activity, read, train, horizon, out_dir, say, settings)
 
 
@@ -162,7 +171,7 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
         atomic_write(out_dir / "screening.csv", lambda p: screening.to_csv(p, index=False))
         say(f"fitting {', '.join(p.key for p in chosen)}", force=True)
         found = S.search(fit, chosen, plan["trials"], seeds, batch=max(4, 4 * runner.workers), seed=c.seed,
-                         journal=out_dir / "search.journal")
+                         journal=out_dir / "search.journal", setup=search_setup(c, train, twin, chosen, seeds))
         rhythm = None
         if fit_week:
             rhythm = fit_rhythm(fit, chosen, found, seeds, observed_full.dau.to_numpy(float), RHYTHM_STEPS,
@@ -297,6 +306,20 @@ def continuity(spec: dict, out_dir: Path, observed_dau, runner) -> dict:
 
 def _sha256(path: str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def search_setup(c, train: int, twin, chosen: list, seeds: list[int]) -> str:
+    """What the search's trials are scored against, as one hash: the log and the known-input files (by
+    content), the training window, the targets' weights, the priors fitted, the seeds, the twin's model
+    config and the model version. A search journal of another setup is not resumed."""
+    from commsim.sim.version import MODEL_VERSION
+
+    files = {k: _sha256(v) if v else None for k, v in (("log", c.log), ("calendar", c.calendar),
+                                                        ("campaigns", c.campaigns))}
+    setup = {"files": files, "train": train, "weights": vars(c.weights), "seed": c.seed, "seeds": seeds,
+             "priors": [(p.key, p.low, p.high, p.log) for p in chosen], "twin": [twin.config, twin.base],
+             "model": MODEL_VERSION, "timezone": c.timezone, "day_start": c.day_start}
+    return hashlib.sha256(json.dumps(setup, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _spec(c, read, activity, train, horizon, cut_off, twin, params, draws, post_summary, runs, keys) -> dict:

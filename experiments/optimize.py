@@ -263,7 +263,8 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
                       + (f" x {over} parameter draws (optimize.draws)" if over > 1 else "")
                       + ", and the recommended plan's confirmation and its check over uncertainty.draws", config=config,
                       fewer="fewer optimize.trials or optimize.replicates, fewer people or days")
-        (out_dir / DONE).unlink(missing_ok=True)
+        if not runner.settings.dry_run:  # a dry run leaves a finished search finished
+            (out_dir / DONE).unlink(missing_ok=True)
         base_jobs = jobs_for(base, {}, None, seeds, out_dir)
         runner.run(base_jobs, progress="never", quiet=True)
         from commsim.experiments.analyses.robust import MATCH_KPI

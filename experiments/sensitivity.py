@@ -217,7 +217,8 @@ def sensitivity(cfg: DictConfig, out_dir: Path, overrides: list[str], compose) -
     seeds = list(range(s.first_seed, s.first_seed + s.replicates))
     out_dir = Path(out_dir)
     with hold(out_dir, "sensitivity analysis"):
-        (out_dir / DONE).unlink(missing_ok=True)
+        if not settings.runner.dry_run:  # a dry run leaves a finished analysis finished
+            (out_dir / DONE).unlink(missing_ok=True)
         jobs = plan_runs(base, other, priors, points, seeds, out_dir)
         flat = [job for point in jobs for arm in point for job in arm]
         print(f"commsim: {s.method}: {len(points)} points x {len(seeds)} seeds"

@@ -266,7 +266,7 @@ def test_an_unfinished_calibration_is_refused(small_calibration, tmp_path):
     ("oneday.csv", "user,time\nann,2024-03-01 10:00\nbob,2024-03-01 12:00\n", [], "covers 1 day"),
     ("badtime.csv", "user,time\nann,2024-03-01\nbob,someday\n", [], "badtime.csv, line 3: column 'time'"),
     ("ragged.csv", "user,time\nann,2024-03-01\nbob,2024-03-02,x\n", [], "ragged.csv, line 3"),
-    ("short.csv", None, ["calibrate.train_days=20"], "calibrate.train_days: 20 days are too few"),
+    ("short.csv", None, ["calibrate.train_days=20"], r"calibrate.train_days: 20 is out of range; allowed: \[28"),
     ("long.csv", None, ["calibrate.train_days=80", "calibrate.forecast_days=30"], "is more than the 90 days"),
     ("mapping.csv", None, ["calibrate.columns.user=sender"], "calibrate.columns.user='sender' is not a column"),
 ])
@@ -471,6 +471,27 @@ def test_a_dry_run_of_a_calibration_counts_its_runs_and_its_own_work_and_runs_no
     assert len(own) == 1 and "asks of its sampler" in own[0] and "included above" in own[0], text
     assert not (tmp_path / "runs").exists() and not list(tmp_path.rglob("DONE"))
 
+
+
+def test_a_dry_run_leaves_a_finished_calibration_finished(small_calibration, tmp_path):
+    """--dry-run on a finished calibration (even with another export) runs nothing and writes nothing
+    there: its DONE, its twin and its observed days are as they were, and comparisons still use it."""
+    import shutil
+
+    from commsim.experiments.runner.jobs import DryRun
+
+    log, folder = small_calibration
+    copy = tmp_path / "c1"
+    shutil.copytree(folder, copy)
+    before = {p.relative_to(copy): p.read_bytes() for p in copy.rglob("*") if p.is_file()}
+    other = tmp_path / "other.csv"
+    other.write_text(Path(log).read_text().replace("2024-", "2020-"))  # another export, four years earlier
+    with pytest.raises(DryRun):
+        calibrate_here(copy, f"calibrate.log={other}", *SMALL_BUDGET, "runner.dry_run=true")
+    after = {p.relative_to(copy): p.read_bytes() for p in copy.rglob("*") if p.is_file()}
+    changed = sorted(str(k) for k in before.keys() | after.keys()
+                     if k.parts[0] != ".hydra" and k.name != ".commsim.lock" and before.get(k) != after.get(k))
+    assert not changed, changed
 
 def test_a_twin_s_file_is_parsed_once_per_version_and_each_reader_gets_its_own_copy(tmp_path):
     """calibrated.yaml is read for every config on a twin (in the command and in each worker): parsed

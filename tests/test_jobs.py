@@ -136,6 +136,24 @@ def test_a_file_in_the_config_counts_by_content_not_by_place(tmp_path):
     assert hashed(tmp_path / "a") != hashed(tmp_path / "moved"), "another graph is another run"
 
 
+
+def test_a_start_state_file_counts_by_content(tmp_path):
+    """Editing a population.state_file and running again does not reuse the runs of the old state."""
+    import networkx as nx
+
+    nx.write_graphml(nx.relabel_nodes(nx.path_graph(6), lambda i: f"p{i}"), tmp_path / "g.graphml")
+    state = tmp_path / "state.csv"
+
+    def hashed():
+        return config_hash(validate(default_config({"days": 3, "network": {"kind": "file", "path": str(tmp_path / "g.graphml"),
+                                                                            "format": "graphml"},
+                                                    "population": {"initial_members": 0, "state_file": str(state)}})))
+
+    state.write_text("person,status,join_day,last_active_day,recent\np0,member,-5,0,1\n")
+    first = hashed()
+    state.write_text("person,status,join_day,last_active_day,recent\np0,member,-5,-3,8\n")
+    assert hashed() != first
+
 def test_a_damaged_run_directory_is_not_finished(tmp_path):
     a = job(tmp_path)
     run_jobs([a], progress="never")

@@ -243,3 +243,36 @@ def test_the_uninformed_threshold_is_what_seed_noise_alone_exceeds_one_time_in_t
             above = np.mean([correlation_ratio(xi, yi) >= noise_eta2(n) for xi, yi in zip(x, noise)])
             assert 0.03 < above < 0.07, (n, above)
     assert noise_eta2(5) == 1.0, "too few runs: the screening cannot show any response informed"
+
+
+class StreamFit(FakeFit):
+    """FakeFit for the search: counts the points it is asked to score."""
+
+    def __init__(self, centre):
+        super().__init__(centre)
+        self.scored = 0
+
+    def evaluate_stream(self, priors, points, seeds, stage, what):
+        zs = list(points)
+        self.scored += len(zs)
+        return self.evaluate(priors, np.array(zs), seeds, stage, what)
+
+
+def test_a_search_journal_is_resumed_for_the_same_setup_and_restarted_for_another(tmp_path, caplog):
+    """A calibration re-run into its folder resumes its search; one fitted to another export (another
+    setup fingerprint) starts afresh instead of keeping distances to the old data."""
+    import logging
+
+    from commsim.experiments.analyses.calibration.search import search
+
+    journal = tmp_path / "search.journal"
+    first = search(StreamFit([1.0, 1.0]), _priors(), 8, [0], 4, 0, journal, setup="export A")
+    again = StreamFit([-5.0, -5.0])
+    resumed = search(again, _priors(), 8, [0], 4, 0, journal, setup="export A")
+    assert again.scored == 0 and np.array_equal(resumed.distance, first.distance), "resumed: nothing re-scored"
+    other = StreamFit([-5.0, -5.0])
+    with caplog.at_level(logging.WARNING, logger="commsim"):
+        fresh = search(other, _priors(), 8, [0], 4, 0, journal, setup="export B")
+    assert other.scored == 8 and np.allclose(fresh.distance, np.linalg.norm(fresh.z - other.centre, axis=1))
+    assert any("holds a search of other data or settings (8 trials): it starts afresh" in r.getMessage()
+               for r in caplog.records)

@@ -49,12 +49,14 @@ def config_hash(config) -> str:
 
     It covers exactly what determines a run's numbers: every key of the model
     config (never the command settings of ``experiments.settings``), the content
-    of every file the config names (network, calendar, arrivals), and the engine's
+    of every file the config names (network, calendar, arrivals, a start state), and the engine's
     ``MODEL_VERSION``, so runs of an older engine are never reused."""
     data = to_dict(config)
     # a file is its content (and its kind, by suffix), not its name or place: the network, the
-    # calendar, the arrivals series -- so a moved or copied directory of runs is still reused
-    for group, key in (("network", "path"), ("calendar", "file"), ("population", "arrivals_file")):
+    # calendar, the arrivals series, the start state -- so a moved or copied directory of runs is still
+    # reused, and an edited file is not
+    for group, key in (("network", "path"), ("calendar", "file"), ("population", "arrivals_file"),
+                       ("population", "state_file")):
         name = data[group].get(key)
         if name and (group != "network" or data["network"]["kind"] == "file"):
             digest = file_sha256(name)

@@ -182,8 +182,12 @@ def screen(fit: Fit, candidates: list, n: int, rng, keep: int) -> tuple[list, pd
     return others + events, table
 
 
-def search(fit: Fit, priors: list, n_trials: int, seeds: list[int], batch: int, seed: int, journal: Path):
-    """The Optuna search; returns every finished trial as an :class:`Evaluated`."""
+def search(fit: Fit, priors: list, n_trials: int, seeds: list[int], batch: int, seed: int, journal: Path,
+           setup: str = ""):
+    """The Optuna search; returns every finished trial as an :class:`Evaluated`. ``setup`` fingerprints
+    what the trials are scored against (the log, windows, weights, priors, seeds, model version): a
+    journal of the same setup is resumed, one of another -- a new export fitted into the same folder --
+    is started afresh, never mixed in (its distances are to other data)."""
     import optuna
     from optuna.storages import JournalStorage
     from optuna.storages.journal import JournalFileBackend
@@ -200,6 +204,13 @@ def search(fit: Fit, priors: list, n_trials: int, seeds: list[int], batch: int, 
 
     study = optuna.create_study(study_name="fit", storage=storage, sampler=sampler(0), direction="minimize",
                                 load_if_exists=True)
+    if study.user_attrs.get("setup") != setup:
+        if study.trials:
+            logging.getLogger("commsim").warning(
+                "%s holds a search of other data or settings (%d trials): it starts afresh", journal, len(study.trials))
+            optuna.delete_study(study_name="fit", storage=storage)
+            study = optuna.create_study(study_name="fit", storage=storage, sampler=sampler(0), direction="minimize")
+        study.set_user_attr("setup", setup)
     names = [p.key for p in priors]
     def suggest(trial):
         return [trial.suggest_float(p.key, p.z_low, p.z_high) for p in priors]
