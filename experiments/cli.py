@@ -195,6 +195,16 @@ def parse_each(overrides: list[str]):
     return parsed, problems
 
 
+def hydra_quoted(value) -> str:
+    """``value`` (a path) as a quoted Hydra override value that reads back as exactly the same string,
+    whatever it holds: spaces, brackets, commas, '=', '~', quotes (a folder named "wb (copy)", "OneDrive -
+    Acme, Inc." or "com~apple~CloudDocs" broke the bare form; a comma made it a sweep). Inside quotes a
+    backslash is literal except before a quote or at the end, where it is doubled."""
+    text = re.sub(r"(\\*)'", lambda m: m.group(1) * 2 + "\\'", str(value))
+    text = re.sub(r"(\\+)$", lambda m: m.group(1) * 2, text)
+    return f"'{text}'"
+
+
 def autoquote(text: str) -> str:
     """``key=value`` whose value holds non-ASCII letters (a path such as ``log=/data/社群 导出(1).csv``)
     -> the value quoted, which Hydra reads as the same string, spaces and brackets included.

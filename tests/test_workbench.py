@@ -216,3 +216,21 @@ def words_runs(log: str) -> list[int]:
     import re
 
     return [int(n) for n in re.findall(r"(\d+) runs: \d+ already finished", log)]
+
+
+@pytest.mark.parametrize("folder", ["wb (copy)", "OneDrive - Acme, Inc.", "com~apple~CloudDocs", "team=ops",
+                                    "O'Brien", "社群 导出[1]"])
+def test_the_steps_paths_read_back_whatever_the_folder_is_called(tmp_path, folder):
+    """Paths go to Hydra quoted: brackets, commas (a sweep, unquoted), '=', '~' and quotes in a folder's
+    name broke every step."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from commsim.experiments.cli import autoquote
+
+    export = tmp_path / folder / "export.csv"
+    twin = tmp_path / folder / "twin"
+    words = [*steps.observe(export, steps.Reading(), "zh"), *steps.calibrate(export, steps.Reading(), "quick", "en"),
+             *steps.compare(["content"], 100.0, twin, 30, 2, 4, "zh", "CNY", "c")]
+    parsed = {o.key_or_group: o.value() for o in OverridesParser.create().parse_overrides([autoquote(w) for w in words])}
+    assert parsed["log"] == str(export) and parsed["calibrate.log"] == str(export)
+    assert parsed["calibration"] == str(twin)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from commsim.experiments.cli import hydra_quoted
+
 # the plans a strategist can pick: plan config -> the strategy it switches on (configs/plan/)
 PLANS = {"content": "content", "events": "events", "incentive": "incentive", "kol_seeding": "kol",
          "referral": "referral", "winback": "winback", "segmentation": "segmentation", "moderation": "moderation"}
@@ -53,20 +55,20 @@ class Reading:
 
 
 def observe(export: Path, reading: Reading, language: str) -> list[str]:
-    return [f"log={export}", *reading.words(""), f"report.language={language}"]
+    return [f"log={hydra_quoted(export)}", *reading.words(""), f"report.language={language}"]
 
 
 def calibrate(export: Path, reading: Reading, budget: str, language: str) -> list[str]:
     if budget not in BUDGETS:
         raise ValueError(f"budget {budget!r}; allowed: {', '.join(BUDGETS)}")
-    return [f"calibrate.log={export}", *reading.words("calibrate."), f"calibrate.runs={BUDGETS[budget]}",
+    return [f"calibrate.log={hydra_quoted(export)}", *reading.words("calibrate."), f"calibrate.runs={BUDGETS[budget]}",
             "calibrate.jobs=2", f"report.language={language}"]
 
 
 def _common(twin: Path | None, days: int, language: str, currency: str) -> list[str]:
     if currency not in CURRENCIES:
         raise ValueError(f"currency {currency!r}; allowed: {', '.join(CURRENCIES)}")
-    return ([f"calibration={twin}"] if twin else []) + [f"days={int(days)}", f"report.language={language}",
+    return ([f"calibration={hydra_quoted(twin)}"] if twin else []) + [f"days={int(days)}", f"report.language={language}",
                                                        f"report.currency={currency}"]
 
 

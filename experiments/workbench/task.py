@@ -23,8 +23,9 @@ def main(argv: list[str]) -> int:
     started = time.time()
     try:
         from commsim.cli import main as commsim
+        from commsim.experiments.cli import hydra_quoted
 
-        code = commsim([command, *words, f"hydra.run.dir={folder}"])
+        code = commsim([command, *words, f"hydra.run.dir={hydra_quoted(folder)}"])
     except BaseException:  # noqa: BLE001 - whatever it was, the job failed and the log says why
         traceback.print_exc()
         code = 1
