@@ -62,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     sys.argv = [f"commsim {name}", *before, *rest]
     try:
         runpy.run_module(module, run_name="__main__", alter_sys=True)
+    except KeyboardInterrupt:
+        print(f"\ncommsim {name}: interrupted. Finished runs are kept: the same command again resumes where it "
+              f"stopped.", file=sys.stderr)
+        return 130
     except SystemExit as stop:
         code = stop.code
         if isinstance(code, str):

@@ -231,9 +231,12 @@ def quoting_hint(text: str) -> str:
                     f"\"{key}={fixed}\" (double quotes for the shell)")
         except Exception:  # noqa: BLE001 - fall through to the general advice
             pass
+    if value.startswith("~/"):  # nothing expands a quoted ~: the shell's $HOME does, inside double quotes
+        return (f"{key}: Hydra cannot read the value {value!r} as written, and a '~' is not expanded here; write "
+                f"\"{key}=$HOME/{value[2:]}\" (the shell puts your home folder in)")
     return (f"{key}: Hydra cannot read the value {value!r} as written (characters such as ~, spaces, non-ASCII "
             f"letters, brackets, commas or '=' need quotes); quote the value inside shell quotes: "
-            f"\"{key}='{value}'\"" + (" (or write $HOME instead of ~)" if value.startswith("~") else ""))
+            f"\"{key}='{value}'\"")
 
 
 def sweep_points(parsed) -> list[list[str]]:

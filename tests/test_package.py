@@ -93,3 +93,22 @@ def test_the_wheel_holds_one_package_with_its_configs_and_data(tmp_path):
         assert needed in names, needed
     entry = next(n for n in names if n.endswith("entry_points.txt"))
     assert "commsim = commsim.cli:main" in zipfile.ZipFile(wheel).read(entry).decode()
+
+
+def test_a_path_from_home_is_told_how_to_write_it_and_ctrl_c_says_how_to_resume(tmp_path, monkeypatch, capsys):
+    """`log=~/x.csv`: Hydra cannot read it and nothing would expand a quoted ~: the hint gives $HOME.
+    Ctrl-C ends with a sentence on resuming (exit 130), not a traceback."""
+    from commsim import cli
+    from commsim.experiments.cli import quoting_hint
+
+    assert quoting_hint("log=~/exports/x.csv") == ("log: Hydra cannot read the value '~/exports/x.csv' as written, "
+                                                   "and a '~' is not expanded here; write \"log=$HOME/exports/x.csv\" "
+                                                   "(the shell puts your home folder in)")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli.runpy, "run_module", interrupted)
+    assert cli.main(["compare", "days=5"]) == 130
+    said = capsys.readouterr().err
+    assert "commsim compare: interrupted. Finished runs are kept" in said and "Traceback" not in said
