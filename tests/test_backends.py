@@ -375,3 +375,19 @@ def test_an_optimisation_dry_run_on_ray_needs_no_cluster_either(tmp_path):
               f"runner.address=127.0.0.1:{free_port()}", "--dry-run", f"hydra.run.dir={tmp_path}")
     assert res.returncode == 0, res.stderr
     assert "assumed 8: the cluster is not contacted" in res.stdout
+
+
+def test_a_dry_run_on_a_private_ray_instance_counts_this_machines_cpus(monkeypatch):
+    """runner=ray without an address starts a private instance with every CPU here, not the command's
+    jobs (a sweep ran one run at a time on it); the estimate divides by the same."""
+    import os
+    from types import SimpleNamespace
+
+    from commsim.experiments.runner import dry_run
+
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    runner = SimpleNamespace(settings=SimpleNamespace(kind="ray", workers=None, address=None), workers=1)
+    assert dry_run.assumed_workers(runner) == (os.cpu_count(), f"a private Ray instance on this machine's "
+                                                               f"{os.cpu_count()} CPUs")
+    runner.settings.address = "10.0.0.1:6379"
+    assert dry_run.assumed_workers(runner)[0] == dry_run.ASSUMED_RAY_WORKERS

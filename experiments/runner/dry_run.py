@@ -93,6 +93,9 @@ def assumed_workers(runner) -> tuple[int, str]:
         return runner.workers, ""
     if s.workers:
         return s.workers, "runner.workers"
+    if s.kind == "ray" and not (s.address or os.environ.get("RAY_ADDRESS")):
+        cpus = os.cpu_count() or 1  # a private instance on this machine gets its CPUs
+        return cpus, f"a private Ray instance on this machine's {cpus} CPUs"
     if s.kind == "ray":
         return ASSUMED_RAY_WORKERS, (f"assumed {ASSUMED_RAY_WORKERS}: the cluster is not contacted; set "
                                      f"runner.workers=<its CPUs> for a truer estimate")

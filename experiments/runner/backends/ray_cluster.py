@@ -53,7 +53,9 @@ class RayBackend:
         if not ray.is_initialized():
             reachable(self.address)
             try:
-                own = {} if self.address else {"num_cpus": workers, "include_dashboard": False}
+                # a private instance gets this machine's CPUs (runner.workers: fewer), as a cluster would its own
+                own = {} if self.address else {"num_cpus": int(settings.workers or os.cpu_count() or workers or 1),
+                                               "include_dashboard": False}
                 ray.init(address=self.address, log_to_driver=False, configure_logging=False, **own)
             except (ConnectionError, RuntimeError, ValueError) as err:
                 raise BackendError(f"runner=ray: cannot connect to the Ray cluster at {self.address!r}: "
@@ -92,8 +94,7 @@ class RayBackend:
                         cause = err.as_instanceof_cause()
                         cause.add_note("commsim: in one of the runs " + ", ".join(p["out_dir"] for p in batches[i][:3]))
                         raise cause from None
-                    except (ray.exceptions.WorkerCrashedError, ray.exceptions.NodeDiedError,
-                            ray.exceptions.TaskUnschedulableError) as err:
+                    except ray.exceptions.RayError as err:  # a worker, node, object or raylet lost; out of memory
                         raise BackendError(f"runner=ray: a task failed after {self.retries} retries "
                                            f"({type(err).__name__}); runs such as {batches[i][0]['out_dir']} are "
                                            f"unfinished; the finished ones are kept: run the command again to "
