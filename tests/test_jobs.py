@@ -38,6 +38,20 @@ def test_finished_jobs_are_skipped_and_only_missing_ones_run(tmp_path):
     assert (jobs[0].out_dir / "summary.json").stat().st_mtime_ns == stamps[jobs[0].out_dir]
 
 
+
+def test_a_retried_batch_runs_only_what_it_had_not_finished(tmp_path):
+    """A batch retried after its worker died part-way (Ray's retries, a SLURM resubmission after a time
+    limit) skips the runs it had finished -- intact, with this config -- and redoes a damaged one."""
+    from commsim.experiments.runner.worker import execute_batch, payload
+
+    jobs = [job(tmp_path, f"s{seed}", seed=seed) for seed in range(3)]
+    batch = [payload(j) for j in jobs]
+    assert execute_batch(batch[:2]) == 2  # the first try died after two runs
+    stamp = (jobs[0].out_dir / "summary.json").stat().st_mtime_ns
+    assert execute_batch(batch) == 1 and (jobs[0].out_dir / "summary.json").stat().st_mtime_ns == stamp
+    (jobs[1].out_dir / "summary.json").write_text("{}")  # damaged since
+    assert execute_batch(batch) == 1 and all(status(j) == DONE for j in jobs)
+
 def test_a_conflict_stops_everything_before_any_work(tmp_path):
     first = job(tmp_path, "x")
     run_jobs([first], progress="never")

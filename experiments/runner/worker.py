@@ -59,19 +59,27 @@ def payload(job, cwd: str | None = None) -> dict:
 
 
 def execute_batch(batch: list[dict]) -> int:
-    """Run a batch of payloads (in a worker); returns how many ran."""
+    """Run a batch of payloads (in a worker); returns how many ran. A run already finished with this
+    very config (intact) is not run again: a batch retried after a worker, node or time limit failed
+    part-way (a local pool broken, Ray's retries, a SLURM resubmission) goes on from where it stopped."""
+    from commsim.experiments.runner.outputs import config_hash, damage, finished_hash
     from commsim.experiments.runner.threads import one_blas_thread_here
 
     one_blas_thread_here()  # once per worker process, on any backend (experiments/runner/threads.py)
     here = os.getcwd()
+    ran = 0
     for item in batch:
         os.chdir(item["cwd"])
         try:
-            execute(validate(item["config"]), Path(item["out_dir"]), outputs=frozenset(item["outputs"]),
-                    measure=item["measure"], figures=item["figures"], validated=True)
+            config, out_dir = validate(item["config"]), Path(item["out_dir"])
+            if finished_hash(out_dir) == config_hash(config) and not damage(out_dir):
+                continue
+            execute(config, out_dir, outputs=frozenset(item["outputs"]), measure=item["measure"],
+                    figures=item["figures"], validated=True)
+            ran += 1
         finally:
             os.chdir(here)
-    return len(batch)
+    return ran
 
 
 def die_with_parent(parent: int) -> None:
