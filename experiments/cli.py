@@ -98,6 +98,9 @@ def _check_points(config_name, points, multirun, check) -> list[str]:
         try:
             cfg = compose_point(point)
             output_dir_problem(cfg, multirun)
+            missing = missing_log(cfg)
+            if missing:
+                return [label + missing]
             if check is not None:
                 check(cfg.copy(), point)
             with open_dict(cfg):
@@ -112,6 +115,19 @@ def _check_points(config_name, points, multirun, check) -> list[str]:
         except UserError as err:
             return [label + str(err)]
     return []
+
+
+def missing_log(cfg) -> str | None:
+    """An activity log named (``log``, ``calibrate.log``) that is not there, in words -- said before
+    Hydra makes the command's folder (a refused command adds none, nor rewrites a finished one's)."""
+    from omegaconf import OmegaConf
+
+    for key in ("log", "calibrate.log"):
+        value = OmegaConf.select(cfg, key, default=None, throw_on_missing=False)
+        if value and not Path(str(value)).is_file():
+            where = "" if Path(str(value)).is_absolute() else f" (relative to the folder you run in, {os.getcwd()})"
+            return f"{key}: no such file: {value}{where}"
+    return None
 
 
 class PointComposer:

@@ -31,7 +31,7 @@ CASES = [
     ("experiments.run", ["days=3", "network.n=500"], {"COMMSIM_MEMORY_LIMIT": "lots"}, "COMMSIM_MEMORY_LIMIT='lots'"),
     ("experiments.run", ["days=3", "network.n=500"], {"COMMSIM_MEMORY_LIMIT": "nan"}, "is not a size"),
     ("experiments.run", ["days=30000", "network.n=1000000"], {"COMMSIM_TIME_LIMIT": "60"}, "of compute"),
-    ("experiments.run", ["hydra.run.dir=~/commsim-out"], {}, "quote the value"),
+    ("experiments.run", ["hydra.run.dir=~/commsim-out"], {}, 'write "hydra.run.dir=$HOME/commsim-out"'),
     ("experiments.run", ["-m", "network.n=500,-5", "days=3"], {}, "sweep point network.n=-5"),
     ("experiments.run", ["network.n=500,600"], {}, "add -m"),
     ("experiments.compare", ["experiment=default_comparison", "compare.replicates=100000000"], {},
@@ -46,6 +46,8 @@ CASES = [
     ("experiments.compare", ["++compare.scenarios={a:['plan=baseline'],b:['plan=nope']}", "compare.baseline=a"], {},
      "scenario 'b': plan=nope: no such option"),
     ("experiments.calibrate", ["calibrate.columns.usr=sender"], {}, "did you mean calibrate.columns.user"),
+    ("experiments.calibrate", ["calibrate.log=no/such/export.csv"], {}, "calibrate.log: no such file: no/such/export.csv"),
+    ("experiments.observe", ["log=/no/such/export.csv"], {}, "log: no such file: /no/such/export.csv"),
 ]
 
 

@@ -87,6 +87,7 @@ def test_a_chinese_export_under_a_chinese_path_with_a_nickname_column(tmp_path):
     (["logg=x.csv"], "logg"),
 ])
 def test_bad_command_lines_are_clear_errors(tmp_path, args, expected):
+    (tmp_path / "x.csv").write_text("user,time\nann,2024-03-01\n")  # there: the other mistakes are what is said
     done = subprocess.run([sys.executable, "-m", "commsim", "observe", *args, f"hydra.run.dir={tmp_path / 'o'}"],
                           capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 2 and expected in done.stderr, done.stderr
