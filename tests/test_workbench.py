@@ -234,3 +234,19 @@ def test_the_steps_paths_read_back_whatever_the_folder_is_called(tmp_path, folde
     parsed = {o.key_or_group: o.value() for o in OverridesParser.create().parse_overrides([autoquote(w) for w in words])}
     assert parsed["log"] == str(export) and parsed["calibrate.log"] == str(export)
     assert parsed["calibration"] == str(twin)
+
+
+def test_a_job_clicked_twice_starts_once(tmp_path):
+    """Two clicks on a button (each holding the job as the page last drew it) start one process; the
+    store's claim is atomic, and a claimed job with no process yet is being started, not dead."""
+    store = Store(tmp_path / "wb")
+    project = store.create("a", "p")
+    job = store.add_job(project, "observe", ["log=/nowhere/at/all.csv"])
+    first = tasks.start(store, job)
+    second = tasks.start(store, job)  # the same stale object: status still "queued" in it
+    assert first.pid and second.pid == first.pid
+    assert not store.claim(job.id), "running: no second claim"
+    finished = _wait(store, first, timeout=60)
+    assert finished.status == "failed" and tasks.log_text(finished).count("--- ") == 1, "one process ran"
+    assert store.claim(job.id) and tasks.refresh(store, store.job(job.id)).status == "running", \
+        "claimed, no process yet: being started"

@@ -207,6 +207,15 @@ class Store:
                    self.root / "projects" / row["project"] / row["folder"], row["status"], row["pid"], row["started"],
                    row["ended"], row["returncode"], row["message"], row["export_generation"])
 
+    def claim(self, jid: int) -> bool:
+        """Mark job ``jid`` as being started, unless it is running (or being started) already: one
+        atomic update, so two clicks -- or two pages -- start it once."""
+        with closing(self._connect()) as con, con:
+            cur = con.execute("UPDATE jobs SET status = 'running', pid = NULL, started = ?, ended = NULL, "
+                              "returncode = NULL, message = '' WHERE id = ? AND status != 'running'",
+                              (time.time(), int(jid)))
+        return cur.rowcount == 1
+
     def set_job(self, jid: int, **fields) -> Job:
         allowed = {"status", "pid", "started", "ended", "returncode", "message"}
         if not fields or set(fields) - allowed:

@@ -36,10 +36,15 @@ DIED = "its process ended before the job did (stopped, or the server's machine w
 _children: dict[int, subprocess.Popen] = {}  # jobs this server started: reaped when they end
 
 
+STARTING = 30.0  # seconds a claimed job may have no process yet (being started) before it counts as dead
+
+
 def start(store: Store, job: Job) -> Job:
-    """Run ``job``'s command (again, if it ran before) in its folder."""
-    if refresh(store, job).status == "running":
-        return job
+    """Run ``job``'s command (again, if it ran before) in its folder -- once, however many clicks: the
+    job is read afresh and claimed in one update of the store before anything starts."""
+    job = refresh(store, store.job(job.id))
+    if job.status == "running" or not store.claim(job.id):
+        return store.job(job.id)
     job.folder.mkdir(parents=True, exist_ok=True)
     (job.folder / EXIT).unlink(missing_ok=True)
     command = [sys.executable, "-m", "commsim.experiments.workbench.task", str(job.folder), job.kind, *job.words]
@@ -77,6 +82,8 @@ def refresh(store: Store, job: Job) -> Job:
     """``job`` with its status read from its folder and process (see the module docstring)."""
     if job.status not in ("running", "queued"):
         return job
+    if job.status == "running" and not job.pid and time.time() - (job.started or 0) < STARTING:
+        return job  # claimed, its process being started (an EXIT file there is the last run's)
     done = job.folder / EXIT
     if done.is_file():
         result = json.loads(done.read_text())
