@@ -1,7 +1,8 @@
 """Delimited text as users export it: one reader for activity logs and edge lists.
 
 * bytes: UTF-8 with or without a BOM (Excel's "CSV UTF-8"), optionally gzip-compressed; CRLF or
-  LF line ends; blank lines and ``#`` comment lines above the data skipped (their line numbers kept for messages);
+  LF line ends; blank lines and ``#`` comment lines skipped (their line numbers kept for messages) -- a
+  ``#`` line below the first that splits as the rows do is a row (a user ``#alice``);
 * fields: a real CSV dialect reader, so a quoted field may hold the delimiter (``"Smith, John"``)
   and quoted headers (``"from","to"``) lose their quotes;
 * the delimiter, unless given, is the one that splits (nearly) every line into the same number of
@@ -88,12 +89,10 @@ def read_rows(path: Path, delimiter: str | None, error, *, setting: str, one_col
               what: str = "the file") -> Rows:
     """The file's rows (lists of stripped fields), all of one width."""
     text = read_text(path, error, what)
-    numbered, started = [], False
+    numbered, hashed = [], []
     for i, line in enumerate(text.splitlines()):
-        # comment lines (#) above the data are skipped; below its first line a "#" is data (a user "#alice")
-        if line.strip() and (started or not line.lstrip().startswith("#")):
-            numbered.append((i + 1, line))
-            started = True
+        if line.strip():
+            (hashed if line.lstrip().startswith("#") else numbered).append((i + 1, line))
     if not numbered:
         raise error(f"{path}: no rows (the file is empty or only comments)")
     line_numbers = np.array([n for n, _ in numbered])
@@ -111,6 +110,15 @@ def read_rows(path: Path, delimiter: str | None, error, *, setting: str, one_col
     counts = np.bincount(widths)
     # the width most lines share (the first line's width on a tie): the odd lines out are the broken ones
     width = int(widths[0]) if counts[widths[0]] == counts.max() else int(counts.argmax())
+    # a '#' line is a comment, unless it is below the first line and splits as the rows do: then it is a
+    # row whose first field starts with '#' (a user "#alice")
+    data = [(n, line, row) for (n, line), row in zip(hashed, split([h for _, h in hashed], delimiter))
+            if n > line_numbers[0] and len(row) == width] if hashed else []
+    if data:
+        merged = sorted([*zip(line_numbers.tolist(), lines, rows), *data])
+        line_numbers = np.array([n for n, _, _ in merged])
+        rows = [row for _, _, row in merged]
+        widths = np.array([len(r) for r in rows])
     bad = np.flatnonzero(widths != width)
     if bad.size:
         first = int(bad[0])
