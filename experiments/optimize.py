@@ -216,11 +216,19 @@ def evaluate(jobs: list[Job], baseline: list[dict], kpi: str) -> dict:
 
 
 def search_setup(base: dict, o, seeds: list[int], uncertainty: dict | None = None) -> str:
-    """A fingerprint of what a study's trials mean: the model config (seed aside) and the search's settings."""
+    """A fingerprint of what a study's trials mean: the model config (seed aside) with the content of the
+    files it names and the model version (a journal of an older engine, or of an edited network or start
+    state, is not continued), and the search's settings."""
     import hashlib
 
+    from commsim.experiments.runner.outputs import file_sha256
+    from commsim.sim.version import MODEL_VERSION
+
     model = {k: v for k, v in base.items() if k != "seed"}
-    what = {"model": model, "kpi": o.kpi, "strategies": list(o.strategies), "budget": o.budget, "seeds": seeds}
+    files = [(group, key) for group, key in (("network", "path"), ("calendar", "file"), ("population", "arrivals_file"),
+                                             ("population", "state_file")) if (base.get(group) or {}).get(key)]
+    what = {"model": model, "kpi": o.kpi, "strategies": list(o.strategies), "budget": o.budget, "seeds": seeds,
+            "model_version": MODEL_VERSION, "files": {f"{g}.{k}": file_sha256(base[g][k]) for g, k in files}}
     if o.split or o.timing:  # a search space with these dimensions (older journals had neither)
         what.update(split=o.split, timing=o.timing)
     if o.draws:  # trials scored over draws: the same draws, or the journal means something else
@@ -302,8 +310,9 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
             study.set_user_attr("setup", setup)
         elif found != setup:
             raise ConfigError([f"optimize: {out_dir / 'study.journal'} holds a search with other settings (model "
-                               f"config, kpi, strategies, budget, seeds, split, timing, or draws with their "
-                               f"objective and uncertainty.*); continue it with the same settings, or give this "
+                               f"config and the files it names, the model version, kpi, strategies, budget, seeds, split, "
+                               f"timing, or draws with their objective and uncertainty.*); continue it with the same "
+                               f"settings, or give this "
                                f"search its own optimize.name=..."])
         # trials an interruption left unfinished come back first, with their plans; runs on disk are reused
         for asked in batches(study, o.trials, max(2, 2 * runner.workers), sampler,

@@ -207,3 +207,23 @@ def test_evaluate_over_draws_takes_the_quantile_of_the_draws_effects(monkeypatch
     r = O.evaluate_over(groups, [[]] * 5, "mean_dau_last30", "q25")
     assert r["difference"] == pytest.approx(0.5) and r["draws_better"] == pytest.approx(0.8)
     assert O.evaluate_over(groups, [[]] * 5, "mean_dau_last30", "mean")["difference"] == pytest.approx(1.7)
+
+
+def test_a_search_fingerprint_covers_the_model_version_and_the_files_named(tmp_path, monkeypatch):
+    """A journal of an older engine, or of an edited network, is not continued: both are in the fingerprint."""
+    from types import SimpleNamespace
+
+    from commsim.experiments import optimize
+    from commsim.sim import version
+
+    graph = tmp_path / "g.edgelist"
+    graph.write_text("0 1\n1 2\n")
+    base = {"seed": 0, "days": 10, "network": {"kind": "file", "path": str(graph)}, "population": {}}
+    o = SimpleNamespace(kpi="mean_dau_last30", strategies=["content"], budget=100.0, split=False, timing=False, draws=0)
+    first = optimize.search_setup(base, o, [0, 1])
+    assert optimize.search_setup({**base, "seed": 7}, o, [0, 1]) == first, "the seed is the search's own"
+    graph.write_text("0 1\n1 2\n2 0\n")
+    edited = optimize.search_setup(base, o, [0, 1])
+    assert edited != first
+    monkeypatch.setattr(version, "MODEL_VERSION", "99")
+    assert optimize.search_setup(base, o, [0, 1]) != edited
