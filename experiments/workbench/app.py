@@ -198,7 +198,12 @@ def ReadingStep(project, t, on_change):
         solara.Warning(t(msgid, **values), classes=["commsim-read-warning"])
     with solara.Column(classes=["commsim-read"]):
         _md(t("What was read (check it):"))
-        solara.Preformatted("\n".join(read.lines()))
+        _md(t("{actions} actions by {people} people ({everyone} counting those only ever written to), {days} days "
+              "from {first}.", actions=f"{read.rows:,}", people=f"{read.active_people:,}",
+              everyone=f"{read.people:,}", days=f"{read.days:,}", first=read.first_time))
+        # the reader's own words (its warnings are above, in the page's language), naming the file, not the
+        # server's folder it lives in
+        solara.Preformatted("\n".join(read.lines()).replace(str(read.path), export.name))
 
 
 def _read(export: Path, reading):

@@ -31,6 +31,7 @@ from commsim.sim.delimited import read_records
 from commsim.sim.errors import UserError
 from commsim.sim.log_io import LogFileError, day_of
 from commsim.sim.observed import daily
+from commsim.experiments.runner.outputs import atomic_write
 
 CAMPAIGN_STRATEGIES = {"winback": ("start_day", "end_day"), "incentive": ("start_day", "end_day"),
                        "events": ("first_day", None)}
@@ -177,17 +178,19 @@ def build_today(log: ActivityLog, root: Path, calendar: dict, left_after: int) -
     bits: dict[int, int] = {}
     for person, day in zip(recent.person.to_numpy(), recent.day.to_numpy()):
         bits[int(person)] = bits.get(int(person), 0) | (1 << int(end - day))
-    members = 0
-    with open(folder / "state.csv", "w", newline="") as handle:
-        out = csv.writer(handle)
-        out.writerow(["person", "status", "join_day", "last_active_day", "recent"])
-        for p, lab in zip(order, labels):
-            if p not in acted:
-                continue  # only written to: a prospect
-            gone = end - int(last[p]) >= left_after
-            members += not gone
-            out.writerow([lab, "left" if gone else "member", int(first[p]) - end, int(last[p]) - end,
-                          bits.get(p, 0)])
+    rows = []
+    for p, lab in zip(order, labels):
+        if p not in acted:
+            continue  # only written to: a prospect
+        gone = end - int(last[p]) >= left_after
+        rows.append([lab, "left" if gone else "member", int(first[p]) - end, int(last[p]) - end, bits.get(p, 0)])
+    members = sum(row[1] == "member" for row in rows)
+
+    def write(path):  # whole or not at all: a twin's what-ifs read it (and hash it) while it may be rewritten
+        with open(path, "w", newline="") as handle:
+            csv.writer(handle).writerows([["person", "status", "join_day", "last_active_day", "recent"], *rows])
+
+    atomic_write(folder / "state.csv", write)
     start_weekday = (int(log.first_weekday or 0) + log.n_days) % 7
     config = {"network": {"kind": "file", "path": "twin/graph_today.graphml", "format": "graphml"},
               "population": {"initial_members": 0, "arrivals_file": None, "state_file": "twin/state.csv",
