@@ -144,6 +144,9 @@ def ExportStep(project, t, on_change):
     def take(file: dict):
         try:
             db.save_export(project, file["name"], int(file["size"]), file["file_obj"].read, limit_mb())
+            for job in tasks.refresh_all(db, project):  # the steps start afresh: work on the old export stops
+                if job.status == "running":
+                    tasks.stop(db, job)
             problem.set("")
         except WorkbenchError as err:
             problem.set(str(err))
