@@ -171,7 +171,7 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
         atomic_write(out_dir / "screening.csv", lambda p: screening.to_csv(p, index=False))
         say(f"fitting {', '.join(p.key for p in chosen)}", force=True)
         found = S.search(fit, chosen, plan["trials"], seeds, batch=max(4, 4 * runner.workers), seed=c.seed,
-                         journal=out_dir / "search.journal", setup=search_setup(c, train, twin, chosen, seeds))
+                         journal=out_dir / "search.journal", setup=search_setup(c, train, twin, chosen, seeds, out_dir))
         rhythm = None
         if fit_week:
             rhythm = fit_rhythm(fit, chosen, found, seeds, observed_full.dau.to_numpy(float), RHYTHM_STEPS,
@@ -308,17 +308,22 @@ def _sha256(path: str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def search_setup(c, train: int, twin, chosen: list, seeds: list[int]) -> str:
-    """What the search's trials are scored against, as one hash: the log and the known-input files (by
-    content), the training window, the targets' weights, the priors fitted, the seeds, the twin's model
-    config and the model version. A search journal of another setup is not resumed."""
+def search_setup(c, train: int, twin, chosen: list, seeds: list[int], out_dir: Path) -> str:
+    """What the search's trials are scored against, as one hash: the log and the known-input files and
+    the twin built from them (by content: how the log was read -- its columns, zone, unit -- shows in
+    the twin's graph and arrivals), the training window, the targets' weights, the priors fitted, the
+    seeds, the twin's model config and the model version. A search journal of another setup is not
+    resumed."""
     from commsim.sim.version import MODEL_VERSION
 
     files = {k: _sha256(v) if v else None for k, v in (("log", c.log), ("calendar", c.calendar),
                                                         ("campaigns", c.campaigns))}
+    files.update({name: _sha256(out_dir / "twin" / name) for name in ("graph.graphml", "arrivals.csv")
+                  if (out_dir / "twin" / name).is_file()})
     setup = {"files": files, "train": train, "weights": vars(c.weights), "seed": c.seed, "seeds": seeds,
              "priors": [(p.key, p.low, p.high, p.log) for p in chosen], "twin": [twin.config, twin.base],
-             "model": MODEL_VERSION, "timezone": c.timezone, "day_start": c.day_start}
+             "model": MODEL_VERSION, "reading": [vars(c.columns), c.header, c.delimiter, c.time_unit, c.timezone,
+                                                 c.day_start]}
     return hashlib.sha256(json.dumps(setup, sort_keys=True, default=str).encode()).hexdigest()
 
 

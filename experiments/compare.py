@@ -273,7 +273,8 @@ def compare(cfg: DictConfig, report_dir: Path, base_overrides: list[str], compos
         draws = settings.uncertainty.draws if kind != "none" else 0
         # uncertainty.match: one baseline run per candidate draw that misses; the estimate counts the first
         # hypercube's (MATCH_CANDIDATES - 1) x draws (on the default community 9 in 10 candidates missed); a
-        # later hypercube runs only where the first kept too few
+        # later hypercube runs only where the first kept too few, and a last batch may overshoot (252 tried
+        # where 200 were counted on the default community, 2026-12-07)
         missed = (MATCH_CANDIDATES - 1) * draws if kind == "prior" and settings.uncertainty.match is not None else 0
         if spec.target_halfwidth is not None or draws:
             runner.expect(len(spec.scenarios) * seeds * (1 + draws) + missed,

@@ -311,9 +311,9 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
         elif found != setup:
             raise ConfigError([f"optimize: {out_dir / 'study.journal'} holds a search with other settings (model "
                                f"config and the files it names, the model version, kpi, strategies, budget, seeds, split, "
-                               f"timing, or draws with their objective and uncertainty.*); continue it with the same "
-                               f"settings, or give this "
-                               f"search its own optimize.name=..."])
+                               f"timing, or draws with their objective and uncertainty.*; a journal from before "
+                               f"2026-12-07 did not record the model version and files); continue it with the same "
+                               f"settings, or give this search its own optimize.name=..."])
         # trials an interruption left unfinished come back first, with their plans; runs on disk are reused
         for asked in batches(study, o.trials, max(2, 2 * runner.workers), sampler,
                              lambda t: suggest(t, list(o.strategies), config.days, o.budget, o.split, o.timing)):

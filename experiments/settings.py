@@ -333,8 +333,8 @@ class UncertaintySettings:
     match: Optional[float] = param(
         2.0, "keep a prior draw only when the community it describes resembles this one: its daily active "
         "members without any plan (mean of the last 30 days, over the seeds) within this factor of the "
-        "configured community's, screened on the first seed; up to 10 candidate draws per kept one are tried "
-        "(null: keep every draw)", gt=1,
+        "configured community's, screened on the first seed; up to 30 candidate draws per kept one are tried, "
+        "ten per draw asked at a time (null: keep every draw)", gt=1,
         unit="factor", why="Plausible ranges drawn one by one also describe communities that die out or explode; a "
         "strategist knows roughly how many are active. A history-matching step (Vernon, Goldstein & Bower 2010): "
         "draws whose baseline is implausibly far from what is known are ruled out before the plans are compared.")

@@ -2,7 +2,8 @@
 
 * bytes: UTF-8 with or without a BOM (Excel's "CSV UTF-8"), optionally gzip-compressed; CRLF or
   LF line ends; blank lines and ``#`` comment lines skipped (their line numbers kept for messages) -- a
-  ``#`` line below the first that splits as the rows do is a row (a user ``#alice``);
+  line below the first whose ``#`` starts a word and that splits as the rows do is a row (a user
+  ``#alice``; ``# exported, by ops`` stays a comment);
 * fields: a real CSV dialect reader, so a quoted field may hold the delimiter (``"Smith, John"``)
   and quoted headers (``"from","to"``) lose their quotes;
 * the delimiter, unless given, is the one that splits (nearly) every line into the same number of
@@ -110,10 +111,11 @@ def read_rows(path: Path, delimiter: str | None, error, *, setting: str, one_col
     counts = np.bincount(widths)
     # the width most lines share (the first line's width on a tie): the odd lines out are the broken ones
     width = int(widths[0]) if counts[widths[0]] == counts.max() else int(counts.argmax())
-    # a '#' line is a comment, unless it is below the first line and splits as the rows do: then it is a
-    # row whose first field starts with '#' (a user "#alice")
+    # a '#' line is a comment, unless it is below the first line, its '#' starts a word ("#alice", not
+    # "# re-exported, by ops") and it splits as the rows do: then it is a row whose user starts with '#'
     data = [(n, line, row) for (n, line), row in zip(hashed, split([h for _, h in hashed], delimiter))
-            if n > line_numbers[0] and len(row) == width] if hashed else []
+            if n > line_numbers[0] and len(row) == width and not line.lstrip()[1:2].isspace()
+            and line.lstrip()[1:2]] if hashed else []
     if data:
         merged = sorted([*zip(line_numbers.tolist(), lines, rows), *data])
         line_numbers = np.array([n for n, _, _ in merged])

@@ -121,6 +121,9 @@ def _n(count: int, one: str, many: str | None = None) -> str:
 
 # ----------------------------------------------------------------- reading text
 # -------------------------------------------------------------------- times
+MAX_DATE_SECONDS = 9e9  # |Unix seconds| a date can be made of on every pandas (nanoseconds to 2262 on 2.x)
+
+
 @dataclass
 class Times:
     seconds: np.ndarray  # float seconds since the epoch, in UTC
@@ -152,7 +155,7 @@ def parse_times(values: pd.Series, timezone: str, unit: str = "auto") -> Times:
                  "day": "day numbers"}[unit]
         local = None
         if unit != "day" and ok.any():  # (far outside any plausible time: no calendar date, refused later)
-            stamps = pd.to_datetime(np.where(ok & (np.abs(seconds) < 1e11), seconds, 0), unit="s",
+            stamps = pd.to_datetime(np.where(ok & (np.abs(seconds) < MAX_DATE_SECONDS), seconds, 0), unit="s",
                                     utc=True).tz_convert(timezone)
             local = stamps.tz_localize(None).to_numpy().astype("datetime64[D]")
         return Times(seconds, local, label, ok)
@@ -415,7 +418,7 @@ EARLIEST, LATEST = pd.Timestamp("1990-01-01", tz="UTC"), pd.Timestamp("2100-01-0
 
 def _date(seconds: float) -> str:
     """A Unix time as a date, or as a year where it lies past what a date can say."""
-    if abs(seconds) < 1e11:
+    if abs(seconds) < MAX_DATE_SECONDS:
         return f"{pd.Timestamp(seconds, unit='s', tz='UTC'):%Y-%m-%d}"
     return f"the year {1970 + seconds / 31_557_600:,.0f}"
 

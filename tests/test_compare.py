@@ -116,6 +116,8 @@ def test_cost_per_unit_is_the_ratio_of_paired_means_with_fieller_interval():
     point, low, high = cost_per_unit(cost, effect)
     assert point == pytest.approx(10) and low == pytest.approx(10) and high == pytest.approx(10)
     assert all(np.isnan(cost_per_unit(cost, -effect)))  # no gain: no cost per unit
+    assert cost_per_unit(np.append(cost, np.nan), np.append(effect, 3.0)) == pytest.approx((10, 10, 10)), \
+        "a seed whose KPI is undefined drops out, as it does from the effect's interval"
     point, low, high = cost_per_unit(np.full(3, 50.0), np.array([5.0, -4.0, 4.0]))
     assert point == pytest.approx(50 / (5 / 3)) and math.isnan(low) and high == math.inf, \
         "an effect indistinguishable from zero: no bound on what a unit costs"

@@ -8,7 +8,8 @@ from conftest import run_here
 
 def test_csv_with_header_comments_and_string_labels(tmp_path):
     path = tmp_path / "edges.csv"
-    path.write_text("source,target,weight\n# a comment\nalice,bob,1\nbob,carol,2\n\nalice,bob,3\ncarol,carol,1\n")
+    path.write_text("source,target,weight\n# a comment\nalice,bob,1\nbob,carol,2\n\nalice,bob,3\ncarol,carol,1\n"
+                    "# Nodes: 3, Edges: 2\n")
     g = load_graph(path)
     assert g.n == 3 and g.n_edges == 2
     assert g.labels.tolist() == ["alice", "bob", "carol"]

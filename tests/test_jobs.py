@@ -51,6 +51,9 @@ def test_a_retried_batch_runs_only_what_it_had_not_finished(tmp_path):
     assert execute_batch(batch) == 1 and (jobs[0].out_dir / "summary.json").stat().st_mtime_ns == stamp
     (jobs[1].out_dir / "summary.json").write_text("{}")  # damaged since
     assert execute_batch(batch) == 1 and all(status(j) == DONE for j in jobs)
+    wants_log = Job(jobs[2].config, jobs[2].out_dir, outputs={"activity_log"})
+    assert status(wants_log) == TODO and execute_batch([payload(wants_log)]) == 1, "an output asked for now"
+    assert status(wants_log) == DONE
 
 def test_a_conflict_stops_everything_before_any_work(tmp_path):
     first = job(tmp_path, "x")

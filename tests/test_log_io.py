@@ -126,6 +126,7 @@ def test_common_exports_times_read_with_their_zone_and_clock_changes(tmp_path, n
     ("time,user,target\n10:00,ann,bob\n11:00,bob,ann\n", "no column reads as times|clock times without a date"),
     ("user,time\nann,1709287200\nbob,1709287200000000000000\n", "outside 1990-2100"),
     ("user,time\nann,1990-01-01\nbob,2150-01-02\n", r"runs from 1990-01-01 to 2150-01-02, outside 1990-2100"),
+    ("user,time\nann,1709287200\nbob,1709290800\ncat,9999999999\n", r"to the year 2,287, outside 1990-2100"),
 ])
 def test_clock_times_and_implausible_dates_are_refused(tmp_path, text, expected):
     with pytest.raises(LogFileError, match=expected):
@@ -133,9 +134,12 @@ def test_clock_times_and_implausible_dates_are_refused(tmp_path, text, expected)
 
 
 def test_comments_above_the_data_are_skipped_and_a_user_named_with_a_hash_is_not(tmp_path):
-    text = "# exported 2024-03-05\n# from the group chat\nuser,time,target\nann,2024-03-01,#bob\n#bob,2024-03-02,ann\n"
+    text = ("# exported 2024-03-05\n# from the group chat\nuser,time,target\nann,2024-03-01,#bob\n#bob,2024-03-02,ann\n"
+            "# re-exported, 2024-03-20, by ops\n")
     _, report = read_log(write(tmp_path, "hash.csv", text))
-    assert (report.rows, report.people) == (2, 2), "#bob is a person, not a comment"
+    assert (report.rows, report.people) == (2, 2), "#bob is a person; a '# ...' line with commas is a comment"
+    spaced = "user time target\nann 2024-03-01 bob\n# by hand\nbob 2024-03-02 ann\n"
+    assert read_log(write(tmp_path, "spaced.txt", spaced))[1].rows == 2
 
 def test_not_utf8_and_a_missing_file_are_explained(tmp_path):
     with pytest.raises(LogFileError, match=r"line 2: not UTF-8 .*CSV UTF-8"):

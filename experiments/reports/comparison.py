@@ -588,7 +588,8 @@ def decision_lines(fmt: Formatter, decision: pd.DataFrame, robust, spec, primary
         if r.flip_parameter and math.isfinite(r.flip_value):
             flip = t("`{parameter}` crosses {value}", parameter=r.flip_parameter, value=fmt.number(r.flip_value))
         elif r.flip_parameter:
-            flip = t("no sign change within `{parameter}`'s range (it moves the gain most)", parameter=r.flip_parameter)
+            flip = t("no crossing of zero among `{parameter}`'s drawn values (it moves the gain most)",
+                     parameter=r.flip_parameter)
         verdict = " " + t("**clear**") if clear(r, n) else ""
         skewed = r.gain > r.gain_hi80 or r.gain < r.gain_lo80
         outside = outside or skewed

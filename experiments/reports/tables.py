@@ -27,6 +27,8 @@ def cost_per_unit(extra_cost: np.ndarray, effect: np.ndarray, level: float = 0.9
     NaN where the effect is not positive; ``(nan, inf)`` for the interval where the effect is not
     distinguishable from zero at ``level`` (the set of ratios is then unbounded)."""
     c, e = np.asarray(extra_cost, float), np.asarray(effect, float)
+    pairs = np.isfinite(c) & np.isfinite(e)  # a seed whose KPI is undefined drops out, as in the effect's interval
+    c, e = c[pairs], e[pairs]
     n = len(e)
     if n < 2 or e.mean() <= 0:
         return math.nan, math.nan, math.nan

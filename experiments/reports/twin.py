@@ -121,9 +121,12 @@ def health(folder: Path, t) -> tuple[list[str], list[str], dict]:
     if isinstance(ess, (int, float)) and ess < ESS_WARN:
         warnings.append(t("the posterior rests on few effective draws ({ess} < {limit}): intervals that "
                           "carry parameter uncertainty are rougher than they look", ess=f"{ess:.0f}", limit=ESS_WARN))
-    if not checked:
+    if not checked and bt.get("forecast_days") == 0:
         warnings.append(t("nothing checked its forecasts against days it was not fitted to "
                           "(calibrate.forecast_days=0): how far its levels can be trusted is unknown"))
+    elif not checked:
+        warnings.append(t("nothing checked its forecasts against days it was not fitted to (no backtest.json, "
+                          "or no observed held-out days): how far its levels can be trusted is unknown"))
     elif coverage < COVERAGE_WARN:
         warnings.append(t("the twin's own bands were too narrow on held-out days ({share} covered by an 80% band): "
                           "what-if intervals are narrower than what is known", share=f"{coverage:.0%}"))

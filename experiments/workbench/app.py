@@ -178,7 +178,8 @@ def ReadingStep(project, t, on_change):
 
     solara.Text(t("Your export: {name}", name=export.name))
     if isinstance(result, str):
-        solara.Error(t("This file cannot be read as an activity log:") + "\n" + result, classes=["commsim-problem"])
+        solara.Error(t("This file cannot be read as an activity log:") + "\n" + result.replace(str(export), export.name),
+                     classes=["commsim-problem"])
         return
     read = result
     names = [str(c) for c in read.all_columns]
