@@ -239,3 +239,20 @@ def test_a_run_with_a_measure_writes_what_its_reader_needs_and_done_lists_every_
         "timeseries.csv", "spend.parquet", "retention.parquet", "strategy_results.parquet"}
     (a.out_dir / "measure.json").write_text("{}\n")  # what a crash that lost the file's data would leave
     assert status(a) == TODO, "a file that differs from DONE's hash is redone, never trusted"
+
+
+def test_a_worker_ends_quietly_on_ctrl_c(tmp_path):
+    """Ctrl-C reaches the workers too: each ends at once with status 130 and no traceback (the command
+    itself says how to resume: tests/test_package.py)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    code = ("import os, time\nfrom commsim.experiments.runner.worker import die_with_parent\n"
+            "die_with_parent(os.getppid())\nprint('ready', flush=True)\ntime.sleep(30)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "ready"
+    os.kill(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130 and "Traceback" not in err and "KeyboardInterrupt" not in err

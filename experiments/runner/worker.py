@@ -86,7 +86,7 @@ def execute_batch(batch: list[dict]) -> int:
 def die_with_parent(parent: int) -> None:
     """In a worker: end when the process that started it ends, however it ends (even SIGKILL, which
     runs no clean-up). Linux: the kernel's parent-death signal; everywhere: a watcher thread that
-    notices the worker was handed to another parent."""
+    notices the worker was handed to another parent. Ctrl-C ends a worker without a traceback."""
     import ctypes
     import signal
     import threading
@@ -104,3 +104,10 @@ def die_with_parent(parent: int) -> None:
     if os.getppid() != parent:
         os._exit(1)  # the parent died before the signal was armed
     threading.Thread(target=watch, name="commsim-parent-watch", daemon=True).start()
+    # Ctrl-C reaches every process of the terminal's group: a worker ends at once and says nothing (the
+    # command says how to resume; a run cut short leaves no DONE, only temporaries the rerun clears)
+    signal.signal(signal.SIGINT, quiet_exit)
+
+
+def quiet_exit(signum, frame) -> None:
+    os._exit(130)
