@@ -31,7 +31,7 @@ from pathlib import Path
 
 import yaml
 
-from commsim.experiments.runner.outputs import config_hash, damage, finished_hash, finished_outputs
+from commsim.experiments.runner.outputs import config_hash, damage, finished_hash, holds_what_is_asked
 from commsim.experiments.runner.worker import execute, payload
 from commsim.sim.config import Config, validate
 from commsim.sim.errors import UserError
@@ -82,9 +82,7 @@ def status(job: Job) -> str:
         log.warning("redoing the damaged run in %s: %s", job.out_dir, "; ".join(problems))
         (job.out_dir / "DONE").unlink(missing_ok=True)
         return TODO
-    if job.figures and not job.measure and not (job.out_dir / "figures").is_dir():
-        return TODO  # finished without its figures (compare.run_figures=first before, =all now): run again
-    return DONE if job.outputs <= finished_outputs(job.out_dir) else TODO
+    return DONE if holds_what_is_asked(job.out_dir, job.outputs, job.measure, job.figures) else TODO
 
 
 def finished_job(out_dir: Path) -> Job | None:

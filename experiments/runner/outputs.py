@@ -101,6 +101,15 @@ def finished_outputs(out_dir: Path) -> frozenset:
         return frozenset()
 
 
+def holds_what_is_asked(out_dir: Path, outputs, measure, figures: bool) -> bool:
+    """Whether a finished run in ``out_dir`` holds the optional ``outputs`` and the figures asked for
+    (figures unless the run has a ``measure`` or was asked for none): the last clause of the runner's
+    done rule (``jobs.status``), which a retried batch's worker applies too."""
+    if figures and not measure and not (Path(out_dir) / "figures").is_dir():
+        return False  # finished without its figures (compare.run_figures=first before, =all now)
+    return frozenset(outputs) <= finished_outputs(out_dir)
+
+
 def atomic_write(path: Path, write, sync: bool = True) -> None:
     """``write(tmp)`` to a hidden temporary beside ``path``, fsync it, then rename it into place.
 

@@ -63,7 +63,7 @@ def execute_batch(batch: list[dict]) -> int:
     rule (``jobs.status``: this very config, intact, with the outputs and figures asked for) is not run
     again: a batch retried after a worker, node or time limit failed part-way (a local pool broken,
     Ray's retries, a SLURM resubmission) goes on from where it stopped."""
-    from commsim.experiments.runner.jobs import DONE, Job, status
+    from commsim.experiments.runner.outputs import config_hash, damage, finished_hash, holds_what_is_asked
     from commsim.experiments.runner.threads import one_blas_thread_here
 
     one_blas_thread_here()  # once per worker process, on any backend (experiments/runner/threads.py)
@@ -73,8 +73,9 @@ def execute_batch(batch: list[dict]) -> int:
         os.chdir(item["cwd"])
         try:
             config, out_dir = validate(item["config"]), Path(item["out_dir"])
-            outputs = frozenset(item["outputs"]) - {"measure"}  # (a Job adds it back for its measure)
-            if status(Job(config, out_dir, outputs=outputs, measure=item["measure"], figures=item["figures"])) == DONE:
+            outputs = frozenset(item["outputs"])
+            if (finished_hash(out_dir) == config_hash(config) and not damage(out_dir)
+                    and holds_what_is_asked(out_dir, outputs, item["measure"], item["figures"])):
                 continue  # the runner's own rule: same config, intact, with every output and figure asked for
             execute(config, out_dir, outputs=outputs, measure=item["measure"], figures=item["figures"], validated=True)
             ran += 1
