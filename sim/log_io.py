@@ -182,7 +182,8 @@ def parse_times(values: pd.Series, timezone: str, unit: str = "auto") -> Times:
 
 
 # a time zone after a clock time: Z, +08, +0800, +08:00, UTC, GMT (a date's own "-01" is not one)
-ZONE = r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?|UTC|GMT)$"
+ZONE = (r"(?:\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?|T\d{4}(?:\d{2}(?:[.,]\d+)?)?)"  # 10:00[:00], or compact T1000[00]
+        r"\s*(?:Z|[+-]\d{2}(?::?\d{2})?|UTC|GMT)$")
 
 
 def _localised(text: pd.Series, zoned: bool, timezone: str) -> pd.Series | None:

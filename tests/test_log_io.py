@@ -112,6 +112,7 @@ def test_bad_logs_name_the_file_and_what_is_wrong(tmp_path, name, text, expected
     ("dst_start", ["2024-03-31 02:30", "2024-04-01 09:00"], "Europe/Berlin", "2024-03-31 01:00"),
     ("microseconds", ["1709287200000000", "1709373600000000"], "UTC", "2024-03-01 10:00"),
     ("nanoseconds", ["1709287200000000000", "1709373600000000000"], "UTC", "2024-03-01 10:00"),
+    ("compact_iso", ["20240301T100000Z", "20240302T100000Z"], "Asia/Shanghai", "2024-03-01 10:00"),
 ])
 def test_common_exports_times_read_with_their_zone_and_clock_changes(tmp_path, name, times, zone, first_utc):
     """PostgreSQL (+08), BigQuery (UTC), e-mail (RFC 2822, GMT) stamps, local times in the hour a clock
@@ -119,6 +120,8 @@ def test_common_exports_times_read_with_their_zone_and_clock_changes(tmp_path, n
     text = "user,time\n" + "".join(f"u{i},\"{t}\"\n" for i, t in enumerate(times))
     log, report = read_log(write(tmp_path, f"{name}.csv", text), timezone=zone)
     assert pd.Timestamp(report.first_time).tz_convert("UTC") == pd.Timestamp(first_utc, tz="UTC")
+    if name in ("postgres", "bigquery", "email", "compact_iso"):
+        assert report.time_format == "datetimes with a time zone" and not report.warnings, "no zone warning"
     assert log.n_days == 2
 
 

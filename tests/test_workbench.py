@@ -250,3 +250,5 @@ def test_a_job_clicked_twice_starts_once(tmp_path):
     assert finished.status == "failed" and tasks.log_text(finished).count("--- ") == 1, "one process ran"
     assert store.claim(job.id) and tasks.refresh(store, store.job(job.id)).status == "running", \
         "claimed, no process yet: being started"
+    stopped = tasks.stop(store, store.job(job.id))  # a new upload stops it before its process starts
+    assert stopped.status == "stopped" and stopped.message == "stopped on request"

@@ -55,6 +55,9 @@ def start(store: Store, job: Job) -> Job:
         proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 cwd=job.folder.parent, env=env, start_new_session=True)
     _children[proc.pid] = proc
+    if store.job(job.id).status != "running":  # stopped while it was being started (a new upload)
+        os.killpg(proc.pid, signal.SIGTERM)
+        return store.job(job.id)
     return store.set_job(job.id, status="running", pid=proc.pid, started=time.time(), ended=None, returncode=None,
                          message="")
 
@@ -108,7 +111,9 @@ def stop(store: Store, job: Job, patience: float = 10.0) -> Job:
     whatever of it is left after ``patience`` seconds; stopped only once none of it is left (a job
     that finished meanwhile stays finished)."""
     job = refresh(store, job)
-    if job.status != "running" or not job.pid:
+    if job.status == "running" and not job.pid:  # claimed, no process yet: it is not to start
+        return store.set_job(job.id, status="stopped", ended=time.time(), message="stopped on request")
+    if job.status != "running":
         return job
     for sig, wait in ((signal.SIGTERM, patience), (signal.SIGKILL, 10.0)):
         try:
