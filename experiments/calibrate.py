@@ -304,8 +304,10 @@ def continuity(spec: dict, out_dir: Path, observed_dau, runner) -> dict:
             "ratio": round(simulated / observed, 3) if observed > 0 else None}
 
 
-def _sha256(path: str) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+def _sha256(path) -> str:
+    from commsim.experiments.runner.outputs import file_sha256
+
+    return file_sha256(path)  # cached: the log is hashed for the search's fingerprint and for calibrated.yaml
 
 
 def search_setup(c, train: int, twin, chosen: list, seeds: list[int], out_dir: Path) -> str:

@@ -221,12 +221,11 @@ def search_setup(base: dict, o, seeds: list[int], uncertainty: dict | None = Non
     state, is not continued), and the search's settings."""
     import hashlib
 
-    from commsim.experiments.runner.outputs import file_sha256
+    from commsim.experiments.runner.outputs import CONTENT_FILES, file_sha256
     from commsim.sim.version import MODEL_VERSION
 
     model = {k: v for k, v in base.items() if k != "seed"}
-    files = [(group, key) for group, key in (("network", "path"), ("calendar", "file"), ("population", "arrivals_file"),
-                                             ("population", "state_file")) if (base.get(group) or {}).get(key)]
+    files = [(group, key) for group, key in CONTENT_FILES if (base.get(group) or {}).get(key)]
     what = {"model": model, "kpi": o.kpi, "strategies": list(o.strategies), "budget": o.budget, "seeds": seeds,
             "model_version": MODEL_VERSION, "files": {f"{g}.{k}": file_sha256(base[g][k]) for g, k in files}}
     if o.split or o.timing:  # a search space with these dimensions (older journals had neither)

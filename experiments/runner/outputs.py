@@ -44,6 +44,11 @@ from commsim.sim.version import MODEL_VERSION
 DONE = "DONE"
 
 
+# the model config's keys that name a file whose content, not its name, makes a run's numbers
+CONTENT_FILES = (("network", "path"), ("calendar", "file"), ("population", "arrivals_file"),
+                 ("population", "state_file"))
+
+
 def config_hash(config) -> str:
     """A fingerprint of the model config and the model version (:mod:`sim.version`).
 
@@ -55,8 +60,7 @@ def config_hash(config) -> str:
     # a file is its content (and its kind, by suffix), not its name or place: the network, the
     # calendar, the arrivals series, the start state -- so a moved or copied directory of runs is still
     # reused, and an edited file is not
-    for group, key in (("network", "path"), ("calendar", "file"), ("population", "arrivals_file"),
-                       ("population", "state_file")):
+    for group, key in CONTENT_FILES:
         name = data[group].get(key)
         if name and (group != "network" or data["network"]["kind"] == "file"):
             digest = file_sha256(name)
