@@ -91,19 +91,37 @@ class CSRGraph:
         return cls(indptr, indices, labels, groups)
 
     def with_ties(self, src, dst) -> "CSRGraph":
-        """A new graph with the extra ties ``src[i] -- dst[i]`` (duplicates and self-ties ignored).
+        """A new graph with the extra ties ``src[i] -- dst[i]`` (duplicates and self-ties ignored)."""
+        return self.adding_ties(src, dst)[0]
 
-        The few new ties are sorted into a small CSR and merged row by row into the
-        existing sorted rows: one pass over the graph, not a full rebuild."""
+    def adding_ties(self, src, dst) -> tuple["CSRGraph", np.ndarray, np.ndarray]:
+        """The graph with the extra ties ``src[i] -- dst[i]``, and the entries that are new: ``rows[k] ->
+        cols[k]``, both directions of every tie not already in the graph (so a caller can update what it
+        keeps per person -- degrees, neighbour counts -- by the new ties alone).
+
+        The few new ties are sorted (both directions, duplicates and self-ties dropped) and merged into
+        the rows they touch; the rows between them are copied as whole blocks: one memory copy of the
+        graph, not a rebuild, and nothing of size ``n`` but the new ``indptr``."""
         src = np.asarray(src, np.int64)
         dst = np.asarray(dst, np.int64)
+        if src.shape != dst.shape:
+            raise ValueError("src and dst must have the same length")
         if src.size and (min(src.min(), dst.min()) < 0 or max(src.max(), dst.max()) >= self.n):
             raise ValueError(f"tie endpoints must lie in 0..{self.n - 1}")
-        extra = CSRGraph.from_edges(src, dst, self.n) if src.size else None
-        if extra is None or extra.indices.size == 0:
-            return self
-        indptr, indices = _merge_rows(self.indptr, self.indices, extra.indptr, extra.indices)
-        return CSRGraph(indptr, indices, self.labels, self.groups)
+        keep = src != dst
+        a = np.concatenate([src[keep], dst[keep]])
+        b = np.concatenate([dst[keep], src[keep]])
+        entries = np.unique(a * self.n + b)  # sorted by (row, column), each once
+        rows, cols = entries // self.n, (entries % self.n).astype(np.int32)
+        new = _absent(self.indptr, self.indices, rows, cols)
+        if not new.any():
+            return self, rows[:0], cols[:0]
+        rows, cols = rows[new], cols[new]
+        # allocated by NumPy, which asks the kernel for huge pages: filling a 40 MB array numba allocated
+        # takes three times as long (page faults)
+        indptr, indices = np.empty_like(self.indptr), np.empty(self.indices.size + rows.size, np.int32)
+        _insert_sorted(self.indptr, self.indices, rows, cols, indptr, indices)
+        return CSRGraph(indptr, indices, self.labels, self.groups), rows, cols
 
     @classmethod
     def from_networkx(cls, graph) -> "CSRGraph":
@@ -183,34 +201,47 @@ def _build_csr(src, dst, n):
 
 
 @nb.njit(cache=True)
-def _merge_rows(a_ptr, a_idx, b_ptr, b_idx):
-    # union of two CSR graphs with sorted, duplicate-free rows
-    n = a_ptr.size - 1
-    out = np.empty(a_idx.size + b_idx.size, np.int32)
-    ptr = np.zeros(n + 1, np.int64)
-    w = 0
-    for i in range(n):
-        p, pe = a_ptr[i], a_ptr[i + 1]
-        q, qe = b_ptr[i], b_ptr[i + 1]
-        if q == qe:  # no new tie in this row (nearly every row): copy it whole
-            out[w:w + pe - p] = a_idx[p:pe]
-            w += pe - p
-            ptr[i + 1] = w
-            continue
-        while p < pe or q < qe:
-            if q >= qe or (p < pe and a_idx[p] < b_idx[q]):
-                out[w] = a_idx[p]
+def _absent(indptr, indices, rows, cols):
+    """Whether entry ``rows[k] -> cols[k]`` is missing from the graph (binary search in its sorted row)."""
+    out = np.empty(rows.size, np.bool_)
+    for k in range(rows.size):
+        lo, hi = indptr[rows[k]], indptr[rows[k] + 1]
+        j = lo + np.searchsorted(indices[lo:hi], cols[k])
+        out[k] = j == hi or indices[j] != cols[k]
+    return out
+
+
+@nb.njit(cache=True)
+def _insert_sorted(ptr, idx, rows, cols, new_ptr, out):
+    # Insert new entries (sorted by (row, column), none already present) into a CSR with sorted rows,
+    # writing new_ptr and out. The rows between two touched rows are copied as one block; their
+    # pointers move by the entries inserted before them.
+    n = ptr.size - 1
+    new_ptr[0] = 0
+    w = 0  # entries written
+    done = 0  # rows written
+    k = 0
+    while done < n:
+        r = rows[k] if k < rows.size else n  # next touched row (n: none left)
+        s, e = ptr[done], ptr[r]
+        out[w:w + e - s] = idx[s:e]
+        shift = w - s
+        for i in range(done, r):
+            new_ptr[i + 1] = ptr[i + 1] + shift
+        w += e - s
+        if r == n:
+            break
+        p, pe = ptr[r], ptr[r + 1]
+        while p < pe or (k < rows.size and rows[k] == r):
+            if k < rows.size and rows[k] == r and (p >= pe or cols[k] < idx[p]):
+                out[w] = cols[k]
+                k += 1
+            else:
+                out[w] = idx[p]
                 p += 1
-            elif p >= pe or b_idx[q] < a_idx[p]:
-                out[w] = b_idx[q]
-                q += 1
-            else:  # the tie exists already
-                out[w] = a_idx[p]
-                p += 1
-                q += 1
             w += 1
-        ptr[i + 1] = w
-    return ptr, (out if w == out.size else out[:w].copy())
+        new_ptr[r + 1] = w
+        done = r + 1
 
 
 @nb.njit(cache=True)

@@ -156,17 +156,19 @@ class CommunityModel(mesa.Model):
         self.levers.role_changes.clear()
 
     def apply_new_ties(self) -> int:
-        """Add the friendships strategies queued through ``levers.add_ties``; returns how many were new."""
+        """Add the friendships strategies queued through ``levers.add_ties``; returns how many were new.
+
+        Degrees and friends active today move by the new ties alone: both are integer counts, so this
+        gives exactly what recounting them over the whole new graph would."""
         if not self.levers.new_ties:
             return 0
         src = np.concatenate([s for s, _ in self.levers.new_ties])
         dst = np.concatenate([d for _, d in self.levers.new_ties])
         self.levers.new_ties.clear()
-        before = self.graph.n_edges
-        self.graph = self.graph.with_ties(src, dst)
-        self.graph_degree = self.graph.degree.astype(np.float32)
-        self._prime_social_state()
-        return self.graph.n_edges - before
+        self.graph, rows, cols = self.graph.adding_ties(src, dst)
+        np.add.at(self.graph_degree, rows, np.float32(1.0))
+        np.add.at(self.population.active_friends, rows, self.population.active[cols].astype(np.float32))
+        return rows.size // 2
 
     def _prime_social_state(self) -> None:
         pop = self.population

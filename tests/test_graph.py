@@ -118,6 +118,12 @@ def test_with_ties_equals_building_from_all_edges(n, base, extra):
     def arrays(edges):
         return (np.array([u % n for u, _ in edges], np.int64), np.array([v % n for _, v in edges], np.int64))
     g = CSRGraph.from_edges(*arrays(base), n)
-    merged = g.with_ties(*arrays(extra))
+    merged, rows, cols = g.adding_ties(*arrays(extra))
     direct = CSRGraph.from_edges(*arrays(base + extra), n)
     assert np.array_equal(merged.indptr, direct.indptr) and np.array_equal(merged.indices, direct.indices)
+    assert np.array_equal(g.with_ties(*arrays(extra)).indices, direct.indices)
+    # the entries reported new are exactly those of the merged graph the old one lacks
+    had = set(zip(g.rows().tolist(), g.indices.tolist()))
+    now = set(zip(merged.rows().tolist(), merged.indices.tolist()))
+    assert sorted(zip(rows.tolist(), cols.tolist())) == sorted(now - had)
+    assert len(rows) == len(set(zip(rows.tolist(), cols.tolist())))

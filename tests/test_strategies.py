@@ -5,6 +5,7 @@ import pytest
 
 from commsim.sim import CommunityModel, ConfigError, simulate, validate
 from commsim.sim.defaults import default_config
+from commsim.sim.graph import neighbour_sum
 from commsim.sim.population import Channel, Role, Status
 
 
@@ -171,6 +172,11 @@ def test_events_create_ties_and_lift_activity():
         model.step()
     assert model.graph.n_edges > edges
     assert model.timeseries()["new_ties"].sum() == model.graph.n_edges - edges
+    # degrees and friends active today were moved by the new ties alone: the same as recounting them
+    assert np.array_equal(model.graph_degree, model.graph.degree.astype(np.float32))
+    recount = np.empty_like(model.population.active_friends)
+    neighbour_sum(model.graph.indptr, model.graph.indices, model.population.active.view(np.uint8), recount)
+    assert np.array_equal(model.population.active_friends, recount)
     assert np.all(paired(lambda r: r.timeseries["dau"].iloc[7:30].sum(), ["events"], days=40) > 0)
 
 
