@@ -16,6 +16,7 @@ from commsim.sim.config import Config, validate
 from commsim.sim.context import StrategyContext
 from commsim.sim.day import DAY_PLAN, Member, make_strategies, run_hook
 from commsim.sim.defaults import default_config
+from commsim.sim.allocator import reuse_freed_memory
 from commsim.sim.graph import neighbour_sum
 from commsim.sim.ledger import Ledger
 from commsim.sim.levers import Levers
@@ -60,6 +61,7 @@ class CommunityModel(mesa.Model):
         # validated=True: ``cfg`` is a Config that validate() has just returned (a worker's, which
         # validates each payload): checking it again was half of building a small model
         cfg = cfg if validated and isinstance(cfg, Config) else validate(_with_defaults(cfg))
+        reuse_freed_memory()  # a day's temporaries come back without page faults (sim/allocator.py)
         super().__init__(rng=cfg.seed)
         self.cfg = cfg
         self.streams = RandomStreams(cfg.seed)
