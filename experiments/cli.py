@@ -221,6 +221,17 @@ def hydra_quoted(value) -> str:
     return f"'{text}'"
 
 
+def shell_override(key: str, value) -> str:
+    """``key=value`` as one argument to paste into a shell: bare where the value is plain
+    (``calibrate.seed=2``), else Hydra-quoted (:func:`hydra_quoted`) inside shell quotes, so that a
+    report's next command for ``社群 导出(1).csv`` runs as shown (bare, bash stops at the bracket)."""
+    text = str(value)
+    if re.fullmatch(r"[A-Za-z0-9_./:@%+-]+", text):
+        return f"{key}={text}"
+    arg = f"{key}={hydra_quoted(text)}"
+    return f'"{arg}"' if not any(c in arg for c in '"$`\\!') else "'" + arg.replace("'", "'\\''") + "'"
+
+
 def autoquote(text: str) -> str:
     """``key=value`` whose value holds non-ASCII letters (a path such as ``log=/data/社群 导出(1).csv``)
     -> the value quoted, which Hydra reads as the same string, spaces and brackets included.
@@ -422,6 +433,7 @@ def help_text(config_name: str) -> str:
         lines += [f"  {i.key} = {i.default!r}: {i.doc}{i.bounds_text()}" for i in declared(ObserveSettings, "")
                   if not dataclasses.is_dataclass(i.type)]
         lines += [f"  {i.key}: {i.doc}" for i in declared(LogColumns, "columns")]
+        lines += [f"  {i.key} = {i.default!r}: {i.doc}{i.bounds_text()}" for i in declared(ReportSettings, "report")]
         return "\n".join(lines + ["", "Docs: docs/observe.md."])
     lines = [f"python -m {module} [-m] [key=value ...]: {what}.", "",
              "Every key below can be set as key=value (lists as key=[a,b]; -m with key=a,b,c runs one job per value).",
@@ -449,9 +461,10 @@ def help_text(config_name: str) -> str:
     section("plan", declared(PlanConfig, "plan"))
     for name in strategy_names():
         section(f"strategies.{name}", declared(strategy_params(name), f"strategies.{name}"))
-    section("command settings (never change a run's numbers)", declared(Settings, "") + declared(OutputSettings, "outputs"))
+    section("command settings (never change a run's numbers)", declared(Settings, "") + declared(OutputSettings, "outputs")
+            + declared(ReportSettings, "report"))
     if config_name == "compare":
-        section("compare", declared(CompareSettings, "compare") + declared(ReportSettings, "report"))
+        section("compare", declared(CompareSettings, "compare"))
     if config_name == "calibrate":
         section("calibrate", declared(CalibrateSettings, "calibrate") + declared(LogColumns, "calibrate.columns")
                 + declared(TargetWeights, "calibrate.weights"))

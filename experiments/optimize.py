@@ -343,7 +343,7 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
         front_index = pareto_front(list(zip(acting["cost"], acting["difference"])))
         front = (acting.iloc[front_index].sort_values(["cost", "trial"])
                  .drop_duplicates("overrides").reset_index(drop=True))  # a plan tried twice is one point
-        recommended, confirmed, confirm_jobs = _recommend(front, base, o, runner, out_dir)
+        recommended, confirmed, confirm_jobs = _recommend(front, acting, base, o, runner, out_dir)
         decision = None
         (out_dir / "decision.csv").unlink(missing_ok=True)
         if recommended is not None:
@@ -467,12 +467,22 @@ def drawn_bases(base: dict, strategies: list[str], n: int, kind: str, settings, 
     return draws, ranges, bases_of(draws)
 
 
-def _recommend(front: pd.DataFrame, base: dict, o, runner, out_dir: Path):
-    """The front point with the largest effect whose interval excludes zero, re-run on fresh seeds."""
-    reliable = front[front["difference_low"] > 0]
-    if reliable.empty:
+def recommendable(front: pd.DataFrame, acting: pd.DataFrame):
+    """The plan :func:`_recommend` re-runs (a row of ``front`` or ``acting``), or None."""
+    for table in (front, acting):
+        reliable = table[table["difference_low"] > 0]
+        if not reliable.empty:
+            return reliable.sort_values(["difference", "trial"], ascending=[False, True]).iloc[0]
+    return None
+
+
+def _recommend(front: pd.DataFrame, acting: pd.DataFrame, base: dict, o, runner, out_dir: Path):
+    """The front point with the largest effect whose interval lies above zero, re-run on fresh seeds; where no
+    point of the front has one, the plan searched with the largest such effect (a plan a cheaper, larger but
+    less certain gain keeps off the front still beats the baseline reliably)."""
+    pick = recommendable(front, acting)
+    if pick is None:
         return None, None, []
-    pick = reliable.sort_values("difference", ascending=False).iloc[0]
     seeds = list(range(CONFIRM_SEED_OFFSET + o.first_seed, CONFIRM_SEED_OFFSET + o.first_seed + o.confirm_replicates))
     plan_jobs = jobs_for(base, pick["_plan"], o.budget, seeds, out_dir)
     base_jobs = jobs_for(base, {}, None, seeds, out_dir)

@@ -53,3 +53,19 @@ def test_a_bad_point_fails_with_hydras_own_words(point):
     assert str(ours.value) == str(theirs.value)
     if isinstance(theirs.value, ConfigError):
         assert ours.value.problems == theirs.value.problems
+
+
+@pytest.mark.parametrize("value", ["data/x.csv", "/data/社群 导出(1).csv", "it's here.csv", 'a"b$c.csv',
+                                   "C:\\x\\y z.csv", "a,b=c.csv"])
+def test_a_reports_next_command_pastes_into_a_shell_and_hydra_reads_the_same_path(value):
+    import shlex
+    import subprocess
+
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from commsim.experiments.cli import shell_override
+
+    arg = shell_override("calibrate.log", value)
+    words = subprocess.run(["bash", "-c", f"printf '%s\\n' {arg}"], capture_output=True, text=True, check=True)
+    assert words.stdout.splitlines() == shlex.split(arg)  # one word, as bash reads it
+    assert OverridesParser.create().parse_override(shlex.split(arg)[0]).value() == value

@@ -157,6 +157,17 @@ def test_value_for_money_follows_the_kpis_direction_and_html_survives_odd_lines(
     ts = pd.DataFrame({"scenario": ["baseline"] * 3 + ["calm"] * 3, "seed": seeds * 2, "day": 1, "dau": 1.0})
     row = value_table(summaries, ts, "baseline", ["baseline", "calm"], "churn_rate_30d").iloc[0]
     assert row.effect < 0 and row.cost_per_unit == pytest.approx(1000)  # less churn is the gain
+    # a share's cost is said per percentage point: 100 for 10 points of churn is 10 a point, not 1,000
+    from commsim.experiments.reports.comparison import meaning, value_lines
+    from commsim.experiments.reports.kit import Formatter
+
+    lines = "\n".join(value_lines(Formatter(), value_table(summaries, ts, "baseline", ["baseline", "calm"],
+                                                            "churn_rate_30d"), "churn_rate_30d"))
+    assert "extra cost per percentage point of churn in the last 30 days" in lines and "| 10 [" in lines
+    diffs = pd.DataFrame([{"scenario": "calm", "kpi": "churn_rate_30d", "difference": -0.1, "low": -0.12,
+                           "high": -0.08, "relative": -0.48, "distinguishable": True}])
+    said = meaning(Formatter(language="zh", currency="CNY"), "calm", diffs, "churn_rate_30d", 100.0)
+    assert "约合每个百分点（最近 30 天流失率） 10 元" in said, said
     html = to_html("##### not a heading\n![a](b) text\nplain", tmp_path, "t")  # used to loop for ever
     assert "plain" in html and np.char.count(html, "<p>") >= 1
 

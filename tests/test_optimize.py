@@ -227,3 +227,18 @@ def test_a_search_fingerprint_covers_the_model_version_and_the_files_named(tmp_p
     assert edited != first
     monkeypatch.setattr(version, "MODEL_VERSION", "99")
     assert optimize.search_setup(base, o, [0, 1]) != edited
+
+
+def test_a_reliable_plan_off_the_front_is_recommended_when_no_front_point_is():
+    """Plan A (cost 100, +5 [-1, 11]) keeps plan B (cost 200, +4 [3, 5]) off the front; B still beats the
+    baseline reliably, so it is the one recommended, not "no plan beats the baseline"."""
+    from commsim.experiments.optimize import pareto_front, recommendable
+
+    acting = pd.DataFrame({"trial": [0, 1], "cost": [100.0, 200.0], "difference": [5.0, 4.0],
+                           "difference_low": [-1.0, 3.0]})
+    front = acting.iloc[pareto_front(list(zip(acting.cost, acting.difference)))]
+    assert list(front.trial) == [0]
+    assert recommendable(front, acting).trial == 1
+    assert recommendable(front, acting.assign(difference_low=-1.0)) is None
+    both = acting.assign(difference_low=[1.0, 3.0])
+    assert recommendable(both.iloc[[0]], both).trial == 0  # a reliable front point comes first

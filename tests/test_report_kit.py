@@ -129,3 +129,10 @@ def test_the_calibration_reports_bands_take_curves_of_different_lengths():
     median, lo, hi = _band([[0.5, 0.4, 0.3], [0.6, 0.2], [], [0.7, 0.3, 0.1, 0.0]])
     assert median.tolist() == [0.6, 0.3] and lo[0] <= median[0] <= hi[0]
     assert _band([[], []]) is None
+
+
+def test_emphasis_next_to_chinese_is_markup_and_between_digits_is_not():
+    from commsim.experiments.reports.html import _inline
+
+    assert "<i>如果</i>" in _inline("“*如果*成员都来”")
+    assert "<i>" not in _inline("2*3*4 and a_b*c*d")

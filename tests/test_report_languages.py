@@ -21,7 +21,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "experiments" / "reports"
 CJK = re.compile(r"[\u4e00-\u9fff]")
-TRANSLATED = ("comparison.py", "tables.py", "twin.py", "calibration.py", "sensitivity.py", "optimize.py", "kit.py")
+TRANSLATED = ("comparison.py", "tables.py", "twin.py", "calibration.py", "sensitivity.py", "optimize.py", "kit.py",
+              "observed.py")
 
 
 @pytest.fixture
@@ -228,7 +229,7 @@ def _optimize(folder, language):
 def test_a_chinese_optimisation_report_is_complete(tmp_path, zh):
     text = _optimize(tmp_path, "zh")
     assert zh() == set(), "every sentence of the optimisation report has its Chinese translation"
-    assert text.startswith("# 1,500 的预算怎么花") and "## 帕累托前沿" in text
+    assert text.startswith("# 1,500 货币单位 的预算怎么花")  # the budget names its currency and "## 帕累托前沿" in text
     assert "| 成本 | 差异 | 95% 区间 | 每多一单位效果的成本 | 方案 |" in text
     assert "不采用任何策略（基线）" in text and "content (posts_per_week=7)" in text
     assert "`commsim run plan.strategies=[content]`" in text, "commands stay as they are"
@@ -237,7 +238,7 @@ def test_a_chinese_optimisation_report_is_complete(tmp_path, zh):
 def test_the_english_optimisation_report_is_the_msgid_text(tmp_path):
     text = _optimize(tmp_path, "en")
     _english(text)
-    assert text.startswith("# What to do with 1,500\n") and "## The front" in text
+    assert text.startswith("# What to do with 1,500 currency units\n") and "## The front" in text
     assert "| cost | difference | 95% interval | cost per extra unit | plan |" in text
     assert "(95% paired interval; the interval now includes zero: treat the gain as unproven)." in text
     assert "-- **not clear** (fewer than 20 draws) -- with an expected change of +4 [+1, +7] (80% interval over " \

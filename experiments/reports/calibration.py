@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from commsim.experiments.cli import shell_override  # noqa: E402
 from commsim.experiments.runner.figures import axes, figure_language  # noqa: E402
 from commsim.experiments.reports.kit import Formatter, Report  # noqa: E402
 from commsim.experiments.reports.twin import ESS_WARN, NEWCOMER_WARN, baseline_name, forecast_table  # noqa: E402
@@ -185,10 +186,11 @@ def backtest_words(bt: dict, fmt: Formatter | None = None) -> list[str]:
     return lines
 
 
-def start_lines(today: dict | None, t) -> list[str]:
+def start_lines(today: dict | None, fmt: Formatter) -> list[str]:
     """Where what-ifs on the twin start: its people on the log's last day, and how smoothly it continues."""
     if not today or "members" not in today:
         return []
+    t = fmt.t
     lines = ["## " + t("Where what-ifs start"), ""]
     if "prospects" in today:
         left = today["people"] - today["members"] - today["prospects"]
@@ -196,7 +198,7 @@ def start_lines(today: dict | None, t) -> list[str]:
                        "log leaves it: {members} members, {left} who left (not active in the last {left_after} "
                        "days) and {prospects} prospects -- people the log names who never took part, the only "
                        "people a recruiting plan (acquisition, referral) can bring in.",
-                       date=today.get("start_date", "?"), members=f"{today['members']:,}", left=f"{left:,}",
+                       date=fmt.date(today["start_date"]) if today.get("start_date") else "?", members=f"{today['members']:,}", left=f"{left:,}",
                        left_after=today["left_after"], prospects=f"{today['prospects']:,}"))
     cont = today.get("continuity") or {}
     if cont.get("ratio") is not None:
@@ -223,7 +225,7 @@ def write(folder: Path, data_lines: list[str], windows: dict, twin, screening: p
              "", t("Fitted on days 0–{last_train}; days {first_held}–{last_held} held out for the backtest "
                    "(cut-off {cut_off}). Only data before the cut-off built the twin: {notes}.",
                    last_train=train - 1, first_held=train, last_held=train + horizon - 1,
-                   cut_off=windows["cut_off"], notes=t("; ").join(t(m, **v) for m, v in twin.notes)), ""]
+                   cut_off=fmt.date(windows["cut_off"]), notes=t("; ").join(t(m, **v) for m, v in twin.notes)), ""]
     share = windows.get("newcomer_share")
     if isinstance(share, (int, float)) and math.isfinite(share):
         words = t("{share} of the active days of the last four training weeks were by people first seen in them "
@@ -286,12 +288,13 @@ def write(folder: Path, data_lines: list[str], windows: dict, twin, screening: p
         lines += [t("(The figures' labels are in English: no font with this language's letters is installed; "
                     "`make fonts` installs one.)") if figure_language(language)[0] == "en" else
                   t("(The figures' labels are in English.)"), ""]
-    lines += start_lines(windows.get("today"), t)
+    lines += start_lines(windows.get("today"), fmt)
     lines += ["## " + t("Using it"), "",
               t("`{command}` runs the comparison on this twin; each replicate uses its own posterior draw, so the "
                 "intervals carry parameter uncertainty as well as seed noise. `calibrated.yaml` holds the twin and "
                 "the draws; `posterior.parquet` one row per accepted parameter set with its weight; `forecast.csv` "
                 "and `backtest.json` the numbers above.",
-                command=f"commsim compare experiment=default_comparison calibration={folder}"), ""]
+                command=" ".join(["commsim compare experiment=default_comparison", shell_override("calibration", folder),
+                                  *([f"report.language={language}"] if language != "en" else [])])), ""]
     doc.markdown_block("\n".join(lines))
     return doc.write(folder)

@@ -51,9 +51,20 @@ def _name(fmt: Formatter, kpi: str) -> str:
 
 
 def _per_unit(fmt: Formatter, kpi: str) -> str:
-    """What "it cost X per ..." counts: the KPI's per_unit, else a unit of change in it."""
+    """What "it cost X per ..." counts: the KPI's per_unit, a percentage point of a share, else a unit of
+    change in it."""
     per = _info(kpi).per_unit
-    return fmt.t(per) if per else fmt.t("unit of change in {name}", name=_name(fmt, kpi))
+    if per:
+        return fmt.t(per)
+    if _info(kpi).kind == "share":
+        return fmt.t("percentage point of {name}", name=_name(fmt, kpi))
+    return fmt.t("unit of change in {name}", name=_name(fmt, kpi))
+
+
+def _per_unit_scale(kpi: str) -> float:
+    """Cost per unit of the KPI -> cost per :func:`_per_unit`: a share's whole unit is 100 percentage points
+    (a cost "per unit of churn rate" read as per point is 100 times too large)."""
+    return 0.01 if not _info(kpi).per_unit and _info(kpi).kind == "share" else 1.0
 
 
 def _row(cells) -> str:
@@ -150,8 +161,9 @@ def meaning(fmt: Formatter, scenario: str, diffs: pd.DataFrame, primary: str, co
     improved = good != 0 and row.difference * good > 0
     if cost_mean > 0 and improved and row.distinguishable:
         text += t(" It cost {cost} {currency} more than the baseline (spend plus points still owed), about "
-                  "{per} per {unit}.", cost=f"{cost_mean:,.0f}", currency=fmt.money_unit,
-                  per=f"{cost_mean / abs(row.difference):,.0f}", unit=_per_unit(fmt, primary))
+                  "{per} {currency} per {unit}.", cost=f"{cost_mean:,.0f}", currency=fmt.money_unit,
+                  per=f"{cost_mean / abs(row.difference) * _per_unit_scale(primary):,.0f}",
+                  unit=_per_unit(fmt, primary))
     elif cost_mean > 0:
         text += t(" It cost {cost} {currency} more than the baseline (spend plus points still owed).",
                   cost=f"{cost_mean:,.0f}", currency=fmt.money_unit)
@@ -297,7 +309,8 @@ def assumptions(configs: dict, twin: dict | None = None, fmt: Formatter | None =
         lines += [t("The behaviour parameters below were **fitted** to `{file}` (its first {days} days, up to "
                     "{cut_off}; {method}); each replicate used one posterior draw of them. The other {others} "
                     "behaviour parameters are defaults (docs/model.md lists each with its source and plausible range).",
-                    file=data.get("file"), days=fit.get("train_days"), cut_off=fit.get("cut_off"),
+                    file=data.get("file"), days=fit.get("train_days"),
+                    cut_off=(fmt or Formatter()).date(fit["cut_off"]) if fit.get("cut_off") else "?",
                     method=fit.get("method", t("see calibrated.yaml")),
                     others=len(behaviour) - sum(1 for k in fitted if k.startswith("behaviour."))), "",
                   _row(t(h) for h in ("fitted parameter", "posterior median", "90% interval")), "|---|---|---|"]
@@ -436,7 +449,7 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
     else:
         n = getattr(net, "n", None)
         community = (t("Community: {kind} network of {n} people, {days} days (not calibrated: illustrative defaults).",
-                       kind=net.kind.replace("_", " "), n=n, days=config.days) if n is not None else
+                       kind=net.kind.replace("_", " "), n=f"{n:,}", days=config.days) if n is not None else
                      t("Community: {kind} network of the given people, {days} days (not calibrated: illustrative "
                        "defaults).", kind=net.kind.replace("_", " "), days=config.days))
         uncertainty = t("The intervals carry seed noise only (the parameters are fixed assumptions). ")
@@ -552,6 +565,8 @@ def decision_lines(fmt: Formatter, decision: pd.DataFrame, robust, spec, primary
     (``baseline_is_nothing``: the baseline scenario runs no strategy, so it is labelled "doing nothing")."""
     from commsim.experiments.analyses.robust import CLEAR, MIN_DRAWS_FOR_CLEAR, clear
 
+    scale = _per_unit_scale(primary)
+
     t = fmt.t
     n = len(robust.draws)
     matched = getattr(robust, "matched", None)
@@ -575,8 +590,8 @@ def decision_lines(fmt: Formatter, decision: pd.DataFrame, robust, spec, primary
                groups=t(", ").join(groups), name=name, baseline=spec.baseline, clear=f"{CLEAR:.0%}",
                min_draws=MIN_DRAWS_FOR_CLEAR), "", *_matched_lines(fmt, robust),
              _row([t("plan"), t("chance it beats `{baseline}`", baseline=spec.baseline),
-                   *(t(h) for h in ("chance it is best", "expected gain [80% interval]", "cost", "cost per unit gained",
-                                    "would flip if"))]),
+                   *(t(h) for h in ("chance it is best", "expected gain [80% interval]", "cost")),
+                   t("cost per {unit}", unit=_per_unit(fmt, primary)), t("would flip if")]),
              "|---|---|---|---|---|---|---|"]
     outside = False
     for r in decision.itertuples(index=False):
@@ -598,7 +613,7 @@ def decision_lines(fmt: Formatter, decision: pd.DataFrame, robust, spec, primary
                      f"{r.p_best:.0%} | {_fmt(fmt, r.gain, primary, True)}{' †' if skewed else ''} "
                      f"[{_fmt(fmt, r.gain_lo80, primary, True)}, "
                      f"{_fmt(fmt, r.gain_hi80, primary, True)}] | {fmt.money(r.cost)} | "
-                     f"{fmt.number(r.cost_per_unit) if math.isfinite(r.cost_per_unit) else fmt.na} | {flip} |")
+                     f"{fmt.money(r.cost_per_unit * scale) if math.isfinite(r.cost_per_unit) else fmt.na} | {flip} |")
     ranked = decision[decision.scenario != spec.baseline].sort_values("p_best", ascending=False)
     best = decision.sort_values("p_best", ascending=False).iloc[0]
     clear_ones = [r.scenario for r in ranked.itertuples(index=False) if clear(r, n)]
@@ -684,7 +699,9 @@ def value_lines(fmt: Formatter, value: pd.DataFrame, primary: str, seed_noise_on
     t = fmt.t
     label = _label(primary, fmt)
     lowered = label.lower() if fmt.language == "en" else label
-    unit = t(_info(primary).per_unit) if _info(primary).per_unit else t("unit of {label}", label=lowered)
+    unit = (t(_info(primary).per_unit) if _info(primary).per_unit else _per_unit(fmt, primary)
+            if _info(primary).kind == "share" else t("unit of {label}", label=lowered))
+    scale = _per_unit_scale(primary)
     out = ["## " + (t("Value for money (seed noise only, at the default response sizes)") if seed_noise_only
                     else t("Value for money")), "",
            t("Plans ranked by extra cost per {unit} (the paired extra cost -- spend plus points still owed at the end "
@@ -695,7 +712,8 @@ def value_lines(fmt: Formatter, value: pd.DataFrame, primary: str, seed_noise_on
            _row([t("rank"), t("plan"), t("{label}: difference", label=label), t("mean DAU, all days: difference"),
                  t("extra cost"), t("extra cost per {unit}", unit=unit)]), "|---|---|---|---|---|---|"]
     for i, r in enumerate(value.itertuples(), 1):
-        per = (f"{r.cost_per_unit:,.0f} [{r.cost_per_unit_low:,.0f}, {r.cost_per_unit_high:,.0f}] {fmt.money_unit}"
+        per = (f"{r.cost_per_unit * scale:,.0f} [{r.cost_per_unit_low * scale:,.0f}, "
+               f"{r.cost_per_unit_high * scale:,.0f}] {fmt.money_unit}"
                if math.isfinite(r.cost_per_unit) else "-")
         out.append(f"| {i} | `{r.scenario}` | {_fmt(fmt, r.effect, primary, True)} [{_fmt(fmt, r.effect_low, primary, True)}, "
                    f"{_fmt(fmt, r.effect_high, primary, True)}] | {r.effect_all_days:+.3g} [{r.effect_all_days_low:+.3g}, "

@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from commsim.experiments.cli import shell_override  # noqa: E402
 from commsim.experiments.reports.kit import Formatter, Report  # noqa: E402
 from commsim.experiments.runner.figures import axes  # noqa: E402
 from commsim.experiments.runner.outputs import atomic_write  # noqa: E402
@@ -100,7 +101,7 @@ def headline(table: pd.DataFrame, curve: pd.DataFrame, fmt) -> list[tuple[str, s
             (t("busiest week (7-day mean DAU)"), t("{value} around {date}", value=f"{top:,.1f}",
                                                    date=fmt.date(table.date.iloc[peak]))),
             (t("last {n} days against that peak", n=len(last)),
-             f"{cycle['last30_over_peak']:.0%}" if top > 0 else "n/a"),
+             f"{cycle['last30_over_peak']:.0%}" if top > 0 else fmt.na),
             (t("newcomers in the last {n} days", n=len(last)), f"{int(last.new.sum()):,}")]
     for k in (1, 4):
         row = curve[curve.week == k]
@@ -148,10 +149,12 @@ def write(folder: Path, settings, read, table: pd.DataFrame, cohorts: pd.DataFra
     doc.table([t("cohort"), t("people"), *[t("week {k}", k=w.split("_")[1]) for w in weeks[:8]]], rows)
     doc.section(t("Next"))
     defaults = {"timezone": "UTC", "day_start": "first", "time_unit": "auto", "header": None, "delimiter": None}
-    reading = " ".join([*(f"calibrate.{k}={getattr(settings, k)}" for k in defaults
-                          if getattr(settings, k) != defaults[k]),
-                        *(f"calibrate.columns.{role}={name}" for role, name in settings.columns.given().items())])
-    command = f"commsim calibrate calibrate.log={settings.log} {reading}".rstrip()
+    words = [shell_override("calibrate.log", settings.log),
+             *(shell_override(f"calibrate.{k}", getattr(settings, k)) for k in defaults
+               if getattr(settings, k) != defaults[k]),
+             *(shell_override(f"calibrate.columns.{role}", name) for role, name in settings.columns.given().items()),
+             *([f"report.language={language}"] if language != "en" else [])]
+    command = "commsim calibrate " + " ".join(words)
     doc.paragraph(t("Fit a twin to this export (docs/calibration.md): `{command}`", command=command))
     doc.paragraph(t("Files: `observed.csv` (date, dau, wau, mau, new, returning, cumulative_people), `retention.csv`, "
                     "`read.txt` (what was read), `figures/`."))

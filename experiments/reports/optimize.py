@@ -64,7 +64,7 @@ def write(out_dir: Path, o, config, trials: pd.DataFrame, front: pd.DataFrame, r
     t = fmt.t
     label = t(KPIS[o.kpi].label) if o.kpi in KPIS else o.kpi
     lowered = label.lower() if language == "en" else label
-    doc = Report(t("What to do with {budget}", budget=f"{o.budget:,.0f}"), currency=currency, language=language,
+    doc = Report(t("What to do with {budget}", budget=fmt.money(o.budget)), currency=currency, language=language,
                  translated=True)
     lines = health_lines(config.calibration, fmt) + fmt.currency_lines()
     lines.append(t("{n} plans searched ({sampler}, strategies: {strategies}), each on the same {replicates} seeds as "
@@ -73,7 +73,7 @@ def write(out_dir: Path, o, config, trials: pd.DataFrame, front: pd.DataFrame, r
                    "Cost is what a plan spent plus the points it still owes at the end (their money value): points "
                    "are paid when redeemed, so a points plan's spend alone understates it.", n=len(trials),
                    sampler=o.sampler, strategies=t(", ").join(o.strategies), replicates=replicates, label=label,
-                   kpi=o.kpi, days=config.days, network=config.network.kind, budget=f"{o.budget:,.0f}"))
+                   kpi=o.kpi, days=config.days, network=config.network.kind, budget=fmt.money(o.budget)))
     lines.append("")
     idle = trials[trials["idle"].fillna("") != ""] if "idle" in trials else trials.iloc[:0]
     if len(idle):
@@ -82,21 +82,21 @@ def write(out_dir: Path, o, config, trials: pd.DataFrame, front: pd.DataFrame, r
                     "pick, or no budget left for it): they are kept off the front and never recommended "
                     "(`trials.csv`, column `idle`).", n=len(idle), names=t(", ").join(f"`{n}`" for n in names)), ""]
     if recommended is None:
-        lines.append(t("**No plan beats the baseline reliably**: no point of the front has a 95% interval above zero. "
+        lines.append(t("**No plan beats the baseline reliably**: no plan searched has a 95% interval above zero. "
                        "More replicates (`optimize.replicates`) or trials may find one; so far, spending does not "
                        "clearly pay on this KPI.") if not o.draws else
-                     t("**No plan beats the baseline reliably**: no point of the front gains in nine draws of ten (its "
+                     t("**No plan beats the baseline reliably**: no plan searched gains in nine draws of ten (its "
                        "10th percentile over the draws above zero). More trials may find one; so far, spending does "
                        "not clearly pay on this KPI over what is not known."))
     else:
         lines.append(t("**Recommended: {plan}.** On the search's seeds it cost {cost} and changed {label} by "
                        "{difference} [{low}, {high}].", plan=_plan(recommended["plan"], t),
-                       cost=f"{recommended['cost']:,.0f}", label=lowered,
+                       cost=fmt.money(recommended['cost']), label=lowered,
                        difference=f"{recommended['difference']:+.3g}", low=f"{recommended['difference_low']:+.3g}",
                        high=f"{recommended['difference_high']:+.3g}"))
         lines.append(t("Re-run on {replicates} fresh seeds (not those it was picked on): cost {cost}, difference "
                        "**{difference}** [{low}, {high}] (95% paired interval{unproven}).",
-                       replicates=confirmed["replicates"], cost=f"{confirmed['cost']:,.0f}",
+                       replicates=confirmed["replicates"], cost=fmt.money(confirmed['cost']),
                        difference=f"{confirmed['difference']:+.3g}", low=f"{confirmed['difference_low']:+.3g}",
                        high=f"{confirmed['difference_high']:+.3g}",
                        unproven=t("; the interval now includes zero: treat the gain as unproven")

@@ -112,7 +112,8 @@ def settings_rows(configs: dict, summaries: pd.DataFrame, currency: str, fmt=Non
             keys = LEVERS.get(name) or tuple(info.name for info in levers(name))  # a new strategy: its levers
             shown = [f"{k} {getattr(params, k)}" for k in keys if getattr(params, k, None) is not None]
             parts.append(f"{name} ({t(', ').join(shown)})" if shown else name)
-        budget = t("unlimited") if config.plan.budget is None else f"{config.plan.budget:,.0f} {currency}"
+        budget = (t("unlimited") if config.plan.budget is None else fmt.money(config.plan.budget) if fmt is not None
+                  else f"{config.plan.budget:,.0f} {currency}")
         ran_out = "-"
         if "budget_exhausted_day" in summaries:
             days = summaries.loc[summaries.scenario == scenario, "budget_exhausted_day"].dropna()

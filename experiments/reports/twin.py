@@ -44,6 +44,13 @@ def baseline_name(key: str, formatter=None) -> str:
     return (formatter or Formatter()).t(NAMES[key]) if key in NAMES else key
 
 
+def _named(key: str, t) -> str:
+    """:func:`baseline_name` for code that holds a report's ``t`` rather than its formatter."""
+    from commsim.experiments.analyses.calibration.baselines import NAMES
+
+    return t(NAMES[key]) if key in NAMES else key
+
+
 def forecast_table(bt: dict, formatter=None) -> list[str]:
     """The held-out days' scores: the forecast shown, the raw twin and every baseline (markdown)."""
     from commsim.experiments.reports.kit import Formatter
@@ -146,7 +153,8 @@ def health(folder: Path, t) -> tuple[list[str], list[str], dict]:
                               "that much, more the further they look", share=f"{share:.0%}"))
     stacked = bt.get("band", {}).get("stacked_with")
     if stacked:
-        facts.append(t("its forecast is stacked with a baseline ({baseline}, weight {weight})", baseline=stacked,
+        facts.append(t("its forecast is stacked with a baseline ({baseline}, weight {weight})",
+                       baseline=_named(stacked, t),
                        weight=f"{1 - bt['band']['twin_weight']:.0%}"))
     today = spec.get("today") or {}
     if "prospects" in today:
