@@ -50,6 +50,7 @@ from commsim.sim.errors import ConfigError
 from commsim.sim.space import levers, search_range
 
 CONFIRM_SEED_OFFSET = 10_000  # confirmation seeds start here: never the seeds the search saw
+CHECK_DRAW_OFFSET = 1_000  # the check over uncertainty.draws draws its own, not those a search over draws saw
 
 
 TIMED = ("start_day", "end_day")  # a strategy declaring both can be told when to start and stop
@@ -228,6 +229,8 @@ def search_setup(base: dict, o, seeds: list[int], uncertainty: dict | None = Non
     files = [(group, key) for group, key in CONTENT_FILES if (base.get(group) or {}).get(key)]
     what = {"model": model, "kpi": o.kpi, "strategies": list(o.strategies), "budget": o.budget, "seeds": seeds,
             "model_version": MODEL_VERSION, "files": {f"{g}.{k}": file_sha256(base[g][k]) for g, k in files}}
+    if o.sampler != "nsga2":  # another sampler reads the journal's trials differently (the default's
+        what["sampler"] = o.sampler  # fingerprint stays what it was)
     if o.split or o.timing:  # a search space with these dimensions (older journals had neither)
         what.update(split=o.split, timing=o.timing)
     if o.draws:  # trials scored over draws: the same draws, or the journal means something else
@@ -292,10 +295,11 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
         baselines = [summaries(g) for g in base_groups]
         storage = JournalStorage(JournalFileBackend(str(out_dir / "study.journal")))
 
+        population = [max(4, min(50, o.trials // 4))]  # NSGA-II's; a continued search keeps its first one
+
         def sampler(number: int):
             if o.sampler == "nsga2":
-                return optuna.samplers.NSGAIISampler(population_size=max(4, min(50, o.trials // 4)),
-                                                     seed=trial_seed(o.seed, number))
+                return optuna.samplers.NSGAIISampler(population_size=population[0], seed=trial_seed(o.seed, number))
             return optuna.samplers.TPESampler(seed=trial_seed(o.seed, number), multivariate=True,
                                               constant_liar=True)
 
@@ -307,12 +311,15 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
         found = study.user_attrs.get("setup")
         if found is None:
             study.set_user_attr("setup", setup)
+            study.set_user_attr("population_size", population[0])
         elif found != setup:
             raise ConfigError([f"optimize: {out_dir / 'study.journal'} holds a search with other settings (model "
-                               f"config and the files it names, the model version, kpi, strategies, budget, seeds, split, "
+                               f"config and the files it names, the model version, sampler, kpi, strategies, budget, seeds, split, "
                                f"timing, or draws with their objective and uncertainty.*; a journal from before "
                                f"2026-12-07 did not record the model version and files); continue it with the same "
                                f"settings, or give this search its own optimize.name=..."])
+        # a search continued with more trials asks its batches as the search it extends would have
+        population[0] = int(study.user_attrs.get("population_size", population[0]))
         # trials an interruption left unfinished come back first, with their plans; runs on disk are reused
         for asked in batches(study, o.trials, max(2, 2 * runner.workers), sampler,
                              lambda t: suggest(t, list(o.strategies), config.days, o.budget, o.split, o.timing)):
@@ -381,7 +388,7 @@ def robust_check(plan: dict, base: dict, o, settings, config, runner, out_dir: P
                  overrides: list[str] = (), screen=None) -> pd.DataFrame | None:
     """The recommended plan against the baseline over ``uncertainty.draws`` draws of the uncertain
     parameters (the comparison's ``uncertainty=``: the prior, or a twin's posterior draws with the
-    prior for the rest), on the search's seeds: its row of the decision table (experiments/analyses/
+    prior for the rest), on the confirmation's fresh seeds: its row of the decision table (experiments/analyses/
     robust.py), or None with ``uncertainty=none``. Keys set on the command line (``overrides``) are
     never drawn, as in a comparison; a twin's draws of calendar events are left out when its
     what-ifs start from today (those events are in the past)."""
@@ -392,11 +399,13 @@ def robust_check(plan: dict, base: dict, o, settings, config, runner, out_dir: P
     kind = uncertainty_kind(settings, config)
     if kind == "none":
         return None
+    # not the draws nor the seeds the plan was picked on: a winner looks better on those than it is
     draws, ranges, bases = drawn_bases(base, plan["strategies"], settings.uncertainty.draws, kind, settings, config,
-                                       overrides, screen)
+                                       overrides, screen,
+                                       seed=settings.uncertainty.seed + (CHECK_DRAW_OFFSET if o.draws else 0))
     if len(draws) < 2:  # uncertainty.match kept too few draws to decide over
         return None
-    seeds = list(range(o.first_seed, o.first_seed + o.replicates))
+    seeds = list(range(CONFIRM_SEED_OFFSET + o.first_seed, CONFIRM_SEED_OFFSET + o.first_seed + o.replicates))
     jobs = []
     for d, drawn in zip(draws.draw, bases):
         for scenario, budget in (("baseline", None), ("recommended", o.budget)):
@@ -426,7 +435,7 @@ def screener(runner, out_dir: Path, seed: int, reference: float):
 
 
 def drawn_bases(base: dict, strategies: list[str], n: int, kind: str, settings, config,
-                overrides: list[str] = (), screen=None) -> tuple[pd.DataFrame, list, list[dict]]:
+                overrides: list[str] = (), screen=None, seed: int | None = None) -> tuple[pd.DataFrame, list, list[dict]]:
     """``n`` draws of the uncertain parameters (``kind``: prior, or a twin's posterior draws with the prior
     for the rest) as model configs: (the draws table, the drawn ranges, one config dict per draw). Keys
     set on the command line (``overrides``) are never drawn, as in a comparison; a twin's draws of
@@ -458,12 +467,12 @@ def drawn_bases(base: dict, strategies: list[str], n: int, kind: str, settings, 
 
     match = settings.uncertainty.match
     if screen is not None and kind == "prior" and match is not None and screen.reference > 0:
-        candidates = candidate_draws(ranges, n, settings.uncertainty.seed)
+        candidates = candidate_draws(ranges, n, settings.uncertainty.seed if seed is None else seed)
         kept, _ = history_match(candidates, n, screen.reference, match,
                                 lambda batch: screen(dict(zip(batch.draw, bases_of(batch)))))
         draws = candidates.loc[kept]
     else:
-        draws = draw(ranges, n, settings.uncertainty.seed)
+        draws = draw(ranges, n, settings.uncertainty.seed if seed is None else seed)
     return draws, ranges, bases_of(draws)
 
 

@@ -9,6 +9,7 @@ they never make two runs differ.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import yaml
@@ -65,7 +66,12 @@ def typed_value(text: str):
         value = yaml.safe_load(text)
     except yaml.YAMLError:
         return text
+    if isinstance(value, str) and FLOAT.fullmatch(value.strip()):
+        return float(value)  # 1e3: a number to Hydra (YAML 1.2), a string to PyYAML's YAML 1.1
     return text if isinstance(value, (list, dict)) else value
+
+
+FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
 
 
 def job_parameters(overrides: list[str]) -> dict:

@@ -217,6 +217,13 @@ class SensitivitySettings:
         problems = []
         if self.kpi not in KPIS:
             problems.append(f"kpi: unknown KPI {self.kpi!r}; available: {', '.join(KPIS)}")
+        elif self.kpi in UNDEFINED_SOMETIMES:
+            problems.append(f"kpi: {self.kpi!r} is undefined in some runs (no spending, a budget never used up), "
+                            f"which leaves design points without an output; analyse one defined in every run, "
+                            f"e.g. total_cost or mean_dau_last30")
+        if self.method == "morris" and self.levels % 2:
+            problems.append(f"levels: {self.levels} is odd; Morris's design needs an even number of levels "
+                            f"(SALib: an odd one biases the sample), e.g. 4 or 6")
         problems += range_problems("ranges", self.ranges)
         if self.method == "sobol" and self.samples & (self.samples - 1):
             problems.append(f"samples: {self.samples} is not a power of 2 (Sobol sequences need one: 32, 64, 128 ...)")

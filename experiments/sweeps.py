@@ -7,8 +7,9 @@ in configs/config.yaml) writes, into the sweep directory:
 
 * ``sweep.parquet``: one row per finished run -- the swept parameters (from
   each job's ``.hydra/overrides.yaml``), every summary KPI, and the run dir;
-* ``figures/response_<param>.png``: each KPI against each swept parameter
-  (mean over seeds and the other parameters, 95% CI);
+* ``figures/response_<param>.png``: each KPI against each swept parameter: mean and 95% CI over
+  the seeds, one line per setting of the other swept parameters (more than eight settings: the
+  mean over them and the 10th-90th percentile of the runs);
 * ``figures/heatmap.png`` when exactly two parameters besides the seed were swept.
 
 ``python -m experiments.sweeps <sweep dir>`` does the same for any sweep
@@ -139,6 +140,9 @@ def collect(sweep_dir: Path, only_current: bool = True) -> pd.DataFrame:
     return table
 
 
+MAX_LINES = 8  # settings of the other swept parameters drawn as lines of their own
+
+
 def sweep_figures(table: pd.DataFrame, swept: list[str], fig_dir: Path) -> None:
     import matplotlib
 
@@ -150,26 +154,45 @@ def sweep_figures(table: pd.DataFrame, swept: list[str], fig_dir: Path) -> None:
     fig_dir.mkdir(parents=True, exist_ok=True)
     kpis = [k for k in RESPONSE_KPIS if k in table.columns]
     for param in swept:
+        others = [p for p in swept if p != param]
+        # one line per setting of the other swept parameters, each with its CI over the seeds; pooled over
+        # them, a "CI over replicates" would mostly measure the other parameters (with one seed, only them)
+        lines = list(table.groupby(others, sort=True)) if others else [((), table)]
+        pooled = len(lines) > MAX_LINES
+        if pooled:
+            lines = [((), table)]
+        numeric = all(isinstance(v, (int, float)) for v in table[param].dropna().unique())
         fig, axes = plt.subplots(1, len(kpis), figsize=(4 * len(kpis), 3.6), layout="constrained")
-        groups = list(table.groupby(param, sort=True))
-        numeric = all(isinstance(v, (int, float)) for v, _ in groups)
         for ax, kpi in zip(axes, kpis):
-            xs, means, lows, highs = [], [], [], []
-            for value, sub in groups:
-                vals = sub[kpi].astype(float)
-                ci = mean_ci(vals) if vals.notna().sum() >= 2 else None
-                xs.append(value if numeric else str(value))
-                means.append(ci.mean if ci else vals.mean())
-                lows.append(ci.low if ci else math.nan)
-                highs.append(ci.high if ci else math.nan)
-            ax.plot(xs, means, marker="o")
-            ax.fill_between(xs, lows, highs, alpha=0.2)
+            for key, part in lines:
+                xs, means, lows, highs = [], [], [], []
+                for value, sub in part.groupby(param, sort=True):
+                    vals = sub[kpi].astype(float)
+                    if pooled:  # the spread of the runs, not a CI: the other parameters vary within each value
+                        low, high = vals.quantile([0.1, 0.9]) if vals.notna().any() else (math.nan, math.nan)
+                        mean = vals.mean()
+                    else:
+                        ci = mean_ci(vals) if vals.notna().sum() >= 2 else None
+                        mean, low, high = (ci.mean, ci.low, ci.high) if ci else (vals.mean(), math.nan, math.nan)
+                    xs.append(value if numeric else str(value))
+                    means.append(mean)
+                    lows.append(low)
+                    highs.append(high)
+                key = key if isinstance(key, tuple) else (key,)
+                label = ", ".join(f"{p}={v}" for p, v in zip(others, key)) if others and not pooled else None
+                ax.plot(xs, means, marker="o", label=label)
+                ax.fill_between(xs, lows, highs, alpha=0.2)
             ax.set_xlabel(param)
             ax.set_ylabel(KPIS[kpi].label)
             ax.grid(alpha=0.3)
             if not numeric:
                 ax.tick_params(axis="x", rotation=30)
-        fig.suptitle(f"Response to {param} (mean and 95% CI over replicates)")
+        if others and not pooled:
+            axes[0].legend(fontsize=7, frameon=False)
+        fig.suptitle(f"Response to {param}: mean over runs, 10th-90th percentile of runs (the other swept "
+                     f"parameters vary within each value)" if pooled else
+                     f"Response to {param}: mean and 95% CI over seeds" + (", one line per setting of the others"
+                                                                           if others else ""))
         fig.savefig(fig_dir / f"response_{param.replace('/', '_')}.png", dpi=100)
         plt.close(fig)
     if len(swept) == 2:

@@ -107,6 +107,17 @@ def test_a_journal_of_other_settings_is_refused_and_kpis_that_cannot_be_maximise
             "optimize.replicates=2", "optimize.jobs=1"]  # other days: the old trials mean something else
     with pytest.raises(ConfigError, match="holds a search with other settings"):
         optimize(composed(*args, config_name="optimize"), tmp_path, args)
+    same = ["network.n=300", "days=40", "progress=never", f"optimize.budget={BUDGET}", "optimize.trials=3",
+            "optimize.replicates=2", "optimize.jobs=1", "optimize.sampler=tpe"]  # TPE would read NSGA-II's trials
+    with pytest.raises(ConfigError, match="holds a search with other settings"):
+        optimize(composed(*same, config_name="optimize"), tmp_path, same)
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    study = optuna.load_study(study_name="plans",
+                              storage=JournalStorage(JournalFileBackend(str(tmp_path / "study.journal"))))
+    assert study.user_attrs["population_size"] == 4  # kept, so a search continued with more trials asks alike
     for kpi in ("churn_rate_30d", "roi"):
         bad = ["progress=never", f"optimize.kpi={kpi}"]
         with pytest.raises(ConfigError, match="cannot be maximised"):
@@ -219,8 +230,10 @@ def test_a_search_fingerprint_covers_the_model_version_and_the_files_named(tmp_p
     graph = tmp_path / "g.edgelist"
     graph.write_text("0 1\n1 2\n")
     base = {"seed": 0, "days": 10, "network": {"kind": "file", "path": str(graph)}, "population": {}}
-    o = SimpleNamespace(kpi="mean_dau_last30", strategies=["content"], budget=100.0, split=False, timing=False, draws=0)
+    o = SimpleNamespace(kpi="mean_dau_last30", strategies=["content"], budget=100.0, split=False, timing=False, draws=0,
+                        sampler="nsga2")
     first = optimize.search_setup(base, o, [0, 1])
+    assert optimize.search_setup(base, SimpleNamespace(**{**vars(o), "sampler": "tpe"}), [0, 1]) != first
     assert optimize.search_setup({**base, "seed": 7}, o, [0, 1]) == first, "the seed is the search's own"
     graph.write_text("0 1\n1 2\n2 0\n")
     edited = optimize.search_setup(base, o, [0, 1])

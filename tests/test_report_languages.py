@@ -180,7 +180,7 @@ def _sensitivity(folder, language, method="morris"):
     s = NS(kpi="mean_dau_last30", effect_of="content" if method == "sobol" else None, method=method, replicates=2,
            trajectories=4, levels=4, samples=8)
     config = NS(calibration=None, plan=NS(name="baseline"), days=30, network=NS(kind="barabasi_albert"))
-    y = np.array([[1.0, 2.0], [-1.0, 0.5], [3.0, 2.5]])
+    y = np.array([[1.0, 2.0], [-1.0, -1.02], [3.0, 2.98]])
     return write(folder, s, config, table, 0.2 if method == "sobol" else None, 24, y,
                  language).read_text(encoding="utf-8")
 
@@ -198,9 +198,13 @@ def test_the_english_sensitivity_report_is_the_msgid_text(tmp_path):
     _english(text)
     assert text.startswith("# Sensitivity: what drives Daily active members (mean of last 30 days)\n")
     assert "| parameter | mu_star | mu_star_conf | sigma | mu_star_noise | low | high | scale | flag |" in text
-    assert "Within seed noise (mu* no more than twice the noise the seeds alone cause): " \
+    assert "Within seed noise (mu* no larger than seed noise alone makes it): " \
            "behaviour.churn.hazard_dormant." in text
-    assert "from -0.25 to 2.75 - its sign depends on the assumptions." in text
+    assert "from -1.01 to 2.99 - its sign depends on the assumptions." in text
+    # means on both sides of zero that seed noise could put there are no change of sign
+    from commsim.experiments.reports.sensitivity import both_signs
+
+    assert not both_signs(np.array([[1.0, 2.0], [-1.0, 0.5], [3.0, 2.5]])) and not both_signs(np.ones((3, 1)))
 
 
 # ------------------------------------------------------------------ optimisation
@@ -230,7 +234,7 @@ def test_a_chinese_optimisation_report_is_complete(tmp_path, zh):
     text = _optimize(tmp_path, "zh")
     assert zh() == set(), "every sentence of the optimisation report has its Chinese translation"
     assert text.startswith("# 1,500 货币单位 的预算怎么花")  # the budget names its currency and "## 帕累托前沿" in text
-    assert "| 成本 | 差异 | 95% 区间 | 每多一单位效果的成本 | 方案 |" in text
+    assert "| 成本 | 差异 | 在挑选它所用的种子上的 95% 区间（偏乐观） | 每多一单位效果的成本 | 方案 |" in text
     assert "不采用任何策略（基线）" in text and "content (posts_per_week=7)" in text
     assert "`commsim run plan.strategies=[content]`" in text, "commands stay as they are"
 
@@ -239,7 +243,7 @@ def test_the_english_optimisation_report_is_the_msgid_text(tmp_path):
     text = _optimize(tmp_path, "en")
     _english(text)
     assert text.startswith("# What to do with 1,500 currency units\n") and "## The front" in text
-    assert "| cost | difference | 95% interval | cost per extra unit | plan |" in text
+    assert "| cost | difference | 95% interval on the seeds it was picked on (optimistic) | cost per extra unit | plan |" in text
     assert "(95% paired interval; the interval now includes zero: treat the gain as unproven)." in text
     assert "-- **not clear** (fewer than 20 draws) -- with an expected change of +4 [+1, +7] (80% interval over " \
            "the draws); it would flip where `strategies.content.quality` crosses 0.3." in text

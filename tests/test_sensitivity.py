@@ -106,3 +106,53 @@ def test_a_parameter_whose_mu_star_is_below_its_confidence_half_width_is_within_
     assert table.loc["a", "flag"] == "" and table.loc["a", "mu_star"] == pytest.approx(3)
     assert table.loc["b", "flag"] == "imprecise", table
     assert table.loc["c", "flag"].startswith("no effect")
+
+
+def test_a_parameter_that_does_nothing_is_flagged_within_seed_noise_at_any_number_of_trajectories():
+    """mu* averages absolute effects, so pure seed noise gives ~0.8 of an effect's standard error, not 0;
+    the flag compares mu* with that (the old rule, mu* within twice the standard error of mu, flagged
+    the inert parameter in 0-21% of designs, and less the more trajectories)."""
+    from types import SimpleNamespace
+
+    from SALib.sample import morris
+
+    from commsim.experiments.sensitivity import morris_indices
+
+    priors = [SimpleNamespace(key=k, low=0.0, high=1.0, log=False) for k in "ab"]
+    for trajectories in (10, 30):
+        flagged = {"a": 0, "b": 0}
+        for rep in range(60):
+            x = morris.sample({"num_vars": 2, "names": ["a", "b"], "bounds": [[0, 1]] * 2}, trajectories,
+                              num_levels=4, seed=rep)
+            y = 5 * x[:, [0]] + np.random.default_rng(rep).normal(0, 1, (len(x), 3))  # b does nothing
+            table = morris_indices(priors, x, y, SimpleNamespace(levels=4, seed=rep))
+            for row in table.itertuples():
+                flagged[row.parameter] += row.flag == "within seed noise"
+        assert flagged["a"] == 0 and flagged["b"] >= 0.75 * 60, (trajectories, flagged)
+
+
+@pytest.mark.parametrize("words, message", [
+    (["plan=content", "sensitivity.effect_of=content"], "every paired effect is exactly 0"),
+    (["sensitivity.kpi=roi"], "undefined in some runs"),
+    (["sensitivity.levels=5"], "odd"),
+])
+def test_analyses_that_cannot_say_anything_are_refused_before_any_run(tmp_path, words, message):
+    from commsim.experiments.sensitivity import preflight_check
+
+    args = [*FAST, PARAMS, *words]
+    with pytest.raises(ConfigError, match=message):
+        preflight_check(composed(*args, config_name="sensitivity"), args)
+
+
+def test_sobol_of_an_output_that_never_moves_says_so():
+    from types import SimpleNamespace
+
+    from commsim.experiments.reports.sensitivity import _sobol_words
+    from commsim.experiments.reports.kit import Formatter
+    from commsim.experiments.sensitivity import sobol_indices
+
+    priors = [SimpleNamespace(key=k, low=0.0, high=1.0, log=False) for k in "ab"]
+    table, _ = sobol_indices(priors, np.full((8 * 4, 2), 3.0), SimpleNamespace(seed=0))
+    assert (table[["S1", "ST"]] == 0).all().all() and table["flag"].str.startswith("no effect").all()
+    assert _sobol_words(table, 0.0, Formatter().t) == ["No parameter moves the output: it is the same at every "
+                                                        "design point."]

@@ -121,3 +121,27 @@ def test_collecting_a_damaged_sweep_skips_what_is_broken_and_says_so(tmp_path, c
     with contextlib.redirect_stderr(err):
         assert main([str(tmp_path)]) == 1, "collecting a damaged sweep exits non-zero"
     assert "2 damaged runs" in err.getvalue() and str(runs[0]) in err.getvalue() and str(runs[1]) in err.getvalue()
+
+
+@pytest.mark.parametrize("other_values", [2, 9])
+def test_response_curves_of_a_two_parameter_sweep_keep_the_other_parameter_apart(tmp_path, other_values):
+    """With two swept parameters a 'CI over replicates' pooled over the other one measured mostly that
+    parameter: each of its settings is a line of its own (more than eight: a spread of runs, said so)."""
+    import itertools
+
+    import pandas as pd
+
+    from commsim.experiments.sweeps import RESPONSE_KPIS, sweep_figures
+
+    rows = [{"a": a, "b": b, "seed": s, **{k: a * 10 + b + 0.1 * s for k in RESPONSE_KPIS}}
+            for a, b, s in itertools.product([1, 2, 3], range(other_values), range(3))]
+    sweep_figures(pd.DataFrame(rows), ["a", "b"], tmp_path)
+    assert (tmp_path / "response_a.png").stat().st_size > 0 and (tmp_path / "response_b.png").stat().st_size > 0
+
+
+def test_swept_values_in_scientific_notation_are_numbers_as_hydra_reads_them():
+    """PyYAML (YAML 1.1) reads 1e3 as text; mixed with 500 the response axis sorted as text."""
+    from commsim.experiments.overrides import typed_value
+
+    assert [typed_value(v) for v in ("1e3", "500", "2.5E-2", ".5e1")] == [1000.0, 500, 0.025, 5.0]
+    assert [typed_value(v) for v in ("1e", "abc", "true", "null", "[1,2]")] == ["1e", "abc", True, None, "[1,2]"]

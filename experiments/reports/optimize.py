@@ -112,7 +112,7 @@ def write(out_dir: Path, o, config, trials: pd.DataFrame, front: pd.DataFrame, r
                        t("**not clear** (fewer than {n} draws)", n=MIN_DRAWS_FOR_CLEAR) if n < MIN_DRAWS_FOR_CLEAR
                        else t("**not clear**"))
             flips = row.flip_parameter and row.flip_value == row.flip_value
-            lines.append(t("Under what we don't know ({n} draws of {what}, on the search's seeds; `decision.csv`): it "
+            lines.append(t("Under what we don't know ({n} draws of {what}, on fresh seeds; `decision.csv`): it "
                            "beats doing nothing in {share} of the draws -- {verdict} -- with an expected change of "
                            "{gain} [{low}, {high}] (80% interval over the draws){flip}.", n=n, what=what,
                            share=f"{row.p_better:.0%}", verdict=verdict, gain=f"{row.gain:+.3g}",
@@ -131,7 +131,8 @@ def write(out_dir: Path, o, config, trials: pd.DataFrame, front: pd.DataFrame, r
         rows.append([fmt.money(row.cost), f"{row.difference:+.3g}",
                      f"[{row.difference_low:+.3g}, {row.difference_high:+.3g}]", per_unit, _plan(row.plan, t)])
     doc.table([t(h) for h in ("cost", "difference", "10th-90th percentile over the draws" if o.draws else
-                              "95% interval", "cost per extra unit", "plan")], rows)
+                              "95% interval on the seeds it was picked on (optimistic)", "cost per extra unit",
+                              "plan")], rows)
     doc.paragraph(t("`pareto.csv` has the front with each plan as Hydra overrides, `trials.csv` every plan tried. "
                     "Intervals are for seed noise only, at the model's default (or calibrated) parameters.")
                   if not o.draws else

@@ -34,8 +34,8 @@ def _figure(table: pd.DataFrame, method: str, what: str, path: Path, t) -> None:
     if method == "morris":
         err = [np.minimum(rows["mu_star_conf"], rows["mu_star"]), rows["mu_star_conf"]]  # mu* is never negative
         ax.barh(y, rows["mu_star"], xerr=err, color="#457b9d", label=t("mu* (95% bootstrap interval)"))
-        ax.scatter(2 * rows["mu_star_noise"], y, marker="|", s=200, color="#d62828", zorder=3,
-                   label=t("2 x seed-noise standard error"))
+        ax.scatter(rows["mu_star_noise"], y, marker="|", s=200, color="#d62828", zorder=3,
+                   label=t("what seed noise alone makes mu*"))
         ax.set_xlabel(t("mu*: change in {what} across a parameter's plausible range", what=what))
     else:
         ax.barh(y + 0.2, rows["ST"], height=0.4, xerr=rows["ST_conf"], color="#457b9d", label=t("total (ST)"))
@@ -71,7 +71,10 @@ def write(out_dir: Path, s, config, table: pd.DataFrame, noise_share, runs: int,
     mean = np.nanmean(y, axis=1)
     lines.append(t("Output over the design: mean {mean}, from {low} to {high}{sign}.", mean=f"{np.mean(mean):.4g}",
                    low=f"{np.min(mean):.4g}", high=f"{np.max(mean):.4g}",
-                   sign=t(" - its sign depends on the assumptions") if np.min(mean) < 0 < np.max(mean) else ""))
+                   sign=t(" - its sign depends on the assumptions") if both_signs(y) else ""))
+    if y.shape[1] < 2:
+        lines.append(t("With one replicate seed, seed noise is not measured: no parameter can be flagged as within "
+                       "it (`sensitivity.replicates` of 2 or more measures it)."))
     lines.append("")
     if s.method == "morris":
         lines += _morris_words(table, t)
@@ -103,20 +106,39 @@ def _flags(text: str, t) -> str:
     return t("; ").join(t(part) for part in str(text).split("; ")) if text else ""
 
 
+def both_signs(y: np.ndarray) -> bool:
+    """Whether some design points' output is above zero and others' below, each beyond its seeds' 95% interval
+    (means that straddle zero alone are what seed noise gives a plan with no effect at all)."""
+    from commsim.experiments.analyses.stats import t_quantile
+
+    if y.shape[1] < 2:
+        return False
+    mean = np.nanmean(y, axis=1)
+    half = t_quantile(y.shape[1] - 1) * np.nanstd(y, axis=1, ddof=1) / np.sqrt(y.shape[1])
+    return bool(np.any(mean - half > 0) and np.any(mean + half < 0))
+
+
 def _morris_words(table: pd.DataFrame, t) -> list[str]:
     top = table.iloc[0]
-    steady = (t("its effect depends on the other parameters") if top.sigma > 0.5 * top.mu_star
+    if not top.mu_star > 0:
+        return [t("No parameter moves the output: it is the same at every design point.")]
+    steady = (t("non-linear, or acting together with other parameters") if top.sigma > 0.5 * top.mu_star
               else t("a fairly steady effect"))
-    out = [t("**{parameter}** matters most: across its plausible range it moves the output by about "
-             "{mu_star} on average (mu*), with sigma {sigma} ({steady}).", parameter=top.parameter,
+    out = [t("**{parameter}** has the largest estimated effect: across its plausible range it moves the output by "
+             "about {mu_star} on average (mu*), with sigma {sigma} ({steady}).", parameter=top.parameter,
              mu_star=f"{top.mu_star:.3g}", sigma=f"{top.sigma:.3g}", steady=steady)]
+    if top.flag:
+        out.append(t("Even that is flagged ({flag}): no parameter is shown to matter.", flag=_flags(top.flag, t)))
+    elif len(table) > 1 and top.mu_star - top.mu_star_conf <= table.iloc[1].mu_star + table.iloc[1].mu_star_conf:
+        out.append(t("Its interval overlaps that of **{parameter}**: which of them matters most is not settled.",
+                     parameter=table.iloc[1].parameter))
     none = table[table["flag"].str.startswith("no effect")]["parameter"].tolist()
     if none:
         out.append(t("No effect at all (identical runs at every point: the output does not depend on them here): "
                      "{parameters}.", parameters=t(", ").join(none)))
     noisy = table[table["flag"] == "within seed noise"]["parameter"].tolist()
     if noisy:
-        out.append(t("Within seed noise (mu* no more than twice the noise the seeds alone cause): {parameters}. "
+        out.append(t("Within seed noise (mu* no larger than seed noise alone makes it): {parameters}. "
                      "More replicates or trajectories would tell them apart; they are not shown to matter.",
                      parameters=t(", ").join(noisy)))
     vague = table[table["flag"] == "imprecise"]["parameter"].tolist()
@@ -129,7 +151,9 @@ def _morris_words(table: pd.DataFrame, t) -> list[str]:
 
 def _sobol_words(table: pd.DataFrame, noise_share, t) -> list[str]:
     top = table.iloc[0]
-    out = [t("**{parameter}** accounts for the largest share of the output's variance: {total} in total, "
+    if str(top.flag).startswith("no effect"):
+        return [t("No parameter moves the output: it is the same at every design point.")]
+    out = [t("**{parameter}** has the largest estimated share of the output's variance: {total} in total, "
              "{alone} on its own.", parameter=top.parameter, total=f"{top.ST:.0%}", alone=f"{top.S1:.0%}")]
     if noise_share is not None and np.isfinite(noise_share):
         out.append(t("Seed noise left after averaging the replicates is {share} of the output variance{large}.",
