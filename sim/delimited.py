@@ -36,9 +36,32 @@ class Rows:
     rows: list[list[str]]
     line_numbers: np.ndarray  # the file's line number of each row
     delimiter: str
+    encoding: str = "utf-8"  # how the file's bytes were read (decode)
 
 
-def read_text(path: Path, error, what: str = "the file") -> str:
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def decode(raw: bytes) -> tuple[str, str]:
+    """The text of ``raw`` and its encoding: UTF-8 (with or without a BOM), UTF-16 with a BOM (Excel's
+    "Unicode text"), or GB18030 -- the superset of GBK, what Excel writes as "CSV" on Chinese Windows --
+    when UTF-8 fails and the result holds Chinese text. Else UnicodeDecodeError, as UTF-8 raised it."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return raw.decode("utf-16"), "utf-16"
+    try:
+        return raw.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError as err:
+        try:
+            text = raw.decode("gb18030")
+        except UnicodeDecodeError:
+            raise err from None
+        if not CJK.search(text):  # decodable, but no Chinese in it: some other 8-bit encoding
+            raise err from None
+        return text, "gb18030"
+
+
+def read_text(path: Path, error, what: str = "the file", encoding: list | None = None) -> str:
+    """The file's text (gzip undone; see :func:`decode`); ``encoding``, when given, gets the one used."""
     raw = Path(path).read_bytes()
     if raw[:2] == b"\x1f\x8b":
         try:
@@ -46,11 +69,14 @@ def read_text(path: Path, error, what: str = "the file") -> str:
         except (OSError, EOFError) as err:
             raise error(f"{path}: a damaged gzip file ({err})") from None
     try:
-        return raw.decode("utf-8-sig")
+        text, used = decode(raw)
     except UnicodeDecodeError as err:
         line = raw[:err.start].count(b"\n") + 1
-        raise error(f"{path}, line {line}: not UTF-8 text (byte {err.start}: {err.reason}); export {what} as "
-                    f"UTF-8 (in Excel: 'CSV UTF-8')") from None
+        raise error(f"{path}, line {line}: not UTF-8 text (byte {err.start}: {err.reason}), nor Chinese text in "
+                    f"GBK/GB18030; export {what} as UTF-8 (in Excel: 'CSV UTF-8')") from None
+    if encoding is not None:
+        encoding.append(used)
+    return text
 
 
 def split(lines: list[str], delimiter: str) -> list[list[str]]:
@@ -89,7 +115,8 @@ def detect_delimiter(path: Path, lines: list[str], error, setting: str) -> str:
 def read_rows(path: Path, delimiter: str | None, error, *, setting: str, one_column: str,
               what: str = "the file") -> Rows:
     """The file's rows (lists of stripped fields), all of one width."""
-    text = read_text(path, error, what)
+    used: list[str] = []
+    text = read_text(path, error, what, used)
     numbered, hashed = [], []
     for i, line in enumerate(text.splitlines()):
         if line.strip():
@@ -128,7 +155,7 @@ def read_rows(path: Path, delimiter: str | None, error, *, setting: str, one_col
                     f"where the other lines have "
                     f"{width} ({DELIMITER_NAMES.get(delimiter, delimiter)}-separated); {bad.size} such "
                     f"line{'s' if bad.size > 1 else ''}")
-    return Rows(rows, line_numbers, delimiter)
+    return Rows(rows, line_numbers, delimiter, used[0])
 
 
 def read_records(path, required: tuple[str, ...], allowed: tuple[str, ...], error) -> list[tuple[int, dict]]:

@@ -5,7 +5,9 @@ of an interaction: a message's recipient, the author replied to -- these make th
 graph) and ``kind`` (``post`` counts as a public post). Files: CSV / TSV / any delimited text
 (optionally ``.gz``), Excel (``.xlsx``: its first sheet) or Parquet. Real exports are read as they are:
 
-* encoding UTF-8, with or without a BOM (Excel's "CSV UTF-8"); CRLF or LF line ends;
+* encoding UTF-8, with or without a BOM (Excel's "CSV UTF-8"), UTF-16 with a BOM (Excel's "Unicode
+  text"), or Chinese text in GBK/GB18030 (Excel's "CSV" on Chinese Windows; a warning says so);
+  CRLF or LF line ends;
 * the delimiter is detected from the data (comma, semicolon, tab, pipe or runs of spaces: the
   one that splits every line into the same number of fields, the most fields winning) unless
   ``delimiter`` is given; quoted fields may hold delimiters (``"Smith, John",alice``);
@@ -300,6 +302,11 @@ def _read_text(path, header, delimiter, timezone, time_unit, report) -> tuple[pd
     read = read_rows(path, delimiter, LogFileError, setting="calibrate.delimiter", what="the log",
                      one_column="an activity log needs at least a user and a time per line")
     report.delimiter, rows, line_numbers = read.delimiter, read.rows, read.line_numbers
+    if read.encoding == "gb18030":
+        report.warn("the file is not UTF-8; it was read as GBK/GB18030 (what Excel writes as CSV on Chinese "
+                    "Windows): check that the names in the summary read correctly")
+    elif read.encoding == "utf-16":
+        report.warn("the file was read as UTF-16 (Excel's 'Unicode text')")
     frame = pd.DataFrame(rows, dtype=str)
     return _split_header(path, frame, line_numbers, header, timezone, time_unit, report)
 

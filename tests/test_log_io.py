@@ -144,6 +144,22 @@ def test_comments_above_the_data_are_skipped_and_a_user_named_with_a_hash_is_not
     spaced = "user time target\nann 2024-03-01 bob\n# by hand\nbob 2024-03-02 ann\n"
     assert read_log(write(tmp_path, "spaced.txt", spaced))[1].rows == 2
 
+@pytest.mark.parametrize("encoding, warned", [("gbk", "GBK/GB18030"), ("gb18030", "GBK/GB18030"),
+                                               ("utf-16", "UTF-16")])
+def test_excel_exports_from_chinese_windows_read_as_the_utf8_file_does(tmp_path, encoding, warned):
+    """Excel's "CSV" on Chinese Windows is GBK; its "Unicode text" UTF-16 with a BOM, tab-separated."""
+    text = "用户ID,发送时间,接收者\n张三,2024-03-01 10:00,李四\n李四,2024-03-02 11:30,张三\n王五,2024-03-02 12:00,张三\n"
+    if encoding == "utf-16":
+        text = text.replace(",", "\t")
+    log, report = read_log(write(tmp_path, f"{encoding}.csv", text, encoding=encoding))
+    same, plain = read_log(write(tmp_path, "utf8.csv", text))
+    assert (report.rows, report.people, report.columns) == (plain.rows, plain.people, plain.columns) == \
+        (3, 3, {"user": "用户ID", "time": "发送时间", "target": "接收者"})
+    assert log.labels.tolist() == same.labels.tolist() == ["张三", "李四", "王五"]
+    assert any(warned in w for w in report.warnings)
+    assert not any("UTF-16" in w or "GBK" in w for w in plain.warnings)
+
+
 def test_not_utf8_and_a_missing_file_are_explained(tmp_path):
     with pytest.raises(LogFileError, match=r"line 2: not UTF-8 .*CSV UTF-8"):
         read_log(write(tmp_path, "latin.csv", "user,time\nJosé,2024-01-01\n", encoding="latin-1"))
