@@ -226,10 +226,22 @@ def shell_override(key: str, value) -> str:
     (``calibrate.seed=2``), else Hydra-quoted (:func:`hydra_quoted`) inside shell quotes, so that a
     report's next command for ``社群 导出(1).csv`` runs as shown (bare, bash stops at the bracket)."""
     text = str(value)
-    if re.fullmatch(r"[A-Za-z0-9_./:@%+-]+", text):
+    meant = value if isinstance(value, (bool, int, float)) else text  # a column's position stays a number
+    if re.fullmatch(r"[A-Za-z0-9_./:@%+-]+", text) and _reads_back(key, text, meant):
         return f"{key}={text}"
     arg = f"{key}={hydra_quoted(text)}"
     return f'"{arg}"' if not any(c in arg for c in '"$`\\!') else "'" + arg.replace("'", "'\\''") + "'"
+
+
+def _reads_back(key: str, text: str, meant) -> bool:
+    """Whether Hydra reads ``key=text`` bare as ``meant`` (a name 'null', 'true' or '1e3' it would not)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    try:
+        got = OverridesParser.create().parse_override(f"{key}={text}").value()
+        return got == meant and type(got) is type(meant)
+    except Exception:
+        return False
 
 
 def autoquote(text: str) -> str:

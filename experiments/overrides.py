@@ -66,8 +66,8 @@ def typed_value(text: str):
         value = yaml.safe_load(text)
     except yaml.YAMLError:
         return text
-    if isinstance(value, str) and FLOAT.fullmatch(value.strip()):
-        return float(value)  # 1e3: a number to Hydra (YAML 1.2), a string to PyYAML's YAML 1.1
+    if isinstance(value, str) and FLOAT.fullmatch(text.strip()):
+        return float(text)  # 1e3: a number to Hydra (YAML 1.2), a string to PyYAML's YAML 1.1 ('1e3' stays text)
     return text if isinstance(value, (list, dict)) else value
 
 

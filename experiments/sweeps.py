@@ -157,12 +157,13 @@ def sweep_figures(table: pd.DataFrame, swept: list[str], fig_dir: Path) -> None:
         others = [p for p in swept if p != param]
         # one line per setting of the other swept parameters, each with its CI over the seeds; pooled over
         # them, a "CI over replicates" would mostly measure the other parameters (with one seed, only them)
-        lines = list(table.groupby(others, sort=True)) if others else [((), table)]
+        lines = list(table.groupby(others, sort=True, dropna=False)) if others else [((), table)]
         pooled = len(lines) > MAX_LINES
         if pooled:
             lines = [((), table)]
-        numeric = all(isinstance(v, (int, float)) for v in table[param].dropna().unique())
-        fig, axes = plt.subplots(1, len(kpis), figsize=(4 * len(kpis), 3.6), layout="constrained")
+        numeric = pd.api.types.is_numeric_dtype(table[param]) and not pd.api.types.is_bool_dtype(table[param])
+        fig, axes = plt.subplots(1, len(kpis), figsize=(4 * len(kpis), 3.6), layout="constrained", squeeze=False)
+        axes = axes[0]
         for ax, kpi in zip(axes, kpis):
             for key, part in lines:
                 xs, means, lows, highs = [], [], [], []

@@ -15,13 +15,17 @@ it had reached anyway. Neither setting alone helps (both measured): the mmap thr
 leaves the heap trimmed after each free, the trim threshold alone leaves blocks above glibc's
 adaptive threshold mmapped.
 
-Process-wide and idempotent; a no-op where the C library has no ``mallopt`` (macOS, musl).
+Process-wide and idempotent; a no-op where the C library has no ``mallopt`` (macOS, musl), where the
+user tuned malloc already (``MALLOC_MMAP_THRESHOLD_``, ``MALLOC_TRIM_THRESHOLD_``, ``GLIBC_TUNABLES``),
+or with ``COMMSIM_MALLOC=system`` (a process that must hand freed memory back, e.g. a notebook that
+builds one large model among other work).
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import os
 
 M_TRIM_THRESHOLD = -1  # glibc's malloc.h
 M_MMAP_THRESHOLD = -3
@@ -37,6 +41,9 @@ def reuse_freed_memory() -> bool:
     global _done
     if _done is None:
         _done = False
+        if os.environ.get("COMMSIM_MALLOC", "").lower() == "system" or any(
+                name in os.environ for name in ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "GLIBC_TUNABLES")):
+            return False
         try:
             libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
             mallopt = libc.mallopt

@@ -45,17 +45,25 @@ CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 def decode(raw: bytes) -> tuple[str, str]:
     """The text of ``raw`` and its encoding: UTF-8 (with or without a BOM), UTF-16 with a BOM (Excel's
     "Unicode text"), or GB18030 -- the superset of GBK, what Excel writes as "CSV" on Chinese Windows --
-    when UTF-8 fails and the result holds Chinese text. Else UnicodeDecodeError, as UTF-8 raised it."""
+    when UTF-8 fails at a file's first non-ASCII character and the whole reads as Chinese text. Else
+    UnicodeDecodeError: UTF-16's, or UTF-8's (a European 8-bit export, where an accented letter before a
+    Latin one also forms a GBK character: 'Jürgen' would read 'J黵gen')."""
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return raw.decode("utf-16"), "utf-16"
     try:
         return raw.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as err:
+        if not raw[:err.start].isascii():  # UTF-8 Chinese before it: a mixed file, not a GBK one
+            raise err from None
         try:
             text = raw.decode("gb18030")
         except UnicodeDecodeError:
             raise err from None
-        if not CJK.search(text):  # decodable, but no Chinese in it: some other 8-bit encoding
+        wide = [c for c in text if not c.isascii()]
+        # a GBK character's second byte is below 0x80 for a few Chinese characters, for most mis-read
+        # Latin pairs (an accent, then a letter)
+        latin = sum(1 for c in wide if len(b := c.encode("gb18030")) == 2 and b[1] < 0x80)
+        if not CJK.search(text) or latin > 0.1 * len(wide):
             raise err from None
         return text, "gb18030"
 
@@ -71,6 +79,10 @@ def read_text(path: Path, error, what: str = "the file", encoding: list | None =
     try:
         text, used = decode(raw)
     except UnicodeDecodeError as err:
+        if err.encoding.startswith("utf-16"):
+            line = raw[2:err.start].decode(err.encoding, "replace").count("\n") + 1
+            raise error(f"{path}, line {line}: not valid UTF-16 (byte {err.start}: {err.reason}); export {what} "
+                        f"again, or as UTF-8 (in Excel: 'CSV UTF-8')") from None
         line = raw[:err.start].count(b"\n") + 1
         raise error(f"{path}, line {line}: not UTF-8 text (byte {err.start}: {err.reason}), nor Chinese text in "
                     f"GBK/GB18030; export {what} as UTF-8 (in Excel: 'CSV UTF-8')") from None

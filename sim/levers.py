@@ -1,6 +1,7 @@
 """The levers: everything an operating strategy may change on a given day.
 
-The engine resets the levers to neutral at the start of each day, strategies
+The engine resets the levers to neutral at the start of each day (in a plan with
+strategies; without any, nothing sets them and the reset is skipped), strategies
 set them in ``before_day``, and the daily rules in :mod:`agents` read them.
 Strategies act *only* through these fields (and the :class:`~sim.ledger.Ledger`
 for money), never by editing population state or another strategy.

@@ -163,6 +163,18 @@ def test_excel_exports_from_chinese_windows_read_as_the_utf8_file_does(tmp_path,
 def test_not_utf8_and_a_missing_file_are_explained(tmp_path):
     with pytest.raises(LogFileError, match=r"line 2: not UTF-8 .*CSV UTF-8"):
         read_log(write(tmp_path, "latin.csv", "user,time\nJosé,2024-01-01\n", encoding="latin-1"))
+    # an accent before a letter also makes a GBK character ('Jürgen' -> 'J黵gen'): still refused, not garbled
+    with pytest.raises(LogFileError, match=r"line 2: not UTF-8"):
+        read_log(write(tmp_path, "de.csv", "user,time\nJürgen Müller,2024-01-01\nSørensen,2024-01-02\n",
+                       encoding="cp1252"))
+    mixed = tmp_path / "mixed.csv"  # UTF-8 Chinese, then a line appended in GBK
+    mixed.write_bytes("user,time\n张三,2024-01-01\n".encode() + "李四,2024-01-02\n".encode("gbk"))
+    with pytest.raises(LogFileError, match=r"line 3: not UTF-8"):
+        read_log(mixed)
+    broken = tmp_path / "u16.csv"
+    broken.write_bytes(b"\xff\xfe" + "user,time\n上海,2024-01-01\n".encode("utf-16-le") + b"\x00")
+    with pytest.raises(LogFileError, match=r"line 3: not valid UTF-16"):
+        read_log(broken)
     with pytest.raises(LogFileError, match="no such file"):
         read_log(tmp_path / "nope.csv")
     with pytest.raises(LogFileError, match="unknown time zone 'Mars/Olympus'"):

@@ -89,3 +89,8 @@ def test_freed_memory_is_reused_without_page_faults():
     assert probe("default")[1] > 4 * 500  # four days of at least 500 faults: what the setting is for
     took, faults = probe("reuse")
     assert took == "True" and faults < 400
+    import os
+
+    out = subprocess.run([sys.executable, "-c", REUSE_PROBE, "reuse"], capture_output=True, text=True, check=True,
+                         env={**os.environ, "COMMSIM_MALLOC": "system"})
+    assert out.stdout.split()[0] == "False", "COMMSIM_MALLOC=system leaves malloc as it is"

@@ -156,3 +156,26 @@ def test_sobol_of_an_output_that_never_moves_says_so():
     assert (table[["S1", "ST"]] == 0).all().all() and table["flag"].str.startswith("no effect").all()
     assert _sobol_words(table, 0.0, Formatter().t) == ["No parameter moves the output: it is the same at every "
                                                         "design point."]
+
+
+def test_a_change_of_sign_is_claimed_over_many_points_only_when_it_is_there():
+    """Pure noise over 650 design points put some means on each side of zero every time; the test holds
+    for all points at once (pooled variance, Bonferroni)."""
+    from commsim.experiments.reports.sensitivity import both_signs
+
+    rng = np.random.default_rng(0)
+    assert not any(both_signs(rng.normal(0, 1, (650, 2))) for _ in range(20))
+    assert not any(both_signs(0.3 + rng.normal(0, 1, (650, 2))) for _ in range(20))
+    assert all(both_signs(np.linspace(-3, 3, 650)[:, None] + rng.normal(0, 1, (650, 2))) for _ in range(5))
+
+
+def test_when_the_largest_estimate_is_flagged_the_largest_unflagged_one_is_named():
+    from commsim.experiments.reports.kit import Formatter
+    from commsim.experiments.reports.sensitivity import _morris_words
+
+    table = pd.DataFrame({"parameter": ["a", "b"], "mu_star": [500.0, 300.0], "mu_star_conf": [700.0, 50.0],
+                          "sigma": [900.0, 60.0], "mu_star_noise": [20.0, 10.0], "flag": ["imprecise", ""]})
+    words = " ".join(_morris_words(table, Formatter().t))
+    assert "**b**'s, mu* 300" in words and "no parameter is shown to matter" not in words
+    words = " ".join(_morris_words(table.assign(flag="imprecise"), Formatter().t))
+    assert "no parameter is shown to matter" in words

@@ -89,6 +89,9 @@ def write(out_dir: Path, o, config, trials: pd.DataFrame, front: pd.DataFrame, r
                        "10th percentile over the draws above zero). More trials may find one; so far, spending does "
                        "not clearly pay on this KPI over what is not known."))
     else:
+        if "overrides" in front and recommended.get("overrides") not in set(front["overrides"]):
+            lines.append(t("No point of the front beats the baseline reliably; the plan below, off the front (a "
+                           "cheaper plan had a larger but less certain gain), does."))
         lines.append(t("**Recommended: {plan}.** On the search's seeds it cost {cost} and changed {label} by "
                        "{difference} [{low}, {high}].", plan=_plan(recommended["plan"], t),
                        cost=fmt.money(recommended['cost']), label=lowered,
@@ -126,13 +129,16 @@ def write(out_dir: Path, o, config, trials: pd.DataFrame, front: pd.DataFrame, r
     doc.section(t("The front"))
     doc.paragraph(t("Plans that no other plan beats on both cost and effect, cheapest first:"))
     rows = []
+    share = o.kpi in KPIS and KPIS[o.kpi].kind == "share" and not KPIS[o.kpi].per_unit
+    scale = 0.01 if share else 1.0  # a share's cost per percentage point (its whole unit is 100 of them)
+    diff = (lambda x: fmt.points(x)) if share else (lambda x: f"{x:+.3g}")
     for row in front.itertuples():
-        per_unit = fmt.money(row.cost / row.difference) if row.difference > 0 and row.cost > 0 else "-"
-        rows.append([fmt.money(row.cost), f"{row.difference:+.3g}",
-                     f"[{row.difference_low:+.3g}, {row.difference_high:+.3g}]", per_unit, _plan(row.plan, t)])
+        per_unit = fmt.money(row.cost / row.difference * scale) if row.difference > 0 and row.cost > 0 else "-"
+        rows.append([fmt.money(row.cost), diff(row.difference),
+                     f"[{diff(row.difference_low)}, {diff(row.difference_high)}]", per_unit, _plan(row.plan, t)])
     doc.table([t(h) for h in ("cost", "difference", "10th-90th percentile over the draws" if o.draws else
-                              "95% interval on the seeds it was picked on (optimistic)", "cost per extra unit",
-                              "plan")], rows)
+                              "95% interval on the seeds it was picked on (optimistic)",
+                              "cost per extra percentage point" if share else "cost per extra unit", "plan")], rows)
     doc.paragraph(t("`pareto.csv` has the front with each plan as Hydra overrides, `trials.csv` every plan tried. "
                     "Intervals are for seed noise only, at the model's default (or calibrated) parameters.")
                   if not o.draws else

@@ -107,14 +107,19 @@ def _flags(text: str, t) -> str:
 
 
 def both_signs(y: np.ndarray) -> bool:
-    """Whether some design points' output is above zero and others' below, each beyond its seeds' 95% interval
-    (means that straddle zero alone are what seed noise gives a plan with no effect at all)."""
-    from commsim.experiments.analyses.stats import t_quantile
+    """Whether some design points' output is above zero and others' below, each beyond a 95% interval that
+    holds for all points at once: the seeds' variance pooled over the points, the t quantile Bonferroni's
+    for their number (a point-by-point test over hundreds of points finds 'both signs' in pure noise)."""
+    from scipy import stats
 
-    if y.shape[1] < 2:
+    points, seeds = y.shape
+    finite = np.isfinite(y)
+    df = int(np.sum(finite) - np.sum(finite.any(axis=1)))
+    if seeds < 2 or df < 1:
         return False
     mean = np.nanmean(y, axis=1)
-    half = t_quantile(y.shape[1] - 1) * np.nanstd(y, axis=1, ddof=1) / np.sqrt(y.shape[1])
+    pooled = np.nansum((y - mean[:, None]) ** 2) / df
+    half = stats.t.ppf(1 - 0.025 / points, df) * np.sqrt(pooled / np.sum(finite, axis=1))
     return bool(np.any(mean - half > 0) and np.any(mean + half < 0))
 
 
@@ -127,8 +132,14 @@ def _morris_words(table: pd.DataFrame, t) -> list[str]:
     out = [t("**{parameter}** has the largest estimated effect: across its plausible range it moves the output by "
              "about {mu_star} on average (mu*), with sigma {sigma} ({steady}).", parameter=top.parameter,
              mu_star=f"{top.mu_star:.3g}", sigma=f"{top.sigma:.3g}", steady=steady)]
-    if top.flag:
+    unflagged = table[table["flag"].fillna("") == ""]
+    if top.flag and unflagged.empty:
         out.append(t("Even that is flagged ({flag}): no parameter is shown to matter.", flag=_flags(top.flag, t)))
+    elif top.flag:
+        first = unflagged.iloc[0]
+        out.append(t("That one is flagged ({flag}); the largest effect shown to stand out from noise and from its "
+                     "own interval is **{parameter}**'s, mu* {mu_star}.", flag=_flags(top.flag, t),
+                     parameter=first.parameter, mu_star=f"{first.mu_star:.3g}"))
     elif len(table) > 1 and top.mu_star - top.mu_star_conf <= table.iloc[1].mu_star + table.iloc[1].mu_star_conf:
         out.append(t("Its interval overlaps that of **{parameter}**: which of them matters most is not settled.",
                      parameter=table.iloc[1].parameter))
