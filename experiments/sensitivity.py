@@ -160,7 +160,7 @@ def morris_indices(priors, points: np.ndarray, y: np.ndarray, s) -> pd.DataFrame
         # in 86-92% of designs at 2-5 seeds and 10-30 trajectories (the old rule, mu* <= 2 se(mu), in 0-21%,
         # less the more trajectories), the real a in none
         var = np.nanvar(ee, axis=2, ddof=1) / y.shape[1]
-        trajectories = np.sum(np.isfinite(var), axis=0)
+        trajectories = np.maximum(np.sum(np.isfinite(var), axis=0), 1)
         se = np.sqrt(np.nanmean(var, axis=0))
         noise_of_mu_star = se * (np.sqrt(2 / np.pi) + 2 * np.sqrt((1 - 2 / np.pi) / trajectories))
     else:  # one seed: seed noise cannot be measured

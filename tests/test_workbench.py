@@ -252,3 +252,17 @@ def test_a_job_clicked_twice_starts_once(tmp_path):
         "claimed, no process yet: being started"
     stopped = tasks.stop(store, store.job(job.id))  # a new upload stops it before its process starts
     assert stopped.status == "stopped" and stopped.message == "stopped on request"
+
+
+def test_the_page_opens_in_the_language_the_workbench_was_started_with(monkeypatch):
+    from commsim.experiments.workbench import __main__ as entry
+    from commsim.experiments.workbench.app import LANGUAGE_ENV, default_language
+
+    monkeypatch.delenv(LANGUAGE_ENV, raising=False)
+    assert default_language() == "en"
+    monkeypatch.setenv(LANGUAGE_ENV, "zh")
+    assert default_language() == "zh"
+    monkeypatch.setenv(LANGUAGE_ENV, "fr")
+    assert default_language() == "en", "an unknown language falls back to English"
+    with pytest.raises(SystemExit):
+        entry.main(["--language", "fr"])

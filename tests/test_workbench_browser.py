@@ -172,8 +172,10 @@ def test_a_strategist_gets_from_a_chinese_export_to_a_decision(tmp_path):
             page.get_by_role("button", name="New project").wait_for(timeout=60_000)
             page.get_by_label("your projects").click(force=True)
             page.get_by_text(f"校园社群 ({code})").click()
+            # the project opens in the language it was last used in
+            page.get_by_text("4. 比较方案并分配预算").wait_for(timeout=30_000)
             _wait_job(page, "decide", "decision")
-            assert "effective sample size" in page.locator(".commsim-health").inner_text()
+            assert CJK.search(page.locator(".commsim-health").inner_text())
             context.close()
         browser.close()
     assert not outside, f"the page asked for something beyond localhost: {outside[:5]}"

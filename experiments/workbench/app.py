@@ -26,7 +26,16 @@ from commsim.experiments.workbench.upload import Upload
 
 ROOT_ENV = "COMMSIM_WORKBENCH_ROOT"
 LIMIT_ENV = "COMMSIM_WORKBENCH_MAX_MB"
+LANGUAGE_ENV = "COMMSIM_WORKBENCH_LANGUAGE"  # the page's language until a project's own is known (--language)
 LANGUAGES = {"en": "English", "zh": "中文"}
+
+
+def default_language() -> str:
+    """The language a page opens in: --language (COMMSIM_WORKBENCH_LANGUAGE), else English."""
+    chosen = os.environ.get(LANGUAGE_ENV, "en")
+    return chosen if chosen in LANGUAGES else "en"
+
+
 CSS = """
 .commsim-section { margin: 10px 0 18px; padding: 10px 16px; border-left: 4px solid #1976d2; }
 .commsim-section h3 { margin: 4px 0 10px; }
@@ -369,7 +378,7 @@ def ProjectPicker(owner, current, t, on_change):
 
 @solara.component
 def Page():
-    language = solara.use_reactive("en")
+    language = solara.use_reactive(default_language())
     current = solara.use_reactive(None)
     tick = solara.use_reactive(0)
     owner = solara.use_memo(solara.get_session_id, dependencies=[])
@@ -380,6 +389,18 @@ def Page():
 
     db = store()
     project = db.project(current.value) if current.value else None
+
+    def opened():  # a project opens in the language it was last used in
+        saved = project.settings.get("language") if project else None
+        if saved in LANGUAGES and saved != language.value:
+            language.set(saved)
+
+    solara.use_effect(opened, dependencies=[current.value])
+
+    def choose(code: str) -> None:
+        language.set(code)
+        if project is not None:
+            db.update(project, language=code)
     jobs = tasks.refresh_all(db, project) if project else []
     current_export = int(project.settings.get("export_generation", 0)) if project else 0
     jobs = [j for j in jobs if j.export_generation == current_export]  # a new upload starts the steps afresh
@@ -398,7 +419,7 @@ def Page():
             solara.HTML(tag="h2", unsafe_innerHTML=t("commsim workbench: your export in, a decision out"))
             names = {label: code for code, label in LANGUAGES.items()}
             solara.ToggleButtonsSingle(value=LANGUAGES[language.value], values=list(names),
-                                       on_value=lambda v: language.set(names[v]), classes=["commsim-language"])
+                                       on_value=lambda v: choose(names[v]), classes=["commsim-language"])
         ProjectPicker(owner, current, t, refresh)
         if project is None:
             solara.Info(t("Start a project: give it a name, then upload your community's export."))
