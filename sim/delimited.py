@@ -81,8 +81,8 @@ def read_text(path: Path, error, what: str = "the file", encoding: list | None =
     except UnicodeDecodeError as err:
         if err.encoding.startswith("utf-16"):
             line = raw[2:err.start].decode(err.encoding, "replace").count("\n") + 1
-            raise error(f"{path}, line {line}: not valid UTF-16 (byte {err.start}: {err.reason}); export {what} "
-                        f"again, or as UTF-8 (in Excel: 'CSV UTF-8')") from None
+            raise error(f"{path}, line {line}: not UTF-8 text, nor valid UTF-16 (it begins with UTF-16's byte-order "
+                        f"mark; byte {err.start}: {err.reason}); export {what} as UTF-8 (in Excel: 'CSV UTF-8')") from None
         line = raw[:err.start].count(b"\n") + 1
         raise error(f"{path}, line {line}: not UTF-8 text (byte {err.start}: {err.reason}), nor Chinese text in "
                     f"GBK/GB18030; export {what} as UTF-8 (in Excel: 'CSV UTF-8')") from None

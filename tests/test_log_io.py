@@ -173,7 +173,7 @@ def test_not_utf8_and_a_missing_file_are_explained(tmp_path):
         read_log(mixed)
     broken = tmp_path / "u16.csv"
     broken.write_bytes(b"\xff\xfe" + "user,time\n上海,2024-01-01\n".encode("utf-16-le") + b"\x00")
-    with pytest.raises(LogFileError, match=r"line 3: not valid UTF-16"):
+    with pytest.raises(LogFileError, match=r"line 3: not UTF-8 text, nor valid UTF-16"):
         read_log(broken)
     with pytest.raises(LogFileError, match="no such file"):
         read_log(tmp_path / "nope.csv")
