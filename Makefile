@@ -74,10 +74,12 @@ test-load: $(STAMP) browser-deps
 test-full: $(STAMP) browser-deps fonts
 	$(PY) -m pytest $(XDIST) --timeout=2400 -m "not load" $(PYTEST_ARGS)
 
-demo-ui: $(STAMP)
+# order-only (|): an installed page keeps serving offline even when pyproject.toml is newer than the
+# install (after a git pull); `make setup` updates it when there is internet
+demo-ui: | $(STAMP)
 	$(PY) -m experiments.demo $(ARGS)
 
-workbench: $(STAMP) fonts
+workbench: fonts | $(STAMP)
 	$(PY) -m experiments.workbench $(ARGS)
 
 # A real one-node SLURM cluster (munge, slurmctld, slurmd) with its files in /tmp/commsim-slurm-<uid>/;

@@ -21,7 +21,6 @@ from commsim.experiments.demo.svg import Series, line_chart, network_edges, netw
 from commsim.experiments.demo.views import (ACTIVE, CHURNED, DORMANT, NETWORK_BOX, PROSPECT, STATUS_COLOURS, node_sizes,
                                    status_codes)
 from commsim.experiments.settings import model_config as validate
-from commsim.sim.errors import ConfigError
 from commsim.sim.model import CommunityModel
 from commsim.sim.population import Role, Status
 from commsim.sim.segments import Segment, segments
@@ -59,8 +58,12 @@ def test_bad_lever_values_are_refused_with_the_key():
         overrides({"post_per_week": 3})
     with pytest.raises(ValueError, match="network must be one of"):
         overrides({"network": "facebook"})
-    with pytest.raises(ConfigError, match="strategies.kol.method"):
+    with pytest.raises(ValueError, match="kol_method must be one of"):
         DemoModel(kols=2, kol_method="loudest")
+    # what no slider reaches, a crafted request cannot either (20,000 people: a minute of layout, all tabs frozen)
+    for bad in ({"people": 20_000}, {"seed": -1}, {"contagion": 9.0}, {"posts_per_week": "7; rm"}, {"kols": True}):
+        with pytest.raises(ValueError, match="must be a number from"):
+            overrides(bad)
 
 
 def test_slider_ranges_are_valid_configs_at_both_ends():
@@ -369,3 +372,13 @@ def test_tabs_take_turns_in_the_order_they_asked():
         pass
     with turns.turn():  # not left busy
         assert turns.waiting == 0
+
+
+def test_the_server_names_the_addresses_students_can_open():
+    import ipaddress
+
+    from commsim.experiments.demo.serve import network_addresses
+
+    for address in network_addresses():
+        ip = ipaddress.IPv4Address(address)  # raises on anything else
+        assert not ip.is_loopback and not ip.is_unspecified

@@ -51,7 +51,8 @@ def _people(value, values) -> list[str]:
 LEVERS: tuple[Lever, ...] = (
     Lever("network", "Network", "karate", lambda v, _: [f"network={v}"], values=NETWORKS),
     Lever("people", "People (generated networks)", 200, _people, min=30, max=MAX_PEOPLE, step=10),
-    Lever("seed", "Random seed", 0, _set("seed"), min=0, max=20, step=1),
+    Lever("seed", "Random seed (the same seed, the same run; another seed, another roll of the dice)", 0,
+          _set("seed"), min=0, max=20, step=1),
     Lever("posts_per_week", "Posts per week", int(ContentParams.posts_per_week), _set("strategies.content.posts_per_week"),
           strategy="content", min=0, max=42, step=1),
     Lever("event_every_days", "Event every N days (0 = none)", 0, _set("strategies.events.every_days"),
@@ -60,7 +61,7 @@ LEVERS: tuple[Lever, ...] = (
           strategy="incentive", min=0, max=50, step=5),
     Lever("kols", "Number of KOLs", 0, _set("strategies.kol.k"), strategy="kol", min=0, max=10, step=1),
     Lever("kol_method", "How KOLs are chosen", "degree", _set("strategies.kol.method"), values=METHODS),
-    Lever("referral_reward", "Referral reward (each side)", 0,
+    Lever("referral_reward", "Referral reward, CNY (each side)", 0,
           _set("strategies.referral.inviter_reward", "strategies.referral.invitee_reward"),
           strategy="referral", min=0, max=20, step=1),
     Lever("winback_after_days", "Win-back after N dormant days (0 = off)", 0, _set("strategies.winback.dormant_days"),
@@ -80,6 +81,13 @@ def overrides(values: dict) -> list[str]:
     values = {**DEFAULTS, **values}
     if values["network"] not in NETWORKS:
         raise ValueError(f"network must be one of {NETWORKS}, got {values['network']!r}")
+    for lever in LEVERS:  # what a slider cannot reach, a crafted request must not either (20,000 people
+        value = values[lever.name]  # took a minute of layout with every tab of the class frozen)
+        if lever.values and value not in lever.values:
+            raise ValueError(f"{lever.name} must be one of {lever.values}, got {value!r}")
+        if lever.min is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                      or not lever.min - 1e-9 <= value <= lever.max + 1e-9):
+            raise ValueError(f"{lever.name} must be a number from {lever.min:g} to {lever.max:g}, got {value!r}")
     out = list(BASE_OVERRIDES)
     plan = []
     for lever in LEVERS:

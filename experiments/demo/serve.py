@@ -93,6 +93,25 @@ def run(host: str, port: int, app: str = APP) -> None:
                 ws_ping_timeout=300)
 
 
+def network_addresses() -> list[str]:
+    """This machine's IPv4 addresses other machines can reach (loopback left out), found offline: the
+    address a UDP socket would send from (no packet is sent), and those the host name resolves to."""
+    import socket
+
+    found = []
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET: only picks the outgoing interface
+            found.append(probe.getsockname()[0])
+    except OSError:
+        pass
+    try:
+        found += socket.gethostbyname_ex(socket.gethostname())[2]
+    except OSError:
+        pass
+    return [a for a in dict.fromkeys(found) if not a.startswith("127.") and a != "0.0.0.0"]
+
+
 def serve_offline(app: str, name: str, host: str, port: int, note: str = "") -> int:
     """Check the offline assets, say where the page is, and serve ``app`` until interrupted; the
     exit status (2: an asset is missing, and what to do is printed)."""
@@ -110,7 +129,10 @@ def serve_offline(app: str, name: str, host: str, port: int, note: str = "") -> 
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     print(f"commsim {name}: open http://{shown}:{port}/ in a browser{note} (Ctrl-C stops the server)", flush=True)
     if host == "0.0.0.0":
-        print(f"commsim {name}: other machines use this machine's network address instead of localhost", flush=True)
+        found = network_addresses()
+        where = (" or ".join(f"http://{a}:{port}/" for a in found) if found
+                 else "this machine's network address instead of localhost")
+        print(f"commsim {name}: other machines on the network open {where}", flush=True)
     # Solara warns on every start that plain-http cookies fall back to SameSite=lax: expected here
     warnings.filterwarnings("ignore", "Cookies with samesite=none require https", UserWarning)
     # the server runs in this process (no child that could outlive it): Ctrl-C and SIGTERM stop uvicorn

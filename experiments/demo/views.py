@@ -18,7 +18,7 @@ from commsim.sim.population import Role, Status
 from commsim.sim.segments import Segment, segments
 
 PROSPECT, ACTIVE, DORMANT, CHURNED = range(4)
-STATUS_NAMES = ("prospect", "active member", "dormant member", "left (lapsed)")
+STATUS_NAMES = ("prospect", "member, active in the last 14 days", "dormant member (14+ days)", "left (lapsed; may return)")
 STATUS_COLOURS = ("#c9ccd1", "#2b9348", "#f4a261", "#d62828")
 NETWORK_BOX = 520  # viewBox side of the network drawing
 
@@ -132,8 +132,8 @@ def CostChart(model, day: int):
     series = [Series(name, CHART_COLOURS[i % len(CHART_COLOURS)], np.cumsum([d.get(name, 0.0) for d in spent]))
               for i, name in enumerate(names)]
     total = sum(sum(d.values()) for d in spent)
-    title = f"Cost so far: {total:,.0f}" if names else "Cost so far: 0 (no strategy switched on)"
-    svg = line_chart(title, series, "money (cumulative)", model.cfg.days, stacked=True)
+    title = f"Cost so far: {total:,.0f} CNY" if names else "Cost so far: 0 (no strategy switched on)"
+    svg = line_chart(title, series, "CNY (cumulative)", model.cfg.days, stacked=True)
     solara.HTML(tag="div", unsafe_innerHTML=svg, classes=["commsim-cost"])
 
 

@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     from commsim.experiments.workbench.app import LANGUAGE_ENV, LIMIT_ENV, ROOT_ENV
     from commsim.experiments.workbench.projects import MAX_UPLOAD_MB, Store
 
-    parser = argparse.ArgumentParser(prog="python -m experiments.workbench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="commsim workbench", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: this machine only)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     parser.add_argument("--root", default=os.environ.get(ROOT_ENV) or "results/workbench",
