@@ -15,7 +15,8 @@ The study lives in a journal file (``study.journal``, not SQLite), and every run
 directory named by its config hash, so an interrupted search resumes where it stopped -- the
 trials it had asked come back with their plans, and each later batch is asked as an uninterrupted
 search would ask it (experiments/runner/studies.py) -- and a re-run with more trials continues it. The recommended plan -- the front point with the largest
-effect whose interval excludes zero -- is re-run on fresh seeds (``optimize.confirm_replicates``)
+effect whose interval lies above zero, else the plan searched with the largest such effect
+(:func:`recommendable`) -- is re-run on fresh seeds (``optimize.confirm_replicates``)
 so that its interval is not flattered by having been picked as the best of many.
 
 Writes ``trials.csv``, ``pareto.csv`` (``cost``, the KPI by its name, ``difference``,

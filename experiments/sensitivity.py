@@ -11,12 +11,12 @@ that cannot act on the KPI gives exactly the same runs and an index of 0. With `
 the output is the paired difference plan minus the command's plan, seed by seed.
 
 Morris elementary effects are in KPI units per whole plausible range. Seed noise is measured,
-not assumed: each elementary effect is also computed seed by seed, and ``mu_star_noise`` is the
-standard error of ``mu_star`` that the seeds alone cause; a parameter whose ``mu_star`` is within
-twice that is flagged *within seed noise*, and one whose ``mu_star`` is below its own confidence
+not assumed: each elementary effect is also computed seed by seed, and ``mu_star_noise`` is what
+``mu_star`` reaches from the seeds' noise alone (:func:`morris_indices`); a parameter whose ``mu_star``
+is no larger is flagged *within seed noise*, and one whose ``mu_star`` is below its own confidence
 half-width (``mu_star_conf``, the bootstrap over trajectories) *imprecise*: its size is not pinned down,
 which is not to say it is noise (mu* averages absolute effects, so a wide interval near zero says little). Sobol indices are flagged when negative beyond their interval or when
-the interval is wider than the index, and the share of output variance that is seed noise is
+the interval is wider than the index (or than 0.05), and the share of output variance that is seed noise is
 reported. Writes ``indices.csv``, ``points.csv``, ``figures/indices.png``, ``report.md`` and
 ``DONE`` last.
 """

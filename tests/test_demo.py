@@ -382,3 +382,34 @@ def test_the_server_names_the_addresses_students_can_open():
     for address in network_addresses():
         ip = ipaddress.IPv4Address(address)  # raises on anything else
         assert not ip.is_loopback and not ip.is_unspecified
+
+
+def test_every_word_of_the_classroom_page_has_its_chinese():
+    import ast
+    from pathlib import Path
+
+    from commsim.experiments.demo.app import TITLE
+    from commsim.experiments.demo.levers import LEVERS
+    from commsim.experiments.demo.views import STATUS_NAMES
+    from commsim.experiments.reports.messages import catalogue
+
+    said = {lever.label for lever in LEVERS} | set(STATUS_NAMES) | {TITLE}
+    for path in (Path(__file__).parents[1] / "experiments" / "demo").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "t" and node.args \
+                    and isinstance(node.args[0], ast.Constant):
+                said.add(node.args[0].value)
+    assert len(said) > 40
+    assert sorted(said - set(catalogue("zh"))) == []
+
+
+def test_the_page_speaks_chinese_when_started_so(monkeypatch):
+    from commsim.experiments.demo.app import LANGUAGE_ENV
+
+    monkeypatch.setenv(LANGUAGE_ENV, "zh")
+    box, rc = solara.render(_InLayout(solara.reactive(DemoModel())), handle_error=False)
+    try:
+        rc.find(v.Btn, children=["前进一天"]).assert_single()
+        assert "第 0 天 / 共 365 天" in _status(rc) and "潜在成员" in "".join(_html_with(rc, "commsim-legend"))
+    finally:
+        rc.close()

@@ -7,6 +7,7 @@ chosen speed, *Reset* builds a new model from the sliders; a run stops at its la
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -16,8 +17,16 @@ from commsim.experiments.demo.levers import LEVERS
 from commsim.experiments.demo.model import DemoModel
 from commsim.experiments.demo.turns import TURNS
 from commsim.experiments.demo.views import VIEWS
+from commsim.experiments.reports.kit import Formatter
 
 TITLE = "commsim classroom: a community under your levers"
+LANGUAGE_ENV = "COMMSIM_DEMO_LANGUAGE"  # the page's first language (commsim demo --language zh)
+LANGUAGES = {"en": "English", "zh": "中文"}
+
+
+def default_language() -> str:
+    chosen = os.environ.get(LANGUAGE_ENV, "en")
+    return chosen if chosen in LANGUAGES else "en"
 SPEEDS = (1, 2, 5, 10, 20)  # days per second while playing
 DEFAULT_SPEED = 5
 
@@ -33,48 +42,55 @@ CSS = """
 """
 
 
-def _slider(lever, value: solara.Reactive):
+def _slider(lever, value: solara.Reactive, t):
     kind = solara.SliderFloat if isinstance(lever.step, float) else solara.SliderInt
-    kind(lever.label, value=value, min=lever.min, max=lever.max, step=lever.step, thumb_label="always",
+    kind(t(lever.label), value=value, min=lever.min, max=lever.max, step=lever.step, thumb_label="always",
          tick_labels="end_points")
 
 
 @solara.component
-def Controls(values: dict, playing: solara.Reactive, speed: solara.Reactive, on_step, on_reset, at_end: bool):
+def Controls(values: dict, playing: solara.Reactive, speed: solara.Reactive, on_step, on_reset, at_end: bool,
+             language: solara.Reactive):
+    t = Formatter(language.value).t
     with solara.Column(classes=["commsim-controls"], gap="6px", style={"padding-top": "28px"}):
+        names = {label: code for code, label in LANGUAGES.items()}
+        solara.ToggleButtonsSingle(value=LANGUAGES[language.value], values=list(names),
+                                   on_value=lambda v: language.set(names[v]), classes=["commsim-language"])
         with solara.Row(gap="8px"):
-            solara.Button("Step", on_click=on_step, disabled=playing.value or at_end, color="primary")
+            solara.Button(t("Step"), on_click=on_step, disabled=playing.value or at_end, color="primary")
             if playing.value:
-                solara.Button("Pause", on_click=lambda: playing.set(False), color="primary")
+                solara.Button(t("Pause"), on_click=lambda: playing.set(False), color="primary")
             else:
-                solara.Button("Play", on_click=lambda: playing.set(True), disabled=at_end, color="primary")
-            solara.Button("Reset", on_click=on_reset, color="secondary")
-        solara.Select("Play speed (days per second)", values=list(SPEEDS), value=speed)
-        solara.HTML(tag="div", unsafe_innerHTML="<b>Sliders act on Reset</b>: move them, then press Reset.",
+                solara.Button(t("Play"), on_click=lambda: playing.set(True), disabled=at_end, color="primary")
+            solara.Button(t("Reset"), on_click=on_reset, color="secondary")
+        solara.Select(t("Play speed (days per second)"), values=list(SPEEDS), value=speed)
+        solara.HTML(tag="div", unsafe_innerHTML=t("<b>Sliders act on Reset</b>: move them, then press Reset."),
                     style="font-size: 15px; margin: 4px 0 8px")
         for lever in LEVERS:
             if lever.values:
-                solara.Select(lever.label, values=list(lever.values), value=values[lever.name])
+                solara.Select(t(lever.label), values=list(lever.values), value=values[lever.name])
             else:
-                _slider(lever, values[lever.name])
+                _slider(lever, values[lever.name], t)
 
 
 @solara.component
-def Views(model: solara.Reactive, day: solara.Reactive, playing: solara.Reactive):
+def Views(model: solara.Reactive, day: solara.Reactive, playing: solara.Reactive, language: str = "en"):
     """The status line and the four views; the only part that redraws every day."""
+    t = Formatter(language).t
     current, shown = model.value, day.value
     if shown >= current.cfg.days:
-        message = (f"Day {shown} of {current.cfg.days}: the run is over. "
-                   "Press Reset for a new community (move the sliders first to change it).")
+        message = t("Day {day} of {days}: the run is over. Press Reset for a new community (move the sliders "
+                    "first to change it).", day=shown, days=current.cfg.days)
     else:
-        message = f"Day {shown} of {current.cfg.days}" + (" (playing)" if playing.value else "")
+        message = (t("Day {day} of {days} (playing)", day=shown, days=current.cfg.days) if playing.value
+                   else t("Day {day} of {days}", day=shown, days=current.cfg.days))
     solara.HTML(tag="div", unsafe_innerHTML=f"<b>{message}</b>", classes=["commsim-status"])
     network, *charts = VIEWS
-    network(current, shown)
+    network(current, shown, t)
     with solara.Row(gap="12px", style={"flex-wrap": "wrap"}):
         for chart in charts:
             with solara.Column(style={"flex": "1 1 420px", "min-width": "360px", "max-width": "600px"}):
-                chart(current, shown)
+                chart(current, shown, t)
 
 
 @solara.component
@@ -87,6 +103,7 @@ def Demo(model: solara.Reactive):
     playing = solara.use_reactive(False)
     speed = solara.use_reactive(DEFAULT_SPEED)
     lock = solara.use_memo(threading.Lock, dependencies=[])  # one step at a time per tab
+    language = solara.use_reactive(default_language())
 
     def step_once(expected=None, cancel: threading.Event | None = None) -> bool | None:
         """Advance one day (in turn with every other tab: turns.py); False once the run has reached
@@ -126,12 +143,12 @@ def Demo(model: solara.Reactive):
             day.set(0)
             finished.set(False)
 
-    solara.Title(TITLE)
+    solara.Title(Formatter(language.value).t(TITLE))
     solara.Style(CSS)
     with solara.Sidebar():
-        Controls(values, playing, speed, step_once, reset, finished.value)
+        Controls(values, playing, speed, step_once, reset, finished.value, language)
     with solara.Column(gap="8px", style={"padding": "8px 16px"}):
-        Views(model, day, playing)
+        Views(model, day, playing, language.value)
 
 
 @solara.component

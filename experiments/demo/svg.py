@@ -45,8 +45,8 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 10 or value == int(value) else f"{value:g}"
 
 
-def line_chart(title: str, series: Sequence[Series], ylabel: str, days: int, *, stacked: bool = False,
-               css_class: str = "") -> str:
+def line_chart(title: str, series: Sequence[Series], ylabel: str, days: int, xlabel: str = "day", *,
+               stacked: bool = False, css_class: str = "") -> str:
     """Lines (or stacked areas) of per-day values against day 1..n, x axis to at least ``days``."""
     n = max((len(s.y) for s in series), default=0)
     values = [np.asarray(s.y, dtype=float) for s in series]
@@ -72,7 +72,7 @@ def line_chart(title: str, series: Sequence[Series], ylabel: str, days: int, *, 
         parts.append(f'<text x="{x(day):.1f}" y="{bottom + 18}" font-size="13" text-anchor="middle" {FONT}>'
                      f'{day:.0f}</text>')
     parts.append(f'<text x="{(left + right) / 2}" y="{HEIGHT - 2}" font-size="13" text-anchor="middle" {FONT}>'
-                 f'day</text>')
+                 f'{escape(xlabel)}</text>')
     parts.append(f'<text transform="translate(14 {(top + bottom) / 2}) rotate(-90)" font-size="13" '
                  f'text-anchor="middle" {FONT}>{escape(ylabel)}</text>')
     days_x = x(np.arange(1, n + 1))

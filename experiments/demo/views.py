@@ -13,6 +13,10 @@ from html import escape
 import numpy as np
 import solara
 
+from commsim.experiments.reports.kit import Formatter
+
+ENGLISH = Formatter("en").t  # a view's words when no language is given (tests, the Python API)
+
 from commsim.experiments.demo.svg import Series, line_chart, network_edges, network_nodes
 from commsim.sim.population import Role, Status
 from commsim.sim.segments import Segment, segments
@@ -39,25 +43,26 @@ def status_codes(model) -> np.ndarray:
     return codes
 
 
-def settings_text(model) -> str:
-    """The lever values this model was built with (the sliders act on Reset)."""
+def settings_text(model, t=ENGLISH) -> str:
+    """The lever values this model was built with (the sliders act on Reset), in the words of ``t``."""
     v = model.levers_set
+    off = t("off")
     network = v["network"] if v["network"] == "karate" else f"{v['network']} ({v['people']})"
-    events = f"every {v['event_every_days']} days" if v["event_every_days"] else "off"
-    points = str(v["points_per_action"]) if v["points_per_action"] else "off"
-    kols = f"{v['kols']} by {v['kol_method']}" if v["kols"] else "none"
-    referral = str(v["referral_reward"]) if v["referral_reward"] else "off"
-    winback = f"{v['winback_after_days']} days" if v["winback_after_days"] else "off"
+    events = t("every {n} days", n=v["event_every_days"]) if v["event_every_days"] else off
+    points = str(v["points_per_action"]) if v["points_per_action"] else off
+    kols = t("{n} by {method}", n=v["kols"], method=v["kol_method"]) if v["kols"] else t("none")
+    referral = str(v["referral_reward"]) if v["referral_reward"] else off
+    winback = t("{n} days", n=v["winback_after_days"]) if v["winback_after_days"] else off
     return "\n".join([
-        "This run (sliders act on Reset):",
-        f"network: {network}, seed {v['seed']}",
-        f"posts/week: {v['posts_per_week']}",
-        f"events: {events}",
-        f"points/action: {points}",
-        f"KOLs: {kols}",
-        f"referral reward: {referral}",
-        f"win-back after: {winback}",
-        f"churn contagion: x{v['contagion']:g}",
+        t("This run (sliders act on Reset):"),
+        t("network: {network}, seed {seed}", network=network, seed=v["seed"]),
+        t("posts/week: {value}", value=v["posts_per_week"]),
+        t("events: {value}", value=events),
+        t("points/action: {value}", value=points),
+        t("KOLs: {value}", value=kols),
+        t("referral reward: {value}", value=referral),
+        t("win-back after: {value}", value=winback),
+        t("churn contagion: x{value}", value=f"{v['contagion']:g}"),
     ])
 
 
@@ -76,7 +81,7 @@ def node_sizes(model) -> np.ndarray:
 
 
 @solara.component
-def NetworkView(model, day: int):
+def NetworkView(model, day: int, t=ENGLISH):
     """The graph in its fixed layout, people coloured by status, KOLs as stars, with a legend."""
     edges = solara.use_memo(lambda: network_edges(model.positions, *model.graph.ties(), NETWORK_BOX),
                             dependencies=[model])
@@ -85,7 +90,7 @@ def NetworkView(model, day: int):
     nodes = network_nodes(model.positions, codes, node_sizes(model), kol, STATUS_COLOURS, NETWORK_BOX)
     counts = np.bincount(codes, minlength=4)
     with solara.Column(classes=["commsim-network"], gap="4px"):
-        solara.HTML(tag="h3", unsafe_innerHTML=f"The community: {model.graph.n} people")
+        solara.HTML(tag="h3", unsafe_innerHTML=escape(t("The community: {n} people", n=model.graph.n)))
         with solara.Row(gap="16px", style={"flex-wrap": "wrap", "align-items": "flex-start"}):
             with solara.Div(classes=["commsim-drawing"],
                             style={"display": "grid", "width": "100%", "max-width": "520px"}):
@@ -96,29 +101,29 @@ def NetworkView(model, day: int):
                 legend = "".join(
                     f'<div style="font-size: 16px; margin: 3px 0"><span style="display: inline-block; '
                     f'width: 14px; height: 14px; border-radius: 7px; background: {STATUS_COLOURS[c]}; '
-                    f'margin-right: 8px"></span>{STATUS_NAMES[c]}: <b>{counts[c]}</b></div>' for c in range(4))
+                    f'margin-right: 8px"></span>{escape(t(STATUS_NAMES[c]))}: <b>{counts[c]}</b></div>' for c in range(4))
                 legend += (f'<div style="font-size: 16px; margin: 3px 0">&#9733; KOL: <b>{int(kol.sum())}</b>'
                            f'</div>')
                 solara.HTML(tag="div", unsafe_innerHTML=legend, classes=["commsim-legend"])
-                solara.HTML(tag="div", unsafe_innerHTML=escape(settings_text(model)).replace("\n", "<br>"),
+                solara.HTML(tag="div", unsafe_innerHTML=escape(settings_text(model, t)).replace("\n", "<br>"),
                             classes=["commsim-settings"], style="font-size: 15px; margin-top: 12px; line-height: 1.5")
 
 
 @solara.component
-def MembersChart(model, day: int):
-    svg = line_chart("Members and daily active users",
-                     [Series("members", "#1d3557", daily(model, "members")),
-                      Series("active today (DAU)", "#2b9348", daily(model, "dau"))],
-                     "people", model.cfg.days)
+def MembersChart(model, day: int, t=ENGLISH):
+    svg = line_chart(t("Members and daily active users"),
+                     [Series(t("members"), "#1d3557", daily(model, "members")),
+                      Series(t("active today (DAU)"), "#2b9348", daily(model, "dau"))],
+                     t("people"), model.cfg.days, t("day"))
     solara.HTML(tag="div", unsafe_innerHTML=svg, classes=["commsim-members"])
 
 
 @solara.component
-def FlowsChart(model, day: int):
-    svg = line_chart("Joins vs churn (running totals)",
-                     [Series("joined", "#457b9d", np.cumsum(daily(model, "joined"))),
-                      Series("churned", "#d62828", np.cumsum(daily(model, "churned")))],
-                     "people", model.cfg.days)
+def FlowsChart(model, day: int, t=ENGLISH):
+    svg = line_chart(t("Joins vs churn (running totals)"),
+                     [Series(t("joined"), "#457b9d", np.cumsum(daily(model, "joined"))),
+                      Series(t("churned"), "#d62828", np.cumsum(daily(model, "churned")))],
+                     t("people"), model.cfg.days, t("day"))
     solara.HTML(tag="div", unsafe_innerHTML=svg, classes=["commsim-flows"])
 
 
@@ -126,14 +131,15 @@ CHART_COLOURS = ("#e76f51", "#2a9d8f", "#e9c46a", "#264653", "#8338ec", "#3a86ff
 
 
 @solara.component
-def CostChart(model, day: int):
+def CostChart(model, day: int, t=ENGLISH):
     names = [s.name for s in model.strategies]
     spent = model.spend_by_strategy
     series = [Series(name, CHART_COLOURS[i % len(CHART_COLOURS)], np.cumsum([d.get(name, 0.0) for d in spent]))
               for i, name in enumerate(names)]
     total = sum(sum(d.values()) for d in spent)
-    title = f"Cost so far: {total:,.0f} CNY" if names else "Cost so far: 0 (no strategy switched on)"
-    svg = line_chart(title, series, "CNY (cumulative)", model.cfg.days, stacked=True)
+    title = (t("Cost so far: {total} CNY", total=f"{total:,.0f}") if names
+             else t("Cost so far: 0 (no strategy switched on)"))
+    svg = line_chart(title, series, t("CNY (cumulative)"), model.cfg.days, t("day"), stacked=True)
     solara.HTML(tag="div", unsafe_innerHTML=svg, classes=["commsim-cost"])
 
 
