@@ -23,7 +23,9 @@ from commsim.sim.segments import Segment, segments
 
 PROSPECT, ACTIVE, DORMANT, CHURNED = range(4)
 STATUS_NAMES = ("prospect", "member, active in the last 14 days", "dormant member (14+ days)", "left (lapsed; may return)")
-STATUS_COLOURS = ("#c9ccd1", "#2b9348", "#f4a261", "#d62828")
+# Okabe & Ito's colour-blind-safe palette (bluish green, orange, vermillion); prospects a grey dark enough
+# to survive a projector
+STATUS_COLOURS = ("#a3a8b0", "#009e73", "#e69f00", "#d55e00")
 NETWORK_BOX = 520  # viewBox side of the network drawing
 
 
@@ -113,7 +115,7 @@ def NetworkView(model, day: int, t=ENGLISH):
 def MembersChart(model, day: int, t=ENGLISH):
     svg = line_chart(t("Members and daily active users"),
                      [Series(t("members"), "#1d3557", daily(model, "members")),
-                      Series(t("active today (DAU)"), "#2b9348", daily(model, "dau"))],
+                      Series(t("active today (DAU)"), STATUS_COLOURS[1], daily(model, "dau"))],
                      t("people"), model.cfg.days, t("day"))
     solara.HTML(tag="div", unsafe_innerHTML=svg, classes=["commsim-members"])
 
@@ -122,7 +124,7 @@ def MembersChart(model, day: int, t=ENGLISH):
 def FlowsChart(model, day: int, t=ENGLISH):
     svg = line_chart(t("Joins vs churn (running totals)"),
                      [Series(t("joined"), "#457b9d", np.cumsum(daily(model, "joined"))),
-                      Series(t("churned"), "#d62828", np.cumsum(daily(model, "churned")))],
+                      Series(t("churned"), STATUS_COLOURS[3], np.cumsum(daily(model, "churned")))],
                      t("people"), model.cfg.days, t("day"))
     solara.HTML(tag="div", unsafe_innerHTML=svg, classes=["commsim-flows"])
 
