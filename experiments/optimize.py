@@ -296,11 +296,11 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
         baselines = [summaries(g) for g in base_groups]
         storage = JournalStorage(JournalFileBackend(str(out_dir / "study.journal")))
 
-        population = [max(4, min(50, o.trials // 4))]  # NSGA-II's; a continued search keeps its first one
+        population = max(4, min(50, o.trials // 4))  # NSGA-II's; a continued search keeps its first one
 
         def sampler(number: int):
             if o.sampler == "nsga2":
-                return optuna.samplers.NSGAIISampler(population_size=population[0], seed=trial_seed(o.seed, number))
+                return optuna.samplers.NSGAIISampler(population_size=population, seed=trial_seed(o.seed, number))
             return optuna.samplers.TPESampler(seed=trial_seed(o.seed, number), multivariate=True,
                                               constant_liar=True)
 
@@ -312,7 +312,7 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
         found = study.user_attrs.get("setup")
         if found is None:
             study.set_user_attr("setup", setup)
-            study.set_user_attr("population_size", population[0])
+            study.set_user_attr("population_size", population)
         elif found != setup:
             raise ConfigError([f"optimize: {out_dir / 'study.journal'} holds a search with other settings (model "
                                f"config and the files it names, the model version, sampler, kpi, strategies, budget, seeds, split, "
@@ -320,7 +320,7 @@ def optimize(cfg: DictConfig, out_dir: Path, overrides: list[str]) -> Path:
                                f"2026-12-07 did not record the model version and files); continue it with the same "
                                f"settings, or give this search its own optimize.name=..."])
         # a search continued with more trials asks its batches as the search it extends would have
-        population[0] = int(study.user_attrs.get("population_size", population[0]))
+        population = int(study.user_attrs.get("population_size", population))
         # trials an interruption left unfinished come back first, with their plans; runs on disk are reused
         for asked in batches(study, o.trials, max(2, 2 * runner.workers), sampler,
                              lambda t: suggest(t, list(o.strategies), config.days, o.budget, o.split, o.timing)):

@@ -197,7 +197,8 @@ def sobol_indices(priors, y: np.ndarray, s) -> tuple[pd.DataFrame, float]:
     from SALib.analyze import sobol
 
     mean = np.nanmean(y, axis=1)
-    if np.var(mean) == 0:  # the same output everywhere: SALib would divide by its zero variance
+    constant = np.var(mean) == 0  # the same output everywhere: SALib would divide by its zero variance
+    if constant:
         zero = np.zeros(len(priors))
         res = {"S1": zero, "S1_conf": zero, "ST": zero, "ST_conf": zero}
     else:
@@ -216,7 +217,7 @@ def sobol_indices(priors, y: np.ndarray, s) -> tuple[pd.DataFrame, float]:
             f.append("unstable (interval wider than the index)")
         flags.append("; ".join(f))
     table["flag"] = flags
-    if np.var(mean) == 0:
+    if constant:
         table["flag"] = "no effect (identical runs at every point)"
     total = float(np.var(mean))
     noise = float(np.nanmean(np.nanvar(y, axis=1, ddof=1)) / y.shape[1]) if y.shape[1] > 1 else float("nan")

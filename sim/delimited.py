@@ -68,8 +68,13 @@ def decode(raw: bytes) -> tuple[str, str]:
         return text, "gb18030"
 
 
-def read_text(path: Path, error, what: str = "the file", encoding: list | None = None) -> str:
-    """The file's text (gzip undone; see :func:`decode`); ``encoding``, when given, gets the one used."""
+def read_text(path: Path, error, what: str = "the file") -> str:
+    """The file's text (gzip undone; see :func:`decode`)."""
+    return read_decoded(path, error, what)[0]
+
+
+def read_decoded(path: Path, error, what: str = "the file") -> tuple[str, str]:
+    """The file's text and the encoding it was read in (gzip undone; see :func:`decode`)."""
     raw = Path(path).read_bytes()
     if raw[:2] == b"\x1f\x8b":
         try:
@@ -86,9 +91,7 @@ def read_text(path: Path, error, what: str = "the file", encoding: list | None =
         line = raw[:err.start].count(b"\n") + 1
         raise error(f"{path}, line {line}: not UTF-8 text (byte {err.start}: {err.reason}), nor Chinese text in "
                     f"GBK/GB18030; export {what} as UTF-8 (in Excel: 'CSV UTF-8')") from None
-    if encoding is not None:
-        encoding.append(used)
-    return text
+    return text, used
 
 
 def split(lines: list[str], delimiter: str) -> list[list[str]]:
@@ -127,8 +130,7 @@ def detect_delimiter(path: Path, lines: list[str], error, setting: str) -> str:
 def read_rows(path: Path, delimiter: str | None, error, *, setting: str, one_column: str,
               what: str = "the file") -> Rows:
     """The file's rows (lists of stripped fields), all of one width."""
-    used: list[str] = []
-    text = read_text(path, error, what, used)
+    text, encoding = read_decoded(path, error, what)
     numbered, hashed = [], []
     for i, line in enumerate(text.splitlines()):
         if line.strip():
@@ -167,7 +169,7 @@ def read_rows(path: Path, delimiter: str | None, error, *, setting: str, one_col
                     f"where the other lines have "
                     f"{width} ({DELIMITER_NAMES.get(delimiter, delimiter)}-separated); {bad.size} such "
                     f"line{'s' if bad.size > 1 else ''}")
-    return Rows(rows, line_numbers, delimiter, used[0])
+    return Rows(rows, line_numbers, delimiter, encoding)
 
 
 def read_records(path, required: tuple[str, ...], allowed: tuple[str, ...], error) -> list[tuple[int, dict]]:

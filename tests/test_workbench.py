@@ -256,7 +256,11 @@ def test_a_job_clicked_twice_starts_once(tmp_path):
 
 def test_the_page_opens_in_the_language_the_workbench_was_started_with(monkeypatch):
     from commsim.experiments.workbench import __main__ as entry
-    from commsim.experiments.workbench.app import LANGUAGE_ENV, default_language
+    from commsim.experiments.reports.kit import page_language
+    from commsim.experiments.workbench.app import LANGUAGE_ENV
+
+    def default_language():
+        return page_language(LANGUAGE_ENV)
 
     monkeypatch.delenv(LANGUAGE_ENV, raising=False)
     assert default_language() == "en"

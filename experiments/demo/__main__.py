@@ -12,16 +12,17 @@ import sys
 
 from commsim.experiments.demo import serve
 
-LANGUAGE_ENV = "COMMSIM_DEMO_LANGUAGE"  # read by experiments/demo/app.py (imported there without Solara here)
-
 DEFAULT_PORT = 8521
 
 
 def main(argv: list[str] | None = None) -> int:
+    from commsim.experiments.demo.app import LANGUAGE_ENV
+    from commsim.experiments.reports.kit import LANGUAGES
+
     parser = argparse.ArgumentParser(prog="commsim demo", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: this machine only)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
-    parser.add_argument("--language", choices=("en", "zh"), default=os.environ.get(LANGUAGE_ENV) or "en",
+    parser.add_argument("--language", choices=LANGUAGES, default=os.environ.get(LANGUAGE_ENV) or "en",
                         help="the page's first language: en or zh (简体中文); a switch on the page changes it")
     args = parser.parse_args(argv)
     if not 0 < args.port < 65536:

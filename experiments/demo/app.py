@@ -7,7 +7,6 @@ chosen speed, *Reset* builds a new model from the sliders; a run stops at its la
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 
@@ -17,16 +16,10 @@ from commsim.experiments.demo.levers import LEVERS
 from commsim.experiments.demo.model import DemoModel
 from commsim.experiments.demo.turns import TURNS
 from commsim.experiments.demo.views import VIEWS
-from commsim.experiments.reports.kit import Formatter
+from commsim.experiments.reports.kit import LANGUAGE_NAMES as LANGUAGES, Formatter, page_language
 
 TITLE = "commsim classroom: a community under your levers"
 LANGUAGE_ENV = "COMMSIM_DEMO_LANGUAGE"  # the page's first language (commsim demo --language zh)
-LANGUAGES = {"en": "English", "zh": "中文"}
-
-
-def default_language() -> str:
-    chosen = os.environ.get(LANGUAGE_ENV, "en")
-    return chosen if chosen in LANGUAGES else "en"
 SPEEDS = (1, 2, 5, 10, 20)  # days per second while playing
 DEFAULT_SPEED = 5
 
@@ -103,7 +96,7 @@ def Demo(model: solara.Reactive):
     playing = solara.use_reactive(False)
     speed = solara.use_reactive(DEFAULT_SPEED)
     lock = solara.use_memo(threading.Lock, dependencies=[])  # one step at a time per tab
-    language = solara.use_reactive(default_language())
+    language = solara.use_reactive(page_language(LANGUAGE_ENV))
 
     def step_once(expected=None, cancel: threading.Event | None = None) -> bool | None:
         """Advance one day (in turn with every other tab: turns.py); False once the run has reached

@@ -13,16 +13,16 @@ from html import escape
 import numpy as np
 import solara
 
-from commsim.experiments.reports.kit import Formatter
-
-ENGLISH = Formatter("en").t  # a view's words when no language is given (tests, the Python API)
-
 from commsim.experiments.demo.svg import Series, line_chart, network_edges, network_nodes
+from commsim.experiments.reports.kit import Formatter
 from commsim.sim.population import Role, Status
 from commsim.sim.segments import Segment, segments
 
+ENGLISH = Formatter("en").t  # a view's words when no language is given (tests, the Python API)
+
 PROSPECT, ACTIVE, DORMANT, CHURNED = range(4)
-STATUS_NAMES = ("prospect", "member, active in the last 14 days", "dormant member (14+ days)", "left (lapsed; may return)")
+STATUS_NAMES = ("prospect", "member, active in the last 14 days", "dormant member (14+ days)",
+                "left (lapsed; may return)")
 # Okabe & Ito's colour-blind-safe palette (bluish green, orange, vermillion); prospects a grey dark enough
 # to survive a projector
 STATUS_COLOURS = ("#a3a8b0", "#009e73", "#e69f00", "#d55e00")

@@ -61,7 +61,7 @@ def _per_unit(fmt: Formatter, kpi: str) -> str:
     return fmt.t("unit of change in {name}", name=_name(fmt, kpi))
 
 
-def _per_unit_scale(kpi: str) -> float:
+def per_unit_scale(kpi: str) -> float:
     """Cost per unit of the KPI -> cost per :func:`_per_unit`: a share's whole unit is 100 percentage points
     (a cost "per unit of churn rate" read as per point is 100 times too large)."""
     return 0.01 if not _info(kpi).per_unit and _info(kpi).kind == "share" else 1.0
@@ -162,7 +162,7 @@ def meaning(fmt: Formatter, scenario: str, diffs: pd.DataFrame, primary: str, co
     if cost_mean > 0 and improved and row.distinguishable:
         text += t(" It cost {cost} {currency} more than the baseline (spend plus points still owed), about "
                   "{per} {currency} per {unit}.", cost=f"{cost_mean:,.0f}", currency=fmt.money_unit,
-                  per=f"{cost_mean / abs(row.difference) * _per_unit_scale(primary):,.0f}",
+                  per=f"{cost_mean / abs(row.difference) * per_unit_scale(primary):,.0f}",
                   unit=_per_unit(fmt, primary))
     elif cost_mean > 0:
         text += t(" It cost {cost} {currency} more than the baseline (spend plus points still owed).",
@@ -565,8 +565,7 @@ def decision_lines(fmt: Formatter, decision: pd.DataFrame, robust, spec, primary
     (``baseline_is_nothing``: the baseline scenario runs no strategy, so it is labelled "doing nothing")."""
     from commsim.experiments.analyses.robust import CLEAR, MIN_DRAWS_FOR_CLEAR, clear
 
-    scale = _per_unit_scale(primary)
-
+    scale = per_unit_scale(primary)
     t = fmt.t
     n = len(robust.draws)
     matched = getattr(robust, "matched", None)
@@ -701,7 +700,7 @@ def value_lines(fmt: Formatter, value: pd.DataFrame, primary: str, seed_noise_on
     lowered = label.lower() if fmt.language == "en" else label
     unit = (t(_info(primary).per_unit) if _info(primary).per_unit else _per_unit(fmt, primary)
             if _info(primary).kind == "share" else t("unit of {label}", label=lowered))
-    scale = _per_unit_scale(primary)
+    scale = per_unit_scale(primary)
     out = ["## " + (t("Value for money (seed noise only, at the default response sizes)") if seed_noise_only
                     else t("Value for money")), "",
            t("Plans ranked by extra cost per {unit} (the paired extra cost -- spend plus points still owed at the end "

@@ -26,6 +26,16 @@ from commsim.experiments.runner.outputs import atomic_write
 from commsim.sim.params import PRICE_CURRENCY
 
 LANGUAGES = ("en", "zh")
+LANGUAGE_NAMES = {"en": "English", "zh": "中文"}  # what a page's language switch shows
+
+
+def page_language(variable: str) -> str:
+    """The language a page opens in: the environment ``variable`` its command's ``--language`` sets, else
+    English."""
+    import os
+
+    chosen = os.environ.get(variable, "en")
+    return chosen if chosen in LANGUAGES else "en"
 UNTRANSLATED = "This report has no translation into the language asked for yet; it follows in English."
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from commsim.experiments.reports.comparison import per_unit_scale
 from commsim.experiments.reports.kit import Formatter, Report
 from commsim.sim.params import PRICE_CURRENCY
 from commsim.experiments.reports.twin import health_lines
@@ -129,8 +130,8 @@ def write(out_dir: Path, o, config, trials: pd.DataFrame, front: pd.DataFrame, r
     doc.section(t("The front"))
     doc.paragraph(t("Plans that no other plan beats on both cost and effect, cheapest first:"))
     rows = []
-    share = o.kpi in KPIS and KPIS[o.kpi].kind == "share" and not KPIS[o.kpi].per_unit
-    scale = 0.01 if share else 1.0  # a share's cost per percentage point (its whole unit is 100 of them)
+    scale = per_unit_scale(o.kpi) if o.kpi in KPIS else 1.0
+    share = scale != 1.0  # a share's cost is per percentage point (its whole unit is 100 of them)
     diff = (lambda x: fmt.points(x)) if share else (lambda x: f"{x:+.3g}")
     for row in front.itertuples():
         per_unit = fmt.money(row.cost / row.difference * scale) if row.difference > 0 and row.cost > 0 else "-"

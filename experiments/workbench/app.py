@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import solara
 
-from commsim.experiments.reports.kit import Formatter
+from commsim.experiments.reports.kit import LANGUAGE_NAMES as LANGUAGES, Formatter, page_language
 from commsim.experiments.workbench import steps, tasks
 from commsim.experiments.workbench.projects import MAX_UPLOAD_MB, Store, WorkbenchError
 from commsim.experiments.workbench.upload import Upload
@@ -27,15 +27,6 @@ from commsim.experiments.workbench.upload import Upload
 ROOT_ENV = "COMMSIM_WORKBENCH_ROOT"
 LIMIT_ENV = "COMMSIM_WORKBENCH_MAX_MB"
 LANGUAGE_ENV = "COMMSIM_WORKBENCH_LANGUAGE"  # the page's language until a project's own is known (--language)
-LANGUAGES = {"en": "English", "zh": "中文"}
-
-
-def default_language() -> str:
-    """The language a page opens in: --language (COMMSIM_WORKBENCH_LANGUAGE), else English."""
-    chosen = os.environ.get(LANGUAGE_ENV, "en")
-    return chosen if chosen in LANGUAGES else "en"
-
-
 CSS = """
 .commsim-section { margin: 10px 0 18px; padding: 10px 16px; border-left: 4px solid #1976d2; }
 .commsim-section h3 { margin: 4px 0 10px; }
@@ -378,7 +369,7 @@ def ProjectPicker(owner, current, t, on_change):
 
 @solara.component
 def Page():
-    language = solara.use_reactive(default_language())
+    language = solara.use_reactive(page_language(LANGUAGE_ENV))
     current = solara.use_reactive(None)
     tick = solara.use_reactive(0)
     owner = solara.use_memo(solara.get_session_id, dependencies=[])
