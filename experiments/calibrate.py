@@ -86,15 +86,19 @@ def windows(n_days: int, train: int | None, forecast: int | None, path: str) -> 
 
 
 def budget(runs: int, seeds: int, forecast_sets: int, forecast_seeds: int, candidates: int,
-           rhythm_sets: int = 0) -> dict:
+           rhythm_sets: int = 0, origins: int = 0) -> dict:
     """How ``calibrate.runs`` is spent: ~10% screening, ~45% search, ~30% posterior, ~15% forecast;
-    ``rhythm_sets`` parameter sets (each on every seed) of the weekly-rhythm fit come out of the posterior's."""
+    ``rhythm_sets`` parameter sets (each on every seed) of the weekly-rhythm fit and the ``origins``
+    rolling origins' runs (``origin_runs`` each, a fifth of the forecast's and at most ~5% of the
+    budget in all) come out of the posterior's."""
     forecast_sets = max(2, min(forecast_sets, int(0.15 * runs) // forecast_seeds))
-    rest = runs - forecast_sets * forecast_seeds
+    origin_runs = max(4, min(forecast_sets * forecast_seeds // 5, int(0.05 * runs) // origins)) if origins else 0
+    rest = runs - forecast_sets * forecast_seeds - origins * origin_runs
     screen = max(2 * candidates + 10, int(0.1 * runs))
     trials = max(10, int(0.45 * rest) // seeds)
     proposals = max(10, (rest - screen - trials * seeds) // seeds - rhythm_sets)
-    return {"screen": screen, "trials": trials, "proposals": proposals, "forecast_sets": forecast_sets}
+    return {"screen": screen, "trials": trials, "proposals": proposals, "forecast_sets": forecast_sets,
+            "origin_runs": origin_runs}
 
 
 def calibrate(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None) -> Path:
@@ -129,6 +133,7 @@ def calibrate(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None
 
 def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Path, say, settings) -> Path:
     from commsim.experiments.analyses.calibration import backtest as B
+    from commsim.experiments.analyses.calibration import rolling
     from commsim.experiments.analyses.calibration import priors as P
     from commsim.experiments.reports import calibration as R
     from commsim.experiments.analyses.calibration import search as S
@@ -153,8 +158,9 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
     candidates = P.priors_for(list(c.parameters), c.prior_ranges(), twin.fitted_events,
                               campaign_responses(twin.config))
     fit_week = c.weekly == "fitted" and activity.first_weekday is not None
+    origins = rolling.origins(train)
     plan = budget(c.runs, c.seeds, c.forecast_sets, c.forecast_seeds, len(candidates),
-                  RHYTHM_SETS * (RHYTHM_STEPS + 1) if fit_week else 0)
+                  RHYTHM_SETS * (RHYTHM_STEPS + 1) if fit_week else 0, len(origins))
     rng = np.random.default_rng(c.seed)
     seeds = list(range(c.seeds))
     with Runner.from_settings(settings, c.jobs, out_dir) as runner:
@@ -183,7 +189,7 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
                  fitted=f"{rhythm['error']:.3f}")
             say(f"weekly rhythm: profile error {rhythm['error_copied']:.3f} copied -> {rhythm['error']:.3f} fitted",
                 force=True)
-        post, _, post_summary = S.posterior(fit, chosen, found, plan["proposals"], seeds, c.accept, rng,
+        post, pooled, post_summary = S.posterior(fit, chosen, found, plan["proposals"], seeds, c.accept, rng,
                                             margin=c.margin, eta2=dict(zip(screening.parameter, screening.eta2)),
                                             uninformed=S.uninformed(screening))
         atomic_write(out_dir / "posterior.parquet", lambda p: post.to_parquet(p, index=False))
@@ -195,7 +201,8 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
                 for i in picks for s in range(c.forecast_seeds)]
         measured = fit.run(jobs, f"forecast: {len(jobs)} runs")
         runs = np.array([m["daily_dau"] for m in measured], float)
-        forecast, bt = B.backtest(observed_full.dau.to_numpy(float), runs, train)
+        runs_at = _origin_runs(fit, chosen, pooled, observed, c, train, origins, plan["origin_runs"], rng)
+        forecast, bt = B.backtest(observed_full.dau.to_numpy(float), runs, train, runs_at)
         atomic_write(out_dir / "forecast.csv", lambda p: forecast.to_csv(p, index=False))
         atomic_write(out_dir / "backtest.json", lambda p: p.write_text(json.dumps(bt, indent=2) + "\n"))
         params = _parameters(chosen, post)
@@ -223,6 +230,32 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
         {"status": "finished", "kind": "calibration", "runs": fit.runs_done}) + "\n"))
     say(f"done: {report}", force=True)
     return report
+
+
+def _origin_runs(fit, chosen, pooled, observed, c, train: int, origins: list[int], n_runs: int, rng) -> dict:
+    """The rolling origins' runs (rolling.py): at each origin, ``n_runs`` runs, each of a parameter
+    set the posterior would have accepted had the data ended there (drawn anew for each) on a seed of
+    its own, simulated over the training days by the twin as it stood there (nobody seen after it
+    arrives). Daily DAU per origin, rows = runs; an origin with fewer than two such sets is left out."""
+    from commsim.experiments.analyses.calibration import search as S
+    from commsim.experiments.analyses.calibration.twin import arrivals_before
+
+    jobs, where = [], []
+    for origin in origins:
+        kept = S.accepted_before(pooled, observed, vars(c.weights), origin // 7, c.accept)
+        if kept.size < 2:
+            continue
+        arrivals = arrivals_before(fit.twin, origin, train)
+        for k, i in enumerate(kept[rng.choice(kept.size, size=n_runs, replace=kept.size < n_runs)]):
+            jobs.append(fit.job(chosen, pooled.z[i], 200 + k, f"origin{origin}", train, daily=True,
+                                arrivals=arrivals))
+            where.append(origin)
+    if not jobs:
+        return {}
+    measured = fit.run(jobs, f"rolling origins (days {', '.join(map(str, sorted(set(where))))}): {len(jobs)} runs")
+    daily = np.array([m["daily_dau"] for m in measured], float)
+    where = np.array(where)
+    return {int(o): daily[where == o] for o in np.unique(where)}
 
 
 def _typical_config(twin, days: int):

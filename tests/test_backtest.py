@@ -127,3 +127,65 @@ def test_short_training_windows_still_score_every_baseline(days):
     assert all(math.isfinite(bt["baselines"][k]["rmse"]) for k in ("last7", "seasonal_naive", "weekday_mean4"))
     assert bt["band"]["inner_days"] == days // 3, "a third of the training days when that is under 14"
     assert math.isfinite(bt["model"]["coverage80"])
+
+
+def _random_walk_case(seed: int, rolling: bool):
+    """A community whose level wanders (a random walk plus day-to-day noise) and a twin that knows
+    the data up to its origin and carries the last week's level on: fitted days it reproduces
+    exactly, and its error grows with the distance from them."""
+    rng = np.random.default_rng(seed)
+    train, horizon = 105, 35
+    observed = np.maximum(200 + np.cumsum(rng.normal(0, 4, train + horizon)) + rng.normal(0, 3, train + horizon), 0)
+
+    def twin_from(origin, days):
+        runs = np.tile(observed[:days], (20, 1))
+        runs[:, origin:] = observed[origin - 7:origin].mean() + rng.normal(0, 3, (20, days - origin))
+        return runs
+
+    runs_at = {o: twin_from(o, train) for o in B.rolling.origins(train)} if rolling else None
+    return B.backtest(observed, twin_from(train, train + horizon), train, runs_at)[1]
+
+
+def test_rolling_origins_give_a_band_that_holds_when_the_twin_drifts_away_from_its_data():
+    """On days the twin was fitted to it is exact, so a band calibrated there is far too narrow for
+    the days after the cut-off; forecasts from earlier origins measure the error that grows with
+    the horizon, out of sample, and the band widens with it (rolling.py)."""
+    inner = [_random_walk_case(seed, rolling=False) for seed in range(20)]
+    rolled = [_random_walk_case(seed, rolling=True) for seed in range(20)]
+    assert np.mean([bt["model"]["coverage80"] for bt in inner]) < 0.4
+    assert 0.7 <= np.mean([bt["model"]["coverage80"] for bt in rolled]) <= 0.92
+    band = rolled[0]["band"]
+    assert band["method"] == "rolling_origins" and band["rolling"]["origins"] == B.rolling.origins(105)
+    rmse = [block["twin_rmse"] for block in band["rolling"]["blocks"]]
+    assert rmse[-1] > 2 * rmse[0], "the twin's error per block of horizons grows with the horizon"
+    assert band["rolling"]["blocks"][0]["from_day"] == 1 and band["rolling"]["blocks"][0]["origins"] == 8
+
+
+def test_rolling_origins_narrow_a_band_wider_than_the_error_out_of_sample():
+    """Out of sample (unlike the last training days, which the twin was fitted to) a band that held
+    far more than 80% may narrow."""
+    rng = np.random.default_rng(4)
+    trend = 100 + 15 * np.sin(np.arange(140) / 4.0)  # a wave no baseline extrapolates
+    observed = trend + rng.normal(0, 3, 140)
+    spread = np.linspace(-40, 40, 21)[:, None]  # a band of about +-32 where the noise has sd 3
+    runs = trend + spread
+    runs_at = {o: trend[:105] + spread for o in B.rolling.origins(105)}
+    table, bt = B.backtest(observed, runs, 105, runs_at)
+    assert bt["band"]["stacked_with"] is None
+    assert bt["band"]["conformal_q"] < 0
+    assert bt["model"]["band_width"] < 0.5 * bt["twin"]["band_width"]
+    assert 0.6 <= bt["model"]["coverage80"] <= 0.97, bt["model"]
+
+
+@pytest.mark.parametrize("train, expected", [(100, [93, 86, 79, 72, 65, 58, 51, 44]), (60, [53, 46, 39, 32]),
+                                             (42, [35, 28]), (40, [])])
+def test_rolling_origins_step_back_a_week_at_a_time_and_keep_four_weeks_of_history(train, expected):
+    assert B.rolling.origins(train) == expected
+
+
+def test_too_few_origins_fall_back_to_the_last_training_days():
+    rng = np.random.default_rng(0)
+    observed = 100 + rng.normal(0, 10, 200)
+    runs = np.full((40, 200), 100.0)
+    _, bt = B.backtest(observed, runs, 140, {133: np.full((5, 140), 100.0)})
+    assert bt["band"]["method"] == "last_training_days"

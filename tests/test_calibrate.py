@@ -110,7 +110,15 @@ def test_outputs_have_the_documented_columns_and_provenance_and_done_comes_last(
     assert set(bt["baselines"]) == {"last7", "last30", "exp_decay", "seasonal_naive", "weekday_mean4", "ets",
                                     "arima", "theta"}
     assert {"rmse", "mape", "coverage80", "band_width", "degenerate"} <= set(bt["twin"])
-    assert {"inner_days", "stacked_with", "twin_weight", "conformal_q"} <= set(bt["band"])
+    assert {"inner_days", "stacked_with", "twin_weight", "conformal_q", "method"} <= set(bt["band"])
+    # the band is calibrated on forecasts from rolling origins (60 training days: four, a week apart),
+    # each made by the twin as it stood there: nobody first seen on or after the origin arrives
+    assert bt["band"]["method"] == "rolling_origins" and bt["band"]["rolling"]["origins"] == [53, 46, 39, 32]
+    whole = pd.read_csv(folder / "twin" / "arrivals.csv")
+    before = pd.read_csv(folder / "twin" / "arrivals_before_39.csv")
+    assert list(before.person) == list(whole.person)
+    kept = whole.day <= 39
+    assert (before.day[kept] == whole.day[kept]).all() and (before.day[~kept] == 61).all() and (~kept).any()
     assert 0.0 <= bt["model"]["coverage80"] <= 1.0
 
     spec = yaml.safe_load((folder / "calibrated.yaml").read_text())

@@ -330,6 +330,7 @@ def bench_calibration(sizes, repeats, workers: int = 2):
     import tempfile
 
     from commsim.experiments.calibrate import budget
+    from commsim.experiments.analyses.calibration.rolling import origins
     from commsim.experiments.analyses.calibration import priors as P
     from commsim.experiments.analyses.calibration.search import Fit
     from commsim.experiments.analyses.calibration.targets import measure
@@ -364,7 +365,8 @@ def bench_calibration(sizes, repeats, workers: int = 2):
                 fit.evaluate(priors, timed, [0], "pooled", "")
                 pooled_s.append((time.perf_counter() - t) / n)
     pooled, serial = _median(pooled_s), _median(serial_s)
-    plan = budget(defaults.runs, defaults.seeds, defaults.forecast_sets, defaults.forecast_seeds, len(priors))
+    plan = budget(defaults.runs, defaults.seeds, defaults.forecast_sets, defaults.forecast_seeds, len(priors),
+                  origins=len(origins(train)))
     return {"twin_people": twin.people, "train_days": train, "runs": n, "workers": workers,
             "cores": os.cpu_count(), "runs_per_s": 1 / pooled, "serial_runs_per_s": 1 / serial,
             "pool_vs_serial": serial / pooled, "default_runs": defaults.runs,

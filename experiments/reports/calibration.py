@@ -153,19 +153,41 @@ def backtest_words(bt: dict, fmt: Formatter | None = None) -> list[str]:
                days=bt["forecast_days"], rmse=number(m["rmse"]), mape=pct(m["mape"]), coverage=pct(m["coverage80"]))]
     if band:
         stacked = band.get("stacked_with")
-        how = (t("On the last {days} training days {baseline} forecast better than the twin (RMSE {rmse} against "
-                 "{twin_rmse}), so the forecast shown is stacked: {twin} twin, {other} that baseline.",
-                 days=band["inner_days"], baseline=baseline_name(stacked, fmt),
-                 rmse=number(band["inner_baselines"][stacked]["rmse"]), twin_rmse=number(band["inner_twin_rmse"]),
-                 twin=f"{band['twin_weight']:.0%}", other=f"{1 - band['twin_weight']:.0%}")
-               if stacked else t("On the last {days} training days the twin forecast better than every baseline, so "
-                                 "the forecast shown is the twin's.", days=band["inner_days"]))
         q = band.get("conformal_q", 0.0)
         said = dict(q=f"{abs(q):.2f}")
-        lines += ["", how + (t(" Its band is the twin's posterior spread widened by {q} in log(1 + DAU) so that it "
-                               "would have held 80% of those days (conformal).", **said) if q > 0 else
-                             t(" Its band is the twin's posterior spread: it held at least 80% of those days, and "
-                               "since the twin was fitted to them that is no reason to narrow it."))]
+        rolled = band.get("rolling") if band.get("method") == "rolling_origins" else None
+        if rolled:
+            where = dict(n=len(rolled["origins"]), days=rolled["measured_to_day"])
+            how = (t("Forecasting the training days from {n} earlier origins (up to {days} days ahead of each), "
+                     "{baseline} did better than the twin (RMSE {rmse} against {twin_rmse}), so the forecast shown "
+                     "is stacked: {twin} twin, {other} that baseline.", **where,
+                     baseline=baseline_name(stacked, fmt), rmse=number(rolled["baselines"][stacked]),
+                     twin_rmse=number(rolled["twin_rmse"]), twin=f"{band['twin_weight']:.0%}",
+                     other=f"{1 - band['twin_weight']:.0%}")
+                   if stacked else t("Forecasting the training days from {n} earlier origins (up to {days} days ahead "
+                                     "of each), the twin did better than every baseline, so the forecast shown is "
+                                     "the twin's.", **where))
+            blocks = [b for b in rolled["blocks"] if b["from_day"] <= rolled["measured_to_day"]]
+            moved = (t(" Its band is the twin's posterior spread moved out by {q} in log(1 + DAU)", **said) if q >= 0
+                     else t(" Its band is the twin's posterior spread moved in by {q} in log(1 + DAU)", **said))
+            lines += ["", how + moved + t(
+                " so that it would have held 80% of those days (conformal, out of sample: each origin with the "
+                "parameter sets the data up to it accept and only the people seen by then). The twin missed them "
+                "by {first} people a day in the first week ahead and by {last} in days {start}–{end} ahead (RMSE).",
+                first=number(blocks[0]["twin_rmse"]), last=number(blocks[-1]["twin_rmse"]),
+                start=blocks[-1]["from_day"], end=blocks[-1]["to_day"])]
+        else:
+            how = (t("On the last {days} training days {baseline} forecast better than the twin (RMSE {rmse} against "
+                     "{twin_rmse}), so the forecast shown is stacked: {twin} twin, {other} that baseline.",
+                     days=band["inner_days"], baseline=baseline_name(stacked, fmt),
+                     rmse=number(band["inner_baselines"][stacked]["rmse"]), twin_rmse=number(band["inner_twin_rmse"]),
+                     twin=f"{band['twin_weight']:.0%}", other=f"{1 - band['twin_weight']:.0%}")
+                   if stacked else t("On the last {days} training days the twin forecast better than every baseline, "
+                                     "so the forecast shown is the twin's.", days=band["inner_days"]))
+            lines += ["", how + (t(" Its band is the twin's posterior spread widened by {q} in log(1 + DAU) so that it "
+                                   "would have held 80% of those days (conformal).", **said) if q > 0 else
+                                 t(" Its band is the twin's posterior spread: it held at least 80% of those days, "
+                                   "and since the twin was fitted to them that is no reason to narrow it."))]
     lines += ["", *forecast_table(bt, fmt), ""]
     beaten = [baseline_name(k, fmt) for k, e in base.items() if math.isfinite(e["rmse"]) and e["rmse"] <= m["rmse"]]
     if not beaten:

@@ -4,29 +4,31 @@
 days) for parameter sets drawn from the posterior by weight, each with its own seeds; each day's
 median and 80% band (10th and 90th percentiles over all those runs) come from those runs.
 
-**The forecast it shows** corrects that band by the twin's own measured error, in three steps on
-an *inner backtest*: the last ``H`` training days (``H`` = the forecast horizon, at least 14 where
-a third of the training days allows, at most that third), forecast by every baseline from the days
-before them (baselines.py) and by the twin's runs over the same days:
+**The forecast it shows** corrects that band by the twin's own measured error, out of sample, on
+**rolling origins** (rolling.py): the twin made again as it stood at up to eight origins a week
+apart inside the training window (the parameter sets the data up to each accept, only the people
+seen by then) forecasts the training days after each, up to the forecast's horizon, and so does
+every baseline (baselines.py) from the same origin:
 
-1. *Stacking.* When a baseline's inner RMSE beats the twin's, the median becomes
-   ``w * twin + (1 - w) * baseline`` with the weight ``w`` (a grid of 0.05) that minimises the
-   inner RMSE; the weight and the baseline are reported. A forecast is never silently replaced.
+1. *Stacking.* When a baseline's RMSE over those days beats the twin's, the median becomes
+   ``w * twin + (1 - w) * baseline`` with the weight ``w`` (a grid of 0.05) that minimises it; the
+   weight and the baseline are reported. A forecast is never silently replaced.
 2. *Band shape.* In ``log(1 + DAU)``, the band's offsets from the median are the twin's
    posterior spread, mixed with the baseline's own band offsets by the same weight.
 3. *Conformal widening* (conformalised quantile regression, Romano, Patterson & Candès 2019):
-   on the inner days the score of a day is how far the observed value lies outside the band
-   (negative inside), ``q`` the ``ceil(0.8 (n + 1)) / n`` quantile of the scores, and the band
-   moves out by ``q`` at both edges -- never in while the twin has a share of the forecast: a
-   band that held more than 80% of days the twin was fitted to says nothing about days it was
-   not. A forecast stacked with the twin at weight 0 is the baseline's, forecast from the inner
-   origin without seeing the inner days: its band moves in as well as out (split conformal).
+   every one of those days scores how far the observed value lies outside that origin's band, made
+   the same way (negative inside), and the band moves out -- or in -- by the ``ceil(0.8 (n + 1)) /
+   n`` quantile of the scores pooled over the origins.
 
-The twin's runs over the inner days are not out of sample (the posterior saw those days), and the
-stacking weight is chosen on the same days as the widening, so the widening is a lower bound on
-the error the held-out days need: the held-out coverage reported
-beside it is the check. A raw band with no width on most days (its edges at the median) is
-flagged ``degenerate``: a handful of parameter sets carry the posterior.
+With fewer than two origins (a short training window) the same three steps run on an *inner
+backtest*: the last ``H`` training days (``H`` = the forecast horizon, at least 14 where a third of
+the training days allows, at most that third), forecast by every baseline from the days before
+them and by the twin's runs over the same days. The twin was fitted to those days, so there the
+band never narrows while the twin has a share of the forecast (narrowing on them cut a generated
+community's coverage from 97% to 54%), while a forecast stacked at weight 0 -- the baseline's, made
+without the inner days -- may narrow. ``band.method`` in ``backtest.json`` says which was used. A
+raw band with no width on most days (its edges at the median) is flagged ``degenerate``: a handful
+of parameter sets carry the posterior.
 
 On the held-out days the backtest reports RMSE, MAPE, the share of observed days inside the 80%
 band (``coverage80``) and the band's mean width, for the forecast shown (``model``), the raw
@@ -41,6 +43,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from commsim.experiments.analyses.calibration import rolling
 from commsim.experiments.analyses.calibration.baselines import Forecast, forecast_all
 
 COVERAGE = 0.8
@@ -108,19 +111,14 @@ def combine(twin: Forecast, base: Forecast | None, weight: float, q: float = 0.0
 
 def conformal_q(observed, band: Forecast) -> float:
     """The CQR widening in log(1 + DAU): the ceil(0.8 (n + 1)) / n quantile of the inner days' scores."""
-    y = np.log1p(observed)
-    scores = np.sort(np.maximum(np.log1p(band.lo) - y, y - np.log1p(band.hi)))
-    n = len(scores)
-    if n == 0:
-        return 0.0
-    return float(scores[min(math.ceil(COVERAGE * (n + 1)), n) - 1])  # the k-th smallest, k = ceil(0.8 (n + 1))
+    return rolling.conformal(rolling.scores(observed, band))
 
 
 def calibrate_band(obs: np.ndarray, runs: np.ndarray, train_days: int, horizon: int,
-                   outer: dict | None = None) -> tuple[dict, Forecast, Forecast]:
-    """Stacking weight, baseline and conformal ``q`` from the inner backtest, and the shown and raw
-    forecasts of the ``horizon`` days after training (``outer``: the baselines' forecasts of those
-    days, if already made)."""
+                   outer: dict | None = None, runs_at: dict | None = None) -> tuple[dict, Forecast, Forecast]:
+    """Stacking weight, baseline and conformal ``q`` from the rolling origins (``runs_at``: their runs,
+    rolling.py) or, without them, from the inner backtest, and the shown and raw forecasts of the
+    ``horizon`` days after training (``outer``: the baselines' forecasts of those days, if already made)."""
     raw = bands(runs)
     twin_all = Forecast(raw.dau_median.to_numpy(), raw.dau_lo80.to_numpy(), raw.dau_hi80.to_numpy())
     cut = lambda f, a, b: Forecast(f.mean[a:b], f.lo[a:b], f.hi[a:b])  # noqa: E731
@@ -131,32 +129,43 @@ def calibrate_band(obs: np.ndarray, runs: np.ndarray, train_days: int, horizon: 
     inner_forecasts = forecast_all(obs[:origin], n_in)
     inner = {name: scored(y_in, f) for name, f in inner_forecasts.items()}
     twin_rmse = errors(y_in, twin_in.mean)["rmse"]
-    finite = {k: v["rmse"] for k, v in inner.items() if math.isfinite(v["rmse"])}
-    best = min(finite, key=finite.get) if finite else None
     info = {"inner_days": n_in, "inner_origin": origin, "inner_twin_rmse": twin_rmse,
             "inner_baselines": inner, "stacked_with": None, "twin_weight": 1.0}
-    if best is not None and finite[best] < twin_rmse:
-        info["stacked_with"] = best
-        info["twin_weight"] = _stack_weight(y_in, twin_in.mean, inner_forecasts[best].mean)
-    weight = info["twin_weight"]
-    base_in = inner_forecasts[best] if weight < 1 else None
-    # widen only where the twin has a share: it was fitted to the inner days, so a band that held
-    # more than 80% of them says nothing about the held-out days (narrowing on them cut a generated
-    # community's coverage from 97% to 54%: experiments/forecast_bench.py). A forecast that is all
-    # baseline (weight 0) was made from the inner origin without those days: its band may narrow too.
-    q = conformal_q(y_in, combine(twin_in, base_in, weight))
-    if weight > 0:
-        q = max(0.0, q)
+    tests = rolling.backtests(obs, runs_at, train_days, horizon) if runs_at else []
+    if tests:  # out of sample: stacked on the origins' days, and the band may narrow as well as widen
+        found, best, weight = rolling.stacking(tests, _stack_weight)
+        info.update(method="rolling_origins", stacked_with=best, twin_weight=weight)
+        info["rolling"], q = rolling.widening(tests, combine, weight, best)
+        info["rolling"].update(found)
+    else:
+        finite = {k: v["rmse"] for k, v in inner.items() if math.isfinite(v["rmse"])}
+        best = min(finite, key=finite.get) if finite else None
+        if best is not None and finite[best] < twin_rmse:
+            info["stacked_with"] = best
+            info["twin_weight"] = _stack_weight(y_in, twin_in.mean, inner_forecasts[best].mean)
+        weight = info["twin_weight"]
+        base_in = inner_forecasts[best] if weight < 1 else None
+        # widen only where the twin has a share: it was fitted to the inner days, so a band that held
+        # more than 80% of them says nothing about the held-out days (narrowing on them cut a generated
+        # community's coverage from 97% to 54%: experiments/forecast_bench.py). A forecast that is all
+        # baseline (weight 0) was made from the inner origin without those days: its band may narrow too.
+        q = conformal_q(y_in, combine(twin_in, base_in, weight))
+        if weight > 0:
+            q = max(0.0, q)
+        info["method"] = "last_training_days"
     info["conformal_q"] = q
+    weight, best = info["twin_weight"], info["stacked_with"]
     if weight < 1 and outer is None:
         outer = forecast_all(obs[:train_days], horizon)
     base_out = outer[best] if weight < 1 else None
     return info, combine(twin_out, base_out, weight, q), twin_out
 
 
-def backtest(observed: np.ndarray, runs: np.ndarray, train_days: int) -> tuple[pd.DataFrame, dict]:
+def backtest(observed: np.ndarray, runs: np.ndarray, train_days: int,
+             runs_at: dict | None = None) -> tuple[pd.DataFrame, dict]:
     """``forecast.csv`` (every day of the window) and ``backtest.json`` from the observed daily DAU
-    (data days 0..) and the forecast runs (rows = runs, columns = the same days)."""
+    (data days 0..), the forecast runs (rows = runs, columns = the same days) and the rolling
+    origins' runs over the training days (``runs_at``: origin -> runs; rolling.py)."""
     total = runs.shape[1]
     raw = bands(runs)
     table = raw.copy()
@@ -174,7 +183,7 @@ def backtest(observed: np.ndarray, runs: np.ndarray, train_days: int) -> tuple[p
     held = slice(train_days, total)
     o = obs[held]
     outer = forecast_all(obs[:train_days], horizon)
-    info, shown, twin = calibrate_band(obs, runs, train_days, horizon, outer)
+    info, shown, twin = calibrate_band(obs, runs, train_days, horizon, outer, runs_at)
     table.loc[train_days:, "dau_median"] = shown.mean
     table.loc[train_days:, "dau_lo80"] = shown.lo
     table.loc[train_days:, "dau_hi80"] = shown.hi

@@ -158,11 +158,13 @@ FORECASTERS = {"last7": lambda y, h: last_mean(y, h, 7), "last30": lambda y, h: 
                "ets": ets, "arima": arima, "theta": theta}
 
 
-def forecast_all(train, horizon: int) -> dict[str, Forecast]:
-    """Every baseline's forecast of the ``horizon`` days after ``train``."""
+def forecast_all(train, horizon: int, names=None) -> dict[str, Forecast]:
+    """Every baseline's forecast (or those ``names``) of the ``horizon`` days after ``train``."""
     train = np.asarray(train, float)
     out = {}
     for name, forecaster in FORECASTERS.items():
+        if names is not None and name not in names:
+            continue
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")

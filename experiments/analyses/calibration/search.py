@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from commsim.experiments.analyses.calibration import priors as P
-from commsim.experiments.analyses.calibration.targets import TARGETS, distance, errors
+from commsim.experiments.analyses.calibration.targets import TARGETS, distance, errors, truncated
 from commsim.experiments.runner.jobs import Job, Runner
 from commsim.experiments.runner.studies import batches, trial_seed
 from commsim.sim.calibrated import set_dotted
@@ -63,6 +63,7 @@ class Evaluated:
     z: np.ndarray  # (n, d) parameter sets in z
     distance: np.ndarray  # (n,) mean over seeds
     errors: list[dict]  # per set: mean relative error of each target
+    measured: list[list[dict]] | None = None  # per set, per seed: the measured targets
 
 
 class Fit:
@@ -75,8 +76,13 @@ class Fit:
         self.say = say or (lambda what: None)
         self.runs_done = 0
 
-    def job(self, priors, z, seed: int, stage: str, days: int, daily: bool = False) -> Job:
+    def job(self, priors, z, seed: int, stage: str, days: int, daily: bool = False,
+            arrivals: str | None = None) -> Job:
+        """One run of the twin at parameter set ``z`` (``arrivals``: another arrivals file of the
+        twin's, relative to its folder: twin.arrivals_before)."""
         cfg = self.twin.model_config(days)
+        if arrivals:
+            cfg["population"]["arrivals_file"] = str(Path(self.twin.folder) / arrivals)
         for key, value in P.values(priors, z).items():
             set_dotted(cfg, key, value)
         cfg["seed"] = int(seed)
@@ -123,7 +129,7 @@ class Fit:
             dist.append(float(np.mean([distance(m, self.observed, self.weights) for m in group])))
             parts = [errors(m, self.observed) for m in group]
             errs.append({key: float(np.nanmean([p[key] for p in parts])) for key in parts[0]})
-        return Evaluated(zs, np.array(dist), errs)
+        return Evaluated(zs, np.array(dist), errs, [measured[i * k:(i + 1) * k] for i in range(len(zs))])
 
 
 def correlation_ratio(x: np.ndarray, y: np.ndarray, bins: int = 5) -> float:
@@ -335,7 +341,7 @@ def posterior(fit: Fit, priors: list, found: Evaluated, n: int, seeds: list[int]
               generations: int = 2, margin: float = 0.3, eta2: dict | None = None,
               uninformed: list[str] | None = None):
     """ABC in adaptive boxes, in ``generations`` rounds of ``n / generations`` sets; returns
-    (posterior table, last evaluations, summary).
+    (posterior table, every set evaluated in any round, summary).
 
     Round 1 draws uniformly from the box around the search's best quarter (each side widened by
     ``margin`` of its width, clipped to the prior), opened towards the prior for the parameters the
@@ -400,7 +406,23 @@ def posterior(fit: Fit, priors: list, found: Evaluated, n: int, seeds: list[int]
     summary = {"proposed": int(len(z)), "accepted": int(accepted.sum()), "tolerance": eps,
                "effective_sample_size": float(1.0 / np.sum(weight ** 2)), "box_edges": edges,
                "generations": history}
-    return table, evs[-1], summary
+    pooled = Evaluated(z, distance, errs, [m for ev in evs for m in (ev.measured or [[]] * len(ev.z))])
+    return table, pooled, summary
+
+
+def accepted_before(sets: Evaluated, observed: dict, weights: dict, weeks: int, accept: float) -> np.ndarray:
+    """Indices of the sets the posterior would accept had the data ended after ``weeks`` weeks: the
+    ``accept`` quantile of their distance on the weekly DAU and people ever active of those weeks only
+    (retention and participation summarise the whole window, so they are left out). The sets were
+    proposed in the box the whole window's search marked out, so this is out of sample up to that
+    box: the parameters of a rolling origin's forecast (rolling.py)."""
+    cut = truncated(observed, weeks)
+    dist = np.array([np.mean([distance(truncated(m, weeks), cut, weights) for m in group]) if group else np.inf
+                     for group in (sets.measured or [])])
+    finite = np.isfinite(dist)
+    if not finite.any():
+        return np.zeros(0, np.int64)
+    return np.flatnonzero(finite & (dist <= np.quantile(dist[finite], accept)))
 
 
 def mixture_weights(z: np.ndarray, boxes: list, sizes: list[int]) -> np.ndarray:

@@ -83,6 +83,13 @@ def errors(sim: dict, obs: dict) -> dict:
     }
 
 
+def truncated(measured: dict, weeks: int) -> dict:
+    """The targets of the first ``weeks`` weeks only: the weekly DAU and people ever active (retention
+    and participation summarise the whole window, so they are left empty and count 0 in a distance)."""
+    return {"dau": list(measured["dau"][:weeks]), "ever_active": list(measured["ever_active"][:weeks]),
+            "retention": [], "participation": []}
+
+
 def distance(sim: dict, obs: dict, weights: dict) -> float:
     e = errors(sim, obs)
     total = sum(weights.get(k, 0.0) * (e[k] if e[k] == e[k] else 10.0) for k in TARGETS)
