@@ -85,20 +85,28 @@ def windows(n_days: int, train: int | None, forecast: int | None, path: str) -> 
     return train, forecast
 
 
+MIN_ORIGIN_RUNS = 4  # a rolling origin's band from fewer runs says little
+
+
 def budget(runs: int, seeds: int, forecast_sets: int, forecast_seeds: int, candidates: int,
            rhythm_sets: int = 0, origins: int = 0) -> dict:
     """How ``calibrate.runs`` is spent: ~10% screening, ~45% search, ~30% posterior, ~15% forecast;
-    ``rhythm_sets`` parameter sets (each on every seed) of the weekly-rhythm fit and the ``origins``
-    rolling origins' runs (``origin_runs`` each, a fifth of the forecast's and at most ~5% of the
-    budget in all) come out of the posterior's."""
+    ``rhythm_sets`` parameter sets (each on every seed) of the weekly-rhythm fit and the rolling
+    origins' runs come out of the posterior's. Of the ``origins`` the training window allows (the
+    latest first), the plan keeps as many (``origins``, at least two or none) as get
+    ``MIN_ORIGIN_RUNS`` runs each from 5% of the budget, each ``origin_runs`` runs (at most a fifth
+    of the forecast's)."""
     forecast_sets = max(2, min(forecast_sets, int(0.15 * runs) // forecast_seeds))
-    origin_runs = max(4, min(forecast_sets * forecast_seeds // 5, int(0.05 * runs) // origins)) if origins else 0
-    rest = runs - forecast_sets * forecast_seeds - origins * origin_runs
+    share = int(0.05 * runs)
+    kept = min(origins, share // MIN_ORIGIN_RUNS)
+    kept = kept if kept >= 2 else 0
+    origin_runs = max(MIN_ORIGIN_RUNS, min(forecast_sets * forecast_seeds // 5, share // kept)) if kept else 0
+    rest = runs - forecast_sets * forecast_seeds - kept * origin_runs
     screen = max(2 * candidates + 10, int(0.1 * runs))
     trials = max(10, int(0.45 * rest) // seeds)
     proposals = max(10, (rest - screen - trials * seeds) // seeds - rhythm_sets)
     return {"screen": screen, "trials": trials, "proposals": proposals, "forecast_sets": forecast_sets,
-            "origin_runs": origin_runs}
+            "origins": kept, "origin_runs": origin_runs}
 
 
 def calibrate(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None) -> Path:
@@ -164,7 +172,7 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
     rng = np.random.default_rng(c.seed)
     seeds = list(range(c.seeds))
     with Runner.from_settings(settings, c.jobs, out_dir) as runner:
-        runner.expect(c.runs, "calibrate.runs: screening, search, posterior and forecast",
+        runner.expect(c.runs, "calibrate.runs: screening, search, posterior, forecast and rolling origins",
                       config=_typical_config(twin, train + horizon),
                       fewer="a smaller calibrate.runs", people=twin.people)
         fit = S.Fit(twin, observed, train, vars(c.weights).copy(), runner, out_dir, say)
@@ -201,7 +209,8 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
                 for i in picks for s in range(c.forecast_seeds)]
         measured = fit.run(jobs, f"forecast: {len(jobs)} runs")
         runs = np.array([m["daily_dau"] for m in measured], float)
-        runs_at = _origin_runs(fit, chosen, pooled, observed, c, train, origins, plan["origin_runs"], rng)
+        runs_at = _origin_runs(fit, chosen, pooled, observed, c, train, origins[:plan["origins"]],
+                               plan["origin_runs"])
         forecast, bt = B.backtest(observed_full.dau.to_numpy(float), runs, train, runs_at)
         atomic_write(out_dir / "forecast.csv", lambda p: forecast.to_csv(p, index=False))
         atomic_write(out_dir / "backtest.json", lambda p: p.write_text(json.dumps(bt, indent=2) + "\n"))
@@ -232,11 +241,12 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
     return report
 
 
-def _origin_runs(fit, chosen, pooled, observed, c, train: int, origins: list[int], n_runs: int, rng) -> dict:
-    """The rolling origins' runs (rolling.py): at each origin, ``n_runs`` runs, each of a parameter
-    set the posterior would have accepted had the data ended there (drawn anew for each) on a seed of
-    its own, simulated over the training days by the twin as it stood there (nobody seen after it
-    arrives). Daily DAU per origin, rows = runs; an origin with fewer than two such sets is left out."""
+def _origin_runs(fit, chosen, pooled, observed, c, train: int, origins: list[int], n_runs: int) -> dict:
+    """The rolling origins' runs (rolling.py): at each origin, ``n_runs`` runs, each of a parameter set
+    the posterior's rounds would have accepted had the data ended there (drawn with replacement, with
+    its own generator: the calibration's draws do not depend on the origins), on seeds 200, 201, ...,
+    simulated over the training days by the twin as it stood there (nobody seen after it arrives).
+    Daily DAU per origin, rows = runs; an origin with fewer than two such sets is left out."""
     from commsim.experiments.analyses.calibration import search as S
     from commsim.experiments.analyses.calibration.twin import arrivals_before
 
@@ -246,6 +256,7 @@ def _origin_runs(fit, chosen, pooled, observed, c, train: int, origins: list[int
         if kept.size < 2:
             continue
         arrivals = arrivals_before(fit.twin, origin, train)
+        rng = np.random.default_rng([c.seed, origin])
         for k, i in enumerate(kept[rng.choice(kept.size, size=n_runs, replace=kept.size < n_runs)]):
             jobs.append(fit.job(chosen, pooled.z[i], 200 + k, f"origin{origin}", train, daily=True,
                                 arrivals=arrivals))

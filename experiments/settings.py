@@ -152,7 +152,8 @@ class CalibrateSettings:
     campaigns: Optional[str] = param(None, "CSV of the operator's own campaigns in the data (start,end,strategy"
                                      "[,target][,spend][,size]; dates; kind and cost are read as strategy and "
                                      "spend); the responses to them are fitted")
-    runs: int = param(6000, "simulations the whole calibration may run (screening, search, posterior, forecast)",
+    runs: int = param(6000, "simulations the whole calibration may run (screening, search, posterior, "
+                            "forecast, rolling origins)",
                       ge=40, le=1_000_000)
     seeds: int = param(2, "replicate seeds per parameter set while fitting", ge=1, le=50)
     parameters: list[str] = param(None, "candidate behaviour parameters (screened; the rest stay at their defaults)",

@@ -189,3 +189,28 @@ def test_too_few_origins_fall_back_to_the_last_training_days():
     runs = np.full((40, 200), 100.0)
     _, bt = B.backtest(observed, runs, 140, {133: np.full((5, 140), 100.0)})
     assert bt["band"]["method"] == "last_training_days"
+
+
+def test_rolling_origins_stack_a_twin_at_the_wrong_level_with_the_baseline_that_forecast_their_days(monkeypatch):
+    def wide(y, h):  # the right level, a band of +-60 where the noise has sd 10
+        m = np.full(h, float(np.mean(y[-28:])))
+        return BL.Forecast(m, m - 60, m + 60)
+
+    def broken(y, h):  # fails from some origins: left out of the stacking, never a crash
+        if len(y) < 60:
+            raise RuntimeError("too short")
+        return BL.Forecast(np.full(h, 100.0))
+
+    monkeypatch.setattr(BL, "FORECASTERS", {"wide": wide, "broken": broken})
+    rng = np.random.default_rng(0)
+    observed = 100 + rng.normal(0, 10, 140)
+    runs = np.full((40, 140), 150.0) + rng.normal(0, 3, (40, 140))  # a twin stuck at the wrong level
+    runs_at = {o: runs[:, :105] for o in B.rolling.origins(105)}
+    runs_at[98] = runs_at[98][:1]  # an origin with a single run is left out
+    _, bt = B.backtest(observed, runs, 105, runs_at)
+    band = bt["band"]
+    assert band["method"] == "rolling_origins" and 98 not in band["rolling"]["origins"]
+    assert band["stacked_with"] == "wide" and band["twin_weight"] == 0.0
+    assert math.isnan(band["rolling"]["baselines"]["broken"]) and band["rolling"]["twin_rmse"] > 40
+    assert band["conformal_q"] < 0, "the baseline's band was far wider than its error on the origins' days"
+    assert 0.65 <= bt["model"]["coverage80"] <= 0.95 and bt["model"]["band_width"] < 60, bt["model"]

@@ -474,7 +474,7 @@ def test_a_dry_run_of_a_calibration_counts_its_runs_and_its_own_work_and_runs_no
     with pytest.raises(DryRun) as said:
         calibrate_here(tmp_path, f"calibrate.log={community}", *SMALL_BUDGET, "runner.dry_run=true")
     text = str(said.value)
-    assert "runs: 400 (calibrate.runs: screening, search, posterior and forecast)" in text, text
+    assert "runs: 400 (calibrate.runs: screening, search, posterior, forecast and rolling origins)" in text, text
     own = [line for line in text.splitlines() if line.strip().startswith("between rounds:")]
     assert len(own) == 1 and "asks of its sampler" in own[0] and "included above" in own[0], text
     assert not (tmp_path / "runs").exists() and not list(tmp_path.rglob("DONE"))
@@ -592,3 +592,38 @@ def test_the_forecast_bench_passes_calibration_settings_and_keeps_their_runs_apa
         with pytest.raises(SystemExit):
             main(["--only", "tiny", "--out", str(tmp_path), "--set", *bad])
     assert not any(tmp_path.iterdir()), "refused before anything ran"
+
+
+@pytest.mark.parametrize("runs", [40, 159, 160, 400, 800, 1500, 6000, 100_000])
+@pytest.mark.parametrize("forecast_seeds", [1, 2, 20])
+def test_the_rolling_origins_take_at_most_five_percent_of_the_budget_with_four_runs_an_origin(runs, forecast_seeds):
+    from commsim.experiments.calibrate import budget
+
+    plan = budget(runs, 2, 40, forecast_seeds, 15, origins=8)
+    spent = plan["origins"] * plan["origin_runs"]
+    assert spent <= 0.05 * runs
+    assert plan["origins"] == 0 or (2 <= plan["origins"] <= 8 and plan["origin_runs"] >= 4)
+    assert (plan["origins"] > 0) == (runs >= 160)
+    assert plan["origin_runs"] <= max(4, plan["forecast_sets"] * forecast_seeds // 5)
+    assert budget(6000, 2, 40, 2, 15, origins=8)["origin_runs"] == 16, "the default: 16 runs at each of 8 origins"
+
+
+def test_the_posterior_keeps_every_set_with_what_was_measured_and_re_selects_them_on_earlier_weeks():
+    """search.posterior returns every set of its rounds with its measured targets, aligned with its
+    parameters; search.accepted_before picks those close to the data's first weeks only."""
+    from commsim.experiments.analyses.calibration.search import Evaluated, accepted_before
+    from commsim.experiments.analyses.calibration.targets import truncated
+
+    observed = {"dau": [10.0, 20.0, 30.0, 40.0], "ever_active": [5.0, 8.0, 11.0, 14.0], "retention": [0.5],
+                "participation": [0.2]}
+    # sets 0-4 follow the first two weeks and miss the last two; sets 5-9 the other way round
+    early = {"dau": [10.0, 20.0, 90.0, 90.0], "ever_active": [5.0, 8.0, 30.0, 30.0], "retention": [0.1],
+             "participation": [0.9]}
+    late = {"dau": [50.0, 60.0, 30.0, 40.0], "ever_active": [1.0, 2.0, 11.0, 14.0], "retention": [0.5],
+            "participation": [0.2]}
+    sets = Evaluated(np.arange(10.0)[:, None], np.zeros(10), [{}] * 10, [[early, early]] * 5 + [[late, late]] * 5)
+    weights = {"dau": 1.0, "ever_active": 1.0, "retention": 1.0, "participation": 1.0}
+    assert set(accepted_before(sets, observed, weights, 2, 0.5)) == {0, 1, 2, 3, 4}
+    assert truncated(observed, 2) == {"dau": [10.0, 20.0], "ever_active": [5.0, 8.0], "retention": [],
+                                      "participation": []}
+    assert accepted_before(Evaluated(np.zeros((0, 1)), np.zeros(0), [], []), observed, weights, 2, 0.5).size == 0

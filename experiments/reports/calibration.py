@@ -167,15 +167,17 @@ def backtest_words(bt: dict, fmt: Formatter | None = None) -> list[str]:
                    if stacked else t("Forecasting the training days from {n} earlier origins (up to {days} days ahead "
                                      "of each), the twin did better than every baseline, so the forecast shown is "
                                      "the twin's.", **where))
-            blocks = [b for b in rolled["blocks"] if b["from_day"] <= rolled["measured_to_day"]]
+            blocks = rolled["blocks"]
             moved = (t(" Its band is the twin's posterior spread moved out by {q} in log(1 + DAU)", **said) if q >= 0
                      else t(" Its band is the twin's posterior spread moved in by {q} in log(1 + DAU)", **said))
+            missed = (t(" The twin missed them by {first} people a day in the first week ahead and by {last} in "
+                        "days {start}–{end} ahead (RMSE).", first=number(blocks[0]["twin_rmse"]),
+                        last=number(blocks[-1]["twin_rmse"]), start=blocks[-1]["from_day"], end=blocks[-1]["to_day"])
+                      if len(blocks) > 1 else
+                      t(" The twin missed them by {first} people a day (RMSE).", first=number(blocks[0]["twin_rmse"])))
             lines += ["", how + moved + t(
-                " so that it would have held 80% of those days (conformal, out of sample: each origin with the "
-                "parameter sets the data up to it accept and only the people seen by then). The twin missed them "
-                "by {first} people a day in the first week ahead and by {last} in days {start}–{end} ahead (RMSE).",
-                first=number(blocks[0]["twin_rmse"]), last=number(blocks[-1]["twin_rmse"]),
-                start=blocks[-1]["from_day"], end=blocks[-1]["to_day"])]
+                " so that it would have held 80% of those days (conformal, out of sample: each origin using only the "
+                "parameter sets accepted on the data before it and the people seen by then).") + missed]
         else:
             how = (t("On the last {days} training days {baseline} forecast better than the twin (RMSE {rmse} against "
                      "{twin_rmse}), so the forecast shown is stacked: {twin} twin, {other} that baseline.",

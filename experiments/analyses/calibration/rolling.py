@@ -14,9 +14,17 @@ the days after the cut-off (each run simulates from the first day on):
 Every baseline forecasts the same days from the same origin. Pooled over the origins, their errors
 decide the stacking (a baseline whose RMSE beats the twin's is mixed in at the weight that
 minimises it) and the conformal widening: each day scores how far the observed value lies outside
-its origin's band made with that recipe, in ``log(1 + DAU)`` (negative inside; Romano, Patterson &
-Candès 2019), and the forecast's band moves out -- or in, since these days are out of sample -- by
-the scores' ``ceil(0.8 (n + 1)) / n`` quantile ``q``.
+its origin's band, combined with that baseline by that weight, in ``log(1 + DAU)`` (negative
+inside; Romano, Patterson & Candès 2019), and the forecast's band moves out -- or in, these days
+being out of sample -- by the scores' ``ceil(0.8 (n + 1)) / n`` quantile ``q``, every horizon
+weighing the same (the days a week ahead, which every origin reaches, would otherwise outweigh
+those seven weeks ahead, which two reach).
+
+No coverage guarantee comes with it: the origins' days overlap (a day is scored from up to eight
+origins) and follow each other, so the scores are not exchangeable with the forecast's days, and
+the stacking weight is chosen on the same days; an origin's band comes from a few runs
+(``calibrate.budget``: 4-16) of sets drawn uniformly from those accepted, not from the forecast's
+80 runs resampled by weight. The held-out coverage is the check.
 
 One ``q`` for every horizon, though ``backtest.json`` gives the scores and the twin's RMSE per
 block of ``BLOCK`` horizons (``band.rolling.blocks``): on a training window of a hundred days the
@@ -25,11 +33,12 @@ difference is as much *which* days they cover as how far ahead (on CollegeMsg th
 were a week ahead, where the origins just before its quiet week, days 65-71, put it). A widening by
 horizon was measured and not kept (docs/calibration.md).
 
-What still leaks: the parameter sets were proposed in the box the whole window's search marked
-out, the graph holds ties formed after the origin among the people kept, and the calendar's weekly
-rhythm and quiet spells were read from the whole training window; the held-out coverage is the
-check. With fewer than ``MIN_ORIGINS`` origins (a short training window) the backtest falls back to
-the last training days (backtest.py).
+What still leaks: the parameter sets were proposed in the boxes the whole window's rounds marked
+out (the second round's, denser, around the first round's sets accepted on the whole window; the
+re-selection draws them uniformly, without the rounds' mixture weights), the graph holds ties
+formed after the origin among the people kept, and the calendar's weekly rhythm and quiet spells
+were read from the whole training window. With fewer than ``MIN_ORIGINS`` origins (a short
+training window) the backtest falls back to the last training days (backtest.py).
 """
 
 from __future__ import annotations
@@ -57,14 +66,21 @@ def origins(train_days: int) -> list[int]:
     return out if len(out) >= MIN_ORIGINS else []
 
 
-def conformal(scores: np.ndarray) -> float:
-    """The CQR quantile of ``scores``: the k-th smallest, k = ceil(0.8 (n + 1)) (the largest when
-    n is too small for that)."""
-    scores = np.sort(np.asarray(scores, float))
+def conformal(scores: np.ndarray, weights: np.ndarray | None = None) -> float:
+    """The CQR quantile of ``scores``: the k-th smallest, k = ceil(0.8 (n + 1)) (the largest when n is
+    too small for that); with ``weights``, the smallest score whose weighted share of the scores
+    reaches k / n. Scores that are not finite (a baseline without a band) are left out."""
+    scores = np.asarray(scores, float)
+    weights = np.ones_like(scores) if weights is None else np.asarray(weights, float)
+    finite = np.isfinite(scores)
+    scores, weights = scores[finite], weights[finite]
     n = len(scores)
     if n == 0:
         return 0.0
-    return float(scores[min(math.ceil(COVERAGE * (n + 1)), n) - 1])
+    order = np.argsort(scores, kind="stable")
+    share = np.cumsum(weights[order]) / weights.sum()
+    k = min(math.ceil(COVERAGE * (n + 1)), n)
+    return float(scores[order][min(int(np.searchsorted(share, k / n - 1e-12)), n - 1)])
 
 
 def scores(observed: np.ndarray, band: Forecast) -> np.ndarray:
@@ -118,26 +134,31 @@ def stacking(tests: list[Backtest], stack_weight) -> tuple[dict, str | None, flo
 
 
 def widening(tests: list[Backtest], combine, weight: float, baseline: str | None) -> tuple[dict, float]:
-    """The conformal ``q`` of the forecast's band from the origins' days, each origin's band made with
-    the forecast's recipe (``combine(twin, base, weight)``), and per block of horizons what was
-    measured."""
+    """The conformal ``q`` of the forecast's band from the origins' days, each origin's band combined
+    as the forecast's (``combine(twin, base, weight)``), every horizon weighing the same (a day ``h``
+    ahead weighs one over the number of origins that reach ``h``); and per block of horizons what
+    was measured."""
+    reach = np.bincount(np.concatenate([np.arange(len(t.observed)) for t in tests]))
     by_block: dict[int, list[np.ndarray]] = {}
     twin_sq: dict[int, list[np.ndarray]] = {}
-    pooled = []
+    pooled, weights = [], []
     for t in tests:
         s = scores(t.observed, combine(t.twin, t.baselines[baseline] if baseline else None, weight))
         pooled.append(s)
+        weights.append(1.0 / reach[:len(s)])
         block = np.arange(len(s)) // BLOCK
         for b in np.unique(block):
             by_block.setdefault(int(b), []).append(s[block == b])
             twin_sq.setdefault(int(b), []).append((t.twin.mean[block == b] - t.observed[block == b]) ** 2)
+    furthest = int(len(reach))
     blocks = []
     for b in sorted(by_block):
         within = np.concatenate(by_block[b])
-        blocks.append({"from_day": b * BLOCK + 1, "to_day": (b + 1) * BLOCK, "origins": len(by_block[b]),
-                       "scores": int(within.size), "q": conformal(within), "covered": float(np.mean(within <= 0)),
+        blocks.append({"from_day": b * BLOCK + 1, "to_day": min((b + 1) * BLOCK, furthest),
+                       "origins": len(by_block[b]), "scores": int(within.size), "q": conformal(within),
+                       "covered": float(np.mean(within <= 0)),
                        "twin_rmse": float(np.sqrt(np.mean(np.concatenate(twin_sq[b]))))})
     everything = np.concatenate(pooled)
     info = {"origins": [t.origin for t in tests], "scores": int(everything.size), "blocks": blocks,
-            "measured_to_day": max(len(t.observed) for t in tests)}
-    return info, conformal(everything)
+            "measured_to_day": furthest}
+    return info, conformal(everything, np.concatenate(weights))
