@@ -146,10 +146,13 @@ def _random_walk_case(seed: int, rolling: bool):
     return B.backtest(observed, twin_from(train, train + horizon), train, runs_at)[1]
 
 
-def test_rolling_origins_give_a_band_that_holds_when_the_twin_drifts_away_from_its_data():
+def test_rolling_origins_give_a_band_that_holds_when_the_twin_drifts_away_from_its_data(monkeypatch):
     """On days the twin was fitted to it is exact, so a band calibrated there is far too narrow for
     the days after the cut-off; forecasts from earlier origins measure the error that grows with
     the horizon, out of sample, and the band widens with it (rolling.py)."""
+    # the naive baselines only: the statistical ones cost a minute over 40 backtests and 9 origins each
+    monkeypatch.setattr(BL, "FORECASTERS", {k: v for k, v in BL.FORECASTERS.items()
+                                            if k in ("last7", "last30", "exp_decay", "seasonal_naive")})
     inner = [_random_walk_case(seed, rolling=False) for seed in range(20)]
     rolled = [_random_walk_case(seed, rolling=True) for seed in range(20)]
     assert np.mean([bt["model"]["coverage80"] for bt in inner]) < 0.4
