@@ -251,15 +251,15 @@ def _origin_runs(fit, chosen, pooled, observed, c, train: int, origins: list[int
     from commsim.experiments.analyses.calibration.twin import arrivals_before
 
     jobs, where = [], []
+    files = arrivals_before(fit.twin, origins, train)
     for origin in origins:
         kept = S.accepted_before(pooled, observed, vars(c.weights), origin // 7, c.accept)
         if kept.size < 2:
             continue
-        arrivals = arrivals_before(fit.twin, origin, train)
         rng = np.random.default_rng([c.seed, origin])
         for k, i in enumerate(kept[rng.choice(kept.size, size=n_runs, replace=kept.size < n_runs)]):
             jobs.append(fit.job(chosen, pooled.z[i], 200 + k, f"origin{origin}", train, daily=True,
-                                arrivals=arrivals))
+                                arrivals=files[origin]))
             where.append(origin)
     if not jobs:
         return {}

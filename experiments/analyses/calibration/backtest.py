@@ -71,10 +71,9 @@ def scored(observed: np.ndarray, f: Forecast) -> dict:
             "band_width": float(np.mean(f.hi - f.lo))}
 
 
-def bands(runs: np.ndarray) -> pd.DataFrame:
-    """Per day: median and the 10th / 90th percentiles over runs (rows = runs)."""
-    return pd.DataFrame({"dau_median": np.median(runs, axis=0), "dau_lo80": np.quantile(runs, 0.1, axis=0),
-                         "dau_hi80": np.quantile(runs, 0.9, axis=0)})
+def bands(twin: Forecast) -> pd.DataFrame:
+    """The columns of ``forecast.csv`` for a band (Forecast.of_runs)."""
+    return pd.DataFrame({"dau_median": twin.mean, "dau_lo80": twin.lo, "dau_hi80": twin.hi})
 
 
 def inner_days(train_days: int, horizon: int) -> int:
@@ -84,12 +83,6 @@ def inner_days(train_days: int, horizon: int) -> int:
 def degenerate(twin: Forecast) -> bool:
     width = twin.hi - twin.lo
     return bool(np.mean(width <= np.maximum(DEGENERATE_WIDTH * twin.mean, 0.01)) >= DEGENERATE_SHARE)
-
-
-def _stack_weight(observed, twin_mean, base_mean) -> float:
-    grid = np.linspace(0, 1, 21)
-    losses = [np.mean((w * twin_mean + (1 - w) * base_mean - observed) ** 2) for w in grid]
-    return float(grid[int(np.argmin(losses))])
 
 
 def combine(twin: Forecast, base: Forecast | None, weight: float, q: float = 0.0) -> Forecast:
@@ -114,36 +107,30 @@ def conformal_q(observed, band: Forecast) -> float:
     return rolling.conformal(rolling.scores(observed, band))
 
 
-def calibrate_band(obs: np.ndarray, runs: np.ndarray, train_days: int, horizon: int,
-                   outer: dict | None = None, runs_at: dict | None = None) -> tuple[dict, Forecast, Forecast]:
+def calibrate_band(obs: np.ndarray, twin_all: Forecast, train_days: int, horizon: int, outer: dict,
+                   runs_at: dict | None = None) -> tuple[dict, Forecast, Forecast]:
     """Stacking weight, baseline and conformal ``q`` from the rolling origins (``runs_at``: their runs,
     rolling.py) or, without them, from the inner backtest, and the shown and raw forecasts of the
-    ``horizon`` days after training (``outer``: the baselines' forecasts of those days, if already made)."""
-    raw = bands(runs)
-    twin_all = Forecast(raw.dau_median.to_numpy(), raw.dau_lo80.to_numpy(), raw.dau_hi80.to_numpy())
+    ``horizon`` days after training (``twin_all``: the band of the forecast's runs over every day;
+    ``outer``: the baselines' forecasts of those days)."""
     cut = lambda f, a, b: Forecast(f.mean[a:b], f.lo[a:b], f.hi[a:b])  # noqa: E731
     n_in = inner_days(train_days, horizon)
     origin = train_days - n_in
     y_in = obs[origin:train_days]
     twin_in, twin_out = cut(twin_all, origin, train_days), cut(twin_all, train_days, train_days + horizon)
     inner_forecasts = forecast_all(obs[:origin], n_in)
-    inner = {name: scored(y_in, f) for name, f in inner_forecasts.items()}
-    twin_rmse = errors(y_in, twin_in.mean)["rmse"]
+    twin_rmse, _, best, weight = rolling.choose_stacking(
+        y_in, twin_in.mean, {name: f.mean for name, f in inner_forecasts.items()})
     info = {"inner_days": n_in, "inner_origin": origin, "inner_twin_rmse": twin_rmse,
-            "inner_baselines": inner, "stacked_with": None, "twin_weight": 1.0}
+            "inner_baselines": {name: scored(y_in, f) for name, f in inner_forecasts.items()}}
     tests = rolling.backtests(obs, runs_at, train_days, horizon) if runs_at else []
     if tests:  # out of sample: stacked on the origins' days, and the band may narrow as well as widen
-        found, best, weight = rolling.stacking(tests, _stack_weight)
+        found, best, weight = rolling.stacking(tests)
         info.update(method="rolling_origins", stacked_with=best, twin_weight=weight)
         info["rolling"], q = rolling.widening(tests, combine, weight, best)
         info["rolling"].update(found)
     else:
-        finite = {k: v["rmse"] for k, v in inner.items() if math.isfinite(v["rmse"])}
-        best = min(finite, key=finite.get) if finite else None
-        if best is not None and finite[best] < twin_rmse:
-            info["stacked_with"] = best
-            info["twin_weight"] = _stack_weight(y_in, twin_in.mean, inner_forecasts[best].mean)
-        weight = info["twin_weight"]
+        info.update(stacked_with=best, twin_weight=weight)
         base_in = inner_forecasts[best] if weight < 1 else None
         # widen only where the twin has a share: it was fitted to the inner days, so a band that held
         # more than 80% of them says nothing about the held-out days (narrowing on them cut a generated
@@ -154,9 +141,6 @@ def calibrate_band(obs: np.ndarray, runs: np.ndarray, train_days: int, horizon: 
             q = max(0.0, q)
         info["method"] = "last_training_days"
     info["conformal_q"] = q
-    weight, best = info["twin_weight"], info["stacked_with"]
-    if weight < 1 and outer is None:
-        outer = forecast_all(obs[:train_days], horizon)
     base_out = outer[best] if weight < 1 else None
     return info, combine(twin_out, base_out, weight, q), twin_out
 
@@ -167,7 +151,8 @@ def backtest(observed: np.ndarray, runs: np.ndarray, train_days: int,
     (data days 0..), the forecast runs (rows = runs, columns = the same days) and the rolling
     origins' runs over the training days (``runs_at``: origin -> runs; rolling.py)."""
     total = runs.shape[1]
-    raw = bands(runs)
+    twin_all = Forecast.of_runs(runs)
+    raw = bands(twin_all)
     table = raw.copy()
     table.insert(0, "day", np.arange(total))
     obs = np.full(total, np.nan)
@@ -183,14 +168,14 @@ def backtest(observed: np.ndarray, runs: np.ndarray, train_days: int,
     held = slice(train_days, total)
     o = obs[held]
     outer = forecast_all(obs[:train_days], horizon)
-    info, shown, twin = calibrate_band(obs, runs, train_days, horizon, outer, runs_at)
+    info, shown, twin = calibrate_band(obs, twin_all, train_days, horizon, outer, runs_at)
     table.loc[train_days:, "dau_median"] = shown.mean
     table.loc[train_days:, "dau_lo80"] = shown.lo
     table.loc[train_days:, "dau_hi80"] = shown.hi
     result["model"] = scored(o, shown)
     result["twin"] = {**scored(o, twin), "degenerate": degenerate(twin)}
     result["band"] = info
-    result["train_fit"] = errors(obs[:train_days], raw.dau_median.to_numpy()[:train_days])
+    result["train_fit"] = errors(obs[:train_days], twin_all.mean[:train_days])
     result["baselines"] = {name: {**scored(o, f), **({"note": f.note} if f.note else {}), **f.extra}
                            for name, f in outer.items()}
     best = min((v["rmse"] for v in result["baselines"].values() if math.isfinite(v["rmse"])), default=math.nan)

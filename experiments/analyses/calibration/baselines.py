@@ -60,6 +60,11 @@ class Forecast:
     note: str = ""
     extra: dict = field(default_factory=dict)
 
+    @classmethod
+    def of_runs(cls, runs: np.ndarray) -> "Forecast":
+        """Per day: the median and the 10th / 90th percentiles over simulated runs (rows = runs)."""
+        return cls(np.median(runs, axis=0), np.quantile(runs, 0.1, axis=0), np.quantile(runs, 0.9, axis=0))
+
     def clipped(self) -> "Forecast":
         clip = (lambda a: None if a is None else np.maximum(np.asarray(a, float), 0.0))
         return Forecast(clip(self.mean), clip(self.lo), clip(self.hi), self.note, self.extra)
@@ -158,13 +163,11 @@ FORECASTERS = {"last7": lambda y, h: last_mean(y, h, 7), "last30": lambda y, h: 
                "ets": ets, "arima": arima, "theta": theta}
 
 
-def forecast_all(train, horizon: int, names=None) -> dict[str, Forecast]:
-    """Every baseline's forecast (or those ``names``) of the ``horizon`` days after ``train``."""
+def forecast_all(train, horizon: int) -> dict[str, Forecast]:
+    """Every baseline's forecast of the ``horizon`` days after ``train``."""
     train = np.asarray(train, float)
     out = {}
     for name, forecaster in FORECASTERS.items():
-        if names is not None and name not in names:
-            continue
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")

@@ -107,30 +107,39 @@ def backtests(obs: np.ndarray, runs_at: dict[int, np.ndarray], train_days: int, 
         if runs is None or len(runs) < 2 or not 0 < origin < train_days:
             continue
         end = min(train_days, origin + horizon)
-        after = runs[:, origin:end]
-        twin = Forecast(np.median(after, axis=0), np.quantile(after, 0.1, axis=0), np.quantile(after, 0.9, axis=0))
-        out.append(Backtest(origin, obs[origin:end], twin, forecast_all(obs[:origin], end - origin)))
+        out.append(Backtest(origin, obs[origin:end], Forecast.of_runs(runs[:, origin:end]),
+                            forecast_all(obs[:origin], end - origin)))
     return out if len(out) >= MIN_ORIGINS else []
 
 
-def rmse_of(tests: list[Backtest], name: str | None) -> float:
-    """The RMSE over every origin's days of the twin (``name`` None) or of baseline ``name``."""
-    errors = [(t.twin.mean if name is None else t.baselines[name].mean) - t.observed for t in tests]
-    return float(np.sqrt(np.mean(np.concatenate(errors) ** 2)))
+def stack_weight(observed, twin_mean, base_mean) -> float:
+    """The twin's weight (a grid of 0.05) in ``w * twin + (1 - w) * baseline`` that minimises the RMSE."""
+    grid = np.linspace(0, 1, 21)
+    losses = [np.mean((w * twin_mean + (1 - w) * base_mean - observed) ** 2) for w in grid]
+    return float(grid[int(np.argmin(losses))])
 
 
-def stacking(tests: list[Backtest], stack_weight) -> tuple[dict, str | None, float]:
-    """Each baseline's and the twin's RMSE over the origins' days, the best baseline where it beats
-    the twin (else None) and the twin's weight (``stack_weight(observed, twin, baseline)``)."""
-    twin = rmse_of(tests, None)
-    scores = {name: rmse_of(tests, name) for name in tests[0].baselines}
-    finite = {k: v for k, v in scores.items() if math.isfinite(v)}
+def choose_stacking(observed, twin_mean, baselines: dict) -> tuple[float, dict, str | None, float]:
+    """The twin's RMSE on ``observed``, each baseline's (``baselines``: name -> its forecast's mean; NaN
+    where it could not forecast), the best baseline where it beats the twin (else None) and the
+    twin's weight."""
+    rmse = lambda forecast: float(np.sqrt(np.mean((forecast - observed) ** 2)))  # noqa: E731
+    twin = rmse(twin_mean)
+    each = {name: rmse(mean) for name, mean in baselines.items()}
+    finite = {k: v for k, v in each.items() if math.isfinite(v)}
     best = min(finite, key=finite.get) if finite else None
     if best is None or finite[best] >= twin:
-        return {"twin_rmse": twin, "baselines": scores}, None, 1.0
-    weight = stack_weight(np.concatenate([t.observed for t in tests]), np.concatenate([t.twin.mean for t in tests]),
-                          np.concatenate([t.baselines[best].mean for t in tests]))
-    return {"twin_rmse": twin, "baselines": scores}, best, weight
+        return twin, each, None, 1.0
+    return twin, each, best, stack_weight(observed, twin_mean, baselines[best])
+
+
+def stacking(tests: list[Backtest]) -> tuple[dict, str | None, float]:
+    """:func:`choose_stacking` over every origin's days: the RMSEs, the baseline and the twin's weight."""
+    joined = lambda get: np.concatenate([get(t) for t in tests])  # noqa: E731
+    twin, each, best, weight = choose_stacking(joined(lambda t: t.observed), joined(lambda t: t.twin.mean),
+                                               {name: joined(lambda t, n=name: t.baselines[n].mean)
+                                                for name in tests[0].baselines})
+    return {"twin_rmse": twin, "baselines": each}, best, weight
 
 
 def widening(tests: list[Backtest], combine, weight: float, baseline: str | None) -> tuple[dict, float]:

@@ -158,25 +158,26 @@ def write_graph(log: ActivityLog, cut: int, path: Path, seen_since: int | None =
     return order, labels, seen, acted, ties
 
 
-def arrivals_before(twin: Twin, origin: int, days: int) -> str:
-    """The twin as it stood ``origin`` training days in, for a rolling-origin backtest: an arrivals
-    file (``twin/arrivals_before_<origin>.csv``, the path returned relative to the calibration's
-    folder) in which everyone first seen on or after that day never arrives in a ``days``-day run
-    (their day is after its last: :class:`sim.arrivals.Arrivals`). The graph is the training
-    window's: ties among the people kept that formed after the origin stay (the twin's one leak)."""
-    name = f"twin/arrivals_before_{origin}.csv"
+def arrivals_before(twin: Twin, origins: list[int], days: int) -> dict[int, str]:
+    """The twin as it stood at each of ``origins`` (training days in), for the rolling-origin
+    backtest: an arrivals file (``twin/arrivals_before_<origin>.csv``; origin -> its path relative
+    to the calibration's folder) in which everyone first seen on or after that day never arrives in
+    a ``days``-day run (their day is after its last: :class:`sim.arrivals.Arrivals`). The graph is
+    the training window's: ties among the people kept that formed after the origin stay (a leak)."""
     with open(twin.folder / "twin" / "arrivals.csv", newline="") as handle:
-        rows = list(csv.reader(handle))
+        header, *rows = list(csv.reader(handle))
+    paths = {}
+    for origin in origins:
+        def write(path, origin=origin):
+            with open(path, "w", newline="") as handle:
+                out = csv.writer(handle)
+                out.writerow(header)
+                for row in rows:  # model day = data day + 1: day <= origin means seen before the origin
+                    out.writerow([row[0], row[1] if int(row[1]) <= origin else days + 1, *row[2:]])
 
-    def write(path):
-        with open(path, "w", newline="") as handle:
-            out = csv.writer(handle)
-            out.writerow(rows[0])
-            for row in rows[1:]:  # model day = data day + 1: day <= origin means seen before the origin
-                out.writerow([row[0], row[1] if int(row[1]) <= origin else days + 1, *row[2:]])
-
-    atomic_write(twin.folder / name, write)
-    return name
+        paths[origin] = f"twin/arrivals_before_{origin}.csv"
+        atomic_write(twin.folder / paths[origin], write)
+    return paths
 
 
 def build_today(log: ActivityLog, root: Path, calendar: dict, left_after: int) -> dict:
