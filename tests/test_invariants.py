@@ -5,6 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from commsim.sim import CommunityModel
+from commsim.sim.graph import neighbour_sum
 from commsim.sim.population import Status
 
 NETWORKS = st.sampled_from([
@@ -69,7 +70,11 @@ def test_daily_invariants(network, seed, share, placement, q, hazard, invite, au
         assert np.all((pop.satisfaction >= 0) & (pop.satisfaction <= 1))
         assert np.all(pop.fatigue >= 0) and np.all(pop.churn_pressure >= 0)
         assert np.all(pop.active_friends >= -1e-4)
-        assert np.all(pop.active_friends <= model.graph_degree + 1e-4)
+        assert np.all(pop.active_friends <= model.audience_degree + 1e-4)
+        # the share's denominator: ties to people who have arrived (a friend still outside is not one yet)
+        present = np.empty(pop.n, np.float32)
+        neighbour_sum(model.graph.indptr, model.graph.indices, (status != Status.OUTSIDE).view(np.uint8), present)
+        assert np.array_equal(model.audience_degree, present)
         previous_members = row["members"]
     member = pop.status == Status.MEMBER
     refs = pop.referrer[pop.referrer >= 0]
