@@ -89,24 +89,25 @@ MIN_ORIGIN_RUNS = 4  # a rolling origin's band from fewer runs says little
 
 
 def budget(runs: int, seeds: int, forecast_sets: int, forecast_seeds: int, candidates: int,
-           rhythm_sets: int = 0, origins: int = 0) -> dict:
+           rhythm_sets: int = 0, origins: int = 0, variants: int = 1) -> dict:
     """How ``calibrate.runs`` is spent: ~10% screening, ~45% search, ~30% posterior, ~15% forecast;
     ``rhythm_sets`` parameter sets (each on every seed) of the weekly-rhythm fit and the rolling
     origins' runs come out of the posterior's. Of the ``origins`` the training window allows (the
     latest first), the plan keeps as many (``origins``, at least two or none) as get
     ``MIN_ORIGIN_RUNS`` runs each from 5% of the budget, each ``origin_runs`` runs (at most a fifth
-    of the forecast's)."""
+    of the forecast's), each run ``variants`` ways (with and without newcomers: ``calibrate.newcomers=auto``;
+    the 5% is for all the ways: 16 runs an origin each way at the default budget, 4 at 1,500 runs)."""
     forecast_sets = max(2, min(forecast_sets, int(0.15 * runs) // forecast_seeds))
     share = int(0.05 * runs)
-    kept = min(origins, share // MIN_ORIGIN_RUNS)
+    kept = min(origins, share // (MIN_ORIGIN_RUNS * variants))
     kept = kept if kept >= 2 else 0
-    origin_runs = max(MIN_ORIGIN_RUNS, min(forecast_sets * forecast_seeds // 5, share // kept)) if kept else 0
-    rest = runs - forecast_sets * forecast_seeds - kept * origin_runs
+    origin_runs = max(MIN_ORIGIN_RUNS, min(forecast_sets * forecast_seeds // 5, share // (kept * variants))) if kept else 0
+    rest = runs - forecast_sets * forecast_seeds - kept * origin_runs * variants
     screen = max(2 * candidates + 10, int(0.1 * runs))
     trials = max(10, int(0.45 * rest) // seeds)
     proposals = max(10, (rest - screen - trials * seeds) // seeds - rhythm_sets)
     return {"screen": screen, "trials": trials, "proposals": proposals, "forecast_sets": forecast_sets,
-            "origins": kept, "origin_runs": origin_runs}
+            "origins": kept, "origin_runs": origin_runs, "variants": variants if kept else 1}
 
 
 def calibrate(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None) -> Path:
@@ -141,6 +142,7 @@ def calibrate(cfg: DictConfig, out_dir: Path, overrides: list[str] | None = None
 
 def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Path, say, settings) -> Path:
     from commsim.experiments.analyses.calibration import backtest as B
+    from commsim.experiments.analyses.calibration import newcomers as NEW
     from commsim.experiments.analyses.calibration import rolling
     from commsim.experiments.analyses.calibration import priors as P
     from commsim.experiments.reports import calibration as R
@@ -158,7 +160,7 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
                                                 "forecast", "after"))
     atomic_write(out_dir / "observed.parquet", lambda p: observed_full.to_parquet(p, index=False))
     observed = measure(activity, activity.first_day, train)
-    twin = build(activity, train, out_dir, c.calendar, c.campaigns, c.timezone, c.weekly)
+    twin = build(activity, train, out_dir, c.calendar, c.campaigns, c.timezone, c.weekly, horizon, c.newcomers)
     today = build_today(activity, out_dir, twin.config["calendar"], c.left_after)
     today["start_date"] = _cut_off(activity, activity.n_days)[:10]  # the day after the log: day 1 of a what-if
     today["newcomer_share"] = _plain(newcomer_share(activity))  # what-ifs start from the whole log
@@ -167,8 +169,10 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
                               campaign_responses(twin.config))
     fit_week = c.weekly == "fitted" and activity.first_weekday is not None
     origins = rolling.origins(train)
+    # auto: the rolling origins run with and without the newcomers, to choose (newcomers.py)
+    variants = 2 if c.newcomers == "auto" and twin.newcomers and twin.newcomers["count"] else 1
     plan = budget(c.runs, c.seeds, c.forecast_sets, c.forecast_seeds, len(candidates),
-                  RHYTHM_SETS * (RHYTHM_STEPS + 1) if fit_week else 0, len(origins))
+                  RHYTHM_SETS * (RHYTHM_STEPS + 1) if fit_week else 0, len(origins), variants)
     rng = np.random.default_rng(c.seed)
     seeds = list(range(c.seeds))
     with Runner.from_settings(settings, c.jobs, out_dir) as runner:
@@ -205,13 +209,21 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
             force=True)
         picks = S.resample(post, plan["forecast_sets"], rng)
         total = train + horizon
-        jobs = [fit.job(chosen, [p.to_z(post.iloc[i][p.key]) for p in chosen], 100 + s, "forecast", total, daily=True)
+        runs_at, runs_new = _origin_runs(fit, chosen, pooled, observed, c, activity, horizon,
+                                         origins[:plan["origins"]], plan["origin_runs"])
+        newcomers = NEW.choose(c.newcomers, twin.newcomers, observed_full.dau.to_numpy(float), runs_at, runs_new,
+                               train, horizon)
+        _note_newcomers(twin, newcomers, horizon, train)
+        at = twin.newcomers["files"] if newcomers["used"] else None
+        jobs = [fit.job(chosen, [p.to_z(post.iloc[i][p.key]) for p in chosen], 100 + s, "forecast", total,
+                        daily=True, at=at)
                 for i in picks for s in range(c.forecast_seeds)]
         measured = fit.run(jobs, f"forecast: {len(jobs)} runs")
         runs = np.array([m["daily_dau"] for m in measured], float)
-        runs_at = _origin_runs(fit, chosen, pooled, observed, c, train, origins[:plan["origins"]],
-                               plan["origin_runs"])
+        if newcomers["used"]:  # the band is measured on the forecaster shown: the twin with its newcomers
+            runs_at = {**runs_at, **runs_new}
         forecast, bt = B.backtest(observed_full.dau.to_numpy(float), runs, train, runs_at)
+        bt["newcomers"] = newcomers
         atomic_write(out_dir / "forecast.csv", lambda p: forecast.to_csv(p, index=False))
         atomic_write(out_dir / "backtest.json", lambda p: p.write_text(json.dumps(bt, indent=2) + "\n"))
         params = _parameters(chosen, post)
@@ -241,32 +253,78 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
     return report
 
 
-def _origin_runs(fit, chosen, pooled, observed, c, train: int, origins: list[int], n_runs: int) -> dict:
+def _note_newcomers(twin, chosen: dict, horizon: int, train: int) -> None:
+    """The twin's note on its newcomers after the cut-off, and whether the forecast has them."""
+    from commsim.experiments.analyses.calibration import newcomers as NEW
+    from commsim.experiments.analyses.calibration.twin import note
+
+    if twin.newcomers is None:
+        return
+    p = twin.newcomers
+    note(twin.notes, "newcomers after the cut-off: {count} projected over the {days} forecast days, arriving at {rate} "
+                     "a day at first and {later} a day a week later (the trend of first appearances over the last "
+                     "{window} training days), each wired like someone first seen in the last {template} days",
+         count=f"{p['count']:,}", days=horizon, rate=f"{p['rate']:.2f}",
+         later=f"{p['rate'] * np.exp(7 * min(p['slope'], 0.0)):.2f}", window=min(NEW.WINDOW, train),
+         template=NEW.TEMPLATE_DAYS)
+    if p["asked"] > p["count"]:
+        note(twin.notes, "the trend asked for {asked} newcomers; capped at {count}, the people seen before the cut-off",
+             asked=f"{p['asked']:,}", count=f"{p['count']:,}")
+    if chosen["setting"] == "auto" and chosen["rmse_with"] is not None:
+        if chosen["used"]:
+            note(twin.notes, "the forecast has them: on the training days after the rolling origins the twin with "
+                             "its newcomers forecast better (RMSE {with_} against {without})",
+                 with_=f"{chosen['rmse_with']:.1f}", without=f"{chosen['rmse_without']:.1f}")
+        else:
+            note(twin.notes, "the forecast leaves them out: on the training days after the rolling origins the twin "
+                             "without newcomers forecast better (RMSE {without} against {with_})",
+                 with_=f"{chosen['rmse_with']:.1f}", without=f"{chosen['rmse_without']:.1f}")
+    elif chosen["setting"] == "auto" and p["count"]:
+        note(twin.notes, "the forecast leaves them out: no rolling origin to judge them on")
+
+
+def _origin_runs(fit, chosen, pooled, observed, c, activity, horizon: int, origins: list[int],
+                 n_runs: int) -> tuple[dict, dict]:
     """The rolling origins' runs (rolling.py): at each origin, ``n_runs`` runs, each of a parameter set
     the posterior's rounds would have accepted had the data ended there (drawn with replacement, with
     its own generator: the calibration's draws do not depend on the origins), on seeds 200, 201, ...,
-    simulated over the training days by the twin as it stood there (nobody seen after it arrives).
-    Daily DAU per origin, rows = runs; an origin with fewer than two such sets is left out."""
+    simulated over the training days by the twin as it stood there (twin.twins_before: the people and
+    ties seen before it) -- without, and with the newcomers projected from it for up to ``horizon``
+    days when the twin has any (``calibrate.newcomers``: ``trend`` with them only, ``auto`` both
+    ways, the same sets and seeds). Daily DAU per origin, rows = runs, without and with the
+    newcomers; an origin with fewer than two such sets is left out."""
     from commsim.experiments.analyses.calibration import search as S
-    from commsim.experiments.analyses.calibration.twin import arrivals_before
+    from commsim.experiments.analyses.calibration.twin import twins_before
 
     jobs, where = [], []
-    files = arrivals_before(fit.twin, origins, train)
+    train = fit.train_days
+    files = twins_before(activity, fit.twin, origins, horizon)
+    projected = bool(fit.twin.newcomers and fit.twin.newcomers["count"])
+    both = projected and c.newcomers == "auto"
     for origin in origins:
         kept = S.accepted_before(pooled, observed, vars(c.weights), origin // 7, c.accept)
         if kept.size < 2:
             continue
+        new = files[origin]["with"] if projected else None
+        ways = ([("without", files[origin]["without"])] if new is None or both else []) + \
+            ([("with", new)] if new is not None else [])
         rng = np.random.default_rng([c.seed, origin])
         for k, i in enumerate(kept[rng.choice(kept.size, size=n_runs, replace=kept.size < n_runs)]):
-            jobs.append(fit.job(chosen, pooled.z[i], 200 + k, f"origin{origin}", train, daily=True,
-                                arrivals=files[origin]))
-            where.append(origin)
+            for way, at in ways:
+                jobs.append(fit.job(chosen, pooled.z[i], 200 + k, f"origin{origin}", train, daily=True, at=at))
+                where.append((origin, way))
     if not jobs:
-        return {}
-    measured = fit.run(jobs, f"rolling origins (days {', '.join(map(str, sorted(set(where))))}): {len(jobs)} runs")
+        return {}, {}
+    days = sorted({o for o, _ in where})
+    measured = fit.run(jobs, f"rolling origins (days {', '.join(map(str, days))}): {len(jobs)} runs")
     daily = np.array([m["daily_dau"] for m in measured], float)
-    where = np.array(where)
-    return {int(o): daily[where == o] for o in np.unique(where)}
+    out: tuple[dict, dict] = ({}, {})
+    for n, way in enumerate(("without", "with")):
+        for origin in days:
+            rows = [j for j, w in enumerate(where) if w == (origin, way)]
+            if rows:
+                out[n][int(origin)] = daily[rows]
+    return out
 
 
 def _typical_config(twin, days: int):

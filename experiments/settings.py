@@ -172,6 +172,11 @@ class CalibrateSettings:
     weekly: str = param("fitted", "the twin's weekly rhythm: fitted (odds factors fitted so the simulated "
                         "weekday profile of DAU matches the training days'), observed (that profile copied into "
                         "the factors) or flat", choices=("fitted", "observed", "flat"))
+    newcomers: str = param("auto", "people first seen after the cut-off in the forecast: trend (placeholder people "
+                           "arrive at the trend of first appearances over the last 56 training days -- a decline "
+                           "carried on, a rise held -- each wired like someone first seen in the last 28), none, "
+                           "or auto (trend where the rolling origins' days were forecast better with them)",
+                           choices=("auto", "trend", "none"))
     left_after: int = param(60, "days without activity after which a person counts as gone when the twin's "
                             "what-ifs start (from the end of the log; sim/start_state.py)", ge=1, unit="days")
     jobs: int = param(2, "simulations in parallel (processes)", ge=1)

@@ -111,14 +111,28 @@ def test_outputs_have_the_documented_columns_and_provenance_and_done_comes_last(
                                     "arima", "theta"}
     assert {"rmse", "mape", "coverage80", "band_width", "degenerate"} <= set(bt["twin"])
     assert {"inner_days", "stacked_with", "twin_weight", "conformal_q", "method"} <= set(bt["band"])
-    # the band is calibrated on forecasts from rolling origins (60 training days: four, a week apart),
-    # each made by the twin as it stood there: nobody first seen on or after the origin arrives
-    assert bt["band"]["method"] == "rolling_origins" and bt["band"]["rolling"]["origins"] == [53, 46, 39, 32]
+    # the band is calibrated on forecasts from rolling origins (60 training days: up to four, a week apart;
+    # two of them on 400 runs when they run both with and without the newcomers the twin projects),
+    # each made by the twin as it stood there: the people first seen before the origin, on their days,
+    # and (in the second way) the newcomers projected from it, none after the training days
+    chosen = bt["newcomers"]
+    assert chosen["setting"] == "auto" and chosen["count"] > 0, "a community still filling up gains newcomers"
+    assert chosen["origins"] == [46, 53] and chosen["used"] == (chosen["rmse_with"] < chosen["rmse_without"])
+    assert bt["band"]["method"] == "rolling_origins" and bt["band"]["rolling"]["origins"] == [53, 46]
     whole = pd.read_csv(folder / "twin" / "arrivals.csv")
-    before = pd.read_csv(folder / "twin" / "arrivals_before_39.csv")
-    assert list(before.person) == list(whole.person)
-    kept = whole.day <= 39
-    assert (before.day[kept] == whole.day[kept]).all() and (before.day[~kept] == 61).all() and (~kept).any()
+    assert not whole.person.str.startswith("(newcomer").any(), "the twin fitted is the one without them"
+    new_whole = pd.read_csv(folder / "twin" / "arrivals_newcomers.csv")
+    assert (new_whole.day[new_whole.person.str.startswith("(newcomer")] > 60).sum() == chosen["count"]
+    before = pd.read_csv(folder / "twin" / "arrivals_before_46.csv")
+    with_new = pd.read_csv(folder / "twin" / "arrivals_before_46_newcomers.csv")
+    new = with_new.person.str.startswith("(newcomer")
+    assert before[~new].set_index("person").day.to_dict() == whole[whole.day <= 46].set_index("person").day.to_dict()
+    assert (whole.day > 46).any()
+    assert (before.day[new] == 61).all(), "without them, the newcomers never arrive (the runs are 60 days)"
+    assert with_new[~new].equals(before[~new]) and new.any() and with_new.day[new].between(47, 60).all()
+    import networkx as nx
+
+    assert set(nx.read_graphml(folder / "twin" / "graph_before_46.graphml").nodes) == set(before.person)
     assert 0.0 <= bt["model"]["coverage80"] <= 1.0
 
     spec = yaml.safe_load((folder / "calibrated.yaml").read_text())
@@ -596,16 +610,21 @@ def test_the_forecast_bench_passes_calibration_settings_and_keeps_their_runs_apa
 
 @pytest.mark.parametrize("runs", [40, 159, 160, 400, 800, 1500, 6000, 100_000])
 @pytest.mark.parametrize("forecast_seeds", [1, 2, 20])
-def test_the_rolling_origins_take_at_most_five_percent_of_the_budget_with_four_runs_an_origin(runs, forecast_seeds):
+@pytest.mark.parametrize("variants", [1, 2])
+def test_the_rolling_origins_take_at_most_five_percent_of_the_budget_with_four_runs_an_origin(runs, forecast_seeds,
+                                                                                             variants):
+    """Five per cent for every way the origins run (with and without newcomers: calibrate.newcomers=auto)."""
     from commsim.experiments.calibrate import budget
 
-    plan = budget(runs, 2, 40, forecast_seeds, 15, origins=8)
-    spent = plan["origins"] * plan["origin_runs"]
+    plan = budget(runs, 2, 40, forecast_seeds, 15, origins=8, variants=variants)
+    spent = plan["origins"] * plan["origin_runs"] * plan["variants"]
     assert spent <= 0.05 * runs
+    assert plan["variants"] == (variants if plan["origins"] else 1)
     assert plan["origins"] == 0 or (2 <= plan["origins"] <= 8 and plan["origin_runs"] >= 4)
-    assert (plan["origins"] > 0) == (runs >= 160)
+    assert (plan["origins"] > 0) == (runs >= 160 * variants)
     assert plan["origin_runs"] <= max(4, plan["forecast_sets"] * forecast_seeds // 5)
     assert budget(6000, 2, 40, 2, 15, origins=8)["origin_runs"] == 16, "the default: 16 runs at each of 8 origins"
+    assert budget(6000, 2, 40, 2, 15, origins=8, variants=2)["origin_runs"] == 16, "... each way"
 
 
 def test_the_posterior_keeps_every_set_with_what_was_measured_and_re_selects_them_on_earlier_weeks():

@@ -100,6 +100,9 @@ def generate(kind: str, seed: int = 0) -> pd.DataFrame:
         sends = 1 + rng.poisson(2.0, len(active))
         users = np.repeat(active, sends)
         targets = contacts[users, rng.integers(0, 8, len(users))]
+        early = join[targets] > day  # nobody is written to before they arrive: another present person is
+        if early.any():
+            targets[early] = rng.choice(np.flatnonzero(present), early.sum())
         seconds = rng.integers(0, 86_400, len(users))
         rows.append(pd.DataFrame({"user": users, "target": targets, "second": day * 86_400 + seconds}))
     log = pd.concat(rows, ignore_index=True).sort_values("second", kind="stable")

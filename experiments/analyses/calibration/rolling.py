@@ -9,7 +9,8 @@ the days after the cut-off (each run simulates from the first day on):
 
 * its parameters are the sets the posterior would have accepted had the data ended at the origin
   (search.accepted_before: the posterior's rounds re-judged on the weeks before it);
-* its people are those seen before the origin (twin.arrivals_before: later ones never arrive).
+* its people and ties are those seen before the origin, with the newcomers projected from there
+  when the calibration projects them (twin.twins_before, newcomers.py).
 
 Every baseline forecasts the same days from the same origin. Pooled over the origins, their errors
 decide the stacking (a baseline whose RMSE beats the twin's is mixed in at the weight that
@@ -35,9 +36,9 @@ horizon was measured and not kept (docs/calibration.md).
 
 What still leaks: the parameter sets were proposed in the boxes the whole window's rounds marked
 out (the second round's, denser, around the first round's sets accepted on the whole window; the
-re-selection draws them uniformly, without the rounds' mixture weights), the graph holds ties
-formed after the origin among the people kept, and the calendar's weekly rhythm and quiet spells
-were read from the whole training window. With fewer than ``MIN_ORIGINS`` origins (a short
+re-selection draws them uniformly, without the rounds' mixture weights), and the calendar's weekly
+rhythm and quiet spells were read from the whole training window. (The graph is the origin's own:
+the people seen and the ties formed before it.) With fewer than ``MIN_ORIGINS`` origins (a short
 training window) the backtest falls back to the last training days (backtest.py).
 """
 

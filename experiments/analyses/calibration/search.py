@@ -77,12 +77,13 @@ class Fit:
         self.runs_done = 0
 
     def job(self, priors, z, seed: int, stage: str, days: int, daily: bool = False,
-            arrivals: str | None = None) -> Job:
-        """One run of the twin at parameter set ``z`` (``arrivals``: another arrivals file of the
-        twin's, relative to its folder: twin.arrivals_before)."""
+            at: tuple[str, str] | None = None) -> Job:
+        """One run of the twin at parameter set ``z`` (``at``: another graph and arrivals file of the
+        twin's, relative to its folder: the twin at a rolling origin, twin.twins_before)."""
         cfg = self.twin.model_config(days)
-        if arrivals:
-            cfg["population"]["arrivals_file"] = str(Path(self.twin.folder) / arrivals)
+        if at:
+            cfg["network"]["path"] = str(Path(self.twin.folder) / at[0])
+            cfg["population"]["arrivals_file"] = str(Path(self.twin.folder) / at[1])
         for key, value in P.values(priors, z).items():
             set_dotted(cfg, key, value)
         cfg["seed"] = int(seed)

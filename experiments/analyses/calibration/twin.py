@@ -6,6 +6,9 @@
   day they were first seen (model day = data day + 1) -- as a member, joining that day, when that
   first appearance was an action of their own, else as a prospect (someone others wrote to), who
   may join later; nobody is a member on day 0;
+* **newcomers** (``calibrate.newcomers=trend``): placeholder people in the graph and the arrivals,
+  arriving after the cut-off at the trend of first appearances before it, each wired like a recent
+  arrival (newcomers.py);
 * **calendar**: the weekday of the first day, the weekly rhythm of the training days' DAU
   (``calibrate.weekly=observed``, the starting point of ``fitted``; days of dated events left out) or
   a flat week, the dated outside events of ``calibrate.calendar`` (a blank ``activity`` is fitted),
@@ -31,6 +34,7 @@ from commsim.sim.delimited import read_records
 from commsim.sim.errors import UserError
 from commsim.sim.log_io import LogFileError, day_of
 from commsim.sim.observed import daily
+from commsim.experiments.analyses.calibration import newcomers as NEW
 from commsim.experiments.runner.outputs import atomic_write
 
 CAMPAIGN_STRATEGIES = {"winback": ("start_day", "end_day"), "incentive": ("start_day", "end_day"),
@@ -63,6 +67,7 @@ class Twin:
     notes: list[tuple[str, dict]] = field(default_factory=list)  # (message id, values): note() and english()
 
     base: dict = field(default_factory=dict)  # the command line's model config, under the twin
+    newcomers: dict | None = None  # the projection after the cut-off (write_twin_at), None: no newcomers
 
     def model_config(self, days: int) -> dict:
         """The twin as a model-config dict for ``days`` days (paths made absolute), on top of the
@@ -94,22 +99,20 @@ def week_factors(weekly) -> str:
 
 
 def build(log: ActivityLog, train_days: int, root: Path, calendar_file: str | None = None,
-          campaigns_file: str | None = None, timezone: str = "UTC", weekly: str = "observed") -> Twin:
+          campaigns_file: str | None = None, timezone: str = "UTC", weekly: str = "observed",
+          horizon: int = 0, newcomers: str = "none") -> Twin:
+    """The twin of the first ``train_days`` days of ``log`` in ``root/twin``. ``newcomers`` other than
+    ``"none"``: also the twin with the people projected to arrive in the ``horizon`` days after the
+    cut-off (newcomers.py; ``twin/graph_newcomers.graphml``, ``twin/arrivals_newcomers.csv``)."""
     folder = root / "twin"
     folder.mkdir(parents=True, exist_ok=True)
-    cut = log.first_day + train_days  # first day after the training window
-    order, labels, seen, acted, ties = write_graph(log, cut, folder / "graph.graphml")
-    with open(folder / "arrivals.csv", "w", newline="") as handle:
-        out = csv.writer(handle)
-        out.writerow(["person", "day", "as"])
-        for p, lab in zip(order, labels):
-            out.writerow([lab, seen[p] - log.first_day + 1, "member" if acted.get(p) == seen[p] else "prospect"])
+    people, ties, projected = write_twin_at(log, train_days, horizon if newcomers != "none" else 0, folder)
     events, fitted = [], []
     if calendar_file:
         events, fitted = read_calendar(calendar_file, log, timezone)
     notes: list[tuple[str, dict]] = []
     note(notes, "the graph holds the {people} people seen before the cut-off (day {day}) and the {ties} ties among "
-                "those who interacted", people=f"{len(order):,}", day=train_days, ties=f"{ties:,}")
+                "those who interacted", people=f"{people:,}", day=train_days, ties=f"{ties:,}")
     dau = training_dau(log, train_days)
     events += quiet_events(dau, events, notes)
     calendar = {"start_weekday": int(log.first_weekday or 0), "weekly": [1.0] * 7, "events": events}
@@ -121,14 +124,90 @@ def build(log: ActivityLog, train_days: int, root: Path, calendar_file: str | No
               "calendar": calendar, "days": train_days}
     if campaigns_file:
         config.update(read_campaigns(campaigns_file, log, timezone, notes))
-    return Twin(root, len(order), ties, config, fitted, notes)
+    return Twin(root, people, ties, config, fitted, notes,
+                newcomers={**projected, "files": projected["files"]["with"]} if newcomers != "none" else None)
+
+
+def write_twin_at(log: ActivityLog, cut: int, ahead: int, folder: Path, suffix: str = "",
+                  never: int | None = None):
+    """The twin's people as they stood ``cut`` days into ``log``, in ``folder``: the graph of everyone
+    seen before (:func:`graph_of`; ``graph<suffix>.graphml``) and their arrivals (``arrivals<suffix>.csv``,
+    ``person,day,as``; model day = data day + 1). When the newcomers projected for the ``ahead`` days
+    after it (newcomers.py) are anyone, the twin with them too (``arrivals<suffix>_newcomers.csv``):
+    arriving on model days ``cut + 1 ..``, each wired like a recent arrival drawn with a generator
+    seeded by ``cut``. With ``never`` (a day after the runs' last) both ways share one graph, the
+    newcomers in it, arriving on ``never`` in ``arrivals<suffix>.csv`` -- never: the same people in
+    the same order, so a run with them and one without, on the same seed, are the same until the
+    first arrives (a friend outside the audience counts for no one: docs/model.md). Without it the
+    twin with them has a graph of its own (``graph<suffix>_newcomers.graphml``) and the first graph
+    is the people seen only. Returns (people seen, their ties, the projection: count, asked, rate,
+    slope, and ``files``: the graph and arrivals of each way, ``"without"`` and ``"with"`` (None when
+    none are projected), relative to the calibration's folder)."""
+    graph, order, labels, seen, acted, ties = graph_of(log, log.first_day + cut)
+    appeared = {p: "member" if acted.get(p) == seen[p] else "prospect" for p in order}
+    rows = [[lab, seen[p] - log.first_day + 1, appeared[p]] for p, lab in zip(order, labels)]
+    rate, slope = NEW.trend(NEW.first_seen_counts(seen, log.first_day, log.first_day + cut)) if ahead else (0.0, 0.0)
+    per_day = NEW.schedule(rate, slope, ahead)
+    asked = int(per_day.sum())
+    pool = NEW.templates(seen, log.first_day + cut)
+    count = min(asked, len(order)) if pool else 0
+    where = f"{folder.name}/graph{suffix}.graphml", f"{folder.name}/arrivals{suffix}.csv"
+    files = {"without": where, "with": None}
+    if not count:
+        _write_people(graph, rows, folder.parent / where[0], folder.parent / where[1])
+        return len(order), ties, {"count": 0, "asked": asked, "rate": rate, "slope": slope, "files": files}
+    if never is None:  # the people seen only, then the graph with the newcomers
+        _write_people(graph, rows, folder.parent / where[0], folder.parent / where[1])
+    name = dict(zip(order, labels))
+    wiring = {p: list(graph.neighbors(name[p])) for p in pool}  # the real ties only
+    taken = set(labels)
+    rng = np.random.default_rng(cut)
+    new_rows = []
+    for j, day in enumerate(cut + np.repeat(np.arange(1, ahead + 1), per_day)[:count]):
+        template = pool[int(rng.integers(len(pool)))]
+        label = f"(newcomer {j + 1})"
+        while label in taken:
+            label += "'"
+        graph.add_node(label)
+        graph.add_edges_from((label, other) for other in wiring[template])
+        new_rows.append([label, int(day), appeared[template]])
+    graph_with = where[0] if never is not None else f"{folder.name}/graph{suffix}_newcomers.graphml"
+    files["with"] = (graph_with, f"{folder.name}/arrivals{suffix}_newcomers.csv")
+    _write_people(graph, rows + new_rows, folder.parent / files["with"][0], folder.parent / files["with"][1])
+    if never is not None:
+        _write_people(None, rows + [[lab, never, kind] for lab, _, kind in new_rows], None, folder.parent / where[1])
+    return len(order), ties, {"count": count, "asked": asked, "rate": rate, "slope": slope, "files": files}
+
+
+def _write_people(graph, rows: list, graph_path: Path | None, arrivals_path: Path) -> None:
+    import networkx as nx
+
+    if graph is not None:
+        nx.write_graphml(graph, graph_path)
+
+    def write(path):
+        with open(path, "w", newline="") as handle:
+            csv.writer(handle).writerows([["person", "day", "as"], *rows])
+
+    atomic_write(arrivals_path, write)
 
 
 def write_graph(log: ActivityLog, cut: int, path: Path, seen_since: int | None = None):
+    """:func:`graph_of`, written as GraphML at ``path``. Returns (people in order of first appearance,
+    their labels, first-seen day, first-action day, ties)."""
+    import networkx as nx
+
+    graph, order, labels, seen, acted, ties = graph_of(log, cut, seen_since)
+    nx.write_graphml(graph, path)
+    return order, labels, seen, acted, ties
+
+
+def graph_of(log: ActivityLog, cut: int, seen_since: int | None = None):
     """The graph of everyone seen before day ``cut`` of ``log`` (as the one who acted or the one acted
-    at), with a tie between every two people who interacted before it, as GraphML at ``path``.
+    at), with a tie between every two people who interacted before it.
     ``seen_since``: leave out people who never acted and were last seen before that day.
-    Returns (people in order of first appearance, their labels, first-seen day, first-action day, ties)."""
+    Returns (the networkx graph, people in order of first appearance, their labels, first-seen day,
+    first-action day, ties)."""
     import networkx as nx
 
     days = log.days[log.days.day < cut]
@@ -154,30 +233,26 @@ def write_graph(log: ActivityLog, cut: int, path: Path, seen_since: int | None =
         name = {p: lab for p, lab in zip(order, labels)}
         graph.add_edges_from((name[a], name[b]) for a, b in pairs if a != b and a in name and b in name)
         ties = graph.number_of_edges()
-    nx.write_graphml(graph, path)
-    return order, labels, seen, acted, ties
+    return graph, order, labels, seen, acted, ties
 
 
-def arrivals_before(twin: Twin, origins: list[int], days: int) -> dict[int, str]:
+def twins_before(log: ActivityLog, twin: Twin, origins: list[int], horizon: int) -> dict[int, dict]:
     """The twin as it stood at each of ``origins`` (training days in), for the rolling-origin
-    backtest: an arrivals file (``twin/arrivals_before_<origin>.csv``; origin -> its path relative
-    to the calibration's folder) in which everyone first seen on or after that day never arrives in
-    a ``days``-day run (their day is after its last: :class:`sim.arrivals.Arrivals`). The graph is
-    the training window's: ties among the people kept that formed after the origin stay (a leak)."""
-    with open(twin.folder / "twin" / "arrivals.csv", newline="") as handle:
-        header, *rows = list(csv.reader(handle))
-    paths = {}
+    backtest: the graph of the people seen before the origin, with the ties formed before it, and
+    their arrivals (``twin/graph_before_<origin>.graphml``, ``twin/arrivals_before_<origin>.csv``);
+    when the twin projects newcomers and any are projected from the origin (for up to ``horizon``
+    days, the training days after it bounding that), the graph holds them too and
+    ``twin/arrivals_before_<origin>_newcomers.csv`` has them arrive, while in the first arrivals file
+    they never do (:func:`write_twin_at`: the two ways are paired). Origin -> {"without": (graph,
+    arrivals), "with": (graph, arrivals) or None, "count": newcomers}, paths relative to the
+    calibration's folder."""
+    train = int(twin.config["days"])
+    out = {}
     for origin in origins:
-        def write(path, origin=origin):
-            with open(path, "w", newline="") as handle:
-                out = csv.writer(handle)
-                out.writerow(header)
-                for row in rows:  # model day = data day + 1: day <= origin means seen before the origin
-                    out.writerow([row[0], row[1] if int(row[1]) <= origin else days + 1, *row[2:]])
-
-        paths[origin] = f"twin/arrivals_before_{origin}.csv"
-        atomic_write(twin.folder / paths[origin], write)
-    return paths
+        ahead = min(horizon, train - origin) if twin.newcomers is not None else 0
+        *_, projected = write_twin_at(log, origin, ahead, twin.folder / "twin", f"_before_{origin}", never=train + 1)
+        out[origin] = {**projected["files"], "count": projected["count"]}
+    return out
 
 
 def build_today(log: ActivityLog, root: Path, calendar: dict, left_after: int) -> dict:

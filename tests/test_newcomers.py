@@ -1,0 +1,129 @@
+"""The twin's newcomers after the cut-off (experiments/analyses/calibration/newcomers.py): the trend
+of first appearances, the whole-people schedule, and the placeholder people a twin gains."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from commsim.experiments.analyses.calibration import newcomers as NEW
+from commsim.experiments.analyses.calibration.twin import build, twins_before
+from commsim.sim.log_io import read_log
+
+
+@pytest.mark.parametrize("rate, slope", [(5.0, 0.0), (20.0, -0.05), (3.0, 0.02), (40.0, -0.2)])
+def test_the_trend_recovers_a_known_rate_and_slope(rate, slope):
+    x = np.arange(NEW.WINDOW) - (NEW.WINDOW - 1)
+    fits = [NEW.trend(np.random.default_rng(seed).poisson(rate * np.exp(slope * x))) for seed in range(20)]
+    rates, slopes = np.array(fits).T
+    assert np.median(slopes) == pytest.approx(slope, abs=0.006)
+    assert np.median(rates) == pytest.approx(rate, rel=0.15)
+
+
+def test_the_trend_of_a_launch_wave_dies_out_and_of_nothing_is_nothing():
+    wave = np.r_[[360, 120, 53, 37, 14, 5, 0, 4, 0, 0, 1], np.zeros(45)]  # the declining community's first days
+    rate, slope = NEW.trend(wave)
+    assert rate < 0.01 and slope < -0.1
+    assert NEW.trend(np.zeros(56)) == (0.0, 0.0)
+    assert NEW.trend([2, 4, 0]) == (2.0, 0.0), "too few days for a slope: the mean"
+    assert NEW.trend(np.r_[np.zeros(100), np.full(56, 3.0)]) == pytest.approx((3.0, 0.0), abs=1e-6), "the last 56 days"
+
+
+@settings(max_examples=60, deadline=None)
+@given(rate=st.floats(0, 50), slope=st.floats(-0.5, 0.5), days=st.integers(0, 200))
+def test_the_schedule_is_whole_people_summing_to_the_rate_held_or_declining(rate, slope, days):
+    per_day = NEW.schedule(rate, slope, days)
+    assert per_day.shape == (days,) and per_day.dtype.kind == "i" and (per_day >= 0).all()
+    ahead = np.arange(1, days + 1)
+    expected = (rate * np.exp(min(slope, 0.0) * ahead)).sum()
+    assert expected - 1 < per_day.sum() <= expected + 1e-6
+    if slope > 0:
+        assert per_day.tolist() == NEW.schedule(rate, 0.0, days).tolist(), "a rise is held, not extrapolated"
+
+
+@pytest.fixture
+def steady_log(tmp_path):
+    """Three people arrive every day for 70 days (p1, p2, ...); each writes to the one before."""
+    start = pd.Timestamp("2024-01-01")
+    rows = [(f"p{me}", f"p{me - 1}", (start + pd.Timedelta(days=day, hours=k + 1)).isoformat())
+            for day in range(70) for k in range(3) for me in [3 * day + k + 1]]
+    path = tmp_path / "steady.csv"
+    pd.DataFrame(rows, columns=["user", "target", "time"]).to_csv(path, index=False)
+    return read_log(path)[0]
+
+
+def test_a_twin_gains_the_projected_newcomers_after_its_cut_off_wired_like_recent_arrivals(steady_log, tmp_path):
+    twin = build(steady_log, 56, tmp_path, horizon=14, newcomers="trend")
+    assert twin.newcomers["rate"] == pytest.approx(3.0, rel=0.02) and twin.newcomers["count"] in (41, 42)
+    graph_file, arrivals_file = twin.newcomers["files"]
+    assert (graph_file, arrivals_file) == ("twin/graph_newcomers.graphml", "twin/arrivals_newcomers.csv")
+    arrivals = pd.read_csv(tmp_path / arrivals_file)
+    new = arrivals[arrivals.person.str.startswith("(newcomer")]
+    assert len(new) == twin.newcomers["count"] and new.day.between(57, 70).all()
+    assert new.groupby("day").size().between(2, 4).all(), "about three a day, as before the cut-off"
+    graph = nx.read_graphml(tmp_path / graph_file)
+    real = arrivals[~arrivals.person.str.startswith("(newcomer")]
+    recent = set(real.person[real.day > 56 - NEW.TEMPLATE_DAYS])
+    for person in new.person:  # each newcomer's ties are those of someone first seen in the last 28 days
+        ties = set(graph.neighbors(person))
+        assert any(ties == set(graph.neighbors(t)) - {p for p in graph.neighbors(t) if p.startswith("(")}
+                   for t in recent), person
+    assert twin.people == len(real) == 169, "p0 (written to on day 0) to p168 (arrived on day 55)"
+    # the twin fitted on the training days is the one without them
+    plain = pd.read_csv(tmp_path / "twin" / "arrivals.csv")
+    assert plain.equals(real.reset_index(drop=True)) and twin.config["population"]["arrivals_file"] == "twin/arrivals.csv"
+    assert set(nx.read_graphml(tmp_path / "twin" / "graph.graphml").nodes) == set(real.person)
+
+    none = build(steady_log, 56, tmp_path / "none", horizon=14, newcomers="none")
+    assert none.newcomers is None and not (tmp_path / "none" / "twin" / "arrivals_newcomers.csv").exists()
+
+
+def test_a_twin_at_a_rolling_origin_knows_only_the_days_before_it_and_runs_paired_with_and_without_newcomers(
+        steady_log, tmp_path):
+    from commsim.sim.model import CommunityModel
+
+    twin = build(steady_log, 56, tmp_path, horizon=14, newcomers="auto")
+    at = twins_before(steady_log, twin, [35], 14)[35]
+    assert at["without"][0] == at["with"][0] == "twin/graph_before_35.graphml", "one graph for both ways"
+    without, with_ = (pd.read_csv(tmp_path / at[way][1]) for way in ("without", "with"))
+    new = with_.person.str.startswith("(newcomer")
+    real = with_[~new]
+    assert sorted(real.person, key=lambda p: int(p[1:])) == [f"p{i}" for i in range(106)], "seen before day 35"
+    assert 40 <= new.sum() <= 42 and new.sum() == at["count"] and with_.day[new].between(36, 49).all(), \
+        "projected from the origin, for 14 days"
+    assert without.person.equals(with_.person) and without[~new].equals(real)
+    assert (without.day[new] == 57).all(), "in the other way they never arrive (the runs are 56 days)"
+    g = nx.read_graphml(tmp_path / at["with"][0])
+    assert set(g.nodes) == set(with_.person) and g.has_edge("p104", "p105") and "p106" not in g
+
+    dau = {}
+    for way in ("without", "with"):
+        cfg = twin.model_config(56)
+        cfg["network"]["path"] = str(tmp_path / at[way][0])
+        cfg["population"]["arrivals_file"] = str(tmp_path / at[way][1])
+        model = CommunityModel({**cfg, "seed": 5})
+        for _ in range(56):
+            model.step()
+        dau[way] = model.timeseries().set_index("day").dau
+    assert dau["with"].loc[:35].equals(dau["without"].loc[:35]), "the same run until the first newcomer arrives"
+    assert dau["with"].loc[36:].sum() > dau["without"].loc[36:].sum()
+
+
+def test_auto_adds_the_newcomers_where_they_forecast_the_origins_days_better():
+    observed = np.r_[np.full(30, 10.0), np.linspace(10, 20, 30)]  # growing after day 30
+    flat = {30: np.full((4, 60), 10.0), 40: np.full((4, 60), 10.0)}
+    rising = {o: np.tile(observed, (4, 1)) + 1.0 for o in (30, 40)}
+    projected = {"count": 50, "rate": 2.0, "slope": 0.0, "files": ("g", "a")}
+    got = NEW.choose("auto", projected, observed, flat, rising, 60, 30)
+    assert got["used"] and got["origins"] == [30, 40] and got["rmse_with"] == pytest.approx(1.0)
+    assert got["rmse_without"] > 4
+    assert not NEW.choose("auto", projected, observed, rising, flat, 60, 30)["used"], "worse with them: left out"
+    assert not NEW.choose("none", projected, observed, flat, rising, 60, 30)["used"]
+    assert NEW.choose("trend", projected, observed, rising, flat, 60, 30)["used"], "trend: whatever the origins say"
+    assert not NEW.choose("auto", projected, observed, flat, {}, 60, 30)["used"], "no origin to judge: left out"
+    assert not NEW.choose("trend", {**projected, "count": 0}, observed, flat, rising, 60, 30)["used"]
+    assert NEW.choose("auto", None, observed, flat, rising, 60, 30)["count"] == 0
