@@ -170,15 +170,19 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
     fit_week = c.weekly == "fitted" and activity.first_weekday is not None
     origins = rolling.origins(train)
     # auto: the rolling origins run with and without the newcomers, to choose (newcomers.py)
-    variants = 2 if c.newcomers == "auto" and twin.newcomers and twin.newcomers["count"] else 1
+    variants = 2 if c.newcomers == "auto" and NEW.material(twin.newcomers, twin.people) else 1
     plan = budget(c.runs, c.seeds, c.forecast_sets, c.forecast_seeds, len(candidates),
                   RHYTHM_SETS * (RHYTHM_STEPS + 1) if fit_week else 0, len(origins), variants)
+    if variants == 2 and not plan["origins"]:  # too few runs for both ways: the origins run one (auto adds none)
+        plan = budget(c.runs, c.seeds, c.forecast_sets, c.forecast_seeds, len(candidates),
+                      RHYTHM_SETS * (RHYTHM_STEPS + 1) if fit_week else 0, len(origins))
     rng = np.random.default_rng(c.seed)
     seeds = list(range(c.seeds))
     with Runner.from_settings(settings, c.jobs, out_dir) as runner:
         runner.expect(c.runs, "calibrate.runs: screening, search, posterior, forecast and rolling origins",
                       config=_typical_config(twin, train + horizon),
-                      fewer="a smaller calibrate.runs", people=twin.people)
+                      fewer="a smaller calibrate.runs",
+                      people=twin.people + (twin.newcomers["count"] if twin.newcomers else 0))
         fit = S.Fit(twin, observed, train, vars(c.weights).copy(), runner, out_dir, say)
         say.fit = fit
         if runner.settings.dry_run:  # the calibration's own work between rounds: part of its time
@@ -210,9 +214,9 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
         picks = S.resample(post, plan["forecast_sets"], rng)
         total = train + horizon
         runs_at, runs_new = _origin_runs(fit, chosen, pooled, observed, c, activity, horizon,
-                                         origins[:plan["origins"]], plan["origin_runs"])
+                                         origins[:plan["origins"]], plan["origin_runs"], plan["variants"])
         newcomers = NEW.choose(c.newcomers, twin.newcomers, observed_full.dau.to_numpy(float), runs_at, runs_new,
-                               train, horizon)
+                               train, horizon, twin.people)
         _note_newcomers(twin, newcomers, horizon, train)
         at = twin.newcomers["files"] if newcomers["used"] else None
         jobs = [fit.job(chosen, [p.to_z(post.iloc[i][p.key]) for p in chosen], 100 + s, "forecast", total,
@@ -235,6 +239,7 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
         spec = _spec(c, read, activity, train, horizon, cut_off, twin, params, draws, post_summary, fit.runs_done,
                      [p.key for p in chosen])
         spec["today"] = today
+        spec["fit"]["newcomers"] = {**newcomers, "files": list(at) if at else None}  # backtest.json's, and where
         if rhythm is not None:
             spec["fit"]["weekly_rhythm"] = rhythm
         # the same worker processes (starting two more costs each a few seconds of imports)
@@ -279,28 +284,32 @@ def _note_newcomers(twin, chosen: dict, horizon: int, train: int) -> None:
             note(twin.notes, "the forecast leaves them out: on the training days after the rolling origins the twin "
                              "without newcomers forecast better (RMSE {without} against {with_})",
                  with_=f"{chosen['rmse_with']:.1f}", without=f"{chosen['rmse_without']:.1f}")
+    elif chosen["setting"] == "auto" and p["count"] and not chosen["material"]:
+        note(twin.notes, "the forecast leaves them out: too few to matter (under {share} of the people seen)",
+             share=f"{NEW.MATERIAL:.0%}")
     elif chosen["setting"] == "auto" and p["count"]:
         note(twin.notes, "the forecast leaves them out: no rolling origin to judge them on")
 
 
 def _origin_runs(fit, chosen, pooled, observed, c, activity, horizon: int, origins: list[int],
-                 n_runs: int) -> tuple[dict, dict]:
+                 n_runs: int, variants: int = 1) -> tuple[dict, dict]:
     """The rolling origins' runs (rolling.py): at each origin, ``n_runs`` runs, each of a parameter set
     the posterior's rounds would have accepted had the data ended there (drawn with replacement, with
     its own generator: the calibration's draws do not depend on the origins), on seeds 200, 201, ...,
     simulated over the training days by the twin as it stood there (twin.twins_before: the people and
     ties seen before it) -- without, and with the newcomers projected from it for up to ``horizon``
     days when the twin has any (``calibrate.newcomers``: ``trend`` with them only, ``auto`` both
-    ways, the same sets and seeds). Daily DAU per origin, rows = runs, without and with the
-    newcomers; an origin with fewer than two such sets is left out."""
+    ways when the budget gives ``variants`` 2, the same sets and seeds). Daily DAU per origin, rows =
+    runs, without and with the newcomers; an origin with fewer than two such sets is left out."""
     from commsim.experiments.analyses.calibration import search as S
     from commsim.experiments.analyses.calibration.twin import twins_before
 
     jobs, where = [], []
     train = fit.train_days
-    files = twins_before(activity, fit.twin, origins, horizon)
     projected = bool(fit.twin.newcomers and fit.twin.newcomers["count"])
-    both = projected and c.newcomers == "auto"
+    both = projected and c.newcomers == "auto" and variants == 2
+    projected = projected and (both or c.newcomers == "trend")
+    files = twins_before(activity, fit.twin, origins, horizon, projected)
     for origin in origins:
         kept = S.accepted_before(pooled, observed, vars(c.weights), origin // 7, c.accept)
         if kept.size < 2:

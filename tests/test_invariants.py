@@ -91,3 +91,28 @@ def test_active_friends_tracks_the_true_count():
         model.step()
         np.testing.assert_allclose(model.population.active_friends,
                                    adjacency @ model.population.active.astype(float), atol=1e-4)
+
+
+def test_ties_to_people_outside_the_audience_count_from_the_day_they_arrive():
+    """model.audience_degree (the share of friends' denominator) through new ties made with people
+    still outside, then their arrival: always the recount of ties to people in the audience."""
+    model = CommunityModel({"seed": 4, "days": 40, "network": {"kind": "erdos_renyi", "n": 400, "mean_degree": 6},
+                            "population": {"audience_at_start": 0.3, "arrival_days": 30}})
+    pop = model.population
+
+    def recount():
+        out = np.empty(pop.n, np.float32)
+        neighbour_sum(model.graph.indptr, model.graph.indices, (pop.status != Status.OUTSIDE).view(np.uint8), out)
+        return out
+
+    assert model.audience_degree is not model.graph_degree
+    assert (model.audience_degree < model.graph_degree).any(), "some friends are not there yet"
+    for day in range(40):
+        outside = np.flatnonzero(pop.status == Status.OUTSIDE)
+        inside = np.flatnonzero(pop.status != Status.OUTSIDE)
+        if outside.size and day % 5 == 0:  # a strategy ties insiders to outsiders, and insiders to each other
+            model.levers.add_ties(inside[:10], outside[:10])
+            model.levers.add_ties(inside[10:20], inside[20:30])
+        model.step()
+        assert np.array_equal(model.audience_degree, recount()), day
+    assert not (pop.status == Status.OUTSIDE).any() and np.array_equal(model.audience_degree, model.graph_degree)

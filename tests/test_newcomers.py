@@ -127,3 +127,16 @@ def test_auto_adds_the_newcomers_where_they_forecast_the_origins_days_better():
     assert not NEW.choose("auto", projected, observed, flat, {}, 60, 30)["used"], "no origin to judge: left out"
     assert not NEW.choose("trend", {**projected, "count": 0}, observed, flat, rising, 60, 30)["used"]
     assert NEW.choose("auto", None, observed, flat, rising, 60, 30)["count"] == 0
+    few = NEW.choose("auto", projected, observed, flat, rising, 60, 30, people=int(50 / NEW.MATERIAL) + 1)
+    assert not few["used"] and not few["material"], "too few among the people seen to judge: left out"
+    assert NEW.choose("auto", projected, observed, flat, rising, 60, 30, people=int(50 / NEW.MATERIAL))["used"]
+
+
+def test_the_logs_first_days_where_everyone_already_there_is_first_seen_are_left_out():
+    seen = {p: 0 for p in range(300)}  # a community that existed before its export: all seen at once
+    seen.update({300 + k: 1 + k // 2 for k in range(2 * 69)})  # then two newcomers a day, days 1-69
+    counts = NEW.first_seen_counts(seen, 0, 70)
+    assert counts.size == 70 - NEW.BURN_IN and (counts == 2).all()
+    rate, slope = NEW.trend(counts)
+    assert rate == pytest.approx(2.0) and slope == pytest.approx(0.0, abs=1e-6)
+    assert NEW.first_seen_counts(seen, 0, 30)[0] == 300, "under a week after the burn-in: every day counts"

@@ -7,7 +7,8 @@ would flatter it -- so each is a plain stochastic process whose structure is set
     person i, present from day join_i to day leave_i, is active on day t with probability
         1 - exp(-r_i · weekly[t mod 7] · trend(t) · burst(t) · holiday(t))
     r_i ~ lognormal(log rate, 1.0)   (heavy-tailed activity, as in real communities)
-    an active day sends 1 + Poisson(2) messages, each to one of 8 fixed contacts (never oneself)
+    an active day sends 1 + Poisson(2) messages, each to one of 8 fixed contacts (never oneself);
+        a contact who has not arrived yet is replaced by someone else present
 
 The multipliers act on the intensity, not on DAU: since the chance of a day's activity saturates
 for the most active people, DAU moves less than the multiplier (the workplace's weekend DAU is
@@ -101,8 +102,11 @@ def generate(kind: str, seed: int = 0) -> pd.DataFrame:
         users = np.repeat(active, sends)
         targets = contacts[users, rng.integers(0, 8, len(users))]
         early = join[targets] > day  # nobody is written to before they arrive: another present person is
-        if early.any():
-            targets[early] = rng.choice(np.flatnonzero(present), early.sum())
+        if early.any():  # (never oneself: a draw among the others, shifted past the sender)
+            others = np.flatnonzero(present)
+            pick = rng.integers(0, others.size - 1, early.sum()) if others.size > 1 else np.zeros(early.sum(), int)
+            pick += (others[pick] >= users[early]) & (others.size > 1)
+            targets[early] = others[np.minimum(pick, others.size - 1)]
         seconds = rng.integers(0, 86_400, len(users))
         rows.append(pd.DataFrame({"user": users, "target": targets, "second": day * 86_400 + seconds}))
     log = pd.concat(rows, ignore_index=True).sort_values("second", kind="stable")

@@ -6,19 +6,21 @@ its 35 held-out days). Without newcomers the twin's DAU stops growing at the cut
 adds *projected newcomers*, placeholder people who arrive after the cut-off:
 
 * **rate** -- a Poisson log-linear trend fitted (by maximum likelihood) to the daily count of
-  people first seen over the last ``WINDOW`` days before the cut-off. The rate fitted on the last
+  people first seen over the last ``WINDOW`` days before the cut-off (not the log's first
+  ``BURN_IN`` days, where everyone already there is first seen). The rate fitted on the last
   day goes on; a decline goes on declining (``rate x exp(slope x days ahead)``), a rise is held at
   that rate. Assumed: the log-linear trend is the standard model of a count's trend, but holding a
   rise (rather than extrapolating it) is our choice, so that a launch wave is not projected to
-  grow without end. Measured on the forecast bench (docs/calibration.md).
+  grow without end.
 * **wiring** -- each newcomer copies someone first seen in the last ``TEMPLATE_DAYS`` days before
   the cut-off, drawn uniformly: how they first appeared (as a member or as a prospect) and their
   ties at the cut-off.
 * **cap** -- at most as many newcomers as people seen before the cut-off (the graph at most doubles).
 
 Arrivals are whole people on their day: the cumulative rate rounded down, no random number drawn.
-The rolling-origin backtests (rolling.py) rebuild the twin at each origin the same way, newcomers
-included, so the band measures the newcomers' error too.
+The rolling-origin backtests (rolling.py) rebuild the twin at each origin the same way, and with
+``calibrate.newcomers=auto`` run it with and without them (:func:`choose`); the band is measured on
+the way the forecast uses.
 """
 
 from __future__ import annotations
@@ -26,8 +28,12 @@ from __future__ import annotations
 import numpy as np
 
 WINDOW = 56  # days of first appearances the trend is fitted to
+BURN_IN = 28  # the log's first days, left out of it: people there before the log began are first seen in them
 TEMPLATE_DAYS = 28  # newcomers are wired like people first seen in these last days before the cut-off
 MAX_SLOPE = 0.5  # per day: a fit on counts that all fall on the window's first days stops here
+# auto judges the newcomers only when they are at least this share of the people seen (assumed: fewer move
+# the forecast by less than its noise, and judging them halves the rolling origins' runs of each way)
+MATERIAL = 0.02
 
 
 def trend(counts) -> tuple[float, float]:
@@ -66,9 +72,12 @@ def schedule(rate: float, slope: float, days: int) -> np.ndarray:
 
 
 def first_seen_counts(seen: dict, first_day: int, cut: int) -> np.ndarray:
-    """People first seen on each day from ``first_day`` to ``cut - 1`` (``seen``: person -> data day)."""
-    days = np.array([d for d in seen.values() if first_day <= d < cut], int) - first_day
-    return np.bincount(days, minlength=max(cut - first_day, 0))
+    """People first seen on each day before ``cut`` (``seen``: person -> data day), from the log's
+    ``first_day`` on but for its first ``BURN_IN`` days -- a community that existed before its export
+    shows everyone it had as first seen in them -- unless that leaves fewer than a week."""
+    start = first_day + BURN_IN if cut - (first_day + BURN_IN) >= 7 else first_day
+    days = np.array([d for d in seen.values() if start <= d < cut], int) - start
+    return np.bincount(days, minlength=max(cut - start, 0))
 
 
 def templates(seen: dict, cut: int) -> list:
@@ -81,19 +90,25 @@ def templates(seen: dict, cut: int) -> list:
     return sorted(p for p, d in seen.items() if d == last)
 
 
+def material(projected: dict | None, people: int) -> bool:
+    """Whether ``calibrate.newcomers=auto`` judges the newcomers: at least ``MATERIAL`` of the people seen."""
+    return bool(projected) and projected["count"] > 0 and projected["count"] >= MATERIAL * people
+
+
 def choose(setting: str, projected: dict | None, observed: np.ndarray, without: dict, with_: dict,
-           train_days: int, horizon: int) -> dict:
+           train_days: int, horizon: int, people: int = 0) -> dict:
     """Whether the forecast adds the newcomers (``calibrate.newcomers``): ``trend`` whenever any are
-    projected, ``none`` never, ``auto`` when the twin with them forecast the rolling origins' days
-    better: a lower RMSE of its runs' median on the training days after each origin where any were
+    projected, ``none`` never, ``auto`` when they are :func:`material` among the ``people`` seen and
+    the twin with them forecast the rolling origins' days better: a lower RMSE of its runs' median on the training days after each origin where any were
     projected (up to ``horizon`` days), pooled, the same parameter sets and seeds run both ways
     (``without``, ``with_``: origin -> runs over the training days, rows = runs). With no such
     origin, ``auto`` adds none. Returns what ``backtest.json`` keeps under ``newcomers``."""
-    out = {"setting": setting, "used": False, "count": 0, "rate": 0.0, "slope": 0.0, "origins": [],
-           "rmse_with": None, "rmse_without": None}
+    out = {"setting": setting, "used": False, "count": 0, "rate": 0.0, "slope": 0.0, "material": False,
+           "origins": [], "rmse_with": None, "rmse_without": None}
     if projected is None:
         return out
-    out.update(count=int(projected["count"]), rate=float(projected["rate"]), slope=float(projected["slope"]))
+    out.update(count=int(projected["count"]), rate=float(projected["rate"]), slope=float(projected["slope"]),
+               material=material(projected, people))
     errors = {"with": [], "without": []}
     for origin in sorted(with_):
         if origin not in without:
@@ -106,6 +121,6 @@ def choose(setting: str, projected: dict | None, observed: np.ndarray, without: 
         for name, err in errors.items():
             out[f"rmse_{name}"] = float(np.sqrt(np.mean(np.concatenate(err) ** 2)))
     if out["count"] > 0:
-        out["used"] = setting == "trend" or (setting == "auto" and bool(out["origins"])
+        out["used"] = setting == "trend" or (setting == "auto" and out["material"] and bool(out["origins"])
                                              and out["rmse_with"] < out["rmse_without"])
     return out

@@ -6,9 +6,10 @@
   day they were first seen (model day = data day + 1) -- as a member, joining that day, when that
   first appearance was an action of their own, else as a prospect (someone others wrote to), who
   may join later; nobody is a member on day 0;
-* **newcomers** (``calibrate.newcomers=trend``): placeholder people in the graph and the arrivals,
-  arriving after the cut-off at the trend of first appearances before it, each wired like a recent
-  arrival (newcomers.py);
+* **newcomers** (``calibrate.newcomers``, unless ``none``): the same twin with placeholder people
+  added (``twin/graph_newcomers.graphml``, ``twin/arrivals_newcomers.csv``), arriving after the
+  cut-off at the trend of first appearances before it, each wired like a recent arrival
+  (newcomers.py); the forecast uses it where the rolling origins say it helps (``auto``);
 * **calendar**: the weekday of the first day, the weekly rhythm of the training days' DAU
   (``calibrate.weekly=observed``, the starting point of ``fitted``; days of dated events left out) or
   a flat week, the dated outside events of ``calibrate.calendar`` (a blank ``activity`` is fitted),
@@ -163,7 +164,8 @@ def write_twin_at(log: ActivityLog, cut: int, ahead: int, folder: Path, suffix: 
     taken = set(labels)
     rng = np.random.default_rng(cut)
     new_rows = []
-    for j, day in enumerate(cut + np.repeat(np.arange(1, ahead + 1), per_day)[:count]):
+    per_day = np.diff(np.minimum(np.cumsum(per_day), count), prepend=0)  # the cap: the first `count` of them
+    for j, day in enumerate(cut + np.repeat(np.arange(1, ahead + 1), per_day)):
         template = pool[int(rng.integers(len(pool)))]
         label = f"(newcomer {j + 1})"
         while label in taken:
@@ -236,11 +238,12 @@ def graph_of(log: ActivityLog, cut: int, seen_since: int | None = None):
     return graph, order, labels, seen, acted, ties
 
 
-def twins_before(log: ActivityLog, twin: Twin, origins: list[int], horizon: int) -> dict[int, dict]:
+def twins_before(log: ActivityLog, twin: Twin, origins: list[int], horizon: int,
+                 newcomers: bool = True) -> dict[int, dict]:
     """The twin as it stood at each of ``origins`` (training days in), for the rolling-origin
     backtest: the graph of the people seen before the origin, with the ties formed before it, and
     their arrivals (``twin/graph_before_<origin>.graphml``, ``twin/arrivals_before_<origin>.csv``);
-    when the twin projects newcomers and any are projected from the origin (for up to ``horizon``
+    when ``newcomers`` and the twin projects newcomers after its cut-off and any are projected from the origin (for up to ``horizon``
     days, the training days after it bounding that), the graph holds them too and
     ``twin/arrivals_before_<origin>_newcomers.csv`` has them arrive, while in the first arrivals file
     they never do (:func:`write_twin_at`: the two ways are paired). Origin -> {"without": (graph,
@@ -249,7 +252,7 @@ def twins_before(log: ActivityLog, twin: Twin, origins: list[int], horizon: int)
     train = int(twin.config["days"])
     out = {}
     for origin in origins:
-        ahead = min(horizon, train - origin) if twin.newcomers is not None else 0
+        ahead = min(horizon, train - origin) if newcomers and twin.newcomers and twin.newcomers["count"] else 0
         *_, projected = write_twin_at(log, origin, ahead, twin.folder / "twin", f"_before_{origin}", never=train + 1)
         out[origin] = {**projected["files"], "count": projected["count"]}
     return out
