@@ -119,7 +119,7 @@ def decide_activity(model, par: ActivityParams) -> dict:
     content_term = par.content * np.log1p(content)  # per topic: the same for everyone in it
     returned = _activity_kernel(
         pop.status, pop.habit, pop.fit, pop.satisfaction, pop.fatigue, pop.exposures, pop.active_friends,
-        model.audience_degree, pop.topic, lev.activity_uplift, pop.propensity, pop.join_day, pop.trust, content_term,
+        model.graph_degree, pop.topic, lev.activity_uplift, pop.propensity, pop.join_day, pop.trust, content_term,
         coefficients(par, ActivityCoefficients), float(model.calendar.activity_offset[day]),
         model.streams.key("activity", day), day, pop.active, pop.last_active_day, pop.recent_activity)
     return {"returned": int(returned)}

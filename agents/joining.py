@@ -84,9 +84,7 @@ class JoiningParams:
 def join(model, par: JoiningParams) -> dict:
     pop, day, streams = model.population, model.day, model.streams
     joining = model.calendar.joining[day]
-    arrived, arrive_as_members, newcomers = model.arrivals.arrive(pop, day, joining)
-    if arrived:
-        model.audience_arrived(newcomers)
+    arrived, arrive_as_members = model.arrivals.arrive(pop, day, joining)
     if par.signal == "active":
         friends = pop.active_friends
     else:
@@ -100,7 +98,7 @@ def join(model, par: JoiningParams) -> dict:
         channel[people] = via
     model.levers.acquisitions.clear()
     w, sd = par.propensity_weight, model.cfg.population.propensity_sd
-    _join_kernel(pop.status, friends, model.audience_degree, pop.exposures, pop.pending_inviter, pop.propensity,
+    _join_kernel(pop.status, friends, model.graph_degree, pop.exposures, pop.pending_inviter, pop.propensity,
                  pop.trust, par.trust, p, joining * par.q_social, par.exposure_p, p_accept, w, 0.5 * w * w * sd * sd,
                  streams.key("join", day), streams.key("join.word_of_mouth", day),
                  streams.key("join.invite_accept", day), channel)
@@ -171,8 +169,7 @@ def _admit(channel, day, habit0, n_channels, status, channels, join_day, habit, 
 
 STAGE = Stage("join", join, "people arrive; prospects join: network Bass hazard, word of mouth, accepted invites",
               group="joining", params=JoiningParams,
-              owns=fields("status", "join_day", "channel", "fit", "habit", "pending_inviter", "referrer",
-                          "model.audience_degree"),
+              owns=fields("status", "join_day", "channel", "fit", "habit", "pending_inviter", "referrer"),
               reads=fields("status", "active_friends", "exposures", "fatigue", "fit", "habit",
                            "pending_inviter", "propensity", "satisfaction", "trust", "levers", "graph",
                            "calendar", "arrivals"),

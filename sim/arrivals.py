@@ -136,19 +136,19 @@ class Arrivals:
         else:
             self.rate = np.full(days + 1, self.queue.size / cfg.arrival_days)
 
-    def arrive(self, pop: Population, day: int, multiplier: float) -> tuple[int, np.ndarray, np.ndarray]:
-        """Today's arrivals become prospects; returns how many arrived, those of them who arrive as
-        members (the caller makes them members) and all of them."""
+    def arrive(self, pop: Population, day: int, multiplier: float) -> tuple[int, np.ndarray]:
+        """Today's arrivals become prospects; returns how many arrived, and those of them who arrive
+        as members (the caller makes them members)."""
         none = np.zeros(0, np.int64)
         if self.next >= self.queue.size:
-            return 0, none, none
+            return 0, none
         self.carry += self.rate[min(day, self.rate.size - 1)] * (1.0 if self.scheduled else multiplier)
         k = min(int(self.carry + 1e-9), self.queue.size - self.next)
         if k <= 0:
-            return 0, none, none
+            return 0, none
         self.carry -= k
         who = self.queue[self.next:self.next + k]
         self.next += k
         pop.status[who] = Status.PROSPECT
         members = who[self.as_member[who]] if self.as_member is not None else none
-        return int(k), members, who
+        return int(k), members

@@ -17,13 +17,13 @@ from commsim.sim.context import StrategyContext
 from commsim.sim.day import DAY_PLAN, Member, make_strategies, run_hook
 from commsim.sim.defaults import default_config
 from commsim.sim.allocator import reuse_freed_memory
-from commsim.sim.graph import neighbour_scatter_add, neighbour_sum
+from commsim.sim.graph import neighbour_sum
 from commsim.sim.ledger import Ledger
 from commsim.sim.levers import Levers
 from commsim.sim.memory import check as check_memory
 from commsim.sim.metrics import TIMESERIES_COLUMNS
 from commsim.sim.network import build_graph
-from commsim.sim.population import Population, Status
+from commsim.sim.population import Population
 from commsim.sim.random_streams import RandomStreams
 from commsim.sim.errors import StageContractError
 from commsim.sim.stages import owned_changes, snapshot
@@ -72,7 +72,6 @@ class CommunityModel(mesa.Model):
         schedule = person_arrivals(cfg.population, self.graph)
         scheduled, as_member = schedule if schedule is not None else (None, None)
         self.population = Population.create(cfg.population, self.graph, self.streams, scheduled)
-        self.audience_degree = self._audience_degree()
         self.calendar = Calendar.build(cfg.calendar, cfg.days)
         self.arrivals = Arrivals(self.population, cfg.population, cfg.days, scheduled, as_member)
         self.params = cfg.behaviour
@@ -158,25 +157,6 @@ class CommunityModel(mesa.Model):
             self.population.role[people] = role
         self.levers.role_changes.clear()
 
-    def _audience_degree(self) -> np.ndarray:
-        """Each person's ties to people in the audience (not outside it): the denominator of the
-        share of friends active or members (agents/activity.py, agents/joining.py). A friend who
-        has not arrived yet (a growing audience, a twin's later arrivals) is nobody's friend yet:
-        counting them would dilute the share until they come. With nobody outside, this is the
-        graph's degree (the same array)."""
-        outside = self.population.status == Status.OUTSIDE
-        if not outside.any():
-            return self.graph_degree
-        counts = np.empty(self.graph.n, np.float32)
-        neighbour_sum(self.graph.indptr, self.graph.indices, (~outside).view(np.uint8), counts)
-        return counts
-
-    def audience_arrived(self, people: np.ndarray) -> None:
-        """``people`` joined the audience today: each of their ties now counts for the other end."""
-        if self.audience_degree is not self.graph_degree and people.size:
-            neighbour_scatter_add(self.graph.indptr, self.graph.indices, people, self.audience_degree,
-                                  np.float32(1.0))
-
     def apply_new_ties(self) -> int:
         """Add the friendships strategies queued through ``levers.add_ties``; returns how many were new.
 
@@ -189,9 +169,6 @@ class CommunityModel(mesa.Model):
         self.levers.new_ties.clear()
         self.graph, rows, cols = self.graph.adding_ties(src, dst)
         np.add.at(self.graph_degree, rows, np.float32(1.0))
-        if self.audience_degree is not self.graph_degree:
-            present = self.population.status[cols] != Status.OUTSIDE
-            np.add.at(self.audience_degree, rows[present], np.float32(1.0))
         np.add.at(self.population.active_friends, rows, self.population.active[cols].astype(np.float32))
         return rows.size // 2
 

@@ -7,4 +7,4 @@ resumed after such a change re-runs everything instead of mixing runs of two
 engines. Changes that move no number (refactors, outputs, reports) keep it.
 """
 
-MODEL_VERSION = "4.4"  # wave 3, issue 29.2: the share of friends active / members counts only friends who have arrived
+MODEL_VERSION = "4.3"  # wave 3, issue 24.1: KOL perks +0.3 log-odds (was 1.0, assumed), from Wang, Hui & Li 2022

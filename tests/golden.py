@@ -49,9 +49,6 @@ SCENARIOS: dict[str, dict] = {
     "karate": {"seed": 4, "days": 365, "network": {"kind": "karate"}, "population": {"initial_members": 5},
                "plan": {"name": "kol_content", "strategies": ["content", "kol"]},
                "strategies": {"kol": {"k": 2}, "content": {"posts_per_week": 3}}},
-    # a fifth of the audience there at the start, the rest arriving over 90 days (sim/arrivals.py)
-    "growing_audience": {"seed": 5, "days": 120, "network": {"kind": "barabasi_albert", "n": 2000, "m": 4},
-                         "population": {"initial_member_share": 0.02, "audience_at_start": 0.2, "arrival_days": 90}},
 }
 # Every named plan of configs/plan/ on one small community (a crisis on day 30, so that
 # crisis_response has something to answer).

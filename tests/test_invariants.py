@@ -5,7 +5,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from commsim.sim import CommunityModel
-from commsim.sim.graph import neighbour_sum
 from commsim.sim.population import Status
 
 NETWORKS = st.sampled_from([
@@ -70,11 +69,7 @@ def test_daily_invariants(network, seed, share, placement, q, hazard, invite, au
         assert np.all((pop.satisfaction >= 0) & (pop.satisfaction <= 1))
         assert np.all(pop.fatigue >= 0) and np.all(pop.churn_pressure >= 0)
         assert np.all(pop.active_friends >= -1e-4)
-        assert np.all(pop.active_friends <= model.audience_degree + 1e-4)
-        # the share's denominator: ties to people who have arrived (a friend still outside is not one yet)
-        present = np.empty(pop.n, np.float32)
-        neighbour_sum(model.graph.indptr, model.graph.indices, (status != Status.OUTSIDE).view(np.uint8), present)
-        assert np.array_equal(model.audience_degree, present)
+        assert np.all(pop.active_friends <= model.graph_degree + 1e-4)
         previous_members = row["members"]
     member = pop.status == Status.MEMBER
     refs = pop.referrer[pop.referrer >= 0]
@@ -92,27 +87,3 @@ def test_active_friends_tracks_the_true_count():
         np.testing.assert_allclose(model.population.active_friends,
                                    adjacency @ model.population.active.astype(float), atol=1e-4)
 
-
-def test_ties_to_people_outside_the_audience_count_from_the_day_they_arrive():
-    """model.audience_degree (the share of friends' denominator) through new ties made with people
-    still outside, then their arrival: always the recount of ties to people in the audience."""
-    model = CommunityModel({"seed": 4, "days": 40, "network": {"kind": "erdos_renyi", "n": 400, "mean_degree": 6},
-                            "population": {"audience_at_start": 0.3, "arrival_days": 30}})
-    pop = model.population
-
-    def recount():
-        out = np.empty(pop.n, np.float32)
-        neighbour_sum(model.graph.indptr, model.graph.indices, (pop.status != Status.OUTSIDE).view(np.uint8), out)
-        return out
-
-    assert model.audience_degree is not model.graph_degree
-    assert (model.audience_degree < model.graph_degree).any(), "some friends are not there yet"
-    for day in range(40):
-        outside = np.flatnonzero(pop.status == Status.OUTSIDE)
-        inside = np.flatnonzero(pop.status != Status.OUTSIDE)
-        if outside.size and day % 5 == 0:  # a strategy ties insiders to outsiders, and insiders to each other
-            model.levers.add_ties(inside[:10], outside[:10])
-            model.levers.add_ties(inside[10:20], inside[20:30])
-        model.step()
-        assert np.array_equal(model.audience_degree, recount()), day
-    assert not (pop.status == Status.OUTSIDE).any() and np.array_equal(model.audience_degree, model.graph_degree)

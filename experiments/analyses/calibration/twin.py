@@ -129,63 +129,49 @@ def build(log: ActivityLog, train_days: int, root: Path, calendar_file: str | No
                 newcomers={**projected, "files": projected["files"]["with"]} if newcomers != "none" else None)
 
 
-def write_twin_at(log: ActivityLog, cut: int, ahead: int, folder: Path, suffix: str = "",
-                  never: int | None = None):
+def write_twin_at(log: ActivityLog, cut: int, ahead: int, folder: Path, suffix: str = ""):
     """The twin's people as they stood ``cut`` days into ``log``, in ``folder``: the graph of everyone
     seen before (:func:`graph_of`; ``graph<suffix>.graphml``) and their arrivals (``arrivals<suffix>.csv``,
     ``person,day,as``; model day = data day + 1). When the newcomers projected for the ``ahead`` days
-    after it (newcomers.py) are anyone, the twin with them too (``arrivals<suffix>_newcomers.csv``):
-    arriving on model days ``cut + 1 ..``, each wired like a recent arrival drawn with a generator
-    seeded by ``cut``. With ``never`` (a day after the runs' last) both ways share one graph, the
-    newcomers in it, arriving on ``never`` in ``arrivals<suffix>.csv`` -- never: the same people in
-    the same order, so a run with them and one without, on the same seed, are the same until the
-    first arrives (a friend outside the audience counts for no one: docs/model.md). Without it the
-    twin with them has a graph of its own (``graph<suffix>_newcomers.graphml``) and the first graph
-    is the people seen only. Returns (people seen, their ties, the projection: count, asked, rate,
-    slope, and ``files``: the graph and arrivals of each way, ``"without"`` and ``"with"`` (None when
-    none are projected), relative to the calibration's folder)."""
+    after it (newcomers.py) are anyone, the twin with them too (``graph<suffix>_newcomers.graphml``,
+    ``arrivals<suffix>_newcomers.csv``): arriving on model days ``cut + 1 ..``, each wired like a
+    recent arrival drawn with a generator seeded by ``cut``. Returns (people seen, their ties, the
+    projection: count, asked, rate, slope, and ``files``: the graph and arrivals of each way,
+    ``"without"`` and ``"with"`` (None when none are projected), relative to the calibration's folder)."""
     graph, order, labels, seen, acted, ties = graph_of(log, log.first_day + cut)
     appeared = {p: "member" if acted.get(p) == seen[p] else "prospect" for p in order}
     rows = [[lab, seen[p] - log.first_day + 1, appeared[p]] for p, lab in zip(order, labels)]
+    where = f"{folder.name}/graph{suffix}.graphml", f"{folder.name}/arrivals{suffix}.csv"
+    _write_people(graph, rows, folder.parent / where[0], folder.parent / where[1])
     rate, slope = NEW.trend(NEW.first_seen_counts(seen, log.first_day, log.first_day + cut)) if ahead else (0.0, 0.0)
     per_day = NEW.schedule(rate, slope, ahead)
     asked = int(per_day.sum())
     pool = NEW.templates(seen, log.first_day + cut)
     count = min(asked, len(order)) if pool else 0
-    where = f"{folder.name}/graph{suffix}.graphml", f"{folder.name}/arrivals{suffix}.csv"
     files = {"without": where, "with": None}
-    if not count:
-        _write_people(graph, rows, folder.parent / where[0], folder.parent / where[1])
-        return len(order), ties, {"count": 0, "asked": asked, "rate": rate, "slope": slope, "files": files}
-    if never is None:  # the people seen only, then the graph with the newcomers
-        _write_people(graph, rows, folder.parent / where[0], folder.parent / where[1])
-    name = dict(zip(order, labels))
-    wiring = {p: list(graph.neighbors(name[p])) for p in pool}  # the real ties only
-    taken = set(labels)
-    rng = np.random.default_rng(cut)
-    new_rows = []
-    per_day = np.diff(np.minimum(np.cumsum(per_day), count), prepend=0)  # the cap: the first `count` of them
-    for j, day in enumerate(cut + np.repeat(np.arange(1, ahead + 1), per_day)):
-        template = pool[int(rng.integers(len(pool)))]
-        label = f"(newcomer {j + 1})"
-        while label in taken:
-            label += "'"
-        graph.add_node(label)
-        graph.add_edges_from((label, other) for other in wiring[template])
-        new_rows.append([label, int(day), appeared[template]])
-    graph_with = where[0] if never is not None else f"{folder.name}/graph{suffix}_newcomers.graphml"
-    files["with"] = (graph_with, f"{folder.name}/arrivals{suffix}_newcomers.csv")
-    _write_people(graph, rows + new_rows, folder.parent / files["with"][0], folder.parent / files["with"][1])
-    if never is not None:
-        _write_people(None, rows + [[lab, never, kind] for lab, _, kind in new_rows], None, folder.parent / where[1])
+    if count:
+        name = dict(zip(order, labels))
+        wiring = {p: list(graph.neighbors(name[p])) for p in pool}  # the real ties only
+        taken = set(labels)
+        rng = np.random.default_rng(cut)
+        per_day = np.diff(np.minimum(np.cumsum(per_day), count), prepend=0)  # the cap: the first `count` of them
+        for j, day in enumerate(cut + np.repeat(np.arange(1, ahead + 1), per_day)):
+            template = pool[int(rng.integers(len(pool)))]
+            label = f"(newcomer {j + 1})"
+            while label in taken:
+                label += "'"
+            graph.add_node(label)
+            graph.add_edges_from((label, other) for other in wiring[template])
+            rows.append([label, int(day), appeared[template]])
+        files["with"] = (f"{folder.name}/graph{suffix}_newcomers.graphml", f"{folder.name}/arrivals{suffix}_newcomers.csv")
+        _write_people(graph, rows, folder.parent / files["with"][0], folder.parent / files["with"][1])
     return len(order), ties, {"count": count, "asked": asked, "rate": rate, "slope": slope, "files": files}
 
 
-def _write_people(graph, rows: list, graph_path: Path | None, arrivals_path: Path) -> None:
+def _write_people(graph, rows: list, graph_path: Path, arrivals_path: Path) -> None:
     import networkx as nx
 
-    if graph is not None:
-        nx.write_graphml(graph, graph_path)
+    nx.write_graphml(graph, graph_path)
 
     def write(path):
         with open(path, "w", newline="") as handle:
@@ -243,17 +229,17 @@ def twins_before(log: ActivityLog, twin: Twin, origins: list[int], horizon: int,
     """The twin as it stood at each of ``origins`` (training days in), for the rolling-origin
     backtest: the graph of the people seen before the origin, with the ties formed before it, and
     their arrivals (``twin/graph_before_<origin>.graphml``, ``twin/arrivals_before_<origin>.csv``);
-    when ``newcomers`` and the twin projects newcomers after its cut-off and any are projected from the origin (for up to ``horizon``
-    days, the training days after it bounding that), the graph holds them too and
-    ``twin/arrivals_before_<origin>_newcomers.csv`` has them arrive, while in the first arrivals file
-    they never do (:func:`write_twin_at`: the two ways are paired). Origin -> {"without": (graph,
-    arrivals), "with": (graph, arrivals) or None, "count": newcomers}, paths relative to the
-    calibration's folder."""
+    when ``newcomers`` and the twin projects newcomers after its cut-off and any are projected from
+    the origin (for up to ``horizon`` days, the training days after it bounding that), the twin with
+    them too (``..._newcomers``; :func:`write_twin_at`). Origin -> {"without": (graph, arrivals),
+    "with": (graph, arrivals) or None, "count": newcomers}, paths relative to the calibration's
+    folder. (One graph for both ways, the newcomers never arriving in one, would pair the runs person
+    by person, but their ties would count in the degree of the people they tie to: docs/calibration.md.)"""
     train = int(twin.config["days"])
     out = {}
     for origin in origins:
         ahead = min(horizon, train - origin) if newcomers and twin.newcomers and twin.newcomers["count"] else 0
-        *_, projected = write_twin_at(log, origin, ahead, twin.folder / "twin", f"_before_{origin}", never=train + 1)
+        *_, projected = write_twin_at(log, origin, ahead, twin.folder / "twin", f"_before_{origin}")
         out[origin] = {**projected["files"], "count": projected["count"]}
     return out
 
