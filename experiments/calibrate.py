@@ -171,11 +171,11 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
     origins = rolling.origins(train)
     # auto: the rolling origins run with and without the newcomers, to choose (newcomers.py)
     variants = 2 if c.newcomers == "auto" and NEW.material(twin.newcomers, twin.people) else 1
-    plan = budget(c.runs, c.seeds, c.forecast_sets, c.forecast_seeds, len(candidates),
-                  RHYTHM_SETS * (RHYTHM_STEPS + 1) if fit_week else 0, len(origins), variants)
+    spend = (c.runs, c.seeds, c.forecast_sets, c.forecast_seeds, len(candidates),
+             RHYTHM_SETS * (RHYTHM_STEPS + 1) if fit_week else 0, len(origins))
+    plan = budget(*spend, variants)
     if variants == 2 and not plan["origins"]:  # too few runs for both ways: the origins run one (auto adds none)
-        plan = budget(c.runs, c.seeds, c.forecast_sets, c.forecast_seeds, len(candidates),
-                      RHYTHM_SETS * (RHYTHM_STEPS + 1) if fit_week else 0, len(origins))
+        plan = budget(*spend)
     rng = np.random.default_rng(c.seed)
     seeds = list(range(c.seeds))
     with Runner.from_settings(settings, c.jobs, out_dir) as runner:
@@ -304,36 +304,29 @@ def _origin_runs(fit, chosen, pooled, observed, c, activity, horizon: int, origi
     from commsim.experiments.analyses.calibration import search as S
     from commsim.experiments.analyses.calibration.twin import twins_before
 
-    jobs, where = [], []
-    train = fit.train_days
+    jobs, rows = [], {}  # rows: (way, origin) -> the positions of its jobs
     projected = bool(fit.twin.newcomers and fit.twin.newcomers["count"])
     both = projected and c.newcomers == "auto" and variants == 2
-    projected = projected and (both or c.newcomers == "trend")
-    files = twins_before(activity, fit.twin, origins, horizon, projected)
+    files = twins_before(activity, fit.twin, origins, horizon, both or (projected and c.newcomers == "trend"))
     for origin in origins:
         kept = S.accepted_before(pooled, observed, vars(c.weights), origin // 7, c.accept)
         if kept.size < 2:
             continue
-        new = files[origin]["with"] if projected else None
+        new = files[origin]["with"]
         ways = ([("without", files[origin]["without"])] if new is None or both else []) + \
             ([("with", new)] if new is not None else [])
         rng = np.random.default_rng([c.seed, origin])
         for k, i in enumerate(kept[rng.choice(kept.size, size=n_runs, replace=kept.size < n_runs)]):
             for way, at in ways:
-                jobs.append(fit.job(chosen, pooled.z[i], 200 + k, f"origin{origin}", train, daily=True, at=at))
-                where.append((origin, way))
+                rows.setdefault((way, int(origin)), []).append(len(jobs))
+                jobs.append(fit.job(chosen, pooled.z[i], 200 + k, f"origin{origin}", fit.train_days, daily=True,
+                                    at=at))
     if not jobs:
         return {}, {}
-    days = sorted({o for o, _ in where})
+    days = sorted({o for _, o in rows})
     measured = fit.run(jobs, f"rolling origins (days {', '.join(map(str, days))}): {len(jobs)} runs")
     daily = np.array([m["daily_dau"] for m in measured], float)
-    out: tuple[dict, dict] = ({}, {})
-    for n, way in enumerate(("without", "with")):
-        for origin in days:
-            rows = [j for j, w in enumerate(where) if w == (origin, way)]
-            if rows:
-                out[n][int(origin)] = daily[rows]
-    return out
+    return tuple({o: daily[at] for (w, o), at in rows.items() if w == way} for way in ("without", "with"))
 
 
 def _typical_config(twin, days: int):

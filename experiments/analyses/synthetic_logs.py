@@ -104,9 +104,11 @@ def generate(kind: str, seed: int = 0) -> pd.DataFrame:
         early = join[targets] > day  # nobody is written to before they arrive: another present person is
         if early.any():  # (never oneself: a draw among the others, shifted past the sender)
             others = np.flatnonzero(present)
-            pick = rng.integers(0, others.size - 1, early.sum()) if others.size > 1 else np.zeros(early.sum(), int)
-            pick += (others[pick] >= users[early]) & (others.size > 1)
-            targets[early] = others[np.minimum(pick, others.size - 1)]
+            pick = np.zeros(early.sum(), int)
+            if others.size > 1:
+                pick = rng.integers(0, others.size - 1, early.sum())
+                pick += others[pick] >= users[early]
+            targets[early] = others[pick]
         seconds = rng.integers(0, 86_400, len(users))
         rows.append(pd.DataFrame({"user": users, "target": targets, "second": day * 86_400 + seconds}))
     log = pd.concat(rows, ignore_index=True).sort_values("second", kind="stable")

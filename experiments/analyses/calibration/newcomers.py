@@ -99,9 +99,10 @@ def choose(setting: str, projected: dict | None, observed: np.ndarray, without: 
            train_days: int, horizon: int, people: int = 0) -> dict:
     """Whether the forecast adds the newcomers (``calibrate.newcomers``): ``trend`` whenever any are
     projected, ``none`` never, ``auto`` when they are :func:`material` among the ``people`` seen and
-    the twin with them forecast the rolling origins' days better: a lower RMSE of its runs' median on the training days after each origin where any were
-    projected (up to ``horizon`` days), pooled, the same parameter sets and seeds run both ways
-    (``without``, ``with_``: origin -> runs over the training days, rows = runs). With no such
+    the twin with them forecast the rolling origins' days better: a lower RMSE of its runs' median
+    on the training days after each origin where any were projected (up to ``horizon`` days),
+    pooled, the same parameter sets and seeds run both ways (``without``, ``with_``: origin -> runs
+    over the training days, rows = runs). With no such
     origin, ``auto`` adds none. Returns what ``backtest.json`` keeps under ``newcomers``."""
     out = {"setting": setting, "used": False, "count": 0, "rate": 0.0, "slope": 0.0, "material": False,
            "origins": [], "rmse_with": None, "rmse_without": None}
