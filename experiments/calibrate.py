@@ -149,7 +149,8 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
     from commsim.experiments.analyses.calibration import search as S
     from commsim.experiments.analyses.calibration.targets import measure
     from commsim.experiments.analyses.calibration.rhythm import fit_rhythm
-    from commsim.experiments.analyses.calibration.twin import build, build_today, campaign_responses, note, week_factors
+    from commsim.experiments.analyses.calibration.twin import (build, build_today, campaign_responses, note, week_factors,
+                                                                with_newcomers)
     from commsim.experiments.runner.jobs import Runner
     from commsim.sim.observed import daily
 
@@ -161,7 +162,8 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
     atomic_write(out_dir / "observed.parquet", lambda p: observed_full.to_parquet(p, index=False))
     observed = measure(activity, activity.first_day, train)
     twin = build(activity, train, out_dir, c.calendar, c.campaigns, c.timezone, c.weekly, horizon, c.newcomers)
-    today = build_today(activity, out_dir, twin.config["calendar"], c.left_after)
+    today = build_today(activity, out_dir, twin.config["calendar"], c.left_after,
+                        NEW.WHATIF_DAYS if c.newcomers != "none" else 0)
     today["start_date"] = _cut_off(activity, activity.n_days)[:10]  # the day after the log: day 1 of a what-if
     today["newcomer_share"] = _plain(newcomer_share(activity))  # what-ifs start from the whole log
     twin.base = _command_model(config, overrides)
@@ -218,6 +220,8 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
         newcomers = NEW.choose(c.newcomers, twin.newcomers, observed_full.dau.to_numpy(float), runs_at, runs_new,
                                train, horizon, twin.people)
         _note_newcomers(twin, newcomers, horizon, train)
+        if newcomers["used"]:  # the what-ifs from today gain newcomers as the forecast does
+            today = with_newcomers(today)
         at = twin.newcomers["files"] if newcomers["used"] else None
         jobs = [fit.job(chosen, [p.to_z(post.iloc[i][p.key]) for p in chosen], 100 + s, "forecast", total,
                         daily=True, at=at)

@@ -13,7 +13,9 @@ instead (the labels of a network file's nodes, or node numbers): a calibrated tw
 first appearances (:func:`person_arrivals`). Those people arrive exactly on their day (and never,
 when it is after the run's last day); everyone else is present from day 0. ``as`` is ``prospect``
 (the default) or ``member``: someone whose first appearance was an action of their own arrives as
-a member, joining that day.
+a member, joining that day. Beside a state file (``population.state_file``: a twin starting from
+the end of its log) such a file lists the newcomers projected after day 0; someone the state file
+names cannot arrive later.
 """
 
 from __future__ import annotations
@@ -62,6 +64,11 @@ def _header(path: Path) -> list[str]:
     return [h.strip().lower() for h in first[0].split(",")] if first else []
 
 
+def per_person_arrivals(path: str | Path) -> bool:
+    """Whether the arrivals file at ``path`` says who arrives (``person,day[,as]``), not how many."""
+    return _header(path) in (["person", "day"], ["person", "day", "as"])
+
+
 # parsed arrivals files, per graph (by identity: a file network is cached, sim/network.py) and per file
 # version; parsing a twin's file in Python was ~9 ms of each of a calibration's ~60 ms runs
 _PARSED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -92,7 +99,7 @@ def person_arrivals(cfg, graph) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 def _person_arrivals(cfg, graph) -> tuple[np.ndarray, np.ndarray] | None:
-    if _header(cfg.arrivals_file) not in (["person", "day"], ["person", "day", "as"]):
+    if not per_person_arrivals(cfg.arrivals_file):
         return None
     path = Path(cfg.arrivals_file)
     labels = graph.labels if graph.labels is not None else np.arange(graph.n).astype(str)

@@ -24,6 +24,7 @@ from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from commsim.sim import calibrated, day
+from commsim.sim.arrivals import per_person_arrivals
 from commsim.sim.calendar import CalendarConfig
 from commsim.sim.crisis import CrisisConfig
 from commsim.sim.day import BehaviourConfig
@@ -187,7 +188,8 @@ class PopulationConfig:
                                          why="A dated series of arrivals, e.g. sign-ups per day from your data.")
     state_file: Optional[str] = param(None, "CSV of each person's state on day 0 -- person,status,join_day,"
                                       "last_active_day,recent (sim/start_state.py); a calibrated twin's state at the "
-                                      "end of its log, so that its what-ifs start from today", source=Source("user"),
+                                      "end of its log, so that its what-ifs start from today (with it, an arrivals_file "
+                                      "person,day[,as] lists newcomers after day 0)", source=Source("user"),
                                       why="A twin's future starts from the community as the log leaves it, not "
                                           "from an empty one.")
 
@@ -324,9 +326,12 @@ def _check_cross_keys(cfg: Config, problems: list[str]) -> None:
     if pop.state_file is not None:
         if not Path(pop.state_file).is_file():
             problems.append(f"population.state_file: {pop.state_file!r} is not a file")
-        if pop.initial_members or pop.arrivals_file:
+        if pop.initial_members:
             problems.append("population.state_file: the day-0 members come from the state file; leave "
-                            "population.initial_members at 0 and population.arrivals_file empty")
+                            "population.initial_members at 0")
+        if pop.arrivals_file and Path(pop.arrivals_file).is_file() and not per_person_arrivals(pop.arrivals_file):
+            problems.append("population.arrivals_file: with a state file it must say who arrives (person,day[,as]: "
+                            "the newcomers after day 0), not how many (day,people)")
     if isinstance(net, KarateConfig) and pop.initial_members is not None and pop.initial_members > 34:
         problems.append(f"population.initial_members: {pop.initial_members} is more than the 34 people of the karate club")
     if cfg.crisis.day is not None and cfg.crisis.day > cfg.days:

@@ -179,7 +179,15 @@ class Population:
         if cfg.state_file:  # a twin's state at the end of its log (sim/start_state.py)
             from commsim.sim.start_state import apply_state, read_state
 
-            apply_state(pop, read_state(cfg.state_file, graph.labels, n), Status.MEMBER, Status.LAPSED, Channel.SEED)
+            state = read_state(cfg.state_file, graph.labels, n)
+            if arrival_day is not None:  # beside it, an arrivals file lists the newcomers after day 0
+                later = state["person"][arrival_day[state["person"]] > 0]
+                if later.size:
+                    who = graph.labels[later[0]] if graph.labels is not None else int(later[0])
+                    raise ConfigError([f"population.arrivals_file: {later.size} people of the state file arrive "
+                                       f"after day 0 (the first: {who!r}); the state file holds who is there on "
+                                       f"day 0, the arrivals file only newcomers"])
+            apply_state(pop, state, Status.MEMBER, Status.LAPSED, Channel.SEED)
         return pop
 
 

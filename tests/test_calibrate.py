@@ -158,6 +158,14 @@ def test_outputs_have_the_documented_columns_and_provenance_and_done_comes_last(
     assert 0.0 <= bt["model"]["coverage80"] <= 1.0
 
     spec = yaml.safe_load((folder / "calibrated.yaml").read_text())
+    # what-ifs from today gain newcomers when the forecast does and the whole log's trend projects any
+    # (this community's first appearances have died out by the log's end: none)
+    gained = spec["today"]["newcomers"]
+    assert gained["days"] == 365 and gained["used"] == (chosen["used"] and gained["count"] > 0)
+    assert spec["today"]["config"]["population"]["arrivals_file"] == (
+        "twin/arrivals_today_newcomers.csv" if gained["used"] else None)
+    assert spec["today"]["config"]["network"]["path"] == (
+        "twin/graph_today_newcomers.graphml" if gained["used"] else "twin/graph_today.graphml")
     import hashlib
 
     assert spec["data"]["sha256"] == hashlib.sha256(log.read_bytes()).hexdigest()
@@ -400,10 +408,11 @@ def test_the_twins_warnings_travel_to_reports_built_on_it(small_calibration, tmp
     share = spec["today"]["newcomer_share"]
     assert f"{share:.0%} of the active days of its log's last four weeks" in lines[0]
     ratio = spec["today"]["continuity"]["ratio"]
+    short = share >= NEWCOMER_WARN and not spec["today"]["newcomers"]["used"]  # what-ifs without newcomers
     assert ("**Warning**" in "".join(lines)) == (ess < ESS_WARN or bt["twin"]["coverage80"] < 0.6
-                                                 or not bt["twin_beats_every_baseline"] or share >= NEWCOMER_WARN
+                                                 or not bt["twin_beats_every_baseline"] or short
                                                  or not 1 / 1.5 <= ratio <= 1.5)
-    assert ("new people keep appearing" in "".join(lines)) == (share >= NEWCOMER_WARN)
+    assert ("new people keep appearing" in "".join(lines)) == short
     report = compare_here(tmp_path / "cmp", f"calibration={folder}", "compare.replicates=2", "days=10",
                           "++compare.scenarios={baseline:['plan=baseline'],content:['plan=content']}")
     text = report.read_text()
@@ -474,6 +483,13 @@ def test_the_newcomer_share_of_a_twin_s_log_is_stated_and_warned_about_from_a_te
     assert ("new people keep appearing" in text) == warned
     if line:
         assert f"{float(share):.0%} of the active days" in text
+        # what-ifs that gain the projected newcomers say so instead of warning
+        spec["today"]["newcomers"] = {"count": 120, "asked": 120, "rate": 2.0, "slope": 0.0, "days": 365,
+                                      "used": True, "files": ["g", "a"]}
+        (copy / "calibrated.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+        text = "".join(health_lines(copy))
+        assert "new people keep appearing" not in text
+        assert "what-ifs gain 120 newcomers projected over 365 days, as its forecast does" in text
 
 
 def test_a_python_config_that_sets_some_population_keys_keeps_the_twins_others(small_calibration):

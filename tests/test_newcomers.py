@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from commsim.experiments.analyses.calibration import newcomers as NEW
-from commsim.experiments.analyses.calibration.twin import build, twins_before
+from commsim.experiments.analyses.calibration.twin import build, build_today, twins_before, with_newcomers
 from commsim.sim.log_io import read_log
 
 
@@ -80,6 +80,43 @@ def test_a_twin_gains_the_projected_newcomers_after_its_cut_off_wired_like_recen
 
     none = build(steady_log, 56, tmp_path / "none", horizon=14, newcomers="none")
     assert none.newcomers is None and not (tmp_path / "none" / "twin" / "arrivals_newcomers.csv").exists()
+
+
+def test_what_ifs_from_today_gain_the_newcomers_the_forecast_has(steady_log, tmp_path):
+    """The twin from the end of the log: its graph and state as before, and beside them the newcomers
+    projected after the log, which a what-if gets when the forecast used them (with_newcomers)."""
+    from commsim.sim import CommunityModel
+    from commsim.sim.calibrated import resolve_paths
+
+    (tmp_path / "twin").mkdir()
+    calendar = {"weekly": [1.0] * 7}
+    plain = build_today(steady_log, tmp_path, calendar, left_after=60)
+    assert "newcomers" not in plain and plain["config"]["population"]["arrivals_file"] is None
+    today = build_today(steady_log, tmp_path, calendar, left_after=60, ahead=20)
+    projected = today["newcomers"]
+    assert projected["rate"] == pytest.approx(3.0, rel=0.02) and 58 <= projected["count"] <= 60
+    assert not projected["used"] and today["config"] == plain["config"], "unused until the forecast uses them"
+    arrivals = pd.read_csv(tmp_path / projected["files"][1])
+    assert arrivals.person.str.startswith("(newcomer").all() and len(arrivals) == projected["count"]
+    assert arrivals.day.between(1, 20).all() and arrivals.groupby("day").size().between(2, 4).all()
+    graph = nx.read_graphml(tmp_path / projected["files"][0])
+    assert set(graph.nodes) == set(nx.read_graphml(tmp_path / "twin" / "graph_today.graphml").nodes) | set(arrivals.person)
+
+    used = with_newcomers(today)
+    assert used["newcomers"]["used"] and used["config"]["network"]["path"] == projected["files"][0]
+    assert used["config"]["population"]["arrivals_file"] == projected["files"][1]
+    assert used["config"]["population"]["state_file"] == "twin/state.csv"
+    runs = {}
+    for way, spec in (("without", today), ("with", used)):
+        config = resolve_paths({k: dict(v) for k, v in spec["config"].items()}, tmp_path)
+        model = CommunityModel({**config, "days": 20, "seed": 1})
+        for _ in range(20):
+            model.step()
+        runs[way] = model.timeseries()
+    assert runs["without"].arrived.sum() == 0
+    assert runs["with"].arrived.sum() == projected["count"], "every newcomer arrives on their day"
+    assert runs["with"].members.iloc[-1] > runs["without"].members.iloc[-1]
+    assert with_newcomers(plain) is plain, "nothing projected: nothing changes"
 
 
 def test_a_twin_at_a_rolling_origin_knows_only_the_days_before_it(steady_log, tmp_path):

@@ -80,3 +80,37 @@ def test_a_recent_joiner_gets_habit_over_the_days_since_joining(network, tmp_pat
     state.write_text(HEADER + "p1,member,-2,0,7\n")  # joined 2 days before the end, active all 3 days
     m = model(network, state)
     assert m.population.habit[list(m.graph.labels).index("p1")] == 1.0
+
+
+def test_newcomers_arrive_after_day_zero_beside_the_state(network, tmp_path):
+    """A twin from today with its projected newcomers: the state file says who is there on day 0, a
+    person,day,as arrivals file who arrives later (and as what); the rest are prospects from day 0."""
+    state = tmp_path / "state.csv"
+    state.write_text(HEADER + "p0,member,-100,0,1\np1,member,-30,-3,8\n")
+    arrivals = tmp_path / "arrivals.csv"
+    arrivals.write_text("person,day,as\np50,3,member\np51,3,prospect\np52,6,member\np53,30,member\n")
+    m = model(network, state, arrivals_file=str(arrivals))
+    labels = list(m.graph.labels)
+    at = {x: labels.index(x) for x in ("p0", "p50", "p51", "p52", "p53", "p60")}
+    pop = m.population
+    assert [pop.status[at[x]] for x in ("p50", "p51", "p52", "p53")] == [Status.OUTSIDE] * 4
+    assert pop.status[at["p0"]] == Status.MEMBER and pop.status[at["p60"]] == Status.PROSPECT
+    for _ in range(10):
+        m.step()
+    ts = m.timeseries()
+    assert ts.arrived.tolist() == [0, 0, 2, 0, 0, 1, 0, 0, 0, 0], "each newcomer on their day; p53 after the run"
+    assert pop.join_day[at["p50"]] == 3 and pop.join_day[at["p52"]] == 6, "arriving as a member: joining that day"
+    assert pop.status[at["p51"]] != Status.OUTSIDE and pop.status[at["p53"]] == Status.OUTSIDE
+
+
+def test_someone_in_the_state_cannot_arrive_later(network, tmp_path):
+    state = tmp_path / "state.csv"
+    state.write_text(HEADER + "p0,member,-100,0,1\np1,member,-30,-3,8\n")
+    arrivals = tmp_path / "arrivals.csv"
+    arrivals.write_text("person,day,as\np1,4,member\n")
+    with pytest.raises(ConfigError, match="1 people of the state file arrive after day 0 .the first: 'p1'"):
+        model(network, state, arrivals_file=str(arrivals))
+    counts = tmp_path / "counts.csv"
+    counts.write_text("day,people\n3,5\n")
+    with pytest.raises(ConfigError, match="must say who arrives"):
+        model(network, state, arrivals_file=str(counts))

@@ -224,6 +224,16 @@ def start_lines(today: dict | None, fmt: Formatter) -> list[str]:
                        "people a recruiting plan (acquisition, referral) can bring in.",
                        date=fmt.date(today["start_date"]) if today.get("start_date") else "?", members=f"{today['members']:,}", left=f"{left:,}",
                        left_after=today["left_after"], prospects=f"{today['prospects']:,}"))
+    gained = today.get("newcomers") or {}
+    if gained.get("used"):
+        lines.append(t("They gain {count} newcomers over the {days} days after the log, as the forecast does: "
+                       "placeholder people arriving at the trend of first appearances ({rate} a day at the log's "
+                       "end; a decline carried on, a rise held), each wired like someone first seen in its last "
+                       "four weeks.", count=f"{gained['count']:,}", days=gained["days"], rate=f"{gained['rate']:.2g}"))
+        if gained.get("asked", 0) > gained["count"]:
+            lines.append(t("At that trend {asked} would arrive; at most {count} do (as many as the people seen for "
+                           "every 91 days ahead, assumed), so after the last of them the community gains no one.",
+                           asked=f"{gained['asked']:,}", count=f"{gained['count']:,}"))
     cont = today.get("continuity") or {}
     if cont.get("ratio") is not None:
         lines.append(t("Started so, its mean DAU over its first {days} days is {simulated}, against {observed} "
@@ -251,7 +261,11 @@ def write(folder: Path, data_lines: list[str], windows: dict, twin, screening: p
                    last_train=train - 1, first_held=train, last_held=train + horizon - 1,
                    cut_off=fmt.date(windows["cut_off"]), notes=t("; ").join(t(m, **v) for m, v in twin.notes)), ""]
     share = windows.get("newcomer_share")
-    if isinstance(share, (int, float)) and math.isfinite(share):
+    if isinstance(share, (int, float)) and math.isfinite(share) and (bt.get("newcomers") or {}).get("used"):
+        lines += [t("{share} of the active days of the last four training weeks were by people first seen in them "
+                    "(neither active nor named by anyone before); the forecast has the newcomers projected after "
+                    "the cut-off (above), so it does not fall short for want of them.", share=f"{share:.0%}"), ""]
+    elif isinstance(share, (int, float)) and math.isfinite(share):
         words = t("{share} of the active days of the last four training weeks were by people first seen in them "
                   "(neither active nor named by anyone before); the twin holds only the people seen before the "
                   "cut-off, so where new people keep appearing at that pace its forecast falls short by about that "

@@ -147,7 +147,11 @@ def health(folder: Path, t) -> tuple[list[str], list[str], dict]:
     if isinstance(share, (int, float)) and math.isfinite(share):
         facts.append(t("{share} of the active days of its log's last four weeks were by people first seen in them",
                        share=f"{share:.0%}"))
-        if share >= NEWCOMER_WARN:
+        gained = (spec.get("today") or {}).get("newcomers") or {}
+        if gained.get("used"):
+            facts.append(t("what-ifs gain {count} newcomers projected over {days} days, as its forecast does",
+                           count=f"{gained['count']:,}", days=gained["days"]))
+        elif share >= NEWCOMER_WARN:
             warnings.append(t("it holds only the people its log names, so where new people keep appearing as "
                               "they did ({share} of the last four weeks' activity) its levels fall short by about "
                               "that much, more the further they look", share=f"{share:.0%}"))

@@ -15,7 +15,9 @@ adds *projected newcomers*, placeholder people who arrive after the cut-off:
 * **wiring** -- each newcomer copies someone first seen in the last ``TEMPLATE_DAYS`` days before
   the cut-off, drawn uniformly: how they first appeared (as a member or as a prospect) and their
   ties at the cut-off.
-* **cap** -- at most as many newcomers as people seen before the cut-off (the graph at most doubles).
+* **cap** -- at most as many newcomers as people seen before the cut-off in every ``CAP_DAYS`` days
+  ahead (a forecast's graph at most doubles; a year-long what-if's grows at most five-fold), so
+  that a burst of first appearances at the end of a log is not held for a year.
 
 Arrivals are whole people on their day: the cumulative rate rounded down, no random number drawn.
 The rolling-origin backtests (rolling.py) rebuild the twin at each origin the same way, and with
@@ -31,6 +33,10 @@ WINDOW = 56  # days of first appearances the trend is fitted to
 BURN_IN = 28  # the log's first days, left out of it: people there before the log began are first seen in them
 TEMPLATE_DAYS = 28  # newcomers are wired like people first seen in these last days before the cut-off
 MAX_SLOPE = 0.5  # per day: a fit on counts that all fall on the window's first days stops here
+CAP_DAYS = 91  # at most as many newcomers as people seen per this many days ahead (cap(); assumed)
+# what-ifs from the end of the log gain newcomers for this many days when the forecast has them (assumed:
+# a year covers the comparisons people run; the trend behind them is checked only over the forecast's days)
+WHATIF_DAYS = 365
 # auto judges the newcomers only when they are at least this share of the people seen (assumed: fewer move
 # the forecast by less than its noise, and judging them halves the rolling origins' runs of each way)
 MATERIAL = 0.02
@@ -69,6 +75,12 @@ def schedule(rate: float, slope: float, days: int) -> np.ndarray:
     ahead = np.arange(1, days + 1)
     total = np.floor(np.cumsum(rate * np.exp(min(slope, 0.0) * ahead)) + 1e-9)
     return np.diff(total, prepend=0.0).astype(int)
+
+
+def cap(people: int, days: int) -> int:
+    """The most newcomers a twin of ``people`` gains over ``days``: ``people`` for every ``CAP_DAYS``
+    days, and at least ``people`` (assumed)."""
+    return int(people * max(1.0, days / CAP_DAYS))
 
 
 def first_seen_counts(seen: dict, first_day: int, cut: int) -> np.ndarray:

@@ -143,19 +143,34 @@ def write_twin_at(log: ActivityLog, cut: int, ahead: int, folder: Path, suffix: 
     rows = [[lab, seen[p] - log.first_day + 1, appeared[p]] for p, lab in zip(order, labels)]
     where = f"{folder.name}/graph{suffix}.graphml", f"{folder.name}/arrivals{suffix}.csv"
     _write_people(graph, rows, folder.parent / where[0], folder.parent / where[1])
-    rate, slope = NEW.trend(NEW.first_seen_counts(seen, log.first_day, log.first_day + cut)) if ahead else (0.0, 0.0)
+    projected = add_newcomers(graph, rows, dict(zip(order, labels)), seen, appeared, log.first_day,
+                              log.first_day + cut, ahead, cut)
+    files = {"without": where, "with": None}
+    if projected["count"]:
+        files["with"] = (f"{folder.name}/graph{suffix}_newcomers.graphml", f"{folder.name}/arrivals{suffix}_newcomers.csv")
+        _write_people(graph, rows, folder.parent / files["with"][0], folder.parent / files["with"][1])
+    return len(order), ties, {**projected, "files": files}
+
+
+def add_newcomers(graph, rows: list, name: dict, seen: dict, appeared: dict, first_day: int, cut: int, ahead: int,
+                  day_before: int) -> dict:
+    """Add to ``graph`` (in place) the newcomers projected for the ``ahead`` days after data day ``cut``
+    (newcomers.py), and their rows (``label, model day, as``) to ``rows``: the trend of first
+    appearances in ``seen`` (person -> first data day; the log begins on ``first_day``), each newcomer
+    wired like someone first seen in the last days before ``cut`` who is in the graph (``name``: person ->
+    label), drawn with a generator seeded by ``day_before``, the model day before the first newcomer's
+    (``day_before + 1 ..``). At most :func:`newcomers.cap` of them. Returns count, asked, rate, slope."""
+    rate, slope = NEW.trend(NEW.first_seen_counts(seen, first_day, cut)) if ahead else (0.0, 0.0)
     per_day = NEW.schedule(rate, slope, ahead)
     asked = int(per_day.sum())
-    pool = NEW.templates(seen, log.first_day + cut)
-    count = min(asked, len(order)) if pool else 0
-    files = {"without": where, "with": None}
+    pool = [p for p in NEW.templates(seen, cut) if p in name]
+    count = min(asked, NEW.cap(len(name), ahead)) if pool else 0
     if count:
-        name = dict(zip(order, labels))
         wiring = {p: list(graph.neighbors(name[p])) for p in pool}  # the real ties only
-        taken = set(labels)
-        rng = np.random.default_rng(cut)
+        taken = set(name.values())
+        rng = np.random.default_rng(day_before)
         per_day = np.diff(np.minimum(np.cumsum(per_day), count), prepend=0)  # the cap: the first `count` of them
-        for j, day in enumerate(cut + np.repeat(np.arange(1, ahead + 1), per_day)):
+        for j, day in enumerate(day_before + np.repeat(np.arange(1, ahead + 1), per_day)):
             template = pool[int(rng.integers(len(pool)))]
             label = f"(newcomer {j + 1})"
             while label in taken:
@@ -163,9 +178,7 @@ def write_twin_at(log: ActivityLog, cut: int, ahead: int, folder: Path, suffix: 
             graph.add_node(label)
             graph.add_edges_from((label, other) for other in wiring[template])
             rows.append([label, int(day), appeared[template]])
-        files["with"] = (f"{folder.name}/graph{suffix}_newcomers.graphml", f"{folder.name}/arrivals{suffix}_newcomers.csv")
-        _write_people(graph, rows, folder.parent / files["with"][0], folder.parent / files["with"][1])
-    return len(order), ties, {"count": count, "asked": asked, "rate": rate, "slope": slope, "files": files}
+    return {"count": count, "asked": asked, "rate": rate, "slope": slope}
 
 
 def _write_people(graph, rows: list, graph_path: Path, arrivals_path: Path) -> None:
@@ -180,16 +193,6 @@ def _write_people(graph, rows: list, graph_path: Path, arrivals_path: Path) -> N
     atomic_write(arrivals_path, write)
 
 
-def write_graph(log: ActivityLog, cut: int, path: Path, seen_since: int | None = None):
-    """:func:`graph_of`, written as GraphML at ``path``. Returns (people in order of first appearance,
-    their labels, first-seen day, first-action day, ties)."""
-    import networkx as nx
-
-    graph, order, labels, seen, acted, ties = graph_of(log, cut, seen_since)
-    nx.write_graphml(graph, path)
-    return order, labels, seen, acted, ties
-
-
 def graph_of(log: ActivityLog, cut: int, seen_since: int | None = None):
     """The graph of everyone seen before day ``cut`` of ``log`` (as the one who acted or the one acted
     at), with a tie between every two people who interacted before it.
@@ -198,16 +201,9 @@ def graph_of(log: ActivityLog, cut: int, seen_since: int | None = None):
     first-action day, ties)."""
     import networkx as nx
 
-    days = log.days[log.days.day < cut]
     inter = log.interactions
     inter = inter[inter.day < cut] if inter is not None else None
-    acted = {int(p): int(d) for p, d in days.groupby("person").day.min().items()}
-    seen = dict(acted)
-    if inter is not None and len(inter):
-        for col in ("person", "other"):
-            firsts = inter.groupby(col).day.min()
-            for p, d in firsts.items():
-                seen[int(p)] = min(seen.get(int(p), int(d)), int(d))
+    acted, seen = first_seen(log, cut)
     if seen_since is not None and inter is not None and len(inter):
         last_seen = {int(p): int(d) for p, d in inter.groupby("other").day.max().items()}
         seen = {p: d for p, d in seen.items() if p in acted or last_seen.get(p, d) >= seen_since}
@@ -222,6 +218,22 @@ def graph_of(log: ActivityLog, cut: int, seen_since: int | None = None):
         graph.add_edges_from((name[a], name[b]) for a, b in pairs if a != b and a in name and b in name)
         ties = graph.number_of_edges()
     return graph, order, labels, seen, acted, ties
+
+
+def first_seen(log: ActivityLog, cut: int) -> tuple[dict, dict]:
+    """Before day ``cut`` of ``log``: each person's first active day (person -> data day), and the
+    first day each was seen, as the one who acted or the one acted at."""
+    days = log.days[log.days.day < cut]
+    inter = log.interactions
+    inter = inter[inter.day < cut] if inter is not None else None
+    acted = {int(p): int(d) for p, d in days.groupby("person").day.min().items()}
+    seen = dict(acted)
+    if inter is not None and len(inter):
+        for col in ("person", "other"):
+            firsts = inter.groupby(col).day.min()
+            for p, d in firsts.items():
+                seen[int(p)] = min(seen.get(int(p), int(d)), int(d))
+    return acted, seen
 
 
 def twins_before(log: ActivityLog, twin: Twin, origins: list[int], horizon: int,
@@ -244,19 +256,24 @@ def twins_before(log: ActivityLog, twin: Twin, origins: list[int], horizon: int,
     return out
 
 
-def build_today(log: ActivityLog, root: Path, calendar: dict, left_after: int) -> dict:
+def build_today(log: ActivityLog, root: Path, calendar: dict, left_after: int, ahead: int = 0) -> dict:
     """The twin as the whole log leaves it, for what-ifs that start the day after the log ends:
     the graph of everyone seen in the log (``twin/graph_today.graphml``; people who were only ever
     written to, last more than ``left_after`` days before the end, are left out), each person's state on the
     log's last day (``twin/state.csv``, :mod:`sim.start_state`: member, or left when not active for
     ``left_after`` days; join and last active days; who was active on each of the last 32 days), and
-    the calendar from the next day on (its weekday; the weekly rhythm; no dated events). Returns the
+    the calendar from the next day on (its weekday; the weekly rhythm; no dated events). With ``ahead``
+    days, also the newcomers projected after the log (:func:`add_newcomers`; the forecast's trend,
+    from the whole log): ``twin/graph_today_newcomers.graphml`` and ``twin/arrivals_today_newcomers.csv``
+    (``person,day,as``, days 1 ..), which :func:`with_newcomers` puts in the config. Returns the
     model-config values and the dates."""
+    import networkx as nx
+
     folder = root / "twin"
     end = log.first_day + log.n_days - 1  # the log's last day
     # people who were only ever written to, and not lately, are not prospects any more: leave them out
-    order, labels, _, acted, ties = write_graph(log, end + 1, folder / "graph_today.graphml",
-                                                seen_since=end + 1 - left_after)
+    graph, order, labels, _, acted, ties = graph_of(log, end + 1, seen_since=end + 1 - left_after)
+    nx.write_graphml(graph, folder / "graph_today.graphml")
     days = log.days
     first = days.groupby("person").day.min()
     last = days.groupby("person").day.max()
@@ -283,8 +300,31 @@ def build_today(log: ActivityLog, root: Path, calendar: dict, left_after: int) -
                              "audience_at_start": 1.0},
               "calendar": {"start_weekday": start_weekday, "weekly": list(calendar["weekly"]), "events": []}}
     prospects = sum(1 for p in order if p not in acted)  # named by someone, never acted: a recruiting plan's pool
-    return {"config": config, "people": len(order), "ties": ties, "members": members, "prospects": prospects,
-            "left_after": left_after}
+    today = {"config": config, "people": len(order), "ties": ties, "members": members, "prospects": prospects,
+             "left_after": left_after}
+    if ahead:
+        acted_all, seen_all = first_seen(log, end + 1)  # the trend counts everyone, left out of the graph or not
+        appeared = {p: "member" if acted_all.get(p) == d else "prospect" for p, d in seen_all.items()}
+        arrivals: list = []
+        projected = add_newcomers(graph, arrivals, dict(zip(order, labels)), seen_all, appeared, log.first_day,
+                                  end + 1, ahead, 0)
+        files = None
+        if projected["count"]:
+            files = ["twin/graph_today_newcomers.graphml", "twin/arrivals_today_newcomers.csv"]
+            _write_people(graph, arrivals, root / files[0], root / files[1])
+        today["newcomers"] = {**projected, "days": ahead, "used": False, "files": files}
+    return today
+
+
+def with_newcomers(today: dict) -> dict:
+    """``today`` (:func:`build_today`) whose what-ifs have its projected newcomers: their graph and
+    arrivals in the config, ``newcomers.used`` true. Unchanged when none were projected."""
+    projected = today.get("newcomers")
+    if not projected or not projected["files"]:
+        return today
+    config = {**today["config"], "network": {**today["config"]["network"], "path": projected["files"][0]},
+              "population": {**today["config"]["population"], "arrivals_file": projected["files"][1]}}
+    return {**today, "config": config, "newcomers": {**projected, "used": True}}
 
 
 def training_dau(log: ActivityLog, train_days: int) -> np.ndarray:
