@@ -120,7 +120,7 @@ def decide_activity(model, par: ActivityParams) -> dict:
     returned = _activity_kernel(
         pop.status, pop.habit, pop.fit, pop.satisfaction, pop.fatigue, pop.exposures, pop.active_friends,
         model.graph_degree, pop.topic, lev.activity_uplift, pop.propensity, pop.join_day, pop.trust, content_term,
-        coefficients(par, ActivityCoefficients), float(model.calendar.activity_offset[day]),
+        coefficients(par, ActivityCoefficients), model.calendar.activity(day),
         model.streams.key("activity", day), day, pop.active, pop.last_active_day, pop.recent_activity)
     return {"returned": int(returned)}
 

@@ -83,7 +83,7 @@ class JoiningParams:
 
 def join(model, par: JoiningParams) -> dict:
     pop, day, streams = model.population, model.day, model.streams
-    joining = model.calendar.joining[day]
+    joining = model.calendar.joining_on(day)
     arrived, arrive_as_members = model.arrivals.arrive(pop, day, joining)
     if par.signal == "active":
         friends = pop.active_friends

@@ -127,21 +127,26 @@ def _person_arrivals(cfg, graph) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 class Arrivals:
+    """Who arrives each day. ``history``: days of a past replayed before day 1 (``Config.history_days``);
+    the rates are held from the run's first day, ``-history``, at position 0."""
+
     def __init__(self, pop: Population, cfg, days: int, scheduled: np.ndarray | None = None,
-                 as_member: np.ndarray | None = None):
+                 as_member: np.ndarray | None = None, history: int = 0):
         outside = np.flatnonzero(pop.status == Status.OUTSIDE)
         self.queue = outside[np.argsort(pop.arrival_order[outside], kind="stable")]
         self.next = 0
         self.carry = 0.0
         self.as_member = as_member
         self.scheduled = scheduled is not None
+        self.history = history
+        span = history + days
         if self.scheduled:  # exactly the people due each day
-            due = scheduled[self.queue]  # people due after the last day never arrive
-            self.rate = np.bincount(np.maximum(due[due <= days], 0), minlength=days + 1).astype(float)
+            due = scheduled[self.queue] + history  # positions; people due after the last day never arrive
+            self.rate = np.bincount(np.maximum(due[due <= span], 0), minlength=span + 1).astype(float)
         elif cfg.arrivals_file:
             self.rate = read_arrivals(cfg.arrivals_file, days)
         else:
-            self.rate = np.full(days + 1, self.queue.size / cfg.arrival_days)
+            self.rate = np.full(span + 1, self.queue.size / cfg.arrival_days)
 
     def arrive(self, pop: Population, day: int, multiplier: float) -> tuple[int, np.ndarray]:
         """Today's arrivals become prospects; returns how many arrived, and those of them who arrive
@@ -149,7 +154,7 @@ class Arrivals:
         none = np.zeros(0, np.int64)
         if self.next >= self.queue.size:
             return 0, none
-        self.carry += self.rate[min(day, self.rate.size - 1)] * (1.0 if self.scheduled else multiplier)
+        self.carry += self.rate[min(day + self.history, self.rate.size - 1)] * (1.0 if self.scheduled else multiplier)
         k = min(int(self.carry + 1e-9), self.queue.size - self.next)
         if k <= 0:
             return 0, none

@@ -42,8 +42,9 @@ class CalendarFileError(UserError, ValueError):
 @dataclass
 class CalendarEvent:
     name: str = param("event", "label of the event (holiday, term break, launch, outage ...)")
-    start: int = param(1, "first day of the event", ge=1, unit="day")
-    end: int = param(1, "last day of the event (inclusive)", ge=1, unit="day")
+    start: int = param(1, "first day of the event (1 or later; from 1 - history_days in a run that replays a past)",
+                       unit="day")
+    end: int = param(1, "last day of the event (inclusive)", unit="day")
     activity: float = param(1.0, "multiplier of everyone's odds of being active on those days", gt=0, unit="×")
     joining: float = param(1.0, "multiplier of join chances and arrivals on those days", ge=0, unit="×")
     away: bool = param(False, "everyone is away (a holiday, a shutdown): silence on those days does not count -- "
@@ -119,44 +120,55 @@ def yes_or_no(text: str | None) -> bool:
 
 @dataclass
 class Calendar:
-    """Per-day activity offsets, joining multipliers and away days, for days 0..days."""
+    """Per-day activity offsets, joining multipliers and away days, for days ``-history .. days``: the
+    arrays hold day ``t`` at position ``t + history`` (the run's first state, day ``-history``, at 0)."""
 
     activity_offset: np.ndarray
     joining: np.ndarray
     start_weekday: int
     away: np.ndarray = None  # bool per day; None: no day is away
-    present: np.ndarray = None  # days 1..t that were not away, per day t (None: t itself)
+    present: np.ndarray = None  # days of the run up to t that were not away, per day t (None: t itself)
+    history: int = 0  # days of the past replayed before day 1 (Config.history_days)
 
     @classmethod
-    def build(cls, cfg: CalendarConfig, days: int) -> "Calendar":
-        t = np.arange(days + 1)
+    def build(cls, cfg: CalendarConfig, days: int, history: int = 0) -> "Calendar":
+        t = np.arange(-history, days + 1)
         weekly = np.log(np.asarray(cfg.weekly, float))
         offset = weekly[(cfg.start_weekday + t - 1) % 7]
-        joining = np.ones(days + 1)
-        away = np.zeros(days + 1, bool)
+        joining = np.ones(t.size)
+        away = np.zeros(t.size, bool)
         events = list(cfg.events) + (read_events(cfg.file) if cfg.file else [])
         for event in events:
-            lo, hi = event.start, min(event.end, days)
+            lo, hi = max(event.start, 1 - history), min(event.end, days)
             if lo > hi:
                 continue
-            offset[lo:hi + 1] += math.log(event.activity)
-            joining[lo:hi + 1] *= event.joining
-            away[lo:hi + 1] |= bool(event.away)
+            offset[lo + history:hi + history + 1] += math.log(event.activity)
+            joining[lo + history:hi + history + 1] *= event.joining
+            away[lo + history:hi + history + 1] |= bool(event.away)
         offset[0] = 0.0
         if not away.any():
-            return cls(offset, joining, cfg.start_weekday)
-        return cls(offset, joining, cfg.start_weekday, away, t - np.cumsum(away))
+            return cls(offset, joining, cfg.start_weekday, history=history)
+        return cls(offset, joining, cfg.start_weekday, away, np.arange(t.size) - np.cumsum(away), history)
+
+    def activity(self, day: int) -> float:
+        """Day ``day``'s offset of everyone's log-odds of activity."""
+        return float(self.activity_offset[day + self.history])
+
+    def joining_on(self, day: int) -> float:
+        """Day ``day``'s multiplier of join chances and arrivals."""
+        return float(self.joining[day + self.history])
 
     def is_away(self, day: int) -> bool:
-        return self.away is not None and bool(self.away[day])
+        return self.away is not None and bool(self.away[day + self.history])
 
     def days_present(self, since: np.ndarray, day: int) -> np.ndarray:
-        """Days from day ``since`` (each person's; may be before day 0) to ``day`` that were not away:
-        ``day - since`` when no day is away."""
+        """Days from day ``since`` (each person's; may be before the run's first day) to ``day`` that were
+        not away: ``day - since`` when no day is away."""
         if self.present is None:
             return day - since
-        before = self.present[np.clip(since, 0, self.present.size - 1)]
-        return self.present[day] - np.where(since >= 0, before, since)
+        at = since + self.history  # positions; before the run's first day every day counts
+        before = self.present[np.clip(at, 0, self.present.size - 1)]
+        return self.present[day + self.history] - np.where(at >= 0, before, at)
 
     def weekday(self, day: int) -> int:
         return (self.start_weekday + day - 1) % 7

@@ -235,6 +235,13 @@ class Config:
     days: int = param(180, "days to simulate", ge=1, le=36_500, unit="days",
                       why="Up to 100 years: beyond that nothing in the model (people, habits, strategies) means "
                           "anything, and the daily records alone would outgrow memory.")
+    history_days: int = param(0, "days of the community's past simulated before day 1, the plan's strategies off and "
+                              "nothing recorded (days -history_days+1 .. 0; day 0 is the last day of that past): a "
+                              "calibrated twin's replay of its log, so that day 1 is the day after it", ge=0,
+                              le=36_500, unit="days",
+                              why="A twin's what-ifs start from its own simulation of the log: its members, habits and "
+                                  "churn pressure are the model's, so they carry on as its forecast does "
+                                  "(docs/calibration.md, 'Where what-ifs start').")
     calibration: Optional[str] = param(None, "a calibrated twin (the run directory of python -m experiments.calibrate) "
                                        "whose graph, population, calendar and fitted parameters this run uses")
     calibration_draw: Optional[int] = param(None, "use the fitted parameters of this posterior draw instead of the "
@@ -323,6 +330,18 @@ def _check_cross_keys(cfg: Config, problems: list[str]) -> None:
             f"population.initial_members: {pop.initial_members} is more than the {n} people in the "
             f"network (network.n); lower it or raise network.n"
         )
+    if cfg.history_days:
+        if pop.state_file is not None:
+            problems.append("history_days: a run starts either from a replayed past (history_days) or from a state "
+                            "file (population.state_file), not both")
+        if pop.arrivals_file and Path(pop.arrivals_file).is_file() and not per_person_arrivals(pop.arrivals_file):
+            problems.append("population.arrivals_file: with history_days it must say who arrives on which day "
+                            "(person,day[,as]; days up to 0 are in the past), not how many (day,people)")
+    first = 1 - cfg.history_days
+    for k, event in enumerate(cfg.calendar.events):
+        if event.start < first:
+            problems.append(f"calendar.events.{k}.start: {event.start} is not a day of the run (from "
+                            f"{first}{', the first day of the past replayed' if cfg.history_days else ''})")
     if pop.state_file is not None:
         if not Path(pop.state_file).is_file():
             problems.append(f"population.state_file: {pop.state_file!r} is not a file")

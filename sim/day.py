@@ -101,7 +101,7 @@ def record_log(model, _params) -> dict:
     """When the run records its activity log: each active person's visible actions today,
     ``1 + Poisson((actions_mean - 1) voice)``, each aimed at a random friend in the audience. Draws come from
     streams of their own ("log.*"), so recording never changes a simulated number."""
-    if model.log is None:
+    if model.log is None or model.day < 1:  # a replayed past (Config.history_days) is not recorded
         return {}
     pop, day = model.population, model.day
     # who is active today, their actions, and whether they posted today (and are still active)

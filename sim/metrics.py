@@ -121,7 +121,7 @@ def _census(status, active, last_active_day, join_day, recent_activity, day):
 def rolling_retention(pop: Population, last_day: int, horizon: int) -> float:
     """Share of members who joined on days 1..last_day-horizon and were active
     again on or after ``horizon`` days after joining (rolling retention)."""
-    joined = (pop.channel != Channel.SEED) & (pop.channel != Channel.NONE)
+    joined = (pop.channel != Channel.SEED) & (pop.channel != Channel.NONE) & (pop.join_day >= 1)  # not in a past replayed
     eligible = joined & (pop.join_day <= last_day - horizon)
     n = int(eligible.sum())
     if n == 0:

@@ -64,16 +64,17 @@ class CommunityModel(mesa.Model):
         reuse_freed_memory()  # a day's temporaries come back without page faults (sim/allocator.py)
         super().__init__(rng=cfg.seed)
         self.cfg = cfg
-        self.streams = RandomStreams(cfg.seed)
+        self.history = cfg.history_days  # days of the past replayed before day 1 (day 0 is its last)
+        self.streams = RandomStreams(cfg.seed, self.history)
         if graph is None:
             check_memory(cfg)  # before allocating anything large
         self.graph = graph if graph is not None else build_graph(cfg.network, self.streams)
         self.graph_degree = self.graph.degree.astype(np.float32)
         schedule = person_arrivals(cfg.population, self.graph)
         scheduled, as_member = schedule if schedule is not None else (None, None)
-        self.population = Population.create(cfg.population, self.graph, self.streams, scheduled)
-        self.calendar = Calendar.build(cfg.calendar, cfg.days)
-        self.arrivals = Arrivals(self.population, cfg.population, cfg.days, scheduled, as_member)
+        self.population = Population.create(cfg.population, self.graph, self.streams, scheduled, -self.history)
+        self.calendar = Calendar.build(cfg.calendar, cfg.days, self.history)
+        self.arrivals = Arrivals(self.population, cfg.population, cfg.days, scheduled, as_member, self.history)
         self.params = cfg.behaviour
         self.initial_habit = cfg.population.initial_habit
         self.levers = Levers(self.graph.n, self.population.n_topics)
@@ -103,6 +104,8 @@ class CommunityModel(mesa.Model):
         # one table row per day (Mesa's add_table_row): the record is already a row of plain numbers
         self.datacollector = mesa.DataCollector(tables={DAILY_TABLE: list(TIMESERIES_COLUMNS)})
         self._daily_columns = [self.datacollector.tables[DAILY_TABLE][c] for c in TIMESERIES_COLUMNS]
+        if self.history:
+            self._replay_history()
         for strategy, ctx in zip(self.strategies, self.contexts):
             run_hook(strategy, ctx, "setup")
         self.apply_role_changes()
@@ -110,8 +113,26 @@ class CommunityModel(mesa.Model):
     # ------------------------------------------------------------------ the day
     @property
     def day(self) -> int:
-        """Number of the day being (or last) simulated; day 0 is the initial state."""
-        return self.steps
+        """Number of the day being (or last) simulated; day 0 is the initial state (in a run that replays
+        a past, ``Config.history_days``, the last day of it: its days are ``-history_days + 1 .. 0``)."""
+        return self.steps - self.history
+
+    def _replay_history(self) -> None:
+        """Simulate the past of ``Config.history_days`` -- everyone's behaviour and arrivals, the plan's
+        strategies off (they are set up on day 0, from the community it leaves) -- and keep none of its
+        records: the run's records, books and KPIs begin on day 1."""
+        strategies, contexts = self.strategies, self.contexts
+        self.strategies, self.contexts = [], []
+        for _ in range(self.history):
+            self.step()
+        self.strategies, self.contexts = strategies, contexts
+        for column in self._daily_columns:
+            column.clear()
+        self.spend_by_strategy.clear()
+        self.strategy_rows.clear()
+        self.seed_members = np.flatnonzero(self.population.is_member)
+        self.initial_members = int(self.seed_members.size)
+        self.churned_total = 0
 
     def step(self) -> None:
         """Simulate one day: the stages of :data:`sim.day.DAY_PLAN`, in order, each checked

@@ -107,10 +107,11 @@ class Population:
 
     @classmethod
     def create(cls, cfg, graph: CSRGraph, streams: RandomStreams,
-               arrival_day: np.ndarray | None = None) -> "Population":
-        """Day-0 population for ``graph`` under the population config ``cfg``. ``arrival_day``
-        (per person; <= 0 = present on day 0) replaces ``cfg.audience_at_start`` with a known
-        schedule of who arrives when (``sim.arrivals.person_arrivals``)."""
+               arrival_day: np.ndarray | None = None, first_day: int = 0) -> "Population":
+        """The population of the run's first state, day ``first_day`` (0, or ``-history_days`` in a run
+        that replays a past), for ``graph`` under the population config ``cfg``. ``arrival_day`` (per
+        person; up to ``first_day`` = present from the start) replaces ``cfg.audience_at_start`` with a
+        known schedule of who arrives when (``sim.arrivals.person_arrivals``)."""
         n = graph.n
         if graph.groups is not None:
             topic = graph.groups.astype(np.int32)
@@ -154,7 +155,7 @@ class Population:
             n_topics=n_topics,
         )
         if arrival_day is not None:
-            present = _scheduled_audience(pop, arrival_day)
+            present = _scheduled_audience(pop, arrival_day, first_day)
         else:
             present = _audience_at_start(pop, cfg.audience_at_start, streams.generator("init.arrivals"))
         k = cfg.initial_members if cfg.initial_members is not None else int(round(cfg.initial_member_share * n))
@@ -166,7 +167,7 @@ class Population:
         seeds = _place_members(graph, k, cfg.placement, streams.generator("init.placement"), present)
         pop.status[seeds] = Status.MEMBER
         pop.channel[seeds] = Channel.SEED
-        pop.join_day[seeds] = 0
+        pop.join_day[seeds] = first_day
         pop.propensity[seeds] += np.float32(cfg.seed_engagement)  # those who stayed are the engaged ones
         g = streams.generator("init.seed_members")
         spread = g.random(seeds.size)
@@ -175,7 +176,7 @@ class Population:
         was_active = g.random(seeds.size) < pop.habit[seeds]
         pop.active[seeds[was_active]] = True
         pop.recent_activity[seeds[was_active]] = 1
-        pop.last_active_day[seeds] = np.where(was_active, 0, -g.integers(1, 30, size=seeds.size))
+        pop.last_active_day[seeds] = first_day + np.where(was_active, 0, -g.integers(1, 30, size=seeds.size))
         if cfg.state_file:  # a twin's state at the end of its log (sim/start_state.py)
             from commsim.sim.start_state import apply_state, read_state
 
@@ -224,13 +225,14 @@ def _audience_at_start(pop: "Population", share: float, rng: np.random.Generator
     return present
 
 
-def _scheduled_audience(pop: "Population", arrival_day: np.ndarray) -> np.ndarray:
-    """People with an arrival day after 0 start outside the audience, queued by day."""
-    later = np.flatnonzero(arrival_day > 0)
+def _scheduled_audience(pop: "Population", arrival_day: np.ndarray, first_day: int = 0) -> np.ndarray:
+    """People with an arrival day after the run's first state (``first_day``) start outside the
+    audience, queued by day."""
+    later = np.flatnonzero(arrival_day > first_day)
     order = later[np.lexsort((later, arrival_day[later]))]
     pop.status[order] = Status.OUTSIDE
     pop.arrival_order[order] = np.arange(order.size, dtype=np.int32)
-    return np.flatnonzero(arrival_day <= 0)
+    return np.flatnonzero(arrival_day <= first_day)
 
 
 def _place_members(graph: CSRGraph, k: int, placement: str, rng: np.random.Generator,

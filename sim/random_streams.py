@@ -118,10 +118,13 @@ class RandomStreams:
     True
     """
 
-    def __init__(self, seed: int):
+    def __init__(self, seed: int, day_offset: int = 0):
         if not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
         self.seed = int(seed)
+        # a run that replays a past of H days numbers its days -H+1 .. 0, 1, ...; its draws are keyed by
+        # the day counted from its first state (day + H), so that they are a plain run's of the same days
+        self.day_offset = int(day_offset)
         self._base: dict[str, int] = {}
         self._keys: dict[str, np.ndarray] = {}  # per stream: its keys of days 0, 1, 2, ... made so far
 
@@ -133,7 +136,7 @@ class RandomStreams:
         day cost a quarter of a small model's day. A stream's keys are made for a run of days at
         once (:func:`_day_keys`, the same numbers) and looked up: a day asks for a dozen keys.
         """
-        day = int(day)
+        day = int(day) + self.day_offset
         keys = self._keys.get(name)
         if keys is None or not 0 <= day < keys.size:
             if day < 0:
