@@ -163,7 +163,7 @@ def _calibrate(c, config, overrides, activity, read, train, horizon, out_dir: Pa
     observed = measure(activity, activity.first_day, train)
     twin = build(activity, train, out_dir, c.calendar, c.campaigns, c.timezone, c.weekly, horizon, c.newcomers)
     today = build_today(activity, out_dir, twin.config["calendar"], c.left_after,
-                        NEW.WHATIF_DAYS if c.newcomers != "none" else 0)
+                        NEW.WHATIF_DAYS if c.newcomers != "none" else 0, c.start)
     today["start_date"] = _cut_off(activity, activity.n_days)[:10]  # the day after the log: day 1 of a what-if
     today["newcomer_share"] = _plain(newcomer_share(activity))  # what-ifs start from the whole log
     twin.base = _command_model(config, overrides)

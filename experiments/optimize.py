@@ -450,7 +450,7 @@ def drawn_bases(base: dict, strategies: list[str], n: int, kind: str, settings, 
     spec = calibrated.load(config.calibration) if kind == "posterior" else {}
     explicit = {key_of(o_) for o_ in overrides}
     posterior = [{k: v for k, v in d.items() if k not in explicit
-                  and not (spec.get("today") and k.startswith("calendar.events."))} for d in spec.get("draws") or []]
+                  and not (spec.get("today") and not calibrated.replays(spec) and k.startswith("calendar.events."))} for d in spec.get("draws") or []]
     fitted = set(spec.get("fit", {}).get("parameters", [])) if posterior else set()
     ranges = drawn_ranges(settings.uncertainty, strategies, fitted, explicit)
 

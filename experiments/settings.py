@@ -177,6 +177,13 @@ class CalibrateSettings:
                            "carried on, a rise held -- each wired like someone first seen in the last 28), none, "
                            "or auto (trend where the rolling origins' days were forecast better with them)",
                            choices=("auto", "trend", "none"))
+    start: str = param("replay", "where what-ifs on the twin start: replay (the twin simulates its whole log, "
+                       "everyone arriving on the day first seen, and goes on from the community that leaves) or "
+                       "state (each person's state read from the log's end: member or gone, last active days, "
+                       "recent activity)", choices=("replay", "state"),
+                       why="Started at the training cut-off, neither start forecast the held-out days better on "
+                           "every community measured, but the replay's worst error was far smaller (the state's "
+                           "members lapse together, or surge, on some; docs/calibration.md, section 5).")
     left_after: int = param(60, "days without activity after which a person counts as gone when the twin's "
                             "what-ifs start (from the end of the log; sim/start_state.py)", ge=1, unit="days")
     jobs: int = param(2, "simulations in parallel (processes)", ge=1)

@@ -118,7 +118,7 @@ def apply(data: dict, explicit: set[str]) -> dict:
         if not draws:
             raise ConfigError([f"calibration_draw: {folder} has no posterior draws"])
         drawn = draws[int(draw) % len(draws)]
-        if spec.get("today"):  # the log's dated events lie in the past of a what-if
+        if spec.get("today") and not replays(spec):  # the log's dated events lie before a what-if starts
             drawn = {k: v for k, v in drawn.items() if not k.startswith("calendar.events.")}
         values.update(drawn)
     for key, value in values.items():
@@ -127,10 +127,16 @@ def apply(data: dict, explicit: set[str]) -> dict:
     return data
 
 
+def replays(spec: dict) -> bool:
+    """Whether what-ifs on this twin replay its log before day 1 (``calibrate.start=replay``)."""
+    return bool(((spec.get("today") or {}).get("config") or {}).get("history_days"))
+
+
 def starting_config(spec: dict) -> dict:
     """The model config a what-if on the twin starts from: the fitted behaviour with the community
-    as the whole log leaves it (``today``: its graph, each person's state, the calendar from the
-    next day on), so that ``days=N`` are the N days after the log. The training window's own
+    as the whole log leaves it (``today``: its graph, and either the log replayed before day 1 --
+    ``history_days``, the fitted calendar's dated events moved into that past -- or each person's
+    state; the calendar from the next day on), so that ``days=N`` are the N days after the log. The training window's own
     set-up (arrivals from day 1, its length, its past campaigns) is what the calibration fitted on,
     not where a what-if starts; the fitted responses to those campaigns (``strategies.*``) carry over. A calibration written before ``today`` existed starts as it did."""
     config = copy.deepcopy(spec["config"])
@@ -145,6 +151,11 @@ def starting_config(spec: dict) -> dict:
     config["network"] = copy.deepcopy(today["config"]["network"])
     config.setdefault("population", {}).update(copy.deepcopy(today["config"]["population"]))
     config.setdefault("calendar", {}).update(copy.deepcopy(today["config"]["calendar"]))
+    if replays(spec):  # the log's days are replayed before day 1: its dated events (fitted) with them
+        past = today["config"]["history_days"]
+        config["history_days"] = past
+        config["calendar"]["events"] = [{**event, "start": event["start"] - past, "end": event["end"] - past}
+                                        for event in (spec["config"].get("calendar") or {}).get("events") or []]
     return config
 
 

@@ -241,7 +241,7 @@ class Config:
                               le=36_500, unit="days",
                               why="A twin's what-ifs start from its own simulation of the log: its members, habits and "
                                   "churn pressure are the model's, so they carry on as its forecast does "
-                                  "(docs/calibration.md, 'Where what-ifs start').")
+                                  "(docs/calibration.md, section 5).")
     calibration: Optional[str] = param(None, "a calibrated twin (the run directory of python -m experiments.calibrate) "
                                        "whose graph, population, calendar and fitted parameters this run uses")
     calibration_draw: Optional[int] = param(None, "use the fitted parameters of this posterior draw instead of the "

@@ -18,6 +18,7 @@ import yaml
 from commsim.experiments.analyses.calibration.priors import priors_for
 from commsim.sim.calibrated import apply
 from commsim.sim.errors import ConfigError, UserError
+from commsim.sim.log_io import read_log
 from conftest import calibrate_here, compare_here, run_here
 
 # A young community that is still filling up: 800 people on a scale-free graph, a fifth of them
@@ -163,9 +164,9 @@ def test_outputs_have_the_documented_columns_and_provenance_and_done_comes_last(
     gained = spec["today"]["newcomers"]
     assert gained["days"] == 365 and gained["used"] == (chosen["used"] and gained["count"] > 0)
     assert spec["today"]["config"]["population"]["arrivals_file"] == (
-        "twin/arrivals_today_newcomers.csv" if gained["used"] else None)
+        "twin/arrivals_replay_newcomers.csv" if gained["used"] else "twin/arrivals_replay.csv")
     assert spec["today"]["config"]["network"]["path"] == (
-        "twin/graph_today_newcomers.graphml" if gained["used"] else "twin/graph_today.graphml")
+        "twin/graph_replay_newcomers.graphml" if gained["used"] else "twin/graph_replay.graphml")
     import hashlib
 
     assert spec["data"]["sha256"] == hashlib.sha256(log.read_bytes()).hexdigest()
@@ -300,6 +301,31 @@ def test_a_draw_sets_one_fitted_calendar_event_without_touching_the_others(tmp_p
     assert again["calendar"]["events"][1]["activity"] == 1.0, "the stored twin is not changed by a draw"
 
 
+@pytest.mark.parametrize("start", ["replay", "state"])
+def test_a_what_if_keeps_the_logs_fitted_events_in_the_past_it_replays_and_drops_them_otherwise(tmp_path, start):
+    """The log's dated events (fitted) lie before day 1: a replay runs through them, moved into the
+    past (days up to 0), with the draw's fitted size; a start from the state has no past to put them in."""
+    folder = tmp_path / "cal"
+    folder.mkdir()
+    events = [{"name": "a", "start": 1, "end": 3, "activity": 0.5}, {"name": "b", "start": 45, "end": 46, "activity": 1.0}]
+    today = {"config": {"network": {"kind": "file", "path": "twin/g.graphml"}, "population": {"state_file": None},
+                        "calendar": {"start_weekday": 2, "weekly": [1.0] * 7, "events": []}}, "start": start}
+    if start == "replay":
+        today["config"]["history_days"] = 50
+    (folder / "calibrated.yaml").write_text(yaml.safe_dump({
+        "config": {"days": 60, "calendar": {"events": events}}, "today": today,
+        "draws": [{"calendar.events.1.activity": 0.25, "behaviour.activity.base": -1.5}]}))
+    (folder / "DONE").write_text("{}")
+    data = apply({"calibration": str(folder), "calibration_draw": 0}, explicit=set())
+    assert data["behaviour"]["activity"]["base"] == -1.5
+    if start == "replay":
+        assert data["history_days"] == 50
+        assert [(e["start"], e["end"], e["activity"]) for e in data["calendar"]["events"]] == [(-49, -47, 0.5),
+                                                                                              (-5, -4, 0.25)]
+    else:
+        assert "history_days" not in data and data["calendar"]["events"] == []
+
+
 def test_an_unfinished_calibration_is_refused(small_calibration, tmp_path):
     import shutil
 
@@ -363,7 +389,7 @@ def test_windows_that_cannot_be_fitted_say_so():
     with pytest.raises(ConfigError, match="is more than the 100 days"):
         windows(100, 80, 30, "log.csv")
 
-def test_a_what_if_on_the_twin_starts_the_day_after_the_log_from_its_state(small_calibration, tmp_path):
+def test_a_what_if_on_the_twin_starts_the_day_after_the_log_from_its_replay(small_calibration, tmp_path):
     log, folder = small_calibration
     actions = pd.read_csv(log)
     end = pd.Timestamp(actions.time.max())
@@ -377,8 +403,16 @@ def test_a_what_if_on_the_twin_starts_the_day_after_the_log_from_its_state(small
     today = yaml.safe_load((folder / "calibrated.yaml").read_text())["today"]
     assert today["prospects"] == today["people"] - len(state) and today["members"] == (state.status == "member").sum()
     report = (folder / "report.md").read_text()
-    assert (f"{today['members']:,} members, {(state.status == 'left').sum():,} who left (not active in the last "
-            f"60 days) and {today['prospects']:,} prospects") in report, "the calibration report says where what-ifs start"
+    days = today["replay"]["days"]
+    assert today["start"] == "replay" and days == read_log(log)[0].n_days
+    assert (f"Each run first replays the log's {days} days" in report and f"The log's end shows {today['members']:,} "
+            f"members (active in its last 60 days) and {today['prospects']:,} prospects") in report, \
+        "the calibration report says where what-ifs start"
+    replayed = pd.read_csv(folder / "twin" / "arrivals_replay.csv")
+    first = pd.read_csv(folder / "twin" / "arrivals.csv")
+    assert set(first.person) <= set(replayed.person) and replayed.day.between(1 - days, 0).all()
+    assert (replayed.set_index("person").day[first.person] == first.set_index("person").day - days).all(), \
+        "everyone arrives on the day first seen, the log's last day numbered 0"
 
     run_here(tmp_path / "run", f"calibration={folder}", "days=14", "plan=kol_seeding", "strategies.kol.k=5")
     used = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())
@@ -386,9 +420,10 @@ def test_a_what_if_on_the_twin_starts_the_day_after_the_log_from_its_state(small
     assert used["strategies"]["winback"]["uplift"] == fitted["strategies.winback.uplift"]["value"], \
         "the fitted response to the log's campaign carries over to what-ifs"
     assert used["plan"]["strategies"] == ["kol"], "the log's campaign itself does not"
+    assert used["history_days"] == days and used["population"]["state_file"] is None
+    assert used["population"]["arrivals_file"].endswith("arrivals_replay.csv")
     ts = pd.read_parquet(tmp_path / "run" / "timeseries.parquet")
-    members = int((state.status == "member").sum())
-    assert ts.day.iloc[0] == 1 and ts.members.iloc[0] >= 0.9 * members, "day 1 starts from today's members"
+    assert ts.day.tolist() == list(range(1, 15)) and ts.members.iloc[0] > 0, "day 1 follows the replayed log"
     kols = pd.read_parquet(tmp_path / "run" / "strategy_results.parquet")
     assert kols["kol.kols"].iloc[0] == 5, "KOLs are chosen among the twin's people on day 0"
 
@@ -497,9 +532,10 @@ def test_a_python_config_that_sets_some_population_keys_keeps_the_twins_others(s
 
     _, folder = small_calibration
     cfg = default_config({"calibration": str(folder), "population": {"propensity_sd": 1.2}, "days": 5})
-    assert cfg["population"]["state_file"].endswith("twin/state.csv"), "the twin's start state is kept"
+    assert cfg["population"]["arrivals_file"].endswith("twin/arrivals_replay.csv"), "the twin's start is kept"
+    assert cfg["history_days"] == 90 and cfg["population"]["state_file"] is None
     assert cfg["population"]["propensity_sd"] == 1.2, "the key set in Python wins"
-    assert cfg["network"]["path"].endswith("twin/graph_today.graphml")
+    assert cfg["network"]["path"].endswith("twin/graph_replay.graphml")
 
 
 def test_the_forecast_bench_scores_a_calibration_against_its_best_baseline(small_calibration):

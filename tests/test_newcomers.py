@@ -119,6 +119,33 @@ def test_what_ifs_from_today_gain_the_newcomers_the_forecast_has(steady_log, tmp
     assert with_newcomers(plain) is plain, "nothing projected: nothing changes"
 
 
+def test_a_twin_that_replays_its_log_numbers_the_last_day_zero_and_its_newcomers_after_it(steady_log, tmp_path):
+    """calibrate.start=replay: everyone seen arrives on the day first seen, the log's last day being day 0,
+    and the what-if's newcomers on days 1 ..; a run replays the log before day 1."""
+    from commsim.sim import CommunityModel
+    from commsim.sim.calibrated import resolve_paths
+
+    (tmp_path / "twin").mkdir()
+    today = build_today(steady_log, tmp_path, {"weekly": [1.0] * 7}, left_after=60, ahead=20, start="replay")
+    config = today["config"]
+    assert today["start"] == "replay" and today["replay"] == {"people": 211, "ties": 210, "days": 70}
+    assert config["history_days"] == 70 and config["population"]["state_file"] is None
+    arrivals = pd.read_csv(tmp_path / config["population"]["arrivals_file"])
+    assert arrivals.day.min() == -69 and arrivals.day.max() == 0, "log day 0 is day -69; its last day 0"
+    assert (arrivals.set_index("person").day[["p1", "p3", "p210"]] == [-69, -69, 0]).all()
+    new = pd.read_csv(tmp_path / today["newcomers"]["files"][1])
+    new = new[new.person.str.startswith("(newcomer")]
+    assert len(new) == today["newcomers"]["count"] and new.day.between(1, 20).all()
+    used = with_newcomers(today)
+    model = CommunityModel({**resolve_paths({k: (dict(v) if isinstance(v, dict) else v)
+                                             for k, v in used["config"].items()}, tmp_path), "days": 20, "seed": 1})
+    assert model.day == 0 and model.population.status[model.population.status == 3].size == len(new), \
+        "after the replay only the newcomers are still to arrive"
+    for _ in range(20):
+        model.step()
+    assert model.timeseries().arrived.sum() == len(new)
+
+
 def test_a_twin_at_a_rolling_origin_knows_only_the_days_before_it(steady_log, tmp_path):
     twin = build(steady_log, 56, tmp_path, horizon=14, newcomers="auto")
     at = twins_before(steady_log, twin, [35], 14)[35]

@@ -216,7 +216,19 @@ def start_lines(today: dict | None, fmt: Formatter) -> list[str]:
         return []
     t = fmt.t
     lines = ["## " + t("Where what-ifs start"), ""]
-    if "prospects" in today:
+    replay = today.get("replay")
+    if replay:
+        lines.append(t("What-ifs with `calibration=` start on {date}, the day after the log. Each run first replays "
+                       "the log's {days} days -- the twin's own simulation of them: its {people} people arriving on "
+                       "the days they were first seen, with the fitted behaviour (and the run's posterior draw) -- "
+                       "and goes on from the community that leaves, so its members, habits and churn are the "
+                       "model's own and the what-if continues the twin's forecast. The log's end shows {members} "
+                       "members (active in its last {left_after} days) and {prospects} prospects (people it names "
+                       "who never took part).",
+                       date=fmt.date(today["start_date"]) if today.get("start_date") else "?", days=replay["days"],
+                       people=f"{replay['people']:,}", members=f"{today['members']:,}",
+                       left_after=today["left_after"], prospects=f"{today['prospects']:,}"))
+    elif "prospects" in today:
         left = today["people"] - today["members"] - today["prospects"]
         lines.append(t("What-ifs with `calibration=` start on {date}, the day after the log, from the twin as the "
                        "log leaves it: {members} members, {left} who left (not active in the last {left_after} "

@@ -438,12 +438,21 @@ def write_report(config, spec, data, report_dir: Path, configs: dict | None = No
             when = (t("{first} to {last}", first=fmt.date(f"{start:%Y-%m-%d}"),
                       last=fmt.date(f"{start + pd.Timedelta(days=config.days - 1):%Y-%m-%d}")) if start is not None
                     else t("days 1-{days}", days=config.days))
-            community = t("Community: the calibrated twin of `{file}` (calibration `{calibration}`), as its log leaves "
-                          "it: {members} members (active in the last {left_after} days of the log), {people} people "
-                          "and {ties} ties in all. The plans run for the **{days} days after the log ends: {when}**.",
-                          file=twin["data"]["file"], calibration=config.calibration, members=f"{today['members']:,}",
-                          left_after=today["left_after"], people=f"{today['people']:,}", ties=f"{today['ties']:,}",
-                          days=config.days, when=when)
+            if today.get("replay"):
+                community = t("Community: the calibrated twin of `{file}` (calibration `{calibration}`), each run "
+                              "replaying the log's {history} days first ({people} people, {ties} ties; the log's end "
+                              "shows {members} members). The plans run for the **{days} days after the log ends: "
+                              "{when}**.", file=twin["data"]["file"], calibration=config.calibration,
+                              history=today["replay"]["days"], people=f"{today['replay']['people']:,}",
+                              ties=f"{today['replay']['ties']:,}", members=f"{today['members']:,}",
+                              days=config.days, when=when)
+            else:
+                community = t("Community: the calibrated twin of `{file}` (calibration `{calibration}`), as its log leaves "
+                              "it: {members} members (active in the last {left_after} days of the log), {people} people "
+                              "and {ties} ties in all. The plans run for the **{days} days after the log ends: {when}**.",
+                              file=twin["data"]["file"], calibration=config.calibration, members=f"{today['members']:,}",
+                              left_after=today["left_after"], people=f"{today['people']:,}", ties=f"{today['ties']:,}",
+                              days=config.days, when=when)
         uncertainty = t("Replicate seed k also used posterior draw k of the fitted parameters (the same draw in "
                         "every scenario), so the intervals carry **parameter uncertainty as well as seed noise**. ")
     else:

@@ -161,7 +161,11 @@ def health(folder: Path, t) -> tuple[list[str], list[str], dict]:
                        baseline=_named(stacked, t),
                        weight=f"{1 - bt['band']['twin_weight']:.0%}"))
     today = spec.get("today") or {}
-    if "prospects" in today:
+    if today.get("replay"):
+        facts.append(t("what-ifs start from its replay of the log's {days} days (the log's end shows {members} "
+                       "members and {prospects} prospects)", days=today["replay"]["days"],
+                       members=f"{today['members']:,}", prospects=f"{today['prospects']:,}"))
+    elif "prospects" in today:
         facts.append(t("what-ifs start from {members} members and {prospects} prospects (people its log names who "
                        "never took part: all a recruiting plan can bring in)", members=f"{today['members']:,}",
                        prospects=f"{today['prospects']:,}"))

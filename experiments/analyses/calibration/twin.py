@@ -129,22 +129,23 @@ def build(log: ActivityLog, train_days: int, root: Path, calendar_file: str | No
                 newcomers={**projected, "files": projected["files"]["with"]} if newcomers != "none" else None)
 
 
-def write_twin_at(log: ActivityLog, cut: int, ahead: int, folder: Path, suffix: str = ""):
+def write_twin_at(log: ActivityLog, cut: int, ahead: int, folder: Path, suffix: str = "", shift: int = 0):
     """The twin's people as they stood ``cut`` days into ``log``, in ``folder``: the graph of everyone
     seen before (:func:`graph_of`; ``graph<suffix>.graphml``) and their arrivals (``arrivals<suffix>.csv``,
-    ``person,day,as``; model day = data day + 1). When the newcomers projected for the ``ahead`` days
+    ``person,day,as``; model day = data day + 1 - ``shift``: a run replaying the log before day 1 numbers
+    its last day 0, ``shift`` = ``cut``). When the newcomers projected for the ``ahead`` days
     after it (newcomers.py) are anyone, the twin with them too (``graph<suffix>_newcomers.graphml``,
-    ``arrivals<suffix>_newcomers.csv``): arriving on model days ``cut + 1 ..``, each wired like a
-    recent arrival drawn with a generator seeded by ``cut``. Returns (people seen, their ties, the
+    ``arrivals<suffix>_newcomers.csv``): arriving on model days ``cut + 1 - shift ..``, each wired like a
+    recent arrival drawn with a generator seeded by ``cut - shift``. Returns (people seen, their ties, the
     projection: count, asked, rate, slope, and ``files``: the graph and arrivals of each way,
     ``"without"`` and ``"with"`` (None when none are projected), relative to the calibration's folder)."""
     graph, order, labels, seen, acted, ties = graph_of(log, log.first_day + cut)
     appeared = {p: "member" if acted.get(p) == seen[p] else "prospect" for p in order}
-    rows = [[lab, seen[p] - log.first_day + 1, appeared[p]] for p, lab in zip(order, labels)]
+    rows = [[lab, seen[p] - log.first_day + 1 - shift, appeared[p]] for p, lab in zip(order, labels)]
     where = f"{folder.name}/graph{suffix}.graphml", f"{folder.name}/arrivals{suffix}.csv"
     _write_people(graph, rows, folder.parent / where[0], folder.parent / where[1])
     projected = add_newcomers(graph, rows, dict(zip(order, labels)), seen, appeared, log.first_day,
-                              log.first_day + cut, ahead, cut)
+                              log.first_day + cut, ahead, cut - shift)
     files = {"without": where, "with": None}
     if projected["count"]:
         files["with"] = (f"{folder.name}/graph{suffix}_newcomers.graphml", f"{folder.name}/arrivals{suffix}_newcomers.csv")
@@ -256,9 +257,19 @@ def twins_before(log: ActivityLog, twin: Twin, origins: list[int], horizon: int,
     return out
 
 
-def build_today(log: ActivityLog, root: Path, calendar: dict, left_after: int, ahead: int = 0) -> dict:
-    """The twin as the whole log leaves it, for what-ifs that start the day after the log ends:
-    the graph of everyone seen in the log (``twin/graph_today.graphml``; people who were only ever
+def build_today(log: ActivityLog, root: Path, calendar: dict, left_after: int, ahead: int = 0,
+                start: str = "state") -> dict:
+    """The twin as the whole log leaves it, for what-ifs that start the day after the log ends.
+
+    ``start="replay"``: the twin replays its whole log before day 1 (``history_days`` = the log's days,
+    :mod:`sim.model`) -- everyone seen arriving on the day first seen (``twin/graph_replay.graphml``,
+    ``twin/arrivals_replay.csv``, days up to 0) -- so day 0 is the twin's own simulation of the log's last
+    day; with ``ahead`` days, the newcomers after it too (``..._replay_newcomers``, days 1 ..). The
+    calendar's dated events are the fitted training calendar's, moved into the past when a what-if is
+    set up (:func:`sim.calibrated.starting_config`). The state below is written either way (its counts
+    describe the log's end in the reports).
+
+    ``start="state"``: the graph of everyone seen in the log (``twin/graph_today.graphml``; people who were only ever
     written to, last more than ``left_after`` days before the end, are left out), each person's state on the
     log's last day (``twin/state.csv``, :mod:`sim.start_state`: member, or left when not active for
     ``left_after`` days; join and last active days; who was active on each of the last 32 days), and
@@ -301,7 +312,17 @@ def build_today(log: ActivityLog, root: Path, calendar: dict, left_after: int, a
               "calendar": {"start_weekday": start_weekday, "weekly": list(calendar["weekly"]), "events": []}}
     prospects = sum(1 for p in order if p not in acted)  # named by someone, never acted: a recruiting plan's pool
     today = {"config": config, "people": len(order), "ties": ties, "members": members, "prospects": prospects,
-             "left_after": left_after}
+             "left_after": left_after, "start": start}
+    if start == "replay":
+        people, replay_ties, projected = write_twin_at(log, log.n_days, ahead, folder, "_replay", shift=log.n_days)
+        graph_file, arrivals_file = projected["files"]["without"]
+        config.update(network={**config["network"], "path": graph_file}, history_days=log.n_days,
+                      population={**config["population"], "arrivals_file": arrivals_file, "state_file": None})
+        today.update(replay={"people": people, "ties": replay_ties, "days": log.n_days})
+        if ahead:
+            today["newcomers"] = {**{k: projected[k] for k in ("count", "asked", "rate", "slope")}, "days": ahead,
+                                  "used": False, "files": list(projected["files"]["with"] or []) or None}
+        return today
     if ahead:
         acted_all, seen_all = first_seen(log, end + 1)  # the trend counts everyone, left out of the graph or not
         appeared = {p: "member" if acted_all.get(p) == d else "prospect" for p, d in seen_all.items()}
