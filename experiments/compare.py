@@ -130,7 +130,8 @@ def _check_size(spec: CompareSettings, base_overrides: list[str], compose, facto
     except ConfigError:
         return  # the scenario's own problem is reported below
     try:
-        check_runs(len(spec.scenarios) * spec.replicates * factor, getattr(config.network, "n", 0), config.days,
+        check_runs(len(spec.scenarios) * spec.replicates * factor, getattr(config.network, "n", 0),
+                   config.days + config.history_days,
                    spec.jobs, f"compare: {len(spec.scenarios)} scenarios x {spec.replicates:,} replicates{why}",
                    "fewer replicates, draws, scenarios, people or days")
     except MemoryGuardError as err:

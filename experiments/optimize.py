@@ -392,7 +392,7 @@ def robust_check(plan: dict, base: dict, o, settings, config, runner, out_dir: P
     prior for the rest), on the confirmation's fresh seeds: its row of the decision table (experiments/analyses/
     robust.py), or None with ``uncertainty=none``. Keys set on the command line (``overrides``) are
     never drawn, as in a comparison; a twin's draws of calendar events are left out when its
-    what-ifs start from today (those events are in the past)."""
+    what-ifs start from a state read from the log (those events are in a past it does not simulate)."""
     from commsim.experiments.analyses.robust import decision_table, uncertainty_kind
     from commsim.experiments.reports.comparison import plan_costs
     from commsim.sim.metrics import KPIS
@@ -440,7 +440,8 @@ def drawn_bases(base: dict, strategies: list[str], n: int, kind: str, settings, 
     """``n`` draws of the uncertain parameters (``kind``: prior, or a twin's posterior draws with the prior
     for the rest) as model configs: (the draws table, the drawn ranges, one config dict per draw). Keys
     set on the command line (``overrides``) are never drawn, as in a comparison; a twin's draws of
-    calendar events are left out when its what-ifs start from today (those events are in the past).
+    calendar events are left out when its what-ifs start from a state read from the log (those events
+    are in a past it does not simulate; a replay runs through them).
     With ``screen`` (:func:`screener`) and ``uncertainty.match``, prior draws are kept only when their
     community resembles this one, as in a comparison (experiments/analyses/robust.py history_match)."""
     from commsim.experiments.analyses.robust import candidate_draws, draw, drawn_ranges, history_match
@@ -449,8 +450,9 @@ def drawn_bases(base: dict, strategies: list[str], n: int, kind: str, settings, 
 
     spec = calibrated.load(config.calibration) if kind == "posterior" else {}
     explicit = {key_of(o_) for o_ in overrides}
-    posterior = [{k: v for k, v in d.items() if k not in explicit
-                  and not (spec.get("today") and not calibrated.replays(spec) and k.startswith("calendar.events."))} for d in spec.get("draws") or []]
+    posterior = [{k: v for k, v in d.items() if not calibrated.explicitly_set(k, explicit)
+                  and not (spec.get("today") and not calibrated.replays(spec) and k.startswith("calendar.events."))}
+                 for d in spec.get("draws") or []]
     fitted = set(spec.get("fit", {}).get("parameters", [])) if posterior else set()
     ranges = drawn_ranges(settings.uncertainty, strategies, fitted, explicit)
 

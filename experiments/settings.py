@@ -184,8 +184,9 @@ class CalibrateSettings:
                        why="Started at the training cut-off, neither start forecast the held-out days better on "
                            "every community measured, but the replay's worst error was far smaller (the state's "
                            "members lapse together, or surge, on some; docs/calibration.md, section 5).")
-    left_after: int = param(60, "days without activity after which a person counts as gone when the twin's "
-                            "what-ifs start (from the end of the log; sim/start_state.py)", ge=1, unit="days")
+    left_after: int = param(60, "days without activity after which a person counts as gone at the end of the log "
+                            "(where what-ifs start with calibrate.start=state, sim/start_state.py; the reports' counts "
+                            "of the log's end either way)", ge=1, unit="days")
     jobs: int = param(2, "simulations in parallel (processes)", ge=1)
     seed: int = param(0, "seed of the search and the posterior draws", ge=0)
 

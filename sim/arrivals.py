@@ -11,7 +11,8 @@ arrivals are whole people and deterministic: no random number is drawn.
 An arrivals file with the header ``person,day`` (or ``person,day,as``) says *who* arrives when
 instead (the labels of a network file's nodes, or node numbers): a calibrated twin's schedule of
 first appearances (:func:`person_arrivals`). Those people arrive exactly on their day (and never,
-when it is after the run's last day); everyone else is present from day 0. ``as`` is ``prospect``
+when it is after the run's last day); everyone else is present from the run's first state (day 0, or
+``-history_days`` in a run that replays a past). Days before that first state are refused. ``as`` is ``prospect``
 (the default) or ``member``: someone whose first appearance was an action of their own arrives as
 a member, joining that day. Beside a state file (``population.state_file``: a twin starting from
 the end of its log) such a file lists the newcomers projected after day 0; someone the state file
@@ -64,6 +65,9 @@ def _header(path: Path) -> list[str]:
     return [h.strip().lower() for h in first[0].split(",")] if first else []
 
 
+FROM_THE_START = -(2**40)  # the arrival day of someone an arrivals file does not list
+
+
 def per_person_arrivals(path: str | Path) -> bool:
     """Whether the arrivals file at ``path`` says who arrives (``person,day[,as]``), not how many."""
     return _header(path) in (["person", "day"], ["person", "day", "as"])
@@ -104,7 +108,7 @@ def _person_arrivals(cfg, graph) -> tuple[np.ndarray, np.ndarray] | None:
     path = Path(cfg.arrivals_file)
     labels = graph.labels if graph.labels is not None else np.arange(graph.n).astype(str)
     index = {str(label): i for i, label in enumerate(labels)}
-    days = np.zeros(graph.n, np.int64)
+    days = np.full(graph.n, FROM_THE_START, np.int64)  # not listed: there from the run's first state
     member = np.zeros(graph.n, bool)
     rows = list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
     width = len(rows[0])
@@ -124,6 +128,19 @@ def _person_arrivals(cfg, graph) -> tuple[np.ndarray, np.ndarray] | None:
                 raise CalendarFileError(f"{path}, line {number}: as {row[2]!r}; allowed: prospect, member")
             member[index[row[0].strip()]] = kind == "member"
     return days, member
+
+
+def check_arrival_days(days: np.ndarray, history: int, labels) -> None:
+    """Refuse arrivals before the run's first state (day ``-history``): a file written for a run that
+    replays a longer past (a twin's ``arrivals_replay.csv`` with ``history_days`` lowered)."""
+    from commsim.sim.errors import ConfigError
+
+    early = np.flatnonzero((days < -history) & (days != FROM_THE_START))
+    if early.size:
+        who = labels[early[0]] if labels is not None else int(early[0])
+        raise ConfigError([f"population.arrivals_file: {early.size} people arrive before the run's first state (day "
+                           f"{-history}; the first: {who!r} on day {int(days[early[0]])}); a file whose days up to 0 "
+                           f"are a past needs history_days of at least {int(-days[early].min())}"])
 
 
 class Arrivals:

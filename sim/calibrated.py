@@ -77,7 +77,8 @@ def flatten(tree: dict, prefix: str = "") -> dict:
     return out
 
 
-def _explicitly_set(key: str, explicit: set[str]) -> bool:
+def explicitly_set(key: str, explicit: set[str]) -> bool:
+    """Whether ``key`` or a group holding it (``calendar.events`` for ``calendar.events.1.activity``) was set."""
     parts = key.split(".")
     return any(".".join(parts[:i]) in explicit for i in range(1, len(parts) + 1))
 
@@ -112,6 +113,7 @@ def apply(data: dict, explicit: set[str]) -> dict:
     if "network" in config and not any(k == "network" or k.startswith("network.") for k in explicit):
         data["network"] = dict(config.pop("network"))  # a network is one kind: replace it whole
     values = flatten(config)
+    drawn: dict = {}
     draw = data.get("calibration_draw")
     if draw is not None:
         draws = spec["draws"]
@@ -122,8 +124,16 @@ def apply(data: dict, explicit: set[str]) -> dict:
             drawn = {k: v for k, v in drawn.items() if not k.startswith("calendar.events.")}
         values.update(drawn)
     for key, value in values.items():
-        if not _explicitly_set(key, explicit):
+        if not explicitly_set(key, explicit):
             set_dotted(data, key, copy.deepcopy(value))
+    if replays(spec) and explicitly_set("calendar.events", explicit):
+        # events set for the what-if join the log's (fitted, drawn), which its replay runs through first
+        past = {"events": copy.deepcopy(config["calendar"]["events"])}
+        for key, value in drawn.items():
+            if key.startswith("calendar.events."):
+                set_dotted(past, key.removeprefix("calendar."), copy.deepcopy(value))
+        calendar = data.setdefault("calendar", {})
+        calendar["events"] = past["events"] + list(calendar.get("events") or [])
     return data
 
 

@@ -150,7 +150,7 @@ def check(cfg) -> None:
     topics = cfg.population.topics if not hasattr(net, "groups") else net.groups
     need = estimate_bytes(people, degree or 0.0, cfg.days, topics, strategies=bool(cfg.plan.strategies))
     have = available_bytes()
-    seconds = estimate_seconds(people, cfg.days)
+    seconds = estimate_seconds(people, cfg.days + cfg.history_days)  # a replayed past costs its days too
     size = (f"network.n={people:,} with mean degree ~{degree:g}" if degree is not None else "this network") + \
         f", days={cfg.days:,}, {topics:,} topics"
     if have is not None and need > 0.8 * have:

@@ -10,7 +10,7 @@ import mesa
 import numpy as np
 
 from commsim.sim.activity_log import LogRecorder
-from commsim.sim.arrivals import Arrivals, person_arrivals
+from commsim.sim.arrivals import Arrivals, check_arrival_days, person_arrivals
 from commsim.sim.calendar import Calendar
 from commsim.sim.config import Config, validate
 from commsim.sim.context import StrategyContext
@@ -72,6 +72,8 @@ class CommunityModel(mesa.Model):
         self.graph_degree = self.graph.degree.astype(np.float32)
         schedule = person_arrivals(cfg.population, self.graph)
         scheduled, as_member = schedule if schedule is not None else (None, None)
+        if scheduled is not None:
+            check_arrival_days(scheduled, self.history, self.graph.labels)
         self.population = Population.create(cfg.population, self.graph, self.streams, scheduled, -self.history)
         self.calendar = Calendar.build(cfg.calendar, cfg.days, self.history)
         self.arrivals = Arrivals(self.population, cfg.population, cfg.days, scheduled, as_member, self.history)

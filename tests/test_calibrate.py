@@ -218,14 +218,15 @@ def test_run_and_compare_use_the_twin_and_its_posterior_draws(calibrations, tmp_
     summary = run_here(tmp_path / "run", f"calibration={folder}", "days=30")
     spec = yaml.safe_load((folder / "calibrated.yaml").read_text())
     used = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())
-    assert used["network"]["kind"] == "file" and used["network"]["path"].endswith("twin/graph_today.graphml")
-    assert used["population"]["state_file"].endswith("twin/state.csv") and not used["population"]["arrivals_file"]
+    assert used["network"]["kind"] == "file" and used["network"]["path"].endswith("twin/graph_replay.graphml")
+    assert used["population"]["arrivals_file"].endswith("twin/arrivals_replay.csv")
+    assert used["history_days"] == 90 and not used["population"]["state_file"]
     assert used["days"] == 30, "what the user sets explicitly wins over the twin"
-    # the what-if starts from the community as the log leaves it, not from nobody
-    state = pd.read_csv(folder / "twin" / "state.csv")
-    members = int((state.status == "member").sum())
+    # the what-if starts from the community as the twin's replay of the log leaves it, not from nobody:
+    # about as many members as the twin's forecast runs have on the log's last day
     first_day = pd.read_parquet(tmp_path / "run" / "timeseries.parquet").iloc[0]
-    assert members > 50 and first_day.members >= 0.9 * members, (members, first_day.members)
+    forecast = [pd.read_parquet(p).set_index("day").members[90] for p in (folder / "runs" / "forecast").glob("*/timeseries.parquet")]
+    assert np.median(forecast) > 50 and 0.5 < first_day.members / np.median(forecast) < 2, (forecast, first_day.members)
     assert spec["today"]["start_date"] == "2024-03-31", "day 1 of a what-if is the day after the log's 90 days"
     for key in TRUTH:
         group, stage, name = key.split(".")
@@ -324,6 +325,12 @@ def test_a_what_if_keeps_the_logs_fitted_events_in_the_past_it_replays_and_drops
                                                                                               (-5, -4, 0.25)]
     else:
         assert "history_days" not in data and data["calendar"]["events"] == []
+    # an event set for the what-if joins the log's, which the replay runs through first
+    mine = {"name": "sale", "start": 3, "end": 4, "activity": 2.0}
+    data = apply({"calibration": str(folder), "calibration_draw": 0, "calendar": {"events": [mine]}},
+                 explicit={"calendar.events"})
+    assert [(e["start"], e["activity"]) for e in data["calendar"]["events"]] == (
+        [(-49, 0.5), (-5, 0.25), (3, 2.0)] if start == "replay" else [(3, 2.0)])
 
 
 def test_an_unfinished_calibration_is_refused(small_calibration, tmp_path):
@@ -423,7 +430,10 @@ def test_a_what_if_on_the_twin_starts_the_day_after_the_log_from_its_replay(smal
     assert used["history_days"] == days and used["population"]["state_file"] is None
     assert used["population"]["arrivals_file"].endswith("arrivals_replay.csv")
     ts = pd.read_parquet(tmp_path / "run" / "timeseries.parquet")
-    assert ts.day.tolist() == list(range(1, 15)) and ts.members.iloc[0] > 0, "day 1 follows the replayed log"
+    forecast = [pd.read_parquet(p).set_index("day").members[days]
+                for p in (folder / "runs" / "forecast").glob("*/timeseries.parquet")]
+    assert ts.day.tolist() == list(range(1, 15)) and 0.5 < ts.members.iloc[0] / np.median(forecast) < 2, \
+        "day 1 goes on from the twin's replay: about the members its forecast runs have on the log's last day"
     kols = pd.read_parquet(tmp_path / "run" / "strategy_results.parquet")
     assert kols["kol.kols"].iloc[0] == 5, "KOLs are chosen among the twin's people on day 0"
 

@@ -63,8 +63,8 @@ def test_people_due_in_the_past_are_there_on_day_zero_and_later_ones_arrive_on_t
 
     g = nx.relabel_nodes(nx.barabasi_albert_graph(200, 3, seed=1), lambda i: f"p{i}")
     nx.write_graphml(g, tmp_path / "g.graphml")
-    rows = [(f"p{i}", -H + 1 + i % H, "member" if i % 3 else "prospect") for i in range(150)]
-    rows += [(f"p{i}", 1 + i % 5, "member") for i in range(150, 200)]
+    rows = [(f"p{i}", -H + 1 + i % H, "member" if i % 3 else "prospect") for i in range(140)]
+    rows += [(f"p{i}", 1 + i % 5, "member") for i in range(150, 200)]  # p140-p149 not listed: there from the start
     pd.DataFrame(rows, columns=["person", "day", "as"]).to_csv(tmp_path / "a.csv", index=False)
     cfg = {"days": 10, "seed": 1, "history_days": H, "network": {"kind": "file", "path": str(tmp_path / "g.graphml"),
                                                                    "format": "graphml"},
@@ -72,10 +72,15 @@ def test_people_due_in_the_past_are_there_on_day_zero_and_later_ones_arrive_on_t
     model = CommunityModel(cfg)
     outside = np.flatnonzero(model.population.status == 3)
     assert sorted(model.graph.labels[outside]) == sorted(f"p{i}" for i in range(150, 200))
+    unlisted = [list(model.graph.labels).index(f"p{i}") for i in range(140, 150)]
+    assert (model.population.status[unlisted] != 3).all(), "not listed: in the audience from day -H on"
     assert model.population.join_day[model.population.join_day > -2**29].max() <= 0
     for _ in range(10):
         model.step()
     assert model.timeseries().arrived.tolist() == [10] * 5 + [0] * 5
+    with pytest.raises(ConfigError, match=r"36 people arrive before the run's first state \(day -30; the first: "
+                                          r"'p0' on day -39\); .* needs history_days of at least 39"):
+        CommunityModel({**cfg, "history_days": 30})
 
 
 def test_a_replayed_past_and_a_state_file_or_counted_arrivals_are_refused(tmp_path):
@@ -97,7 +102,7 @@ def test_a_replayed_past_and_a_state_file_or_counted_arrivals_are_refused(tmp_pa
 
 
 @settings(max_examples=40, deadline=None)
-@given(history=st.integers(0, 30), days=st.integers(1, 30), start=st.integers(-40, 40), length=st.integers(0, 10),
+@given(history=st.integers(0, 30), days=st.integers(1, 30), start=st.integers(1, 40), length=st.integers(0, 10),
        away=st.booleans(), weekday=st.integers(0, 6))
 def test_a_calendar_with_a_past_is_the_plain_calendar_of_those_days(history, days, start, length, away, weekday):
     """Day t of a calendar with a past of H days is day t + H of the plain calendar of H + days days
@@ -105,8 +110,6 @@ def test_a_calendar_with_a_past_is_the_plain_calendar_of_those_days(history, day
     def event(shift):
         return CalendarEvent(start=start - shift, end=start - shift + length, activity=0.4, joining=2.0, away=away)
 
-    if start < 1:
-        return  # the plain calendar has no day before 1
     moved = Calendar.build(CalendarConfig(start_weekday=(weekday + history) % 7, weekly=[1, 2, 1, 1, 1, 0.5, 1],
                                           events=[event(history)]), days, history)
     plain = Calendar.build(CalendarConfig(start_weekday=weekday, weekly=[1, 2, 1, 1, 1, 0.5, 1], events=[event(0)]),

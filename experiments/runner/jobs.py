@@ -146,7 +146,8 @@ class Runner:
             from commsim.sim.memory import check_runs
 
             workers = assumed_workers(self)[0]  # never contacts a cluster
-            check_runs(int(runs), people or getattr(config.network, "n", 0), config.days, workers, how, fewer)
+            check_runs(int(runs), people or getattr(config.network, "n", 0), config.days + config.history_days, workers,
+                       how, fewer)
 
     def expect_own_work(self, seconds: float, what: str) -> None:
         """Tell a dry run how long the command itself works between its rounds of runs (a search's
