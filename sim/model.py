@@ -22,6 +22,7 @@ from commsim.sim.ledger import Ledger
 from commsim.sim.levers import Levers
 from commsim.sim.memory import check as check_memory
 from commsim.sim.metrics import TIMESERIES_COLUMNS
+from commsim.sim import past as PAST
 from commsim.sim.network import build_graph
 from commsim.sim.population import Population
 from commsim.sim.random_streams import RandomStreams
@@ -64,6 +65,7 @@ class CommunityModel(mesa.Model):
         reuse_freed_memory()  # a day's temporaries come back without page faults (sim/allocator.py)
         super().__init__(rng=cfg.seed)
         self.cfg = cfg
+        self._clock_only = False  # advance_clock: Mesa's clock moves, nothing is simulated
         self.history = cfg.history_days  # days of the past replayed before day 1 (day 0 is its last)
         self.streams = RandomStreams(cfg.seed, self.history)
         if graph is None:
@@ -107,7 +109,11 @@ class CommunityModel(mesa.Model):
         self.datacollector = mesa.DataCollector(tables={DAILY_TABLE: list(TIMESERIES_COLUMNS)})
         self._daily_columns = [self.datacollector.tables[DAILY_TABLE][c] for c in TIMESERIES_COLUMNS]
         if self.history:
-            self._replay_history()
+            past = PAST.key(cfg)
+            if not PAST.restore(self, past):
+                self._replay_history()
+                PAST.keep(self, past)
+            self._close_history()
         for strategy, ctx in zip(self.strategies, self.contexts):
             run_hook(strategy, ctx, "setup")
         self.apply_role_changes()
@@ -128,6 +134,20 @@ class CommunityModel(mesa.Model):
         for _ in range(self.history):
             self.step()
         self.strategies, self.contexts = strategies, contexts
+
+    def advance_clock(self, days: int) -> None:
+        """Move Mesa's clock (``steps``, ``time``, its schedule) on by ``days`` without simulating them:
+        for a run whose past was restored rather than replayed (sim/past.py)."""
+        self._clock_only = True
+        try:
+            for _ in range(days):
+                self.step()
+        finally:
+            self._clock_only = False
+
+    def _close_history(self) -> None:
+        """Day 0, after the past (replayed, or restored from one kept in this process: sim/past.py):
+        the run's records, books and KPIs begin on day 1."""
         for column in self._daily_columns:
             column.clear()
         self.spend_by_strategy.clear()
@@ -139,6 +159,8 @@ class CommunityModel(mesa.Model):
     def step(self) -> None:
         """Simulate one day: the stages of :data:`sim.day.DAY_PLAN`, in order, each checked
         against its declared outputs."""
+        if self._clock_only:
+            return
         record = self.record = {}
         params = self.params
         seconds = self.stage_seconds

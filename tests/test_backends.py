@@ -353,8 +353,37 @@ def test_a_dry_run_keeps_the_median_of_three_timings(monkeypatch):
                   2.4, 4.4, 4.4, 7.4, 7.4, 8.9])  # 90 days: 2.0, 3.0, 1.5 s
     monkeypatch.setattr(dry_run.time, "perf_counter", lambda: next(clock))
     monkeypatch.setattr(dry_run, "execute", lambda config, out_dir, **kw: None)
-    fixed, per_day, _, _ = dry_run.timing(validate(default_config({"days": 90})), False, None, frozenset())
+    fixed, per_day, _, _, saving = dry_run.timing(validate(default_config({"days": 90})), False, None, frozenset())
     assert per_day == pytest.approx((2.0 - 0.8) / 60) and fixed == pytest.approx(0.8 - 30 * per_day)
+    assert saving == 0.0, "no past replayed: nothing kept to save"
+
+
+def test_a_dry_run_counts_the_runs_that_restore_a_replayed_past(monkeypatch):
+    """Runs replaying a past (history_days) are timed replaying it; three more restore the past the last
+    one kept (sim/past.py), and each run to do after the first of its past in each worker is that much
+    cheaper."""
+    from types import SimpleNamespace
+
+    from commsim.experiments.runner import dry_run
+    from commsim.sim.config import validate
+    from commsim.sim.defaults import default_config
+
+    config = validate(default_config({"days": 90, "history_days": 40}))
+    clock = iter([0.0, 0.1, 0.1, 1.1, 1.1, 1.6, 1.6, 2.4,  # warm-up, then 30 days: 1.0, 0.5, 0.8 s
+                  2.4, 4.4, 4.4, 7.4, 7.4, 8.9,  # 90 days: 2.0, 3.0, 1.5 s
+                  9.0, 9.3, 9.3, 9.5, 9.5, 9.9])  # 30 days from a kept past: 0.3, 0.2, 0.4 s
+    monkeypatch.setattr(dry_run.time, "perf_counter", lambda: next(clock))
+    calls = []
+    monkeypatch.setattr(dry_run, "execute", lambda config, out_dir, **kw: calls.append(config.days))
+    *_, saving = dry_run.timing(config, False, None, frozenset())
+    assert calls == [2, 30, 30, 30, 90, 90, 90, 30, 30, 30] and saving == pytest.approx(0.8 - 0.3)
+    # 3 plans x 4 seeds: 4 pasts, each met by both workers at most: 2 replays and 1 restore each
+    jobs = [SimpleNamespace(config=validate(default_config({"days": 10, "history_days": 40, "seed": seed,
+                                                            "plan": {"strategies": plan}})))
+            for plan in ([], ["content"], ["winback"]) for seed in range(4)]
+    assert dry_run.kept_pasts(jobs, 2) == 4 and dry_run.kept_pasts(jobs, 1) == 8 and dry_run.kept_pasts(jobs[:4], 2) == 0
+    plain = [SimpleNamespace(config=validate(default_config({"days": 10, "seed": s}))) for s in range(3)]
+    assert dry_run.kept_pasts(plain, 1) == 0
 
 
 @pytest.mark.slow  # 18 s of two timed dry runs; the local dry run's test stays in the fast tier

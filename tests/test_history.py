@@ -119,3 +119,41 @@ def test_a_calendar_with_a_past_is_the_plain_calendar_of_those_days(history, day
         assert moved.activity(t) == plain.activity(t + history) and moved.joining_on(t) == plain.joining_on(t + history)
         assert moved.is_away(t) == plain.is_away(t + history)
         assert np.array_equal(moved.days_present(since - history, t), plain.days_present(since, t + history))
+
+
+def test_a_past_kept_in_the_process_gives_the_run_it_replays_number_for_number():
+    """sim/past.py: the second run with the same past (another plan) starts from a copy of the state the
+    first left; every array and number of the model and its population, and then the run, are what
+    replaying gives."""
+    from commsim.sim import past
+
+    def build(plan):  # members who post and share often: every piece of carried state is non-trivial
+        return CommunityModel(community(H, plan={"strategies": plan}, strategies={"kol": {"k": 5}},
+                                        behaviour={"actions": {"post_prob": 0.6, "share_prob": 0.3}}))
+
+    past.clear()
+    first = build([])
+    assert past.stats() == {"kept": 1, "restored": 0, "held": 1}
+    restored = build(["content", "kol"])
+    assert past.stats()["restored"] == 1, "the same past under another plan is restored, not replayed"
+    past.clear()
+    replayed = build(["content", "kol"])
+    assert past.stats() == {"kept": 1, "restored": 0, "held": 1}
+    assert first.day == restored.day == replayed.day == 0 and restored.steps == replayed.steps == H
+    assert restored.time == replayed.time
+    for name in restored.population.arrays:
+        assert np.array_equal(getattr(restored.population, name), getattr(replayed.population, name)), name
+    plain = (int, float, np.ndarray, np.generic, dict, tuple, list)
+    for name, value in vars(replayed).items():
+        if isinstance(value, plain) and not name.startswith("_") and name not in ("stage_seconds", "stage_writes", "strategies", "contexts"):
+            other = vars(restored)[name]
+            same = (np.array_equal(value, other) if isinstance(value, np.ndarray) else value == other)
+            assert same, name
+    assert (restored.arrivals.next, restored.arrivals.carry) == (replayed.arrivals.next, replayed.arrivals.carry)
+    assert replayed.ugc_per_member.any() and replayed.posted.size and replayed.cascade_sizes.size
+    for model in (restored, replayed):
+        for _ in range(N):
+            model.step()
+    a, b = restored.timeseries(), replayed.timeseries()
+    assert a.equals(b) and a.day.tolist() == list(range(1, N + 1))
+    assert restored.strategy_rows == replayed.strategy_rows

@@ -50,11 +50,18 @@ def shortened(config, days: int):
     return dataclasses.replace(config, days=days, network=net)
 
 
-def timing(config, figures: bool, measure: dict | None = None, outputs=frozenset()) -> tuple[float, float, int, float]:
-    """(fixed seconds per run, seconds per simulated day, people timed, seconds its figures add) for runs
+def timing(config, figures: bool, measure: dict | None = None,
+           outputs=frozenset()) -> tuple[float, float, int, float, float]:
+    """(fixed seconds per run, seconds per simulated day, people timed, seconds its figures add, seconds
+    saved by a run whose past was kept) for runs
     like ``config``, doing what the job does: its post-run ``measure`` (which draws no figures), its
     ``outputs``. The runs that give the first two draw no figures; drawing them (about a second, whatever
-    the days) is timed once more, on the ``d``-day run, if ``figures``."""
+    the days) is timed once more, on the ``d``-day run, if ``figures``. A run that replays a past
+    (``history_days``) replays it in each timing: the fixed cost is a run whose past no earlier run in
+    its process kept; three more runs restore it (sim/past.py), which gives the last number (0 without a
+    past)."""
+    from commsim.sim import past
+
     d = max(2, min(TIMED_DAYS, config.days))
     drawn = 0.0
     figures = figures and not measure
@@ -66,18 +73,43 @@ def timing(config, figures: bool, measure: dict | None = None, outputs=frozenset
         for i, days in enumerate((2, d, d, d, 3 * d, 3 * d, 3 * d)):
             if measure and "days" in measure.get("args", {}):
                 measure = {**measure, "args": {**measure["args"], "days": days}}
+            past.clear()
             start = time.perf_counter()
             execute(shortened(config, days), Path(tmp) / str(i), figures=figures and i == 0, measure=measure,
                     outputs=outputs)
             took.append(time.perf_counter() - start)
         if figures:
+            past.clear()
             start = time.perf_counter()
             execute(shortened(config, d), Path(tmp) / "figures", figures=True, outputs=outputs)
             drawn = max(0.0, time.perf_counter() - start - sorted(took[1:4])[1])
+        kept = []
+        if config.history_days:  # the last timed run kept its past: a run that restores it instead
+            if measure and "days" in measure.get("args", {}):
+                measure = {**measure, "args": {**measure["args"], "days": d}}
+            for i in range(3):
+                start = time.perf_counter()
+                execute(shortened(config, d), Path(tmp) / f"kept{i}", figures=False, measure=measure, outputs=outputs)
+                kept.append(time.perf_counter() - start)
+            past.clear()
     took = [took[0], sorted(took[1:4])[1], sorted(took[4:7])[1]]
     per_day = max(0.0, (took[2] - took[1]) / (2 * d))
     fixed = max(0.0, took[1] - per_day * d)
-    return fixed, per_day, people(shortened(config, d)) or 0, drawn
+    saving = max(0.0, took[1] - sorted(kept)[1]) if kept else 0.0
+    return fixed, per_day, people(shortened(config, d)) or 0, drawn, saving
+
+
+def kept_pasts(todo: list, workers: int) -> int:
+    """How many of the jobs ``todo`` may restore a replayed past rather than replay it (sim/past.py):
+    each worker is assumed to replay every distinct past it meets once (the jobs spread over the workers)."""
+    from commsim.sim import past
+
+    counts: dict[str, int] = {}
+    for job in todo:
+        if job.config.history_days:
+            key = past.key(job.config)
+            counts[key] = counts.get(key, 0) + 1
+    return sum(max(0, n - min(n, workers)) for n in counts.values())
 
 
 def job_seconds(job, fixed: float, per_day: float, timed_people: int) -> float:
@@ -124,10 +156,14 @@ def describe(jobs: list, todo: list, runner) -> str:
     shown = ", ".join(f"{n:,} people x {d:,} days" if n else f"{d:,} days" for n, d in sizes[:3])
     lines.append(f"  each run: {shown}{' ...' if len(sizes) > 3 else ''}")
     if todo:
-        fixed, per_day, timed, drawn = timing(todo[0].config, any(j.figures for j in todo), todo[0].measure,
-                                              todo[0].outputs)
+        fixed, per_day, timed, drawn, saving = timing(todo[0].config, any(j.figures for j in todo),
+                                                      todo[0].measure, todo[0].outputs)
         # drawing a run's figures costs the same whatever its size: not scaled by its people
         each = [job_seconds(j, fixed, per_day, timed) + (drawn if j.figures and not j.measure else 0.0) for j in todo]
+        kept = kept_pasts(todo, assumed_workers(runner)[0])
+        if saving and kept:  # runs whose replayed past a run before them in their process kept (sim/past.py)
+            scale = max(1.0, (people(todo[0].config) or timed or 1) / (timed or 1))
+            each = [e - saving * scale * kept / len(todo) for e in each]
         mean = sum(each) / len(each)
         bare = getattr(runner, "expected_bare", 0) if runner.expected else 0
         to_do = mean * (total - bare - (len(jobs) - len(todo))) if runner.expected else sum(each)
@@ -140,6 +176,9 @@ def describe(jobs: list, todo: list, runner) -> str:
         tasks = max(len(batches), round(len(batches) * rounds_share))  # later rounds start tasks of their own
         extra, how = start_up(runner, tasks, workers, max(len(b) for b in batches))
         figures = f" (+ {drawn:.2f} s for a run that draws its figures)" if drawn else ""
+        if saving and kept:
+            figures += (f"; {kept:,} of the {len(todo):,} runs to do restore a replayed past an earlier run in their "
+                        f"process kept, {saving:.2f} s less each")
         lines.append(f"  this machine, timed now on {timed or 'the same'} people: {fixed:.2f} s per run + "
                      f"{per_day * 1e3:.2f} ms per simulated day{figures} -> about {human_time(mean)} per run")
         own, own_how = getattr(runner, "expected_own", (0.0, ""))
