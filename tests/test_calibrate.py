@@ -730,3 +730,23 @@ def test_the_posterior_keeps_every_set_with_what_was_measured_and_re_selects_the
     assert truncated(observed, 2) == {"dau": [10.0, 20.0], "ever_active": [5.0, 8.0], "retention": [],
                                       "participation": []}
     assert accepted_before(Evaluated(np.zeros((0, 1)), np.zeros(0), [], []), observed, weights, 2, 0.5).size == 0
+
+
+def test_the_start_bench_scores_both_starts_of_a_twin_on_its_held_out_days(small_calibration, tmp_path):
+    """experiments/start_bench.py: the replay (the twin's own runs through the cut-off) and the state read
+    from the log up to the cut-off, each forecasting the 30 held-out days."""
+    import shutil
+
+    from commsim.experiments import start_bench
+
+    _, folder = small_calibration
+    copy = tmp_path / "c1"
+    shutil.copytree(folder, copy)
+    assert start_bench.main([str(copy), "--seeds", "1"]) == 0
+    row = json.loads((tmp_path / "start_bench.json").read_text())[0]
+    assert row["calibration"] == "c1" and row["held_out_days"] == 30 and row["seeds"] == 1
+    assert row["replay_rmse"] > 0 and row["state_rmse"] > 0 and row["replay_rmse"] != row["state_rmse"]
+    state = pd.read_csv(copy / "start_bench" / "twin" / "state.csv")
+    assert (state.last_active_day <= 0).all() and row["state_members"] == (state.status == "member").sum() > 0
+    observed = pd.read_parquet(copy / "observed.parquet").dau.to_numpy(float)[60:74].mean()
+    assert row["observed_first"] == pytest.approx(observed, abs=0.01)
