@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from commsim.sim.calendar import CalendarFileError
+from commsim.sim.errors import ConfigError
 from commsim.sim.population import Population, Status
 
 
@@ -133,8 +134,6 @@ def _person_arrivals(cfg, graph) -> tuple[np.ndarray, np.ndarray] | None:
 def check_arrival_days(days: np.ndarray, history: int, labels) -> None:
     """Refuse arrivals before the run's first state (day ``-history``): a file written for a run that
     replays a longer past (a twin's ``arrivals_replay.csv`` with ``history_days`` lowered)."""
-    from commsim.sim.errors import ConfigError
-
     early = np.flatnonzero((days < -history) & (days != FROM_THE_START))
     if early.size:
         who = labels[early[0]] if labels is not None else int(early[0])

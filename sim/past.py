@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from commsim.sim.calibrated import PATH_KEYS
+
 CAPACITY = 256 * 2**20  # bytes of kept pasts per process
 # what a replayed past changes outside the population's arrays (the levers, the ledger and the graph stay
 # as built: no strategy runs in the past); tests/test_history.py compares every attribute of a restored
@@ -30,7 +32,6 @@ CAPACITY = 256 * 2**20  # bytes of kept pasts per process
 MODEL_STATE = ("ugc_per_member", "ugc_by_topic", "cascade_sizes", "posted", "record", "today")
 # what does not decide the past: the plan (its strategies are off there) and the days after it
 NOT_THE_PAST = ("plan", "strategies", "days", "calibration", "calibration_draw")
-FILES = (("network", "path"), ("population", "arrivals_file"), ("population", "state_file"), ("calendar", "file"))
 
 _KEPT: OrderedDict[str, dict] = OrderedDict()
 _stats = {"kept": 0, "restored": 0}
@@ -39,7 +40,7 @@ _stats = {"kept": 0, "restored": 0}
 def key(cfg) -> str:
     """What decides the past of run config ``cfg`` (a :class:`sim.config.Config`), as a hash."""
     data = {k: v for k, v in dataclasses.asdict(cfg).items() if k not in NOT_THE_PAST}
-    for group, name in FILES:
+    for group, name in PATH_KEYS:  # the files a config names
         path = (data.get(group) or {}).get(name)
         if path:
             try:

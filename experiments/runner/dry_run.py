@@ -109,7 +109,7 @@ def kept_pasts(todo: list, workers: int) -> int:
         if job.config.history_days:
             key = past.key(job.config)
             counts[key] = counts.get(key, 0) + 1
-    return sum(max(0, n - min(n, workers)) for n in counts.values())
+    return sum(max(0, n - workers) for n in counts.values())
 
 
 def job_seconds(job, fixed: float, per_day: float, timed_people: int) -> float:

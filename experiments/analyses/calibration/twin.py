@@ -320,8 +320,8 @@ def build_today(log: ActivityLog, root: Path, calendar: dict, left_after: int, a
                       population={**config["population"], "arrivals_file": arrivals_file, "state_file": None})
         today.update(replay={"people": people, "ties": replay_ties, "days": log.n_days})
         if ahead:
-            today["newcomers"] = {**{k: projected[k] for k in ("count", "asked", "rate", "slope")}, "days": ahead,
-                                  "used": False, "files": list(projected["files"]["with"] or []) or None}
+            today["newcomers"] = {**projected, "days": ahead, "used": False,
+                                  "files": list(projected["files"]["with"] or []) or None}
         return today
     if ahead:
         acted_all, seen_all = first_seen(log, end + 1)  # the trend counts everyone, left out of the graph or not
